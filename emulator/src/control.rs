@@ -1,0 +1,99 @@
+//! The emulator's own API under `/_awsemu/` (JSON in, JSON out): health,
+//! reset, state export, the event log and the world clock. `POST
+//! /moto-api/reset` is accepted too, so suites written for moto can switch.
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::{Method, Response, StatusCode};
+use serde_json::{json, Value};
+
+use crate::world::World;
+
+fn reply(status: StatusCode, body: Value) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(body.to_string())));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+fn param(query: Option<&str>, name: &str) -> Option<String> {
+    form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+fn clock(world: &World) -> Value {
+    json!({
+        "now": world.clock.now().to_iso8601(),
+        "epochMillis": world.clock.now_ms(),
+        "pace": world.clock.pace(),
+    })
+}
+
+pub fn handle(
+    world: &std::sync::Arc<World>,
+    method: &Method,
+    path: &str,
+    query: Option<&str>,
+    body: &[u8],
+) -> Response<Full<Bytes>> {
+    let path = path.trim_end_matches('/');
+    match (method, path) {
+        (&Method::GET, "/_awsemu/health") => reply(
+            StatusCode::OK,
+            json!({
+                "status": "running",
+                "version": env!("CARGO_PKG_VERSION"),
+                "services": { "ec2": "running", "elbv2": "running", "ecs": "running" },
+                "pace": world.clock.pace(),
+                "defaultAccount": world.config.default_account,
+            }),
+        ),
+        (&Method::POST, "/_awsemu/reset") | (&Method::POST, "/moto-api/reset") => {
+            world.reset();
+            tracing::info!("world reset");
+            reply(StatusCode::OK, json!({ "reset": true }))
+        }
+        (&Method::GET, "/_awsemu/state") => reply(StatusCode::OK, world.export()),
+        (&Method::GET, "/_awsemu/events") => {
+            let since = param(query, "since")
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0u64);
+            reply(
+                StatusCode::OK,
+                json!({ "events": world.events.since(since) }),
+            )
+        }
+        (&Method::GET, "/_awsemu/clock") => reply(StatusCode::OK, clock(world)),
+        (&Method::POST, "/_awsemu/clock") | (&Method::POST, "/_awsemu/clock/advance") => {
+            let from_body: Option<Value> = serde_json::from_slice(body).ok();
+            let seconds = from_body
+                .as_ref()
+                .and_then(|v| v.get("seconds").or_else(|| v.get("advanceSeconds")))
+                .and_then(Value::as_f64)
+                .or_else(|| param(query, "seconds").and_then(|s| s.parse().ok()));
+            let Some(seconds) = seconds.filter(|s| s.is_finite() && *s >= 0.0) else {
+                return reply(
+                    StatusCode::BAD_REQUEST,
+                    json!({ "error": "give the seconds to advance: {\"seconds\": 5} or ?seconds=5 (not negative)" }),
+                );
+            };
+            world.clock.advance((seconds * 1000.0).round() as i64);
+            world.run_due_everywhere();
+            reply(StatusCode::OK, clock(world))
+        }
+        _ => reply(
+            StatusCode::NOT_FOUND,
+            json!({
+                "error": format!("no control endpoint {method} {path}"),
+                "endpoints": [
+                    "GET /_awsemu/health", "POST /_awsemu/reset", "GET /_awsemu/state",
+                    "GET /_awsemu/events?since=N", "GET /_awsemu/clock",
+                    "POST /_awsemu/clock {\"seconds\": N}", "POST /moto-api/reset"
+                ],
+            }),
+        ),
+    }
+}

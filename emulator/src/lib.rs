@@ -1,0 +1,13 @@
+//! awsemu: a local AWS emulator for PrivateLink and ECS.
+//!
+//! A request flows `server` (HTTP, routing) → `wire` (decode) → `services`
+//! (rules) → `world` (state) and back through `wire` (encode). See
+//! `../shared/DESIGN.md` in the project for the map.
+
+pub mod control;
+pub mod error;
+pub mod model;
+pub mod server;
+pub mod services;
+pub mod wire;
+pub mod world;

@@ -1,0 +1,185 @@
+//! The `awsemu` command.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use awsemu::server::{serve, App};
+use awsemu::world::clock::Pace;
+use awsemu::world::{World, WorldConfig};
+
+#[derive(Parser)]
+#[command(
+    name = "awsemu",
+    version,
+    about = "A local AWS emulator for PrivateLink (EC2 VPC endpoints and endpoint services), ELBv2 and ECS."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the AWS APIs on one port.
+    Serve(ServeArgs),
+    /// Ask a running awsemu whether it is healthy (exit 0 if so); for container health checks.
+    Healthcheck {
+        /// The emulator's base URL.
+        #[arg(long, env = "AWSEMU_URL", default_value = "http://127.0.0.1:4566")]
+        url: String,
+    },
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "AWSEMU_HOST", default_value = "127.0.0.1")]
+    host: String,
+    /// Port to listen on (0 picks a free one; the first stdout line says which).
+    #[arg(long, env = "AWSEMU_PORT", default_value_t = 4566)]
+    port: u16,
+    /// Account of callers whose access key is not a 12-digit account id.
+    #[arg(long, env = "AWSEMU_DEFAULT_ACCOUNT", default_value = "000000000000", value_parser = parse_account)]
+    default_account: String,
+    /// Seed for resource ids, so that runs are reproducible (also after a reset).
+    #[arg(long, env = "AWSEMU_SEED")]
+    seed: Option<u64>,
+    /// How fast asynchronous transitions (pending → available, ...) happen:
+    /// immediate (next request sees them), realistic (seconds), manual (only
+    /// when POST /_awsemu/clock advances the clock).
+    #[arg(long, env = "AWSEMU_PACE", value_enum, default_value = "immediate")]
+    pace: Pace,
+    /// Log format on stderr.
+    #[arg(long, env = "AWSEMU_LOG_FORMAT", value_enum, default_value = "text")]
+    log_format: LogFormat,
+}
+
+fn parse_account(s: &str) -> Result<String, String> {
+    if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(s.to_string())
+    } else {
+        Err(format!("'{s}' is not a 12-digit account id"))
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("AWSEMU_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => serve_command(args),
+        Command::Healthcheck { url } => healthcheck(&url),
+    }
+}
+
+fn serve_command(args: ServeArgs) -> ExitCode {
+    init_logging(args.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("awsemu: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let addr = format!("{}:{}", args.host, args.port);
+        let listener = match tokio::net::TcpListener::bind(&addr).await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("awsemu: cannot listen on {addr}: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let local = listener.local_addr().map(|a| a.to_string()).unwrap_or(addr);
+        let world = World::new(WorldConfig {
+            default_account: args.default_account,
+            pace: args.pace,
+            seed: args.seed,
+        });
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "awsemu listening on http://{local}");
+        let _ = out.flush();
+        tracing::info!(address = local.as_str(), pace = ?args.pace, "serving EC2, ELBv2 and ECS");
+        serve(listener, Arc::new(App { world }), shutdown_signal()).await;
+        tracing::info!("stopped");
+        ExitCode::SUCCESS
+    })
+}
+
+/// A tiny HTTP GET of `/_awsemu/health`, so the container image needs no curl.
+fn healthcheck(url: &str) -> ExitCode {
+    use std::io::Read as _;
+    let hostport = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let attempt = || -> std::io::Result<bool> {
+        let mut s = std::net::TcpStream::connect(&hostport)?;
+        s.set_read_timeout(Some(std::time::Duration::from_secs(3)))?;
+        write!(
+            s,
+            "GET /_awsemu/health HTTP/1.1\r\nHost: {hostport}\r\nConnection: close\r\n\r\n"
+        )?;
+        let mut resp = String::new();
+        s.read_to_string(&mut resp)?;
+        Ok(resp.starts_with("HTTP/1.1 200") && resp.contains("\"running\""))
+    };
+    match attempt() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => {
+            eprintln!("awsemu at {url} is not healthy");
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("awsemu at {url} did not answer: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

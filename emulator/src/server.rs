@@ -1,0 +1,377 @@
+//! The HTTP front: one port for every service. Decides the protocol and
+//! operation from the request itself, runs the handler against the world, and
+//! answers in the protocol's envelope. Also serves the control API under
+//! `/_awsemu/`.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+use crate::control;
+use crate::error::{json_wire_error, query_wire_error, AwsError};
+use crate::model;
+use crate::services::{ec2::Ec2, ecs::Ecs, elbv2::Elbv2};
+use crate::wire::{envelope, identity, QueryInput};
+use crate::world::{Identity, World};
+
+/// Requests larger than this are refused before they are parsed.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+const ECS_TARGET_PREFIX: &str = "AmazonEC2ContainerServiceV20141113.";
+
+pub struct App {
+    pub world: Arc<World>,
+}
+
+type HttpResponse = Response<Full<Bytes>>;
+
+/// Accepts connections until `shutdown` resolves, then lets open requests
+/// finish (up to a few seconds).
+pub async fn serve(
+    listener: TcpListener,
+    app: Arc<App>,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let ticker = tokio::spawn(tick(app.world.clone()));
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accept failed");
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let app = app.clone();
+                let conn = http1::Builder::new()
+                    .keep_alive(true)
+                    .serve_connection(
+                        TokioIo::new(stream),
+                        service_fn(move |req| handle(app.clone(), peer, req)),
+                    );
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    if let Err(e) = conn.await {
+                        tracing::debug!(error = %e, "connection closed with an error");
+                    }
+                });
+            }
+            _ = &mut shutdown => break,
+        }
+    }
+    ticker.abort();
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(Duration::from_secs(5)) => {
+            tracing::warn!("connections still open after 5 s; closing");
+        }
+    }
+}
+
+/// Applies due transitions even when no request arrives, so events (and the
+/// notifications that follow them) happen on time.
+async fn tick(world: Arc<World>) {
+    let mut every = tokio::time::interval(Duration::from_millis(100));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        every.tick().await;
+        world.run_due_everywhere();
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Protocol {
+    Ec2,
+    Query,
+    Json,
+}
+
+impl Protocol {
+    fn content_type(self) -> &'static str {
+        match self {
+            Protocol::Ec2 => "text/xml;charset=UTF-8",
+            Protocol::Query => "text/xml",
+            Protocol::Json => "application/x-amz-json-1.1",
+        }
+    }
+
+    fn error(self, e: &AwsError, request_id: &str) -> HttpResponse {
+        let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
+        match self {
+            Protocol::Ec2 => respond(status, self, envelope::ec2_error(e, request_id), request_id),
+            Protocol::Query => respond(
+                status,
+                self,
+                envelope::query_error(e, request_id, model::elbv2::XML_NAMESPACE),
+                request_id,
+            ),
+            Protocol::Json => {
+                let (code, body) = envelope::json_error(e);
+                let mut r = respond(status, self, body, request_id);
+                if let Ok(v) = HeaderValue::from_str(&code) {
+                    r.headers_mut().insert("x-amzn-ErrorType", v);
+                }
+                r
+            }
+        }
+    }
+}
+
+fn respond(
+    status: StatusCode,
+    protocol: Protocol,
+    body: Vec<u8>,
+    request_id: &str,
+) -> HttpResponse {
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() = status;
+    let h = r.headers_mut();
+    h.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static(protocol.content_type()),
+    );
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        h.insert("x-amzn-RequestId", v);
+    }
+    r
+}
+
+/// The caller, from SigV4 in the header or the query string; unsigned
+/// requests are the default account in us-east-1.
+fn identify(world: &World, headers: &HeaderMap, query: Option<&str>) -> (Identity, Option<String>) {
+    let credential = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(identity::from_authorization)
+        .or_else(|| {
+            let params = form_urlencoded::parse(query.unwrap_or("").as_bytes())
+                .into_owned()
+                .collect();
+            identity::from_query(&params)
+        });
+    let region = credential
+        .as_ref()
+        .map(|c| c.region.clone())
+        .unwrap_or_else(|| "us-east-1".into());
+    let access_key = credential.as_ref().map(|c| c.access_key.clone());
+    let account = access_key
+        .as_deref()
+        .and_then(identity::account_of_key)
+        .unwrap_or(&world.config.default_account)
+        .to_string();
+    let service = credential.map(|c| c.service);
+    (
+        Identity {
+            principal: format!("arn:aws:iam::{account}:root"),
+            access_key,
+            account,
+            region,
+        },
+        service,
+    )
+}
+
+async fn handle(
+    app: Arc<App>,
+    peer: SocketAddr,
+    req: Request<Incoming>,
+) -> Result<HttpResponse, Infallible> {
+    let started = Instant::now();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path().to_string();
+    let query = parts.uri.query().map(str::to_string);
+    let target = parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let guess = if target.is_some() {
+        Protocol::Json
+    } else {
+        Protocol::Ec2
+    };
+
+    let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(e) => {
+            let too_large = e
+                .downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some();
+            let err = if too_large {
+                AwsError::new(
+                    "RequestEntityTooLarge",
+                    format!("Request body exceeds the limit of {MAX_BODY_BYTES} bytes."),
+                )
+                .with_status(413)
+            } else {
+                AwsError::new(
+                    "MalformedRequest",
+                    format!("Could not read the request body: {e}"),
+                )
+            };
+            tracing::info!(%peer, path, status = err.status, "request refused");
+            return Ok(guess.error(&err, &request_id));
+        }
+    };
+
+    if path.starts_with("/_awsemu/") || path.starts_with("/moto-api/") {
+        let r = control::handle(&app.world, &parts.method, &path, query.as_deref(), &body);
+        tracing::info!(method = %parts.method, path, status = r.status().as_u16(), "control");
+        return Ok(r);
+    }
+
+    let (identity, signed_service) = identify(&app.world, &parts.headers, query.as_deref());
+    let (protocol, operation, result) = dispatch(
+        &app,
+        &identity,
+        signed_service.as_deref(),
+        target.as_deref(),
+        &parts.method,
+        query.as_deref(),
+        &body,
+        &request_id,
+    );
+    let response = match result {
+        Ok(body) => respond(StatusCode::OK, protocol, body, &request_id),
+        Err(e) => protocol.error(&e, &request_id),
+    };
+    tracing::info!(
+        operation = operation.as_str(),
+        account = identity.account.as_str(),
+        region = identity.region.as_str(),
+        status = response.status().as_u16(),
+        duration_us = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    Ok(response)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn dispatch(
+    app: &App,
+    identity: &Identity,
+    signed_service: Option<&str>,
+    target: Option<&str>,
+    method: &Method,
+    query: Option<&str>,
+    body: &[u8],
+    request_id: &str,
+) -> (Protocol, String, Result<Vec<u8>, AwsError>) {
+    if let Some(target) = target {
+        let Some(op) = target.strip_prefix(ECS_TARGET_PREFIX) else {
+            let e = AwsError::new(
+                "UnknownOperationException",
+                format!("The target {target} is not an operation of any service awsemu emulates."),
+            );
+            return (Protocol::Json, target.to_string(), Err(e));
+        };
+        let result = match model::ecs::decode(op, body) {
+            None => Err(AwsError::new(
+                "UnknownOperationException",
+                format!("The operation {op} is not known to awsemu's ECS."),
+            )),
+            Some(Err(e)) => Err(json_wire_error(e)),
+            Some(Ok(req)) => run(app, identity, request_id, |ctx| {
+                model::ecs::call(&Ecs, ctx, req)
+            })
+            .map(|r| r.encode()),
+        };
+        return (Protocol::Json, format!("ecs:{op}"), result);
+    }
+
+    let q = QueryInput::parse(body, query);
+    let protocol = match (q.version(), signed_service) {
+        (Some(model::elbv2::API_VERSION), _) => Protocol::Query,
+        (Some(model::ec2::API_VERSION), _) => Protocol::Ec2,
+        (_, Some("elasticloadbalancing")) => Protocol::Query,
+        _ => Protocol::Ec2,
+    };
+    let Some(action) = q.action().map(str::to_string) else {
+        let e = if q.is_empty() && method == Method::GET {
+            AwsError::new(
+                "MissingAction",
+                "This is awsemu: send AWS API requests here, or see /_awsemu/health.",
+            )
+        } else {
+            AwsError::new(
+                "MissingAction",
+                "The request must contain the parameter Action",
+            )
+        };
+        return (protocol, "-".into(), Err(e));
+    };
+    let unknown = || {
+        AwsError::new(
+            "InvalidAction",
+            format!("The action {action} is not valid for this web service."),
+        )
+    };
+    let result = match protocol {
+        Protocol::Ec2 => match model::ec2::decode(&action, &q) {
+            None => Err(unknown()),
+            Some(Err(e)) => Err(query_wire_error(e)),
+            Some(Ok(req)) => run(app, identity, request_id, |ctx| {
+                model::ec2::call(&Ec2, ctx, req)
+            })
+            .map(|r| r.encode(request_id)),
+        },
+        Protocol::Query => match model::elbv2::decode(&action, &q) {
+            None => Err(unknown()),
+            Some(Err(e)) => Err(query_wire_error(e)),
+            Some(Ok(req)) => run(app, identity, request_id, |ctx| {
+                model::elbv2::call(&Elbv2, ctx, req)
+            })
+            .map(|r| r.encode(request_id)),
+        },
+        Protocol::Json => unreachable!("JSON requests carry X-Amz-Target"),
+    };
+    let service = if protocol == Protocol::Query {
+        "elbv2"
+    } else {
+        "ec2"
+    };
+    (protocol, format!("{service}:{action}"), result)
+}
+
+/// Runs a handler with the caller's locked Region. A panic becomes an
+/// `InternalError` answer instead of a dropped connection.
+fn run<T>(
+    app: &App,
+    identity: &Identity,
+    request_id: &str,
+    f: impl FnOnce(&mut crate::world::Ctx) -> Result<T, AwsError>,
+) -> Result<T, AwsError> {
+    let world = app.world.clone();
+    std::panic::catch_unwind(AssertUnwindSafe(|| {
+        let mut ctx = world.context(identity, request_id);
+        f(&mut ctx)
+    }))
+    .unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        tracing::error!(panic = what.as_str(), "handler panicked");
+        Err(AwsError::internal(
+            "An internal error has occurred in awsemu; the request was not completed.",
+        ))
+    })
+}

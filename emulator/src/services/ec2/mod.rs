@@ -1,0 +1,227 @@
+//! EC2: VPCs, subnets, security groups, route tables, network interfaces,
+//! zones and tags (the VPC basics endpoints build on).
+
+pub mod errors;
+mod network;
+pub mod query;
+mod route_tables;
+mod security_groups;
+mod state;
+mod subnets;
+pub mod tags;
+mod vpcs;
+
+pub use state::*;
+
+use crate::error::AwsError;
+use crate::model::ec2::{self as m, Api};
+use crate::world::Ctx;
+
+pub struct Ec2;
+
+/// EC2 transitions that AWS performs asynchronously.
+#[derive(Debug, Clone)]
+pub enum Transition {
+    VpcAvailable(String),
+}
+
+pub fn apply_transition(ctx: &mut Ctx, t: Transition) {
+    match t {
+        Transition::VpcAvailable(id) => vpcs::become_available(ctx, &id),
+    }
+}
+
+/// The account's default VPC in this Region, as AWS creates it.
+pub fn create_default_vpc(ctx: &mut Ctx) {
+    vpcs::create_default(ctx);
+}
+
+type R<T> = Result<T, AwsError>;
+
+impl Api for Ec2 {
+    type Ctx = Ctx;
+
+    fn create_vpc(&self, ctx: &mut Ctx, input: m::CreateVpcRequest) -> R<m::CreateVpcResult> {
+        vpcs::create(ctx, input)
+    }
+    fn describe_vpcs(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeVpcsRequest,
+    ) -> R<m::DescribeVpcsResult> {
+        vpcs::describe(ctx, input)
+    }
+    fn delete_vpc(&self, ctx: &mut Ctx, input: m::DeleteVpcRequest) -> R<()> {
+        vpcs::delete(ctx, input)
+    }
+    fn modify_vpc_attribute(&self, ctx: &mut Ctx, input: m::ModifyVpcAttributeRequest) -> R<()> {
+        vpcs::modify_attribute(ctx, input)
+    }
+    fn describe_vpc_attribute(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeVpcAttributeRequest,
+    ) -> R<m::DescribeVpcAttributeResult> {
+        vpcs::describe_attribute(ctx, input)
+    }
+    fn create_subnet(
+        &self,
+        ctx: &mut Ctx,
+        input: m::CreateSubnetRequest,
+    ) -> R<m::CreateSubnetResult> {
+        subnets::create(ctx, input)
+    }
+    fn describe_subnets(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeSubnetsRequest,
+    ) -> R<m::DescribeSubnetsResult> {
+        subnets::describe(ctx, input)
+    }
+    fn delete_subnet(&self, ctx: &mut Ctx, input: m::DeleteSubnetRequest) -> R<()> {
+        subnets::delete(ctx, input)
+    }
+    fn create_security_group(
+        &self,
+        ctx: &mut Ctx,
+        input: m::CreateSecurityGroupRequest,
+    ) -> R<m::CreateSecurityGroupResult> {
+        security_groups::create(ctx, input)
+    }
+    fn describe_security_groups(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeSecurityGroupsRequest,
+    ) -> R<m::DescribeSecurityGroupsResult> {
+        security_groups::describe(ctx, input)
+    }
+    fn delete_security_group(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DeleteSecurityGroupRequest,
+    ) -> R<m::DeleteSecurityGroupResult> {
+        security_groups::delete(ctx, input)
+    }
+    fn authorize_security_group_ingress(
+        &self,
+        ctx: &mut Ctx,
+        input: m::AuthorizeSecurityGroupIngressRequest,
+    ) -> R<m::AuthorizeSecurityGroupIngressResult> {
+        security_groups::authorize_ingress(ctx, input)
+    }
+    fn authorize_security_group_egress(
+        &self,
+        ctx: &mut Ctx,
+        input: m::AuthorizeSecurityGroupEgressRequest,
+    ) -> R<m::AuthorizeSecurityGroupEgressResult> {
+        security_groups::authorize_egress(ctx, input)
+    }
+    fn revoke_security_group_ingress(
+        &self,
+        ctx: &mut Ctx,
+        input: m::RevokeSecurityGroupIngressRequest,
+    ) -> R<m::RevokeSecurityGroupIngressResult> {
+        security_groups::revoke_ingress(ctx, input)
+    }
+    fn revoke_security_group_egress(
+        &self,
+        ctx: &mut Ctx,
+        input: m::RevokeSecurityGroupEgressRequest,
+    ) -> R<m::RevokeSecurityGroupEgressResult> {
+        security_groups::revoke_egress(ctx, input)
+    }
+    fn create_route_table(
+        &self,
+        ctx: &mut Ctx,
+        input: m::CreateRouteTableRequest,
+    ) -> R<m::CreateRouteTableResult> {
+        route_tables::create(ctx, input)
+    }
+    fn describe_route_tables(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeRouteTablesRequest,
+    ) -> R<m::DescribeRouteTablesResult> {
+        route_tables::describe(ctx, input)
+    }
+    fn delete_route_table(&self, ctx: &mut Ctx, input: m::DeleteRouteTableRequest) -> R<()> {
+        route_tables::delete(ctx, input)
+    }
+    fn associate_route_table(
+        &self,
+        ctx: &mut Ctx,
+        input: m::AssociateRouteTableRequest,
+    ) -> R<m::AssociateRouteTableResult> {
+        route_tables::associate(ctx, input)
+    }
+    fn disassociate_route_table(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DisassociateRouteTableRequest,
+    ) -> R<()> {
+        route_tables::disassociate(ctx, input)
+    }
+    fn describe_network_interfaces(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeNetworkInterfacesRequest,
+    ) -> R<m::DescribeNetworkInterfacesResult> {
+        network::describe_network_interfaces(ctx, input)
+    }
+    fn describe_availability_zones(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeAvailabilityZonesRequest,
+    ) -> R<m::DescribeAvailabilityZonesResult> {
+        network::describe_availability_zones(ctx, input)
+    }
+    fn describe_regions(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeRegionsRequest,
+    ) -> R<m::DescribeRegionsResult> {
+        network::describe_regions(ctx, input)
+    }
+    fn create_tags(&self, ctx: &mut Ctx, input: m::CreateTagsRequest) -> R<()> {
+        Ec2::create_tags(ctx, input)
+    }
+    fn delete_tags(&self, ctx: &mut Ctx, input: m::DeleteTagsRequest) -> R<()> {
+        Ec2::delete_tags(ctx, input)
+    }
+    fn describe_tags(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeTagsRequest,
+    ) -> R<m::DescribeTagsResult> {
+        Ec2::describe_tags(ctx, input)
+    }
+}
+
+/// Checks a `MaxResults` against its documented range where the model leaves
+/// it open.
+pub(crate) fn check_max_results(value: Option<i32>, min: i32, max: i32) -> R<()> {
+    match value {
+        Some(n) if n < min || n > max => Err(errors::invalid_value(
+            "MaxResults",
+            &n.to_string(),
+            &format!("Value must be between {min} and {max}."),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// An event for an EC2 resource.
+pub(crate) fn event(
+    resource_type: &'static str,
+    id: &str,
+    action: &'static str,
+    state: Option<&str>,
+) -> crate::world::events::NewEvent {
+    crate::world::events::NewEvent {
+        service: "ec2",
+        resource_type,
+        resource_id: id.to_string(),
+        action,
+        state: state.map(str::to_string),
+    }
+}

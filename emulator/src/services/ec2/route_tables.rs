@@ -1,0 +1,298 @@
+//! Route tables and their associations (aws-spec.md §8.31–8.32).
+
+use super::query::{bool_value, one, paginate, Filters};
+use super::state::{Association, Route, RouteTable};
+use super::subnets::check_subnet_id;
+use super::tags;
+use super::vpcs::check_vpc_id;
+use super::{check_max_results, errors, event, R};
+use crate::error::AwsError;
+use crate::model::ec2 as m;
+use crate::world::ids::is_valid_id;
+use crate::world::Ctx;
+
+fn check_id(ctx: &Ctx, id: &str) -> R<()> {
+    if !is_valid_id(id, "rtb") {
+        return Err(errors::route_table_malformed(id));
+    }
+    if !ctx.acct().ec2.route_tables.contains_key(id) {
+        return Err(errors::route_table_not_found(id));
+    }
+    Ok(())
+}
+
+fn association_model(table: &str, a: &Association) -> m::RouteTableAssociation {
+    m::RouteTableAssociation {
+        main: Some(a.main),
+        route_table_association_id: Some(a.id.clone()),
+        route_table_id: Some(table.to_string()),
+        subnet_id: a.subnet_id.clone(),
+        gateway_id: a.gateway_id.clone(),
+        association_state: Some(m::RouteTableAssociationState {
+            state: Some("associated".into()),
+            status_message: None,
+        }),
+        ..Default::default()
+    }
+}
+
+fn route_model(r: &Route) -> m::Route {
+    m::Route {
+        destination_cidr_block: r.destination_cidr.clone(),
+        destination_prefix_list_id: r.destination_prefix_list.clone(),
+        gateway_id: r.gateway_id.clone(),
+        origin: Some(r.origin.clone()),
+        state: Some(r.state.clone()),
+        ..Default::default()
+    }
+}
+
+fn to_model(ctx: &Ctx, t: &RouteTable) -> m::RouteTable {
+    m::RouteTable {
+        route_table_id: Some(t.id.clone()),
+        vpc_id: Some(t.vpc_id.clone()),
+        owner_id: Some(ctx.account.clone()),
+        routes: Some(t.routes.iter().map(route_model).collect()),
+        associations: Some(
+            t.associations
+                .iter()
+                .map(|a| association_model(&t.id, a))
+                .collect(),
+        ),
+        propagating_vgws: Some(vec![]),
+        tags: Some(t.tags.to_model()),
+    }
+}
+
+pub(super) fn create(
+    ctx: &mut Ctx,
+    input: m::CreateRouteTableRequest,
+) -> R<m::CreateRouteTableResult> {
+    let vpc_id = input.vpc_id.unwrap_or_default();
+    check_vpc_id(ctx, &vpc_id)?;
+    let tags = tags::from_specs(input.tag_specifications, "route-table")?;
+    if let Some(token) = &input.client_token {
+        if let Some((op, id)) = ctx.acct().ec2.client_tokens.get(token) {
+            let same = op == "CreateRouteTable"
+                && ctx
+                    .acct()
+                    .ec2
+                    .route_tables
+                    .get(id)
+                    .is_some_and(|t| t.vpc_id == vpc_id);
+            if !same {
+                return Err(AwsError::new(
+                    "IdempotentParameterMismatch",
+                    "The client token has already been used with different parameters.",
+                ));
+            }
+            let table = &ctx.acct().ec2.route_tables[id];
+            return Ok(m::CreateRouteTableResult {
+                route_table: Some(to_model(ctx, table)),
+                client_token: Some(token.clone()),
+            });
+        }
+    }
+    ctx.dry_run(input.dry_run)?;
+    let cidr = ctx.acct().ec2.vpcs[&vpc_id].cidr.clone();
+    let table = RouteTable {
+        id: ctx.new_id("rtb"),
+        vpc_id,
+        routes: vec![Route {
+            destination_cidr: Some(cidr),
+            destination_prefix_list: None,
+            gateway_id: Some("local".into()),
+            origin: "CreateRouteTable".into(),
+            state: "active".into(),
+        }],
+        associations: vec![],
+        tags,
+    };
+    let out = to_model(ctx, &table);
+    let id = table.id.clone();
+    let st = &mut ctx.acct_mut().ec2;
+    if let Some(token) = &input.client_token {
+        st.client_tokens
+            .insert(token.clone(), ("CreateRouteTable".into(), id.clone()));
+    }
+    st.route_tables.insert(id.clone(), table);
+    ctx.emit(event("route-table", &id, "created", None));
+    Ok(m::CreateRouteTableResult {
+        route_table: Some(out),
+        client_token: input.client_token,
+    })
+}
+
+const FILTERS: &[&str] = &[
+    "association.gateway-id",
+    "association.route-table-association-id",
+    "association.route-table-id",
+    "association.subnet-id",
+    "association.main",
+    "owner-id",
+    "route-table-id",
+    "vpc-id",
+    "route.destination-cidr-block",
+    "route.destination-ipv6-cidr-block",
+    "route.destination-prefix-list-id",
+    "route.egress-only-internet-gateway-id",
+    "route.gateway-id",
+    "route.instance-id",
+    "route.nat-gateway-id",
+    "route.transit-gateway-id",
+    "route.vpc-peering-connection-id",
+    "route.origin",
+    "route.state",
+];
+
+fn filter_values(ctx: &Ctx, t: &RouteTable, name: &str) -> Vec<String> {
+    let assoc = |f: &dyn Fn(&Association) -> Option<String>| -> Vec<String> {
+        t.associations.iter().filter_map(f).collect()
+    };
+    let route = |f: &dyn Fn(&Route) -> Option<String>| -> Vec<String> {
+        t.routes.iter().filter_map(f).collect()
+    };
+    match name {
+        "association.gateway-id" => assoc(&|a| a.gateway_id.clone()),
+        "association.route-table-association-id" => assoc(&|a| Some(a.id.clone())),
+        "association.route-table-id" => assoc(&|_| Some(t.id.clone())),
+        "association.subnet-id" => assoc(&|a| a.subnet_id.clone()),
+        "association.main" => bool_value(t.is_main()),
+        "owner-id" => one(&ctx.account),
+        "route-table-id" => one(&t.id),
+        "vpc-id" => one(&t.vpc_id),
+        "route.destination-cidr-block" => route(&|r| r.destination_cidr.clone()),
+        "route.destination-prefix-list-id" => route(&|r| r.destination_prefix_list.clone()),
+        "route.gateway-id" => route(&|r| r.gateway_id.clone()),
+        "route.origin" => route(&|r| Some(r.origin.clone())),
+        "route.state" => route(&|r| Some(r.state.clone())),
+        _ => vec![],
+    }
+}
+
+pub(super) fn describe(
+    ctx: &mut Ctx,
+    input: m::DescribeRouteTablesRequest,
+) -> R<m::DescribeRouteTablesResult> {
+    check_max_results(input.max_results, 5, 100)?;
+    let filters = Filters::parse(input.filters, FILTERS)?;
+    let ids = input.route_table_ids.unwrap_or_default();
+    for id in &ids {
+        check_id(ctx, id)?;
+    }
+    ctx.dry_run(input.dry_run)?;
+    let items = ctx
+        .acct()
+        .ec2
+        .route_tables
+        .values()
+        .filter(|t| ids.is_empty() || ids.contains(&t.id))
+        .filter(|t| filters.matches(&t.tags, |n| filter_values(ctx, t, n)))
+        .map(|t| (t.id.clone(), to_model(ctx, t)))
+        .collect();
+    let (page, next) = paginate(items, input.max_results, input.next_token.as_deref())?;
+    Ok(m::DescribeRouteTablesResult {
+        route_tables: Some(page),
+        next_token: next,
+    })
+}
+
+pub(super) fn delete(ctx: &mut Ctx, input: m::DeleteRouteTableRequest) -> R<()> {
+    let id = input.route_table_id.unwrap_or_default();
+    check_id(ctx, &id)?;
+    if !ctx.acct().ec2.route_tables[&id].associations.is_empty() {
+        return Err(errors::dependency("routeTable", &id));
+    }
+    ctx.dry_run(input.dry_run)?;
+    ctx.acct_mut().ec2.route_tables.remove(&id);
+    ctx.emit(event("route-table", &id, "deleted", None));
+    Ok(())
+}
+
+pub(super) fn associate(
+    ctx: &mut Ctx,
+    input: m::AssociateRouteTableRequest,
+) -> R<m::AssociateRouteTableResult> {
+    let id = input.route_table_id.unwrap_or_default();
+    check_id(ctx, &id)?;
+    let Some(subnet_id) = input.subnet_id else {
+        return Err(match input.gateway_id {
+            Some(g) => AwsError::new(
+                "InvalidGatewayID.NotFound",
+                format!("The gateway ID '{g}' does not exist"),
+            ),
+            None => errors::missing("SubnetId"),
+        });
+    };
+    check_subnet_id(ctx, &subnet_id)?;
+    let st = &ctx.acct().ec2;
+    let table_vpc = &st.route_tables[&id].vpc_id;
+    if &st.subnets[&subnet_id].vpc_id != table_vpc {
+        return Err(errors::invalid_value(
+            "subnetId",
+            &subnet_id,
+            &format!("Route table {id} and subnet {subnet_id} belong to different networks."),
+        ));
+    }
+    let taken = st.route_tables.values().find(|t| {
+        t.associations
+            .iter()
+            .any(|a| a.subnet_id.as_deref() == Some(subnet_id.as_str()))
+    });
+    if let Some(t) = taken {
+        return Err(AwsError::new(
+            "Resource.AlreadyAssociated",
+            format!("the specified association for route table {} conflicts with an existing association", t.id),
+        ));
+    }
+    ctx.dry_run(input.dry_run)?;
+    let assoc_id = ctx.new_id("rtbassoc");
+    if let Some(t) = ctx.acct_mut().ec2.route_tables.get_mut(&id) {
+        t.associations.push(Association {
+            id: assoc_id.clone(),
+            subnet_id: Some(subnet_id),
+            gateway_id: None,
+            main: false,
+        });
+    }
+    ctx.emit(event("route-table", &id, "associated", None));
+    Ok(m::AssociateRouteTableResult {
+        association_id: Some(assoc_id),
+        association_state: Some(m::RouteTableAssociationState {
+            state: Some("associated".into()),
+            status_message: None,
+        }),
+    })
+}
+
+pub(super) fn disassociate(ctx: &mut Ctx, input: m::DisassociateRouteTableRequest) -> R<()> {
+    let assoc = input.association_id.unwrap_or_default();
+    let table = ctx
+        .acct()
+        .ec2
+        .route_tables
+        .values()
+        .find(|t| t.associations.iter().any(|a| a.id == assoc))
+        .map(|t| {
+            (
+                t.id.clone(),
+                t.associations.iter().any(|a| a.id == assoc && a.main),
+            )
+        });
+    let Some((table_id, main)) = table else {
+        return Err(errors::association_not_found(&assoc));
+    };
+    if main {
+        return Err(errors::invalid_value(
+            "associationId",
+            &assoc,
+            "Cannot disassociate the main route table association.",
+        ));
+    }
+    ctx.dry_run(input.dry_run)?;
+    if let Some(t) = ctx.acct_mut().ec2.route_tables.get_mut(&table_id) {
+        t.associations.retain(|a| a.id != assoc);
+    }
+    ctx.emit(event("route-table", &table_id, "disassociated", None));
+    Ok(())
+}

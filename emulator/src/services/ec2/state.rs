@@ -1,0 +1,139 @@
+//! EC2 resources as the emulator keeps them (not as the wire shows them).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::tags::Tags;
+use crate::wire::Timestamp;
+
+#[derive(Debug, Default, Serialize)]
+pub struct State {
+    pub vpcs: BTreeMap<String, Vpc>,
+    pub subnets: BTreeMap<String, Subnet>,
+    pub security_groups: BTreeMap<String, SecurityGroup>,
+    pub route_tables: BTreeMap<String, RouteTable>,
+    pub enis: BTreeMap<String, NetworkInterface>,
+    /// `ClientToken` → (operation, resource id), for idempotent creates.
+    pub client_tokens: BTreeMap<String, (String, String)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Vpc {
+    pub id: String,
+    pub cidr: String,
+    pub cidr_association_id: String,
+    pub state: String,
+    pub is_default: bool,
+    pub instance_tenancy: String,
+    pub dhcp_options_id: String,
+    pub enable_dns_support: bool,
+    pub enable_dns_hostnames: bool,
+    pub default_security_group_id: String,
+    pub main_route_table_id: String,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Subnet {
+    pub id: String,
+    pub vpc_id: String,
+    pub cidr: String,
+    pub availability_zone: String,
+    pub availability_zone_id: String,
+    pub default_for_az: bool,
+    pub map_public_ip_on_launch: bool,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Peer {
+    Cidr(String),
+    CidrV6(String),
+    Group { group_id: String, user_id: String },
+    PrefixList(String),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Rule {
+    pub id: String,
+    pub egress: bool,
+    /// `-1` for all, else `tcp`, `udp`, `icmp`, `icmpv6` or a protocol number.
+    pub protocol: String,
+    pub from_port: Option<i32>,
+    pub to_port: Option<i32>,
+    pub peer: Peer,
+    pub description: Option<String>,
+}
+
+impl Rule {
+    /// Same permission, ignoring id and description.
+    pub fn same_as(&self, other: &Rule) -> bool {
+        self.egress == other.egress
+            && self.protocol == other.protocol
+            && self.from_port == other.from_port
+            && self.to_port == other.to_port
+            && self.peer == other.peer
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SecurityGroup {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub vpc_id: String,
+    pub rules: Vec<Rule>,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Route {
+    pub destination_cidr: Option<String>,
+    pub destination_prefix_list: Option<String>,
+    pub gateway_id: Option<String>,
+    pub origin: String,
+    pub state: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Association {
+    pub id: String,
+    pub subnet_id: Option<String>,
+    pub gateway_id: Option<String>,
+    pub main: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RouteTable {
+    pub id: String,
+    pub vpc_id: String,
+    pub routes: Vec<Route>,
+    pub associations: Vec<Association>,
+    pub tags: Tags,
+}
+
+impl RouteTable {
+    pub fn is_main(&self) -> bool {
+        self.associations.iter().any(|a| a.main)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NetworkInterface {
+    pub id: String,
+    pub subnet_id: String,
+    pub vpc_id: String,
+    pub availability_zone: String,
+    pub private_ip: String,
+    pub mac_address: String,
+    pub description: String,
+    /// `interface`, `vpc_endpoint`, `network_load_balancer`, ...
+    pub interface_type: String,
+    pub requester_id: Option<String>,
+    pub requester_managed: bool,
+    pub status: String,
+    pub group_ids: Vec<String>,
+    pub created: Timestamp,
+    pub tags: Tags,
+}

@@ -1,0 +1,282 @@
+//! CreateSubnet, DescribeSubnets, DeleteSubnet and the default subnets
+//! (aws-spec.md §8.24–8.26).
+
+use ipnet::Ipv4Net;
+
+use super::query::{bool_value, one, paginate, Filters};
+use super::state::Subnet;
+use super::tags::{self, Tags};
+use super::vpcs::{check_vpc_id, overlaps, parse_cidr};
+use super::{errors, event, R};
+use crate::error::AwsError;
+use crate::model::ec2 as m;
+use crate::world::ids::is_valid_id;
+use crate::world::regions;
+use crate::world::Ctx;
+
+pub(super) fn check_subnet_id(ctx: &Ctx, id: &str) -> R<()> {
+    if !is_valid_id(id, "subnet") {
+        return Err(errors::subnet_malformed(id));
+    }
+    if !ctx.acct().ec2.subnets.contains_key(id) {
+        return Err(errors::subnet_not_found(id));
+    }
+    Ok(())
+}
+
+fn insert(ctx: &mut Ctx, subnet: Subnet) {
+    let id = subnet.id.clone();
+    ctx.acct_mut().ec2.subnets.insert(id.clone(), subnet);
+    ctx.emit(event("subnet", &id, "created", Some("available")));
+}
+
+pub(super) fn create_default_subnets(ctx: &mut Ctx, vpc_id: &str) {
+    for (i, zone) in regions::zones(ctx.region_name()).into_iter().enumerate() {
+        let cidr = Ipv4Net::new(std::net::Ipv4Addr::new(172, 31, (16 * i) as u8, 0), 20)
+            .expect("constant prefix length");
+        let subnet = Subnet {
+            id: ctx.new_id("subnet"),
+            vpc_id: vpc_id.to_string(),
+            cidr: cidr.to_string(),
+            availability_zone: zone.name,
+            availability_zone_id: zone.id,
+            default_for_az: true,
+            map_public_ip_on_launch: true,
+            tags: Tags::default(),
+        };
+        insert(ctx, subnet);
+    }
+}
+
+/// Addresses AWS leaves for use: the block less 5 reserved, less those taken.
+fn available_ips(ctx: &Ctx, s: &Subnet) -> i32 {
+    let prefix = s
+        .cidr
+        .parse::<Ipv4Net>()
+        .map(|n| n.prefix_len())
+        .unwrap_or(28);
+    let used = ctx
+        .acct()
+        .ec2
+        .enis
+        .values()
+        .filter(|e| e.subnet_id == s.id)
+        .count() as i64;
+    ((1i64 << (32 - prefix as i64)) - 5 - used).max(0) as i32
+}
+
+fn to_model(ctx: &Ctx, s: &Subnet) -> m::Subnet {
+    let owner = ctx.account.clone();
+    m::Subnet {
+        subnet_id: Some(s.id.clone()),
+        subnet_arn: Some(format!(
+            "arn:aws:ec2:{}:{owner}:subnet/{}",
+            ctx.region_name(),
+            s.id
+        )),
+        vpc_id: Some(s.vpc_id.clone()),
+        state: Some("available".into()),
+        cidr_block: Some(s.cidr.clone()),
+        availability_zone: Some(s.availability_zone.clone()),
+        availability_zone_id: Some(s.availability_zone_id.clone()),
+        available_ip_address_count: Some(available_ips(ctx, s)),
+        default_for_az: Some(s.default_for_az),
+        map_public_ip_on_launch: Some(s.map_public_ip_on_launch),
+        map_customer_owned_ip_on_launch: Some(false),
+        assign_ipv6_address_on_creation: Some(false),
+        ipv6_cidr_block_association_set: Some(vec![]),
+        ipv6_native: Some(false),
+        enable_dns64: Some(false),
+        private_dns_name_options_on_launch: Some(m::PrivateDnsNameOptionsOnLaunch {
+            hostname_type: Some("ip-name".into()),
+            enable_resource_name_dns_a_record: Some(false),
+            enable_resource_name_dns_aaaa_record: Some(false),
+        }),
+        owner_id: Some(owner),
+        tags: Some(s.tags.to_model()),
+        ..Default::default()
+    }
+}
+
+pub(super) fn create(ctx: &mut Ctx, input: m::CreateSubnetRequest) -> R<m::CreateSubnetResult> {
+    let vpc_id = input.vpc_id.unwrap_or_default();
+    check_vpc_id(ctx, &vpc_id)?;
+    let Some(raw) = input.cidr_block.as_deref() else {
+        return Err(AwsError::new(
+            "MissingParameter",
+            "Either 'cidrBlock' or 'ipv6CidrBlock' should be provided.",
+        ));
+    };
+    let cidr = parse_cidr("cidrBlock", raw)?;
+    let st = &ctx.acct().ec2;
+    let vpc_cidr: Ipv4Net = parse_cidr("cidrBlock", &st.vpcs[&vpc_id].cidr)?;
+    let range_error = || {
+        AwsError::new(
+            "InvalidSubnet.Range",
+            format!("The CIDR '{raw}' is invalid."),
+        )
+    };
+    if !(16..=28).contains(&cidr.prefix_len()) || !vpc_cidr.contains(&cidr) {
+        return Err(range_error());
+    }
+    let conflict = st.subnets.values().filter(|s| s.vpc_id == vpc_id).any(|s| {
+        s.cidr
+            .parse::<Ipv4Net>()
+            .is_ok_and(|other| overlaps(&other, &cidr))
+    });
+    if conflict {
+        return Err(AwsError::new(
+            "InvalidSubnet.Conflict",
+            format!("The CIDR '{raw}' conflicts with another subnet"),
+        ));
+    }
+    let zones = regions::zones(ctx.region_name());
+    let zone = match (
+        input.availability_zone.as_deref(),
+        input.availability_zone_id.as_deref(),
+    ) {
+        (Some(_), Some(_)) => {
+            return Err(errors::combination(
+                "Only one of availabilityZone and availabilityZoneId may be specified.",
+            ))
+        }
+        (Some(name), None) => zones.iter().find(|z| z.name == name),
+        (None, Some(id)) => zones.iter().find(|z| z.id == id),
+        (None, None) => zones.get(ctx.world.ids.below(zones.len())),
+    };
+    let Some(zone) = zone else {
+        let given = input
+            .availability_zone
+            .or(input.availability_zone_id)
+            .unwrap_or_default();
+        let names: Vec<&str> = zones.iter().map(|z| z.name.as_str()).collect();
+        return Err(errors::invalid_value(
+            "availabilityZone",
+            &given,
+            &format!(
+                "Subnets can currently only be created in the following availability zones: {}.",
+                names.join(", ")
+            ),
+        ));
+    };
+    let tags = tags::from_specs(input.tag_specifications, "subnet")?;
+    ctx.dry_run(input.dry_run)?;
+    let subnet = Subnet {
+        id: ctx.new_id("subnet"),
+        vpc_id,
+        cidr: cidr.to_string(),
+        availability_zone: zone.name.clone(),
+        availability_zone_id: zone.id.clone(),
+        default_for_az: false,
+        map_public_ip_on_launch: false,
+        tags,
+    };
+    let out = to_model(ctx, &subnet);
+    insert(ctx, subnet);
+    Ok(m::CreateSubnetResult { subnet: Some(out) })
+}
+
+const FILTERS: &[&str] = &[
+    "availability-zone",
+    "availabilityZone",
+    "availability-zone-id",
+    "availabilityZoneId",
+    "available-ip-address-count",
+    "cidr-block",
+    "cidr",
+    "cidrBlock",
+    "default-for-az",
+    "defaultForAz",
+    "enable-dns64",
+    "ipv6-native",
+    "map-public-ip-on-launch",
+    "map-customer-owned-ip-on-launch",
+    "owner-id",
+    "state",
+    "subnet-arn",
+    "subnet-id",
+    "vpc-id",
+    "ipv6-cidr-block-association.ipv6-cidr-block",
+    "ipv6-cidr-block-association.association-id",
+    "ipv6-cidr-block-association.state",
+    "private-dns-name-options-on-launch.hostname-type",
+    "private-dns-name-options-on-launch.enable-resource-name-dns-a-record",
+    "private-dns-name-options-on-launch.enable-resource-name-dns-aaaa-record",
+    "customer-owned-ipv4-pool",
+    "outpost-arn",
+    "enable-lni-at-device-index",
+];
+
+fn filter_values(m: &m::Subnet, name: &str) -> Vec<String> {
+    let s = |v: &Option<String>| v.iter().cloned().collect::<Vec<_>>();
+    let b = |v: Option<bool>| bool_value(v.unwrap_or(false));
+    match name {
+        "availability-zone" | "availabilityZone" => s(&m.availability_zone),
+        "availability-zone-id" | "availabilityZoneId" => s(&m.availability_zone_id),
+        "available-ip-address-count" => one(m.available_ip_address_count.unwrap_or(0).to_string()),
+        "cidr-block" | "cidr" | "cidrBlock" => s(&m.cidr_block),
+        "default-for-az" | "defaultForAz" => b(m.default_for_az),
+        "enable-dns64" => b(m.enable_dns64),
+        "ipv6-native" => b(m.ipv6_native),
+        "map-public-ip-on-launch" => b(m.map_public_ip_on_launch),
+        "map-customer-owned-ip-on-launch" => b(m.map_customer_owned_ip_on_launch),
+        "owner-id" => s(&m.owner_id),
+        "state" => s(&m.state),
+        "subnet-arn" => s(&m.subnet_arn),
+        "subnet-id" => s(&m.subnet_id),
+        "vpc-id" => s(&m.vpc_id),
+        "private-dns-name-options-on-launch.hostname-type" => one("ip-name"),
+        "private-dns-name-options-on-launch.enable-resource-name-dns-a-record"
+        | "private-dns-name-options-on-launch.enable-resource-name-dns-aaaa-record" => {
+            bool_value(false)
+        }
+        _ => vec![],
+    }
+}
+
+pub(super) fn describe(
+    ctx: &mut Ctx,
+    input: m::DescribeSubnetsRequest,
+) -> R<m::DescribeSubnetsResult> {
+    let filters = Filters::parse(input.filters, FILTERS)?;
+    let ids = input.subnet_ids.unwrap_or_default();
+    for id in &ids {
+        check_subnet_id(ctx, id)?;
+    }
+    ctx.dry_run(input.dry_run)?;
+    let st = &ctx.acct().ec2;
+    let items = st
+        .subnets
+        .values()
+        .filter(|s| ids.is_empty() || ids.contains(&s.id))
+        .filter_map(|s| {
+            let model = to_model(ctx, s);
+            filters
+                .matches(&s.tags, |n| filter_values(&model, n))
+                .then(|| (s.id.clone(), model))
+        })
+        .collect();
+    let (page, next) = paginate(items, input.max_results, input.next_token.as_deref())?;
+    Ok(m::DescribeSubnetsResult {
+        subnets: Some(page),
+        next_token: next,
+    })
+}
+
+pub(super) fn delete(ctx: &mut Ctx, input: m::DeleteSubnetRequest) -> R<()> {
+    let id = input.subnet_id.unwrap_or_default();
+    check_subnet_id(ctx, &id)?;
+    if ctx.acct().ec2.enis.values().any(|e| e.subnet_id == id) {
+        return Err(errors::dependency("subnet", &id));
+    }
+    ctx.dry_run(input.dry_run)?;
+    let st = &mut ctx.acct_mut().ec2;
+    st.subnets.remove(&id);
+    for table in st.route_tables.values_mut() {
+        table
+            .associations
+            .retain(|a| a.subnet_id.as_deref() != Some(id.as_str()));
+    }
+    ctx.emit(event("subnet", &id, "deleted", Some("deleted")));
+    Ok(())
+}

@@ -1,0 +1,324 @@
+//! CreateVpc, DescribeVpcs, DeleteVpc, Modify/DescribeVpcAttribute and the
+//! default VPC (aws-spec.md §8.21–8.23).
+
+use ipnet::Ipv4Net;
+
+use super::query::{bool_value, one, paginate, Filters};
+use super::security_groups::new_default_group;
+use super::state::{Association, Route, RouteTable, Vpc};
+use super::tags::{self, Tags};
+use super::{errors, event, Transition, R};
+use crate::error::AwsError;
+use crate::model::ec2 as m;
+use crate::world::ids::is_valid_id;
+use crate::world::{Ctx, Transition as WorldTransition};
+
+/// How long AWS takes to make a new VPC `available` (scaled by the pace).
+const VPC_AVAILABLE_MS: i64 = 1_000;
+
+/// Parses an IPv4 CIDR and returns it in canonical form (host bits cleared).
+pub(super) fn parse_cidr(param: &str, value: &str) -> R<Ipv4Net> {
+    value
+        .parse::<Ipv4Net>()
+        .map(|n| n.trunc())
+        .map_err(|_| errors::invalid_value(param, value, "This is not a valid CIDR block."))
+}
+
+pub(super) fn overlaps(a: &Ipv4Net, b: &Ipv4Net) -> bool {
+    a.contains(&b.network()) || b.contains(&a.network())
+}
+
+pub(super) fn check_vpc_id(ctx: &Ctx, id: &str) -> R<()> {
+    if !is_valid_id(id, "vpc") {
+        return Err(errors::vpc_malformed(id));
+    }
+    if !ctx.acct().ec2.vpcs.contains_key(id) {
+        return Err(errors::vpc_not_found(id));
+    }
+    Ok(())
+}
+
+/// Creates the VPC with its default security group and main route table.
+fn insert(ctx: &mut Ctx, cidr: Ipv4Net, is_default: bool, tenancy: String, tags: Tags) -> Vpc {
+    let vpc_id = ctx.new_id("vpc");
+    let sg_id = ctx.new_id("sg");
+    let rtb_id = ctx.new_id("rtb");
+    let vpc = Vpc {
+        id: vpc_id.clone(),
+        cidr: cidr.to_string(),
+        cidr_association_id: ctx.new_id("vpc-cidr-assoc"),
+        state: if is_default { "available" } else { "pending" }.into(),
+        is_default,
+        instance_tenancy: tenancy,
+        dhcp_options_id: dhcp_options_id(ctx),
+        enable_dns_support: true,
+        enable_dns_hostnames: is_default,
+        default_security_group_id: sg_id.clone(),
+        main_route_table_id: rtb_id.clone(),
+        tags,
+    };
+    let group = new_default_group(ctx, &sg_id, &vpc_id);
+    let table = RouteTable {
+        id: rtb_id.clone(),
+        vpc_id: vpc_id.clone(),
+        routes: vec![Route {
+            destination_cidr: Some(cidr.to_string()),
+            destination_prefix_list: None,
+            gateway_id: Some("local".into()),
+            origin: "CreateRouteTable".into(),
+            state: "active".into(),
+        }],
+        associations: vec![Association {
+            id: ctx.new_id("rtbassoc"),
+            subnet_id: None,
+            gateway_id: None,
+            main: true,
+        }],
+        tags: Tags::default(),
+    };
+    let st = &mut ctx.acct_mut().ec2;
+    st.vpcs.insert(vpc_id.clone(), vpc.clone());
+    st.security_groups.insert(sg_id.clone(), group);
+    st.route_tables.insert(rtb_id.clone(), table);
+    ctx.emit(event("vpc", &vpc_id, "created", Some(&vpc.state)));
+    ctx.emit(event("security-group", &sg_id, "created", None));
+    ctx.emit(event("route-table", &rtb_id, "created", None));
+    vpc
+}
+
+/// All VPCs of an account in a Region share its default DHCP options.
+fn dhcp_options_id(ctx: &Ctx) -> String {
+    let existing = ctx
+        .acct()
+        .ec2
+        .vpcs
+        .values()
+        .next()
+        .map(|v| v.dhcp_options_id.clone());
+    existing.unwrap_or_else(|| ctx.new_id("dopt"))
+}
+
+pub(super) fn create_default(ctx: &mut Ctx) {
+    let cidr: Ipv4Net = "172.31.0.0/16".parse().expect("constant CIDR");
+    let vpc = insert(ctx, cidr, true, "default".into(), Tags::default());
+    super::subnets::create_default_subnets(ctx, &vpc.id);
+}
+
+pub(super) fn become_available(ctx: &mut Ctx, id: &str) {
+    let changed = match ctx.acct_mut().ec2.vpcs.get_mut(id) {
+        Some(v) if v.state == "pending" => {
+            v.state = "available".into();
+            true
+        }
+        _ => false,
+    };
+    if changed {
+        ctx.emit(event("vpc", id, "state-changed", Some("available")));
+    }
+}
+
+pub(super) fn to_model(vpc: &Vpc, owner: &str) -> m::Vpc {
+    m::Vpc {
+        vpc_id: Some(vpc.id.clone()),
+        owner_id: Some(owner.to_string()),
+        state: Some(vpc.state.clone()),
+        cidr_block: Some(vpc.cidr.clone()),
+        cidr_block_association_set: Some(vec![m::VpcCidrBlockAssociation {
+            association_id: Some(vpc.cidr_association_id.clone()),
+            cidr_block: Some(vpc.cidr.clone()),
+            cidr_block_state: Some(m::VpcCidrBlockState {
+                state: Some("associated".into()),
+                status_message: None,
+            }),
+        }]),
+        ipv6_cidr_block_association_set: Some(vec![]),
+        dhcp_options_id: Some(vpc.dhcp_options_id.clone()),
+        instance_tenancy: Some(vpc.instance_tenancy.clone()),
+        is_default: Some(vpc.is_default),
+        tags: Some(vpc.tags.to_model()),
+        ..Default::default()
+    }
+}
+
+pub(super) fn create(ctx: &mut Ctx, input: m::CreateVpcRequest) -> R<m::CreateVpcResult> {
+    let Some(raw) = input.cidr_block.as_deref() else {
+        return Err(AwsError::new(
+            "MissingParameter",
+            "Either 'cidrBlock' or 'ipv4IpamPoolId' should be provided.",
+        ));
+    };
+    let cidr = parse_cidr("cidrBlock", raw)?;
+    if !(16..=28).contains(&cidr.prefix_len()) {
+        return Err(AwsError::new(
+            "InvalidVpc.Range",
+            format!("The CIDR '{raw}' is invalid."),
+        ));
+    }
+    let tags = tags::from_specs(input.tag_specifications, "vpc")?;
+    ctx.dry_run(input.dry_run)?;
+    let tenancy = input.instance_tenancy.unwrap_or_else(|| "default".into());
+    let vpc = insert(ctx, cidr, false, tenancy, tags);
+    ctx.schedule(
+        VPC_AVAILABLE_MS,
+        WorldTransition::Ec2(Transition::VpcAvailable(vpc.id.clone())),
+    );
+    Ok(m::CreateVpcResult {
+        vpc: Some(to_model(&vpc, &ctx.account)),
+    })
+}
+
+const FILTERS: &[&str] = &[
+    "cidr",
+    "cidr-block-association.cidr-block",
+    "cidr-block-association.association-id",
+    "cidr-block-association.state",
+    "dhcp-options-id",
+    "ipv6-cidr-block-association.ipv6-cidr-block",
+    "ipv6-cidr-block-association.ipv6-pool",
+    "ipv6-cidr-block-association.association-id",
+    "ipv6-cidr-block-association.state",
+    "is-default",
+    "owner-id",
+    "state",
+    "vpc-id",
+];
+
+fn filter_values(v: &Vpc, owner: &str, name: &str) -> Vec<String> {
+    match name {
+        "cidr" | "cidr-block-association.cidr-block" => one(&v.cidr),
+        "cidr-block-association.association-id" => one(&v.cidr_association_id),
+        "cidr-block-association.state" => one("associated"),
+        "dhcp-options-id" => one(&v.dhcp_options_id),
+        "is-default" => bool_value(v.is_default),
+        "owner-id" => one(owner),
+        "state" => one(&v.state),
+        "vpc-id" => one(&v.id),
+        _ => vec![],
+    }
+}
+
+pub(super) fn describe(ctx: &mut Ctx, input: m::DescribeVpcsRequest) -> R<m::DescribeVpcsResult> {
+    let filters = Filters::parse(input.filters, FILTERS)?;
+    let ids = input.vpc_ids.unwrap_or_default();
+    for id in &ids {
+        check_vpc_id(ctx, id)?;
+    }
+    ctx.dry_run(input.dry_run)?;
+    let owner = ctx.account.clone();
+    let items = ctx
+        .acct()
+        .ec2
+        .vpcs
+        .values()
+        .filter(|v| ids.is_empty() || ids.contains(&v.id))
+        .filter(|v| filters.matches(&v.tags, |n| filter_values(v, &owner, n)))
+        .map(|v| (v.id.clone(), to_model(v, &owner)))
+        .collect();
+    let (page, next) = paginate(items, input.max_results, input.next_token.as_deref())?;
+    Ok(m::DescribeVpcsResult {
+        vpcs: Some(page),
+        next_token: next,
+    })
+}
+
+pub(super) fn delete(ctx: &mut Ctx, input: m::DeleteVpcRequest) -> R<()> {
+    let id = input.vpc_id.unwrap_or_default();
+    check_vpc_id(ctx, &id)?;
+    let st = &ctx.acct().ec2;
+    let vpc = &st.vpcs[&id];
+    let in_use = st.subnets.values().any(|s| s.vpc_id == id)
+        || st
+            .security_groups
+            .values()
+            .any(|g| g.vpc_id == id && g.id != vpc.default_security_group_id)
+        || st
+            .route_tables
+            .values()
+            .any(|t| t.vpc_id == id && t.id != vpc.main_route_table_id)
+        || st.enis.values().any(|e| e.vpc_id == id);
+    if in_use {
+        return Err(errors::dependency("vpc", &id));
+    }
+    ctx.dry_run(input.dry_run)?;
+    let st = &mut ctx.acct_mut().ec2;
+    let Some(vpc) = st.vpcs.remove(&id) else {
+        return Err(errors::vpc_not_found(&id));
+    };
+    st.security_groups.remove(&vpc.default_security_group_id);
+    st.route_tables.remove(&vpc.main_route_table_id);
+    ctx.emit(event("vpc", &id, "deleted", Some("deleted")));
+    ctx.emit(event(
+        "security-group",
+        &vpc.default_security_group_id,
+        "deleted",
+        None,
+    ));
+    ctx.emit(event(
+        "route-table",
+        &vpc.main_route_table_id,
+        "deleted",
+        None,
+    ));
+    Ok(())
+}
+
+pub(super) fn modify_attribute(ctx: &mut Ctx, input: m::ModifyVpcAttributeRequest) -> R<()> {
+    let id = input.vpc_id.unwrap_or_default();
+    check_vpc_id(ctx, &id)?;
+    let support = input.enable_dns_support.and_then(|a| a.value);
+    let hostnames = input.enable_dns_hostnames.and_then(|a| a.value);
+    match (support, hostnames) {
+        (Some(_), Some(_)) => return Err(errors::combination(
+            "Fields for multiple attribute types specified: enableDnsHostnames, enableDnsSupport",
+        )),
+        (None, None) => {
+            return Err(AwsError::new(
+                "MissingParameter",
+                "The request must contain exactly one attribute to modify.",
+            ))
+        }
+        _ => {}
+    }
+    let st = &mut ctx.acct_mut().ec2;
+    let vpc = st
+        .vpcs
+        .get_mut(&id)
+        .ok_or_else(|| errors::vpc_not_found(&id))?;
+    if let Some(v) = support {
+        vpc.enable_dns_support = v;
+    }
+    if let Some(v) = hostnames {
+        vpc.enable_dns_hostnames = v;
+    }
+    Ok(())
+}
+
+pub(super) fn describe_attribute(
+    ctx: &mut Ctx,
+    input: m::DescribeVpcAttributeRequest,
+) -> R<m::DescribeVpcAttributeResult> {
+    let id = input.vpc_id.unwrap_or_default();
+    check_vpc_id(ctx, &id)?;
+    ctx.dry_run(input.dry_run)?;
+    let vpc = &ctx.acct().ec2.vpcs[&id];
+    let value = |b: bool| Some(m::AttributeBooleanValue { value: Some(b) });
+    let mut out = m::DescribeVpcAttributeResult {
+        vpc_id: Some(id.clone()),
+        ..Default::default()
+    };
+    match input.attribute.as_deref() {
+        Some("enableDnsSupport") => out.enable_dns_support = value(vpc.enable_dns_support),
+        Some("enableDnsHostnames") => out.enable_dns_hostnames = value(vpc.enable_dns_hostnames),
+        Some("enableNetworkAddressUsageMetrics") => {
+            out.enable_network_address_usage_metrics = value(false)
+        }
+        other => {
+            return Err(errors::invalid_value(
+                "Attribute",
+                other.unwrap_or(""),
+                "Unknown attribute.",
+            ))
+        }
+    }
+    Ok(out)
+}

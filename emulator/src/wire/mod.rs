@@ -1,0 +1,14 @@
+//! Bytes to typed inputs and typed outputs to bytes, per protocol. The generated
+//! code in `crate::model` builds on these pieces; no service rule lives here.
+
+pub mod envelope;
+mod error;
+pub mod identity;
+pub mod query;
+mod types;
+pub mod xml;
+
+pub use error::WireError;
+pub use query::QueryInput;
+pub use types::{Blob, Timestamp};
+pub use xml::XmlWriter;

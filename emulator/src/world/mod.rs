@@ -1,0 +1,284 @@
+//! The world: state of every account in every Region, the clock, the id
+//! generator and the event bus.
+//!
+//! State is kept per Region, and one Region's state sits behind one mutex
+//! (PrivateLink crosses accounts, so a Region holds all of them). A request
+//! takes the lock once, validates, then mutates, and releases it before its
+//! answer is encoded: nobody sees half an operation, and a failing call leaves
+//! no trace. The lock is a `parking_lot` mutex held through an owned guard so
+//! a handler's context is `'static`; it is never held across an `.await`.
+
+pub mod clock;
+pub mod events;
+pub mod ids;
+pub mod regions;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use dashmap::DashMap;
+use parking_lot::lock_api::ArcMutexGuard;
+use parking_lot::{Mutex, RawMutex};
+use serde::Serialize;
+
+use crate::error::AwsError;
+use crate::services::ec2;
+use crate::wire::Timestamp;
+use clock::{Clock, Pace};
+use events::{EventBus, NewEvent};
+use ids::IdGen;
+
+#[derive(Debug, Clone)]
+pub struct WorldConfig {
+    pub default_account: String,
+    pub pace: Pace,
+    pub seed: Option<u64>,
+}
+
+impl Default for WorldConfig {
+    fn default() -> Self {
+        WorldConfig {
+            default_account: "000000000000".into(),
+            pace: Pace::Immediate,
+            seed: None,
+        }
+    }
+}
+
+/// One account's resources in one Region.
+#[derive(Debug, Default, Serialize)]
+pub struct Account {
+    pub ec2: ec2::State,
+}
+
+/// A transition AWS performs asynchronously, due at a time on the world clock.
+#[derive(Debug, Clone)]
+pub enum Transition {
+    Ec2(ec2::Transition),
+}
+
+#[derive(Debug, Clone)]
+struct Scheduled {
+    account: String,
+    transition: Transition,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Region {
+    pub name: String,
+    pub accounts: BTreeMap<String, Account>,
+    #[serde(skip)]
+    schedule: BTreeMap<(i64, u64), Scheduled>,
+    #[serde(skip)]
+    schedule_seq: u64,
+}
+
+impl Region {
+    fn new(name: &str) -> Self {
+        Region {
+            name: name.to_string(),
+            accounts: BTreeMap::new(),
+            schedule: BTreeMap::new(),
+            schedule_seq: 0,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct World {
+    pub config: WorldConfig,
+    regions: DashMap<String, Arc<Mutex<Region>>>,
+    pub ids: IdGen,
+    pub clock: Clock,
+    pub events: EventBus,
+}
+
+/// Who is calling, from the request's credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub access_key: Option<String>,
+    pub account: String,
+    pub region: String,
+    /// The caller's principal ARN (`arn:aws:iam::<account>:root` unless mapped).
+    pub principal: String,
+}
+
+impl World {
+    pub fn new(config: WorldConfig) -> Arc<Self> {
+        Arc::new(World {
+            ids: IdGen::new(config.seed),
+            clock: Clock::new(config.pace),
+            events: EventBus::default(),
+            regions: DashMap::new(),
+            config,
+        })
+    }
+
+    fn region(&self, name: &str) -> Arc<Mutex<Region>> {
+        self.regions
+            .entry(name.to_string())
+            .or_insert_with(|| Arc::new(Mutex::new(Region::new(name))))
+            .clone()
+    }
+
+    /// Locks the caller's Region, creates the account there on first use (with
+    /// its default VPC, as AWS has), and applies the transitions now due.
+    pub fn context(self: &Arc<Self>, identity: &Identity, request_id: &str) -> Ctx {
+        let region = self.region(&identity.region).lock_arc();
+        let mut ctx = Ctx {
+            world: self.clone(),
+            region,
+            account: identity.account.clone(),
+            principal: identity.principal.clone(),
+            request_id: request_id.to_string(),
+        };
+        ctx.run_due();
+        if !ctx.region.accounts.contains_key(&ctx.account) {
+            ctx.region
+                .accounts
+                .insert(ctx.account.clone(), Account::default());
+            ec2::create_default_vpc(&mut ctx);
+        }
+        ctx
+    }
+
+    /// Applies due transitions in every Region (the background ticker and
+    /// clock advances call this, so transitions happen without a request).
+    pub fn run_due_everywhere(self: &Arc<Self>) {
+        let names: Vec<String> = self.regions.iter().map(|r| r.key().clone()).collect();
+        for name in names {
+            let region = self.region(&name).lock_arc();
+            let mut ctx = Ctx {
+                world: self.clone(),
+                region,
+                account: String::new(),
+                principal: String::new(),
+                request_id: String::new(),
+            };
+            ctx.run_due();
+        }
+    }
+
+    /// Back to an empty world (ids restart from the seed, the log is cleared).
+    pub fn reset(&self) {
+        self.regions.clear();
+        self.ids.reset();
+        self.events.clear();
+    }
+
+    /// The whole state, for `/_awsemu/state`.
+    pub fn export(&self) -> serde_json::Value {
+        let mut names: Vec<String> = self.regions.iter().map(|r| r.key().clone()).collect();
+        names.sort();
+        let mut regions = serde_json::Map::new();
+        for name in names {
+            let region = self.region(&name);
+            let guard = region.lock();
+            regions.insert(
+                name,
+                serde_json::to_value(&guard.accounts).unwrap_or(serde_json::Value::Null),
+            );
+        }
+        serde_json::json!({ "regions": regions })
+    }
+}
+
+/// What a handler works with: the locked Region and the caller.
+pub struct Ctx {
+    pub world: Arc<World>,
+    pub region: ArcMutexGuard<RawMutex, Region>,
+    pub account: String,
+    pub principal: String,
+    pub request_id: String,
+}
+
+impl Ctx {
+    pub fn region_name(&self) -> &str {
+        &self.region.name
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.world.clock.now()
+    }
+
+    pub fn new_id(&self, prefix: &str) -> String {
+        self.world.ids.resource(prefix)
+    }
+
+    /// The caller's account state (created by `World::context`).
+    pub fn acct(&self) -> &Account {
+        self.region
+            .accounts
+            .get(&self.account)
+            .expect("World::context creates the caller's account")
+    }
+
+    pub fn acct_mut(&mut self) -> &mut Account {
+        let account = self.account.clone();
+        self.region.accounts.entry(account).or_default()
+    }
+
+    pub fn emit(&self, event: NewEvent) {
+        self.emit_for(&self.account, event);
+    }
+
+    pub fn emit_for(&self, account: &str, event: NewEvent) {
+        self.world
+            .events
+            .publish(self.now(), &self.region.name, account, event);
+    }
+
+    /// Schedules `transition` for the caller's account after AWS's
+    /// `realistic_ms`, scaled by the pace.
+    pub fn schedule(&mut self, realistic_ms: i64, transition: Transition) {
+        let account = self.account.clone();
+        self.schedule_for(&account, realistic_ms, transition);
+    }
+
+    pub fn schedule_for(&mut self, account: &str, realistic_ms: i64, transition: Transition) {
+        let due = self.world.clock.now_ms() + self.world.clock.pace().delay_ms(realistic_ms);
+        let region = &mut *self.region;
+        region.schedule_seq += 1;
+        let key = (due, region.schedule_seq);
+        region.schedule.insert(
+            key,
+            Scheduled {
+                account: account.to_string(),
+                transition,
+            },
+        );
+    }
+
+    fn run_due(&mut self) {
+        let now = self.world.clock.now_ms();
+        while let Some((&key, _)) = self.region.schedule.iter().next() {
+            if key.0 > now {
+                break;
+            }
+            let Some(item) = self.region.schedule.remove(&key) else {
+                break;
+            };
+            // Transitions run as the account they belong to.
+            let caller = std::mem::replace(&mut self.account, item.account);
+            if self.region.accounts.contains_key(&self.account) {
+                match item.transition {
+                    Transition::Ec2(t) => ec2::apply_transition(self, t),
+                }
+            }
+            self.account = caller;
+        }
+    }
+
+    /// `DryRun=true`: the request was valid, so say it would have succeeded.
+    pub fn dry_run(&self, flag: Option<bool>) -> Result<(), AwsError> {
+        if flag == Some(true) {
+            Err(AwsError::new(
+                "DryRunOperation",
+                "Request would have succeeded, but DryRun flag is set.",
+            )
+            .with_status(412))
+        } else {
+            Ok(())
+        }
+    }
+}
