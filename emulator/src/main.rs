@@ -58,6 +58,14 @@ struct ServeArgs {
     /// when POST /_awsemu/clock advances the clock).
     #[arg(long, env = "AWSEMU_PACE", value_enum, default_value = "immediate")]
     pace: Pace,
+    /// Verify SigV4 signatures: every request must be signed with one of the
+    /// `--credential` pairs (else `InvalidClientTokenId` / `SignatureDoesNotMatch`).
+    #[arg(long, env = "AWSEMU_STRICT_SIGV4")]
+    strict_sigv4: bool,
+    /// `ACCESS_KEY:SECRET_KEY` accepted under `--strict-sigv4` (repeatable; in
+    /// the environment, comma-separated).
+    #[arg(long = "credential", env = "AWSEMU_CREDENTIALS", value_delimiter = ',', value_parser = parse_credential)]
+    credentials: Vec<(String, String)>,
     /// Log format on stderr.
     #[arg(long, env = "AWSEMU_LOG_FORMAT", value_enum, default_value = "text")]
     log_format: LogFormat,
@@ -68,6 +76,13 @@ fn parse_account(s: &str) -> Result<String, String> {
         Ok(s.to_string())
     } else {
         Err(format!("'{s}' is not a 12-digit account id"))
+    }
+}
+
+fn parse_credential(s: &str) -> Result<(String, String), String> {
+    match s.split_once(':') {
+        Some((k, v)) if !k.is_empty() && !v.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("'{s}' is not ACCESS_KEY:SECRET_KEY")),
     }
 }
 
@@ -117,6 +132,13 @@ fn main() -> ExitCode {
 
 fn serve_command(args: ServeArgs) -> ExitCode {
     init_logging(args.log_format);
+    if args.strict_sigv4 && args.credentials.is_empty() {
+        eprintln!("awsemu: --strict-sigv4 needs at least one --credential ACCESS_KEY:SECRET_KEY");
+        return ExitCode::FAILURE;
+    }
+    let credentials = args
+        .strict_sigv4
+        .then(|| args.credentials.iter().cloned().collect());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -147,7 +169,12 @@ fn serve_command(args: ServeArgs) -> ExitCode {
         let _ = writeln!(out, "awsemu listening on http://{local}");
         let _ = out.flush();
         tracing::info!(address = local.as_str(), pace = ?args.pace, "serving EC2, ELBv2 and ECS");
-        serve(listener, Arc::new(App { world }), shutdown_signal()).await;
+        serve(
+            listener,
+            Arc::new(App { world, credentials }),
+            shutdown_signal(),
+        )
+        .await;
         tracing::info!("stopped");
         ExitCode::SUCCESS
     })

@@ -3,6 +3,7 @@
 //! answers in the protocol's envelope. Also serves the control API under
 //! `/_awsemu/`.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
@@ -23,6 +24,7 @@ use crate::control;
 use crate::error::{json_wire_error, query_wire_error, AwsError};
 use crate::model;
 use crate::services::{ec2::Ec2, ecs::Ecs, elbv2::Elbv2};
+use crate::wire::sigv4::{self, AuthError};
 use crate::wire::{envelope, identity, QueryInput};
 use crate::world::{Identity, World};
 
@@ -33,6 +35,8 @@ const ECS_TARGET_PREFIX: &str = "AmazonEC2ContainerServiceV20141113.";
 
 pub struct App {
     pub world: Arc<World>,
+    /// With `--strict-sigv4`: access key → secret; every request must be signed by one.
+    pub credentials: Option<HashMap<String, String>>,
 }
 
 type HttpResponse = Response<Full<Bytes>>;
@@ -237,6 +241,24 @@ async fn handle(
         return Ok(r);
     }
 
+    if let Some(secrets) = &app.credentials {
+        let target_uri = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
+        if let Err(e) = sigv4::verify(
+            secrets,
+            parts.method.as_str(),
+            target_uri,
+            &parts.headers,
+            &body,
+        ) {
+            let err = auth_error(guess, e);
+            tracing::info!(%peer, path, status = err.status, code = %err.code, "signature refused");
+            return Ok(guess.error(&err, &request_id));
+        }
+    }
     let (identity, signed_service) = identify(&app.world, &parts.headers, query.as_deref());
     let (protocol, operation, result) = dispatch(
         &app,
@@ -261,6 +283,42 @@ async fn handle(
         "request"
     );
     Ok(response)
+}
+
+/// The codes each protocol family uses for a refused signature: the query
+/// services (EC2, ELBv2) say `InvalidClientTokenId` / `SignatureDoesNotMatch`,
+/// ECS says `UnrecognizedClientException` / `InvalidSignatureException`.
+fn auth_error(protocol: Protocol, e: AuthError) -> AwsError {
+    let json = protocol == Protocol::Json;
+    match e {
+        AuthError::Missing(m) => AwsError::new(
+            if json {
+                "MissingAuthenticationTokenException"
+            } else {
+                "MissingAuthenticationToken"
+            },
+            m,
+        )
+        .with_status(if json { 400 } else { 403 }),
+        AuthError::UnknownKey(m) => AwsError::new(
+            if json {
+                "UnrecognizedClientException"
+            } else {
+                "InvalidClientTokenId"
+            },
+            m,
+        )
+        .with_status(if json { 400 } else { 403 }),
+        AuthError::Mismatch(m) => AwsError::new(
+            if json {
+                "InvalidSignatureException"
+            } else {
+                "SignatureDoesNotMatch"
+            },
+            m,
+        )
+        .with_status(if json { 400 } else { 403 }),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -1,10 +1,13 @@
 //! Bytes to typed inputs and typed outputs to bytes, per protocol. The generated
 //! code in `crate::model` builds on these pieces; no service rule lives here.
 
+#[cfg(test)]
+mod codec_tests;
 pub mod envelope;
 mod error;
 pub mod identity;
 pub mod query;
+pub mod sigv4;
 mod types;
 pub mod xml;
 
