@@ -433,3 +433,29 @@ fn run<T>(
         ))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world::WorldConfig;
+
+    #[test]
+    fn a_panicking_handler_becomes_internal_error_and_the_world_lives_on() {
+        let app = App {
+            world: World::new(WorldConfig::default()),
+            credentials: None,
+        };
+        let who = Identity {
+            access_key: None,
+            account: "000000000000".into(),
+            region: "us-east-1".into(),
+            principal: "arn:aws:iam::000000000000:root".into(),
+        };
+        let r: Result<(), AwsError> = run(&app, &who, "rid", |_| panic!("boom"));
+        let e = r.unwrap_err();
+        assert_eq!((e.code.as_ref(), e.status), ("InternalError", 500));
+        // The Region's lock is usable again.
+        let vpcs = run(&app, &who, "rid", |ctx| Ok(ctx.acct().ec2.vpcs.len())).unwrap();
+        assert_eq!(vpcs, 1);
+    }
+}
