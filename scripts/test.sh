@@ -21,3 +21,6 @@ fi
 .venv/bin/pip install --quiet --disable-pip-version-check -r sdk-tests/python/requirements.txt
 # The AWS CLI must come from the same venv as boto3.
 PATH="$PWD/.venv/bin:$PATH" .venv/bin/python -m pytest sdk-tests/python -q -p no:cacheprovider
+
+echo "== JavaScript SDK v3 suite (sdk-tests/js)"
+(cd sdk-tests/js && npm ci --no-audit --no-fund --loglevel=error && npm test)
