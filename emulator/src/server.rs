@@ -361,6 +361,22 @@ fn dispatch(
         (_, Some("elasticloadbalancing")) => Protocol::Query,
         _ => Protocol::Ec2,
     };
+    if let Some(v) = q.version() {
+        if v != model::ec2::API_VERSION && v != model::elbv2::API_VERSION {
+            let e = AwsError::new(
+                "NoSuchVersion",
+                format!(
+                    "The requested version ({v}) of service {} does not exist",
+                    if protocol == Protocol::Query {
+                        "ElasticLoadBalancing"
+                    } else {
+                        "AmazonEC2"
+                    }
+                ),
+            );
+            return (protocol, "-".into(), Err(e));
+        }
+    }
     let Some(action) = q.action().map(str::to_string) else {
         let e = if q.is_empty() && method == Method::GET {
             AwsError::new(

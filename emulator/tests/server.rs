@@ -180,6 +180,10 @@ fn protocol_errors_are_well_formed_and_never_5xx() {
     assert_eq!(status, 400);
     assert!(body.contains("SerializationException"), "{body}");
 
+    let (status, body) = server.post(&[], b"Action=DescribeVpcs&Version=1999-01-01");
+    assert_eq!(status, 400);
+    assert!(body.contains("<Code>NoSuchVersion</Code>"), "{body}");
+
     let big = vec![b'a'; 2 * 1024 * 1024];
     let (status, _) = server.post(&[], &big);
     assert_eq!(status, 413);
