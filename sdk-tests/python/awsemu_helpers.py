@@ -1,0 +1,109 @@
+"""Small assertion helpers shared by the test modules (not fixtures)."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from contextlib import contextmanager
+
+import pytest
+from botocore.exceptions import ClientError
+
+DEFAULT_ACCOUNT = "000000000000"
+
+
+def id_re(prefix: str) -> re.Pattern[str]:
+    """``<prefix>-`` followed by 17 lower-case hex digits (aws-spec.md §6)."""
+    return re.compile(rf"^{re.escape(prefix)}-[0-9a-f]{{17}}$")
+
+
+VPC_ID = id_re("vpc")
+SUBNET_ID = id_re("subnet")
+SG_ID = id_re("sg")
+SGR_ID = id_re("sgr")
+RTB_ID = id_re("rtb")
+RTBASSOC_ID = id_re("rtbassoc")
+VPC_CIDR_ASSOC_ID = id_re("vpc-cidr-assoc")
+DOPT_ID = re.compile(r"^dopt-[0-9a-f]{8}([0-9a-f]{9})?$")
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+
+UNKNOWN_VPC = "vpc-0123456789abcdef0"
+UNKNOWN_SUBNET = "subnet-0123456789abcdef0"
+UNKNOWN_SG = "sg-0123456789abcdef0"
+UNKNOWN_RTB = "rtb-0123456789abcdef0"
+UNKNOWN_ENI = "eni-0123456789abcdef0"
+
+
+@contextmanager
+def raises_code(code: str, status: int = 400):
+    """``pytest.raises(ClientError)`` that also pins the error code and HTTP status."""
+    with pytest.raises(ClientError) as excinfo:
+        yield excinfo
+    err = excinfo.value.response["Error"]
+    meta = excinfo.value.response["ResponseMetadata"]
+    assert err["Code"] == code, f"expected {code}, got {err.get('Code')}: {err.get('Message')}"
+    assert meta["HTTPStatusCode"] == status, (
+        f"{code}: expected HTTP {status}, got {meta['HTTPStatusCode']}"
+    )
+
+
+def err_message(excinfo) -> str:
+    return excinfo.value.response["Error"].get("Message", "")
+
+
+def tags_dict(tags: list[dict] | None) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in (tags or [])}
+
+
+def local_name(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def namespace(tag: str) -> str | None:
+    return tag[1:].split("}", 1)[0] if tag.startswith("{") else None
+
+
+def find_local(elem: ET.Element, *path: str) -> ET.Element | None:
+    """Walk children by local name (namespace-agnostic)."""
+    cur: ET.Element | None = elem
+    for name in path:
+        if cur is None:
+            return None
+        cur = next((c for c in cur if local_name(c.tag) == name), None)
+    return cur
+
+
+def new_vpc(client, cidr: str = "10.0.0.0/16", name: str | None = None) -> str:
+    kwargs = {"CidrBlock": cidr}
+    if name is not None:
+        kwargs["TagSpecifications"] = [
+            {"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": name}]}
+        ]
+    return client.create_vpc(**kwargs)["Vpc"]["VpcId"]
+
+
+def new_subnet(client, vpc_id: str, cidr: str, az: str = "us-east-1a") -> str:
+    return client.create_subnet(VpcId=vpc_id, CidrBlock=cidr, AvailabilityZone=az)[
+        "Subnet"
+    ]["SubnetId"]
+
+
+def default_vpc(client) -> dict:
+    vpcs = client.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]
+    assert len(vpcs) == 1, vpcs
+    return vpcs[0]
+
+
+def default_sg(client, vpc_id: str) -> dict:
+    groups = client.describe_security_groups(
+        Filters=[
+            {"Name": "vpc-id", "Values": [vpc_id]},
+            {"Name": "group-name", "Values": ["default"]},
+        ]
+    )["SecurityGroups"]
+    assert len(groups) == 1, groups
+    return groups[0]
+
+
+def cidrs(ranges: list[dict]) -> list[str]:
+    return [r["CidrIp"] for r in ranges]
