@@ -31,7 +31,13 @@ pub mod enums {
     #[allow(non_upper_case_globals)]
     pub const BlockPublicAccessMode: &[&str] = &["off", "block-bidirectional", "block-ingress"];
     #[allow(non_upper_case_globals)]
+    pub const DnsNameState: &[&str] = &["pendingVerification", "verified", "failed"];
+    #[allow(non_upper_case_globals)]
+    pub const DnsRecordIpType: &[&str] = &["ipv4", "dualstack", "ipv6", "service-defined"];
+    #[allow(non_upper_case_globals)]
     pub const HostnameType: &[&str] = &["ip-name", "resource-name"];
+    #[allow(non_upper_case_globals)]
+    pub const IpAddressType: &[&str] = &["ipv4", "dualstack", "ipv6"];
     #[allow(non_upper_case_globals)]
     pub const IpSource: &[&str] = &["amazon", "byoip", "none"];
     #[allow(non_upper_case_globals)]
@@ -64,6 +70,17 @@ pub mod enums {
         "gateway_load_balancer_endpoint",
         "iot_rules_managed",
         "aws_codestar_connections_managed",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const PayerResponsibility: &[&str] = &["ServiceOwner"];
+    #[allow(non_upper_case_globals)]
+    pub const PayerResponsibilityScope: &[&str] =
+        &["vpc-endpoint-charges", "resource-gateway-charges"];
+    #[allow(non_upper_case_globals)]
+    pub const PayerResponsibilityType: &[&str] = &[
+        "vpc-endpoint-account",
+        "resource-gateway-account",
+        "vpc-endpoint-service-account",
     ];
     #[allow(non_upper_case_globals)]
     pub const ResourceType: &[&str] = &[
@@ -200,6 +217,22 @@ pub mod enums {
         "failed",
     ];
     #[allow(non_upper_case_globals)]
+    pub const ServiceConnectivityType: &[&str] = &["ipv4", "ipv6"];
+    #[allow(non_upper_case_globals)]
+    pub const ServiceType: &[&str] = &["Interface", "Gateway", "GatewayLoadBalancer"];
+    #[allow(non_upper_case_globals)]
+    pub const State: &[&str] = &[
+        "PendingAcceptance",
+        "Pending",
+        "Available",
+        "Deleting",
+        "Deleted",
+        "Rejected",
+        "Failed",
+        "Expired",
+        "Partial",
+    ];
+    #[allow(non_upper_case_globals)]
     pub const SubnetCidrBlockStateCode: &[&str] = &[
         "associating",
         "associated",
@@ -251,6 +284,15 @@ pub mod enums {
         "available",
         "creating",
         "delete-failed",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const VpcEndpointType: &[&str] = &[
+        "Interface",
+        "Gateway",
+        "GatewayLoadBalancer",
+        "Resource",
+        "ServiceNetwork",
+        "Tunnel",
     ];
     #[allow(non_upper_case_globals)]
     pub const VpcState: &[&str] = &["pending", "available", "deleting"];
@@ -433,6 +475,33 @@ pub struct CreateTagsRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateVpcEndpointRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub vpc_endpoint_type: ::std::option::Option<::std::string::String>,
+    pub vpc_id: ::std::option::Option<::std::string::String>,
+    pub service_name: ::std::option::Option<::std::string::String>,
+    pub policy_document: ::std::option::Option<::std::string::String>,
+    pub route_table_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub subnet_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub security_group_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub ip_address_type: ::std::option::Option<::std::string::String>,
+    pub dns_options: ::std::option::Option<DnsOptionsSpecification>,
+    pub client_token: ::std::option::Option<::std::string::String>,
+    pub private_dns_enabled: ::std::option::Option<bool>,
+    pub tag_specifications: ::std::option::Option<::std::vec::Vec<TagSpecification>>,
+    pub subnet_configurations: ::std::option::Option<::std::vec::Vec<SubnetConfiguration>>,
+    pub service_network_arn: ::std::option::Option<::std::string::String>,
+    pub resource_configuration_arn: ::std::option::Option<::std::string::String>,
+    pub service_region: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateVpcEndpointResult {
+    pub vpc_endpoint: ::std::option::Option<VpcEndpoint>,
+    pub client_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateVpcRequest {
     pub cidr_block: ::std::option::Option<::std::string::String>,
     pub ipv6_pool: ::std::option::Option<::std::string::String>,
@@ -487,6 +556,17 @@ pub struct DeleteTagsRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteVpcEndpointsRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub vpc_endpoint_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteVpcEndpointsResult {
+    pub unsuccessful: ::std::option::Option<::std::vec::Vec<UnsuccessfulItem>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteVpcRequest {
     pub vpc_id: ::std::option::Option<::std::string::String>,
     pub dry_run: ::std::option::Option<bool>,
@@ -520,6 +600,21 @@ pub struct DescribeNetworkInterfacesRequest {
 pub struct DescribeNetworkInterfacesResult {
     pub network_interfaces: ::std::option::Option<::std::vec::Vec<NetworkInterface>>,
     pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribePrefixListsRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub filters: ::std::option::Option<::std::vec::Vec<Filter>>,
+    pub max_results: ::std::option::Option<i32>,
+    pub next_token: ::std::option::Option<::std::string::String>,
+    pub prefix_list_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribePrefixListsResult {
+    pub next_token: ::std::option::Option<::std::string::String>,
+    pub prefix_lists: ::std::option::Option<::std::vec::Vec<PrefixList>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -611,6 +706,38 @@ pub struct DescribeVpcAttributeResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeVpcEndpointServicesRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub service_names: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub filters: ::std::option::Option<::std::vec::Vec<Filter>>,
+    pub max_results: ::std::option::Option<i32>,
+    pub next_token: ::std::option::Option<::std::string::String>,
+    pub service_regions: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeVpcEndpointServicesResult {
+    pub service_names: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub service_details: ::std::option::Option<::std::vec::Vec<ServiceDetail>>,
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeVpcEndpointsRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub vpc_endpoint_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub filters: ::std::option::Option<::std::vec::Vec<Filter>>,
+    pub max_results: ::std::option::Option<i32>,
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeVpcEndpointsResult {
+    pub vpc_endpoints: ::std::option::Option<::std::vec::Vec<VpcEndpoint>>,
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DescribeVpcsRequest {
     pub filters: ::std::option::Option<::std::vec::Vec<Filter>>,
     pub vpc_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -629,6 +756,30 @@ pub struct DescribeVpcsResult {
 pub struct DisassociateRouteTableRequest {
     pub dry_run: ::std::option::Option<bool>,
     pub association_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DnsEntry {
+    pub dns_name: ::std::option::Option<::std::string::String>,
+    pub hosted_zone_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DnsOptions {
+    pub dns_record_ip_type: ::std::option::Option<::std::string::String>,
+    pub private_dns_only_for_inbound_resolver_endpoint: ::std::option::Option<bool>,
+    pub private_dns_preference: ::std::option::Option<::std::string::String>,
+    pub private_dns_specified_domains:
+        ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DnsOptionsSpecification {
+    pub dns_record_ip_type: ::std::option::Option<::std::string::String>,
+    pub private_dns_only_for_inbound_resolver_endpoint: ::std::option::Option<bool>,
+    pub private_dns_preference: ::std::option::Option<::std::string::String>,
+    pub private_dns_specified_domains:
+        ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -677,11 +828,40 @@ pub struct Ipv6Range {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct LastError {
+    pub message: ::std::option::Option<::std::string::String>,
+    pub code: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModifyVpcAttributeRequest {
     pub enable_dns_hostnames: ::std::option::Option<AttributeBooleanValue>,
     pub enable_dns_support: ::std::option::Option<AttributeBooleanValue>,
     pub vpc_id: ::std::option::Option<::std::string::String>,
     pub enable_network_address_usage_metrics: ::std::option::Option<AttributeBooleanValue>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModifyVpcEndpointRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub vpc_endpoint_id: ::std::option::Option<::std::string::String>,
+    pub reset_policy: ::std::option::Option<bool>,
+    pub policy_document: ::std::option::Option<::std::string::String>,
+    pub add_route_table_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub remove_route_table_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub add_subnet_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub remove_subnet_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub add_security_group_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub remove_security_group_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub ip_address_type: ::std::option::Option<::std::string::String>,
+    pub dns_options: ::std::option::Option<DnsOptionsSpecification>,
+    pub private_dns_enabled: ::std::option::Option<bool>,
+    pub subnet_configurations: ::std::option::Option<::std::vec::Vec<SubnetConfiguration>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModifyVpcEndpointResult {
+    pub return_: ::std::option::Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -769,9 +949,27 @@ pub struct OperatorResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct PayerResponsibilityEntry {
+    pub scope: ::std::option::Option<::std::string::String>,
+    pub payer_responsibility_type: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PrefixList {
+    pub cidrs: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub prefix_list_id: ::std::option::Option<::std::string::String>,
+    pub prefix_list_name: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PrefixListId {
     pub description: ::std::option::Option<::std::string::String>,
     pub prefix_list_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PrivateDnsDetails {
+    pub private_dns_name: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -940,6 +1138,12 @@ pub struct SecurityGroup {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct SecurityGroupIdentifier {
+    pub group_id: ::std::option::Option<::std::string::String>,
+    pub group_name: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SecurityGroupRule {
     pub security_group_rule_id: ::std::option::Option<::std::string::String>,
     pub group_id: ::std::option::Option<::std::string::String>,
@@ -955,6 +1159,32 @@ pub struct SecurityGroupRule {
     pub description: ::std::option::Option<::std::string::String>,
     pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
     pub security_group_rule_arn: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ServiceDetail {
+    pub service_name: ::std::option::Option<::std::string::String>,
+    pub service_id: ::std::option::Option<::std::string::String>,
+    pub service_type: ::std::option::Option<::std::vec::Vec<ServiceTypeDetail>>,
+    pub service_region: ::std::option::Option<::std::string::String>,
+    pub availability_zone_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub availability_zones: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub owner: ::std::option::Option<::std::string::String>,
+    pub base_endpoint_dns_names: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub private_dns_name: ::std::option::Option<::std::string::String>,
+    pub private_dns_names: ::std::option::Option<::std::vec::Vec<PrivateDnsDetails>>,
+    pub vpc_endpoint_policy_supported: ::std::option::Option<bool>,
+    pub acceptance_required: ::std::option::Option<bool>,
+    pub manages_vpc_endpoints: ::std::option::Option<bool>,
+    pub payer_responsibility: ::std::option::Option<::std::string::String>,
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+    pub private_dns_name_verification_state: ::std::option::Option<::std::string::String>,
+    pub supported_ip_address_types: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ServiceTypeDetail {
+    pub service_type: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -992,6 +1222,19 @@ pub struct SubnetCidrBlockState {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct SubnetConfiguration {
+    pub subnet_id: ::std::option::Option<::std::string::String>,
+    pub ipv4: ::std::option::Option<::std::string::String>,
+    pub ipv6: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SubnetIpPrefixes {
+    pub subnet_id: ::std::option::Option<::std::string::String>,
+    pub ip_prefixes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SubnetIpv6CidrBlockAssociation {
     pub association_id: ::std::option::Option<::std::string::String>,
     pub ipv6_cidr_block: ::std::option::Option<::std::string::String>,
@@ -1018,6 +1261,18 @@ pub struct TagDescription {
 pub struct TagSpecification {
     pub resource_type: ::std::option::Option<::std::string::String>,
     pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UnsuccessfulItem {
+    pub error: ::std::option::Option<UnsuccessfulItemError>,
+    pub resource_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UnsuccessfulItemError {
+    pub code: ::std::option::Option<::std::string::String>,
+    pub message: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1105,6 +1360,36 @@ pub struct VpcEncryptionControlExclusions {
     pub elastic_file_system: ::std::option::Option<VpcEncryptionControlExclusion>,
     pub global_accelerator: ::std::option::Option<VpcEncryptionControlExclusion>,
     pub api_gateway_v2: ::std::option::Option<VpcEncryptionControlExclusion>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VpcEndpoint {
+    pub vpc_endpoint_id: ::std::option::Option<::std::string::String>,
+    pub vpc_endpoint_type: ::std::option::Option<::std::string::String>,
+    pub vpc_id: ::std::option::Option<::std::string::String>,
+    pub service_name: ::std::option::Option<::std::string::String>,
+    pub state: ::std::option::Option<::std::string::String>,
+    pub policy_document: ::std::option::Option<::std::string::String>,
+    pub route_table_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub subnet_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub groups: ::std::option::Option<::std::vec::Vec<SecurityGroupIdentifier>>,
+    pub ip_address_type: ::std::option::Option<::std::string::String>,
+    pub dns_options: ::std::option::Option<DnsOptions>,
+    pub private_dns_enabled: ::std::option::Option<bool>,
+    pub requester_managed: ::std::option::Option<bool>,
+    pub network_interface_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub dns_entries: ::std::option::Option<::std::vec::Vec<DnsEntry>>,
+    pub creation_timestamp: ::std::option::Option<crate::wire::Timestamp>,
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+    pub owner_id: ::std::option::Option<::std::string::String>,
+    pub last_error: ::std::option::Option<LastError>,
+    pub ipv4_prefixes: ::std::option::Option<::std::vec::Vec<SubnetIpPrefixes>>,
+    pub ipv6_prefixes: ::std::option::Option<::std::vec::Vec<SubnetIpPrefixes>>,
+    pub failure_reason: ::std::option::Option<::std::string::String>,
+    pub service_network_arn: ::std::option::Option<::std::string::String>,
+    pub resource_configuration_arn: ::std::option::Option<::std::string::String>,
+    pub service_region: ::std::option::Option<::std::string::String>,
+    pub payer_responsibilities: ::std::option::Option<::std::vec::Vec<PayerResponsibilityEntry>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1482,6 +1767,110 @@ impl crate::wire::query::FromQuery for CreateTagsRequest {
     }
 }
 
+impl crate::wire::query::FromQuery for CreateVpcEndpointRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "VpcEndpointType");
+            let k = key.as_str();
+            out.vpc_endpoint_type = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.vpc_endpoint_type {
+                crate::wire::query::check_enum(k, v, enums::VpcEndpointType)?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "VpcId");
+            let k = key.as_str();
+            out.vpc_id = q.scalar::<::std::string::String>(k)?;
+            if out.vpc_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ServiceName");
+            let k = key.as_str();
+            out.service_name = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PolicyDocument");
+            let k = key.as_str();
+            out.policy_document = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "RouteTableId");
+            let k = key.as_str();
+            out.route_table_ids = dec_VpcEndpointRouteTableIdList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SubnetId");
+            let k = key.as_str();
+            out.subnet_ids = dec_VpcEndpointSubnetIdList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SecurityGroupId");
+            let k = key.as_str();
+            out.security_group_ids = dec_VpcEndpointSecurityGroupIdList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "IpAddressType");
+            let k = key.as_str();
+            out.ip_address_type = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.ip_address_type {
+                crate::wire::query::check_enum(k, v, enums::IpAddressType)?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DnsOptions");
+            let k = key.as_str();
+            out.dns_options = crate::wire::query::structure::<DnsOptionsSpecification>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ClientToken");
+            let k = key.as_str();
+            out.client_token = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PrivateDnsEnabled");
+            let k = key.as_str();
+            out.private_dns_enabled = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "TagSpecification");
+            let k = key.as_str();
+            out.tag_specifications = dec_TagSpecificationList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SubnetConfiguration");
+            let k = key.as_str();
+            out.subnet_configurations = dec_SubnetConfigurationsList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ServiceNetworkArn");
+            let k = key.as_str();
+            out.service_network_arn = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ResourceConfigurationArn");
+            let k = key.as_str();
+            out.resource_configuration_arn = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ServiceRegion");
+            let k = key.as_str();
+            out.service_region = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for CreateVpcRequest {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -1660,6 +2049,29 @@ impl crate::wire::query::FromQuery for DeleteTagsRequest {
     }
 }
 
+impl crate::wire::query::FromQuery for DeleteVpcEndpointsRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "VpcEndpointId");
+            let k = key.as_str();
+            out.vpc_endpoint_ids = dec_VpcEndpointIdList(q, k)?;
+            if out.vpc_endpoint_ids.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for DeleteVpcRequest {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -1756,6 +2168,41 @@ impl crate::wire::query::FromQuery for DescribeNetworkInterfacesRequest {
             let key = crate::wire::query::key(prefix, "Filter");
             let k = key.as_str();
             out.filters = dec_FilterList(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DescribePrefixListsRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Filter");
+            let k = key.as_str();
+            out.filters = dec_FilterList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "MaxResults");
+            let k = key.as_str();
+            out.max_results = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NextToken");
+            let k = key.as_str();
+            out.next_token = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PrefixListId");
+            let k = key.as_str();
+            out.prefix_list_ids = dec_PrefixListResourceIdStringList(q, k)?;
         }
         ::std::result::Result::Ok(out)
     }
@@ -1974,6 +2421,81 @@ impl crate::wire::query::FromQuery for DescribeVpcAttributeRequest {
     }
 }
 
+impl crate::wire::query::FromQuery for DescribeVpcEndpointServicesRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ServiceName");
+            let k = key.as_str();
+            out.service_names = dec_ValueStringList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Filter");
+            let k = key.as_str();
+            out.filters = dec_FilterList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "MaxResults");
+            let k = key.as_str();
+            out.max_results = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NextToken");
+            let k = key.as_str();
+            out.next_token = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ServiceRegion");
+            let k = key.as_str();
+            out.service_regions = dec_ValueStringList(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DescribeVpcEndpointsRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "VpcEndpointId");
+            let k = key.as_str();
+            out.vpc_endpoint_ids = dec_VpcEndpointIdList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Filter");
+            let k = key.as_str();
+            out.filters = dec_FilterList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "MaxResults");
+            let k = key.as_str();
+            out.max_results = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NextToken");
+            let k = key.as_str();
+            out.next_token = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for DescribeVpcsRequest {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -2030,6 +2552,39 @@ impl crate::wire::query::FromQuery for DisassociateRouteTableRequest {
             if out.association_id.is_none() {
                 return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
             }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DnsOptionsSpecification {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DnsRecordIpType");
+            let k = key.as_str();
+            out.dns_record_ip_type = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.dns_record_ip_type {
+                crate::wire::query::check_enum(k, v, enums::DnsRecordIpType)?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PrivateDnsOnlyForInboundResolverEndpoint");
+            let k = key.as_str();
+            out.private_dns_only_for_inbound_resolver_endpoint = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PrivateDnsPreference");
+            let k = key.as_str();
+            out.private_dns_preference = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PrivateDnsSpecifiedDomain");
+            let k = key.as_str();
+            out.private_dns_specified_domains = dec_PrivateDnsSpecifiedDomainSet(q, k)?;
         }
         ::std::result::Result::Ok(out)
     }
@@ -2170,6 +2725,92 @@ impl crate::wire::query::FromQuery for ModifyVpcAttributeRequest {
             let k = key.as_str();
             out.enable_network_address_usage_metrics =
                 crate::wire::query::structure::<AttributeBooleanValue>(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for ModifyVpcEndpointRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "VpcEndpointId");
+            let k = key.as_str();
+            out.vpc_endpoint_id = q.scalar::<::std::string::String>(k)?;
+            if out.vpc_endpoint_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ResetPolicy");
+            let k = key.as_str();
+            out.reset_policy = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PolicyDocument");
+            let k = key.as_str();
+            out.policy_document = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AddRouteTableId");
+            let k = key.as_str();
+            out.add_route_table_ids = dec_VpcEndpointRouteTableIdList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "RemoveRouteTableId");
+            let k = key.as_str();
+            out.remove_route_table_ids = dec_VpcEndpointRouteTableIdList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AddSubnetId");
+            let k = key.as_str();
+            out.add_subnet_ids = dec_VpcEndpointSubnetIdList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "RemoveSubnetId");
+            let k = key.as_str();
+            out.remove_subnet_ids = dec_VpcEndpointSubnetIdList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AddSecurityGroupId");
+            let k = key.as_str();
+            out.add_security_group_ids = dec_VpcEndpointSecurityGroupIdList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "RemoveSecurityGroupId");
+            let k = key.as_str();
+            out.remove_security_group_ids = dec_VpcEndpointSecurityGroupIdList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "IpAddressType");
+            let k = key.as_str();
+            out.ip_address_type = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.ip_address_type {
+                crate::wire::query::check_enum(k, v, enums::IpAddressType)?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DnsOptions");
+            let k = key.as_str();
+            out.dns_options = crate::wire::query::structure::<DnsOptionsSpecification>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PrivateDnsEnabled");
+            let k = key.as_str();
+            out.private_dns_enabled = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SubnetConfiguration");
+            let k = key.as_str();
+            out.subnet_configurations = dec_SubnetConfigurationsList(q, k)?;
         }
         ::std::result::Result::Ok(out)
     }
@@ -2318,6 +2959,31 @@ impl crate::wire::query::FromQuery for RevokeSecurityGroupIngressRequest {
             let key = crate::wire::query::key(prefix, "DryRun");
             let k = key.as_str();
             out.dry_run = q.scalar::<bool>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for SubnetConfiguration {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "SubnetId");
+            let k = key.as_str();
+            out.subnet_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv4");
+            let k = key.as_str();
+            out.ipv4 = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv6");
+            let k = key.as_str();
+            out.ipv6 = q.scalar::<::std::string::String>(k)?;
         }
         ::std::result::Result::Ok(out)
     }
@@ -2731,6 +3397,52 @@ fn dec_PrefixListIdList(
     ::std::result::Result::Ok(::std::option::Option::Some(items))
 }
 
+fn dec_PrefixListResourceIdStringList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_PrivateDnsSpecifiedDomainSet(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
 fn dec_RegionNameStringList(
     q: &crate::wire::QueryInput,
     key: &str,
@@ -2817,6 +3529,31 @@ fn dec_SecurityGroupRuleIdList(
         let key = format!("{base}.{i}");
         let k = key.as_str();
         if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_SubnetConfigurationsList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<SubnetConfiguration>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) =
+            crate::wire::query::structure::<SubnetConfiguration>(q, k)?
+        {
             items.push(v);
         }
     }
@@ -2917,6 +3654,98 @@ fn dec_UserIdGroupPairList(
 }
 
 fn dec_ValueStringList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_VpcEndpointIdList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_VpcEndpointRouteTableIdList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_VpcEndpointSecurityGroupIdList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_VpcEndpointSubnetIdList(
     q: &crate::wire::QueryInput,
     key: &str,
 ) -> ::std::result::Result<
@@ -3202,6 +4031,19 @@ impl crate::wire::xml::ToXml for CreateSubnetResult {
     }
 }
 
+impl crate::wire::xml::ToXml for CreateVpcEndpointResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.vpc_endpoint {
+            w.start("vpcEndpoint");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("vpcEndpoint");
+        }
+        if let ::std::option::Option::Some(v) = &self.client_token {
+            w.element("clientToken", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for CreateVpcResult {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.vpc {
@@ -3223,6 +4065,14 @@ impl crate::wire::xml::ToXml for DeleteSecurityGroupResult {
     }
 }
 
+impl crate::wire::xml::ToXml for DeleteVpcEndpointsResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.unsuccessful {
+            enc_UnsuccessfulItemSet(w, "unsuccessful", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for DescribeAvailabilityZonesResult {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.availability_zones {
@@ -3238,6 +4088,17 @@ impl crate::wire::xml::ToXml for DescribeNetworkInterfacesResult {
         }
         if let ::std::option::Option::Some(v) = &self.next_token {
             w.element("nextToken", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for DescribePrefixListsResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.next_token {
+            w.element("nextToken", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.prefix_lists {
+            enc_PrefixListSet(w, "prefixListSet", v);
         }
     }
 }
@@ -3317,6 +4178,31 @@ impl crate::wire::xml::ToXml for DescribeVpcAttributeResult {
     }
 }
 
+impl crate::wire::xml::ToXml for DescribeVpcEndpointServicesResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.service_names {
+            enc_ValueStringList(w, "serviceNameSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.service_details {
+            enc_ServiceDetailSet(w, "serviceDetailSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.next_token {
+            w.element("nextToken", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for DescribeVpcEndpointsResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.vpc_endpoints {
+            enc_VpcEndpointSet(w, "vpcEndpointSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.next_token {
+            w.element("nextToken", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for DescribeVpcsResult {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.next_token {
@@ -3324,6 +4210,35 @@ impl crate::wire::xml::ToXml for DescribeVpcsResult {
         }
         if let ::std::option::Option::Some(v) = &self.vpcs {
             enc_VpcList(w, "vpcSet", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for DnsEntry {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.dns_name {
+            w.element("dnsName", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.hosted_zone_id {
+            w.element("hostedZoneId", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for DnsOptions {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.dns_record_ip_type {
+            w.element("dnsRecordIpType", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.private_dns_only_for_inbound_resolver_endpoint
+        {
+            w.element("privateDnsOnlyForInboundResolverEndpoint", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.private_dns_preference {
+            w.element("privateDnsPreference", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.private_dns_specified_domains {
+            enc_PrivateDnsSpecifiedDomainSet(w, "privateDnsSpecifiedDomainSet", v);
         }
     }
 }
@@ -3399,6 +4314,25 @@ impl crate::wire::xml::ToXml for Ipv6Range {
         }
         if let ::std::option::Option::Some(v) = &self.cidr_ipv6 {
             w.element("cidrIpv6", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for LastError {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.message {
+            w.element("message", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.code {
+            w.element("code", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for ModifyVpcEndpointResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.return_ {
+            w.element("return", v);
         }
     }
 }
@@ -3624,6 +4558,31 @@ impl crate::wire::xml::ToXml for OperatorResponse {
     }
 }
 
+impl crate::wire::xml::ToXml for PayerResponsibilityEntry {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.scope {
+            w.element("scope", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.payer_responsibility_type {
+            w.element("payerResponsibilityType", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for PrefixList {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.cidrs {
+            enc_ValueStringList(w, "cidrSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.prefix_list_id {
+            w.element("prefixListId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.prefix_list_name {
+            w.element("prefixListName", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for PrefixListId {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.description {
@@ -3631,6 +4590,14 @@ impl crate::wire::xml::ToXml for PrefixListId {
         }
         if let ::std::option::Option::Some(v) = &self.prefix_list_id {
             w.element("prefixListId", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for PrivateDnsDetails {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.private_dns_name {
+            w.element("privateDnsName", v);
         }
     }
 }
@@ -3941,6 +4908,17 @@ impl crate::wire::xml::ToXml for SecurityGroup {
     }
 }
 
+impl crate::wire::xml::ToXml for SecurityGroupIdentifier {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.group_id {
+            w.element("groupId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.group_name {
+            w.element("groupName", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for SecurityGroupRule {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.security_group_rule_id {
@@ -3986,6 +4964,70 @@ impl crate::wire::xml::ToXml for SecurityGroupRule {
         }
         if let ::std::option::Option::Some(v) = &self.security_group_rule_arn {
             w.element("securityGroupRuleArn", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for ServiceDetail {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.service_name {
+            w.element("serviceName", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.service_id {
+            w.element("serviceId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.service_type {
+            enc_ServiceTypeDetailSet(w, "serviceType", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.service_region {
+            w.element("serviceRegion", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.availability_zone_ids {
+            enc_ValueStringList(w, "availabilityZoneIdSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.availability_zones {
+            enc_ValueStringList(w, "availabilityZoneSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.owner {
+            w.element("owner", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.base_endpoint_dns_names {
+            enc_ValueStringList(w, "baseEndpointDnsNameSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.private_dns_name {
+            w.element("privateDnsName", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.private_dns_names {
+            enc_PrivateDnsDetailsSet(w, "privateDnsNameSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.vpc_endpoint_policy_supported {
+            w.element("vpcEndpointPolicySupported", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.acceptance_required {
+            w.element("acceptanceRequired", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.manages_vpc_endpoints {
+            w.element("managesVpcEndpoints", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.payer_responsibility {
+            w.element("payerResponsibility", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.tags {
+            enc_TagList(w, "tagSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.private_dns_name_verification_state {
+            w.element("privateDnsNameVerificationState", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.supported_ip_address_types {
+            enc_SupportedIpAddressTypes(w, "supportedIpAddressTypeSet", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for ServiceTypeDetail {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.service_type {
+            w.element("serviceType", v);
         }
     }
 }
@@ -4079,6 +5121,17 @@ impl crate::wire::xml::ToXml for SubnetCidrBlockState {
     }
 }
 
+impl crate::wire::xml::ToXml for SubnetIpPrefixes {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.subnet_id {
+            w.element("subnetId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ip_prefixes {
+            enc_ValueStringList(w, "ipPrefixSet", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for SubnetIpv6CidrBlockAssociation {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.association_id {
@@ -4125,6 +5178,30 @@ impl crate::wire::xml::ToXml for TagDescription {
         }
         if let ::std::option::Option::Some(v) = &self.value {
             w.element("value", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for UnsuccessfulItem {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.error {
+            w.start("error");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("error");
+        }
+        if let ::std::option::Option::Some(v) = &self.resource_id {
+            w.element("resourceId", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for UnsuccessfulItemError {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.code {
+            w.element("code", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.message {
+            w.element("message", v);
         }
     }
 }
@@ -4321,6 +5398,93 @@ impl crate::wire::xml::ToXml for VpcEncryptionControlExclusions {
     }
 }
 
+impl crate::wire::xml::ToXml for VpcEndpoint {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.vpc_endpoint_id {
+            w.element("vpcEndpointId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.vpc_endpoint_type {
+            w.element("vpcEndpointType", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.vpc_id {
+            w.element("vpcId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.service_name {
+            w.element("serviceName", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.state {
+            w.element("state", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.policy_document {
+            w.element("policyDocument", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.route_table_ids {
+            enc_ValueStringList(w, "routeTableIdSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.subnet_ids {
+            enc_ValueStringList(w, "subnetIdSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.groups {
+            enc_GroupIdentifierSet(w, "groupSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ip_address_type {
+            w.element("ipAddressType", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.dns_options {
+            w.start("dnsOptions");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("dnsOptions");
+        }
+        if let ::std::option::Option::Some(v) = &self.private_dns_enabled {
+            w.element("privateDnsEnabled", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.requester_managed {
+            w.element("requesterManaged", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.network_interface_ids {
+            enc_ValueStringList(w, "networkInterfaceIdSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.dns_entries {
+            enc_DnsEntrySet(w, "dnsEntrySet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.creation_timestamp {
+            w.element("creationTimestamp", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.tags {
+            enc_TagList(w, "tagSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.owner_id {
+            w.element("ownerId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.last_error {
+            w.start("lastError");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("lastError");
+        }
+        if let ::std::option::Option::Some(v) = &self.ipv4_prefixes {
+            enc_SubnetIpPrefixesList(w, "ipv4PrefixSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ipv6_prefixes {
+            enc_SubnetIpPrefixesList(w, "ipv6PrefixSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.failure_reason {
+            w.element("failureReason", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.service_network_arn {
+            w.element("serviceNetworkArn", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.resource_configuration_arn {
+            w.element("resourceConfigurationArn", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.service_region {
+            w.element("serviceRegion", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.payer_responsibilities {
+            enc_PayerResponsibilitySet(w, "payerResponsibilitySet", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for VpcIpv6CidrBlockAssociation {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.association_id {
@@ -4417,10 +5581,34 @@ fn enc_AvailabilityZoneSubGeographyList(
     w.end(name);
 }
 
+fn enc_DnsEntrySet(w: &mut crate::wire::XmlWriter, name: &str, value: &::std::vec::Vec<DnsEntry>) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
 fn enc_GroupIdentifierList(
     w: &mut crate::wire::XmlWriter,
     name: &str,
     value: &::std::vec::Vec<GroupIdentifier>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_GroupIdentifierSet(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<SecurityGroupIdentifier>,
 ) {
     w.start(name);
     for v in value {
@@ -4539,6 +5727,20 @@ fn enc_NetworkInterfacePrivateIpAddressList(
     w.end(name);
 }
 
+fn enc_PayerResponsibilitySet(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<PayerResponsibilityEntry>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
 fn enc_PrefixListIdList(
     w: &mut crate::wire::XmlWriter,
     name: &str,
@@ -4549,6 +5751,46 @@ fn enc_PrefixListIdList(
         w.start("item");
         crate::wire::xml::ToXml::write_xml(v, w);
         w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_PrefixListSet(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<PrefixList>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_PrivateDnsDetailsSet(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<PrivateDnsDetails>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_PrivateDnsSpecifiedDomainSet(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<::std::string::String>,
+) {
+    w.start(name);
+    for v in value {
+        w.element("item", v);
     }
     w.end(name);
 }
@@ -4671,6 +5913,48 @@ fn enc_SecurityGroupRuleList(
     w.end(name);
 }
 
+fn enc_ServiceDetailSet(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<ServiceDetail>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_ServiceTypeDetailSet(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<ServiceTypeDetail>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_SubnetIpPrefixesList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<SubnetIpPrefixes>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
 fn enc_SubnetIpv6CidrBlockAssociationSet(
     w: &mut crate::wire::XmlWriter,
     name: &str,
@@ -4691,6 +5975,18 @@ fn enc_SubnetList(w: &mut crate::wire::XmlWriter, name: &str, value: &::std::vec
         w.start("item");
         crate::wire::xml::ToXml::write_xml(v, w);
         w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_SupportedIpAddressTypes(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<::std::string::String>,
+) {
+    w.start(name);
+    for v in value {
+        w.element("item", v);
     }
     w.end(name);
 }
@@ -4719,6 +6015,20 @@ fn enc_TagList(w: &mut crate::wire::XmlWriter, name: &str, value: &::std::vec::V
     w.end(name);
 }
 
+fn enc_UnsuccessfulItemSet(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<UnsuccessfulItem>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
 fn enc_UserIdGroupPairList(
     w: &mut crate::wire::XmlWriter,
     name: &str,
@@ -4733,10 +6043,36 @@ fn enc_UserIdGroupPairList(
     w.end(name);
 }
 
+fn enc_ValueStringList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<::std::string::String>,
+) {
+    w.start(name);
+    for v in value {
+        w.element("item", v);
+    }
+    w.end(name);
+}
+
 fn enc_VpcCidrBlockAssociationSet(
     w: &mut crate::wire::XmlWriter,
     name: &str,
     value: &::std::vec::Vec<VpcCidrBlockAssociation>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_VpcEndpointSet(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<VpcEndpoint>,
 ) {
     w.start(name);
     for v in value {
@@ -4781,22 +6117,28 @@ pub const OPERATIONS: &[&str] = &[
     "CreateSubnet",
     "CreateTags",
     "CreateVpc",
+    "CreateVpcEndpoint",
     "DeleteRouteTable",
     "DeleteSecurityGroup",
     "DeleteSubnet",
     "DeleteTags",
     "DeleteVpc",
+    "DeleteVpcEndpoints",
     "DescribeAvailabilityZones",
     "DescribeNetworkInterfaces",
+    "DescribePrefixLists",
     "DescribeRegions",
     "DescribeRouteTables",
     "DescribeSecurityGroups",
     "DescribeSubnets",
     "DescribeTags",
     "DescribeVpcAttribute",
+    "DescribeVpcEndpointServices",
+    "DescribeVpcEndpoints",
     "DescribeVpcs",
     "DisassociateRouteTable",
     "ModifyVpcAttribute",
+    "ModifyVpcEndpoint",
     "RevokeSecurityGroupEgress",
     "RevokeSecurityGroupIngress",
 ];
@@ -4812,22 +6154,28 @@ pub enum Request {
     CreateSubnet(CreateSubnetRequest),
     CreateTags(CreateTagsRequest),
     CreateVpc(CreateVpcRequest),
+    CreateVpcEndpoint(CreateVpcEndpointRequest),
     DeleteRouteTable(DeleteRouteTableRequest),
     DeleteSecurityGroup(DeleteSecurityGroupRequest),
     DeleteSubnet(DeleteSubnetRequest),
     DeleteTags(DeleteTagsRequest),
     DeleteVpc(DeleteVpcRequest),
+    DeleteVpcEndpoints(DeleteVpcEndpointsRequest),
     DescribeAvailabilityZones(DescribeAvailabilityZonesRequest),
     DescribeNetworkInterfaces(DescribeNetworkInterfacesRequest),
+    DescribePrefixLists(DescribePrefixListsRequest),
     DescribeRegions(DescribeRegionsRequest),
     DescribeRouteTables(DescribeRouteTablesRequest),
     DescribeSecurityGroups(DescribeSecurityGroupsRequest),
     DescribeSubnets(DescribeSubnetsRequest),
     DescribeTags(DescribeTagsRequest),
     DescribeVpcAttribute(DescribeVpcAttributeRequest),
+    DescribeVpcEndpointServices(DescribeVpcEndpointServicesRequest),
+    DescribeVpcEndpoints(DescribeVpcEndpointsRequest),
     DescribeVpcs(DescribeVpcsRequest),
     DisassociateRouteTable(DisassociateRouteTableRequest),
     ModifyVpcAttribute(ModifyVpcAttributeRequest),
+    ModifyVpcEndpoint(ModifyVpcEndpointRequest),
     RevokeSecurityGroupEgress(RevokeSecurityGroupEgressRequest),
     RevokeSecurityGroupIngress(RevokeSecurityGroupIngressRequest),
 }
@@ -4843,22 +6191,28 @@ pub enum Response {
     CreateSubnet(CreateSubnetResult),
     CreateTags,
     CreateVpc(CreateVpcResult),
+    CreateVpcEndpoint(CreateVpcEndpointResult),
     DeleteRouteTable,
     DeleteSecurityGroup(DeleteSecurityGroupResult),
     DeleteSubnet,
     DeleteTags,
     DeleteVpc,
+    DeleteVpcEndpoints(DeleteVpcEndpointsResult),
     DescribeAvailabilityZones(DescribeAvailabilityZonesResult),
     DescribeNetworkInterfaces(DescribeNetworkInterfacesResult),
+    DescribePrefixLists(DescribePrefixListsResult),
     DescribeRegions(DescribeRegionsResult),
     DescribeRouteTables(DescribeRouteTablesResult),
     DescribeSecurityGroups(DescribeSecurityGroupsResult),
     DescribeSubnets(DescribeSubnetsResult),
     DescribeTags(DescribeTagsResult),
     DescribeVpcAttribute(DescribeVpcAttributeResult),
+    DescribeVpcEndpointServices(DescribeVpcEndpointServicesResult),
+    DescribeVpcEndpoints(DescribeVpcEndpointsResult),
     DescribeVpcs(DescribeVpcsResult),
     DisassociateRouteTable,
     ModifyVpcAttribute,
+    ModifyVpcEndpoint(ModifyVpcEndpointResult),
     RevokeSecurityGroupEgress(RevokeSecurityGroupEgressResult),
     RevokeSecurityGroupIngress(RevokeSecurityGroupIngressResult),
 }
@@ -4874,22 +6228,28 @@ impl Request {
             Request::CreateSubnet(_) => "CreateSubnet",
             Request::CreateTags(_) => "CreateTags",
             Request::CreateVpc(_) => "CreateVpc",
+            Request::CreateVpcEndpoint(_) => "CreateVpcEndpoint",
             Request::DeleteRouteTable(_) => "DeleteRouteTable",
             Request::DeleteSecurityGroup(_) => "DeleteSecurityGroup",
             Request::DeleteSubnet(_) => "DeleteSubnet",
             Request::DeleteTags(_) => "DeleteTags",
             Request::DeleteVpc(_) => "DeleteVpc",
+            Request::DeleteVpcEndpoints(_) => "DeleteVpcEndpoints",
             Request::DescribeAvailabilityZones(_) => "DescribeAvailabilityZones",
             Request::DescribeNetworkInterfaces(_) => "DescribeNetworkInterfaces",
+            Request::DescribePrefixLists(_) => "DescribePrefixLists",
             Request::DescribeRegions(_) => "DescribeRegions",
             Request::DescribeRouteTables(_) => "DescribeRouteTables",
             Request::DescribeSecurityGroups(_) => "DescribeSecurityGroups",
             Request::DescribeSubnets(_) => "DescribeSubnets",
             Request::DescribeTags(_) => "DescribeTags",
             Request::DescribeVpcAttribute(_) => "DescribeVpcAttribute",
+            Request::DescribeVpcEndpointServices(_) => "DescribeVpcEndpointServices",
+            Request::DescribeVpcEndpoints(_) => "DescribeVpcEndpoints",
             Request::DescribeVpcs(_) => "DescribeVpcs",
             Request::DisassociateRouteTable(_) => "DisassociateRouteTable",
             Request::ModifyVpcAttribute(_) => "ModifyVpcAttribute",
+            Request::ModifyVpcEndpoint(_) => "ModifyVpcEndpoint",
             Request::RevokeSecurityGroupEgress(_) => "RevokeSecurityGroupEgress",
             Request::RevokeSecurityGroupIngress(_) => "RevokeSecurityGroupIngress",
         }
@@ -4932,6 +6292,10 @@ pub fn decode(
             .map(Request::CreateTags),
         "CreateVpc" => <CreateVpcRequest as crate::wire::query::FromQuery>::from_query(q, "")
             .map(Request::CreateVpc),
+        "CreateVpcEndpoint" => {
+            <CreateVpcEndpointRequest as crate::wire::query::FromQuery>::from_query(q, "")
+                .map(Request::CreateVpcEndpoint)
+        }
         "DeleteRouteTable" => {
             <DeleteRouteTableRequest as crate::wire::query::FromQuery>::from_query(q, "")
                 .map(Request::DeleteRouteTable)
@@ -4946,6 +6310,10 @@ pub fn decode(
             .map(Request::DeleteTags),
         "DeleteVpc" => <DeleteVpcRequest as crate::wire::query::FromQuery>::from_query(q, "")
             .map(Request::DeleteVpc),
+        "DeleteVpcEndpoints" => {
+            <DeleteVpcEndpointsRequest as crate::wire::query::FromQuery>::from_query(q, "")
+                .map(Request::DeleteVpcEndpoints)
+        }
         "DescribeAvailabilityZones" => {
             <DescribeAvailabilityZonesRequest as crate::wire::query::FromQuery>::from_query(q, "")
                 .map(Request::DescribeAvailabilityZones)
@@ -4953,6 +6321,10 @@ pub fn decode(
         "DescribeNetworkInterfaces" => {
             <DescribeNetworkInterfacesRequest as crate::wire::query::FromQuery>::from_query(q, "")
                 .map(Request::DescribeNetworkInterfaces)
+        }
+        "DescribePrefixLists" => {
+            <DescribePrefixListsRequest as crate::wire::query::FromQuery>::from_query(q, "")
+                .map(Request::DescribePrefixLists)
         }
         "DescribeRegions" => {
             <DescribeRegionsRequest as crate::wire::query::FromQuery>::from_query(q, "")
@@ -4976,6 +6348,14 @@ pub fn decode(
             <DescribeVpcAttributeRequest as crate::wire::query::FromQuery>::from_query(q, "")
                 .map(Request::DescribeVpcAttribute)
         }
+        "DescribeVpcEndpointServices" => {
+            <DescribeVpcEndpointServicesRequest as crate::wire::query::FromQuery>::from_query(q, "")
+                .map(Request::DescribeVpcEndpointServices)
+        }
+        "DescribeVpcEndpoints" => {
+            <DescribeVpcEndpointsRequest as crate::wire::query::FromQuery>::from_query(q, "")
+                .map(Request::DescribeVpcEndpoints)
+        }
         "DescribeVpcs" => <DescribeVpcsRequest as crate::wire::query::FromQuery>::from_query(q, "")
             .map(Request::DescribeVpcs),
         "DisassociateRouteTable" => {
@@ -4985,6 +6365,10 @@ pub fn decode(
         "ModifyVpcAttribute" => {
             <ModifyVpcAttributeRequest as crate::wire::query::FromQuery>::from_query(q, "")
                 .map(Request::ModifyVpcAttribute)
+        }
+        "ModifyVpcEndpoint" => {
+            <ModifyVpcEndpointRequest as crate::wire::query::FromQuery>::from_query(q, "")
+                .map(Request::ModifyVpcEndpoint)
         }
         "RevokeSecurityGroupEgress" => {
             <RevokeSecurityGroupEgressRequest as crate::wire::query::FromQuery>::from_query(q, "")
@@ -5012,22 +6396,28 @@ impl Response {
             Response::CreateSubnet(_) => "CreateSubnetResponse",
             Response::CreateTags => "CreateTagsResponse",
             Response::CreateVpc(_) => "CreateVpcResponse",
+            Response::CreateVpcEndpoint(_) => "CreateVpcEndpointResponse",
             Response::DeleteRouteTable => "DeleteRouteTableResponse",
             Response::DeleteSecurityGroup(_) => "DeleteSecurityGroupResponse",
             Response::DeleteSubnet => "DeleteSubnetResponse",
             Response::DeleteTags => "DeleteTagsResponse",
             Response::DeleteVpc => "DeleteVpcResponse",
+            Response::DeleteVpcEndpoints(_) => "DeleteVpcEndpointsResponse",
             Response::DescribeAvailabilityZones(_) => "DescribeAvailabilityZonesResponse",
             Response::DescribeNetworkInterfaces(_) => "DescribeNetworkInterfacesResponse",
+            Response::DescribePrefixLists(_) => "DescribePrefixListsResponse",
             Response::DescribeRegions(_) => "DescribeRegionsResponse",
             Response::DescribeRouteTables(_) => "DescribeRouteTablesResponse",
             Response::DescribeSecurityGroups(_) => "DescribeSecurityGroupsResponse",
             Response::DescribeSubnets(_) => "DescribeSubnetsResponse",
             Response::DescribeTags(_) => "DescribeTagsResponse",
             Response::DescribeVpcAttribute(_) => "DescribeVpcAttributeResponse",
+            Response::DescribeVpcEndpointServices(_) => "DescribeVpcEndpointServicesResponse",
+            Response::DescribeVpcEndpoints(_) => "DescribeVpcEndpointsResponse",
             Response::DescribeVpcs(_) => "DescribeVpcsResponse",
             Response::DisassociateRouteTable => "DisassociateRouteTableResponse",
             Response::ModifyVpcAttribute => "ModifyVpcAttributeResponse",
+            Response::ModifyVpcEndpoint(_) => "ModifyVpcEndpointResponse",
             Response::RevokeSecurityGroupEgress(_) => "RevokeSecurityGroupEgressResponse",
             Response::RevokeSecurityGroupIngress(_) => "RevokeSecurityGroupIngressResponse",
         };
@@ -5046,22 +6436,30 @@ impl Response {
             Response::CreateSubnet(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::CreateTags => w.element("return", &true),
             Response::CreateVpc(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::CreateVpcEndpoint(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DeleteRouteTable => w.element("return", &true),
             Response::DeleteSecurityGroup(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DeleteSubnet => w.element("return", &true),
             Response::DeleteTags => w.element("return", &true),
             Response::DeleteVpc => w.element("return", &true),
+            Response::DeleteVpcEndpoints(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeAvailabilityZones(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeNetworkInterfaces(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::DescribePrefixLists(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeRegions(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeRouteTables(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeSecurityGroups(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeSubnets(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeTags(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeVpcAttribute(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::DescribeVpcEndpointServices(v) => {
+                crate::wire::xml::ToXml::write_xml(v, &mut w)
+            }
+            Response::DescribeVpcEndpoints(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeVpcs(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DisassociateRouteTable => w.element("return", &true),
             Response::ModifyVpcAttribute => w.element("return", &true),
+            Response::ModifyVpcEndpoint(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::RevokeSecurityGroupEgress(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::RevokeSecurityGroupIngress(v) => {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
@@ -5139,6 +6537,13 @@ pub trait Api {
     ) -> ::std::result::Result<CreateVpcResult, crate::error::AwsError> {
         ::std::result::Result::Err(crate::error::AwsError::not_implemented("CreateVpc"))
     }
+    fn create_vpc_endpoint(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: CreateVpcEndpointRequest,
+    ) -> ::std::result::Result<CreateVpcEndpointResult, crate::error::AwsError> {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented("CreateVpcEndpoint"))
+    }
     fn delete_route_table(
         &self,
         ctx: &mut Self::Ctx,
@@ -5176,6 +6581,15 @@ pub trait Api {
     ) -> ::std::result::Result<(), crate::error::AwsError> {
         ::std::result::Result::Err(crate::error::AwsError::not_implemented("DeleteVpc"))
     }
+    fn delete_vpc_endpoints(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DeleteVpcEndpointsRequest,
+    ) -> ::std::result::Result<DeleteVpcEndpointsResult, crate::error::AwsError> {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+            "DeleteVpcEndpoints",
+        ))
+    }
     fn describe_availability_zones(
         &self,
         ctx: &mut Self::Ctx,
@@ -5192,6 +6606,15 @@ pub trait Api {
     ) -> ::std::result::Result<DescribeNetworkInterfacesResult, crate::error::AwsError> {
         ::std::result::Result::Err(crate::error::AwsError::not_implemented(
             "DescribeNetworkInterfaces",
+        ))
+    }
+    fn describe_prefix_lists(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribePrefixListsRequest,
+    ) -> ::std::result::Result<DescribePrefixListsResult, crate::error::AwsError> {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+            "DescribePrefixLists",
         ))
     }
     fn describe_regions(
@@ -5242,6 +6665,24 @@ pub trait Api {
             "DescribeVpcAttribute",
         ))
     }
+    fn describe_vpc_endpoint_services(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeVpcEndpointServicesRequest,
+    ) -> ::std::result::Result<DescribeVpcEndpointServicesResult, crate::error::AwsError> {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+            "DescribeVpcEndpointServices",
+        ))
+    }
+    fn describe_vpc_endpoints(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeVpcEndpointsRequest,
+    ) -> ::std::result::Result<DescribeVpcEndpointsResult, crate::error::AwsError> {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+            "DescribeVpcEndpoints",
+        ))
+    }
     fn describe_vpcs(
         &self,
         ctx: &mut Self::Ctx,
@@ -5266,6 +6707,13 @@ pub trait Api {
         ::std::result::Result::Err(crate::error::AwsError::not_implemented(
             "ModifyVpcAttribute",
         ))
+    }
+    fn modify_vpc_endpoint(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ModifyVpcEndpointRequest,
+    ) -> ::std::result::Result<ModifyVpcEndpointResult, crate::error::AwsError> {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented("ModifyVpcEndpoint"))
     }
     fn revoke_security_group_egress(
         &self,
@@ -5312,6 +6760,9 @@ pub fn call<A: Api + ?Sized>(
         Request::CreateSubnet(input) => api.create_subnet(ctx, input).map(Response::CreateSubnet),
         Request::CreateTags(input) => api.create_tags(ctx, input).map(|()| Response::CreateTags),
         Request::CreateVpc(input) => api.create_vpc(ctx, input).map(Response::CreateVpc),
+        Request::CreateVpcEndpoint(input) => api
+            .create_vpc_endpoint(ctx, input)
+            .map(Response::CreateVpcEndpoint),
         Request::DeleteRouteTable(input) => api
             .delete_route_table(ctx, input)
             .map(|()| Response::DeleteRouteTable),
@@ -5323,12 +6774,18 @@ pub fn call<A: Api + ?Sized>(
             .map(|()| Response::DeleteSubnet),
         Request::DeleteTags(input) => api.delete_tags(ctx, input).map(|()| Response::DeleteTags),
         Request::DeleteVpc(input) => api.delete_vpc(ctx, input).map(|()| Response::DeleteVpc),
+        Request::DeleteVpcEndpoints(input) => api
+            .delete_vpc_endpoints(ctx, input)
+            .map(Response::DeleteVpcEndpoints),
         Request::DescribeAvailabilityZones(input) => api
             .describe_availability_zones(ctx, input)
             .map(Response::DescribeAvailabilityZones),
         Request::DescribeNetworkInterfaces(input) => api
             .describe_network_interfaces(ctx, input)
             .map(Response::DescribeNetworkInterfaces),
+        Request::DescribePrefixLists(input) => api
+            .describe_prefix_lists(ctx, input)
+            .map(Response::DescribePrefixLists),
         Request::DescribeRegions(input) => api
             .describe_regions(ctx, input)
             .map(Response::DescribeRegions),
@@ -5345,6 +6802,12 @@ pub fn call<A: Api + ?Sized>(
         Request::DescribeVpcAttribute(input) => api
             .describe_vpc_attribute(ctx, input)
             .map(Response::DescribeVpcAttribute),
+        Request::DescribeVpcEndpointServices(input) => api
+            .describe_vpc_endpoint_services(ctx, input)
+            .map(Response::DescribeVpcEndpointServices),
+        Request::DescribeVpcEndpoints(input) => api
+            .describe_vpc_endpoints(ctx, input)
+            .map(Response::DescribeVpcEndpoints),
         Request::DescribeVpcs(input) => api.describe_vpcs(ctx, input).map(Response::DescribeVpcs),
         Request::DisassociateRouteTable(input) => api
             .disassociate_route_table(ctx, input)
@@ -5352,6 +6815,9 @@ pub fn call<A: Api + ?Sized>(
         Request::ModifyVpcAttribute(input) => api
             .modify_vpc_attribute(ctx, input)
             .map(|()| Response::ModifyVpcAttribute),
+        Request::ModifyVpcEndpoint(input) => api
+            .modify_vpc_endpoint(ctx, input)
+            .map(Response::ModifyVpcEndpoint),
         Request::RevokeSecurityGroupEgress(input) => api
             .revoke_security_group_egress(ctx, input)
             .map(Response::RevokeSecurityGroupEgress),

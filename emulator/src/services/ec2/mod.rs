@@ -1,6 +1,8 @@
 //! EC2: VPCs, subnets, security groups, route tables, network interfaces,
 //! zones and tags (the VPC basics endpoints build on).
 
+pub mod catalog;
+mod endpoints;
 pub mod errors;
 mod network;
 pub mod query;
@@ -23,11 +25,15 @@ pub struct Ec2;
 #[derive(Debug, Clone)]
 pub enum Transition {
     VpcAvailable(String),
+    EndpointAvailable(String),
+    EndpointDeleted(String),
+    EndpointGone(String),
 }
 
 pub fn apply_transition(ctx: &mut Ctx, t: Transition) {
-    match t {
-        Transition::VpcAvailable(id) => vpcs::become_available(ctx, &id),
+    match &t {
+        Transition::VpcAvailable(id) => vpcs::become_available(ctx, id),
+        _ => endpoints::apply(ctx, &t),
     }
 }
 
@@ -181,6 +187,48 @@ impl Api for Ec2 {
         input: m::DescribeRegionsRequest,
     ) -> R<m::DescribeRegionsResult> {
         network::describe_regions(ctx, input)
+    }
+    fn create_vpc_endpoint(
+        &self,
+        ctx: &mut Ctx,
+        input: m::CreateVpcEndpointRequest,
+    ) -> R<m::CreateVpcEndpointResult> {
+        endpoints::create(ctx, input)
+    }
+    fn describe_vpc_endpoints(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeVpcEndpointsRequest,
+    ) -> R<m::DescribeVpcEndpointsResult> {
+        endpoints::describe(ctx, input)
+    }
+    fn modify_vpc_endpoint(
+        &self,
+        ctx: &mut Ctx,
+        input: m::ModifyVpcEndpointRequest,
+    ) -> R<m::ModifyVpcEndpointResult> {
+        endpoints::modify(ctx, input)
+    }
+    fn delete_vpc_endpoints(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DeleteVpcEndpointsRequest,
+    ) -> R<m::DeleteVpcEndpointsResult> {
+        endpoints::delete(ctx, input)
+    }
+    fn describe_vpc_endpoint_services(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeVpcEndpointServicesRequest,
+    ) -> R<m::DescribeVpcEndpointServicesResult> {
+        endpoints::describe_services(ctx, input)
+    }
+    fn describe_prefix_lists(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribePrefixListsRequest,
+    ) -> R<m::DescribePrefixListsResult> {
+        endpoints::describe_prefix_lists(ctx, input)
     }
     fn create_tags(&self, ctx: &mut Ctx, input: m::CreateTagsRequest) -> R<()> {
         Ec2::create_tags(ctx, input)

@@ -266,3 +266,78 @@ pub(super) fn describe_regions(
         .collect();
     Ok(m::DescribeRegionsResult { regions: Some(out) })
 }
+
+/// What a service asks for when it places a network interface in a subnet.
+pub(crate) struct NewEni<'a> {
+    pub subnet_id: &'a str,
+    pub group_ids: Vec<String>,
+    pub description: String,
+    pub interface_type: &'a str,
+    /// The AWS service account that manages it, for requester-managed ENIs.
+    pub requester_id: Option<String>,
+}
+
+/// Creates a network interface with a free address of its subnet. The
+/// caller has checked the subnet exists and has room (`has_free_ip`).
+pub(crate) fn create_eni(ctx: &mut Ctx, spec: NewEni<'_>) -> R<String> {
+    let (vpc_id, az) = {
+        let s = ctx
+            .acct()
+            .ec2
+            .subnets
+            .get(spec.subnet_id)
+            .ok_or_else(|| errors::subnet_not_found(spec.subnet_id))?;
+        (s.vpc_id.clone(), s.availability_zone.clone())
+    };
+    let ip = super::subnets::allocate_ip(ctx, spec.subnet_id)?;
+    let id = ctx.new_id("eni");
+    let ids = &ctx.world.ids;
+    let mac = format!(
+        "0e:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+        ids.byte(),
+        ids.byte(),
+        ids.byte(),
+        ids.byte(),
+        ids.byte()
+    );
+    let eni = NetworkInterface {
+        id: id.clone(),
+        subnet_id: spec.subnet_id.to_string(),
+        vpc_id,
+        availability_zone: az,
+        private_ip: ip,
+        mac_address: mac,
+        description: spec.description,
+        interface_type: spec.interface_type.to_string(),
+        requester_managed: spec.requester_id.is_some(),
+        requester_id: spec.requester_id,
+        status: "in-use".into(),
+        group_ids: spec.group_ids,
+        created: ctx.now(),
+        tags: Default::default(),
+    };
+    ctx.acct_mut().ec2.enis.insert(id.clone(), eni);
+    ctx.emit(super::event(
+        "network-interface",
+        &id,
+        "created",
+        Some("in-use"),
+    ));
+    Ok(id)
+}
+
+pub(crate) fn delete_eni(ctx: &mut Ctx, id: &str) {
+    if let Some(eni) = ctx.acct_mut().ec2.enis.remove(id) {
+        super::subnets::release_ip(ctx, &eni.subnet_id, &eni.private_ip);
+        ctx.emit(super::event("network-interface", id, "deleted", None));
+    }
+}
+
+/// True when the subnet has an address left for one more interface.
+pub(crate) fn has_free_ip(ctx: &Ctx, subnet_id: &str) -> bool {
+    ctx.acct()
+        .ec2
+        .subnets
+        .get(subnet_id)
+        .is_some_and(|s| super::subnets::available_ips(s) > 0)
+}

@@ -204,7 +204,11 @@ pub(super) fn delete(ctx: &mut Ctx, input: m::DeleteRouteTableRequest) -> R<()> 
         return Err(errors::dependency("routeTable", &id));
     }
     ctx.dry_run(input.dry_run)?;
-    ctx.acct_mut().ec2.route_tables.remove(&id);
+    let st = &mut ctx.acct_mut().ec2;
+    st.route_tables.remove(&id);
+    for e in st.endpoints.values_mut() {
+        e.route_table_ids.retain(|t| *t != id);
+    }
     ctx.emit(event("route-table", &id, "deleted", None));
     Ok(())
 }

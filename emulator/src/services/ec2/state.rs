@@ -14,6 +14,7 @@ pub struct State {
     pub security_groups: BTreeMap<String, SecurityGroup>,
     pub route_tables: BTreeMap<String, RouteTable>,
     pub enis: BTreeMap<String, NetworkInterface>,
+    pub endpoints: BTreeMap<String, VpcEndpoint>,
     /// `ClientToken` → (operation, resource id), for idempotent creates.
     pub client_tokens: BTreeMap<String, (String, String)>,
 }
@@ -43,6 +44,8 @@ pub struct Subnet {
     pub availability_zone_id: String,
     pub default_for_az: bool,
     pub map_public_ip_on_launch: bool,
+    /// Addresses taken by network interfaces, as offsets into the block.
+    pub used_ips: std::collections::BTreeSet<u32>,
     pub tags: Tags,
 }
 
@@ -136,4 +139,33 @@ pub struct NetworkInterface {
     pub group_ids: Vec<String>,
     pub created: Timestamp,
     pub tags: Tags,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VpcEndpoint {
+    pub id: String,
+    /// `Interface`, `Gateway` or `GatewayLoadBalancer`.
+    pub endpoint_type: String,
+    pub vpc_id: String,
+    pub service_name: String,
+    pub service_region: String,
+    /// Wire state, lower camel: `pending`, `available`, `deleting`, ...
+    pub state: String,
+    pub policy: Option<String>,
+    pub route_table_ids: Vec<String>,
+    pub subnet_ids: Vec<String>,
+    /// One per subnet, in the same order.
+    pub eni_ids: Vec<String>,
+    pub group_ids: Vec<String>,
+    pub ip_address_type: Option<String>,
+    pub dns_record_ip_type: Option<String>,
+    pub private_dns_enabled: bool,
+    /// The 8 characters after the id in its DNS names.
+    pub dns_suffix: String,
+    /// The hidden private hosted zone of its private DNS names.
+    pub private_zone_id: String,
+    pub created: Timestamp,
+    pub tags: Tags,
+    /// `ClientToken` and the request it came with, for idempotent retries.
+    pub client_token: Option<(String, String)>,
 }

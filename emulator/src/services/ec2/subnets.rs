@@ -42,27 +42,57 @@ pub(super) fn create_default_subnets(ctx: &mut Ctx, vpc_id: &str) {
             availability_zone_id: zone.id,
             default_for_az: true,
             map_public_ip_on_launch: true,
+            used_ips: Default::default(),
             tags: Tags::default(),
         };
         insert(ctx, subnet);
     }
 }
 
+fn block(s: &Subnet) -> Ipv4Net {
+    s.cidr
+        .parse()
+        .unwrap_or_else(|_| Ipv4Net::new(std::net::Ipv4Addr::UNSPECIFIED, 28).expect("constant"))
+}
+
 /// Addresses AWS leaves for use: the block less 5 reserved, less those taken.
-fn available_ips(ctx: &Ctx, s: &Subnet) -> i32 {
-    let prefix = s
-        .cidr
-        .parse::<Ipv4Net>()
-        .map(|n| n.prefix_len())
-        .unwrap_or(28);
-    let used = ctx
-        .acct()
-        .ec2
-        .enis
-        .values()
-        .filter(|e| e.subnet_id == s.id)
-        .count() as i64;
-    ((1i64 << (32 - prefix as i64)) - 5 - used).max(0) as i32
+pub(super) fn available_ips(s: &Subnet) -> i32 {
+    let size = 1i64 << (32 - block(s).prefix_len() as i64);
+    (size - 5 - s.used_ips.len() as i64).max(0) as i32
+}
+
+/// Takes a free address of the subnet (not the first four, not the last).
+pub(super) fn allocate_ip(ctx: &mut Ctx, subnet_id: &str) -> R<String> {
+    let start = ctx.world.ids.below(1 << 16) as u32;
+    let st = &mut ctx.acct_mut().ec2;
+    let s = st
+        .subnets
+        .get_mut(subnet_id)
+        .ok_or_else(|| errors::subnet_not_found(subnet_id))?;
+    let net = block(s);
+    let size = 1u32 << (32 - net.prefix_len() as u32);
+    let usable = size.saturating_sub(5);
+    for i in 0..usable {
+        let offset = 4 + (start + i) % usable;
+        if s.used_ips.insert(offset) {
+            let ip = std::net::Ipv4Addr::from(u32::from(net.network()) + offset);
+            return Ok(ip.to_string());
+        }
+    }
+    Err(AwsError::new(
+        "InsufficientFreeAddressesInSubnet",
+        format!("There are not enough free addresses in subnet '{subnet_id}' to satisfy the requested number of instances."),
+    ))
+}
+
+/// Gives an address back to its subnet.
+pub(super) fn release_ip(ctx: &mut Ctx, subnet_id: &str, ip: &str) {
+    if let Some(s) = ctx.acct_mut().ec2.subnets.get_mut(subnet_id) {
+        if let Ok(addr) = ip.parse::<std::net::Ipv4Addr>() {
+            let offset = u32::from(addr).wrapping_sub(u32::from(block(s).network()));
+            s.used_ips.remove(&offset);
+        }
+    }
 }
 
 fn to_model(ctx: &Ctx, s: &Subnet) -> m::Subnet {
@@ -79,7 +109,7 @@ fn to_model(ctx: &Ctx, s: &Subnet) -> m::Subnet {
         cidr_block: Some(s.cidr.clone()),
         availability_zone: Some(s.availability_zone.clone()),
         availability_zone_id: Some(s.availability_zone_id.clone()),
-        available_ip_address_count: Some(available_ips(ctx, s)),
+        available_ip_address_count: Some(available_ips(s)),
         default_for_az: Some(s.default_for_az),
         map_public_ip_on_launch: Some(s.map_public_ip_on_launch),
         map_customer_owned_ip_on_launch: Some(false),
@@ -169,6 +199,7 @@ pub(super) fn create(ctx: &mut Ctx, input: m::CreateSubnetRequest) -> R<m::Creat
         availability_zone_id: zone.id.clone(),
         default_for_az: false,
         map_public_ip_on_launch: false,
+        used_ips: Default::default(),
         tags,
     };
     let out = to_model(ctx, &subnet);

@@ -187,6 +187,7 @@ impl Ec2 {
             "security-group" => st.security_groups.get_mut(id).map(|r| &mut r.tags),
             "route-table" => st.route_tables.get_mut(id).map(|r| &mut r.tags),
             "network-interface" => st.enis.get_mut(id).map(|r| &mut r.tags),
+            "vpc-endpoint" => st.endpoints.get_mut(id).map(|r| &mut r.tags),
             _ => None,
         }
     }
@@ -256,6 +257,7 @@ impl Ec2 {
         all.extend(st.security_groups.iter().map(|(k, v)| (k.clone(), &v.tags)));
         all.extend(st.route_tables.iter().map(|(k, v)| (k.clone(), &v.tags)));
         all.extend(st.enis.iter().map(|(k, v)| (k.clone(), &v.tags)));
+        all.extend(st.endpoints.iter().map(|(k, v)| (k.clone(), &v.tags)));
         let mut rows = Vec::new();
         for (id, tags) in all {
             let rtype = resource_type_of(&id).unwrap_or("");

@@ -235,7 +235,11 @@ pub(super) fn delete(ctx: &mut Ctx, input: m::DeleteVpcRequest) -> R<()> {
             .route_tables
             .values()
             .any(|t| t.vpc_id == id && t.id != vpc.main_route_table_id)
-        || st.enis.values().any(|e| e.vpc_id == id);
+        || st.enis.values().any(|e| e.vpc_id == id)
+        || st
+            .endpoints
+            .values()
+            .any(|e| e.vpc_id == id && e.state != "deleted");
     if in_use {
         return Err(errors::dependency("vpc", &id));
     }
