@@ -107,3 +107,29 @@ def default_sg(client, vpc_id: str) -> dict:
 
 def cidrs(ranges: list[dict]) -> list[str]:
     return [r["CidrIp"] for r in ranges]
+
+
+# --------------------------------------------------------------------------
+# VPC endpoints (aws-spec.md §8.1-8.5)
+# --------------------------------------------------------------------------
+VPCE_ID = id_re("vpce")
+VPCE_SVC_ID = id_re("vpce-svc")
+ENI_ID = id_re("eni")
+UNKNOWN_VPCE = "vpce-0123456789abcdef0"
+
+
+def enable_dns_hostnames(client, vpc_id: str) -> None:
+    """A new VPC has enableDnsHostnames false; private DNS for endpoints needs it."""
+    client.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": True})
+
+
+def vpc_enis(client, vpc_id: str) -> list[dict]:
+    return client.describe_network_interfaces(
+        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}]
+    )["NetworkInterfaces"]
+
+
+def available_ips(client, subnet_id: str) -> int:
+    return client.describe_subnets(SubnetIds=[subnet_id])["Subnets"][0][
+        "AvailableIpAddressCount"
+    ]

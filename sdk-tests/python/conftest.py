@@ -295,3 +295,92 @@ def raw(awsemu_endpoint):
         return signed_request(awsemu_endpoint, **kwargs)
 
     return _send
+
+
+# --------------------------------------------------------------------------
+# Extra emulators (e.g. ``--pace manual``) for modules that need another
+# configuration than the session server. Same launch and listening-line
+# parsing as ``awsemu_endpoint``; the session server is left alone.
+# --------------------------------------------------------------------------
+def launch_awsemu(*extra_args: str) -> tuple:
+    """Start ``awsemu serve --host 127.0.0.1 --port 0 <extra_args>`` and return
+    ``(endpoint, stop)``. ``stop()`` is idempotent. Fails the test on a bad start."""
+    binary = _binary_path()
+    if not binary.is_file() or not os.access(binary, os.X_OK):
+        pytest.fail(f"awsemu binary not found / not executable at {binary}", pytrace=False)
+
+    stderr_path = tempfile.mktemp(prefix="awsemu-extra-", suffix=".stderr.log", dir=_CFG_DIR)
+    stderr_fh = open(stderr_path, "wb")  # noqa: SIM115 - closed by stop()
+    cmd = [str(binary), "serve", "--host", "127.0.0.1", "--port", "0", *extra_args]
+    proc = subprocess.Popen(  # noqa: S603 - fixed argv
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=stderr_fh,
+        stdin=subprocess.DEVNULL,
+        env=_hermetic_env(dict(os.environ)),
+    )
+    lines: "queue.Queue[bytes]" = queue.Queue()
+
+    def _pump_stdout() -> None:
+        assert proc.stdout is not None
+        for raw_line in iter(proc.stdout.readline, b""):
+            lines.put(raw_line)
+        lines.put(b"")
+
+    threading.Thread(target=_pump_stdout, name="awsemu-extra-stdout", daemon=True).start()
+
+    def stop() -> None:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+        if not stderr_fh.closed:
+            stderr_fh.close()
+
+    try:
+        first = lines.get(timeout=STARTUP_TIMEOUT_S)
+    except queue.Empty:
+        stop()
+        pytest.fail(
+            f"awsemu ({' '.join(cmd)}) printed no listening line within "
+            f"{STARTUP_TIMEOUT_S:.0f}s.\n--- stderr ---\n{_tail(stderr_path)}",
+            pytrace=False,
+        )
+    text = first.decode("utf-8", errors="replace").rstrip("\r\n")
+    match = LISTEN_RE.match(text)
+    if not match:
+        time.sleep(0.2)
+        stop()
+        pytest.fail(
+            f"awsemu ({' '.join(cmd)}) first stdout line was {text!r} (exit code "
+            f"{proc.poll()}); expected 'awsemu listening on http://127.0.0.1:<port>'.\n"
+            f"--- stderr ---\n{_tail(stderr_path)}",
+            pytrace=False,
+        )
+    return match.group(1), stop
+
+
+@pytest.fixture(scope="session")
+def awsemu_launcher():
+    """Factory: ``awsemu_launcher("--pace", "manual")`` -> ``(endpoint, stop)``.
+    Every server it started is stopped at the end of the session at the latest."""
+    stops = []
+
+    def _launch(*extra_args: str):
+        endpoint, stop = launch_awsemu(*extra_args)
+        stops.append(stop)
+        return endpoint, stop
+
+    yield _launch
+    for stop in stops:
+        stop()
+
+
+@pytest.fixture(scope="session")
+def client_for():
+    """``client_for(endpoint, service, account=..., region=...)`` -> boto3 client
+    for any emulator (e.g. one started with ``awsemu_launcher``)."""
+    return make_client

@@ -181,6 +181,24 @@ impl Emulator {
         assert_eq!(status, 200, "POST /_awsemu/reset answered {status}: {body}");
     }
 
+    /// `POST /_awsemu/clock` with `{"seconds": <seconds>}`: moves the world
+    /// clock forward (what makes transitions happen under `--pace manual`).
+    /// Panics unless the server answers 200; returns the body.
+    pub fn advance_clock(&self, seconds: f64) -> String {
+        let body = format!("{{\"seconds\": {seconds}}}");
+        let (status, reply) = self.raw_request(
+            "POST",
+            "/_awsemu/clock",
+            &[("Content-Type", "application/json")],
+            body.as_bytes(),
+        );
+        assert_eq!(
+            status, 200,
+            "POST /_awsemu/clock {body} answered {status}: {reply}"
+        );
+        reply
+    }
+
     /// `GET /_awsemu/health`: (status, body).
     pub fn health(&self) -> (u16, String) {
         self.raw_request("GET", "/_awsemu/health", &[], b"")
