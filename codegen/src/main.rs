@@ -389,6 +389,8 @@ impl<'a> Gen<'a> {
 }
 
 fn snake(name: &str) -> String {
+    // `IPv4`/`IPv6` read as one word, as in `Ipv4`.
+    let name = name.replace("IPv", "Ipv");
     let chars: Vec<char> = name.chars().collect();
     let mut out = String::new();
     for (i, &c) in chars.iter().enumerate() {
@@ -1040,6 +1042,7 @@ mod tests {
         assert_eq!(snake("Type"), "type_");
         assert_eq!(snake("Return"), "return_");
         assert_eq!(snake("CreateVpcEndpoint"), "create_vpc_endpoint");
+        assert_eq!(snake("PrivateIPv4Address"), "private_ipv4_address");
     }
 
     #[test]

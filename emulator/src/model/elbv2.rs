@@ -75,6 +75,16 @@ pub struct DeleteLoadBalancerInput {
 pub struct DeleteLoadBalancerOutput {}
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeLoadBalancerAttributesInput {
+    pub load_balancer_arn: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeLoadBalancerAttributesOutput {
+    pub attributes: ::std::option::Option<::std::vec::Vec<LoadBalancerAttribute>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DescribeLoadBalancersInput {
     pub load_balancer_arns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     pub names: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -128,8 +138,14 @@ pub struct LoadBalancer {
 pub struct LoadBalancerAddress {
     pub ip_address: ::std::option::Option<::std::string::String>,
     pub allocation_id: ::std::option::Option<::std::string::String>,
-    pub private_i_pv4_address: ::std::option::Option<::std::string::String>,
-    pub i_pv6_address: ::std::option::Option<::std::string::String>,
+    pub private_ipv4_address: ::std::option::Option<::std::string::String>,
+    pub ipv6_address: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LoadBalancerAttribute {
+    pub key: ::std::option::Option<::std::string::String>,
+    pub value: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -139,11 +155,31 @@ pub struct LoadBalancerState {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModifyLoadBalancerAttributesInput {
+    pub load_balancer_arn: ::std::option::Option<::std::string::String>,
+    pub attributes: ::std::option::Option<::std::vec::Vec<LoadBalancerAttribute>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModifyLoadBalancerAttributesOutput {
+    pub attributes: ::std::option::Option<::std::vec::Vec<LoadBalancerAttribute>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RemoveTagsInput {
+    pub resource_arns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub tag_keys: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RemoveTagsOutput {}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SubnetMapping {
     pub subnet_id: ::std::option::Option<::std::string::String>,
     pub allocation_id: ::std::option::Option<::std::string::String>,
-    pub private_i_pv4_address: ::std::option::Option<::std::string::String>,
-    pub i_pv6_address: ::std::option::Option<::std::string::String>,
+    pub private_ipv4_address: ::std::option::Option<::std::string::String>,
+    pub ipv6_address: ::std::option::Option<::std::string::String>,
     pub source_nat_ipv6_prefix: ::std::option::Option<::std::string::String>,
 }
 
@@ -283,6 +319,24 @@ impl crate::wire::query::FromQuery for DeleteLoadBalancerInput {
     }
 }
 
+impl crate::wire::query::FromQuery for DescribeLoadBalancerAttributesInput {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "LoadBalancerArn");
+            let k = key.as_str();
+            out.load_balancer_arn = q.scalar::<::std::string::String>(k)?;
+            if out.load_balancer_arn.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for DescribeLoadBalancersInput {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -349,6 +403,78 @@ impl crate::wire::query::FromQuery for IpamPools {
     }
 }
 
+impl crate::wire::query::FromQuery for LoadBalancerAttribute {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Key");
+            let k = key.as_str();
+            out.key = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Value");
+            let k = key.as_str();
+            out.value = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for ModifyLoadBalancerAttributesInput {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "LoadBalancerArn");
+            let k = key.as_str();
+            out.load_balancer_arn = q.scalar::<::std::string::String>(k)?;
+            if out.load_balancer_arn.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Attributes");
+            let k = key.as_str();
+            out.attributes = dec_LoadBalancerAttributes(q, k)?;
+            if out.attributes.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for RemoveTagsInput {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "ResourceArns");
+            let k = key.as_str();
+            out.resource_arns = dec_ResourceArns(q, k)?;
+            if out.resource_arns.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "TagKeys");
+            let k = key.as_str();
+            out.tag_keys = dec_TagKeys(q, k)?;
+            if out.tag_keys.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for SubnetMapping {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -368,12 +494,12 @@ impl crate::wire::query::FromQuery for SubnetMapping {
         {
             let key = crate::wire::query::key(prefix, "PrivateIPv4Address");
             let k = key.as_str();
-            out.private_i_pv4_address = q.scalar::<::std::string::String>(k)?;
+            out.private_ipv4_address = q.scalar::<::std::string::String>(k)?;
         }
         {
             let key = crate::wire::query::key(prefix, "IPv6Address");
             let k = key.as_str();
-            out.i_pv6_address = q.scalar::<::std::string::String>(k)?;
+            out.ipv6_address = q.scalar::<::std::string::String>(k)?;
         }
         {
             let key = crate::wire::query::key(prefix, "SourceNatIpv6Prefix");
@@ -428,6 +554,35 @@ fn dec_LoadBalancerArns(
         let key = format!("{base}.{i}");
         let k = key.as_str();
         if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_LoadBalancerAttributes(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<LoadBalancerAttribute>>,
+    crate::wire::WireError,
+> {
+    let base = format!("{key}.member");
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(
+            q.get(key)
+                .filter(|v| v.is_empty())
+                .map(|_| ::std::vec::Vec::new()),
+        );
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) =
+            crate::wire::query::structure::<LoadBalancerAttribute>(q, k)?
+        {
             items.push(v);
         }
     }
@@ -571,6 +726,33 @@ fn dec_Subnets(
     ::std::result::Result::Ok(::std::option::Option::Some(items))
 }
 
+fn dec_TagKeys(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = format!("{key}.member");
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(
+            q.get(key)
+                .filter(|v| v.is_empty())
+                .map(|_| ::std::vec::Vec::new()),
+        );
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
 fn dec_TagList(
     q: &crate::wire::QueryInput,
     key: &str,
@@ -629,6 +811,14 @@ impl crate::wire::xml::ToXml for CreateLoadBalancerOutput {
 
 impl crate::wire::xml::ToXml for DeleteLoadBalancerOutput {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {}
+}
+
+impl crate::wire::xml::ToXml for DescribeLoadBalancerAttributesOutput {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.attributes {
+            enc_LoadBalancerAttributes(w, "Attributes", v);
+        }
+    }
 }
 
 impl crate::wire::xml::ToXml for DescribeLoadBalancersOutput {
@@ -725,11 +915,22 @@ impl crate::wire::xml::ToXml for LoadBalancerAddress {
         if let ::std::option::Option::Some(v) = &self.allocation_id {
             w.element("AllocationId", v);
         }
-        if let ::std::option::Option::Some(v) = &self.private_i_pv4_address {
+        if let ::std::option::Option::Some(v) = &self.private_ipv4_address {
             w.element("PrivateIPv4Address", v);
         }
-        if let ::std::option::Option::Some(v) = &self.i_pv6_address {
+        if let ::std::option::Option::Some(v) = &self.ipv6_address {
             w.element("IPv6Address", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for LoadBalancerAttribute {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.key {
+            w.element("Key", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.value {
+            w.element("Value", v);
         }
     }
 }
@@ -743,6 +944,18 @@ impl crate::wire::xml::ToXml for LoadBalancerState {
             w.element("Reason", v);
         }
     }
+}
+
+impl crate::wire::xml::ToXml for ModifyLoadBalancerAttributesOutput {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.attributes {
+            enc_LoadBalancerAttributes(w, "Attributes", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for RemoveTagsOutput {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {}
 }
 
 impl crate::wire::xml::ToXml for Tag {
@@ -785,6 +998,20 @@ fn enc_LoadBalancerAddresses(
     w: &mut crate::wire::XmlWriter,
     name: &str,
     value: &::std::vec::Vec<LoadBalancerAddress>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("member");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("member");
+    }
+    w.end(name);
+}
+
+fn enc_LoadBalancerAttributes(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<LoadBalancerAttribute>,
 ) {
     w.start(name);
     for v in value {
@@ -862,8 +1089,11 @@ pub const OPERATIONS: &[&str] = &[
     "AddTags",
     "CreateLoadBalancer",
     "DeleteLoadBalancer",
+    "DescribeLoadBalancerAttributes",
     "DescribeLoadBalancers",
     "DescribeTags",
+    "ModifyLoadBalancerAttributes",
+    "RemoveTags",
 ];
 
 /// A decoded request.
@@ -872,8 +1102,11 @@ pub enum Request {
     AddTags(AddTagsInput),
     CreateLoadBalancer(CreateLoadBalancerInput),
     DeleteLoadBalancer(DeleteLoadBalancerInput),
+    DescribeLoadBalancerAttributes(DescribeLoadBalancerAttributesInput),
     DescribeLoadBalancers(DescribeLoadBalancersInput),
     DescribeTags(DescribeTagsInput),
+    ModifyLoadBalancerAttributes(ModifyLoadBalancerAttributesInput),
+    RemoveTags(RemoveTagsInput),
 }
 
 /// A handler's answer.
@@ -882,8 +1115,11 @@ pub enum Response {
     AddTags(AddTagsOutput),
     CreateLoadBalancer(CreateLoadBalancerOutput),
     DeleteLoadBalancer(DeleteLoadBalancerOutput),
+    DescribeLoadBalancerAttributes(DescribeLoadBalancerAttributesOutput),
     DescribeLoadBalancers(DescribeLoadBalancersOutput),
     DescribeTags(DescribeTagsOutput),
+    ModifyLoadBalancerAttributes(ModifyLoadBalancerAttributesOutput),
+    RemoveTags(RemoveTagsOutput),
 }
 
 impl Request {
@@ -892,8 +1128,11 @@ impl Request {
             Request::AddTags(_) => "AddTags",
             Request::CreateLoadBalancer(_) => "CreateLoadBalancer",
             Request::DeleteLoadBalancer(_) => "DeleteLoadBalancer",
+            Request::DescribeLoadBalancerAttributes(_) => "DescribeLoadBalancerAttributes",
             Request::DescribeLoadBalancers(_) => "DescribeLoadBalancers",
             Request::DescribeTags(_) => "DescribeTags",
+            Request::ModifyLoadBalancerAttributes(_) => "ModifyLoadBalancerAttributes",
+            Request::RemoveTags(_) => "RemoveTags",
         }
     }
 }
@@ -915,12 +1154,24 @@ pub fn decode(
             <DeleteLoadBalancerInput as crate::wire::query::FromQuery>::from_query(q, "")
                 .map(Request::DeleteLoadBalancer)
         }
+        "DescribeLoadBalancerAttributes" => {
+            <DescribeLoadBalancerAttributesInput as crate::wire::query::FromQuery>::from_query(
+                q, "",
+            )
+            .map(Request::DescribeLoadBalancerAttributes)
+        }
         "DescribeLoadBalancers" => {
             <DescribeLoadBalancersInput as crate::wire::query::FromQuery>::from_query(q, "")
                 .map(Request::DescribeLoadBalancers)
         }
         "DescribeTags" => <DescribeTagsInput as crate::wire::query::FromQuery>::from_query(q, "")
             .map(Request::DescribeTags),
+        "ModifyLoadBalancerAttributes" => {
+            <ModifyLoadBalancerAttributesInput as crate::wire::query::FromQuery>::from_query(q, "")
+                .map(Request::ModifyLoadBalancerAttributes)
+        }
+        "RemoveTags" => <RemoveTagsInput as crate::wire::query::FromQuery>::from_query(q, "")
+            .map(Request::RemoveTags),
         _ => return ::std::option::Option::None,
     };
     ::std::option::Option::Some(r)
@@ -934,8 +1185,11 @@ impl Response {
             Response::AddTags(_) => "AddTagsResponse",
             Response::CreateLoadBalancer(_) => "CreateLoadBalancerResponse",
             Response::DeleteLoadBalancer(_) => "DeleteLoadBalancerResponse",
+            Response::DescribeLoadBalancerAttributes(_) => "DescribeLoadBalancerAttributesResponse",
             Response::DescribeLoadBalancers(_) => "DescribeLoadBalancersResponse",
             Response::DescribeTags(_) => "DescribeTagsResponse",
+            Response::ModifyLoadBalancerAttributes(_) => "ModifyLoadBalancerAttributesResponse",
+            Response::RemoveTags(_) => "RemoveTagsResponse",
         };
         w.start_ns(root, XML_NAMESPACE);
         match self {
@@ -954,6 +1208,11 @@ impl Response {
                 crate::wire::xml::ToXml::write_xml(v, &mut w);
                 w.end("DeleteLoadBalancerResult");
             }
+            Response::DescribeLoadBalancerAttributes(v) => {
+                w.start("DescribeLoadBalancerAttributesResult");
+                crate::wire::xml::ToXml::write_xml(v, &mut w);
+                w.end("DescribeLoadBalancerAttributesResult");
+            }
             Response::DescribeLoadBalancers(v) => {
                 w.start("DescribeLoadBalancersResult");
                 crate::wire::xml::ToXml::write_xml(v, &mut w);
@@ -963,6 +1222,16 @@ impl Response {
                 w.start("DescribeTagsResult");
                 crate::wire::xml::ToXml::write_xml(v, &mut w);
                 w.end("DescribeTagsResult");
+            }
+            Response::ModifyLoadBalancerAttributes(v) => {
+                w.start("ModifyLoadBalancerAttributesResult");
+                crate::wire::xml::ToXml::write_xml(v, &mut w);
+                w.end("ModifyLoadBalancerAttributesResult");
+            }
+            Response::RemoveTags(v) => {
+                w.start("RemoveTagsResult");
+                crate::wire::xml::ToXml::write_xml(v, &mut w);
+                w.end("RemoveTagsResult");
             }
         }
         w.start("ResponseMetadata");
@@ -1001,6 +1270,15 @@ pub trait Api {
             "DeleteLoadBalancer",
         ))
     }
+    fn describe_load_balancer_attributes(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeLoadBalancerAttributesInput,
+    ) -> ::std::result::Result<DescribeLoadBalancerAttributesOutput, crate::error::AwsError> {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+            "DescribeLoadBalancerAttributes",
+        ))
+    }
     fn describe_load_balancers(
         &self,
         ctx: &mut Self::Ctx,
@@ -1016,6 +1294,22 @@ pub trait Api {
         input: DescribeTagsInput,
     ) -> ::std::result::Result<DescribeTagsOutput, crate::error::AwsError> {
         ::std::result::Result::Err(crate::error::AwsError::not_implemented("DescribeTags"))
+    }
+    fn modify_load_balancer_attributes(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ModifyLoadBalancerAttributesInput,
+    ) -> ::std::result::Result<ModifyLoadBalancerAttributesOutput, crate::error::AwsError> {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+            "ModifyLoadBalancerAttributes",
+        ))
+    }
+    fn remove_tags(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: RemoveTagsInput,
+    ) -> ::std::result::Result<RemoveTagsOutput, crate::error::AwsError> {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented("RemoveTags"))
     }
 }
 
@@ -1033,9 +1327,16 @@ pub fn call<A: Api + ?Sized>(
         Request::DeleteLoadBalancer(input) => api
             .delete_load_balancer(ctx, input)
             .map(Response::DeleteLoadBalancer),
+        Request::DescribeLoadBalancerAttributes(input) => api
+            .describe_load_balancer_attributes(ctx, input)
+            .map(Response::DescribeLoadBalancerAttributes),
         Request::DescribeLoadBalancers(input) => api
             .describe_load_balancers(ctx, input)
             .map(Response::DescribeLoadBalancers),
         Request::DescribeTags(input) => api.describe_tags(ctx, input).map(Response::DescribeTags),
+        Request::ModifyLoadBalancerAttributes(input) => api
+            .modify_load_balancer_attributes(ctx, input)
+            .map(Response::ModifyLoadBalancerAttributes),
+        Request::RemoveTags(input) => api.remove_tags(ctx, input).map(Response::RemoveTags),
     }
 }

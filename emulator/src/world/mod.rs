@@ -22,7 +22,7 @@ use parking_lot::{Mutex, RawMutex};
 use serde::Serialize;
 
 use crate::error::AwsError;
-use crate::services::ec2;
+use crate::services::{ec2, elbv2};
 use crate::wire::Timestamp;
 use clock::{Clock, Pace};
 use events::{EventBus, NewEvent};
@@ -49,12 +49,14 @@ impl Default for WorldConfig {
 #[derive(Debug, Default, Serialize)]
 pub struct Account {
     pub ec2: ec2::State,
+    pub elbv2: elbv2::State,
 }
 
 /// A transition AWS performs asynchronously, due at a time on the world clock.
 #[derive(Debug, Clone)]
 pub enum Transition {
     Ec2(ec2::Transition),
+    Elbv2(elbv2::Transition),
 }
 
 #[derive(Debug, Clone)]
@@ -263,6 +265,7 @@ impl Ctx {
             if self.region.accounts.contains_key(&self.account) {
                 match item.transition {
                     Transition::Ec2(t) => ec2::apply_transition(self, t),
+                    Transition::Elbv2(t) => elbv2::apply_transition(self, t),
                 }
             }
             self.account = caller;

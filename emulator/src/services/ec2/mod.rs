@@ -15,6 +15,8 @@ mod vpcs;
 
 pub use state::*;
 
+pub(crate) use network::{create_eni, delete_eni, has_free_ip, NewEni};
+
 use crate::error::AwsError;
 use crate::model::ec2::{self as m, Api};
 use crate::world::Ctx;
