@@ -176,7 +176,10 @@ fn check_zones(ctx: &Ctx, svc: &ServiceView, ids: &[String]) -> R<()> {
                 format!("Found another VPC endpoint subnet in the availability zone of {id}. VPC endpoint subnets should be in different availability zones supported by the VPC endpoint service."),
             ));
         }
-        if !svc.zones.iter().any(|z| &z.name == az) {
+        // A cross-Region service's zones are another Region's: only the
+        // local rule of one subnet per AZ applies.
+        let local = svc.region == ctx.region_name();
+        if local && !svc.zones.iter().any(|z| &z.name == az) {
             return Err(invalid(format!(
                 "The VPC endpoint service {} does not support the availability zone of the subnet: {id}.",
                 svc.name
