@@ -67,6 +67,10 @@ pub fn handle(
             )
         }
         (&Method::GET, "/_awsemu/clock") => reply(StatusCode::OK, clock(world)),
+        (&Method::GET, "/_awsemu/notifications") => reply(
+            StatusCode::OK,
+            json!({ "notifications": world.notifier.log() }),
+        ),
         (&Method::POST, "/_awsemu/clock") | (&Method::POST, "/_awsemu/clock/advance") => {
             let from_body: Option<Value> = serde_json::from_slice(body).ok();
             let seconds = from_body
@@ -90,7 +94,7 @@ pub fn handle(
                 "error": format!("no control endpoint {method} {path}"),
                 "endpoints": [
                     "GET /_awsemu/health", "POST /_awsemu/reset", "GET /_awsemu/state",
-                    "GET /_awsemu/events?since=N", "GET /_awsemu/clock",
+                    "GET /_awsemu/events?since=N", "GET /_awsemu/notifications", "GET /_awsemu/clock",
                     "POST /_awsemu/clock {\"seconds\": N}", "POST /moto-api/reset"
                 ],
             }),

@@ -66,6 +66,14 @@ struct ServeArgs {
     /// the environment, comma-separated).
     #[arg(long = "credential", env = "AWSEMU_CREDENTIALS", value_delimiter = ',', value_parser = parse_credential)]
     credentials: Vec<(String, String)>,
+    /// `ACCESS_KEY=PRINCIPAL_ARN`: callers with that key act as that principal
+    /// (e.g. `arn:aws:iam::222222222222:role/app`), in its account (repeatable).
+    #[arg(long = "access-key", env = "AWSEMU_ACCESS_KEYS", value_delimiter = ',', value_parser = parse_access_key)]
+    access_keys: Vec<(String, String)>,
+    /// `TOPIC_ARN=URL`: POST connection notifications for that SNS topic to
+    /// that http:// URL in the SNS delivery envelope (repeatable).
+    #[arg(long = "sns-endpoint", env = "AWSEMU_SNS_ENDPOINTS", value_delimiter = ',', value_parser = parse_sns_endpoint)]
+    sns_endpoints: Vec<(String, String)>,
     /// Log format on stderr.
     #[arg(long, env = "AWSEMU_LOG_FORMAT", value_enum, default_value = "text")]
     log_format: LogFormat,
@@ -83,6 +91,30 @@ fn parse_credential(s: &str) -> Result<(String, String), String> {
     match s.split_once(':') {
         Some((k, v)) if !k.is_empty() && !v.is_empty() => Ok((k.to_string(), v.to_string())),
         _ => Err(format!("'{s}' is not ACCESS_KEY:SECRET_KEY")),
+    }
+}
+
+fn parse_access_key(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, arn))
+            if !k.is_empty() && awsemu::wire::identity::account_of_arn(arn).is_some() =>
+        {
+            Ok((k.to_string(), arn.to_string()))
+        }
+        _ => Err(format!(
+            "'{s}' is not ACCESS_KEY=arn:aws:iam::<12-digit account>:<root|role/..|user/..>"
+        )),
+    }
+}
+
+fn parse_sns_endpoint(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((arn, url)) if arn.starts_with("arn:aws:sns:") && url.starts_with("http://") => {
+            Ok((arn.to_string(), url.to_string()))
+        }
+        _ => Err(format!(
+            "'{s}' is not arn:aws:sns:<region>:<account>:<topic>=http://host:port/path"
+        )),
     }
 }
 
@@ -164,6 +196,8 @@ fn serve_command(args: ServeArgs) -> ExitCode {
             default_account: args.default_account,
             pace: args.pace,
             seed: args.seed,
+            access_keys: args.access_keys.into_iter().collect(),
+            sns_endpoints: args.sns_endpoints.into_iter().collect(),
         });
         let mut out = std::io::stdout();
         let _ = writeln!(out, "awsemu listening on http://{local}");

@@ -50,6 +50,11 @@ pub async fn serve(
 ) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let ticker = tokio::spawn(tick(app.world.clone()));
+    let delivery = app
+        .world
+        .notifier
+        .take_queue()
+        .map(|q| tokio::spawn(crate::world::notify::deliver(q)));
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -80,6 +85,9 @@ pub async fn serve(
         }
     }
     ticker.abort();
+    if let Some(d) = delivery {
+        d.abort();
+    }
     tokio::select! {
         _ = graceful.shutdown() => {}
         _ = tokio::time::sleep(Duration::from_secs(5)) => {
@@ -174,15 +182,21 @@ fn identify(world: &World, headers: &HeaderMap, query: Option<&str>) -> (Identit
         .map(|c| c.region.clone())
         .unwrap_or_else(|| "us-east-1".into());
     let access_key = credential.as_ref().map(|c| c.access_key.clone());
-    let account = access_key
+    let mapped = access_key
         .as_deref()
-        .and_then(identity::account_of_key)
+        .and_then(|k| world.config.access_keys.get(k));
+    let account = mapped
+        .and_then(|arn| identity::account_of_arn(arn))
+        .or_else(|| access_key.as_deref().and_then(identity::account_of_key))
         .unwrap_or(&world.config.default_account)
         .to_string();
+    let principal = mapped
+        .cloned()
+        .unwrap_or_else(|| format!("arn:aws:iam::{account}:root"));
     let service = credential.map(|c| c.service);
     (
         Identity {
-            principal: format!("arn:aws:iam::{account}:root"),
+            principal,
             access_key,
             account,
             region,

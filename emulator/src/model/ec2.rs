@@ -31,6 +31,10 @@ pub mod enums {
     #[allow(non_upper_case_globals)]
     pub const BlockPublicAccessMode: &[&str] = &["off", "block-bidirectional", "block-ingress"];
     #[allow(non_upper_case_globals)]
+    pub const ConnectionNotificationState: &[&str] = &["Enabled", "Disabled"];
+    #[allow(non_upper_case_globals)]
+    pub const ConnectionNotificationType: &[&str] = &["Topic"];
+    #[allow(non_upper_case_globals)]
     pub const DnsNameState: &[&str] = &["pendingVerification", "verified", "failed"];
     #[allow(non_upper_case_globals)]
     pub const DnsRecordIpType: &[&str] = &["ipv4", "dualstack", "ipv6", "service-defined"];
@@ -81,6 +85,17 @@ pub mod enums {
         "vpc-endpoint-account",
         "resource-gateway-account",
         "vpc-endpoint-service-account",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const PermissionType: &[&str] = &["vpc-endpoint", "transit-gateway-attachment"];
+    #[allow(non_upper_case_globals)]
+    pub const PrincipalType: &[&str] = &[
+        "All",
+        "Service",
+        "OrganizationUnit",
+        "Account",
+        "User",
+        "Role",
     ];
     #[allow(non_upper_case_globals)]
     pub const ResourceType: &[&str] = &[
@@ -219,6 +234,8 @@ pub mod enums {
     #[allow(non_upper_case_globals)]
     pub const ServiceConnectivityType: &[&str] = &["ipv4", "ipv6"];
     #[allow(non_upper_case_globals)]
+    pub const ServiceState: &[&str] = &["Pending", "Available", "Deleting", "Deleted", "Failed"];
+    #[allow(non_upper_case_globals)]
     pub const ServiceType: &[&str] = &["Interface", "Gateway", "GatewayLoadBalancer"];
     #[allow(non_upper_case_globals)]
     pub const State: &[&str] = &[
@@ -296,6 +313,39 @@ pub mod enums {
     ];
     #[allow(non_upper_case_globals)]
     pub const VpcState: &[&str] = &["pending", "available", "deleting"];
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AcceptVpcEndpointConnectionsRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub service_id: ::std::option::Option<::std::string::String>,
+    pub vpc_endpoint_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub transit_gateway_attachment_ids:
+        ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AcceptVpcEndpointConnectionsResult {
+    pub unsuccessful: ::std::option::Option<::std::vec::Vec<UnsuccessfulItem>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AddedPrincipal {
+    pub principal_type: ::std::option::Option<::std::string::String>,
+    pub principal: ::std::option::Option<::std::string::String>,
+    pub service_permission_id: ::std::option::Option<::std::string::String>,
+    pub service_id: ::std::option::Option<::std::string::String>,
+    pub permission_type: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AllowedPrincipal {
+    pub principal_type: ::std::option::Option<::std::string::String>,
+    pub principal: ::std::option::Option<::std::string::String>,
+    pub service_permission_id: ::std::option::Option<::std::string::String>,
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+    pub service_id: ::std::option::Option<::std::string::String>,
+    pub permission_type: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -409,6 +459,18 @@ pub struct BlockPublicAccessStates {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConnectionNotification {
+    pub connection_notification_id: ::std::option::Option<::std::string::String>,
+    pub service_id: ::std::option::Option<::std::string::String>,
+    pub vpc_endpoint_id: ::std::option::Option<::std::string::String>,
+    pub connection_notification_type: ::std::option::Option<::std::string::String>,
+    pub connection_notification_arn: ::std::option::Option<::std::string::String>,
+    pub connection_events: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub connection_notification_state: ::std::option::Option<::std::string::String>,
+    pub service_region: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConnectionTrackingConfiguration {
     pub tcp_established_timeout: ::std::option::Option<i32>,
     pub udp_stream_timeout: ::std::option::Option<i32>,
@@ -475,6 +537,22 @@ pub struct CreateTagsRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateVpcEndpointConnectionNotificationRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub service_id: ::std::option::Option<::std::string::String>,
+    pub vpc_endpoint_id: ::std::option::Option<::std::string::String>,
+    pub connection_notification_arn: ::std::option::Option<::std::string::String>,
+    pub connection_events: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub client_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateVpcEndpointConnectionNotificationResult {
+    pub connection_notification: ::std::option::Option<ConnectionNotification>,
+    pub client_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateVpcEndpointRequest {
     pub dry_run: ::std::option::Option<bool>,
     pub vpc_endpoint_type: ::std::option::Option<::std::string::String>,
@@ -498,6 +576,25 @@ pub struct CreateVpcEndpointRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateVpcEndpointResult {
     pub vpc_endpoint: ::std::option::Option<VpcEndpoint>,
+    pub client_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateVpcEndpointServiceConfigurationRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub acceptance_required: ::std::option::Option<bool>,
+    pub private_dns_name: ::std::option::Option<::std::string::String>,
+    pub network_load_balancer_arns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub gateway_load_balancer_arns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub supported_ip_address_types: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub supported_regions: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub client_token: ::std::option::Option<::std::string::String>,
+    pub tag_specifications: ::std::option::Option<::std::vec::Vec<TagSpecification>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateVpcEndpointServiceConfigurationResult {
+    pub service_configuration: ::std::option::Option<ServiceConfiguration>,
     pub client_token: ::std::option::Option<::std::string::String>,
 }
 
@@ -553,6 +650,28 @@ pub struct DeleteTagsRequest {
     pub dry_run: ::std::option::Option<bool>,
     pub resources: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteVpcEndpointConnectionNotificationsRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub connection_notification_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteVpcEndpointConnectionNotificationsResult {
+    pub unsuccessful: ::std::option::Option<::std::vec::Vec<UnsuccessfulItem>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteVpcEndpointServiceConfigurationsRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub service_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteVpcEndpointServiceConfigurationsResult {
+    pub unsuccessful: ::std::option::Option<::std::vec::Vec<UnsuccessfulItem>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -706,6 +825,65 @@ pub struct DescribeVpcAttributeResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeVpcEndpointConnectionNotificationsRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub connection_notification_id: ::std::option::Option<::std::string::String>,
+    pub filters: ::std::option::Option<::std::vec::Vec<Filter>>,
+    pub max_results: ::std::option::Option<i32>,
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeVpcEndpointConnectionNotificationsResult {
+    pub connection_notification_set: ::std::option::Option<::std::vec::Vec<ConnectionNotification>>,
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeVpcEndpointConnectionsRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub filters: ::std::option::Option<::std::vec::Vec<Filter>>,
+    pub max_results: ::std::option::Option<i32>,
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeVpcEndpointConnectionsResult {
+    pub vpc_endpoint_connections: ::std::option::Option<::std::vec::Vec<VpcEndpointConnection>>,
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeVpcEndpointServiceConfigurationsRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub service_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub filters: ::std::option::Option<::std::vec::Vec<Filter>>,
+    pub max_results: ::std::option::Option<i32>,
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeVpcEndpointServiceConfigurationsResult {
+    pub service_configurations: ::std::option::Option<::std::vec::Vec<ServiceConfiguration>>,
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeVpcEndpointServicePermissionsRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub service_id: ::std::option::Option<::std::string::String>,
+    pub filters: ::std::option::Option<::std::vec::Vec<Filter>>,
+    pub max_results: ::std::option::Option<i32>,
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeVpcEndpointServicePermissionsResult {
+    pub allowed_principals: ::std::option::Option<::std::vec::Vec<AllowedPrincipal>>,
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DescribeVpcEndpointServicesRequest {
     pub dry_run: ::std::option::Option<bool>,
     pub service_names: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -842,6 +1020,19 @@ pub struct ModifyVpcAttributeRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModifyVpcEndpointConnectionNotificationRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub connection_notification_id: ::std::option::Option<::std::string::String>,
+    pub connection_notification_arn: ::std::option::Option<::std::string::String>,
+    pub connection_events: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModifyVpcEndpointConnectionNotificationResult {
+    pub return_value: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModifyVpcEndpointRequest {
     pub dry_run: ::std::option::Option<bool>,
     pub vpc_endpoint_id: ::std::option::Option<::std::string::String>,
@@ -862,6 +1053,61 @@ pub struct ModifyVpcEndpointRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModifyVpcEndpointResult {
     pub return_: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModifyVpcEndpointServiceConfigurationRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub service_id: ::std::option::Option<::std::string::String>,
+    pub private_dns_name: ::std::option::Option<::std::string::String>,
+    pub remove_private_dns_name: ::std::option::Option<bool>,
+    pub acceptance_required: ::std::option::Option<bool>,
+    pub add_network_load_balancer_arns:
+        ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub remove_network_load_balancer_arns:
+        ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub add_gateway_load_balancer_arns:
+        ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub remove_gateway_load_balancer_arns:
+        ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub add_supported_ip_address_types:
+        ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub remove_supported_ip_address_types:
+        ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub add_supported_regions: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub remove_supported_regions: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModifyVpcEndpointServiceConfigurationResult {
+    pub return_: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModifyVpcEndpointServicePayerResponsibilityRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub service_id: ::std::option::Option<::std::string::String>,
+    pub payer_responsibility: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModifyVpcEndpointServicePayerResponsibilityResult {
+    pub return_value: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModifyVpcEndpointServicePermissionsRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub service_id: ::std::option::Option<::std::string::String>,
+    pub add_allowed_principals: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub remove_allowed_principals: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub permission_type: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModifyVpcEndpointServicePermissionsResult {
+    pub added_principals: ::std::option::Option<::std::vec::Vec<AddedPrincipal>>,
+    pub return_value: ::std::option::Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -973,6 +1219,14 @@ pub struct PrivateDnsDetails {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct PrivateDnsNameConfiguration {
+    pub state: ::std::option::Option<::std::string::String>,
+    pub type_: ::std::option::Option<::std::string::String>,
+    pub value: ::std::option::Option<::std::string::String>,
+    pub name: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PrivateDnsNameOptionsOnLaunch {
     pub hostname_type: ::std::option::Option<::std::string::String>,
     pub enable_resource_name_dns_a_record: ::std::option::Option<bool>,
@@ -1012,6 +1266,20 @@ pub struct Region {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RegionGeography {
     pub name: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RejectVpcEndpointConnectionsRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub service_id: ::std::option::Option<::std::string::String>,
+    pub vpc_endpoint_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub transit_gateway_attachment_ids:
+        ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RejectVpcEndpointConnectionsResult {
+    pub unsuccessful: ::std::option::Option<::std::vec::Vec<UnsuccessfulItem>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1162,6 +1430,28 @@ pub struct SecurityGroupRule {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct ServiceConfiguration {
+    pub service_type: ::std::option::Option<::std::vec::Vec<ServiceTypeDetail>>,
+    pub service_id: ::std::option::Option<::std::string::String>,
+    pub service_name: ::std::option::Option<::std::string::String>,
+    pub service_state: ::std::option::Option<::std::string::String>,
+    pub availability_zone_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub availability_zones: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub acceptance_required: ::std::option::Option<bool>,
+    pub manages_vpc_endpoints: ::std::option::Option<bool>,
+    pub network_load_balancer_arns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub gateway_load_balancer_arns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub supported_ip_address_types: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub base_endpoint_dns_names: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub private_dns_name: ::std::option::Option<::std::string::String>,
+    pub private_dns_name_configuration: ::std::option::Option<PrivateDnsNameConfiguration>,
+    pub payer_responsibility: ::std::option::Option<::std::string::String>,
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+    pub supported_regions: ::std::option::Option<::std::vec::Vec<SupportedRegionDetail>>,
+    pub remote_access_enabled: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ServiceDetail {
     pub service_name: ::std::option::Option<::std::string::String>,
     pub service_id: ::std::option::Option<::std::string::String>,
@@ -1185,6 +1475,17 @@ pub struct ServiceDetail {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ServiceTypeDetail {
     pub service_type: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StartVpcEndpointServicePrivateDnsVerificationRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub service_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StartVpcEndpointServicePrivateDnsVerificationResult {
+    pub return_value: ::std::option::Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1241,6 +1542,12 @@ pub struct SubnetIpv6CidrBlockAssociation {
     pub ipv6_cidr_block_state: ::std::option::Option<SubnetCidrBlockState>,
     pub ipv6_address_attribute: ::std::option::Option<::std::string::String>,
     pub ip_source: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SupportedRegionDetail {
+    pub region: ::std::option::Option<::std::string::String>,
+    pub service_state: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1393,6 +1700,25 @@ pub struct VpcEndpoint {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct VpcEndpointConnection {
+    pub service_id: ::std::option::Option<::std::string::String>,
+    pub vpc_endpoint_id: ::std::option::Option<::std::string::String>,
+    pub vpc_endpoint_owner: ::std::option::Option<::std::string::String>,
+    pub vpc_endpoint_state: ::std::option::Option<::std::string::String>,
+    pub creation_timestamp: ::std::option::Option<crate::wire::Timestamp>,
+    pub dns_entries: ::std::option::Option<::std::vec::Vec<DnsEntry>>,
+    pub network_load_balancer_arns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub gateway_load_balancer_arns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub ip_address_type: ::std::option::Option<::std::string::String>,
+    pub vpc_endpoint_connection_id: ::std::option::Option<::std::string::String>,
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+    pub vpc_endpoint_region: ::std::option::Option<::std::string::String>,
+    pub payer_responsibilities: ::std::option::Option<::std::vec::Vec<PayerResponsibilityEntry>>,
+    pub transit_gateway_attachment_id: ::std::option::Option<::std::string::String>,
+    pub transit_gateway_attachment_owner: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct VpcIpv6CidrBlockAssociation {
     pub association_id: ::std::option::Option<::std::string::String>,
     pub ipv6_cidr_block: ::std::option::Option<::std::string::String>,
@@ -1401,6 +1727,42 @@ pub struct VpcIpv6CidrBlockAssociation {
     pub ipv6_pool: ::std::option::Option<::std::string::String>,
     pub ipv6_address_attribute: ::std::option::Option<::std::string::String>,
     pub ip_source: ::std::option::Option<::std::string::String>,
+}
+
+impl crate::wire::query::FromQuery for AcceptVpcEndpointConnectionsRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ServiceId");
+            let k = key.as_str();
+            out.service_id = q.scalar::<::std::string::String>(k)?;
+            if out.service_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "VpcEndpointId");
+            let k = key.as_str();
+            out.vpc_endpoint_ids = dec_VpcEndpointIdList(q, k)?;
+            if out.vpc_endpoint_ids.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "TransitGatewayAttachmentId");
+            let k = key.as_str();
+            out.transit_gateway_attachment_ids = dec_TransitGatewayAttachmentIdList(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
 }
 
 impl crate::wire::query::FromQuery for AssociateRouteTableRequest {
@@ -1767,6 +2129,52 @@ impl crate::wire::query::FromQuery for CreateTagsRequest {
     }
 }
 
+impl crate::wire::query::FromQuery for CreateVpcEndpointConnectionNotificationRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ServiceId");
+            let k = key.as_str();
+            out.service_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "VpcEndpointId");
+            let k = key.as_str();
+            out.vpc_endpoint_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ConnectionNotificationArn");
+            let k = key.as_str();
+            out.connection_notification_arn = q.scalar::<::std::string::String>(k)?;
+            if out.connection_notification_arn.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ConnectionEvents");
+            let k = key.as_str();
+            out.connection_events = dec_ValueStringList(q, k)?;
+            if out.connection_events.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ClientToken");
+            let k = key.as_str();
+            out.client_token = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for CreateVpcEndpointRequest {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -1866,6 +2274,61 @@ impl crate::wire::query::FromQuery for CreateVpcEndpointRequest {
             let key = crate::wire::query::key(prefix, "ServiceRegion");
             let k = key.as_str();
             out.service_region = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for CreateVpcEndpointServiceConfigurationRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AcceptanceRequired");
+            let k = key.as_str();
+            out.acceptance_required = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PrivateDnsName");
+            let k = key.as_str();
+            out.private_dns_name = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NetworkLoadBalancerArn");
+            let k = key.as_str();
+            out.network_load_balancer_arns = dec_ValueStringList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "GatewayLoadBalancerArn");
+            let k = key.as_str();
+            out.gateway_load_balancer_arns = dec_ValueStringList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SupportedIpAddressType");
+            let k = key.as_str();
+            out.supported_ip_address_types = dec_ValueStringList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SupportedRegion");
+            let k = key.as_str();
+            out.supported_regions = dec_ValueStringList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ClientToken");
+            let k = key.as_str();
+            out.client_token = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "TagSpecification");
+            let k = key.as_str();
+            out.tag_specifications = dec_TagSpecificationList(q, k)?;
         }
         ::std::result::Result::Ok(out)
     }
@@ -2044,6 +2507,52 @@ impl crate::wire::query::FromQuery for DeleteTagsRequest {
             let key = crate::wire::query::key(prefix, "Tag");
             let k = key.as_str();
             out.tags = dec_TagList(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DeleteVpcEndpointConnectionNotificationsRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ConnectionNotificationId");
+            let k = key.as_str();
+            out.connection_notification_ids = dec_ConnectionNotificationIdsList(q, k)?;
+            if out.connection_notification_ids.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DeleteVpcEndpointServiceConfigurationsRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ServiceId");
+            let k = key.as_str();
+            out.service_ids = dec_VpcEndpointServiceIdList(q, k)?;
+            if out.service_ids.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
         }
         ::std::result::Result::Ok(out)
     }
@@ -2421,6 +2930,144 @@ impl crate::wire::query::FromQuery for DescribeVpcAttributeRequest {
     }
 }
 
+impl crate::wire::query::FromQuery for DescribeVpcEndpointConnectionNotificationsRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ConnectionNotificationId");
+            let k = key.as_str();
+            out.connection_notification_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Filter");
+            let k = key.as_str();
+            out.filters = dec_FilterList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "MaxResults");
+            let k = key.as_str();
+            out.max_results = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NextToken");
+            let k = key.as_str();
+            out.next_token = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DescribeVpcEndpointConnectionsRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Filter");
+            let k = key.as_str();
+            out.filters = dec_FilterList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "MaxResults");
+            let k = key.as_str();
+            out.max_results = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NextToken");
+            let k = key.as_str();
+            out.next_token = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DescribeVpcEndpointServiceConfigurationsRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ServiceId");
+            let k = key.as_str();
+            out.service_ids = dec_VpcEndpointServiceIdList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Filter");
+            let k = key.as_str();
+            out.filters = dec_FilterList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "MaxResults");
+            let k = key.as_str();
+            out.max_results = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NextToken");
+            let k = key.as_str();
+            out.next_token = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DescribeVpcEndpointServicePermissionsRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ServiceId");
+            let k = key.as_str();
+            out.service_id = q.scalar::<::std::string::String>(k)?;
+            if out.service_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Filter");
+            let k = key.as_str();
+            out.filters = dec_FilterList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "MaxResults");
+            let k = key.as_str();
+            out.max_results = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NextToken");
+            let k = key.as_str();
+            out.next_token = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for DescribeVpcEndpointServicesRequest {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -2730,6 +3377,39 @@ impl crate::wire::query::FromQuery for ModifyVpcAttributeRequest {
     }
 }
 
+impl crate::wire::query::FromQuery for ModifyVpcEndpointConnectionNotificationRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ConnectionNotificationId");
+            let k = key.as_str();
+            out.connection_notification_id = q.scalar::<::std::string::String>(k)?;
+            if out.connection_notification_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ConnectionNotificationArn");
+            let k = key.as_str();
+            out.connection_notification_arn = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ConnectionEvents");
+            let k = key.as_str();
+            out.connection_events = dec_ValueStringList(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for ModifyVpcEndpointRequest {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -2816,6 +3496,159 @@ impl crate::wire::query::FromQuery for ModifyVpcEndpointRequest {
     }
 }
 
+impl crate::wire::query::FromQuery for ModifyVpcEndpointServiceConfigurationRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ServiceId");
+            let k = key.as_str();
+            out.service_id = q.scalar::<::std::string::String>(k)?;
+            if out.service_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PrivateDnsName");
+            let k = key.as_str();
+            out.private_dns_name = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "RemovePrivateDnsName");
+            let k = key.as_str();
+            out.remove_private_dns_name = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AcceptanceRequired");
+            let k = key.as_str();
+            out.acceptance_required = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AddNetworkLoadBalancerArn");
+            let k = key.as_str();
+            out.add_network_load_balancer_arns = dec_ValueStringList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "RemoveNetworkLoadBalancerArn");
+            let k = key.as_str();
+            out.remove_network_load_balancer_arns = dec_ValueStringList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AddGatewayLoadBalancerArn");
+            let k = key.as_str();
+            out.add_gateway_load_balancer_arns = dec_ValueStringList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "RemoveGatewayLoadBalancerArn");
+            let k = key.as_str();
+            out.remove_gateway_load_balancer_arns = dec_ValueStringList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AddSupportedIpAddressType");
+            let k = key.as_str();
+            out.add_supported_ip_address_types = dec_ValueStringList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "RemoveSupportedIpAddressType");
+            let k = key.as_str();
+            out.remove_supported_ip_address_types = dec_ValueStringList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AddSupportedRegion");
+            let k = key.as_str();
+            out.add_supported_regions = dec_ValueStringList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "RemoveSupportedRegion");
+            let k = key.as_str();
+            out.remove_supported_regions = dec_ValueStringList(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for ModifyVpcEndpointServicePayerResponsibilityRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ServiceId");
+            let k = key.as_str();
+            out.service_id = q.scalar::<::std::string::String>(k)?;
+            if out.service_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PayerResponsibility");
+            let k = key.as_str();
+            out.payer_responsibility = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.payer_responsibility {
+                crate::wire::query::check_enum(k, v, enums::PayerResponsibility)?;
+            }
+            if out.payer_responsibility.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for ModifyVpcEndpointServicePermissionsRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ServiceId");
+            let k = key.as_str();
+            out.service_id = q.scalar::<::std::string::String>(k)?;
+            if out.service_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AddAllowedPrincipals");
+            let k = key.as_str();
+            out.add_allowed_principals = dec_ValueStringList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "RemoveAllowedPrincipals");
+            let k = key.as_str();
+            out.remove_allowed_principals = dec_ValueStringList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PermissionType");
+            let k = key.as_str();
+            out.permission_type = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.permission_type {
+                crate::wire::query::check_enum(k, v, enums::PermissionType)?;
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for PrefixListId {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -2831,6 +3664,42 @@ impl crate::wire::query::FromQuery for PrefixListId {
             let key = crate::wire::query::key(prefix, "PrefixListId");
             let k = key.as_str();
             out.prefix_list_id = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for RejectVpcEndpointConnectionsRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ServiceId");
+            let k = key.as_str();
+            out.service_id = q.scalar::<::std::string::String>(k)?;
+            if out.service_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "VpcEndpointId");
+            let k = key.as_str();
+            out.vpc_endpoint_ids = dec_VpcEndpointIdList(q, k)?;
+            if out.vpc_endpoint_ids.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "TransitGatewayAttachmentId");
+            let k = key.as_str();
+            out.transit_gateway_attachment_ids = dec_TransitGatewayAttachmentIdList(q, k)?;
         }
         ::std::result::Result::Ok(out)
     }
@@ -2959,6 +3828,29 @@ impl crate::wire::query::FromQuery for RevokeSecurityGroupIngressRequest {
             let key = crate::wire::query::key(prefix, "DryRun");
             let k = key.as_str();
             out.dry_run = q.scalar::<bool>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for StartVpcEndpointServicePrivateDnsVerificationRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ServiceId");
+            let k = key.as_str();
+            out.service_id = q.scalar::<::std::string::String>(k)?;
+            if out.service_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
         }
         ::std::result::Result::Ok(out)
     }
@@ -3216,6 +4108,29 @@ impl crate::wire::query::FromQuery for VpcEncryptionControlConfiguration {
         }
         ::std::result::Result::Ok(out)
     }
+}
+
+fn dec_ConnectionNotificationIdsList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
 }
 
 fn dec_FilterList(
@@ -3628,6 +4543,29 @@ fn dec_TagSpecificationList(
     ::std::result::Result::Ok(::std::option::Option::Some(items))
 }
 
+fn dec_TransitGatewayAttachmentIdList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
 fn dec_UserIdGroupPairList(
     q: &crate::wire::QueryInput,
     key: &str,
@@ -3745,6 +4683,29 @@ fn dec_VpcEndpointSecurityGroupIdList(
     ::std::result::Result::Ok(::std::option::Option::Some(items))
 }
 
+fn dec_VpcEndpointServiceIdList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
 fn dec_VpcEndpointSubnetIdList(
     q: &crate::wire::QueryInput,
     key: &str,
@@ -3835,6 +4796,57 @@ fn dec_ZoneNameStringList(
         }
     }
     ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+impl crate::wire::xml::ToXml for AcceptVpcEndpointConnectionsResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.unsuccessful {
+            enc_UnsuccessfulItemSet(w, "unsuccessful", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for AddedPrincipal {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.principal_type {
+            w.element("principalType", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.principal {
+            w.element("principal", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.service_permission_id {
+            w.element("servicePermissionId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.service_id {
+            w.element("serviceId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.permission_type {
+            w.element("permissionType", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for AllowedPrincipal {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.principal_type {
+            w.element("principalType", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.principal {
+            w.element("principal", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.service_permission_id {
+            w.element("servicePermissionId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.tags {
+            enc_TagList(w, "tagSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.service_id {
+            w.element("serviceId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.permission_type {
+            w.element("permissionType", v);
+        }
+    }
 }
 
 impl crate::wire::xml::ToXml for AssociateRouteTableResult {
@@ -3980,6 +4992,35 @@ impl crate::wire::xml::ToXml for BlockPublicAccessStates {
     }
 }
 
+impl crate::wire::xml::ToXml for ConnectionNotification {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.connection_notification_id {
+            w.element("connectionNotificationId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.service_id {
+            w.element("serviceId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.vpc_endpoint_id {
+            w.element("vpcEndpointId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.connection_notification_type {
+            w.element("connectionNotificationType", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.connection_notification_arn {
+            w.element("connectionNotificationArn", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.connection_events {
+            enc_ValueStringList(w, "connectionEvents", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.connection_notification_state {
+            w.element("connectionNotificationState", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.service_region {
+            w.element("serviceRegion", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for ConnectionTrackingConfiguration {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.tcp_established_timeout {
@@ -4031,12 +5072,38 @@ impl crate::wire::xml::ToXml for CreateSubnetResult {
     }
 }
 
+impl crate::wire::xml::ToXml for CreateVpcEndpointConnectionNotificationResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.connection_notification {
+            w.start("connectionNotification");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("connectionNotification");
+        }
+        if let ::std::option::Option::Some(v) = &self.client_token {
+            w.element("clientToken", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for CreateVpcEndpointResult {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.vpc_endpoint {
             w.start("vpcEndpoint");
             crate::wire::xml::ToXml::write_xml(v, w);
             w.end("vpcEndpoint");
+        }
+        if let ::std::option::Option::Some(v) = &self.client_token {
+            w.element("clientToken", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for CreateVpcEndpointServiceConfigurationResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.service_configuration {
+            w.start("serviceConfiguration");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("serviceConfiguration");
         }
         if let ::std::option::Option::Some(v) = &self.client_token {
             w.element("clientToken", v);
@@ -4061,6 +5128,22 @@ impl crate::wire::xml::ToXml for DeleteSecurityGroupResult {
         }
         if let ::std::option::Option::Some(v) = &self.group_id {
             w.element("groupId", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for DeleteVpcEndpointConnectionNotificationsResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.unsuccessful {
+            enc_UnsuccessfulItemSet(w, "unsuccessful", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for DeleteVpcEndpointServiceConfigurationsResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.unsuccessful {
+            enc_UnsuccessfulItemSet(w, "unsuccessful", v);
         }
     }
 }
@@ -4174,6 +5257,50 @@ impl crate::wire::xml::ToXml for DescribeVpcAttributeResult {
         }
         if let ::std::option::Option::Some(v) = &self.vpc_id {
             w.element("vpcId", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for DescribeVpcEndpointConnectionNotificationsResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.connection_notification_set {
+            enc_ConnectionNotificationSet(w, "connectionNotificationSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.next_token {
+            w.element("nextToken", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for DescribeVpcEndpointConnectionsResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.vpc_endpoint_connections {
+            enc_VpcEndpointConnectionSet(w, "vpcEndpointConnectionSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.next_token {
+            w.element("nextToken", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for DescribeVpcEndpointServiceConfigurationsResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.service_configurations {
+            enc_ServiceConfigurationSet(w, "serviceConfigurationSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.next_token {
+            w.element("nextToken", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for DescribeVpcEndpointServicePermissionsResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.allowed_principals {
+            enc_AllowedPrincipalSet(w, "allowedPrincipals", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.next_token {
+            w.element("nextToken", v);
         }
     }
 }
@@ -4329,9 +5456,44 @@ impl crate::wire::xml::ToXml for LastError {
     }
 }
 
+impl crate::wire::xml::ToXml for ModifyVpcEndpointConnectionNotificationResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.return_value {
+            w.element("return", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for ModifyVpcEndpointResult {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.return_ {
+            w.element("return", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for ModifyVpcEndpointServiceConfigurationResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.return_ {
+            w.element("return", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for ModifyVpcEndpointServicePayerResponsibilityResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.return_value {
+            w.element("return", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for ModifyVpcEndpointServicePermissionsResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.added_principals {
+            enc_AddedPrincipalSet(w, "addedPrincipalSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.return_value {
             w.element("return", v);
         }
     }
@@ -4602,6 +5764,23 @@ impl crate::wire::xml::ToXml for PrivateDnsDetails {
     }
 }
 
+impl crate::wire::xml::ToXml for PrivateDnsNameConfiguration {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.state {
+            w.element("state", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.type_ {
+            w.element("type", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.value {
+            w.element("value", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.name {
+            w.element("name", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for PrivateDnsNameOptionsOnLaunch {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.hostname_type {
@@ -4682,6 +5861,14 @@ impl crate::wire::xml::ToXml for RegionGeography {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.name {
             w.element("name", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for RejectVpcEndpointConnectionsResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.unsuccessful {
+            enc_UnsuccessfulItemSet(w, "unsuccessful", v);
         }
     }
 }
@@ -4968,6 +6155,67 @@ impl crate::wire::xml::ToXml for SecurityGroupRule {
     }
 }
 
+impl crate::wire::xml::ToXml for ServiceConfiguration {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.service_type {
+            enc_ServiceTypeDetailSet(w, "serviceType", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.service_id {
+            w.element("serviceId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.service_name {
+            w.element("serviceName", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.service_state {
+            w.element("serviceState", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.availability_zone_ids {
+            enc_ValueStringList(w, "availabilityZoneIdSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.availability_zones {
+            enc_ValueStringList(w, "availabilityZoneSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.acceptance_required {
+            w.element("acceptanceRequired", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.manages_vpc_endpoints {
+            w.element("managesVpcEndpoints", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.network_load_balancer_arns {
+            enc_ValueStringList(w, "networkLoadBalancerArnSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.gateway_load_balancer_arns {
+            enc_ValueStringList(w, "gatewayLoadBalancerArnSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.supported_ip_address_types {
+            enc_SupportedIpAddressTypes(w, "supportedIpAddressTypeSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.base_endpoint_dns_names {
+            enc_ValueStringList(w, "baseEndpointDnsNameSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.private_dns_name {
+            w.element("privateDnsName", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.private_dns_name_configuration {
+            w.start("privateDnsNameConfiguration");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("privateDnsNameConfiguration");
+        }
+        if let ::std::option::Option::Some(v) = &self.payer_responsibility {
+            w.element("payerResponsibility", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.tags {
+            enc_TagList(w, "tagSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.supported_regions {
+            enc_SupportedRegionSet(w, "supportedRegionSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.remote_access_enabled {
+            w.element("remoteAccessEnabled", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for ServiceDetail {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.service_name {
@@ -5028,6 +6276,14 @@ impl crate::wire::xml::ToXml for ServiceTypeDetail {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.service_type {
             w.element("serviceType", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for StartVpcEndpointServicePrivateDnsVerificationResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.return_value {
+            w.element("return", v);
         }
     }
 }
@@ -5150,6 +6406,17 @@ impl crate::wire::xml::ToXml for SubnetIpv6CidrBlockAssociation {
         }
         if let ::std::option::Option::Some(v) = &self.ip_source {
             w.element("ipSource", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for SupportedRegionDetail {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.region {
+            w.element("region", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.service_state {
+            w.element("serviceState", v);
         }
     }
 }
@@ -5485,6 +6752,56 @@ impl crate::wire::xml::ToXml for VpcEndpoint {
     }
 }
 
+impl crate::wire::xml::ToXml for VpcEndpointConnection {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.service_id {
+            w.element("serviceId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.vpc_endpoint_id {
+            w.element("vpcEndpointId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.vpc_endpoint_owner {
+            w.element("vpcEndpointOwner", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.vpc_endpoint_state {
+            w.element("vpcEndpointState", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.creation_timestamp {
+            w.element("creationTimestamp", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.dns_entries {
+            enc_DnsEntrySet(w, "dnsEntrySet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.network_load_balancer_arns {
+            enc_ValueStringList(w, "networkLoadBalancerArnSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.gateway_load_balancer_arns {
+            enc_ValueStringList(w, "gatewayLoadBalancerArnSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ip_address_type {
+            w.element("ipAddressType", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.vpc_endpoint_connection_id {
+            w.element("vpcEndpointConnectionId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.tags {
+            enc_TagList(w, "tagSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.vpc_endpoint_region {
+            w.element("vpcEndpointRegion", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.payer_responsibilities {
+            enc_PayerResponsibilitySet(w, "payerResponsibilitySet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.transit_gateway_attachment_id {
+            w.element("transitGatewayAttachmentId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.transit_gateway_attachment_owner {
+            w.element("transitGatewayAttachmentOwner", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for VpcIpv6CidrBlockAssociation {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.association_id {
@@ -5511,6 +6828,34 @@ impl crate::wire::xml::ToXml for VpcIpv6CidrBlockAssociation {
             w.element("ipSource", v);
         }
     }
+}
+
+fn enc_AddedPrincipalSet(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<AddedPrincipal>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_AllowedPrincipalSet(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<AllowedPrincipal>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
 }
 
 fn enc_AssociatedSubnetList(
@@ -5571,6 +6916,20 @@ fn enc_AvailabilityZoneSubGeographyList(
     w: &mut crate::wire::XmlWriter,
     name: &str,
     value: &::std::vec::Vec<AvailabilityZoneSubGeography>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_ConnectionNotificationSet(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<ConnectionNotification>,
 ) {
     w.start(name);
     for v in value {
@@ -5913,6 +7272,20 @@ fn enc_SecurityGroupRuleList(
     w.end(name);
 }
 
+fn enc_ServiceConfigurationSet(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<ServiceConfiguration>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
 fn enc_ServiceDetailSet(
     w: &mut crate::wire::XmlWriter,
     name: &str,
@@ -5987,6 +7360,20 @@ fn enc_SupportedIpAddressTypes(
     w.start(name);
     for v in value {
         w.element("item", v);
+    }
+    w.end(name);
+}
+
+fn enc_SupportedRegionSet(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<SupportedRegionDetail>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
     }
     w.end(name);
 }
@@ -6069,6 +7456,20 @@ fn enc_VpcCidrBlockAssociationSet(
     w.end(name);
 }
 
+fn enc_VpcEndpointConnectionSet(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<VpcEndpointConnection>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
 fn enc_VpcEndpointSet(
     w: &mut crate::wire::XmlWriter,
     name: &str,
@@ -6109,6 +7510,7 @@ fn enc_VpcList(w: &mut crate::wire::XmlWriter, name: &str, value: &::std::vec::V
 
 /// The operations this module implements the wire for.
 pub const OPERATIONS: &[&str] = &[
+    "AcceptVpcEndpointConnections",
     "AssociateRouteTable",
     "AuthorizeSecurityGroupEgress",
     "AuthorizeSecurityGroupIngress",
@@ -6118,11 +7520,15 @@ pub const OPERATIONS: &[&str] = &[
     "CreateTags",
     "CreateVpc",
     "CreateVpcEndpoint",
+    "CreateVpcEndpointConnectionNotification",
+    "CreateVpcEndpointServiceConfiguration",
     "DeleteRouteTable",
     "DeleteSecurityGroup",
     "DeleteSubnet",
     "DeleteTags",
     "DeleteVpc",
+    "DeleteVpcEndpointConnectionNotifications",
+    "DeleteVpcEndpointServiceConfigurations",
     "DeleteVpcEndpoints",
     "DescribeAvailabilityZones",
     "DescribeNetworkInterfaces",
@@ -6133,19 +7539,30 @@ pub const OPERATIONS: &[&str] = &[
     "DescribeSubnets",
     "DescribeTags",
     "DescribeVpcAttribute",
+    "DescribeVpcEndpointConnectionNotifications",
+    "DescribeVpcEndpointConnections",
+    "DescribeVpcEndpointServiceConfigurations",
+    "DescribeVpcEndpointServicePermissions",
     "DescribeVpcEndpointServices",
     "DescribeVpcEndpoints",
     "DescribeVpcs",
     "DisassociateRouteTable",
     "ModifyVpcAttribute",
     "ModifyVpcEndpoint",
+    "ModifyVpcEndpointConnectionNotification",
+    "ModifyVpcEndpointServiceConfiguration",
+    "ModifyVpcEndpointServicePayerResponsibility",
+    "ModifyVpcEndpointServicePermissions",
+    "RejectVpcEndpointConnections",
     "RevokeSecurityGroupEgress",
     "RevokeSecurityGroupIngress",
+    "StartVpcEndpointServicePrivateDnsVerification",
 ];
 
 /// A decoded request.
 #[derive(Debug, Clone)]
 pub enum Request {
+    AcceptVpcEndpointConnections(AcceptVpcEndpointConnectionsRequest),
     AssociateRouteTable(AssociateRouteTableRequest),
     AuthorizeSecurityGroupEgress(AuthorizeSecurityGroupEgressRequest),
     AuthorizeSecurityGroupIngress(AuthorizeSecurityGroupIngressRequest),
@@ -6155,11 +7572,15 @@ pub enum Request {
     CreateTags(CreateTagsRequest),
     CreateVpc(CreateVpcRequest),
     CreateVpcEndpoint(CreateVpcEndpointRequest),
+    CreateVpcEndpointConnectionNotification(CreateVpcEndpointConnectionNotificationRequest),
+    CreateVpcEndpointServiceConfiguration(CreateVpcEndpointServiceConfigurationRequest),
     DeleteRouteTable(DeleteRouteTableRequest),
     DeleteSecurityGroup(DeleteSecurityGroupRequest),
     DeleteSubnet(DeleteSubnetRequest),
     DeleteTags(DeleteTagsRequest),
     DeleteVpc(DeleteVpcRequest),
+    DeleteVpcEndpointConnectionNotifications(DeleteVpcEndpointConnectionNotificationsRequest),
+    DeleteVpcEndpointServiceConfigurations(DeleteVpcEndpointServiceConfigurationsRequest),
     DeleteVpcEndpoints(DeleteVpcEndpointsRequest),
     DescribeAvailabilityZones(DescribeAvailabilityZonesRequest),
     DescribeNetworkInterfaces(DescribeNetworkInterfacesRequest),
@@ -6170,19 +7591,32 @@ pub enum Request {
     DescribeSubnets(DescribeSubnetsRequest),
     DescribeTags(DescribeTagsRequest),
     DescribeVpcAttribute(DescribeVpcAttributeRequest),
+    DescribeVpcEndpointConnectionNotifications(DescribeVpcEndpointConnectionNotificationsRequest),
+    DescribeVpcEndpointConnections(DescribeVpcEndpointConnectionsRequest),
+    DescribeVpcEndpointServiceConfigurations(DescribeVpcEndpointServiceConfigurationsRequest),
+    DescribeVpcEndpointServicePermissions(DescribeVpcEndpointServicePermissionsRequest),
     DescribeVpcEndpointServices(DescribeVpcEndpointServicesRequest),
     DescribeVpcEndpoints(DescribeVpcEndpointsRequest),
     DescribeVpcs(DescribeVpcsRequest),
     DisassociateRouteTable(DisassociateRouteTableRequest),
     ModifyVpcAttribute(ModifyVpcAttributeRequest),
     ModifyVpcEndpoint(ModifyVpcEndpointRequest),
+    ModifyVpcEndpointConnectionNotification(ModifyVpcEndpointConnectionNotificationRequest),
+    ModifyVpcEndpointServiceConfiguration(ModifyVpcEndpointServiceConfigurationRequest),
+    ModifyVpcEndpointServicePayerResponsibility(ModifyVpcEndpointServicePayerResponsibilityRequest),
+    ModifyVpcEndpointServicePermissions(ModifyVpcEndpointServicePermissionsRequest),
+    RejectVpcEndpointConnections(RejectVpcEndpointConnectionsRequest),
     RevokeSecurityGroupEgress(RevokeSecurityGroupEgressRequest),
     RevokeSecurityGroupIngress(RevokeSecurityGroupIngressRequest),
+    StartVpcEndpointServicePrivateDnsVerification(
+        StartVpcEndpointServicePrivateDnsVerificationRequest,
+    ),
 }
 
 /// A handler's answer.
 #[derive(Debug, Clone)]
 pub enum Response {
+    AcceptVpcEndpointConnections(AcceptVpcEndpointConnectionsResult),
     AssociateRouteTable(AssociateRouteTableResult),
     AuthorizeSecurityGroupEgress(AuthorizeSecurityGroupEgressResult),
     AuthorizeSecurityGroupIngress(AuthorizeSecurityGroupIngressResult),
@@ -6192,11 +7626,15 @@ pub enum Response {
     CreateTags,
     CreateVpc(CreateVpcResult),
     CreateVpcEndpoint(CreateVpcEndpointResult),
+    CreateVpcEndpointConnectionNotification(CreateVpcEndpointConnectionNotificationResult),
+    CreateVpcEndpointServiceConfiguration(CreateVpcEndpointServiceConfigurationResult),
     DeleteRouteTable,
     DeleteSecurityGroup(DeleteSecurityGroupResult),
     DeleteSubnet,
     DeleteTags,
     DeleteVpc,
+    DeleteVpcEndpointConnectionNotifications(DeleteVpcEndpointConnectionNotificationsResult),
+    DeleteVpcEndpointServiceConfigurations(DeleteVpcEndpointServiceConfigurationsResult),
     DeleteVpcEndpoints(DeleteVpcEndpointsResult),
     DescribeAvailabilityZones(DescribeAvailabilityZonesResult),
     DescribeNetworkInterfaces(DescribeNetworkInterfacesResult),
@@ -6207,19 +7645,32 @@ pub enum Response {
     DescribeSubnets(DescribeSubnetsResult),
     DescribeTags(DescribeTagsResult),
     DescribeVpcAttribute(DescribeVpcAttributeResult),
+    DescribeVpcEndpointConnectionNotifications(DescribeVpcEndpointConnectionNotificationsResult),
+    DescribeVpcEndpointConnections(DescribeVpcEndpointConnectionsResult),
+    DescribeVpcEndpointServiceConfigurations(DescribeVpcEndpointServiceConfigurationsResult),
+    DescribeVpcEndpointServicePermissions(DescribeVpcEndpointServicePermissionsResult),
     DescribeVpcEndpointServices(DescribeVpcEndpointServicesResult),
     DescribeVpcEndpoints(DescribeVpcEndpointsResult),
     DescribeVpcs(DescribeVpcsResult),
     DisassociateRouteTable,
     ModifyVpcAttribute,
     ModifyVpcEndpoint(ModifyVpcEndpointResult),
+    ModifyVpcEndpointConnectionNotification(ModifyVpcEndpointConnectionNotificationResult),
+    ModifyVpcEndpointServiceConfiguration(ModifyVpcEndpointServiceConfigurationResult),
+    ModifyVpcEndpointServicePayerResponsibility(ModifyVpcEndpointServicePayerResponsibilityResult),
+    ModifyVpcEndpointServicePermissions(ModifyVpcEndpointServicePermissionsResult),
+    RejectVpcEndpointConnections(RejectVpcEndpointConnectionsResult),
     RevokeSecurityGroupEgress(RevokeSecurityGroupEgressResult),
     RevokeSecurityGroupIngress(RevokeSecurityGroupIngressResult),
+    StartVpcEndpointServicePrivateDnsVerification(
+        StartVpcEndpointServicePrivateDnsVerificationResult,
+    ),
 }
 
 impl Request {
     pub fn operation(&self) -> &'static str {
         match self {
+            Request::AcceptVpcEndpointConnections(_) => "AcceptVpcEndpointConnections",
             Request::AssociateRouteTable(_) => "AssociateRouteTable",
             Request::AuthorizeSecurityGroupEgress(_) => "AuthorizeSecurityGroupEgress",
             Request::AuthorizeSecurityGroupIngress(_) => "AuthorizeSecurityGroupIngress",
@@ -6229,11 +7680,23 @@ impl Request {
             Request::CreateTags(_) => "CreateTags",
             Request::CreateVpc(_) => "CreateVpc",
             Request::CreateVpcEndpoint(_) => "CreateVpcEndpoint",
+            Request::CreateVpcEndpointConnectionNotification(_) => {
+                "CreateVpcEndpointConnectionNotification"
+            }
+            Request::CreateVpcEndpointServiceConfiguration(_) => {
+                "CreateVpcEndpointServiceConfiguration"
+            }
             Request::DeleteRouteTable(_) => "DeleteRouteTable",
             Request::DeleteSecurityGroup(_) => "DeleteSecurityGroup",
             Request::DeleteSubnet(_) => "DeleteSubnet",
             Request::DeleteTags(_) => "DeleteTags",
             Request::DeleteVpc(_) => "DeleteVpc",
+            Request::DeleteVpcEndpointConnectionNotifications(_) => {
+                "DeleteVpcEndpointConnectionNotifications"
+            }
+            Request::DeleteVpcEndpointServiceConfigurations(_) => {
+                "DeleteVpcEndpointServiceConfigurations"
+            }
             Request::DeleteVpcEndpoints(_) => "DeleteVpcEndpoints",
             Request::DescribeAvailabilityZones(_) => "DescribeAvailabilityZones",
             Request::DescribeNetworkInterfaces(_) => "DescribeNetworkInterfaces",
@@ -6244,14 +7707,40 @@ impl Request {
             Request::DescribeSubnets(_) => "DescribeSubnets",
             Request::DescribeTags(_) => "DescribeTags",
             Request::DescribeVpcAttribute(_) => "DescribeVpcAttribute",
+            Request::DescribeVpcEndpointConnectionNotifications(_) => {
+                "DescribeVpcEndpointConnectionNotifications"
+            }
+            Request::DescribeVpcEndpointConnections(_) => "DescribeVpcEndpointConnections",
+            Request::DescribeVpcEndpointServiceConfigurations(_) => {
+                "DescribeVpcEndpointServiceConfigurations"
+            }
+            Request::DescribeVpcEndpointServicePermissions(_) => {
+                "DescribeVpcEndpointServicePermissions"
+            }
             Request::DescribeVpcEndpointServices(_) => "DescribeVpcEndpointServices",
             Request::DescribeVpcEndpoints(_) => "DescribeVpcEndpoints",
             Request::DescribeVpcs(_) => "DescribeVpcs",
             Request::DisassociateRouteTable(_) => "DisassociateRouteTable",
             Request::ModifyVpcAttribute(_) => "ModifyVpcAttribute",
             Request::ModifyVpcEndpoint(_) => "ModifyVpcEndpoint",
+            Request::ModifyVpcEndpointConnectionNotification(_) => {
+                "ModifyVpcEndpointConnectionNotification"
+            }
+            Request::ModifyVpcEndpointServiceConfiguration(_) => {
+                "ModifyVpcEndpointServiceConfiguration"
+            }
+            Request::ModifyVpcEndpointServicePayerResponsibility(_) => {
+                "ModifyVpcEndpointServicePayerResponsibility"
+            }
+            Request::ModifyVpcEndpointServicePermissions(_) => {
+                "ModifyVpcEndpointServicePermissions"
+            }
+            Request::RejectVpcEndpointConnections(_) => "RejectVpcEndpointConnections",
             Request::RevokeSecurityGroupEgress(_) => "RevokeSecurityGroupEgress",
             Request::RevokeSecurityGroupIngress(_) => "RevokeSecurityGroupIngress",
+            Request::StartVpcEndpointServicePrivateDnsVerification(_) => {
+                "StartVpcEndpointServicePrivateDnsVerification"
+            }
         }
     }
 }
@@ -6262,124 +7751,55 @@ pub fn decode(
     q: &crate::wire::QueryInput,
 ) -> ::std::option::Option<::std::result::Result<Request, crate::wire::WireError>> {
     let r = match operation {
-        "AssociateRouteTable" => {
-            <AssociateRouteTableRequest as crate::wire::query::FromQuery>::from_query(q, "")
-                .map(Request::AssociateRouteTable)
-        }
-        "AuthorizeSecurityGroupEgress" => {
-            <AuthorizeSecurityGroupEgressRequest as crate::wire::query::FromQuery>::from_query(
-                q, "",
-            )
-            .map(Request::AuthorizeSecurityGroupEgress)
-        }
-        "AuthorizeSecurityGroupIngress" => {
-            <AuthorizeSecurityGroupIngressRequest as crate::wire::query::FromQuery>::from_query(
-                q, "",
-            )
-            .map(Request::AuthorizeSecurityGroupIngress)
-        }
-        "CreateRouteTable" => {
-            <CreateRouteTableRequest as crate::wire::query::FromQuery>::from_query(q, "")
-                .map(Request::CreateRouteTable)
-        }
-        "CreateSecurityGroup" => {
-            <CreateSecurityGroupRequest as crate::wire::query::FromQuery>::from_query(q, "")
-                .map(Request::CreateSecurityGroup)
-        }
-        "CreateSubnet" => <CreateSubnetRequest as crate::wire::query::FromQuery>::from_query(q, "")
-            .map(Request::CreateSubnet),
-        "CreateTags" => <CreateTagsRequest as crate::wire::query::FromQuery>::from_query(q, "")
-            .map(Request::CreateTags),
-        "CreateVpc" => <CreateVpcRequest as crate::wire::query::FromQuery>::from_query(q, "")
-            .map(Request::CreateVpc),
-        "CreateVpcEndpoint" => {
-            <CreateVpcEndpointRequest as crate::wire::query::FromQuery>::from_query(q, "")
-                .map(Request::CreateVpcEndpoint)
-        }
-        "DeleteRouteTable" => {
-            <DeleteRouteTableRequest as crate::wire::query::FromQuery>::from_query(q, "")
-                .map(Request::DeleteRouteTable)
-        }
-        "DeleteSecurityGroup" => {
-            <DeleteSecurityGroupRequest as crate::wire::query::FromQuery>::from_query(q, "")
-                .map(Request::DeleteSecurityGroup)
-        }
-        "DeleteSubnet" => <DeleteSubnetRequest as crate::wire::query::FromQuery>::from_query(q, "")
-            .map(Request::DeleteSubnet),
-        "DeleteTags" => <DeleteTagsRequest as crate::wire::query::FromQuery>::from_query(q, "")
-            .map(Request::DeleteTags),
-        "DeleteVpc" => <DeleteVpcRequest as crate::wire::query::FromQuery>::from_query(q, "")
-            .map(Request::DeleteVpc),
-        "DeleteVpcEndpoints" => {
-            <DeleteVpcEndpointsRequest as crate::wire::query::FromQuery>::from_query(q, "")
-                .map(Request::DeleteVpcEndpoints)
-        }
-        "DescribeAvailabilityZones" => {
-            <DescribeAvailabilityZonesRequest as crate::wire::query::FromQuery>::from_query(q, "")
-                .map(Request::DescribeAvailabilityZones)
-        }
-        "DescribeNetworkInterfaces" => {
-            <DescribeNetworkInterfacesRequest as crate::wire::query::FromQuery>::from_query(q, "")
-                .map(Request::DescribeNetworkInterfaces)
-        }
-        "DescribePrefixLists" => {
-            <DescribePrefixListsRequest as crate::wire::query::FromQuery>::from_query(q, "")
-                .map(Request::DescribePrefixLists)
-        }
-        "DescribeRegions" => {
-            <DescribeRegionsRequest as crate::wire::query::FromQuery>::from_query(q, "")
-                .map(Request::DescribeRegions)
-        }
-        "DescribeRouteTables" => {
-            <DescribeRouteTablesRequest as crate::wire::query::FromQuery>::from_query(q, "")
-                .map(Request::DescribeRouteTables)
-        }
-        "DescribeSecurityGroups" => {
-            <DescribeSecurityGroupsRequest as crate::wire::query::FromQuery>::from_query(q, "")
-                .map(Request::DescribeSecurityGroups)
-        }
-        "DescribeSubnets" => {
-            <DescribeSubnetsRequest as crate::wire::query::FromQuery>::from_query(q, "")
-                .map(Request::DescribeSubnets)
-        }
-        "DescribeTags" => <DescribeTagsRequest as crate::wire::query::FromQuery>::from_query(q, "")
-            .map(Request::DescribeTags),
-        "DescribeVpcAttribute" => {
-            <DescribeVpcAttributeRequest as crate::wire::query::FromQuery>::from_query(q, "")
-                .map(Request::DescribeVpcAttribute)
-        }
-        "DescribeVpcEndpointServices" => {
-            <DescribeVpcEndpointServicesRequest as crate::wire::query::FromQuery>::from_query(q, "")
-                .map(Request::DescribeVpcEndpointServices)
-        }
-        "DescribeVpcEndpoints" => {
-            <DescribeVpcEndpointsRequest as crate::wire::query::FromQuery>::from_query(q, "")
-                .map(Request::DescribeVpcEndpoints)
-        }
-        "DescribeVpcs" => <DescribeVpcsRequest as crate::wire::query::FromQuery>::from_query(q, "")
-            .map(Request::DescribeVpcs),
-        "DisassociateRouteTable" => {
-            <DisassociateRouteTableRequest as crate::wire::query::FromQuery>::from_query(q, "")
-                .map(Request::DisassociateRouteTable)
-        }
-        "ModifyVpcAttribute" => {
-            <ModifyVpcAttributeRequest as crate::wire::query::FromQuery>::from_query(q, "")
-                .map(Request::ModifyVpcAttribute)
-        }
-        "ModifyVpcEndpoint" => {
-            <ModifyVpcEndpointRequest as crate::wire::query::FromQuery>::from_query(q, "")
-                .map(Request::ModifyVpcEndpoint)
-        }
-        "RevokeSecurityGroupEgress" => {
-            <RevokeSecurityGroupEgressRequest as crate::wire::query::FromQuery>::from_query(q, "")
-                .map(Request::RevokeSecurityGroupEgress)
-        }
-        "RevokeSecurityGroupIngress" => {
-            <RevokeSecurityGroupIngressRequest as crate::wire::query::FromQuery>::from_query(q, "")
-                .map(Request::RevokeSecurityGroupIngress)
-        }
-        _ => return ::std::option::Option::None,
-    };
+"AcceptVpcEndpointConnections" => <AcceptVpcEndpointConnectionsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AcceptVpcEndpointConnections),
+"AssociateRouteTable" => <AssociateRouteTableRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AssociateRouteTable),
+"AuthorizeSecurityGroupEgress" => <AuthorizeSecurityGroupEgressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AuthorizeSecurityGroupEgress),
+"AuthorizeSecurityGroupIngress" => <AuthorizeSecurityGroupIngressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AuthorizeSecurityGroupIngress),
+"CreateRouteTable" => <CreateRouteTableRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateRouteTable),
+"CreateSecurityGroup" => <CreateSecurityGroupRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateSecurityGroup),
+"CreateSubnet" => <CreateSubnetRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateSubnet),
+"CreateTags" => <CreateTagsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateTags),
+"CreateVpc" => <CreateVpcRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateVpc),
+"CreateVpcEndpoint" => <CreateVpcEndpointRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateVpcEndpoint),
+"CreateVpcEndpointConnectionNotification" => <CreateVpcEndpointConnectionNotificationRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateVpcEndpointConnectionNotification),
+"CreateVpcEndpointServiceConfiguration" => <CreateVpcEndpointServiceConfigurationRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateVpcEndpointServiceConfiguration),
+"DeleteRouteTable" => <DeleteRouteTableRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteRouteTable),
+"DeleteSecurityGroup" => <DeleteSecurityGroupRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteSecurityGroup),
+"DeleteSubnet" => <DeleteSubnetRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteSubnet),
+"DeleteTags" => <DeleteTagsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteTags),
+"DeleteVpc" => <DeleteVpcRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteVpc),
+"DeleteVpcEndpointConnectionNotifications" => <DeleteVpcEndpointConnectionNotificationsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteVpcEndpointConnectionNotifications),
+"DeleteVpcEndpointServiceConfigurations" => <DeleteVpcEndpointServiceConfigurationsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteVpcEndpointServiceConfigurations),
+"DeleteVpcEndpoints" => <DeleteVpcEndpointsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteVpcEndpoints),
+"DescribeAvailabilityZones" => <DescribeAvailabilityZonesRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeAvailabilityZones),
+"DescribeNetworkInterfaces" => <DescribeNetworkInterfacesRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeNetworkInterfaces),
+"DescribePrefixLists" => <DescribePrefixListsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribePrefixLists),
+"DescribeRegions" => <DescribeRegionsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeRegions),
+"DescribeRouteTables" => <DescribeRouteTablesRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeRouteTables),
+"DescribeSecurityGroups" => <DescribeSecurityGroupsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeSecurityGroups),
+"DescribeSubnets" => <DescribeSubnetsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeSubnets),
+"DescribeTags" => <DescribeTagsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeTags),
+"DescribeVpcAttribute" => <DescribeVpcAttributeRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeVpcAttribute),
+"DescribeVpcEndpointConnectionNotifications" => <DescribeVpcEndpointConnectionNotificationsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeVpcEndpointConnectionNotifications),
+"DescribeVpcEndpointConnections" => <DescribeVpcEndpointConnectionsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeVpcEndpointConnections),
+"DescribeVpcEndpointServiceConfigurations" => <DescribeVpcEndpointServiceConfigurationsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeVpcEndpointServiceConfigurations),
+"DescribeVpcEndpointServicePermissions" => <DescribeVpcEndpointServicePermissionsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeVpcEndpointServicePermissions),
+"DescribeVpcEndpointServices" => <DescribeVpcEndpointServicesRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeVpcEndpointServices),
+"DescribeVpcEndpoints" => <DescribeVpcEndpointsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeVpcEndpoints),
+"DescribeVpcs" => <DescribeVpcsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeVpcs),
+"DisassociateRouteTable" => <DisassociateRouteTableRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DisassociateRouteTable),
+"ModifyVpcAttribute" => <ModifyVpcAttributeRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ModifyVpcAttribute),
+"ModifyVpcEndpoint" => <ModifyVpcEndpointRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ModifyVpcEndpoint),
+"ModifyVpcEndpointConnectionNotification" => <ModifyVpcEndpointConnectionNotificationRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ModifyVpcEndpointConnectionNotification),
+"ModifyVpcEndpointServiceConfiguration" => <ModifyVpcEndpointServiceConfigurationRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ModifyVpcEndpointServiceConfiguration),
+"ModifyVpcEndpointServicePayerResponsibility" => <ModifyVpcEndpointServicePayerResponsibilityRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ModifyVpcEndpointServicePayerResponsibility),
+"ModifyVpcEndpointServicePermissions" => <ModifyVpcEndpointServicePermissionsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ModifyVpcEndpointServicePermissions),
+"RejectVpcEndpointConnections" => <RejectVpcEndpointConnectionsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::RejectVpcEndpointConnections),
+"RevokeSecurityGroupEgress" => <RevokeSecurityGroupEgressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::RevokeSecurityGroupEgress),
+"RevokeSecurityGroupIngress" => <RevokeSecurityGroupIngressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::RevokeSecurityGroupIngress),
+"StartVpcEndpointServicePrivateDnsVerification" => <StartVpcEndpointServicePrivateDnsVerificationRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::StartVpcEndpointServicePrivateDnsVerification),
+_ => return ::std::option::Option::None,
+};
     ::std::option::Option::Some(r)
 }
 
@@ -6388,6 +7808,7 @@ impl Response {
     pub fn encode(&self, request_id: &str) -> ::std::vec::Vec<u8> {
         let mut w = crate::wire::XmlWriter::new();
         let root = match self {
+            Response::AcceptVpcEndpointConnections(_) => "AcceptVpcEndpointConnectionsResponse",
             Response::AssociateRouteTable(_) => "AssociateRouteTableResponse",
             Response::AuthorizeSecurityGroupEgress(_) => "AuthorizeSecurityGroupEgressResponse",
             Response::AuthorizeSecurityGroupIngress(_) => "AuthorizeSecurityGroupIngressResponse",
@@ -6397,11 +7818,23 @@ impl Response {
             Response::CreateTags => "CreateTagsResponse",
             Response::CreateVpc(_) => "CreateVpcResponse",
             Response::CreateVpcEndpoint(_) => "CreateVpcEndpointResponse",
+            Response::CreateVpcEndpointConnectionNotification(_) => {
+                "CreateVpcEndpointConnectionNotificationResponse"
+            }
+            Response::CreateVpcEndpointServiceConfiguration(_) => {
+                "CreateVpcEndpointServiceConfigurationResponse"
+            }
             Response::DeleteRouteTable => "DeleteRouteTableResponse",
             Response::DeleteSecurityGroup(_) => "DeleteSecurityGroupResponse",
             Response::DeleteSubnet => "DeleteSubnetResponse",
             Response::DeleteTags => "DeleteTagsResponse",
             Response::DeleteVpc => "DeleteVpcResponse",
+            Response::DeleteVpcEndpointConnectionNotifications(_) => {
+                "DeleteVpcEndpointConnectionNotificationsResponse"
+            }
+            Response::DeleteVpcEndpointServiceConfigurations(_) => {
+                "DeleteVpcEndpointServiceConfigurationsResponse"
+            }
             Response::DeleteVpcEndpoints(_) => "DeleteVpcEndpointsResponse",
             Response::DescribeAvailabilityZones(_) => "DescribeAvailabilityZonesResponse",
             Response::DescribeNetworkInterfaces(_) => "DescribeNetworkInterfacesResponse",
@@ -6412,18 +7845,47 @@ impl Response {
             Response::DescribeSubnets(_) => "DescribeSubnetsResponse",
             Response::DescribeTags(_) => "DescribeTagsResponse",
             Response::DescribeVpcAttribute(_) => "DescribeVpcAttributeResponse",
+            Response::DescribeVpcEndpointConnectionNotifications(_) => {
+                "DescribeVpcEndpointConnectionNotificationsResponse"
+            }
+            Response::DescribeVpcEndpointConnections(_) => "DescribeVpcEndpointConnectionsResponse",
+            Response::DescribeVpcEndpointServiceConfigurations(_) => {
+                "DescribeVpcEndpointServiceConfigurationsResponse"
+            }
+            Response::DescribeVpcEndpointServicePermissions(_) => {
+                "DescribeVpcEndpointServicePermissionsResponse"
+            }
             Response::DescribeVpcEndpointServices(_) => "DescribeVpcEndpointServicesResponse",
             Response::DescribeVpcEndpoints(_) => "DescribeVpcEndpointsResponse",
             Response::DescribeVpcs(_) => "DescribeVpcsResponse",
             Response::DisassociateRouteTable => "DisassociateRouteTableResponse",
             Response::ModifyVpcAttribute => "ModifyVpcAttributeResponse",
             Response::ModifyVpcEndpoint(_) => "ModifyVpcEndpointResponse",
+            Response::ModifyVpcEndpointConnectionNotification(_) => {
+                "ModifyVpcEndpointConnectionNotificationResponse"
+            }
+            Response::ModifyVpcEndpointServiceConfiguration(_) => {
+                "ModifyVpcEndpointServiceConfigurationResponse"
+            }
+            Response::ModifyVpcEndpointServicePayerResponsibility(_) => {
+                "ModifyVpcEndpointServicePayerResponsibilityResponse"
+            }
+            Response::ModifyVpcEndpointServicePermissions(_) => {
+                "ModifyVpcEndpointServicePermissionsResponse"
+            }
+            Response::RejectVpcEndpointConnections(_) => "RejectVpcEndpointConnectionsResponse",
             Response::RevokeSecurityGroupEgress(_) => "RevokeSecurityGroupEgressResponse",
             Response::RevokeSecurityGroupIngress(_) => "RevokeSecurityGroupIngressResponse",
+            Response::StartVpcEndpointServicePrivateDnsVerification(_) => {
+                "StartVpcEndpointServicePrivateDnsVerificationResponse"
+            }
         };
         w.start_ns(root, XML_NAMESPACE);
         w.element("requestId", request_id);
         match self {
+            Response::AcceptVpcEndpointConnections(v) => {
+                crate::wire::xml::ToXml::write_xml(v, &mut w)
+            }
             Response::AssociateRouteTable(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::AuthorizeSecurityGroupEgress(v) => {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
@@ -6437,11 +7899,23 @@ impl Response {
             Response::CreateTags => w.element("return", &true),
             Response::CreateVpc(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::CreateVpcEndpoint(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::CreateVpcEndpointConnectionNotification(v) => {
+                crate::wire::xml::ToXml::write_xml(v, &mut w)
+            }
+            Response::CreateVpcEndpointServiceConfiguration(v) => {
+                crate::wire::xml::ToXml::write_xml(v, &mut w)
+            }
             Response::DeleteRouteTable => w.element("return", &true),
             Response::DeleteSecurityGroup(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DeleteSubnet => w.element("return", &true),
             Response::DeleteTags => w.element("return", &true),
             Response::DeleteVpc => w.element("return", &true),
+            Response::DeleteVpcEndpointConnectionNotifications(v) => {
+                crate::wire::xml::ToXml::write_xml(v, &mut w)
+            }
+            Response::DeleteVpcEndpointServiceConfigurations(v) => {
+                crate::wire::xml::ToXml::write_xml(v, &mut w)
+            }
             Response::DeleteVpcEndpoints(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeAvailabilityZones(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeNetworkInterfaces(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
@@ -6452,6 +7926,18 @@ impl Response {
             Response::DescribeSubnets(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeTags(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeVpcAttribute(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::DescribeVpcEndpointConnectionNotifications(v) => {
+                crate::wire::xml::ToXml::write_xml(v, &mut w)
+            }
+            Response::DescribeVpcEndpointConnections(v) => {
+                crate::wire::xml::ToXml::write_xml(v, &mut w)
+            }
+            Response::DescribeVpcEndpointServiceConfigurations(v) => {
+                crate::wire::xml::ToXml::write_xml(v, &mut w)
+            }
+            Response::DescribeVpcEndpointServicePermissions(v) => {
+                crate::wire::xml::ToXml::write_xml(v, &mut w)
+            }
             Response::DescribeVpcEndpointServices(v) => {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
             }
@@ -6460,8 +7946,26 @@ impl Response {
             Response::DisassociateRouteTable => w.element("return", &true),
             Response::ModifyVpcAttribute => w.element("return", &true),
             Response::ModifyVpcEndpoint(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::ModifyVpcEndpointConnectionNotification(v) => {
+                crate::wire::xml::ToXml::write_xml(v, &mut w)
+            }
+            Response::ModifyVpcEndpointServiceConfiguration(v) => {
+                crate::wire::xml::ToXml::write_xml(v, &mut w)
+            }
+            Response::ModifyVpcEndpointServicePayerResponsibility(v) => {
+                crate::wire::xml::ToXml::write_xml(v, &mut w)
+            }
+            Response::ModifyVpcEndpointServicePermissions(v) => {
+                crate::wire::xml::ToXml::write_xml(v, &mut w)
+            }
+            Response::RejectVpcEndpointConnections(v) => {
+                crate::wire::xml::ToXml::write_xml(v, &mut w)
+            }
             Response::RevokeSecurityGroupEgress(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::RevokeSecurityGroupIngress(v) => {
+                crate::wire::xml::ToXml::write_xml(v, &mut w)
+            }
+            Response::StartVpcEndpointServicePrivateDnsVerification(v) => {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
             }
         }
@@ -6473,6 +7977,15 @@ impl Response {
 /// One method per operation. The default answers that the emulator does not implement it (yet).
 pub trait Api {
     type Ctx;
+    fn accept_vpc_endpoint_connections(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: AcceptVpcEndpointConnectionsRequest,
+    ) -> ::std::result::Result<AcceptVpcEndpointConnectionsResult, crate::error::AwsError> {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+            "AcceptVpcEndpointConnections",
+        ))
+    }
     fn associate_route_table(
         &self,
         ctx: &mut Self::Ctx,
@@ -6544,6 +8057,26 @@ pub trait Api {
     ) -> ::std::result::Result<CreateVpcEndpointResult, crate::error::AwsError> {
         ::std::result::Result::Err(crate::error::AwsError::not_implemented("CreateVpcEndpoint"))
     }
+    fn create_vpc_endpoint_connection_notification(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: CreateVpcEndpointConnectionNotificationRequest,
+    ) -> ::std::result::Result<CreateVpcEndpointConnectionNotificationResult, crate::error::AwsError>
+    {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+            "CreateVpcEndpointConnectionNotification",
+        ))
+    }
+    fn create_vpc_endpoint_service_configuration(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: CreateVpcEndpointServiceConfigurationRequest,
+    ) -> ::std::result::Result<CreateVpcEndpointServiceConfigurationResult, crate::error::AwsError>
+    {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+            "CreateVpcEndpointServiceConfiguration",
+        ))
+    }
     fn delete_route_table(
         &self,
         ctx: &mut Self::Ctx,
@@ -6580,6 +8113,26 @@ pub trait Api {
         input: DeleteVpcRequest,
     ) -> ::std::result::Result<(), crate::error::AwsError> {
         ::std::result::Result::Err(crate::error::AwsError::not_implemented("DeleteVpc"))
+    }
+    fn delete_vpc_endpoint_connection_notifications(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DeleteVpcEndpointConnectionNotificationsRequest,
+    ) -> ::std::result::Result<DeleteVpcEndpointConnectionNotificationsResult, crate::error::AwsError>
+    {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+            "DeleteVpcEndpointConnectionNotifications",
+        ))
+    }
+    fn delete_vpc_endpoint_service_configurations(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DeleteVpcEndpointServiceConfigurationsRequest,
+    ) -> ::std::result::Result<DeleteVpcEndpointServiceConfigurationsResult, crate::error::AwsError>
+    {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+            "DeleteVpcEndpointServiceConfigurations",
+        ))
     }
     fn delete_vpc_endpoints(
         &self,
@@ -6665,6 +8218,47 @@ pub trait Api {
             "DescribeVpcAttribute",
         ))
     }
+    fn describe_vpc_endpoint_connection_notifications(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeVpcEndpointConnectionNotificationsRequest,
+    ) -> ::std::result::Result<
+        DescribeVpcEndpointConnectionNotificationsResult,
+        crate::error::AwsError,
+    > {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+            "DescribeVpcEndpointConnectionNotifications",
+        ))
+    }
+    fn describe_vpc_endpoint_connections(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeVpcEndpointConnectionsRequest,
+    ) -> ::std::result::Result<DescribeVpcEndpointConnectionsResult, crate::error::AwsError> {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+            "DescribeVpcEndpointConnections",
+        ))
+    }
+    fn describe_vpc_endpoint_service_configurations(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeVpcEndpointServiceConfigurationsRequest,
+    ) -> ::std::result::Result<DescribeVpcEndpointServiceConfigurationsResult, crate::error::AwsError>
+    {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+            "DescribeVpcEndpointServiceConfigurations",
+        ))
+    }
+    fn describe_vpc_endpoint_service_permissions(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeVpcEndpointServicePermissionsRequest,
+    ) -> ::std::result::Result<DescribeVpcEndpointServicePermissionsResult, crate::error::AwsError>
+    {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+            "DescribeVpcEndpointServicePermissions",
+        ))
+    }
     fn describe_vpc_endpoint_services(
         &self,
         ctx: &mut Self::Ctx,
@@ -6715,6 +8309,57 @@ pub trait Api {
     ) -> ::std::result::Result<ModifyVpcEndpointResult, crate::error::AwsError> {
         ::std::result::Result::Err(crate::error::AwsError::not_implemented("ModifyVpcEndpoint"))
     }
+    fn modify_vpc_endpoint_connection_notification(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ModifyVpcEndpointConnectionNotificationRequest,
+    ) -> ::std::result::Result<ModifyVpcEndpointConnectionNotificationResult, crate::error::AwsError>
+    {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+            "ModifyVpcEndpointConnectionNotification",
+        ))
+    }
+    fn modify_vpc_endpoint_service_configuration(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ModifyVpcEndpointServiceConfigurationRequest,
+    ) -> ::std::result::Result<ModifyVpcEndpointServiceConfigurationResult, crate::error::AwsError>
+    {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+            "ModifyVpcEndpointServiceConfiguration",
+        ))
+    }
+    fn modify_vpc_endpoint_service_payer_responsibility(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ModifyVpcEndpointServicePayerResponsibilityRequest,
+    ) -> ::std::result::Result<
+        ModifyVpcEndpointServicePayerResponsibilityResult,
+        crate::error::AwsError,
+    > {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+            "ModifyVpcEndpointServicePayerResponsibility",
+        ))
+    }
+    fn modify_vpc_endpoint_service_permissions(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ModifyVpcEndpointServicePermissionsRequest,
+    ) -> ::std::result::Result<ModifyVpcEndpointServicePermissionsResult, crate::error::AwsError>
+    {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+            "ModifyVpcEndpointServicePermissions",
+        ))
+    }
+    fn reject_vpc_endpoint_connections(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: RejectVpcEndpointConnectionsRequest,
+    ) -> ::std::result::Result<RejectVpcEndpointConnectionsResult, crate::error::AwsError> {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+            "RejectVpcEndpointConnections",
+        ))
+    }
     fn revoke_security_group_egress(
         &self,
         ctx: &mut Self::Ctx,
@@ -6733,6 +8378,18 @@ pub trait Api {
             "RevokeSecurityGroupIngress",
         ))
     }
+    fn start_vpc_endpoint_service_private_dns_verification(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: StartVpcEndpointServicePrivateDnsVerificationRequest,
+    ) -> ::std::result::Result<
+        StartVpcEndpointServicePrivateDnsVerificationResult,
+        crate::error::AwsError,
+    > {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+            "StartVpcEndpointServicePrivateDnsVerification",
+        ))
+    }
 }
 
 /// Routes a decoded request to its handler.
@@ -6742,6 +8399,9 @@ pub fn call<A: Api + ?Sized>(
     request: Request,
 ) -> ::std::result::Result<Response, crate::error::AwsError> {
     match request {
+        Request::AcceptVpcEndpointConnections(input) => api
+            .accept_vpc_endpoint_connections(ctx, input)
+            .map(Response::AcceptVpcEndpointConnections),
         Request::AssociateRouteTable(input) => api
             .associate_route_table(ctx, input)
             .map(Response::AssociateRouteTable),
@@ -6763,6 +8423,12 @@ pub fn call<A: Api + ?Sized>(
         Request::CreateVpcEndpoint(input) => api
             .create_vpc_endpoint(ctx, input)
             .map(Response::CreateVpcEndpoint),
+        Request::CreateVpcEndpointConnectionNotification(input) => api
+            .create_vpc_endpoint_connection_notification(ctx, input)
+            .map(Response::CreateVpcEndpointConnectionNotification),
+        Request::CreateVpcEndpointServiceConfiguration(input) => api
+            .create_vpc_endpoint_service_configuration(ctx, input)
+            .map(Response::CreateVpcEndpointServiceConfiguration),
         Request::DeleteRouteTable(input) => api
             .delete_route_table(ctx, input)
             .map(|()| Response::DeleteRouteTable),
@@ -6774,6 +8440,12 @@ pub fn call<A: Api + ?Sized>(
             .map(|()| Response::DeleteSubnet),
         Request::DeleteTags(input) => api.delete_tags(ctx, input).map(|()| Response::DeleteTags),
         Request::DeleteVpc(input) => api.delete_vpc(ctx, input).map(|()| Response::DeleteVpc),
+        Request::DeleteVpcEndpointConnectionNotifications(input) => api
+            .delete_vpc_endpoint_connection_notifications(ctx, input)
+            .map(Response::DeleteVpcEndpointConnectionNotifications),
+        Request::DeleteVpcEndpointServiceConfigurations(input) => api
+            .delete_vpc_endpoint_service_configurations(ctx, input)
+            .map(Response::DeleteVpcEndpointServiceConfigurations),
         Request::DeleteVpcEndpoints(input) => api
             .delete_vpc_endpoints(ctx, input)
             .map(Response::DeleteVpcEndpoints),
@@ -6802,6 +8474,18 @@ pub fn call<A: Api + ?Sized>(
         Request::DescribeVpcAttribute(input) => api
             .describe_vpc_attribute(ctx, input)
             .map(Response::DescribeVpcAttribute),
+        Request::DescribeVpcEndpointConnectionNotifications(input) => api
+            .describe_vpc_endpoint_connection_notifications(ctx, input)
+            .map(Response::DescribeVpcEndpointConnectionNotifications),
+        Request::DescribeVpcEndpointConnections(input) => api
+            .describe_vpc_endpoint_connections(ctx, input)
+            .map(Response::DescribeVpcEndpointConnections),
+        Request::DescribeVpcEndpointServiceConfigurations(input) => api
+            .describe_vpc_endpoint_service_configurations(ctx, input)
+            .map(Response::DescribeVpcEndpointServiceConfigurations),
+        Request::DescribeVpcEndpointServicePermissions(input) => api
+            .describe_vpc_endpoint_service_permissions(ctx, input)
+            .map(Response::DescribeVpcEndpointServicePermissions),
         Request::DescribeVpcEndpointServices(input) => api
             .describe_vpc_endpoint_services(ctx, input)
             .map(Response::DescribeVpcEndpointServices),
@@ -6818,11 +8502,29 @@ pub fn call<A: Api + ?Sized>(
         Request::ModifyVpcEndpoint(input) => api
             .modify_vpc_endpoint(ctx, input)
             .map(Response::ModifyVpcEndpoint),
+        Request::ModifyVpcEndpointConnectionNotification(input) => api
+            .modify_vpc_endpoint_connection_notification(ctx, input)
+            .map(Response::ModifyVpcEndpointConnectionNotification),
+        Request::ModifyVpcEndpointServiceConfiguration(input) => api
+            .modify_vpc_endpoint_service_configuration(ctx, input)
+            .map(Response::ModifyVpcEndpointServiceConfiguration),
+        Request::ModifyVpcEndpointServicePayerResponsibility(input) => api
+            .modify_vpc_endpoint_service_payer_responsibility(ctx, input)
+            .map(Response::ModifyVpcEndpointServicePayerResponsibility),
+        Request::ModifyVpcEndpointServicePermissions(input) => api
+            .modify_vpc_endpoint_service_permissions(ctx, input)
+            .map(Response::ModifyVpcEndpointServicePermissions),
+        Request::RejectVpcEndpointConnections(input) => api
+            .reject_vpc_endpoint_connections(ctx, input)
+            .map(Response::RejectVpcEndpointConnections),
         Request::RevokeSecurityGroupEgress(input) => api
             .revoke_security_group_egress(ctx, input)
             .map(Response::RevokeSecurityGroupEgress),
         Request::RevokeSecurityGroupIngress(input) => api
             .revoke_security_group_ingress(ctx, input)
             .map(Response::RevokeSecurityGroupIngress),
+        Request::StartVpcEndpointServicePrivateDnsVerification(input) => api
+            .start_vpc_endpoint_service_private_dns_verification(ctx, input)
+            .map(Response::StartVpcEndpointServicePrivateDnsVerification),
     }
 }

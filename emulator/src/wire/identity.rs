@@ -51,6 +51,23 @@ pub fn account_of_key(access_key: &str) -> Option<&str> {
     (access_key.len() == 12 && access_key.bytes().all(|b| b.is_ascii_digit())).then_some(access_key)
 }
 
+/// The account of an IAM principal ARN (`arn:aws:iam::<account>:root`,
+/// `...:role/<name>`, `...:user/<name>`).
+pub fn account_of_arn(arn: &str) -> Option<&str> {
+    let rest = arn.strip_prefix("arn:aws:iam::")?;
+    let (account, resource) = rest.split_once(':')?;
+    let ok = account.len() == 12
+        && account.bytes().all(|b| b.is_ascii_digit())
+        && (resource == "root"
+            || resource
+                .strip_prefix("role/")
+                .is_some_and(|n| !n.is_empty())
+            || resource
+                .strip_prefix("user/")
+                .is_some_and(|n| !n.is_empty()));
+    ok.then_some(account)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,5 +83,15 @@ mod tests {
         assert_eq!(account_of_key("AKIDEXAMPLE"), None);
         assert!(from_authorization("Basic xyz").is_none());
         assert!(parse_credential("a/b/c/d/e").is_none());
+        assert_eq!(
+            account_of_arn("arn:aws:iam::222222222222:role/app"),
+            Some("222222222222")
+        );
+        assert_eq!(
+            account_of_arn("arn:aws:iam::222222222222:root"),
+            Some("222222222222")
+        );
+        assert_eq!(account_of_arn("arn:aws:iam::2222:root"), None);
+        assert_eq!(account_of_arn("arn:aws:iam::222222222222:group/x"), None);
     }
 }

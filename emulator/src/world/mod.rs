@@ -11,6 +11,7 @@
 pub mod clock;
 pub mod events;
 pub mod ids;
+pub mod notify;
 pub mod regions;
 
 use std::collections::BTreeMap;
@@ -33,6 +34,11 @@ pub struct WorldConfig {
     pub default_account: String,
     pub pace: Pace,
     pub seed: Option<u64>,
+    /// Access key → principal ARN (`arn:aws:iam::<account>:role/<name>`): the
+    /// caller is that principal, in that account.
+    pub access_keys: std::collections::HashMap<String, String>,
+    /// SNS topic ARN → HTTP URL that its notifications are POSTed to.
+    pub sns_endpoints: std::collections::HashMap<String, String>,
 }
 
 impl Default for WorldConfig {
@@ -41,6 +47,8 @@ impl Default for WorldConfig {
             default_account: "000000000000".into(),
             pace: Pace::Immediate,
             seed: None,
+            access_keys: Default::default(),
+            sns_endpoints: Default::default(),
         }
     }
 }
@@ -69,6 +77,9 @@ struct Scheduled {
 pub struct Region {
     pub name: String,
     pub accounts: BTreeMap<String, Account>,
+    /// Endpoint services of every account, by service id: consumers of any
+    /// account reach them.
+    pub endpoint_services: BTreeMap<String, ec2::EndpointService>,
     #[serde(skip)]
     schedule: BTreeMap<(i64, u64), Scheduled>,
     #[serde(skip)]
@@ -80,6 +91,7 @@ impl Region {
         Region {
             name: name.to_string(),
             accounts: BTreeMap::new(),
+            endpoint_services: BTreeMap::new(),
             schedule: BTreeMap::new(),
             schedule_seq: 0,
         }
@@ -93,6 +105,7 @@ pub struct World {
     pub ids: IdGen,
     pub clock: Clock,
     pub events: EventBus,
+    pub notifier: notify::Notifier,
 }
 
 /// Who is calling, from the request's credentials.
@@ -111,6 +124,7 @@ impl World {
             ids: IdGen::new(config.seed),
             clock: Clock::new(config.pace),
             events: EventBus::default(),
+            notifier: notify::Notifier::new(config.sns_endpoints.clone()),
             regions: DashMap::new(),
             config,
         })
@@ -166,6 +180,7 @@ impl World {
         self.regions.clear();
         self.ids.reset();
         self.events.clear();
+        self.notifier.clear();
     }
 
     /// The whole state, for `/_awsemu/state`.
@@ -261,15 +276,22 @@ impl Ctx {
                 break;
             };
             // Transitions run as the account they belong to.
-            let caller = std::mem::replace(&mut self.account, item.account);
-            if self.region.accounts.contains_key(&self.account) {
-                match item.transition {
-                    Transition::Ec2(t) => ec2::apply_transition(self, t),
-                    Transition::Elbv2(t) => elbv2::apply_transition(self, t),
-                }
+            if self.region.accounts.contains_key(&item.account) {
+                self.with_account(&item.account, |ctx| match item.transition {
+                    Transition::Ec2(t) => ec2::apply_transition(ctx, t),
+                    Transition::Elbv2(t) => elbv2::apply_transition(ctx, t),
+                });
             }
-            self.account = caller;
         }
+    }
+
+    /// Runs `f` as `account` (whose state must exist), for effects one
+    /// account's call has on another's resources (PrivateLink).
+    pub fn with_account<T>(&mut self, account: &str, f: impl FnOnce(&mut Ctx) -> T) -> T {
+        let caller = std::mem::replace(&mut self.account, account.to_string());
+        let out = f(self);
+        self.account = caller;
+        out
     }
 
     /// `DryRun=true`: the request was valid, so say it would have succeeded.

@@ -10,6 +10,7 @@ use super::query::{one, paginate, Filters};
 use super::state::{Route, VpcEndpoint};
 use super::tags::{self, Tags};
 use super::{errors, event, Transition, R};
+use super::{notifications, privatelink};
 use crate::error::AwsError;
 use crate::model::ec2 as m;
 use crate::world::ids::is_valid_id;
@@ -17,7 +18,7 @@ use crate::world::regions::{self, Zone};
 use crate::world::{Ctx, Transition as WorldTransition};
 
 /// How long AWS takes for each step, scaled by the pace.
-const AVAILABLE_MS: i64 = 2_000;
+pub(super) const AVAILABLE_MS: i64 = 2_000;
 const DELETED_MS: i64 = 1_500;
 const GONE_MS: i64 = 5_000;
 
@@ -34,12 +35,16 @@ pub(crate) struct ServiceView {
     pub region: String,
     pub interface_id: Option<String>,
     pub gateway_id: Option<String>,
+    pub gwlb_id: Option<String>,
+    /// The service id when the service is a customer's (PrivateLink).
+    pub custom_id: Option<String>,
     pub base_dns: String,
     pub gateway_dns: String,
     pub private_dns: Vec<String>,
     pub private_dns_default: bool,
     pub interface: bool,
     pub gateway: bool,
+    pub gwlb: bool,
     pub zones: Vec<Zone>,
     pub policy_supported: bool,
     pub acceptance_required: bool,
@@ -48,6 +53,9 @@ pub(crate) struct ServiceView {
     pub cross_region: bool,
     pub ip_types: Vec<String>,
     pub prefix_list: Option<PrefixList>,
+    pub payer_responsibility: Option<String>,
+    pub private_dns_state: Option<String>,
+    pub tags: Tags,
 }
 
 impl ServiceView {
@@ -56,12 +64,15 @@ impl ServiceView {
         ServiceView {
             interface_id: e.interface.then(|| s.id(false)),
             gateway_id: e.gateway.then(|| s.id(true)),
+            gwlb_id: None,
+            custom_id: None,
             base_dns: s.base_dns(),
             gateway_dns: s.gateway_dns(),
             private_dns: s.private_dns_names(),
             private_dns_default: e.private_dns_default,
             interface: e.interface,
             gateway: e.gateway,
+            gwlb: false,
             zones: s.zones(),
             policy_supported: e.policy_supported,
             acceptance_required: false,
@@ -74,6 +85,9 @@ impl ServiceView {
                 vec!["ipv4".into()]
             },
             prefix_list: catalog::prefix_list(&s.region, e.suffix),
+            payer_responsibility: None,
+            private_dns_state: (!e.private_dns.is_empty()).then(|| "verified".into()),
+            tags: Tags::default(),
             name: s.name,
             region: s.region,
         }
@@ -83,6 +97,7 @@ impl ServiceView {
         match endpoint_type {
             "Interface" => self.interface,
             "Gateway" => self.gateway,
+            "GatewayLoadBalancer" => self.gwlb,
             _ => false,
         }
     }
@@ -99,14 +114,29 @@ fn invalid(message: impl Into<String>) -> AwsError {
     AwsError::new("InvalidParameter", message)
 }
 
-/// The service `name` as the caller may reach it from this Region.
+/// The service `name` as the caller may reach it from this Region: AWS's
+/// catalogue, or a customer's service whose principals let the caller in
+/// (to anyone else it does not exist).
 pub(crate) fn resolve_service(ctx: &Ctx, name: &str, service_region: &str) -> R<ServiceView> {
-    let _ = ctx;
-    let svc = catalog::find(name).ok_or_else(|| invalid_service(name))?;
-    if svc.region != service_region {
-        return Err(invalid_service(name));
+    if name.starts_with("com.amazonaws.vpce.") {
+        return privatelink::by_name(ctx, name)
+            .filter(|_| service_region == ctx.region_name())
+            .filter(|s| privatelink::visible_to(s, &ctx.account, &ctx.principal))
+            .map(|s| privatelink::view(ctx, s))
+            .ok_or_else(|| invalid_service(name));
     }
-    Ok(ServiceView::from_catalog(svc))
+    lookup_service(ctx, name, service_region).ok_or_else(|| invalid_service(name))
+}
+
+/// The service behind an existing endpoint, whoever may see it now
+/// (removing a principal does not break a connection).
+pub(crate) fn lookup_service(ctx: &Ctx, name: &str, service_region: &str) -> Option<ServiceView> {
+    if name.starts_with("com.amazonaws.vpce.") {
+        return privatelink::by_name(ctx, name).map(|s| privatelink::view(ctx, s));
+    }
+    catalog::find(name)
+        .filter(|s| s.region == service_region)
+        .map(ServiceView::from_catalog)
 }
 
 fn endpoint_malformed(id: &str) -> AwsError {
@@ -332,13 +362,21 @@ fn remove_route(ctx: &mut Ctx, table: &str, endpoint_id: &str) {
     }
 }
 
-fn dns_entries(ctx: &Ctx, e: &VpcEndpoint, svc: Option<&ServiceView>) -> Vec<m::DnsEntry> {
+fn dns_entries(
+    ctx: &Ctx,
+    owner: &str,
+    e: &VpcEndpoint,
+    svc: Option<&ServiceView>,
+) -> Vec<m::DnsEntry> {
     let Some(svc) = svc.filter(|_| e.endpoint_type == "Interface") else {
         return vec![];
     };
     if matches!(e.state.as_str(), "deleted" | "rejected" | "failed") {
         return vec![];
     }
+    let Some(account) = ctx.region.accounts.get(owner) else {
+        return vec![];
+    };
     let zone = catalog::vpce_hosted_zone(&e.service_region);
     let star = if svc.wildcard { "*." } else { "" };
     let entry = |name: String, zone: &str| m::DnsEntry {
@@ -351,7 +389,7 @@ fn dns_entries(ctx: &Ctx, e: &VpcEndpoint, svc: Option<&ServiceView>) -> Vec<m::
     )];
     if e.service_region == ctx.region_name() {
         for subnet in &e.subnet_ids {
-            if let Some(s) = ctx.acct().ec2.subnets.get(subnet) {
+            if let Some(s) = account.ec2.subnets.get(subnet) {
                 out.push(entry(
                     format!(
                         "{star}{}-{}-{}.{}",
@@ -371,18 +409,21 @@ fn dns_entries(ctx: &Ctx, e: &VpcEndpoint, svc: Option<&ServiceView>) -> Vec<m::
 }
 
 pub(crate) fn to_model(ctx: &Ctx, e: &VpcEndpoint) -> m::VpcEndpoint {
-    let svc = resolve_service(ctx, &e.service_name, &e.service_region).ok();
+    to_model_of(ctx, &ctx.account, e)
+}
+
+/// The wire form of an endpoint of account `owner`.
+pub(crate) fn to_model_of(ctx: &Ctx, owner: &str, e: &VpcEndpoint) -> m::VpcEndpoint {
+    let svc = lookup_service(ctx, &e.service_name, &e.service_region);
     let interface = e.endpoint_type != "Gateway";
+    let account = ctx.region.accounts.get(owner);
     let groups = e
         .group_ids
         .iter()
         .map(|g| m::SecurityGroupIdentifier {
             group_id: Some(g.clone()),
-            group_name: ctx
-                .acct()
-                .ec2
-                .security_groups
-                .get(g)
+            group_name: account
+                .and_then(|a| a.ec2.security_groups.get(g))
                 .map(|s| s.name.clone()),
         })
         .collect();
@@ -404,16 +445,16 @@ pub(crate) fn to_model(ctx: &Ctx, e: &VpcEndpoint) -> m::VpcEndpoint {
         private_dns_enabled: Some(e.private_dns_enabled),
         requester_managed: Some(false),
         network_interface_ids: Some(if interface { e.eni_ids.clone() } else { vec![] }),
-        dns_entries: Some(dns_entries(ctx, e, svc.as_ref())),
+        dns_entries: Some(dns_entries(ctx, owner, e, svc.as_ref())),
         creation_timestamp: Some(e.created),
         tags: Some(e.tags.to_model()),
-        owner_id: Some(ctx.account.clone()),
+        owner_id: Some(owner.to_string()),
         service_region: Some(e.service_region.clone()),
         ..Default::default()
     }
 }
 
-fn set_state(ctx: &mut Ctx, id: &str, state: &str) {
+pub(super) fn set_state(ctx: &mut Ctx, id: &str, state: &str) {
     let changed = match ctx.acct_mut().ec2.endpoints.get_mut(id) {
         Some(e) if e.state != state => {
             e.state = state.to_string();
@@ -459,12 +500,30 @@ pub(super) fn apply(ctx: &mut Ctx, t: &Transition) {
             );
         }
         Transition::EndpointGone(id) => {
-            if ctx.acct_mut().ec2.endpoints.remove(id).is_some() {
+            if let Some(e) = ctx.acct_mut().ec2.endpoints.remove(id) {
+                if let Some(svc) = privatelink::by_name(ctx, &e.service_name).map(|s| s.id.clone())
+                {
+                    privatelink::disconnect(ctx, &svc, id);
+                }
                 ctx.emit(event("vpc-endpoint", id, "removed", None));
             }
         }
         Transition::VpcAvailable(_) => {}
     }
+}
+
+/// The provider rejected the endpoint: its interfaces go, it stays `rejected`.
+pub(super) fn reject(ctx: &mut Ctx, id: &str) {
+    let Some(e) = ctx.acct().ec2.endpoints.get(id).cloned() else {
+        return;
+    };
+    for eni in &e.eni_ids {
+        delete_eni(ctx, eni);
+    }
+    if let Some(ep) = ctx.acct_mut().ec2.endpoints.get_mut(id) {
+        ep.eni_ids.clear();
+    }
+    set_state(ctx, id, "rejected");
 }
 
 /// The parameters that make two create requests "the same" for `ClientToken`.
@@ -539,7 +598,31 @@ pub(super) fn create(
     let tables = input.route_table_ids.clone().unwrap_or_default();
     let mut groups = input.security_group_ids.clone().unwrap_or_default();
     let gateway = endpoint_type == "Gateway";
-    if gateway {
+    let gwlb = endpoint_type == "GatewayLoadBalancer";
+    if gwlb {
+        if subnets.len() != 1 {
+            return Err(invalid(
+                "A Gateway Load Balancer endpoint needs exactly one subnet.",
+            ));
+        }
+        if !groups.is_empty() {
+            return Err(invalid(
+                "Security group IDs are only supported for Interface type VPC Endpoints.",
+            ));
+        }
+        if !tables.is_empty() {
+            return Err(invalid(
+                "Route table IDs are only supported for Gateway type VPC Endpoints.",
+            ));
+        }
+        if input.private_dns_enabled == Some(true) || input.policy_document.is_some() {
+            return Err(invalid(
+                "Gateway Load Balancer endpoints support neither private DNS nor policies.",
+            ));
+        }
+        check_subnets(ctx, &vpc_id, &subnets)?;
+        check_zones(ctx, &svc, &subnets)?;
+    } else if gateway {
         if !subnets.is_empty() {
             return Err(invalid("Subnet IDs are only supported for Interface and GatewayLoadBalancer type VPC Endpoints."));
         }
@@ -579,7 +662,7 @@ pub(super) fn create(
     if let Some(p) = &input.policy_document {
         check_policy(&svc, p)?;
     }
-    let private_dns = if gateway {
+    let private_dns = if gateway || gwlb {
         false
     } else {
         match input.private_dns_enabled {
@@ -617,25 +700,34 @@ pub(super) fn create(
         vpc_id,
         service_name: name,
         service_region,
-        state: if gateway { "available" } else { "pending" }.into(),
-        policy: Some(input.policy_document.clone().unwrap_or_else(|| {
-            if gateway {
-                DEFAULT_GATEWAY_POLICY.into()
-            } else {
-                DEFAULT_INTERFACE_POLICY.into()
-            }
-        })),
+        state: if gateway {
+            "available"
+        } else if svc.acceptance_required {
+            "pendingAcceptance"
+        } else {
+            "pending"
+        }
+        .into(),
+        policy: (!gwlb).then(|| {
+            input.policy_document.clone().unwrap_or_else(|| {
+                if gateway {
+                    DEFAULT_GATEWAY_POLICY.into()
+                } else {
+                    DEFAULT_INTERFACE_POLICY.into()
+                }
+            })
+        }),
         route_table_ids: tables,
         subnet_ids: subnets,
         eni_ids,
-        group_ids: if gateway { vec![] } else { groups },
+        group_ids: if gateway || gwlb { vec![] } else { groups },
         ip_address_type: (!gateway).then(|| {
             input
                 .ip_address_type
                 .clone()
                 .unwrap_or_else(|| "ipv4".into())
         }),
-        dns_record_ip_type: (!gateway).then(|| {
+        dns_record_ip_type: (!gateway && !gwlb).then(|| {
             input
                 .dns_options
                 .as_ref()
@@ -655,7 +747,10 @@ pub(super) fn create(
     let state = endpoint.state.clone();
     ctx.acct_mut().ec2.endpoints.insert(id.clone(), endpoint);
     ctx.emit(event("vpc-endpoint", &id, "created", Some(&state)));
-    if !gateway {
+    if let Some(service_id) = &svc.custom_id {
+        privatelink::connect(ctx, service_id, &id);
+    }
+    if state == "pending" {
         ctx.schedule(
             AVAILABLE_MS,
             WorldTransition::Ec2(Transition::EndpointAvailable(id.clone())),
@@ -952,6 +1047,10 @@ pub(super) fn delete(
             Some("deleting") => {}
             Some(_) => {
                 set_state(ctx, &id, "deleting");
+                let name = ctx.acct().ec2.endpoints[&id].service_name.clone();
+                if let Some(svc) = privatelink::by_name(ctx, &name).map(|s| s.id.clone()) {
+                    notifications::fire(ctx, "Delete", &svc, &id);
+                }
                 ctx.schedule(
                     DELETED_MS,
                     WorldTransition::Ec2(Transition::EndpointDeleted(id.clone())),
@@ -966,24 +1065,31 @@ pub(super) fn delete(
 
 fn service_details(svc: &ServiceView) -> Vec<m::ServiceDetail> {
     let mut out = Vec::new();
-    for (gateway, id) in [(false, &svc.interface_id), (true, &svc.gateway_id)] {
+    let kinds = [
+        ("Interface", &svc.interface_id),
+        ("Gateway", &svc.gateway_id),
+        ("GatewayLoadBalancer", &svc.gwlb_id),
+    ];
+    for (kind, id) in kinds {
         let Some(id) = id else { continue };
-        let private = (!gateway && !svc.private_dns.is_empty()).then(|| svc.private_dns.clone());
+        let gateway = kind == "Gateway";
+        let private =
+            (kind == "Interface" && !svc.private_dns.is_empty()).then(|| svc.private_dns.clone());
         out.push(m::ServiceDetail {
             service_name: Some(svc.name.clone()),
             service_id: Some(id.clone()),
             service_type: Some(vec![m::ServiceTypeDetail {
-                service_type: Some(if gateway { "Gateway" } else { "Interface" }.into()),
+                service_type: Some(kind.into()),
             }]),
             service_region: Some(svc.region.clone()),
             availability_zone_ids: Some(svc.zones.iter().map(|z| z.id.clone()).collect()),
             availability_zones: Some(svc.zones.iter().map(|z| z.name.clone()).collect()),
             owner: Some(svc.owner.clone()),
-            base_endpoint_dns_names: Some(vec![if gateway {
-                svc.gateway_dns.clone()
-            } else {
-                svc.base_dns.clone()
-            }]),
+            base_endpoint_dns_names: match kind {
+                "Gateway" => Some(vec![svc.gateway_dns.clone()]),
+                "Interface" => Some(vec![svc.base_dns.clone()]),
+                _ => None,
+            },
             private_dns_name: private.as_ref().map(|p| p[0].clone()),
             private_dns_names: private.as_ref().map(|p| {
                 p.iter()
@@ -992,17 +1098,19 @@ fn service_details(svc: &ServiceView) -> Vec<m::ServiceDetail> {
                     })
                     .collect()
             }),
-            private_dns_name_verification_state: private.as_ref().map(|_| "verified".into()),
+            private_dns_name_verification_state: private
+                .as_ref()
+                .and(svc.private_dns_state.clone()),
+            payer_responsibility: svc.payer_responsibility.clone(),
             vpc_endpoint_policy_supported: Some(svc.policy_supported),
             acceptance_required: Some(svc.acceptance_required),
             manages_vpc_endpoints: Some(false),
-            tags: Some(vec![]),
+            tags: Some(svc.tags.to_model()),
             supported_ip_address_types: Some(if gateway {
                 vec!["ipv4".into()]
             } else {
                 svc.ip_types.clone()
             }),
-            ..Default::default()
         });
     }
     out
@@ -1032,6 +1140,13 @@ pub(super) fn describe_services(
             let v = ServiceView::from_catalog(s);
             if *region == here || v.cross_region {
                 views.push(v);
+            }
+        }
+    }
+    if regions_wanted.contains(&here) {
+        for s in ctx.region.endpoint_services.values() {
+            if privatelink::visible_to(s, &ctx.account, &ctx.principal) {
+                views.push(privatelink::view(ctx, s));
             }
         }
     }

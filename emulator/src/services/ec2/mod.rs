@@ -5,6 +5,8 @@ pub mod catalog;
 mod endpoints;
 pub mod errors;
 mod network;
+mod notifications;
+mod privatelink;
 pub mod query;
 mod route_tables;
 mod security_groups;
@@ -231,6 +233,111 @@ impl Api for Ec2 {
         input: m::DescribePrefixListsRequest,
     ) -> R<m::DescribePrefixListsResult> {
         endpoints::describe_prefix_lists(ctx, input)
+    }
+    fn create_vpc_endpoint_service_configuration(
+        &self,
+        ctx: &mut Ctx,
+        input: m::CreateVpcEndpointServiceConfigurationRequest,
+    ) -> R<m::CreateVpcEndpointServiceConfigurationResult> {
+        privatelink::create_configuration(ctx, input)
+    }
+    fn describe_vpc_endpoint_service_configurations(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeVpcEndpointServiceConfigurationsRequest,
+    ) -> R<m::DescribeVpcEndpointServiceConfigurationsResult> {
+        privatelink::describe_configurations(ctx, input)
+    }
+    fn modify_vpc_endpoint_service_configuration(
+        &self,
+        ctx: &mut Ctx,
+        input: m::ModifyVpcEndpointServiceConfigurationRequest,
+    ) -> R<m::ModifyVpcEndpointServiceConfigurationResult> {
+        privatelink::modify_configuration(ctx, input)
+    }
+    fn delete_vpc_endpoint_service_configurations(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DeleteVpcEndpointServiceConfigurationsRequest,
+    ) -> R<m::DeleteVpcEndpointServiceConfigurationsResult> {
+        privatelink::delete_configurations(ctx, input)
+    }
+    fn modify_vpc_endpoint_service_permissions(
+        &self,
+        ctx: &mut Ctx,
+        input: m::ModifyVpcEndpointServicePermissionsRequest,
+    ) -> R<m::ModifyVpcEndpointServicePermissionsResult> {
+        privatelink::modify_permissions(ctx, input)
+    }
+    fn describe_vpc_endpoint_service_permissions(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeVpcEndpointServicePermissionsRequest,
+    ) -> R<m::DescribeVpcEndpointServicePermissionsResult> {
+        privatelink::describe_permissions(ctx, input)
+    }
+    fn describe_vpc_endpoint_connections(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeVpcEndpointConnectionsRequest,
+    ) -> R<m::DescribeVpcEndpointConnectionsResult> {
+        privatelink::describe_connections(ctx, input)
+    }
+    fn accept_vpc_endpoint_connections(
+        &self,
+        ctx: &mut Ctx,
+        input: m::AcceptVpcEndpointConnectionsRequest,
+    ) -> R<m::AcceptVpcEndpointConnectionsResult> {
+        privatelink::accept(ctx, input)
+    }
+    fn reject_vpc_endpoint_connections(
+        &self,
+        ctx: &mut Ctx,
+        input: m::RejectVpcEndpointConnectionsRequest,
+    ) -> R<m::RejectVpcEndpointConnectionsResult> {
+        privatelink::reject(ctx, input)
+    }
+    fn modify_vpc_endpoint_service_payer_responsibility(
+        &self,
+        ctx: &mut Ctx,
+        input: m::ModifyVpcEndpointServicePayerResponsibilityRequest,
+    ) -> R<m::ModifyVpcEndpointServicePayerResponsibilityResult> {
+        privatelink::modify_payer(ctx, input)
+    }
+    fn start_vpc_endpoint_service_private_dns_verification(
+        &self,
+        ctx: &mut Ctx,
+        input: m::StartVpcEndpointServicePrivateDnsVerificationRequest,
+    ) -> R<m::StartVpcEndpointServicePrivateDnsVerificationResult> {
+        privatelink::start_dns_verification(ctx, input)
+    }
+    fn create_vpc_endpoint_connection_notification(
+        &self,
+        ctx: &mut Ctx,
+        input: m::CreateVpcEndpointConnectionNotificationRequest,
+    ) -> R<m::CreateVpcEndpointConnectionNotificationResult> {
+        notifications::create(ctx, input)
+    }
+    fn describe_vpc_endpoint_connection_notifications(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeVpcEndpointConnectionNotificationsRequest,
+    ) -> R<m::DescribeVpcEndpointConnectionNotificationsResult> {
+        notifications::describe(ctx, input)
+    }
+    fn modify_vpc_endpoint_connection_notification(
+        &self,
+        ctx: &mut Ctx,
+        input: m::ModifyVpcEndpointConnectionNotificationRequest,
+    ) -> R<m::ModifyVpcEndpointConnectionNotificationResult> {
+        notifications::modify(ctx, input)
+    }
+    fn delete_vpc_endpoint_connection_notifications(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DeleteVpcEndpointConnectionNotificationsRequest,
+    ) -> R<m::DeleteVpcEndpointConnectionNotificationsResult> {
+        notifications::delete(ctx, input)
     }
     fn create_tags(&self, ctx: &mut Ctx, input: m::CreateTagsRequest) -> R<()> {
         Ec2::create_tags(ctx, input)

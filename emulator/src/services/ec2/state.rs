@@ -15,6 +15,7 @@ pub struct State {
     pub route_tables: BTreeMap<String, RouteTable>,
     pub enis: BTreeMap<String, NetworkInterface>,
     pub endpoints: BTreeMap<String, VpcEndpoint>,
+    pub notifications: BTreeMap<String, ConnectionNotification>,
     /// `ClientToken` → (operation, resource id), for idempotent creates.
     pub client_tokens: BTreeMap<String, (String, String)>,
 }
@@ -168,4 +169,64 @@ pub struct VpcEndpoint {
     pub tags: Tags,
     /// `ClientToken` and the request it came with, for idempotent retries.
     pub client_token: Option<(String, String)>,
+}
+
+/// An endpoint service (provider side). Kept per Region, not per account,
+/// because consumers of every account reach it.
+#[derive(Debug, Clone, Serialize)]
+pub struct EndpointService {
+    pub id: String,
+    pub name: String,
+    pub owner: String,
+    /// `Interface` (network load balancers) or `GatewayLoadBalancer`.
+    pub service_type: String,
+    /// `Available`, `Deleting`, ...
+    pub state: String,
+    pub acceptance_required: bool,
+    pub load_balancers: Vec<String>,
+    pub ip_types: Vec<String>,
+    pub supported_regions: Vec<String>,
+    pub private_dns: Option<PrivateDnsName>,
+    pub payer_responsibility: Option<String>,
+    pub principals: Vec<AllowedPrincipal>,
+    /// Consumer endpoints, by endpoint id.
+    pub connections: BTreeMap<String, Connection>,
+    pub tags: Tags,
+    pub created: Timestamp,
+    pub client_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PrivateDnsName {
+    pub name: String,
+    /// `pendingVerification`, `verified`, `failed`.
+    pub state: String,
+    pub record_name: String,
+    pub record_value: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AllowedPrincipal {
+    pub id: String,
+    pub arn: String,
+    /// `All`, `Account`, `Role`, `User`, `OrganizationUnit`.
+    pub principal_type: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Connection {
+    pub id: String,
+    pub account: String,
+    pub created: Timestamp,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConnectionNotification {
+    pub id: String,
+    pub service_id: Option<String>,
+    pub endpoint_id: Option<String>,
+    pub topic_arn: String,
+    pub events: Vec<String>,
+    pub state: String,
+    pub client_token: Option<String>,
 }
