@@ -133,3 +133,37 @@ def available_ips(client, subnet_id: str) -> int:
     return client.describe_subnets(SubnetIds=[subnet_id])["Subnets"][0][
         "AvailableIpAddressCount"
     ]
+
+
+# --------------------------------------------------------------------------
+# PrivateLink provider side and ELBv2 (aws-spec.md §6, §8.6-8.20, §9)
+# --------------------------------------------------------------------------
+VPCE_CON_ID = id_re("vpce-con")
+VPCE_NFN_ID = id_re("vpce-nfn")
+VPCE_SVC_PERM_ID = id_re("vpce-svc-perm")
+UNKNOWN_VPCE_SVC = "vpce-svc-0123456789abcdef0"
+UNKNOWN_VPCE_NFN = "vpce-nfn-0123456789abcdef0"
+
+
+def lb_arn_re(kind: str, name: str, account: str, region: str = "us-east-1") -> re.Pattern[str]:
+    """``arn:aws:elasticloadbalancing:<region>:<acct>:loadbalancer/<kind>/<name>/<16 hex>``
+    (``kind`` is ``net``, ``gwy`` or ``app``)."""
+    return re.compile(
+        rf"^arn:aws:elasticloadbalancing:{re.escape(region)}:{account}:loadbalancer/"
+        rf"{kind}/{re.escape(name)}/([0-9a-f]{{16}})$"
+    )
+
+
+def default_subnets(client) -> dict[str, str]:
+    """The account's default subnets (one per AZ) as ``{az: subnet_id}``."""
+    subnets = client.describe_subnets(
+        Filters=[{"Name": "default-for-az", "Values": ["true"]}]
+    )["Subnets"]
+    by_az = {s["AvailabilityZone"]: s["SubnetId"] for s in subnets}
+    assert len(by_az) == len(subnets), subnets
+    return by_az
+
+
+def unsuccessful(resp: dict) -> list[tuple[str, str]]:
+    """``Unsuccessful`` items of a batch call as ``[(resource_id, error_code)]``."""
+    return [(u["ResourceId"], u["Error"]["Code"]) for u in resp["Unsuccessful"]]

@@ -242,6 +242,16 @@ def ec2_unvalidated(awsemu_endpoint):
 
 
 @pytest.fixture
+def elbv2(awsemu_endpoint):
+    """Factory: ``elbv2(account="000000000000", region="us-east-1")`` -> boto3 ELBv2 client."""
+
+    def _factory(account: str = DEFAULT_ACCOUNT, region: str = DEFAULT_REGION):
+        return make_client(awsemu_endpoint, "elbv2", account, region)
+
+    return _factory
+
+
+@pytest.fixture
 def aws_cli(awsemu_endpoint):
     """Factory: ``aws_cli(*args, account=..., region=...)`` runs the AWS CLI (v1,
     same interpreter) against the emulator and returns

@@ -16,6 +16,18 @@ pub const SIGNING_NAME: &str = "ecs";
 /// Modelled enum values, by shape name.
 pub mod enums {
     #[allow(non_upper_case_globals)]
+    pub const AccessType: &[&str] = &["PUBLIC", "PRIVATE"];
+    #[allow(non_upper_case_globals)]
+    pub const ApplicationProtocol: &[&str] = &["http", "http2", "grpc"];
+    #[allow(non_upper_case_globals)]
+    pub const AssignPublicIp: &[&str] = &["ENABLED", "DISABLED"];
+    #[allow(non_upper_case_globals)]
+    pub const AttestationPolicyStatus: &[&str] = &["CONFIGURED"];
+    #[allow(non_upper_case_globals)]
+    pub const AvailabilityZoneRebalancing: &[&str] = &["ENABLED", "DISABLED"];
+    #[allow(non_upper_case_globals)]
+    pub const CPUArchitecture: &[&str] = &["X86_64", "ARM64"];
+    #[allow(non_upper_case_globals)]
     pub const ClusterField: &[&str] = &[
         "ATTACHMENTS",
         "CONFIGURATIONS",
@@ -26,7 +38,196 @@ pub mod enums {
     #[allow(non_upper_case_globals)]
     pub const ClusterSettingName: &[&str] = &["containerInsights"];
     #[allow(non_upper_case_globals)]
+    pub const Compatibility: &[&str] = &["EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"];
+    #[allow(non_upper_case_globals)]
+    pub const Connectivity: &[&str] = &["CONNECTED", "DISCONNECTED"];
+    #[allow(non_upper_case_globals)]
+    pub const ContainerCondition: &[&str] = &["START", "COMPLETE", "SUCCESS", "HEALTHY"];
+    #[allow(non_upper_case_globals)]
+    pub const DeploymentControllerType: &[&str] = &["ECS", "CODE_DEPLOY", "EXTERNAL"];
+    #[allow(non_upper_case_globals)]
+    pub const DeploymentLifecycleHookAction: &[&str] = &["ROLLBACK", "CONTINUE"];
+    #[allow(non_upper_case_globals)]
+    pub const DeploymentLifecycleHookStage: &[&str] = &[
+        "RECONCILE_SERVICE",
+        "PRE_SCALE_UP",
+        "POST_SCALE_UP",
+        "TEST_TRAFFIC_SHIFT",
+        "POST_TEST_TRAFFIC_SHIFT",
+        "PRE_PRODUCTION_TRAFFIC_SHIFT",
+        "PRODUCTION_TRAFFIC_SHIFT",
+        "POST_PRODUCTION_TRAFFIC_SHIFT",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const DeploymentLifecycleHookTargetType: &[&str] = &["AWS_LAMBDA", "PAUSE"];
+    #[allow(non_upper_case_globals)]
+    pub const DeploymentRolloutState: &[&str] = &["COMPLETED", "FAILED", "IN_PROGRESS"];
+    #[allow(non_upper_case_globals)]
+    pub const DeploymentStrategy: &[&str] = &["ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"];
+    #[allow(non_upper_case_globals)]
+    pub const DesiredStatus: &[&str] = &["RUNNING", "PENDING", "STOPPED"];
+    #[allow(non_upper_case_globals)]
+    pub const DeviceCgroupPermission: &[&str] = &["read", "write", "mknod"];
+    #[allow(non_upper_case_globals)]
+    pub const EBSResourceType: &[&str] = &["volume"];
+    #[allow(non_upper_case_globals)]
+    pub const EFSAuthorizationConfigIAM: &[&str] = &["ENABLED", "DISABLED"];
+    #[allow(non_upper_case_globals)]
+    pub const EFSTransitEncryption: &[&str] = &["ENABLED", "DISABLED"];
+    #[allow(non_upper_case_globals)]
+    pub const EnvironmentFileType: &[&str] = &["s3"];
+    #[allow(non_upper_case_globals)]
     pub const ExecuteCommandLogging: &[&str] = &["NONE", "DEFAULT", "OVERRIDE"];
+    #[allow(non_upper_case_globals)]
+    pub const FirelensConfigurationType: &[&str] = &["fluentd", "fluentbit"];
+    #[allow(non_upper_case_globals)]
+    pub const GatewayConnectorHealthCheckProtocol: &[&str] = &["HTTP", "HTTPS"];
+    #[allow(non_upper_case_globals)]
+    pub const HealthStatus: &[&str] = &["HEALTHY", "UNHEALTHY", "UNKNOWN"];
+    #[allow(non_upper_case_globals)]
+    pub const IpcMode: &[&str] = &["host", "task", "none"];
+    #[allow(non_upper_case_globals)]
+    pub const IsolationMode: &[&str] = &["SHARED", "ISOLATED_SANDBOX", "CONFIDENTIAL_SANDBOX"];
+    #[allow(non_upper_case_globals)]
+    pub const LaunchType: &[&str] = &["EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"];
+    #[allow(non_upper_case_globals)]
+    pub const LogDriver: &[&str] = &[
+        "json-file",
+        "syslog",
+        "journald",
+        "gelf",
+        "fluentd",
+        "awslogs",
+        "splunk",
+        "awsfirelens",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const ManagedAgentName: &[&str] = &["ExecuteCommandAgent"];
+    #[allow(non_upper_case_globals)]
+    pub const NetworkMode: &[&str] = &["bridge", "host", "awsvpc", "none"];
+    #[allow(non_upper_case_globals)]
+    pub const OSFamily: &[&str] = &[
+        "WINDOWS_SERVER_2019_FULL",
+        "WINDOWS_SERVER_2019_CORE",
+        "WINDOWS_SERVER_2016_FULL",
+        "WINDOWS_SERVER_2004_CORE",
+        "WINDOWS_SERVER_2022_CORE",
+        "WINDOWS_SERVER_2022_FULL",
+        "WINDOWS_SERVER_2025_CORE",
+        "WINDOWS_SERVER_2025_FULL",
+        "WINDOWS_SERVER_20H2_CORE",
+        "LINUX",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const PidMode: &[&str] = &["host", "task"];
+    #[allow(non_upper_case_globals)]
+    pub const PlacementConstraintType: &[&str] = &["distinctInstance", "memberOf"];
+    #[allow(non_upper_case_globals)]
+    pub const PlacementStrategyType: &[&str] = &["random", "spread", "binpack"];
+    #[allow(non_upper_case_globals)]
+    pub const PropagateTags: &[&str] = &["TASK_DEFINITION", "SERVICE", "NONE"];
+    #[allow(non_upper_case_globals)]
+    pub const ProxyConfigurationType: &[&str] = &["APPMESH"];
+    #[allow(non_upper_case_globals)]
+    pub const ResourceManagementType: &[&str] = &["CUSTOMER", "ECS"];
+    #[allow(non_upper_case_globals)]
+    pub const ResourceType: &[&str] = &["GPU", "InferenceAccelerator", "NeuronDevice"];
+    #[allow(non_upper_case_globals)]
+    pub const ScaleUnit: &[&str] = &["PERCENT"];
+    #[allow(non_upper_case_globals)]
+    pub const SchedulingStrategy: &[&str] = &["REPLICA", "DAEMON"];
+    #[allow(non_upper_case_globals)]
+    pub const Scope: &[&str] = &["task", "shared"];
+    #[allow(non_upper_case_globals)]
+    pub const ServiceConnectAccessLoggingFormat: &[&str] = &["TEXT", "JSON"];
+    #[allow(non_upper_case_globals)]
+    pub const ServiceConnectContainerLogLevel: &[&str] = &["debug", "info"];
+    #[allow(non_upper_case_globals)]
+    pub const ServiceConnectIncludeQueryParameters: &[&str] = &["DISABLED", "ENABLED"];
+    #[allow(non_upper_case_globals)]
+    pub const ServiceField: &[&str] = &["TAGS"];
+    #[allow(non_upper_case_globals)]
+    pub const ServiceRevisionCleanup: &[&str] = &["BLOCKING", "DEFERRED"];
+    #[allow(non_upper_case_globals)]
+    pub const SortOrder: &[&str] = &["ASC", "DESC"];
+    #[allow(non_upper_case_globals)]
+    pub const StabilityStatus: &[&str] = &["STEADY_STATE", "STABILIZING"];
+    #[allow(non_upper_case_globals)]
+    pub const TargetType: &[&str] = &["container-instance"];
+    #[allow(non_upper_case_globals)]
+    pub const TaskDefinitionFamilyStatus: &[&str] = &["ACTIVE", "INACTIVE", "ALL"];
+    #[allow(non_upper_case_globals)]
+    pub const TaskDefinitionField: &[&str] = &["TAGS"];
+    #[allow(non_upper_case_globals)]
+    pub const TaskDefinitionPlacementConstraintType: &[&str] = &["memberOf"];
+    #[allow(non_upper_case_globals)]
+    pub const TaskDefinitionStatus: &[&str] = &["ACTIVE", "INACTIVE", "DELETE_IN_PROGRESS"];
+    #[allow(non_upper_case_globals)]
+    pub const TaskField: &[&str] = &["TAGS"];
+    #[allow(non_upper_case_globals)]
+    pub const TaskFilesystemType: &[&str] = &["ext3", "ext4", "xfs", "ntfs"];
+    #[allow(non_upper_case_globals)]
+    pub const TaskStopCode: &[&str] = &[
+        "TaskFailedToStart",
+        "EssentialContainerExited",
+        "UserInitiated",
+        "ServiceSchedulerInitiated",
+        "SpotInterruption",
+        "TerminationNotice",
+        "InfrastructureHealth",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const ThresholdType: &[&str] = &["COUNT", "BOUNDED_PERCENT", "UNBOUNDED_PERCENT"];
+    #[allow(non_upper_case_globals)]
+    pub const TransportProtocol: &[&str] = &["tcp", "udp"];
+    #[allow(non_upper_case_globals)]
+    pub const UlimitName: &[&str] = &[
+        "core",
+        "cpu",
+        "data",
+        "fsize",
+        "locks",
+        "memlock",
+        "msgqueue",
+        "nice",
+        "nofile",
+        "nproc",
+        "rss",
+        "rtprio",
+        "rttime",
+        "sigpending",
+        "stack",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const VersionConsistency: &[&str] = &["enabled", "disabled"];
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct AdvancedConfiguration {
+    #[serde(
+        rename = "alternateTargetGroupArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub alternate_target_group_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "productionListenerRule",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub production_listener_rule: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "testListenerRule",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub test_listener_rule: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "roleArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub role_arn: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -55,6 +256,72 @@ pub struct Attachment {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub details: ::std::option::Option<::std::vec::Vec<KeyValuePair>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct Attribute {
+    #[serde(
+        rename = "name",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "value",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub value: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "targetType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub target_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "targetId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub target_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct AwsVpcConfiguration {
+    #[serde(
+        rename = "subnets",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub subnets: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "securityGroups",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub security_groups: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "assignPublicIp",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub assign_public_ip: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct CanaryConfiguration {
+    #[serde(
+        rename = "canaryPercent",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub canary_percent: ::std::option::Option<f64>,
+    #[serde(
+        rename = "canaryBakeTimeInMinutes",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub canary_bake_time_in_minutes: ::std::option::Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -233,6 +500,472 @@ pub struct ClusterSetting {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct Container {
+    #[serde(
+        rename = "containerArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "taskArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "name",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "image",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub image: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "imageDigest",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub image_digest: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "runtimeId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub runtime_id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "lastStatus",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub last_status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "exitCode",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub exit_code: ::std::option::Option<i32>,
+    #[serde(
+        rename = "reason",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub reason: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "networkBindings",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub network_bindings: ::std::option::Option<::std::vec::Vec<NetworkBinding>>,
+    #[serde(
+        rename = "networkInterfaces",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub network_interfaces: ::std::option::Option<::std::vec::Vec<NetworkInterface>>,
+    #[serde(
+        rename = "healthStatus",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub health_status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "managedAgents",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub managed_agents: ::std::option::Option<::std::vec::Vec<ManagedAgent>>,
+    #[serde(
+        rename = "cpu",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cpu: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "memory",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub memory: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "memoryReservation",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub memory_reservation: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "gpuIds",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gpu_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "neuronDeviceIds",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub neuron_device_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "gpuSharingStrategy",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gpu_sharing_strategy: ::std::option::Option<SharingStrategy>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ContainerDefinition {
+    #[serde(
+        rename = "name",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "image",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub image: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "repositoryCredentials",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub repository_credentials: ::std::option::Option<RepositoryCredentials>,
+    #[serde(
+        rename = "cpu",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cpu: ::std::option::Option<i32>,
+    #[serde(
+        rename = "memory",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub memory: ::std::option::Option<i32>,
+    #[serde(
+        rename = "memoryReservation",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub memory_reservation: ::std::option::Option<i32>,
+    #[serde(
+        rename = "links",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub links: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "portMappings",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub port_mappings: ::std::option::Option<::std::vec::Vec<PortMapping>>,
+    #[serde(
+        rename = "essential",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub essential: ::std::option::Option<bool>,
+    #[serde(
+        rename = "restartPolicy",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub restart_policy: ::std::option::Option<ContainerRestartPolicy>,
+    #[serde(
+        rename = "entryPoint",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub entry_point: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "command",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub command: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "environment",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub environment: ::std::option::Option<::std::vec::Vec<KeyValuePair>>,
+    #[serde(
+        rename = "environmentFiles",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub environment_files: ::std::option::Option<::std::vec::Vec<EnvironmentFile>>,
+    #[serde(
+        rename = "mountPoints",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub mount_points: ::std::option::Option<::std::vec::Vec<MountPoint>>,
+    #[serde(
+        rename = "volumesFrom",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub volumes_from: ::std::option::Option<::std::vec::Vec<VolumeFrom>>,
+    #[serde(
+        rename = "linuxParameters",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub linux_parameters: ::std::option::Option<LinuxParameters>,
+    #[serde(
+        rename = "secrets",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub secrets: ::std::option::Option<::std::vec::Vec<Secret>>,
+    #[serde(
+        rename = "dependsOn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub depends_on: ::std::option::Option<::std::vec::Vec<ContainerDependency>>,
+    #[serde(
+        rename = "startTimeout",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub start_timeout: ::std::option::Option<i32>,
+    #[serde(
+        rename = "stopTimeout",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub stop_timeout: ::std::option::Option<i32>,
+    #[serde(
+        rename = "versionConsistency",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub version_consistency: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "hostname",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub hostname: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "user",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub user: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "workingDirectory",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub working_directory: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "disableNetworking",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub disable_networking: ::std::option::Option<bool>,
+    #[serde(
+        rename = "privileged",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub privileged: ::std::option::Option<bool>,
+    #[serde(
+        rename = "readonlyRootFilesystem",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub readonly_root_filesystem: ::std::option::Option<bool>,
+    #[serde(
+        rename = "dnsServers",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub dns_servers: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "dnsSearchDomains",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub dns_search_domains: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "extraHosts",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub extra_hosts: ::std::option::Option<::std::vec::Vec<HostEntry>>,
+    #[serde(
+        rename = "dockerSecurityOptions",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub docker_security_options: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "interactive",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub interactive: ::std::option::Option<bool>,
+    #[serde(
+        rename = "pseudoTerminal",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub pseudo_terminal: ::std::option::Option<bool>,
+    #[serde(
+        rename = "dockerLabels",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub docker_labels: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    #[serde(
+        rename = "ulimits",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub ulimits: ::std::option::Option<::std::vec::Vec<Ulimit>>,
+    #[serde(
+        rename = "logConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub log_configuration: ::std::option::Option<LogConfiguration>,
+    #[serde(
+        rename = "healthCheck",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub health_check: ::std::option::Option<HealthCheck>,
+    #[serde(
+        rename = "systemControls",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub system_controls: ::std::option::Option<::std::vec::Vec<SystemControl>>,
+    #[serde(
+        rename = "resourceRequirements",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub resource_requirements: ::std::option::Option<::std::vec::Vec<ResourceRequirement>>,
+    #[serde(
+        rename = "firelensConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub firelens_configuration: ::std::option::Option<FirelensConfiguration>,
+    #[serde(
+        rename = "credentialSpecs",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub credential_specs: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ContainerDependency {
+    #[serde(
+        rename = "containerName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "condition",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub condition: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ContainerOverride {
+    #[serde(
+        rename = "name",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "command",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub command: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "environment",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub environment: ::std::option::Option<::std::vec::Vec<KeyValuePair>>,
+    #[serde(
+        rename = "environmentFiles",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub environment_files: ::std::option::Option<::std::vec::Vec<EnvironmentFile>>,
+    #[serde(
+        rename = "cpu",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cpu: ::std::option::Option<i32>,
+    #[serde(
+        rename = "memory",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub memory: ::std::option::Option<i32>,
+    #[serde(
+        rename = "memoryReservation",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub memory_reservation: ::std::option::Option<i32>,
+    #[serde(
+        rename = "resourceRequirements",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub resource_requirements: ::std::option::Option<::std::vec::Vec<ResourceRequirement>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ContainerRestartPolicy {
+    #[serde(
+        rename = "enabled",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub enabled: ::std::option::Option<bool>,
+    #[serde(
+        rename = "ignoredExitCodes",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub ignored_exit_codes: ::std::option::Option<::std::vec::Vec<i32>>,
+    #[serde(
+        rename = "restartAttemptPeriod",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub restart_attempt_period: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateClusterRequest {
     #[serde(
         rename = "clusterName",
@@ -290,6 +1023,189 @@ pub struct CreateClusterResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct CreateServiceRequest {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "serviceName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "taskDefinition",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_definition: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "availabilityZoneRebalancing",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub availability_zone_rebalancing: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "loadBalancers",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub load_balancers: ::std::option::Option<::std::vec::Vec<LoadBalancer>>,
+    #[serde(
+        rename = "serviceRegistries",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_registries: ::std::option::Option<::std::vec::Vec<ServiceRegistry>>,
+    #[serde(
+        rename = "desiredCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub desired_count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "clientToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub client_token: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "launchType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub launch_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "capacityProviderStrategy",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub capacity_provider_strategy:
+        ::std::option::Option<::std::vec::Vec<CapacityProviderStrategyItem>>,
+    #[serde(
+        rename = "platformVersion",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub platform_version: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "role",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub role: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "deploymentConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub deployment_configuration: ::std::option::Option<DeploymentConfiguration>,
+    #[serde(
+        rename = "placementConstraints",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub placement_constraints: ::std::option::Option<::std::vec::Vec<PlacementConstraint>>,
+    #[serde(
+        rename = "placementStrategy",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub placement_strategy: ::std::option::Option<::std::vec::Vec<PlacementStrategy>>,
+    #[serde(
+        rename = "networkConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub network_configuration: ::std::option::Option<NetworkConfiguration>,
+    #[serde(
+        rename = "healthCheckGracePeriodSeconds",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub health_check_grace_period_seconds: ::std::option::Option<i32>,
+    #[serde(
+        rename = "schedulingStrategy",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub scheduling_strategy: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "deploymentController",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub deployment_controller: ::std::option::Option<DeploymentController>,
+    #[serde(
+        rename = "tags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+    #[serde(
+        rename = "enableECSManagedTags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub enable_ecs_managed_tags: ::std::option::Option<bool>,
+    #[serde(
+        rename = "propagateTags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub propagate_tags: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "enableExecuteCommand",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub enable_execute_command: ::std::option::Option<bool>,
+    #[serde(
+        rename = "serviceConnectConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_connect_configuration: ::std::option::Option<ServiceConnectConfiguration>,
+    #[serde(
+        rename = "volumeConfigurations",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub volume_configurations: ::std::option::Option<::std::vec::Vec<ServiceVolumeConfiguration>>,
+    #[serde(
+        rename = "vpcLatticeConfigurations",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub vpc_lattice_configurations: ::std::option::Option<::std::vec::Vec<VpcLatticeConfiguration>>,
+    #[serde(
+        rename = "gatewayConnectors",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gateway_connectors: ::std::option::Option<::std::vec::Vec<GatewayConnector>>,
+    #[serde(
+        rename = "monitoring",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub monitoring: ::std::option::Option<MonitoringConfiguration>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct CreateServiceResponse {
+    #[serde(
+        rename = "service",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service: ::std::option::Option<Service>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DeleteClusterRequest {
     #[serde(
         rename = "cluster",
@@ -307,6 +1223,402 @@ pub struct DeleteClusterResponse {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub cluster: ::std::option::Option<Cluster>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeleteServiceRequest {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "service",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "force",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub force: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeleteServiceResponse {
+    #[serde(
+        rename = "service",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service: ::std::option::Option<Service>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct Deployment {
+    #[serde(
+        rename = "id",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "taskDefinition",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_definition: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "desiredCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub desired_count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "pendingCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub pending_count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "runningCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub running_count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "failedTasks",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub failed_tasks: ::std::option::Option<i32>,
+    #[serde(
+        rename = "createdAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub created_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "updatedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub updated_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "capacityProviderStrategy",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub capacity_provider_strategy:
+        ::std::option::Option<::std::vec::Vec<CapacityProviderStrategyItem>>,
+    #[serde(
+        rename = "launchType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub launch_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "platformVersion",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub platform_version: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "platformFamily",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub platform_family: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "networkConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub network_configuration: ::std::option::Option<NetworkConfiguration>,
+    #[serde(
+        rename = "rolloutState",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub rollout_state: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "rolloutStateReason",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub rollout_state_reason: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "serviceConnectConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_connect_configuration: ::std::option::Option<ServiceConnectConfiguration>,
+    #[serde(
+        rename = "serviceConnectResources",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_connect_resources:
+        ::std::option::Option<::std::vec::Vec<ServiceConnectServiceResource>>,
+    #[serde(
+        rename = "volumeConfigurations",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub volume_configurations: ::std::option::Option<::std::vec::Vec<ServiceVolumeConfiguration>>,
+    #[serde(
+        rename = "fargateEphemeralStorage",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub fargate_ephemeral_storage: ::std::option::Option<DeploymentEphemeralStorage>,
+    #[serde(
+        rename = "vpcLatticeConfigurations",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub vpc_lattice_configurations: ::std::option::Option<::std::vec::Vec<VpcLatticeConfiguration>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeploymentAlarms {
+    #[serde(
+        rename = "alarmNames",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub alarm_names: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "rollback",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub rollback: ::std::option::Option<bool>,
+    #[serde(
+        rename = "enable",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub enable: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeploymentCircuitBreaker {
+    #[serde(
+        rename = "enable",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub enable: ::std::option::Option<bool>,
+    #[serde(
+        rename = "rollback",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub rollback: ::std::option::Option<bool>,
+    #[serde(
+        rename = "resetOnHealthyTask",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub reset_on_healthy_task: ::std::option::Option<bool>,
+    #[serde(
+        rename = "thresholdConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub threshold_configuration: ::std::option::Option<ThresholdConfiguration>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeploymentConfiguration {
+    #[serde(
+        rename = "deploymentCircuitBreaker",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub deployment_circuit_breaker: ::std::option::Option<DeploymentCircuitBreaker>,
+    #[serde(
+        rename = "maximumPercent",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub maximum_percent: ::std::option::Option<i32>,
+    #[serde(
+        rename = "minimumHealthyPercent",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub minimum_healthy_percent: ::std::option::Option<i32>,
+    #[serde(
+        rename = "alarms",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub alarms: ::std::option::Option<DeploymentAlarms>,
+    #[serde(
+        rename = "strategy",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub strategy: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "bakeTimeInMinutes",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub bake_time_in_minutes: ::std::option::Option<i32>,
+    #[serde(
+        rename = "lifecycleHooks",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub lifecycle_hooks: ::std::option::Option<::std::vec::Vec<DeploymentLifecycleHook>>,
+    #[serde(
+        rename = "linearConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub linear_configuration: ::std::option::Option<LinearConfiguration>,
+    #[serde(
+        rename = "canaryConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub canary_configuration: ::std::option::Option<CanaryConfiguration>,
+    #[serde(
+        rename = "earlySuccessCriteria",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub early_success_criteria: ::std::option::Option<DeploymentEarlySuccessCriteria>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeploymentController {
+    #[serde(
+        rename = "type",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub type_: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeploymentEarlySuccessCriteria {
+    #[serde(
+        rename = "enable",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub enable: ::std::option::Option<bool>,
+    #[serde(
+        rename = "healthyPercent",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub healthy_percent: ::std::option::Option<i32>,
+    #[serde(
+        rename = "sourceServiceRevisionCleanup",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub source_service_revision_cleanup: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeploymentEphemeralStorage {
+    #[serde(
+        rename = "kmsKeyId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub kms_key_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeploymentLifecycleHook {
+    #[serde(
+        rename = "targetType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub target_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "hookTargetArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub hook_target_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "roleArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub role_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "lifecycleStages",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub lifecycle_stages: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "hookDetails",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub hook_details: ::std::option::Option<::serde_json::Value>,
+    #[serde(
+        rename = "timeoutConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub timeout_configuration: ::std::option::Option<DeploymentLifecycleHookTimeoutConfiguration>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeploymentLifecycleHookTimeoutConfiguration {
+    #[serde(
+        rename = "timeoutInMinutes",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub timeout_in_minutes: ::std::option::Option<i32>,
+    #[serde(
+        rename = "action",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub action: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeregisterTaskDefinitionRequest {
+    #[serde(
+        rename = "taskDefinition",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_definition: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeregisterTaskDefinitionResponse {
+    #[serde(
+        rename = "taskDefinition",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_definition: ::std::option::Option<TaskDefinition>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -339,6 +1651,272 @@ pub struct DescribeClustersResponse {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub failures: ::std::option::Option<::std::vec::Vec<Failure>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DescribeServicesRequest {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "services",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub services: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "include",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub include: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DescribeServicesResponse {
+    #[serde(
+        rename = "services",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub services: ::std::option::Option<::std::vec::Vec<Service>>,
+    #[serde(
+        rename = "failures",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub failures: ::std::option::Option<::std::vec::Vec<Failure>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DescribeTaskDefinitionRequest {
+    #[serde(
+        rename = "taskDefinition",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_definition: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "include",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub include: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DescribeTaskDefinitionResponse {
+    #[serde(
+        rename = "taskDefinition",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_definition: ::std::option::Option<TaskDefinition>,
+    #[serde(
+        rename = "tags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DescribeTasksRequest {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "tasks",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tasks: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "include",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub include: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DescribeTasksResponse {
+    #[serde(
+        rename = "tasks",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tasks: ::std::option::Option<::std::vec::Vec<Task>>,
+    #[serde(
+        rename = "failures",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub failures: ::std::option::Option<::std::vec::Vec<Failure>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct Device {
+    #[serde(
+        rename = "hostPath",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub host_path: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "containerPath",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_path: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "permissions",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub permissions: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DockerVolumeConfiguration {
+    #[serde(
+        rename = "scope",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub scope: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "autoprovision",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub autoprovision: ::std::option::Option<bool>,
+    #[serde(
+        rename = "driver",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub driver: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "driverOpts",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub driver_opts: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    #[serde(
+        rename = "labels",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub labels: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct EBSTagSpecification {
+    #[serde(
+        rename = "resourceType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub resource_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "tags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+    #[serde(
+        rename = "propagateTags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub propagate_tags: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct EFSAuthorizationConfig {
+    #[serde(
+        rename = "accessPointId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub access_point_id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "iam",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub iam: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct EFSVolumeConfiguration {
+    #[serde(
+        rename = "fileSystemId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub file_system_id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "rootDirectory",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub root_directory: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "transitEncryption",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub transit_encryption: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "transitEncryptionPort",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub transit_encryption_port: ::std::option::Option<i32>,
+    #[serde(
+        rename = "authorizationConfig",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub authorization_config: ::std::option::Option<EFSAuthorizationConfig>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct EnvironmentFile {
+    #[serde(
+        rename = "value",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub value: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "type",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub type_: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct EphemeralStorage {
+    #[serde(
+        rename = "sizeInGiB",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub size_in_gi_b: ::std::option::Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -398,6 +1976,44 @@ pub struct ExecuteCommandLogConfiguration {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct FSxWindowsFileServerAuthorizationConfig {
+    #[serde(
+        rename = "credentialsParameter",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub credentials_parameter: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "domain",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub domain: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct FSxWindowsFileServerVolumeConfiguration {
+    #[serde(
+        rename = "fileSystemId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub file_system_id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "rootDirectory",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub root_directory: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "authorizationConfig",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub authorization_config: ::std::option::Option<FSxWindowsFileServerAuthorizationConfig>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Failure {
     #[serde(
         rename = "arn",
@@ -420,6 +2036,248 @@ pub struct Failure {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct FirelensConfiguration {
+    #[serde(
+        rename = "type",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub type_: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "options",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub options: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GatewayConnector {
+    #[serde(
+        rename = "portName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub port_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "healthCheck",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub health_check: ::std::option::Option<GatewayConnectorHealthCheck>,
+    #[serde(
+        rename = "filters",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub filters: ::std::option::Option<GatewayConnectorFilters>,
+    #[serde(
+        rename = "deregistrationDelay",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub deregistration_delay: ::std::option::Option<GatewayConnectorDeregistrationDelay>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GatewayConnectorDeregistrationDelay {
+    #[serde(
+        rename = "timeoutSeconds",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub timeout_seconds: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GatewayConnectorFilters {
+    #[serde(
+        rename = "accessTypes",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub access_types: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GatewayConnectorHealthCheck {
+    #[serde(
+        rename = "healthCheckProtocol",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub health_check_protocol: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "healthCheckPort",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub health_check_port: ::std::option::Option<i32>,
+    #[serde(
+        rename = "healthCheckPath",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub health_check_path: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "healthCheckTimeoutSeconds",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub health_check_timeout_seconds: ::std::option::Option<i32>,
+    #[serde(
+        rename = "healthCheckIntervalSeconds",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub health_check_interval_seconds: ::std::option::Option<i32>,
+    #[serde(
+        rename = "healthyThresholdCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub healthy_threshold_count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "unhealthyThresholdCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub unhealthy_threshold_count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "matcher",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub matcher: ::std::option::Option<GatewayConnectorHealthCheckMatcher>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GatewayConnectorHealthCheckMatcher {
+    #[serde(
+        rename = "httpCode",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub http_code: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "grpcCode",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub grpc_code: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct HealthCheck {
+    #[serde(
+        rename = "command",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub command: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "interval",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub interval: ::std::option::Option<i32>,
+    #[serde(
+        rename = "timeout",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub timeout: ::std::option::Option<i32>,
+    #[serde(
+        rename = "retries",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub retries: ::std::option::Option<i32>,
+    #[serde(
+        rename = "startPeriod",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub start_period: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct HostEntry {
+    #[serde(
+        rename = "hostname",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub hostname: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "ipAddress",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub ip_address: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct HostVolumeProperties {
+    #[serde(
+        rename = "sourcePath",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub source_path: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct InferenceAccelerator {
+    #[serde(
+        rename = "deviceName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub device_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "deviceType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub device_type: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct InferenceAcceleratorOverride {
+    #[serde(
+        rename = "deviceName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub device_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "deviceType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub device_type: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct KernelCapabilities {
+    #[serde(
+        rename = "add",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub add: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "drop",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub drop: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct KeyValuePair {
     #[serde(
         rename = "name",
@@ -433,6 +2291,68 @@ pub struct KeyValuePair {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub value: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct LinearConfiguration {
+    #[serde(
+        rename = "stepPercent",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub step_percent: ::std::option::Option<f64>,
+    #[serde(
+        rename = "stepBakeTimeInMinutes",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub step_bake_time_in_minutes: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct LinuxParameters {
+    #[serde(
+        rename = "capabilities",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub capabilities: ::std::option::Option<KernelCapabilities>,
+    #[serde(
+        rename = "devices",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub devices: ::std::option::Option<::std::vec::Vec<Device>>,
+    #[serde(
+        rename = "initProcessEnabled",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub init_process_enabled: ::std::option::Option<bool>,
+    #[serde(
+        rename = "sharedMemorySize",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub shared_memory_size: ::std::option::Option<i32>,
+    #[serde(
+        rename = "tmpfs",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tmpfs: ::std::option::Option<::std::vec::Vec<Tmpfs>>,
+    #[serde(
+        rename = "maxSwap",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub max_swap: ::std::option::Option<i32>,
+    #[serde(
+        rename = "swappiness",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub swappiness: ::std::option::Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -468,6 +2388,342 @@ pub struct ListClustersResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListServicesRequest {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "nextToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_token: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "maxResults",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub max_results: ::std::option::Option<i32>,
+    #[serde(
+        rename = "launchType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub launch_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "schedulingStrategy",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub scheduling_strategy: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "resourceManagementType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub resource_management_type: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListServicesResponse {
+    #[serde(
+        rename = "serviceArns",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_arns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "nextToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListTagsForResourceRequest {
+    #[serde(
+        rename = "resourceArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub resource_arn: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListTagsForResourceResponse {
+    #[serde(
+        rename = "tags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListTaskDefinitionFamiliesRequest {
+    #[serde(
+        rename = "familyPrefix",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub family_prefix: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "nextToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_token: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "maxResults",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub max_results: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListTaskDefinitionFamiliesResponse {
+    #[serde(
+        rename = "families",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub families: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "nextToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListTaskDefinitionsRequest {
+    #[serde(
+        rename = "familyPrefix",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub family_prefix: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "sort",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub sort: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "nextToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_token: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "maxResults",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub max_results: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListTaskDefinitionsResponse {
+    #[serde(
+        rename = "taskDefinitionArns",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_definition_arns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "nextToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListTasksRequest {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "containerInstance",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_instance: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "family",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub family: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "nextToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_token: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "maxResults",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub max_results: ::std::option::Option<i32>,
+    #[serde(
+        rename = "startedBy",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub started_by: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "serviceName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "desiredStatus",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub desired_status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "launchType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub launch_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "daemonName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub daemon_name: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListTasksResponse {
+    #[serde(
+        rename = "taskArns",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_arns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "nextToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct LoadBalancer {
+    #[serde(
+        rename = "targetGroupArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub target_group_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "loadBalancerName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub load_balancer_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "containerName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "containerPort",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_port: ::std::option::Option<i32>,
+    #[serde(
+        rename = "advancedConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub advanced_configuration: ::std::option::Option<AdvancedConfiguration>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct LogConfiguration {
+    #[serde(
+        rename = "logDriver",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub log_driver: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "options",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub options: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    #[serde(
+        rename = "secretOptions",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub secret_options: ::std::option::Option<::std::vec::Vec<Secret>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ManagedAgent {
+    #[serde(
+        rename = "lastStartedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub last_started_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "name",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "reason",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub reason: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "lastStatus",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub last_status: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ManagedStorageConfiguration {
     #[serde(
         rename = "kmsKeyId",
@@ -484,6 +2740,1363 @@ pub struct ManagedStorageConfiguration {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct MetricConfiguration {
+    #[serde(
+        rename = "metricNames",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub metric_names: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "resolutionSeconds",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub resolution_seconds: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct MonitoringConfiguration {
+    #[serde(
+        rename = "metricConfigurations",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub metric_configurations: ::std::option::Option<::std::vec::Vec<MetricConfiguration>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct MountPoint {
+    #[serde(
+        rename = "sourceVolume",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub source_volume: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "containerPath",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_path: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "readOnly",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub read_only: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct NetworkBinding {
+    #[serde(
+        rename = "bindIP",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub bind_ip: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "containerPort",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_port: ::std::option::Option<i32>,
+    #[serde(
+        rename = "hostPort",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub host_port: ::std::option::Option<i32>,
+    #[serde(
+        rename = "protocol",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub protocol: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "containerPortRange",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_port_range: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "hostPortRange",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub host_port_range: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct NetworkConfiguration {
+    #[serde(
+        rename = "awsvpcConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub awsvpc_configuration: ::std::option::Option<AwsVpcConfiguration>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct NetworkInterface {
+    #[serde(
+        rename = "attachmentId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub attachment_id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "privateIpv4Address",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub private_ipv4_address: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "ipv6Address",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub ipv6_address: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct NvidiaMpsAllocation {
+    #[serde(
+        rename = "memory",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub memory: ::std::option::Option<i32>,
+    #[serde(
+        rename = "maxComputePercent",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub max_compute_percent: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct PlacementConstraint {
+    #[serde(
+        rename = "type",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub type_: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "expression",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub expression: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct PlacementStrategy {
+    #[serde(
+        rename = "type",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub type_: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "field",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub field: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct PortMapping {
+    #[serde(
+        rename = "containerPort",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_port: ::std::option::Option<i32>,
+    #[serde(
+        rename = "hostPort",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub host_port: ::std::option::Option<i32>,
+    #[serde(
+        rename = "protocol",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub protocol: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "name",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "appProtocol",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub app_protocol: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "containerPortRange",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_port_range: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ProxyConfiguration {
+    #[serde(
+        rename = "type",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub type_: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "containerName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "properties",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub properties: ::std::option::Option<::std::vec::Vec<KeyValuePair>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct RegisterTaskDefinitionRequest {
+    #[serde(
+        rename = "family",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub family: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "taskRoleArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_role_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "executionRoleArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub execution_role_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "networkMode",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub network_mode: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "containerDefinitions",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_definitions: ::std::option::Option<::std::vec::Vec<ContainerDefinition>>,
+    #[serde(
+        rename = "volumes",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub volumes: ::std::option::Option<::std::vec::Vec<Volume>>,
+    #[serde(
+        rename = "placementConstraints",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub placement_constraints:
+        ::std::option::Option<::std::vec::Vec<TaskDefinitionPlacementConstraint>>,
+    #[serde(
+        rename = "requiresCompatibilities",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub requires_compatibilities: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "cpu",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cpu: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "memory",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub memory: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "tags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+    #[serde(
+        rename = "pidMode",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub pid_mode: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "ipcMode",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub ipc_mode: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "proxyConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub proxy_configuration: ::std::option::Option<ProxyConfiguration>,
+    #[serde(
+        rename = "inferenceAccelerators",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub inference_accelerators: ::std::option::Option<::std::vec::Vec<InferenceAccelerator>>,
+    #[serde(
+        rename = "ephemeralStorage",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub ephemeral_storage: ::std::option::Option<EphemeralStorage>,
+    #[serde(
+        rename = "runtimePlatform",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub runtime_platform: ::std::option::Option<RuntimePlatform>,
+    #[serde(
+        rename = "enableFaultInjection",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub enable_fault_injection: ::std::option::Option<bool>,
+    #[serde(
+        rename = "trustedExecutionConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub trusted_execution_configuration: ::std::option::Option<TrustedExecutionConfiguration>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct RegisterTaskDefinitionResponse {
+    #[serde(
+        rename = "taskDefinition",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_definition: ::std::option::Option<TaskDefinition>,
+    #[serde(
+        rename = "tags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct RepositoryCredentials {
+    #[serde(
+        rename = "credentialsParameter",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub credentials_parameter: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ResourceRequirement {
+    #[serde(
+        rename = "value",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub value: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "type",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub type_: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "sharingStrategy",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub sharing_strategy: ::std::option::Option<SharingStrategy>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct RunTaskRequest {
+    #[serde(
+        rename = "capacityProviderStrategy",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub capacity_provider_strategy:
+        ::std::option::Option<::std::vec::Vec<CapacityProviderStrategyItem>>,
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "count",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "enableECSManagedTags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub enable_ecs_managed_tags: ::std::option::Option<bool>,
+    #[serde(
+        rename = "enableExecuteCommand",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub enable_execute_command: ::std::option::Option<bool>,
+    #[serde(
+        rename = "group",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub group: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "launchType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub launch_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "networkConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub network_configuration: ::std::option::Option<NetworkConfiguration>,
+    #[serde(
+        rename = "overrides",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub overrides: ::std::option::Option<TaskOverride>,
+    #[serde(
+        rename = "placementConstraints",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub placement_constraints: ::std::option::Option<::std::vec::Vec<PlacementConstraint>>,
+    #[serde(
+        rename = "placementStrategy",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub placement_strategy: ::std::option::Option<::std::vec::Vec<PlacementStrategy>>,
+    #[serde(
+        rename = "platformVersion",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub platform_version: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "propagateTags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub propagate_tags: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "referenceId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub reference_id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "startedBy",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub started_by: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "tags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+    #[serde(
+        rename = "taskDefinition",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_definition: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "clientToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub client_token: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "volumeConfigurations",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub volume_configurations: ::std::option::Option<::std::vec::Vec<TaskVolumeConfiguration>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct RunTaskResponse {
+    #[serde(
+        rename = "tasks",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tasks: ::std::option::Option<::std::vec::Vec<Task>>,
+    #[serde(
+        rename = "failures",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub failures: ::std::option::Option<::std::vec::Vec<Failure>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct RuntimePlatform {
+    #[serde(
+        rename = "cpuArchitecture",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cpu_architecture: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "operatingSystemFamily",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub operating_system_family: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct S3FilesVolumeConfiguration {
+    #[serde(
+        rename = "fileSystemArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub file_system_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "rootDirectory",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub root_directory: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "transitEncryptionPort",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub transit_encryption_port: ::std::option::Option<i32>,
+    #[serde(
+        rename = "accessPointArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub access_point_arn: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct Scale {
+    #[serde(
+        rename = "value",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub value: ::std::option::Option<f64>,
+    #[serde(
+        rename = "unit",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub unit: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct Secret {
+    #[serde(
+        rename = "name",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "valueFrom",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub value_from: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct Service {
+    #[serde(
+        rename = "serviceArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "serviceName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "clusterArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "loadBalancers",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub load_balancers: ::std::option::Option<::std::vec::Vec<LoadBalancer>>,
+    #[serde(
+        rename = "serviceRegistries",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_registries: ::std::option::Option<::std::vec::Vec<ServiceRegistry>>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "desiredCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub desired_count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "runningCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub running_count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "pendingCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub pending_count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "launchType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub launch_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "capacityProviderStrategy",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub capacity_provider_strategy:
+        ::std::option::Option<::std::vec::Vec<CapacityProviderStrategyItem>>,
+    #[serde(
+        rename = "platformVersion",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub platform_version: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "platformFamily",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub platform_family: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "taskDefinition",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_definition: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "deploymentConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub deployment_configuration: ::std::option::Option<DeploymentConfiguration>,
+    #[serde(
+        rename = "taskSets",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_sets: ::std::option::Option<::std::vec::Vec<TaskSet>>,
+    #[serde(
+        rename = "deployments",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub deployments: ::std::option::Option<::std::vec::Vec<Deployment>>,
+    #[serde(
+        rename = "roleArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub role_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "events",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub events: ::std::option::Option<::std::vec::Vec<ServiceEvent>>,
+    #[serde(
+        rename = "createdAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub created_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "currentServiceDeployment",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub current_service_deployment: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "currentServiceRevisions",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub current_service_revisions:
+        ::std::option::Option<::std::vec::Vec<ServiceCurrentRevisionSummary>>,
+    #[serde(
+        rename = "placementConstraints",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub placement_constraints: ::std::option::Option<::std::vec::Vec<PlacementConstraint>>,
+    #[serde(
+        rename = "placementStrategy",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub placement_strategy: ::std::option::Option<::std::vec::Vec<PlacementStrategy>>,
+    #[serde(
+        rename = "networkConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub network_configuration: ::std::option::Option<NetworkConfiguration>,
+    #[serde(
+        rename = "healthCheckGracePeriodSeconds",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub health_check_grace_period_seconds: ::std::option::Option<i32>,
+    #[serde(
+        rename = "schedulingStrategy",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub scheduling_strategy: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "deploymentController",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub deployment_controller: ::std::option::Option<DeploymentController>,
+    #[serde(
+        rename = "tags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+    #[serde(
+        rename = "createdBy",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub created_by: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "enableECSManagedTags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub enable_ecs_managed_tags: ::std::option::Option<bool>,
+    #[serde(
+        rename = "propagateTags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub propagate_tags: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "enableExecuteCommand",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub enable_execute_command: ::std::option::Option<bool>,
+    #[serde(
+        rename = "availabilityZoneRebalancing",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub availability_zone_rebalancing: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "resourceManagementType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub resource_management_type: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ServiceConnectAccessLogConfiguration {
+    #[serde(
+        rename = "format",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub format: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "includeQueryParameters",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub include_query_parameters: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ServiceConnectClientAlias {
+    #[serde(
+        rename = "port",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub port: ::std::option::Option<i32>,
+    #[serde(
+        rename = "dnsName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub dns_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "testTrafficRules",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub test_traffic_rules: ::std::option::Option<ServiceConnectTestTrafficRules>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ServiceConnectConfiguration {
+    #[serde(
+        rename = "enabled",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub enabled: ::std::option::Option<bool>,
+    #[serde(
+        rename = "namespace",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub namespace: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "services",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub services: ::std::option::Option<::std::vec::Vec<ServiceConnectService>>,
+    #[serde(
+        rename = "logConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub log_configuration: ::std::option::Option<LogConfiguration>,
+    #[serde(
+        rename = "accessLogConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub access_log_configuration: ::std::option::Option<ServiceConnectAccessLogConfiguration>,
+    #[serde(
+        rename = "containerConfigurations",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_configurations:
+        ::std::option::Option<::std::vec::Vec<ServiceConnectContainerConfiguration>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ServiceConnectContainerConfiguration {
+    #[serde(
+        rename = "logLevel",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub log_level: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ServiceConnectService {
+    #[serde(
+        rename = "portName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub port_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "discoveryName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub discovery_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "clientAliases",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub client_aliases: ::std::option::Option<::std::vec::Vec<ServiceConnectClientAlias>>,
+    #[serde(
+        rename = "ingressPortOverride",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub ingress_port_override: ::std::option::Option<i32>,
+    #[serde(
+        rename = "timeout",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub timeout: ::std::option::Option<TimeoutConfiguration>,
+    #[serde(
+        rename = "tls",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tls: ::std::option::Option<ServiceConnectTlsConfiguration>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ServiceConnectServiceResource {
+    #[serde(
+        rename = "discoveryName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub discovery_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "discoveryArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub discovery_arn: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ServiceConnectTestTrafficHeaderMatchRules {
+    #[serde(
+        rename = "exact",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub exact: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ServiceConnectTestTrafficHeaderRules {
+    #[serde(
+        rename = "name",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "value",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub value: ::std::option::Option<ServiceConnectTestTrafficHeaderMatchRules>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ServiceConnectTestTrafficRules {
+    #[serde(
+        rename = "header",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub header: ::std::option::Option<ServiceConnectTestTrafficHeaderRules>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ServiceConnectTlsCertificateAuthority {
+    #[serde(
+        rename = "awsPcaAuthorityArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub aws_pca_authority_arn: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ServiceConnectTlsConfiguration {
+    #[serde(
+        rename = "issuerCertificateAuthority",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub issuer_certificate_authority: ::std::option::Option<ServiceConnectTlsCertificateAuthority>,
+    #[serde(
+        rename = "kmsKey",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub kms_key: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "roleArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub role_arn: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ServiceCurrentRevisionSummary {
+    #[serde(
+        rename = "arn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "requestedTaskCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub requested_task_count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "runningTaskCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub running_task_count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "pendingTaskCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub pending_task_count: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ServiceEvent {
+    #[serde(
+        rename = "id",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "createdAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub created_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "message",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub message: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ServiceManagedEBSVolumeConfiguration {
+    #[serde(
+        rename = "encrypted",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub encrypted: ::std::option::Option<bool>,
+    #[serde(
+        rename = "kmsKeyId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub kms_key_id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "volumeType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub volume_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "sizeInGiB",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub size_in_gi_b: ::std::option::Option<i32>,
+    #[serde(
+        rename = "snapshotId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub snapshot_id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "volumeInitializationRate",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub volume_initialization_rate: ::std::option::Option<i32>,
+    #[serde(
+        rename = "iops",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub iops: ::std::option::Option<i32>,
+    #[serde(
+        rename = "throughput",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub throughput: ::std::option::Option<i32>,
+    #[serde(
+        rename = "tagSpecifications",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tag_specifications: ::std::option::Option<::std::vec::Vec<EBSTagSpecification>>,
+    #[serde(
+        rename = "roleArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub role_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "filesystemType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub filesystem_type: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ServiceRegistry {
+    #[serde(
+        rename = "registryArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub registry_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "port",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub port: ::std::option::Option<i32>,
+    #[serde(
+        rename = "containerName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "containerPort",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_port: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ServiceVolumeConfiguration {
+    #[serde(
+        rename = "name",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "managedEBSVolume",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub managed_ebs_volume: ::std::option::Option<ServiceManagedEBSVolumeConfiguration>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct SharingStrategy {
+    #[serde(
+        rename = "nvidiaMps",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub nvidia_mps: ::std::option::Option<NvidiaMpsAllocation>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct StartTaskRequest {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "containerInstances",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_instances: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "enableECSManagedTags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub enable_ecs_managed_tags: ::std::option::Option<bool>,
+    #[serde(
+        rename = "enableExecuteCommand",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub enable_execute_command: ::std::option::Option<bool>,
+    #[serde(
+        rename = "group",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub group: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "networkConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub network_configuration: ::std::option::Option<NetworkConfiguration>,
+    #[serde(
+        rename = "overrides",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub overrides: ::std::option::Option<TaskOverride>,
+    #[serde(
+        rename = "propagateTags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub propagate_tags: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "referenceId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub reference_id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "startedBy",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub started_by: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "tags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+    #[serde(
+        rename = "taskDefinition",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_definition: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "volumeConfigurations",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub volume_configurations: ::std::option::Option<::std::vec::Vec<TaskVolumeConfiguration>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct StartTaskResponse {
+    #[serde(
+        rename = "tasks",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tasks: ::std::option::Option<::std::vec::Vec<Task>>,
+    #[serde(
+        rename = "failures",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub failures: ::std::option::Option<::std::vec::Vec<Failure>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct StopTaskRequest {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "task",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "reason",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub reason: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct StopTaskResponse {
+    #[serde(
+        rename = "task",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task: ::std::option::Option<Task>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct SystemControl {
+    #[serde(
+        rename = "namespace",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub namespace: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "value",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub value: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Tag {
     #[serde(
         rename = "key",
@@ -497,6 +4110,1211 @@ pub struct Tag {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub value: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct TagResourceRequest {
+    #[serde(
+        rename = "resourceArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub resource_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "tags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct TagResourceResponse {}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct Task {
+    #[serde(
+        rename = "attachments",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub attachments: ::std::option::Option<::std::vec::Vec<Attachment>>,
+    #[serde(
+        rename = "attributes",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub attributes: ::std::option::Option<::std::vec::Vec<Attribute>>,
+    #[serde(
+        rename = "availabilityZone",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub availability_zone: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "capacityProviderName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub capacity_provider_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "clusterArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "connectivity",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub connectivity: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "connectivityAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub connectivity_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "containerInstanceArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_instance_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "containers",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub containers: ::std::option::Option<::std::vec::Vec<Container>>,
+    #[serde(
+        rename = "cpu",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cpu: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "createdAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub created_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "desiredStatus",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub desired_status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "enableExecuteCommand",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub enable_execute_command: ::std::option::Option<bool>,
+    #[serde(
+        rename = "executionStoppedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub execution_stopped_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "group",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub group: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "healthStatus",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub health_status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "inferenceAccelerators",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub inference_accelerators: ::std::option::Option<::std::vec::Vec<InferenceAccelerator>>,
+    #[serde(
+        rename = "lastStatus",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub last_status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "launchType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub launch_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "memory",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub memory: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "overrides",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub overrides: ::std::option::Option<TaskOverride>,
+    #[serde(
+        rename = "platformVersion",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub platform_version: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "platformFamily",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub platform_family: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "pullStartedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub pull_started_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "pullStoppedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub pull_stopped_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "startedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub started_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "startedBy",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub started_by: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "stopCode",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub stop_code: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "stoppedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub stopped_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "stoppedReason",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub stopped_reason: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "stoppingAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub stopping_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "tags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+    #[serde(
+        rename = "taskArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "taskDefinitionArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_definition_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "version",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub version: ::std::option::Option<i64>,
+    #[serde(
+        rename = "ephemeralStorage",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub ephemeral_storage: ::std::option::Option<EphemeralStorage>,
+    #[serde(
+        rename = "fargateEphemeralStorage",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub fargate_ephemeral_storage: ::std::option::Option<TaskEphemeralStorage>,
+    #[serde(
+        rename = "trustedExecutionSummary",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub trusted_execution_summary: ::std::option::Option<TrustedExecutionSummary>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct TaskDefinition {
+    #[serde(
+        rename = "taskDefinitionArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_definition_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "containerDefinitions",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_definitions: ::std::option::Option<::std::vec::Vec<ContainerDefinition>>,
+    #[serde(
+        rename = "family",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub family: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "taskRoleArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_role_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "executionRoleArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub execution_role_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "networkMode",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub network_mode: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "revision",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub revision: ::std::option::Option<i32>,
+    #[serde(
+        rename = "volumes",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub volumes: ::std::option::Option<::std::vec::Vec<Volume>>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "requiresAttributes",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub requires_attributes: ::std::option::Option<::std::vec::Vec<Attribute>>,
+    #[serde(
+        rename = "placementConstraints",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub placement_constraints:
+        ::std::option::Option<::std::vec::Vec<TaskDefinitionPlacementConstraint>>,
+    #[serde(
+        rename = "compatibilities",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub compatibilities: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "runtimePlatform",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub runtime_platform: ::std::option::Option<RuntimePlatform>,
+    #[serde(
+        rename = "requiresCompatibilities",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub requires_compatibilities: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "cpu",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cpu: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "memory",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub memory: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "inferenceAccelerators",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub inference_accelerators: ::std::option::Option<::std::vec::Vec<InferenceAccelerator>>,
+    #[serde(
+        rename = "pidMode",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub pid_mode: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "ipcMode",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub ipc_mode: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "proxyConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub proxy_configuration: ::std::option::Option<ProxyConfiguration>,
+    #[serde(
+        rename = "registeredAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub registered_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "deregisteredAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub deregistered_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "deleteRequestedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub delete_requested_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "registeredBy",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub registered_by: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "ephemeralStorage",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub ephemeral_storage: ::std::option::Option<EphemeralStorage>,
+    #[serde(
+        rename = "enableFaultInjection",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub enable_fault_injection: ::std::option::Option<bool>,
+    #[serde(
+        rename = "trustedExecutionConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub trusted_execution_configuration: ::std::option::Option<TrustedExecutionConfiguration>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct TaskDefinitionPlacementConstraint {
+    #[serde(
+        rename = "type",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub type_: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "expression",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub expression: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct TaskEphemeralStorage {
+    #[serde(
+        rename = "sizeInGiB",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub size_in_gi_b: ::std::option::Option<i32>,
+    #[serde(
+        rename = "kmsKeyId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub kms_key_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct TaskManagedEBSVolumeConfiguration {
+    #[serde(
+        rename = "encrypted",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub encrypted: ::std::option::Option<bool>,
+    #[serde(
+        rename = "kmsKeyId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub kms_key_id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "volumeType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub volume_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "sizeInGiB",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub size_in_gi_b: ::std::option::Option<i32>,
+    #[serde(
+        rename = "snapshotId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub snapshot_id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "volumeInitializationRate",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub volume_initialization_rate: ::std::option::Option<i32>,
+    #[serde(
+        rename = "iops",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub iops: ::std::option::Option<i32>,
+    #[serde(
+        rename = "throughput",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub throughput: ::std::option::Option<i32>,
+    #[serde(
+        rename = "tagSpecifications",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tag_specifications: ::std::option::Option<::std::vec::Vec<EBSTagSpecification>>,
+    #[serde(
+        rename = "roleArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub role_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "terminationPolicy",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub termination_policy: ::std::option::Option<TaskManagedEBSVolumeTerminationPolicy>,
+    #[serde(
+        rename = "filesystemType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub filesystem_type: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct TaskManagedEBSVolumeTerminationPolicy {
+    #[serde(
+        rename = "deleteOnTermination",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub delete_on_termination: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct TaskOverride {
+    #[serde(
+        rename = "containerOverrides",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_overrides: ::std::option::Option<::std::vec::Vec<ContainerOverride>>,
+    #[serde(
+        rename = "cpu",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cpu: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "inferenceAcceleratorOverrides",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub inference_accelerator_overrides:
+        ::std::option::Option<::std::vec::Vec<InferenceAcceleratorOverride>>,
+    #[serde(
+        rename = "executionRoleArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub execution_role_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "memory",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub memory: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "taskRoleArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_role_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "ephemeralStorage",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub ephemeral_storage: ::std::option::Option<EphemeralStorage>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct TaskSet {
+    #[serde(
+        rename = "id",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "taskSetArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_set_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "serviceArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "clusterArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "startedBy",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub started_by: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "externalId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub external_id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "taskDefinition",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_definition: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "computedDesiredCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub computed_desired_count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "pendingCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub pending_count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "runningCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub running_count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "createdAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub created_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "updatedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub updated_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "launchType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub launch_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "capacityProviderStrategy",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub capacity_provider_strategy:
+        ::std::option::Option<::std::vec::Vec<CapacityProviderStrategyItem>>,
+    #[serde(
+        rename = "platformVersion",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub platform_version: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "platformFamily",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub platform_family: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "networkConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub network_configuration: ::std::option::Option<NetworkConfiguration>,
+    #[serde(
+        rename = "loadBalancers",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub load_balancers: ::std::option::Option<::std::vec::Vec<LoadBalancer>>,
+    #[serde(
+        rename = "serviceRegistries",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_registries: ::std::option::Option<::std::vec::Vec<ServiceRegistry>>,
+    #[serde(
+        rename = "scale",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub scale: ::std::option::Option<Scale>,
+    #[serde(
+        rename = "stabilityStatus",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub stability_status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "stabilityStatusAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub stability_status_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "tags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+    #[serde(
+        rename = "fargateEphemeralStorage",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub fargate_ephemeral_storage: ::std::option::Option<DeploymentEphemeralStorage>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct TaskVolumeConfiguration {
+    #[serde(
+        rename = "name",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "managedEBSVolume",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub managed_ebs_volume: ::std::option::Option<TaskManagedEBSVolumeConfiguration>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ThresholdConfiguration {
+    #[serde(
+        rename = "type",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub type_: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "value",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub value: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct TimeoutConfiguration {
+    #[serde(
+        rename = "idleTimeoutSeconds",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub idle_timeout_seconds: ::std::option::Option<i32>,
+    #[serde(
+        rename = "perRequestTimeoutSeconds",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub per_request_timeout_seconds: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct Tmpfs {
+    #[serde(
+        rename = "containerPath",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_path: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "size",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub size: ::std::option::Option<i32>,
+    #[serde(
+        rename = "mountOptions",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub mount_options: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct TrustedExecutionConfiguration {
+    #[serde(
+        rename = "isolationMode",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub isolation_mode: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "attestationPolicy",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub attestation_policy: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct TrustedExecutionSummary {
+    #[serde(
+        rename = "isolationMode",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub isolation_mode: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "attestationPolicyStatus",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub attestation_policy_status: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct Ulimit {
+    #[serde(
+        rename = "name",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "softLimit",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub soft_limit: ::std::option::Option<i32>,
+    #[serde(
+        rename = "hardLimit",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub hard_limit: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UntagResourceRequest {
+    #[serde(
+        rename = "resourceArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub resource_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "tagKeys",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tag_keys: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UntagResourceResponse {}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UpdateClusterSettingsRequest {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "settings",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub settings: ::std::option::Option<::std::vec::Vec<ClusterSetting>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UpdateClusterSettingsResponse {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<Cluster>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UpdateServiceRequest {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "service",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "desiredCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub desired_count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "taskDefinition",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_definition: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "capacityProviderStrategy",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub capacity_provider_strategy:
+        ::std::option::Option<::std::vec::Vec<CapacityProviderStrategyItem>>,
+    #[serde(
+        rename = "deploymentConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub deployment_configuration: ::std::option::Option<DeploymentConfiguration>,
+    #[serde(
+        rename = "availabilityZoneRebalancing",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub availability_zone_rebalancing: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "networkConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub network_configuration: ::std::option::Option<NetworkConfiguration>,
+    #[serde(
+        rename = "placementConstraints",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub placement_constraints: ::std::option::Option<::std::vec::Vec<PlacementConstraint>>,
+    #[serde(
+        rename = "placementStrategy",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub placement_strategy: ::std::option::Option<::std::vec::Vec<PlacementStrategy>>,
+    #[serde(
+        rename = "platformVersion",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub platform_version: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "forceNewDeployment",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub force_new_deployment: ::std::option::Option<bool>,
+    #[serde(
+        rename = "healthCheckGracePeriodSeconds",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub health_check_grace_period_seconds: ::std::option::Option<i32>,
+    #[serde(
+        rename = "deploymentController",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub deployment_controller: ::std::option::Option<DeploymentController>,
+    #[serde(
+        rename = "enableExecuteCommand",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub enable_execute_command: ::std::option::Option<bool>,
+    #[serde(
+        rename = "enableECSManagedTags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub enable_ecs_managed_tags: ::std::option::Option<bool>,
+    #[serde(
+        rename = "loadBalancers",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub load_balancers: ::std::option::Option<::std::vec::Vec<LoadBalancer>>,
+    #[serde(
+        rename = "propagateTags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub propagate_tags: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "serviceRegistries",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_registries: ::std::option::Option<::std::vec::Vec<ServiceRegistry>>,
+    #[serde(
+        rename = "serviceConnectConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_connect_configuration: ::std::option::Option<ServiceConnectConfiguration>,
+    #[serde(
+        rename = "volumeConfigurations",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub volume_configurations: ::std::option::Option<::std::vec::Vec<ServiceVolumeConfiguration>>,
+    #[serde(
+        rename = "vpcLatticeConfigurations",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub vpc_lattice_configurations: ::std::option::Option<::std::vec::Vec<VpcLatticeConfiguration>>,
+    #[serde(
+        rename = "gatewayConnectors",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gateway_connectors: ::std::option::Option<::std::vec::Vec<GatewayConnector>>,
+    #[serde(
+        rename = "monitoring",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub monitoring: ::std::option::Option<MonitoringConfiguration>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UpdateServiceResponse {
+    #[serde(
+        rename = "service",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service: ::std::option::Option<Service>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct Volume {
+    #[serde(
+        rename = "name",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "host",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub host: ::std::option::Option<HostVolumeProperties>,
+    #[serde(
+        rename = "dockerVolumeConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub docker_volume_configuration: ::std::option::Option<DockerVolumeConfiguration>,
+    #[serde(
+        rename = "efsVolumeConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub efs_volume_configuration: ::std::option::Option<EFSVolumeConfiguration>,
+    #[serde(
+        rename = "s3filesVolumeConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub s3files_volume_configuration: ::std::option::Option<S3FilesVolumeConfiguration>,
+    #[serde(
+        rename = "fsxWindowsFileServerVolumeConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub fsx_windows_file_server_volume_configuration:
+        ::std::option::Option<FSxWindowsFileServerVolumeConfiguration>,
+    #[serde(
+        rename = "configuredAtLaunch",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub configured_at_launch: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct VolumeFrom {
+    #[serde(
+        rename = "sourceContainer",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub source_container: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "readOnly",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub read_only: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct VpcLatticeAdvancedConfiguration {
+    #[serde(
+        rename = "alternateTargetGroupArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub alternate_target_group_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "productionListenerRule",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub production_listener_rule: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "testListenerRule",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub test_listener_rule: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct VpcLatticeConfiguration {
+    #[serde(
+        rename = "roleArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub role_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "targetGroupArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub target_group_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "portName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub port_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "advancedConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub advanced_configuration: ::std::option::Option<VpcLatticeAdvancedConfiguration>,
+}
+
+impl AdvancedConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl AwsVpcConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.subnets.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "subnets"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl CanaryConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
 }
 
 impl CapacityProviderStrategyItem {
@@ -559,6 +5377,193 @@ impl ClusterSetting {
     }
 }
 
+impl ContainerDefinition {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.repository_credentials {
+            v.validate(&crate::wire::query::key(path, "repositoryCredentials"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.port_mappings {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "portMappings"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.restart_policy {
+            v.validate(&crate::wire::query::key(path, "restartPolicy"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.environment {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "environment"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.environment_files {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "environmentFiles"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.mount_points {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "mountPoints"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.volumes_from {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "volumesFrom"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.linux_parameters {
+            v.validate(&crate::wire::query::key(path, "linuxParameters"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.secrets {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "secrets"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.depends_on {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "dependsOn"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.extra_hosts {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "extraHosts"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.ulimits {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "ulimits"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.log_configuration {
+            v.validate(&crate::wire::query::key(path, "logConfiguration"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.health_check {
+            v.validate(&crate::wire::query::key(path, "healthCheck"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.system_controls {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "systemControls"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.resource_requirements {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "resourceRequirements"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.firelens_configuration {
+            v.validate(&crate::wire::query::key(path, "firelensConfiguration"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ContainerDependency {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.container_name.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "containerName"),
+            ));
+        }
+        if self.condition.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "condition"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ContainerOverride {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.environment {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "environment"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.environment_files {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "environmentFiles"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.resource_requirements {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "resourceRequirements"),
+                    i + 1
+                ))?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ContainerRestartPolicy {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.enabled.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "enabled"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl CreateClusterRequest {
     /// Checks required members and modelled ranges, recursively.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
@@ -599,6 +5604,117 @@ impl CreateClusterRequest {
     }
 }
 
+impl CreateServiceRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.service_name.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "serviceName"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.load_balancers {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "loadBalancers"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.service_registries {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "serviceRegistries"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.capacity_provider_strategy {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "capacityProviderStrategy"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.deployment_configuration {
+            v.validate(&crate::wire::query::key(path, "deploymentConfiguration"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.placement_constraints {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "placementConstraints"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.placement_strategy {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "placementStrategy"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.network_configuration {
+            v.validate(&crate::wire::query::key(path, "networkConfiguration"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.deployment_controller {
+            v.validate(&crate::wire::query::key(path, "deploymentController"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.tags {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "tags"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.service_connect_configuration {
+            v.validate(&crate::wire::query::key(
+                path,
+                "serviceConnectConfiguration",
+            ))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.volume_configurations {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "volumeConfigurations"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.vpc_lattice_configurations {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "vpcLatticeConfigurations"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.gateway_connectors {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "gatewayConnectors"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.monitoring {
+            v.validate(&crate::wire::query::key(path, "monitoring"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl DeleteClusterRequest {
     /// Checks required members and modelled ranges, recursively.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
@@ -611,9 +5727,284 @@ impl DeleteClusterRequest {
     }
 }
 
+impl DeleteServiceRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.service.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "service"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DeploymentAlarms {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.alarm_names.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "alarmNames"),
+            ));
+        }
+        if self.rollback.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "rollback"),
+            ));
+        }
+        if self.enable.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "enable"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DeploymentCircuitBreaker {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.enable.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "enable"),
+            ));
+        }
+        if self.rollback.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "rollback"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.threshold_configuration {
+            v.validate(&crate::wire::query::key(path, "thresholdConfiguration"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DeploymentConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.deployment_circuit_breaker {
+            v.validate(&crate::wire::query::key(path, "deploymentCircuitBreaker"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.alarms {
+            v.validate(&crate::wire::query::key(path, "alarms"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.lifecycle_hooks {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "lifecycleHooks"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.linear_configuration {
+            v.validate(&crate::wire::query::key(path, "linearConfiguration"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.canary_configuration {
+            v.validate(&crate::wire::query::key(path, "canaryConfiguration"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.early_success_criteria {
+            v.validate(&crate::wire::query::key(path, "earlySuccessCriteria"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DeploymentController {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.type_.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "type"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DeploymentEarlySuccessCriteria {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.enable.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "enable"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.healthy_percent {
+            let key = crate::wire::query::key(path, "healthyPercent");
+            let k = key.as_str();
+            crate::wire::query::check_range(k, *v as i64, Some(0), Some(100))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DeploymentLifecycleHook {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.timeout_configuration {
+            v.validate(&crate::wire::query::key(path, "timeoutConfiguration"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DeploymentLifecycleHookTimeoutConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.timeout_in_minutes {
+            let key = crate::wire::query::key(path, "timeoutInMinutes");
+            let k = key.as_str();
+            crate::wire::query::check_range(k, *v as i64, Some(1), Some(20160))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DeregisterTaskDefinitionRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.task_definition.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "taskDefinition"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl DescribeClustersRequest {
     /// Checks required members and modelled ranges, recursively.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DescribeServicesRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.services.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "services"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DescribeTaskDefinitionRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.task_definition.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "taskDefinition"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DescribeTasksRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.tasks.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "tasks"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl Device {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.host_path.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "hostPath"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DockerVolumeConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl EBSTagSpecification {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.resource_type.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "resourceType"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.tags {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "tags"),
+                    i + 1
+                ))?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl EFSAuthorizationConfig {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl EFSVolumeConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.file_system_id.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "fileSystemId"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.authorization_config {
+            v.validate(&crate::wire::query::key(path, "authorizationConfig"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl EnvironmentFile {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.value.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "value"),
+            ));
+        }
+        if self.type_.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "type"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl EphemeralStorage {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.size_in_gi_b.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "sizeInGiB"),
+            ));
+        }
         ::std::result::Result::Ok(())
     }
 }
@@ -635,6 +6026,226 @@ impl ExecuteCommandLogConfiguration {
     }
 }
 
+impl FSxWindowsFileServerAuthorizationConfig {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.credentials_parameter.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "credentialsParameter"),
+            ));
+        }
+        if self.domain.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "domain"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl FSxWindowsFileServerVolumeConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.file_system_id.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "fileSystemId"),
+            ));
+        }
+        if self.root_directory.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "rootDirectory"),
+            ));
+        }
+        if self.authorization_config.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "authorizationConfig"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.authorization_config {
+            v.validate(&crate::wire::query::key(path, "authorizationConfig"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl FirelensConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.type_.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "type"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl GatewayConnector {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.port_name.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "portName"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.health_check {
+            v.validate(&crate::wire::query::key(path, "healthCheck"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.filters {
+            v.validate(&crate::wire::query::key(path, "filters"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.deregistration_delay {
+            v.validate(&crate::wire::query::key(path, "deregistrationDelay"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl GatewayConnectorDeregistrationDelay {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.timeout_seconds {
+            let key = crate::wire::query::key(path, "timeoutSeconds");
+            let k = key.as_str();
+            crate::wire::query::check_range(k, *v as i64, Some(0), Some(3600))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl GatewayConnectorFilters {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl GatewayConnectorHealthCheck {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.matcher {
+            v.validate(&crate::wire::query::key(path, "matcher"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl GatewayConnectorHealthCheckMatcher {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl HealthCheck {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.command.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "command"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl HostEntry {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.hostname.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "hostname"),
+            ));
+        }
+        if self.ip_address.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "ipAddress"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl HostVolumeProperties {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl InferenceAccelerator {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.device_name.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "deviceName"),
+            ));
+        }
+        if self.device_type.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "deviceType"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl InferenceAcceleratorOverride {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl KernelCapabilities {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl KeyValuePair {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl LinearConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl LinuxParameters {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.capabilities {
+            v.validate(&crate::wire::query::key(path, "capabilities"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.devices {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "devices"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.tmpfs {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "tmpfs"),
+                    i + 1
+                ))?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl ListClustersRequest {
     /// Checks required members and modelled ranges, recursively.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
@@ -642,7 +6253,684 @@ impl ListClustersRequest {
     }
 }
 
+impl ListServicesRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ListTagsForResourceRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.resource_arn.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "resourceArn"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ListTaskDefinitionFamiliesRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ListTaskDefinitionsRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ListTasksRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl LoadBalancer {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.advanced_configuration {
+            v.validate(&crate::wire::query::key(path, "advancedConfiguration"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl LogConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.log_driver.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "logDriver"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.secret_options {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "secretOptions"),
+                    i + 1
+                ))?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl ManagedStorageConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl MetricConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.metric_names.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "metricNames"),
+            ));
+        }
+        if self.resolution_seconds.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "resolutionSeconds"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.resolution_seconds {
+            let key = crate::wire::query::key(path, "resolutionSeconds");
+            let k = key.as_str();
+            crate::wire::query::check_range(k, *v as i64, Some(20), Some(60))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl MonitoringConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.metric_configurations {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "metricConfigurations"),
+                    i + 1
+                ))?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl MountPoint {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl NetworkConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.awsvpc_configuration {
+            v.validate(&crate::wire::query::key(path, "awsvpcConfiguration"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl NvidiaMpsAllocation {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.memory.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "memory"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.memory {
+            let key = crate::wire::query::key(path, "memory");
+            let k = key.as_str();
+            crate::wire::query::check_range(k, *v as i64, Some(1), None)?;
+        }
+        if let ::std::option::Option::Some(v) = &self.max_compute_percent {
+            let key = crate::wire::query::key(path, "maxComputePercent");
+            let k = key.as_str();
+            crate::wire::query::check_range(k, *v as i64, Some(1), Some(100))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl PlacementConstraint {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl PlacementStrategy {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl PortMapping {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ProxyConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.container_name.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "containerName"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.properties {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "properties"),
+                    i + 1
+                ))?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl RegisterTaskDefinitionRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.family.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "family"),
+            ));
+        }
+        if self.container_definitions.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "containerDefinitions"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.container_definitions {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "containerDefinitions"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.volumes {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "volumes"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.placement_constraints {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "placementConstraints"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.tags {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "tags"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.proxy_configuration {
+            v.validate(&crate::wire::query::key(path, "proxyConfiguration"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.inference_accelerators {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "inferenceAccelerators"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.ephemeral_storage {
+            v.validate(&crate::wire::query::key(path, "ephemeralStorage"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.runtime_platform {
+            v.validate(&crate::wire::query::key(path, "runtimePlatform"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.trusted_execution_configuration {
+            v.validate(&crate::wire::query::key(
+                path,
+                "trustedExecutionConfiguration",
+            ))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl RepositoryCredentials {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.credentials_parameter.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "credentialsParameter"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ResourceRequirement {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.type_.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "type"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.sharing_strategy {
+            v.validate(&crate::wire::query::key(path, "sharingStrategy"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl RunTaskRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.capacity_provider_strategy {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "capacityProviderStrategy"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.network_configuration {
+            v.validate(&crate::wire::query::key(path, "networkConfiguration"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.overrides {
+            v.validate(&crate::wire::query::key(path, "overrides"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.placement_constraints {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "placementConstraints"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.placement_strategy {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "placementStrategy"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.tags {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "tags"),
+                    i + 1
+                ))?;
+            }
+        }
+        if self.task_definition.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "taskDefinition"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.volume_configurations {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "volumeConfigurations"),
+                    i + 1
+                ))?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl RuntimePlatform {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl S3FilesVolumeConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.file_system_arn.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "fileSystemArn"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl Secret {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.name.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "name"),
+            ));
+        }
+        if self.value_from.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "valueFrom"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ServiceConnectAccessLogConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.format.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "format"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ServiceConnectClientAlias {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.port.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "port"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.port {
+            let key = crate::wire::query::key(path, "port");
+            let k = key.as_str();
+            crate::wire::query::check_range(k, *v as i64, Some(0), Some(65535))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.test_traffic_rules {
+            v.validate(&crate::wire::query::key(path, "testTrafficRules"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ServiceConnectConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.enabled.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "enabled"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.services {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "services"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.log_configuration {
+            v.validate(&crate::wire::query::key(path, "logConfiguration"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.access_log_configuration {
+            v.validate(&crate::wire::query::key(path, "accessLogConfiguration"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.container_configurations {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "containerConfigurations"),
+                    i + 1
+                ))?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ServiceConnectContainerConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ServiceConnectService {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.port_name.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "portName"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.client_aliases {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "clientAliases"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.ingress_port_override {
+            let key = crate::wire::query::key(path, "ingressPortOverride");
+            let k = key.as_str();
+            crate::wire::query::check_range(k, *v as i64, Some(0), Some(65535))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.timeout {
+            v.validate(&crate::wire::query::key(path, "timeout"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.tls {
+            v.validate(&crate::wire::query::key(path, "tls"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ServiceConnectTestTrafficHeaderMatchRules {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.exact.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "exact"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ServiceConnectTestTrafficHeaderRules {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.name.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "name"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.value {
+            v.validate(&crate::wire::query::key(path, "value"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ServiceConnectTestTrafficRules {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.header.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "header"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.header {
+            v.validate(&crate::wire::query::key(path, "header"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ServiceConnectTlsCertificateAuthority {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ServiceConnectTlsConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.issuer_certificate_authority.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "issuerCertificateAuthority"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.issuer_certificate_authority {
+            v.validate(&crate::wire::query::key(path, "issuerCertificateAuthority"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ServiceManagedEBSVolumeConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.tag_specifications {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "tagSpecifications"),
+                    i + 1
+                ))?;
+            }
+        }
+        if self.role_arn.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "roleArn"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ServiceRegistry {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ServiceVolumeConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.name.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "name"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.managed_ebs_volume {
+            v.validate(&crate::wire::query::key(path, "managedEBSVolume"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl SharingStrategy {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.nvidia_mps {
+            v.validate(&crate::wire::query::key(path, "nvidiaMps"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl StartTaskRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.container_instances.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "containerInstances"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.network_configuration {
+            v.validate(&crate::wire::query::key(path, "networkConfiguration"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.overrides {
+            v.validate(&crate::wire::query::key(path, "overrides"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.tags {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "tags"),
+                    i + 1
+                ))?;
+            }
+        }
+        if self.task_definition.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "taskDefinition"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.volume_configurations {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "volumeConfigurations"),
+                    i + 1
+                ))?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl StopTaskRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.task.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "task"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl SystemControl {
     /// Checks required members and modelled ranges, recursively.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
         ::std::result::Result::Ok(())
@@ -656,39 +6944,521 @@ impl Tag {
     }
 }
 
+impl TagResourceRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.resource_arn.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "resourceArn"),
+            ));
+        }
+        if self.tags.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "tags"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.tags {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "tags"),
+                    i + 1
+                ))?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl TaskDefinitionPlacementConstraint {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl TaskManagedEBSVolumeConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.tag_specifications {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "tagSpecifications"),
+                    i + 1
+                ))?;
+            }
+        }
+        if self.role_arn.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "roleArn"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.termination_policy {
+            v.validate(&crate::wire::query::key(path, "terminationPolicy"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl TaskManagedEBSVolumeTerminationPolicy {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.delete_on_termination.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "deleteOnTermination"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl TaskOverride {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.container_overrides {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "containerOverrides"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.inference_accelerator_overrides {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "inferenceAcceleratorOverrides"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.ephemeral_storage {
+            v.validate(&crate::wire::query::key(path, "ephemeralStorage"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl TaskVolumeConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.name.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "name"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.managed_ebs_volume {
+            v.validate(&crate::wire::query::key(path, "managedEBSVolume"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ThresholdConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.type_.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "type"),
+            ));
+        }
+        if self.value.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "value"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl TimeoutConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.idle_timeout_seconds {
+            let key = crate::wire::query::key(path, "idleTimeoutSeconds");
+            let k = key.as_str();
+            crate::wire::query::check_range(k, *v as i64, Some(0), Some(2147483647))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.per_request_timeout_seconds {
+            let key = crate::wire::query::key(path, "perRequestTimeoutSeconds");
+            let k = key.as_str();
+            crate::wire::query::check_range(k, *v as i64, Some(0), Some(2147483647))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl Tmpfs {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.container_path.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "containerPath"),
+            ));
+        }
+        if self.size.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "size"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl TrustedExecutionConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.isolation_mode.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "isolationMode"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl Ulimit {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.name.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "name"),
+            ));
+        }
+        if self.soft_limit.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "softLimit"),
+            ));
+        }
+        if self.hard_limit.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "hardLimit"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl UntagResourceRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.resource_arn.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "resourceArn"),
+            ));
+        }
+        if self.tag_keys.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "tagKeys"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl UpdateClusterSettingsRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.cluster.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "cluster"),
+            ));
+        }
+        if self.settings.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "settings"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.settings {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "settings"),
+                    i + 1
+                ))?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl UpdateServiceRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.service.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "service"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.capacity_provider_strategy {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "capacityProviderStrategy"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.deployment_configuration {
+            v.validate(&crate::wire::query::key(path, "deploymentConfiguration"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.network_configuration {
+            v.validate(&crate::wire::query::key(path, "networkConfiguration"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.placement_constraints {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "placementConstraints"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.placement_strategy {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "placementStrategy"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.deployment_controller {
+            v.validate(&crate::wire::query::key(path, "deploymentController"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.load_balancers {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "loadBalancers"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.service_registries {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "serviceRegistries"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.service_connect_configuration {
+            v.validate(&crate::wire::query::key(
+                path,
+                "serviceConnectConfiguration",
+            ))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.volume_configurations {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "volumeConfigurations"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.vpc_lattice_configurations {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "vpcLatticeConfigurations"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.gateway_connectors {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "gatewayConnectors"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.monitoring {
+            v.validate(&crate::wire::query::key(path, "monitoring"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl Volume {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.host {
+            v.validate(&crate::wire::query::key(path, "host"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.docker_volume_configuration {
+            v.validate(&crate::wire::query::key(path, "dockerVolumeConfiguration"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.efs_volume_configuration {
+            v.validate(&crate::wire::query::key(path, "efsVolumeConfiguration"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.s3files_volume_configuration {
+            v.validate(&crate::wire::query::key(path, "s3filesVolumeConfiguration"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.fsx_windows_file_server_volume_configuration {
+            v.validate(&crate::wire::query::key(
+                path,
+                "fsxWindowsFileServerVolumeConfiguration",
+            ))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl VolumeFrom {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl VpcLatticeAdvancedConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl VpcLatticeConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.role_arn.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "roleArn"),
+            ));
+        }
+        if self.target_group_arn.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "targetGroupArn"),
+            ));
+        }
+        if self.port_name.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "portName"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.advanced_configuration {
+            v.validate(&crate::wire::query::key(path, "advancedConfiguration"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
 /// The operations this module implements the wire for.
 pub const OPERATIONS: &[&str] = &[
     "CreateCluster",
+    "CreateService",
     "DeleteCluster",
+    "DeleteService",
+    "DeregisterTaskDefinition",
     "DescribeClusters",
+    "DescribeServices",
+    "DescribeTaskDefinition",
+    "DescribeTasks",
     "ListClusters",
+    "ListServices",
+    "ListTagsForResource",
+    "ListTaskDefinitionFamilies",
+    "ListTaskDefinitions",
+    "ListTasks",
+    "RegisterTaskDefinition",
+    "RunTask",
+    "StartTask",
+    "StopTask",
+    "TagResource",
+    "UntagResource",
+    "UpdateClusterSettings",
+    "UpdateService",
 ];
 
 /// A decoded request.
 #[derive(Debug, Clone)]
 pub enum Request {
     CreateCluster(CreateClusterRequest),
+    CreateService(CreateServiceRequest),
     DeleteCluster(DeleteClusterRequest),
+    DeleteService(DeleteServiceRequest),
+    DeregisterTaskDefinition(DeregisterTaskDefinitionRequest),
     DescribeClusters(DescribeClustersRequest),
+    DescribeServices(DescribeServicesRequest),
+    DescribeTaskDefinition(DescribeTaskDefinitionRequest),
+    DescribeTasks(DescribeTasksRequest),
     ListClusters(ListClustersRequest),
+    ListServices(ListServicesRequest),
+    ListTagsForResource(ListTagsForResourceRequest),
+    ListTaskDefinitionFamilies(ListTaskDefinitionFamiliesRequest),
+    ListTaskDefinitions(ListTaskDefinitionsRequest),
+    ListTasks(ListTasksRequest),
+    RegisterTaskDefinition(RegisterTaskDefinitionRequest),
+    RunTask(RunTaskRequest),
+    StartTask(StartTaskRequest),
+    StopTask(StopTaskRequest),
+    TagResource(TagResourceRequest),
+    UntagResource(UntagResourceRequest),
+    UpdateClusterSettings(UpdateClusterSettingsRequest),
+    UpdateService(UpdateServiceRequest),
 }
 
 /// A handler's answer.
 #[derive(Debug, Clone)]
 pub enum Response {
     CreateCluster(CreateClusterResponse),
+    CreateService(CreateServiceResponse),
     DeleteCluster(DeleteClusterResponse),
+    DeleteService(DeleteServiceResponse),
+    DeregisterTaskDefinition(DeregisterTaskDefinitionResponse),
     DescribeClusters(DescribeClustersResponse),
+    DescribeServices(DescribeServicesResponse),
+    DescribeTaskDefinition(DescribeTaskDefinitionResponse),
+    DescribeTasks(DescribeTasksResponse),
     ListClusters(ListClustersResponse),
+    ListServices(ListServicesResponse),
+    ListTagsForResource(ListTagsForResourceResponse),
+    ListTaskDefinitionFamilies(ListTaskDefinitionFamiliesResponse),
+    ListTaskDefinitions(ListTaskDefinitionsResponse),
+    ListTasks(ListTasksResponse),
+    RegisterTaskDefinition(RegisterTaskDefinitionResponse),
+    RunTask(RunTaskResponse),
+    StartTask(StartTaskResponse),
+    StopTask(StopTaskResponse),
+    TagResource(TagResourceResponse),
+    UntagResource(UntagResourceResponse),
+    UpdateClusterSettings(UpdateClusterSettingsResponse),
+    UpdateService(UpdateServiceResponse),
 }
 
 impl Request {
     pub fn operation(&self) -> &'static str {
         match self {
             Request::CreateCluster(_) => "CreateCluster",
+            Request::CreateService(_) => "CreateService",
             Request::DeleteCluster(_) => "DeleteCluster",
+            Request::DeleteService(_) => "DeleteService",
+            Request::DeregisterTaskDefinition(_) => "DeregisterTaskDefinition",
             Request::DescribeClusters(_) => "DescribeClusters",
+            Request::DescribeServices(_) => "DescribeServices",
+            Request::DescribeTaskDefinition(_) => "DescribeTaskDefinition",
+            Request::DescribeTasks(_) => "DescribeTasks",
             Request::ListClusters(_) => "ListClusters",
+            Request::ListServices(_) => "ListServices",
+            Request::ListTagsForResource(_) => "ListTagsForResource",
+            Request::ListTaskDefinitionFamilies(_) => "ListTaskDefinitionFamilies",
+            Request::ListTaskDefinitions(_) => "ListTaskDefinitions",
+            Request::ListTasks(_) => "ListTasks",
+            Request::RegisterTaskDefinition(_) => "RegisterTaskDefinition",
+            Request::RunTask(_) => "RunTask",
+            Request::StartTask(_) => "StartTask",
+            Request::StopTask(_) => "StopTask",
+            Request::TagResource(_) => "TagResource",
+            Request::UntagResource(_) => "UntagResource",
+            Request::UpdateClusterSettings(_) => "UpdateClusterSettings",
+            Request::UpdateService(_) => "UpdateService",
         }
     }
 }
@@ -711,17 +7481,97 @@ pub fn decode(
             v.validate("")?;
             ::std::result::Result::Ok(Request::CreateCluster(v))
         }),
+        "CreateService" => parse::<CreateServiceRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::CreateService(v))
+        }),
         "DeleteCluster" => parse::<DeleteClusterRequest>(body).and_then(|v| {
             v.validate("")?;
             ::std::result::Result::Ok(Request::DeleteCluster(v))
         }),
+        "DeleteService" => parse::<DeleteServiceRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::DeleteService(v))
+        }),
+        "DeregisterTaskDefinition" => {
+            parse::<DeregisterTaskDefinitionRequest>(body).and_then(|v| {
+                v.validate("")?;
+                ::std::result::Result::Ok(Request::DeregisterTaskDefinition(v))
+            })
+        }
         "DescribeClusters" => parse::<DescribeClustersRequest>(body).and_then(|v| {
             v.validate("")?;
             ::std::result::Result::Ok(Request::DescribeClusters(v))
         }),
+        "DescribeServices" => parse::<DescribeServicesRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::DescribeServices(v))
+        }),
+        "DescribeTaskDefinition" => parse::<DescribeTaskDefinitionRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::DescribeTaskDefinition(v))
+        }),
+        "DescribeTasks" => parse::<DescribeTasksRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::DescribeTasks(v))
+        }),
         "ListClusters" => parse::<ListClustersRequest>(body).and_then(|v| {
             v.validate("")?;
             ::std::result::Result::Ok(Request::ListClusters(v))
+        }),
+        "ListServices" => parse::<ListServicesRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::ListServices(v))
+        }),
+        "ListTagsForResource" => parse::<ListTagsForResourceRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::ListTagsForResource(v))
+        }),
+        "ListTaskDefinitionFamilies" => {
+            parse::<ListTaskDefinitionFamiliesRequest>(body).and_then(|v| {
+                v.validate("")?;
+                ::std::result::Result::Ok(Request::ListTaskDefinitionFamilies(v))
+            })
+        }
+        "ListTaskDefinitions" => parse::<ListTaskDefinitionsRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::ListTaskDefinitions(v))
+        }),
+        "ListTasks" => parse::<ListTasksRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::ListTasks(v))
+        }),
+        "RegisterTaskDefinition" => parse::<RegisterTaskDefinitionRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::RegisterTaskDefinition(v))
+        }),
+        "RunTask" => parse::<RunTaskRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::RunTask(v))
+        }),
+        "StartTask" => parse::<StartTaskRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::StartTask(v))
+        }),
+        "StopTask" => parse::<StopTaskRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::StopTask(v))
+        }),
+        "TagResource" => parse::<TagResourceRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::TagResource(v))
+        }),
+        "UntagResource" => parse::<UntagResourceRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::UntagResource(v))
+        }),
+        "UpdateClusterSettings" => parse::<UpdateClusterSettingsRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::UpdateClusterSettings(v))
+        }),
+        "UpdateService" => parse::<UpdateServiceRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::UpdateService(v))
         }),
         _ => return ::std::option::Option::None,
     };
@@ -733,9 +7583,28 @@ impl Response {
     pub fn encode(&self) -> ::std::vec::Vec<u8> {
         let r = match self {
             Response::CreateCluster(v) => ::serde_json::to_vec(v),
+            Response::CreateService(v) => ::serde_json::to_vec(v),
             Response::DeleteCluster(v) => ::serde_json::to_vec(v),
+            Response::DeleteService(v) => ::serde_json::to_vec(v),
+            Response::DeregisterTaskDefinition(v) => ::serde_json::to_vec(v),
             Response::DescribeClusters(v) => ::serde_json::to_vec(v),
+            Response::DescribeServices(v) => ::serde_json::to_vec(v),
+            Response::DescribeTaskDefinition(v) => ::serde_json::to_vec(v),
+            Response::DescribeTasks(v) => ::serde_json::to_vec(v),
             Response::ListClusters(v) => ::serde_json::to_vec(v),
+            Response::ListServices(v) => ::serde_json::to_vec(v),
+            Response::ListTagsForResource(v) => ::serde_json::to_vec(v),
+            Response::ListTaskDefinitionFamilies(v) => ::serde_json::to_vec(v),
+            Response::ListTaskDefinitions(v) => ::serde_json::to_vec(v),
+            Response::ListTasks(v) => ::serde_json::to_vec(v),
+            Response::RegisterTaskDefinition(v) => ::serde_json::to_vec(v),
+            Response::RunTask(v) => ::serde_json::to_vec(v),
+            Response::StartTask(v) => ::serde_json::to_vec(v),
+            Response::StopTask(v) => ::serde_json::to_vec(v),
+            Response::TagResource(v) => ::serde_json::to_vec(v),
+            Response::UntagResource(v) => ::serde_json::to_vec(v),
+            Response::UpdateClusterSettings(v) => ::serde_json::to_vec(v),
+            Response::UpdateService(v) => ::serde_json::to_vec(v),
         };
         // Serialising plain structs of strings and numbers cannot fail.
         r.unwrap_or_else(|_| b"{}".to_vec())
@@ -752,12 +7621,35 @@ pub trait Api {
     ) -> ::std::result::Result<CreateClusterResponse, crate::error::AwsError> {
         ::std::result::Result::Err(crate::error::AwsError::not_implemented("CreateCluster"))
     }
+    fn create_service(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: CreateServiceRequest,
+    ) -> ::std::result::Result<CreateServiceResponse, crate::error::AwsError> {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented("CreateService"))
+    }
     fn delete_cluster(
         &self,
         ctx: &mut Self::Ctx,
         input: DeleteClusterRequest,
     ) -> ::std::result::Result<DeleteClusterResponse, crate::error::AwsError> {
         ::std::result::Result::Err(crate::error::AwsError::not_implemented("DeleteCluster"))
+    }
+    fn delete_service(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DeleteServiceRequest,
+    ) -> ::std::result::Result<DeleteServiceResponse, crate::error::AwsError> {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented("DeleteService"))
+    }
+    fn deregister_task_definition(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DeregisterTaskDefinitionRequest,
+    ) -> ::std::result::Result<DeregisterTaskDefinitionResponse, crate::error::AwsError> {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+            "DeregisterTaskDefinition",
+        ))
     }
     fn describe_clusters(
         &self,
@@ -766,12 +7658,136 @@ pub trait Api {
     ) -> ::std::result::Result<DescribeClustersResponse, crate::error::AwsError> {
         ::std::result::Result::Err(crate::error::AwsError::not_implemented("DescribeClusters"))
     }
+    fn describe_services(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeServicesRequest,
+    ) -> ::std::result::Result<DescribeServicesResponse, crate::error::AwsError> {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented("DescribeServices"))
+    }
+    fn describe_task_definition(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeTaskDefinitionRequest,
+    ) -> ::std::result::Result<DescribeTaskDefinitionResponse, crate::error::AwsError> {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+            "DescribeTaskDefinition",
+        ))
+    }
+    fn describe_tasks(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeTasksRequest,
+    ) -> ::std::result::Result<DescribeTasksResponse, crate::error::AwsError> {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented("DescribeTasks"))
+    }
     fn list_clusters(
         &self,
         ctx: &mut Self::Ctx,
         input: ListClustersRequest,
     ) -> ::std::result::Result<ListClustersResponse, crate::error::AwsError> {
         ::std::result::Result::Err(crate::error::AwsError::not_implemented("ListClusters"))
+    }
+    fn list_services(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ListServicesRequest,
+    ) -> ::std::result::Result<ListServicesResponse, crate::error::AwsError> {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented("ListServices"))
+    }
+    fn list_tags_for_resource(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ListTagsForResourceRequest,
+    ) -> ::std::result::Result<ListTagsForResourceResponse, crate::error::AwsError> {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+            "ListTagsForResource",
+        ))
+    }
+    fn list_task_definition_families(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ListTaskDefinitionFamiliesRequest,
+    ) -> ::std::result::Result<ListTaskDefinitionFamiliesResponse, crate::error::AwsError> {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+            "ListTaskDefinitionFamilies",
+        ))
+    }
+    fn list_task_definitions(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ListTaskDefinitionsRequest,
+    ) -> ::std::result::Result<ListTaskDefinitionsResponse, crate::error::AwsError> {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+            "ListTaskDefinitions",
+        ))
+    }
+    fn list_tasks(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ListTasksRequest,
+    ) -> ::std::result::Result<ListTasksResponse, crate::error::AwsError> {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented("ListTasks"))
+    }
+    fn register_task_definition(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: RegisterTaskDefinitionRequest,
+    ) -> ::std::result::Result<RegisterTaskDefinitionResponse, crate::error::AwsError> {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+            "RegisterTaskDefinition",
+        ))
+    }
+    fn run_task(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: RunTaskRequest,
+    ) -> ::std::result::Result<RunTaskResponse, crate::error::AwsError> {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented("RunTask"))
+    }
+    fn start_task(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: StartTaskRequest,
+    ) -> ::std::result::Result<StartTaskResponse, crate::error::AwsError> {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented("StartTask"))
+    }
+    fn stop_task(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: StopTaskRequest,
+    ) -> ::std::result::Result<StopTaskResponse, crate::error::AwsError> {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented("StopTask"))
+    }
+    fn tag_resource(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: TagResourceRequest,
+    ) -> ::std::result::Result<TagResourceResponse, crate::error::AwsError> {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented("TagResource"))
+    }
+    fn untag_resource(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: UntagResourceRequest,
+    ) -> ::std::result::Result<UntagResourceResponse, crate::error::AwsError> {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented("UntagResource"))
+    }
+    fn update_cluster_settings(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: UpdateClusterSettingsRequest,
+    ) -> ::std::result::Result<UpdateClusterSettingsResponse, crate::error::AwsError> {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+            "UpdateClusterSettings",
+        ))
+    }
+    fn update_service(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: UpdateServiceRequest,
+    ) -> ::std::result::Result<UpdateServiceResponse, crate::error::AwsError> {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented("UpdateService"))
     }
 }
 
@@ -785,12 +7801,57 @@ pub fn call<A: Api + ?Sized>(
         Request::CreateCluster(input) => {
             api.create_cluster(ctx, input).map(Response::CreateCluster)
         }
+        Request::CreateService(input) => {
+            api.create_service(ctx, input).map(Response::CreateService)
+        }
         Request::DeleteCluster(input) => {
             api.delete_cluster(ctx, input).map(Response::DeleteCluster)
         }
+        Request::DeleteService(input) => {
+            api.delete_service(ctx, input).map(Response::DeleteService)
+        }
+        Request::DeregisterTaskDefinition(input) => api
+            .deregister_task_definition(ctx, input)
+            .map(Response::DeregisterTaskDefinition),
         Request::DescribeClusters(input) => api
             .describe_clusters(ctx, input)
             .map(Response::DescribeClusters),
+        Request::DescribeServices(input) => api
+            .describe_services(ctx, input)
+            .map(Response::DescribeServices),
+        Request::DescribeTaskDefinition(input) => api
+            .describe_task_definition(ctx, input)
+            .map(Response::DescribeTaskDefinition),
+        Request::DescribeTasks(input) => {
+            api.describe_tasks(ctx, input).map(Response::DescribeTasks)
+        }
         Request::ListClusters(input) => api.list_clusters(ctx, input).map(Response::ListClusters),
+        Request::ListServices(input) => api.list_services(ctx, input).map(Response::ListServices),
+        Request::ListTagsForResource(input) => api
+            .list_tags_for_resource(ctx, input)
+            .map(Response::ListTagsForResource),
+        Request::ListTaskDefinitionFamilies(input) => api
+            .list_task_definition_families(ctx, input)
+            .map(Response::ListTaskDefinitionFamilies),
+        Request::ListTaskDefinitions(input) => api
+            .list_task_definitions(ctx, input)
+            .map(Response::ListTaskDefinitions),
+        Request::ListTasks(input) => api.list_tasks(ctx, input).map(Response::ListTasks),
+        Request::RegisterTaskDefinition(input) => api
+            .register_task_definition(ctx, input)
+            .map(Response::RegisterTaskDefinition),
+        Request::RunTask(input) => api.run_task(ctx, input).map(Response::RunTask),
+        Request::StartTask(input) => api.start_task(ctx, input).map(Response::StartTask),
+        Request::StopTask(input) => api.stop_task(ctx, input).map(Response::StopTask),
+        Request::TagResource(input) => api.tag_resource(ctx, input).map(Response::TagResource),
+        Request::UntagResource(input) => {
+            api.untag_resource(ctx, input).map(Response::UntagResource)
+        }
+        Request::UpdateClusterSettings(input) => api
+            .update_cluster_settings(ctx, input)
+            .map(Response::UpdateClusterSettings),
+        Request::UpdateService(input) => {
+            api.update_service(ctx, input).map(Response::UpdateService)
+        }
     }
 }

@@ -23,7 +23,7 @@ use parking_lot::{Mutex, RawMutex};
 use serde::Serialize;
 
 use crate::error::AwsError;
-use crate::services::{ec2, elbv2};
+use crate::services::{ec2, ecs, elbv2};
 use crate::wire::Timestamp;
 use clock::{Clock, Pace};
 use events::{EventBus, NewEvent};
@@ -58,6 +58,7 @@ impl Default for WorldConfig {
 pub struct Account {
     pub ec2: ec2::State,
     pub elbv2: elbv2::State,
+    pub ecs: ecs::State,
 }
 
 /// A transition AWS performs asynchronously, due at a time on the world clock.
@@ -65,6 +66,7 @@ pub struct Account {
 pub enum Transition {
     Ec2(ec2::Transition),
     Elbv2(elbv2::Transition),
+    Ecs(ecs::Transition),
 }
 
 #[derive(Debug, Clone)]
@@ -266,9 +268,18 @@ impl Ctx {
         );
     }
 
+    /// Applies the transitions due now that were scheduled before this call;
+    /// what they schedule in turn waits for the next call (a request or the
+    /// ticker), so a chain of immediate transitions can never spin forever.
     fn run_due(&mut self) {
         let now = self.world.clock.now_ms();
-        while let Some((&key, _)) = self.region.schedule.iter().next() {
+        let last = self.region.schedule_seq;
+        while let Some((&key, _)) = self
+            .region
+            .schedule
+            .range(..(now + 1, 0))
+            .find(|(k, _)| k.1 <= last)
+        {
             if key.0 > now {
                 break;
             }
@@ -280,6 +291,7 @@ impl Ctx {
                 self.with_account(&item.account, |ctx| match item.transition {
                     Transition::Ec2(t) => ec2::apply_transition(ctx, t),
                     Transition::Elbv2(t) => elbv2::apply_transition(ctx, t),
+                    Transition::Ecs(t) => ecs::apply_transition(ctx, t),
                 });
             }
         }

@@ -340,6 +340,7 @@ fn eni_spec<'a>(endpoint_id: &str, subnet_id: &'a str, groups: &[String]) -> New
         description: format!("VPC Endpoint Interface {endpoint_id}"),
         interface_type: "vpc_endpoint",
         requester_id: Some(ENDPOINT_REQUESTER.into()),
+        public_ip: false,
     }
 }
 

@@ -57,6 +57,18 @@ fn eni_model(ctx: &Ctx, e: &NetworkInterface) -> m::NetworkInterface {
         source_dest_check: Some(true),
         status: Some(e.status.clone()),
         tag_set: Some(e.tags.to_model()),
+        association: e
+            .public_ip
+            .as_ref()
+            .map(|ip| m::NetworkInterfaceAssociation {
+                ip_owner_id: Some("amazon".into()),
+                public_ip: Some(ip.clone()),
+                public_dns_name: Some(format!(
+                    "ec2-{}.compute-1.amazonaws.com",
+                    ip.replace('.', "-")
+                )),
+                ..Default::default()
+            }),
         ..Default::default()
     }
 }
@@ -80,6 +92,7 @@ const ENI_FILTERS: &[&str] = &[
     "status",
     "subnet-id",
     "vpc-id",
+    "association.public-ip",
     "attachment.attachment-id",
     "attachment.instance-id",
     "attachment.status",
@@ -275,6 +288,7 @@ pub(crate) struct NewEni<'a> {
     pub interface_type: &'a str,
     /// The AWS service account that manages it, for requester-managed ENIs.
     pub requester_id: Option<String>,
+    pub public_ip: bool,
 }
 
 /// Creates a network interface with a free address of its subnet. The
@@ -313,6 +327,10 @@ pub(crate) fn create_eni(ctx: &mut Ctx, spec: NewEni<'_>) -> R<String> {
         requester_id: spec.requester_id,
         status: "in-use".into(),
         group_ids: spec.group_ids,
+        public_ip: spec.public_ip.then(|| {
+            let ids = &ctx.world.ids;
+            format!("54.{}.{}.{}", ids.byte(), ids.byte(), ids.byte().max(1))
+        }),
         created: ctx.now(),
         tags: Default::default(),
     };

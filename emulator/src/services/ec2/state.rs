@@ -138,6 +138,8 @@ pub struct NetworkInterface {
     pub requester_managed: bool,
     pub status: String,
     pub group_ids: Vec<String>,
+    /// An Amazon-owned public address (ECS `assignPublicIp=ENABLED`).
+    pub public_ip: Option<String>,
     pub created: Timestamp,
     pub tags: Tags,
 }

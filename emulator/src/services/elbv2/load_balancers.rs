@@ -333,6 +333,7 @@ pub(super) fn create(
                 description: format!("ELB {kind}/{name}/{hex}"),
                 interface_type,
                 requester_id: Some(ELB_REQUESTER.into()),
+                public_ip: false,
             },
         )?;
         with_enis.push((subnet, az, eni));

@@ -1,0 +1,303 @@
+//! CreateCluster, DescribeClusters, ListClusters, DeleteCluster,
+//! UpdateClusterSettings (aws-spec.md §11.2–11.5).
+
+use super::{arn, check_max, cluster_not_found, event, invalid, page, short_name, ClusterRec, R};
+use crate::error::AwsError;
+use crate::model::ecs as m;
+use crate::world::Ctx;
+
+/// The name a `cluster` parameter refers to (`default` when absent).
+pub(super) fn name_of(cluster: Option<&str>) -> String {
+    short_name(cluster.unwrap_or("default"), "cluster").to_string()
+}
+
+/// The ACTIVE cluster a request names.
+pub(super) fn active(ctx: &Ctx, cluster: Option<&str>) -> R<String> {
+    let name = name_of(cluster);
+    match ctx.acct().ecs.clusters.get(&name) {
+        Some(c) if c.model.status.as_deref() == Some("ACTIVE") => Ok(name),
+        _ => Err(cluster_not_found()),
+    }
+}
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 255
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// A Cloud Map namespace by name (created implicitly, as ECS does) or by
+/// ARN (which must be of this account and Region).
+pub(super) fn namespace_arn(ctx: &mut Ctx, namespace: &str, create: bool) -> R<String> {
+    if let Some(rest) = namespace.strip_prefix("arn:aws:servicediscovery:") {
+        let mut parts = rest.splitn(3, ':');
+        let region = parts.next().unwrap_or("");
+        let account = parts.next().unwrap_or("");
+        let resource = parts.next().unwrap_or("");
+        if region != ctx.region_name()
+            || account != ctx.account
+            || !resource.starts_with("namespace/ns-")
+        {
+            return Err(invalid(format!(
+                "The namespace {namespace} is not a Cloud Map namespace of account {} in {}.",
+                ctx.account,
+                ctx.region_name()
+            )));
+        }
+        let id = resource.trim_start_matches("namespace/").to_string();
+        let known = ctx.acct().ecs.namespaces.values().any(|a| a == namespace);
+        if !known {
+            ctx.acct_mut()
+                .ecs
+                .namespaces
+                .insert(id, namespace.to_string());
+        }
+        return Ok(namespace.to_string());
+    }
+    if let Some(a) = ctx.acct().ecs.namespaces.get(namespace) {
+        return Ok(a.clone());
+    }
+    if !create {
+        return Err(AwsError::new(
+            "NamespaceNotFoundException",
+            format!("The namespace {namespace} does not exist."),
+        ));
+    }
+    let id = format!("ns-{}", ctx.world.ids.alnum(16));
+    let a = format!(
+        "arn:aws:servicediscovery:{}:{}:namespace/{id}",
+        ctx.region_name(),
+        ctx.account
+    );
+    ctx.acct_mut()
+        .ecs
+        .namespaces
+        .insert(namespace.to_string(), a.clone());
+    Ok(a)
+}
+
+/// The wire form, with counts from the cluster's tasks and services.
+pub(super) fn model(ctx: &Ctx, c: &ClusterRec, include: &[String]) -> m::Cluster {
+    let name = c.model.cluster_name.clone().unwrap_or_default();
+    let st = &ctx.acct().ecs;
+    let tasks = st.tasks.values().filter(|t| t.cluster == name);
+    let (mut running, mut pending) = (0, 0);
+    for t in tasks {
+        match t.model.last_status.as_deref() {
+            Some("RUNNING") => running += 1,
+            Some("PROVISIONING" | "PENDING" | "ACTIVATING") => pending += 1,
+            _ => {}
+        }
+    }
+    let services = st
+        .services
+        .values()
+        .filter(|s| s.cluster == name && s.model.status.as_deref() == Some("ACTIVE"))
+        .count() as i32;
+    let mut out = c.model.clone();
+    out.running_tasks_count = Some(running);
+    out.pending_tasks_count = Some(pending);
+    out.active_services_count = Some(services);
+    out.registered_container_instances_count = Some(0);
+    let has = |what: &str| include.iter().any(|i| i == what);
+    out.tags = has("TAGS").then(|| c.tags.clone());
+    if !has("SETTINGS") {
+        out.settings = None;
+    }
+    out.statistics = Some(vec![]);
+    if !has("CONFIGURATIONS") {
+        out.configuration = None;
+    }
+    out
+}
+
+fn default_settings() -> Vec<m::ClusterSetting> {
+    vec![m::ClusterSetting {
+        name: Some("containerInsights".into()),
+        value: Some("disabled".into()),
+    }]
+}
+
+fn check_settings(settings: &[m::ClusterSetting]) -> R<()> {
+    for s in settings {
+        if s.name.as_deref() != Some("containerInsights") {
+            return Err(invalid(format!(
+                "Unknown cluster setting {}.",
+                s.name.as_deref().unwrap_or("")
+            )));
+        }
+        if !matches!(
+            s.value.as_deref(),
+            Some("enabled" | "disabled" | "enhanced")
+        ) {
+            return Err(invalid(
+                "containerInsights must be enabled, disabled or enhanced.",
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn create(ctx: &mut Ctx, i: m::CreateClusterRequest) -> R<m::CreateClusterResponse> {
+    let name = i.cluster_name.clone().unwrap_or_else(|| "default".into());
+    if !valid_name(&name) {
+        return Err(invalid(
+            "Cluster name must be up to 255 letters (uppercase and lowercase), numbers, hyphens, and underscores.",
+        ));
+    }
+    let everything = vec![
+        "TAGS".to_string(),
+        "SETTINGS".into(),
+        "CONFIGURATIONS".into(),
+    ];
+    if let Some(c) = ctx.acct().ecs.clusters.get(&name) {
+        if c.model.status.as_deref() == Some("ACTIVE") {
+            return Ok(m::CreateClusterResponse {
+                cluster: Some(model(ctx, c, &everything)),
+            });
+        }
+    }
+    let settings = i.settings.clone().unwrap_or_else(default_settings);
+    check_settings(&settings)?;
+    let connect_defaults = match i
+        .service_connect_defaults
+        .as_ref()
+        .and_then(|d| d.namespace.clone())
+    {
+        Some(ns) => Some(m::ClusterServiceConnectDefaults {
+            namespace: Some(namespace_arn(ctx, &ns, true)?),
+        }),
+        None => None,
+    };
+    let rec = ClusterRec {
+        model: m::Cluster {
+            cluster_arn: Some(arn(ctx, &format!("cluster/{name}"))),
+            cluster_name: Some(name.clone()),
+            status: Some("ACTIVE".into()),
+            settings: Some(settings),
+            configuration: i.configuration,
+            capacity_providers: Some(i.capacity_providers.unwrap_or_default()),
+            default_capacity_provider_strategy: Some(
+                i.default_capacity_provider_strategy.unwrap_or_default(),
+            ),
+            service_connect_defaults: connect_defaults,
+            statistics: Some(vec![]),
+            ..Default::default()
+        },
+        tags: i.tags.unwrap_or_default(),
+    };
+    let out = model(ctx, &rec, &everything);
+    ctx.acct_mut().ecs.clusters.insert(name.clone(), rec);
+    ctx.emit(event("cluster", &name, "created", Some("ACTIVE")));
+    Ok(m::CreateClusterResponse { cluster: Some(out) })
+}
+
+pub(super) fn describe(
+    ctx: &mut Ctx,
+    i: m::DescribeClustersRequest,
+) -> R<m::DescribeClustersResponse> {
+    let wanted = i.clusters.unwrap_or_else(|| vec!["default".into()]);
+    if wanted.len() > 100 {
+        return Err(invalid("Up to 100 clusters can be described at once."));
+    }
+    let include = i.include.unwrap_or_default();
+    let mut clusters = Vec::new();
+    let mut failures = Vec::new();
+    for w in &wanted {
+        let name = name_of(Some(w));
+        match ctx.acct().ecs.clusters.get(&name) {
+            Some(c) => clusters.push(model(ctx, c, &include)),
+            None => failures.push(m::Failure {
+                arn: Some(if w.starts_with("arn:") {
+                    w.clone()
+                } else {
+                    arn(ctx, &format!("cluster/{name}"))
+                }),
+                reason: Some("MISSING".into()),
+                detail: None,
+            }),
+        }
+    }
+    Ok(m::DescribeClustersResponse {
+        clusters: Some(clusters),
+        failures: Some(failures),
+    })
+}
+
+pub(super) fn list(ctx: &mut Ctx, i: m::ListClustersRequest) -> R<m::ListClustersResponse> {
+    let max = check_max(i.max_results)?;
+    let items = ctx
+        .acct()
+        .ecs
+        .clusters
+        .values()
+        .filter(|c| c.model.status.as_deref() == Some("ACTIVE"))
+        .filter_map(|c| c.model.cluster_arn.clone())
+        .map(|a| (a.clone(), a))
+        .collect();
+    let (arns, next) = page(items, max, i.next_token.as_deref())?;
+    Ok(m::ListClustersResponse {
+        cluster_arns: Some(arns),
+        next_token: next,
+    })
+}
+
+pub(super) fn delete(ctx: &mut Ctx, i: m::DeleteClusterRequest) -> R<m::DeleteClusterResponse> {
+    let name = name_of(i.cluster.as_deref());
+    let Some(c) = ctx.acct().ecs.clusters.get(&name).cloned() else {
+        return Err(cluster_not_found());
+    };
+    let st = &ctx.acct().ecs;
+    if c.model.status.as_deref() == Some("ACTIVE") {
+        if st.services.values().any(|s| {
+            s.cluster == name && matches!(s.model.status.as_deref(), Some("ACTIVE" | "DRAINING"))
+        }) {
+            return Err(AwsError::new(
+                "ClusterContainsServicesException",
+                "The Cluster cannot be deleted while Services are active.",
+            ));
+        }
+        if st
+            .tasks
+            .values()
+            .any(|t| t.cluster == name && t.model.last_status.as_deref() != Some("STOPPED"))
+        {
+            return Err(AwsError::new(
+                "ClusterContainsTasksException",
+                "The Cluster cannot be deleted while Tasks are active.",
+            ));
+        }
+    }
+    if let Some(c) = ctx.acct_mut().ecs.clusters.get_mut(&name) {
+        c.model.status = Some("INACTIVE".into());
+    }
+    ctx.emit(event("cluster", &name, "deleted", Some("INACTIVE")));
+    let c = &ctx.acct().ecs.clusters[&name];
+    Ok(m::DeleteClusterResponse {
+        cluster: Some(model(ctx, c, &["SETTINGS".into()])),
+    })
+}
+
+pub(super) fn update_settings(
+    ctx: &mut Ctx,
+    i: m::UpdateClusterSettingsRequest,
+) -> R<m::UpdateClusterSettingsResponse> {
+    let name = active(ctx, i.cluster.as_deref())?;
+    let settings = i.settings.unwrap_or_default();
+    check_settings(&settings)?;
+    if let Some(c) = ctx.acct_mut().ecs.clusters.get_mut(&name) {
+        let current = c.model.settings.get_or_insert_with(Vec::new);
+        for s in settings {
+            match current.iter_mut().find(|x| x.name == s.name) {
+                Some(x) => x.value = s.value,
+                None => current.push(s),
+            }
+        }
+    }
+    let c = &ctx.acct().ecs.clusters[&name];
+    Ok(m::UpdateClusterSettingsResponse {
+        cluster: Some(model(ctx, c, &["SETTINGS".into()])),
+    })
+}

@@ -1,0 +1,751 @@
+//! RunTask, StartTask, DescribeTasks, ListTasks, StopTask and the task
+//! lifecycle (aws-spec.md §10.2–10.3, §11.1, §11.9–11.12):
+//! `PROVISIONING` → `PENDING` → `ACTIVATING` → `RUNNING`, and on stop
+//! `DEACTIVATING` → `STOPPING` → `DEPROVISIONING` → `STOPPED`, each step on
+//! the world clock.
+
+use super::clusters;
+use super::task_definitions;
+use super::{
+    arn, check_max, cluster_not_found, event, invalid, page, short_name, Outcome, TaskRec,
+    Transition, R,
+};
+use crate::model::ecs as m;
+use crate::services::ec2::{create_eni, delete_eni, NewEni};
+use crate::world::{Ctx, Transition as WorldTransition};
+
+/// How long each step takes in AWS, scaled by the pace.
+const STEP_MS: i64 = 1_000;
+
+/// The account ECS's task network interfaces are managed by [U].
+const ECS_REQUESTER: &str = "578734482556";
+
+/// The network a task gets (awsvpc).
+#[derive(Debug, Clone)]
+pub(super) struct Net {
+    pub subnets: Vec<String>,
+    pub groups: Vec<String>,
+    pub assign_public_ip: String,
+}
+
+/// Everything a new task needs.
+pub(super) struct Launch<'a> {
+    pub cluster: &'a str,
+    pub def: &'a m::TaskDefinition,
+    pub launch_type: &'a str,
+    pub capacity_provider: Option<String>,
+    pub platform_version: Option<String>,
+    pub net: Option<&'a Net>,
+    pub group: String,
+    pub started_by: Option<String>,
+    pub tags: Vec<m::Tag>,
+    pub overrides: Option<m::TaskOverride>,
+    pub service: Option<String>,
+    /// Spreads tasks over the subnets.
+    pub index: usize,
+}
+
+/// Launch type from `launchType` or a capacity provider strategy.
+pub(super) fn launch_type(
+    launch_type: Option<&str>,
+    strategy: Option<&[m::CapacityProviderStrategyItem]>,
+) -> R<(String, Option<String>)> {
+    let strategy = strategy.filter(|s| !s.is_empty());
+    match (launch_type, strategy) {
+        (Some(_), Some(_)) => Err(invalid(
+            "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.",
+        )),
+        (Some(t), None) => Ok((t.to_string(), None)),
+        (None, Some(s)) => {
+            let provider = s[0].capacity_provider.clone().unwrap_or_default();
+            match provider.as_str() {
+                "FARGATE" | "FARGATE_SPOT" => Ok(("FARGATE".into(), Some(provider))),
+                _ => Err(invalid(format!(
+                    "The specified capacity provider {provider} is not in an ACTIVE state."
+                ))),
+            }
+        }
+        (None, None) => Ok(("EC2".into(), None)),
+    }
+}
+
+/// Checks the task definition fits the launch type.
+pub(super) fn check_compatible(def: &m::TaskDefinition, launch_type: &str) -> R<()> {
+    if launch_type == "FARGATE"
+        && !def
+            .compatibilities
+            .as_ref()
+            .is_some_and(|c| c.iter().any(|x| x == "FARGATE"))
+    {
+        return Err(super::client(format!(
+            "Task definition does not support launch_type FARGATE. ({})",
+            def.task_definition_arn.as_deref().unwrap_or("")
+        )));
+    }
+    Ok(())
+}
+
+/// The awsvpc network of a request, checked against EC2.
+pub(super) fn network(
+    ctx: &Ctx,
+    def: &m::TaskDefinition,
+    launch_type: &str,
+    cfg: Option<&m::NetworkConfiguration>,
+) -> R<Option<Net>> {
+    if def.network_mode.as_deref() != Some("awsvpc") {
+        return Ok(None);
+    }
+    let Some(vpc) = cfg.and_then(|c| c.awsvpc_configuration.as_ref()) else {
+        return Err(invalid(
+            "Network Configuration must be provided when networkMode 'awsvpc' is specified.",
+        ));
+    };
+    let subnets = vpc.subnets.clone().unwrap_or_default();
+    if subnets.is_empty() {
+        return Err(invalid("subnets can not be empty."));
+    }
+    if subnets.len() > 16 {
+        return Err(invalid("At most 16 subnets can be given."));
+    }
+    let ec2 = &ctx.acct().ec2;
+    let mut vpc_id: Option<String> = None;
+    for s in &subnets {
+        let Some(subnet) = ec2.subnets.get(s) else {
+            return Err(invalid(format!(
+                "Error retrieving subnet information for [{s}]: The subnet ID '{s}' does not exist (ErrorCode: InvalidSubnetID.NotFound)"
+            )));
+        };
+        if vpc_id.as_ref().is_some_and(|v| *v != subnet.vpc_id) {
+            return Err(invalid("The subnets must all belong to the same VPC."));
+        }
+        vpc_id = Some(subnet.vpc_id.clone());
+    }
+    let vpc_id = vpc_id.unwrap_or_default();
+    let mut groups = vpc.security_groups.clone().unwrap_or_default();
+    for g in &groups {
+        match ec2.security_groups.get(g) {
+            Some(sg) if sg.vpc_id == vpc_id => {}
+            Some(_) => {
+                return Err(invalid(format!(
+                    "Security group {g} does not belong to the VPC of the subnets ({vpc_id})."
+                )))
+            }
+            None => {
+                return Err(invalid(format!(
+                    "Error retrieving security group information for [{g}]: The security group '{g}' does not exist (ErrorCode: InvalidGroup.NotFound)"
+                )))
+            }
+        }
+    }
+    if groups.is_empty() {
+        if let Some(v) = ec2.vpcs.get(&vpc_id) {
+            groups.push(v.default_security_group_id.clone());
+        }
+    }
+    let assign = vpc
+        .assign_public_ip
+        .clone()
+        .unwrap_or_else(|| "DISABLED".into());
+    if assign == "ENABLED" && launch_type != "FARGATE" {
+        return Err(invalid(
+            "Assign public IP is not supported for this launch type.",
+        ));
+    }
+    Ok(Some(Net {
+        subnets,
+        groups,
+        assign_public_ip: assign,
+    }))
+}
+
+/// A declared outcome from the containers' `dockerLabels`.
+fn outcome(def: &m::TaskDefinition) -> Option<Outcome> {
+    for c in def.container_definitions.iter().flatten() {
+        let Some(labels) = &c.docker_labels else {
+            continue;
+        };
+        let get = |k: &str| labels.get(k).cloned();
+        let fail = get("awsemu.failToStart");
+        let exit = get("awsemu.exitCode").and_then(|v| v.trim().parse::<i32>().ok());
+        if fail.is_none() && exit.is_none() {
+            continue;
+        }
+        let after = get("awsemu.exitAfterSeconds")
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|f| f.is_finite() && *f >= 0.0)
+            .map(|f| (f * 1000.0) as i64)
+            .unwrap_or(0);
+        let name = c.name.clone().unwrap_or_default();
+        return Some(match fail {
+            Some(reason) => Outcome {
+                container: name,
+                exit_code: None,
+                after_ms: 0,
+                stop_code: get("awsemu.stopCode").unwrap_or_else(|| "TaskFailedToStart".into()),
+                reason,
+                fail_to_start: true,
+            },
+            None => Outcome {
+                container: name,
+                exit_code: exit,
+                after_ms: after,
+                stop_code: get("awsemu.stopCode")
+                    .unwrap_or_else(|| "EssentialContainerExited".into()),
+                reason: get("awsemu.stoppedReason")
+                    .unwrap_or_else(|| "Essential container in task exited".into()),
+                fail_to_start: false,
+            },
+        });
+    }
+    None
+}
+
+fn schedule_task(ctx: &mut Ctx, id: &str, after_steps: i64, to: &'static str) {
+    ctx.schedule(
+        STEP_MS * after_steps,
+        WorldTransition::Ecs(Transition::Task {
+            id: id.to_string(),
+            to,
+        }),
+    );
+}
+
+/// Creates one task (and its network interface) and schedules its start.
+pub(super) fn launch(ctx: &mut Ctx, l: Launch<'_>) -> R<String> {
+    let id = ctx.world.ids.hex(32);
+    let task_arn = arn(ctx, &format!("task/{}/{id}", l.cluster));
+    let cluster_arn = arn(ctx, &format!("cluster/{}", l.cluster));
+    let mut attachments = Vec::new();
+    let mut eni_id = None;
+    let mut az = None;
+    let mut interfaces = Vec::new();
+    if let Some(net) = l.net {
+        let subnet = &net.subnets[l.index % net.subnets.len()];
+        let attachment_id = uuid::Uuid::new_v4().to_string();
+        let eni = create_eni(
+            ctx,
+            NewEni {
+                subnet_id: subnet,
+                group_ids: net.groups.clone(),
+                description: format!(
+                    "arn:aws:ecs:{}:{}:attachment/{attachment_id}",
+                    ctx.region_name(),
+                    ctx.account
+                ),
+                interface_type: "interface",
+                requester_id: Some(ECS_REQUESTER.into()),
+                public_ip: net.assign_public_ip == "ENABLED",
+            },
+        )?;
+        let e = ctx.acct().ec2.enis[&eni].clone();
+        let dns = format!(
+            "ip-{}.{}",
+            e.private_ip.replace('.', "-"),
+            if ctx.region_name() == "us-east-1" {
+                "ec2.internal".to_string()
+            } else {
+                format!("{}.compute.internal", ctx.region_name())
+            }
+        );
+        let kv = |n: &str, v: &str| m::KeyValuePair {
+            name: Some(n.into()),
+            value: Some(v.into()),
+        };
+        attachments.push(m::Attachment {
+            id: Some(attachment_id.clone()),
+            type_: Some("ElasticNetworkInterface".into()),
+            status: Some("PRECREATED".into()),
+            details: Some(vec![
+                kv("subnetId", subnet),
+                kv("networkInterfaceId", &eni),
+                kv("macAddress", &e.mac_address),
+                kv("privateDnsName", &dns),
+                kv("privateIPv4Address", &e.private_ip),
+            ]),
+        });
+        interfaces.push(m::NetworkInterface {
+            attachment_id: Some(attachment_id),
+            private_ipv4_address: Some(e.private_ip.clone()),
+            ipv6_address: None,
+        });
+        az = Some(e.availability_zone.clone());
+        eni_id = Some(eni);
+    }
+    let az = az.or_else(|| {
+        let zones = crate::world::regions::zones(ctx.region_name());
+        zones
+            .get(l.index % zones.len().max(1))
+            .map(|z| z.name.clone())
+    });
+    let containers: Vec<m::Container> = l
+        .def
+        .container_definitions
+        .iter()
+        .flatten()
+        .map(|c| m::Container {
+            container_arn: Some(arn(
+                ctx,
+                &format!("container/{}/{id}/{}", l.cluster, uuid::Uuid::new_v4()),
+            )),
+            task_arn: Some(task_arn.clone()),
+            name: c.name.clone(),
+            image: c.image.clone(),
+            last_status: Some("PENDING".into()),
+            network_bindings: Some(vec![]),
+            network_interfaces: Some(interfaces.clone()),
+            health_status: Some("UNKNOWN".into()),
+            cpu: Some(c.cpu.unwrap_or(0).to_string()),
+            memory: c.memory.map(|v| v.to_string()),
+            memory_reservation: c.memory_reservation.map(|v| v.to_string()),
+            ..Default::default()
+        })
+        .collect();
+    let overrides = l.overrides.unwrap_or_else(|| m::TaskOverride {
+        container_overrides: Some(
+            containers
+                .iter()
+                .map(|c| m::ContainerOverride {
+                    name: c.name.clone(),
+                    ..Default::default()
+                })
+                .collect(),
+        ),
+        inference_accelerator_overrides: Some(vec![]),
+        ..Default::default()
+    });
+    let fargate = l.launch_type == "FARGATE";
+    let task = m::Task {
+        attachments: Some(attachments),
+        attributes: Some(vec![m::Attribute {
+            name: Some("ecs.cpu-architecture".into()),
+            value: Some("x86_64".into()),
+            ..Default::default()
+        }]),
+        availability_zone: az,
+        capacity_provider_name: l.capacity_provider.clone(),
+        cluster_arn: Some(cluster_arn),
+        containers: Some(containers),
+        cpu: l.def.cpu.clone(),
+        memory: l.def.memory.clone(),
+        created_at: Some(ctx.now()),
+        desired_status: Some("RUNNING".into()),
+        enable_execute_command: Some(false),
+        group: Some(l.group),
+        health_status: Some("UNKNOWN".into()),
+        last_status: Some("PROVISIONING".into()),
+        launch_type: Some(l.launch_type.to_string()),
+        overrides: Some(overrides),
+        platform_version: fargate.then(|| match l.platform_version.as_deref() {
+            None | Some("LATEST") => "1.4.0".to_string(),
+            Some(v) => v.to_string(),
+        }),
+        platform_family: fargate.then(|| "Linux".into()),
+        started_by: l.started_by,
+        task_arn: Some(task_arn),
+        task_definition_arn: l.def.task_definition_arn.clone(),
+        version: Some(1),
+        ephemeral_storage: fargate.then_some(m::EphemeralStorage {
+            size_in_gi_b: Some(20),
+        }),
+        inference_accelerators: Some(vec![]),
+        ..Default::default()
+    };
+    let rec = TaskRec {
+        cluster: l.cluster.to_string(),
+        model: task,
+        tags: l.tags,
+        eni: eni_id,
+        service: l.service.clone(),
+        outcome: outcome(l.def),
+    };
+    ctx.acct_mut().ecs.tasks.insert(id.clone(), rec);
+    if let Some(s) = &l.service {
+        if let Some(svc) = ctx.acct_mut().ecs.services.get_mut(s) {
+            svc.task_ids.insert(id.clone());
+        }
+    }
+    ctx.emit(event("task", &id, "created", Some("PROVISIONING")));
+    schedule_task(ctx, &id, 1, "PENDING");
+    schedule_task(ctx, &id, 2, "ACTIVATING");
+    schedule_task(ctx, &id, 3, "RUNNING");
+    Ok(id)
+}
+
+/// The wire form of a task, tags only when asked for.
+pub(super) fn model(t: &TaskRec, with_tags: bool) -> m::Task {
+    let mut out = t.model.clone();
+    out.tags = with_tags.then(|| t.tags.clone());
+    out
+}
+
+/// Moves a task one status on, keeping its containers and timestamps consistent.
+fn set_status(ctx: &mut Ctx, id: &str, status: &str) -> Option<TaskRec> {
+    let now = ctx.now();
+    let t = ctx.acct_mut().ecs.tasks.get_mut(id)?;
+    let task = &mut t.model;
+    task.last_status = Some(status.to_string());
+    task.version = Some(task.version.unwrap_or(0) + 1);
+    let container_status = match status {
+        "PENDING" | "ACTIVATING" => "PENDING",
+        "RUNNING" => "RUNNING",
+        "STOPPING" | "DEPROVISIONING" | "STOPPED" => "STOPPED",
+        _ => "",
+    };
+    match status {
+        "ACTIVATING" => {
+            task.pull_started_at = Some(now);
+            task.pull_stopped_at = Some(now);
+        }
+        "RUNNING" => {
+            task.started_at = Some(now);
+            task.connectivity = Some("CONNECTED".into());
+            task.connectivity_at = Some(now);
+            for a in task.attachments.iter_mut().flatten() {
+                a.status = Some("ATTACHED".into());
+            }
+        }
+        "DEPROVISIONING" => {
+            task.execution_stopped_at = Some(now);
+            for a in task.attachments.iter_mut().flatten() {
+                a.status = Some("DELETED".into());
+            }
+        }
+        "STOPPED" => {
+            task.stopped_at = Some(now);
+            if task.execution_stopped_at.is_none() {
+                task.execution_stopped_at = Some(now);
+            }
+        }
+        _ => {}
+    }
+    let outcome = t.outcome.clone();
+    let stop_code = task.stop_code.clone();
+    if !container_status.is_empty() {
+        for c in task.containers.iter_mut().flatten() {
+            if c.last_status.as_deref() == Some("STOPPED") {
+                continue;
+            }
+            c.last_status = Some(container_status.to_string());
+            if container_status == "STOPPED" {
+                let failed_start = stop_code.as_deref() == Some("TaskFailedToStart");
+                let declared = outcome
+                    .as_ref()
+                    .filter(|o| o.container == c.name.clone().unwrap_or_default());
+                if failed_start {
+                    c.reason = declared.map(|o| o.reason.clone());
+                } else {
+                    c.exit_code = Some(declared.and_then(|o| o.exit_code).unwrap_or(0));
+                }
+            }
+        }
+    }
+    let snapshot = t.clone();
+    ctx.emit(event("task", id, "state-changed", Some(status)));
+    Some(snapshot)
+}
+
+/// Sets a task on its way to `STOPPED`.
+pub(super) fn stop(ctx: &mut Ctx, id: &str, stop_code: &str, reason: &str) {
+    let now = ctx.now();
+    let Some(t) = ctx.acct_mut().ecs.tasks.get_mut(id) else {
+        return;
+    };
+    if t.model.desired_status.as_deref() == Some("STOPPED") {
+        return;
+    }
+    let was_running = t.model.last_status.as_deref() == Some("RUNNING");
+    t.model.desired_status = Some("STOPPED".into());
+    t.model.stop_code = Some(stop_code.to_string());
+    t.model.stopped_reason = Some(reason.to_string());
+    t.model.stopping_at = Some(now);
+    t.model.version = Some(t.model.version.unwrap_or(0) + 1);
+    if was_running {
+        set_status(ctx, id, "DEACTIVATING");
+    }
+    schedule_task(ctx, id, 1, "STOPPING");
+    schedule_task(ctx, id, 2, "DEPROVISIONING");
+    schedule_task(ctx, id, 3, "STOPPED");
+}
+
+pub(super) fn apply(ctx: &mut Ctx, t: Transition) {
+    match t {
+        Transition::Task { id, to } => {
+            let Some(task) = ctx.acct().ecs.tasks.get(&id) else {
+                return;
+            };
+            let desired_running = task.model.desired_status.as_deref() == Some("RUNNING");
+            let last = task.model.last_status.clone().unwrap_or_default();
+            let outcome = task.outcome.clone();
+            let service = task.service.clone();
+            let starting = matches!(to, "PENDING" | "ACTIVATING" | "RUNNING");
+            if starting != desired_running || last == "STOPPED" {
+                return;
+            }
+            if to == "ACTIVATING" {
+                if let Some(o) = outcome.as_ref().filter(|o| o.fail_to_start) {
+                    stop(ctx, &id, &o.stop_code, &o.reason);
+                    return;
+                }
+            }
+            set_status(ctx, &id, to);
+            if to == "RUNNING" {
+                if let Some(o) = outcome.filter(|o| !o.fail_to_start) {
+                    ctx.schedule(
+                        o.after_ms,
+                        WorldTransition::Ecs(Transition::Exit { id: id.clone() }),
+                    );
+                }
+            }
+            if to == "STOPPED" {
+                if let Some(eni) = ctx.acct().ecs.tasks.get(&id).and_then(|t| t.eni.clone()) {
+                    delete_eni(ctx, &eni);
+                }
+            }
+            if let Some(s) = service {
+                super::services::reconcile(ctx, &s);
+            }
+        }
+        Transition::Exit { id } => {
+            let Some(task) = ctx.acct().ecs.tasks.get(&id) else {
+                return;
+            };
+            if task.model.last_status.as_deref() != Some("RUNNING") {
+                return;
+            }
+            let Some(o) = task.outcome.clone() else {
+                return;
+            };
+            stop(ctx, &id, &o.stop_code, &o.reason);
+        }
+    }
+}
+
+pub(super) fn run(ctx: &mut Ctx, i: m::RunTaskRequest) -> R<m::RunTaskResponse> {
+    let cluster = clusters::active(ctx, i.cluster.as_deref())?;
+    let def = task_definitions::active(ctx, i.task_definition.as_deref().unwrap_or(""))?;
+    let count = i.count.unwrap_or(1);
+    if !(1..=10).contains(&count) {
+        return Err(invalid("count must be between 1 and 10."));
+    }
+    let (launch_type, provider) = launch_type(
+        i.launch_type.as_deref(),
+        i.capacity_provider_strategy.as_deref(),
+    )?;
+    if launch_type == "EC2" || launch_type == "EXTERNAL" || launch_type == "MANAGED_INSTANCES" {
+        // No container instances are registered in the emulator.
+        return Ok(m::RunTaskResponse {
+            tasks: Some(vec![]),
+            failures: Some(vec![m::Failure {
+                arn: None,
+                reason: Some("No Container Instances were found in your cluster.".into()),
+                detail: None,
+            }]),
+        });
+    }
+    check_compatible(&def, &launch_type)?;
+    let net = network(ctx, &def, &launch_type, i.network_configuration.as_ref())?;
+    let family = def.family.clone().unwrap_or_default();
+    let mut ids = Vec::new();
+    for n in 0..count as usize {
+        ids.push(launch(
+            ctx,
+            Launch {
+                cluster: &cluster,
+                def: &def,
+                launch_type: &launch_type,
+                capacity_provider: provider.clone(),
+                platform_version: i.platform_version.clone(),
+                net: net.as_ref(),
+                group: i
+                    .group
+                    .clone()
+                    .unwrap_or_else(|| format!("family:{family}")),
+                started_by: i.started_by.clone(),
+                tags: i.tags.clone().unwrap_or_default(),
+                overrides: i.overrides.clone(),
+                service: None,
+                index: n,
+            },
+        )?);
+    }
+    let st = &ctx.acct().ecs;
+    Ok(m::RunTaskResponse {
+        tasks: Some(ids.iter().map(|id| model(&st.tasks[id], true)).collect()),
+        failures: Some(vec![]),
+    })
+}
+
+pub(super) fn start(ctx: &mut Ctx, i: m::StartTaskRequest) -> R<m::StartTaskResponse> {
+    clusters::active(ctx, i.cluster.as_deref())?;
+    task_definitions::active(ctx, i.task_definition.as_deref().unwrap_or(""))?;
+    let instances = i.container_instances.unwrap_or_default();
+    Err(invalid(format!(
+        "Container instance(s) not found in the cluster: {} (awsemu has no container instances; use RunTask with FARGATE).",
+        instances.join(", ")
+    )))
+}
+
+/// A task id from an id or an ARN (`task/<cluster>/<id>` or `task/<id>`).
+fn task_id(reference: &str) -> Option<String> {
+    let id = if reference.starts_with("arn:") {
+        short_name(reference, "task")
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+    } else {
+        reference
+    };
+    let ok = (id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+        || (id.len() == 36 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'));
+    ok.then(|| id.to_string())
+}
+
+pub(super) fn describe(ctx: &mut Ctx, i: m::DescribeTasksRequest) -> R<m::DescribeTasksResponse> {
+    let cluster = clusters::name_of(i.cluster.as_deref());
+    if !ctx.acct().ecs.clusters.contains_key(&cluster) {
+        return Err(cluster_not_found());
+    }
+    let wanted = i.tasks.unwrap_or_default();
+    if wanted.is_empty() {
+        return Err(invalid("Tasks cannot be empty."));
+    }
+    if wanted.len() > 100 {
+        return Err(invalid("Tasks cannot be longer than 100."));
+    }
+    let with_tags = i.include.unwrap_or_default().iter().any(|x| x == "TAGS");
+    let st = &ctx.acct().ecs;
+    let mut tasks = Vec::new();
+    let mut failures = Vec::new();
+    for w in &wanted {
+        let id = task_id(w).ok_or_else(|| invalid("Task Identifier is invalid"))?;
+        match st.tasks.get(&id).filter(|t| t.cluster == cluster) {
+            Some(t) => tasks.push(model(t, with_tags)),
+            None => failures.push(m::Failure {
+                arn: Some(if w.starts_with("arn:") {
+                    w.clone()
+                } else {
+                    arn(ctx, &format!("task/{cluster}/{id}"))
+                }),
+                reason: Some("MISSING".into()),
+                detail: None,
+            }),
+        }
+    }
+    Ok(m::DescribeTasksResponse {
+        tasks: Some(tasks),
+        failures: Some(failures),
+    })
+}
+
+pub(super) fn list(ctx: &mut Ctx, i: m::ListTasksRequest) -> R<m::ListTasksResponse> {
+    let cluster = clusters::active(ctx, i.cluster.as_deref())?;
+    let max = check_max(i.max_results)?;
+    let desired = i.desired_status.unwrap_or_else(|| "RUNNING".into());
+    let service = i.service_name.map(|s| {
+        format!(
+            "{cluster}/{}",
+            short_name(&s, "service").rsplit('/').next().unwrap_or("")
+        )
+    });
+    if let Some(s) = &service {
+        if !ctx.acct().ecs.services.contains_key(s) {
+            return Err(super::service_not_found());
+        }
+    }
+    let st = &ctx.acct().ecs;
+    let family_of = |t: &TaskRec| {
+        t.model
+            .task_definition_arn
+            .as_deref()
+            .map(|a| {
+                short_name(a, "task-definition")
+                    .rsplit_once(':')
+                    .map(|(f, _)| f.to_string())
+                    .unwrap_or_default()
+            })
+            .unwrap_or_default()
+    };
+    let items = st
+        .tasks
+        .values()
+        .filter(|t| t.cluster == cluster)
+        .filter(|t| match desired.as_str() {
+            "PENDING" => {
+                t.model.desired_status.as_deref() == Some("RUNNING")
+                    && t.model.last_status.as_deref() != Some("RUNNING")
+            }
+            d => t.model.desired_status.as_deref() == Some(d),
+        })
+        .filter(|t| i.family.as_ref().is_none_or(|f| family_of(t) == *f))
+        .filter(|t| {
+            i.started_by
+                .as_ref()
+                .is_none_or(|s| t.model.started_by.as_ref() == Some(s))
+        })
+        .filter(|t| {
+            i.launch_type
+                .as_ref()
+                .is_none_or(|l| t.model.launch_type.as_ref() == Some(l))
+        })
+        .filter(|t| {
+            service
+                .as_ref()
+                .is_none_or(|s| t.service.as_ref() == Some(s))
+        })
+        .filter(|_| i.container_instance.is_none())
+        .filter_map(|t| t.model.task_arn.clone())
+        .map(|a| (a.clone(), a))
+        .collect();
+    let (arns, next) = page(items, max, i.next_token.as_deref())?;
+    Ok(m::ListTasksResponse {
+        task_arns: Some(arns),
+        next_token: next,
+    })
+}
+
+pub(super) fn stop_request(ctx: &mut Ctx, i: m::StopTaskRequest) -> R<m::StopTaskResponse> {
+    let cluster = clusters::name_of(i.cluster.as_deref());
+    if !ctx.acct().ecs.clusters.contains_key(&cluster) {
+        return Err(cluster_not_found());
+    }
+    let id = task_id(i.task.as_deref().unwrap_or(""))
+        .ok_or_else(|| invalid("Task Identifier is invalid"))?;
+    if ctx
+        .acct()
+        .ecs
+        .tasks
+        .get(&id)
+        .is_none_or(|t| t.cluster != cluster)
+    {
+        return Err(invalid("The referenced task was not found."));
+    }
+    let reason = i.reason.unwrap_or_else(|| "Task stopped by user".into());
+    stop(ctx, &id, "UserInitiated", &reason);
+    let service = ctx.acct().ecs.tasks[&id].service.clone();
+    if let Some(s) = service {
+        super::services::reconcile(ctx, &s);
+    }
+    Ok(m::StopTaskResponse {
+        task: Some(model(&ctx.acct().ecs.tasks[&id], true)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn task_references() {
+        let id = "0123456789abcdef0123456789abcdef";
+        assert_eq!(task_id(id).as_deref(), Some(id));
+        assert_eq!(
+            task_id(&format!("arn:aws:ecs:us-east-1:123456789012:task/app/{id}")).as_deref(),
+            Some(id)
+        );
+        assert_eq!(
+            task_id(&format!("arn:aws:ecs:us-east-1:123456789012:task/{id}")).as_deref(),
+            Some(id)
+        );
+        assert!(task_id("nope").is_none());
+    }
+}
