@@ -52,9 +52,18 @@ pub fn handle(
             }),
         ),
         (&Method::POST, "/_awsemu/reset") | (&Method::POST, "/moto-api/reset") => {
-            world.reset();
-            tracing::info!("world reset");
-            reply(StatusCode::OK, json!({ "reset": true }))
+            let started = std::time::Instant::now();
+            match world.reset() {
+                Ok(()) => {
+                    let ms = started.elapsed().as_secs_f64() * 1000.0;
+                    tracing::info!(ms, "world reset");
+                    reply(StatusCode::OK, json!({ "reset": true, "milliseconds": ms }))
+                }
+                Err(e) => reply(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    json!({ "reset": false, "error": e.to_string() }),
+                ),
+            }
         }
         (&Method::GET, "/_awsemu/state") => reply(StatusCode::OK, world.export()),
         (&Method::GET, "/_awsemu/events") => {
@@ -84,8 +93,7 @@ pub fn handle(
                     json!({ "error": "give the seconds to advance: {\"seconds\": 5} or ?seconds=5 (not negative)" }),
                 );
             };
-            world.clock.advance((seconds * 1000.0).round() as i64);
-            world.run_due_everywhere();
+            world.advance((seconds * 1000.0).round() as i64);
             reply(StatusCode::OK, clock(world))
         }
         _ => reply(

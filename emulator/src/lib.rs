@@ -7,6 +7,7 @@
 pub mod control;
 pub mod error;
 pub mod model;
+pub mod scenario;
 pub mod server;
 pub mod services;
 pub mod wire;

@@ -31,6 +31,11 @@ enum LogFormat {
 enum Command {
     /// Serve the AWS APIs on one port.
     Serve(ServeArgs),
+    /// Work with scenario files.
+    Scenario {
+        #[command(subcommand)]
+        command: ScenarioCommand,
+    },
     /// Ask a running awsemu whether it is healthy (exit 0 if so); for container health checks.
     Healthcheck {
         /// The emulator's base URL.
@@ -39,25 +44,41 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum ScenarioCommand {
+    /// Validate scenario files (or folders) offline by applying them to an
+    /// empty world; errors name the file, the line and the field.
+    Check {
+        #[arg(required = true)]
+        paths: Vec<std::path::PathBuf>,
+    },
+}
+
 #[derive(clap::Args)]
 struct ServeArgs {
+    /// Scenario file or folder to load at start and on reset (repeatable,
+    /// applied in order).
+    #[arg(long = "scenario", env = "AWSEMU_SCENARIO", value_delimiter = ',')]
+    scenarios: Vec<std::path::PathBuf>,
     /// Address to listen on.
     #[arg(long, env = "AWSEMU_HOST", default_value = "127.0.0.1")]
     host: String,
     /// Port to listen on (0 picks a free one; the first stdout line says which).
     #[arg(long, env = "AWSEMU_PORT", default_value_t = 4566)]
     port: u16,
-    /// Account of callers whose access key is not a 12-digit account id.
-    #[arg(long, env = "AWSEMU_DEFAULT_ACCOUNT", default_value = "000000000000", value_parser = parse_account)]
-    default_account: String,
+    /// Account of callers whose access key is not a 12-digit account id
+    /// [default: 000000000000, or the scenario's].
+    #[arg(long, env = "AWSEMU_DEFAULT_ACCOUNT", value_parser = parse_account)]
+    default_account: Option<String>,
     /// Seed for resource ids, so that runs are reproducible (also after a reset).
     #[arg(long, env = "AWSEMU_SEED")]
     seed: Option<u64>,
     /// How fast asynchronous transitions (pending → available, ...) happen:
     /// immediate (next request sees them), realistic (seconds), manual (only
     /// when POST /_awsemu/clock advances the clock).
-    #[arg(long, env = "AWSEMU_PACE", value_enum, default_value = "immediate")]
-    pace: Pace,
+    /// [default: immediate, or the scenario's]
+    #[arg(long, env = "AWSEMU_PACE", value_enum)]
+    pace: Option<Pace>,
     /// Verify SigV4 signatures: every request must be signed with one of the
     /// `--credential` pairs (else `InvalidClientTokenId` / `SignatureDoesNotMatch`).
     #[arg(long, env = "AWSEMU_STRICT_SIGV4")]
@@ -158,12 +179,101 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => serve_command(args),
+        Command::Scenario {
+            command: ScenarioCommand::Check { paths },
+        } => check_command(&paths),
         Command::Healthcheck { url } => healthcheck(&url),
+    }
+}
+
+fn read_scenarios(paths: &[std::path::PathBuf]) -> Result<Vec<awsemu::scenario::Loaded>, String> {
+    let mut all = Vec::new();
+    for p in paths {
+        all.extend(awsemu::scenario::read(p).map_err(|e| e.to_string())?);
+    }
+    Ok(all)
+}
+
+/// The world's settings: flags first, then the scenarios', then defaults.
+fn world_config(args: &ServeArgs, scenarios: &[awsemu::scenario::Loaded]) -> WorldConfig {
+    let settings: Vec<_> = scenarios.iter().map(|l| &l.scenario.settings).collect();
+    let mut access_keys: std::collections::HashMap<String, String> = Default::default();
+    let mut sns: std::collections::HashMap<String, String> = Default::default();
+    for l in scenarios {
+        for a in &l.scenario.accounts {
+            for k in &a.access_keys {
+                let principal = k
+                    .principal
+                    .clone()
+                    .unwrap_or_else(|| format!("arn:aws:iam::{}:root", a.id));
+                access_keys.insert(k.key.clone(), principal);
+            }
+        }
+        sns.extend(l.scenario.settings.sns_endpoints.clone());
+    }
+    access_keys.extend(args.access_keys.iter().cloned());
+    sns.extend(args.sns_endpoints.iter().cloned());
+    WorldConfig {
+        default_account: args
+            .default_account
+            .clone()
+            .or_else(|| {
+                settings
+                    .iter()
+                    .rev()
+                    .find_map(|s| s.default_account.clone())
+            })
+            .unwrap_or_else(|| "000000000000".into()),
+        pace: args
+            .pace
+            .or_else(|| settings.iter().rev().find_map(|s| s.pace))
+            .unwrap_or(Pace::Immediate),
+        seed: args
+            .seed
+            .or_else(|| settings.iter().rev().find_map(|s| s.seed)),
+        access_keys,
+        sns_endpoints: sns,
+    }
+}
+
+fn check_command(paths: &[std::path::PathBuf]) -> ExitCode {
+    let scenarios = match read_scenarios(paths) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let world = World::new(WorldConfig::default());
+    let files = scenarios.len();
+    match world.load(scenarios) {
+        Ok(()) => {
+            println!("ok: {files} scenario file(s) apply cleanly");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
     }
 }
 
 fn serve_command(args: ServeArgs) -> ExitCode {
     init_logging(args.log_format);
+    let scenarios = match read_scenarios(&args.scenarios) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("awsemu: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let config = world_config(&args, &scenarios);
+    let world = World::new(config);
+    let loaded = scenarios.len();
+    if let Err(e) = world.load(scenarios) {
+        eprintln!("awsemu: {e}");
+        return ExitCode::FAILURE;
+    }
     if args.strict_sigv4 && args.credentials.is_empty() {
         eprintln!("awsemu: --strict-sigv4 needs at least one --credential ACCESS_KEY:SECRET_KEY");
         return ExitCode::FAILURE;
@@ -192,17 +302,10 @@ fn serve_command(args: ServeArgs) -> ExitCode {
             }
         };
         let local = listener.local_addr().map(|a| a.to_string()).unwrap_or(addr);
-        let world = World::new(WorldConfig {
-            default_account: args.default_account,
-            pace: args.pace,
-            seed: args.seed,
-            access_keys: args.access_keys.into_iter().collect(),
-            sns_endpoints: args.sns_endpoints.into_iter().collect(),
-        });
         let mut out = std::io::stdout();
         let _ = writeln!(out, "awsemu listening on http://{local}");
         let _ = out.flush();
-        tracing::info!(address = local.as_str(), pace = ?args.pace, "serving EC2, ELBv2 and ECS");
+        tracing::info!(address = local.as_str(), pace = ?world.clock.pace(), scenarios = loaded, "serving EC2, ELBv2 and ECS");
         serve(
             listener,
             Arc::new(App { world, credentials }),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 import xml.etree.ElementTree as ET
 from contextlib import contextmanager
 
@@ -167,3 +168,28 @@ def default_subnets(client) -> dict[str, str]:
 def unsuccessful(resp: dict) -> list[tuple[str, str]]:
     """``Unsuccessful`` items of a batch call as ``[(resource_id, error_code)]``."""
     return [(u["ResourceId"], u["Error"]["Code"]) for u in resp["Unsuccessful"]]
+
+
+# --------------------------------------------------------------------------
+# ECS (aws-spec.md §6, §10, §11)
+# --------------------------------------------------------------------------
+ECS_TASK_ID = re.compile(r"^[0-9a-f]{32}$")
+ECS_DEPLOYMENT_ID = re.compile(r"^ecs-svc/[0-9]{19}$")
+CLOUDMAP_NAMESPACE_ID = re.compile(r"^ns-[A-Za-z0-9]{16}$")
+CLOUDMAP_SERVICE_ID = re.compile(r"^srv-[A-Za-z0-9]{16}$")
+MAC_RE = re.compile(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
+
+
+def random_account() -> str:
+    """A fresh 12-digit account id (the access key selects the account)."""
+    return "9" + "".join(str(secrets.randbelow(10)) for _ in range(11))
+
+
+def ecs_arn(account: str, resource: str, region: str = "us-east-1") -> str:
+    """``arn:aws:ecs:<region>:<account>:<resource>``."""
+    return f"arn:aws:ecs:{region}:{account}:{resource}"
+
+
+def ecs_tags(tags: list[dict] | None) -> dict[str, str]:
+    """ECS tags (lower-case ``key``/``value``) as a dict."""
+    return {t["key"]: t["value"] for t in (tags or [])}

@@ -252,6 +252,27 @@ def elbv2(awsemu_endpoint):
 
 
 @pytest.fixture
+def ecs(awsemu_endpoint):
+    """Factory: ``ecs(account="000000000000", region="us-east-1")`` -> boto3 ECS client."""
+
+    def _factory(account: str = DEFAULT_ACCOUNT, region: str = DEFAULT_REGION):
+        return make_client(awsemu_endpoint, "ecs", account, region)
+
+    return _factory
+
+
+@pytest.fixture
+def ecs_unvalidated(awsemu_endpoint):
+    """Like ``ecs`` but without botocore's client-side parameter validation, so
+    requests missing a required member reach the server."""
+
+    def _factory(account: str = DEFAULT_ACCOUNT, region: str = DEFAULT_REGION):
+        return make_client(awsemu_endpoint, "ecs", account, region, validate=False)
+
+    return _factory
+
+
+@pytest.fixture
 def aws_cli(awsemu_endpoint):
     """Factory: ``aws_cli(*args, account=..., region=...)`` runs the AWS CLI (v1,
     same interpreter) against the emulator and returns

@@ -317,6 +317,17 @@ def assert_visible(w: World, account: str, svc: dict, provider: str = PROVIDER) 
     assert sorted(d["AvailabilityZones"]) == sorted(svc["AvailabilityZones"])
     assert d["ServiceRegion"] == REGION
     assert svc["ServiceName"] in visible_names(c)
+    owned = c.describe_vpc_endpoint_services(Filters=_f("owner", provider))["ServiceDetails"]
+    assert svc["ServiceName"] in [o["ServiceName"] for o in owned]
+    assert all(o["Owner"] == provider for o in owned)
+    amazon = c.describe_vpc_endpoint_services(Filters=_f("owner", "amazon"))["ServiceNames"]
+    assert svc["ServiceName"] not in amazon
+    paged = []
+    for page in c.get_paginator("describe_vpc_endpoint_services").paginate(
+            PaginationConfig={"PageSize": 5}):
+        paged += [x["ServiceName"] for x in page["ServiceDetails"]]
+    assert paged.count(svc["ServiceName"]) == 1
+    assert sorted(paged) == sorted(visible_names(c))
     return d
 
 
@@ -743,6 +754,13 @@ def test_modify_load_balancers(w):
     with raises_code("InvalidParameter"):
         p.modify_vpc_endpoint_service_configuration(
             ServiceId=sid, RemoveNetworkLoadBalancerArns=[second])
+    assert _config(w, sid)["NetworkLoadBalancerArns"] == [second]
+
+    # an NLB belongs to one service only
+    taken = w.service()["NetworkLoadBalancerArns"][0]
+    with raises_code("InvalidParameter"):
+        p.modify_vpc_endpoint_service_configuration(
+            ServiceId=sid, AddNetworkLoadBalancerArns=[taken])
     assert _config(w, sid)["NetworkLoadBalancerArns"] == [second]
 
 
@@ -1233,7 +1251,9 @@ def test_consumer_delete_is_seen_by_the_provider(w):
         seen.append(states[vpce])
         time.sleep(0.5)
     assert w.conn_states() == {}, "the deleted connection never went away"
-    assert seen and set(seen) <= {"deleting", "deleted"}, seen
+    # immediate pace: the removal may already be done by the first look; whatever
+    # was seen in between is deleting, then deleted (the manual-pace test pins it)
+    assert set(seen) <= {"deleting", "deleted"}, seen
     assert seen == sorted(seen, key=["deleting", "deleted"].index)
 
 
@@ -1330,6 +1350,21 @@ def test_connection_notification_crud(w):
         p.delete_vpc_endpoint_connection_notifications(
             ConnectionNotificationIds=[n3["ConnectionNotificationId"]])
     assert listed(c) == [n3]
+
+
+def test_describe_connection_notifications_paging(w):
+    sid = w.service()["ServiceId"]
+    p = w.ec2(PROVIDER)
+    made = {p.create_vpc_endpoint_connection_notification(
+        ServiceId=sid, ConnectionNotificationArn=topic(PROVIDER, f"t{i}"),
+        ConnectionEvents=["Connect"])["ConnectionNotification"]["ConnectionNotificationId"]
+        for i in range(7)}
+    pages = list(p.get_paginator("describe_vpc_endpoint_connection_notifications").paginate(
+        PaginationConfig={"PageSize": 5}))
+    seen = [n["ConnectionNotificationId"] for pg in pages for n in pg["ConnectionNotificationSet"]]
+    assert sorted(seen) == sorted(made)
+    assert [len(pg["ConnectionNotificationSet"]) for pg in pages] == [5, 2]
+    assert "NextToken" not in pages[-1]
 
 
 def _nfn_error(c, code, **kwargs):
@@ -1578,7 +1613,8 @@ def test_notifications_posted_to_sns_endpoint(sns):
 
     # Reject (a second endpoint)
     b = w.endpoint(CONSUMER, sname, azs=["us-east-1b"])["VpcEndpointId"]
-    assert _delivered(listener.wait_for(3))[2:] == [("/provider", "Connect", b, "pendingAcceptance")]
+    assert _delivered(listener.wait_for(3))[2:] == [
+        ("/provider", "Connect", b, "pendingAcceptance")]
     listener.clear()
     p.reject_vpc_endpoint_connections(ServiceId=sid, VpcEndpointIds=[b])
     assert _delivered(listener.wait_for(1)) == [("/provider", "Reject", b, "rejected")]
@@ -1733,6 +1769,41 @@ def test_manual_pace_accept_then_reject_from_pending(mw):
     assert mw.events(nfn_id=nfn) == [
         ("Connect", a, "pendingAcceptance"), ("Connect", b, "pendingAcceptance"),
         ("Accept", a, "pending"), ("Accept", b, "pending"), ("Reject", b, "rejected")]
+
+
+def test_manual_pace_pending_connection_is_active(mw):
+    svc = mw.shared(acceptance=True)
+    sid = svc["ServiceId"]
+    first = svc["NetworkLoadBalancerArns"][0]
+    p = mw.ec2(PROVIDER)
+    second = mw.nlb(PROVIDER, TWO_AZS)["LoadBalancerArn"]
+    p.modify_vpc_endpoint_service_configuration(ServiceId=sid,
+                                                AddNetworkLoadBalancerArns=[second])
+    mw.advance(600)
+    vpce = mw.endpoint(CONSUMER, svc["ServiceName"])["VpcEndpointId"]
+    p.accept_vpc_endpoint_connections(ServiceId=sid, VpcEndpointIds=[vpce])
+    assert mw.conn_states() == {vpce: "pending"}
+    resp = p.delete_vpc_endpoint_service_configurations(ServiceIds=[sid])
+    assert [(u["ResourceId"], u["Error"]["Code"], u["Error"]["Message"])
+            for u in resp["Unsuccessful"]] == [
+        (sid, "ExistingVpcEndpointConnections", ACTIVE_MESSAGE)]
+    with raises_code("ExistingVpcEndpointConnections"):
+        p.modify_vpc_endpoint_service_configuration(ServiceId=sid,
+                                                    RemoveNetworkLoadBalancerArns=[first])
+    assert mw.conn_states() == {vpce: "pending"}
+
+
+def test_manual_pace_deleting_connection_does_not_block(mw):
+    svc = mw.shared(acceptance=False)
+    sid = svc["ServiceId"]
+    mw.advance(600)
+    vpce = mw.endpoint(CONSUMER, svc["ServiceName"])["VpcEndpointId"]
+    mw.advance(600)
+    mw.ec2(CONSUMER).delete_vpc_endpoints(VpcEndpointIds=[vpce])
+    assert mw.conn_states() == {vpce: "deleting"}
+    resp = mw.ec2(PROVIDER).delete_vpc_endpoint_service_configurations(ServiceIds=[sid])
+    assert resp["Unsuccessful"] == []
+    assert _config_ids(mw.ec2(PROVIDER)) == []
 
 
 def test_manual_pace_consumer_delete(mw):

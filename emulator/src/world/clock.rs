@@ -75,6 +75,14 @@ impl Clock {
         self.offset_ms.fetch_add(ms.max(0), Ordering::SeqCst);
         self.now_ms()
     }
+
+    /// Sets the clock to `t` if that is later than now.
+    pub fn set_ms(&self, t: i64) {
+        let now = self.now_ms();
+        if t > now {
+            self.offset_ms.fetch_add(t - now, Ordering::SeqCst);
+        }
+    }
 }
 
 #[cfg(test)]

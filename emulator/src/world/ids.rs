@@ -9,6 +9,8 @@ use rand::{Rng, SeedableRng};
 pub struct IdGen {
     seed: Option<u64>,
     rng: Mutex<StdRng>,
+    /// Ids a scenario pinned: the next id of that prefix is taken from here.
+    pins: Mutex<std::collections::HashMap<String, String>>,
 }
 
 fn rng_for(seed: Option<u64>) -> StdRng {
@@ -23,6 +25,7 @@ impl IdGen {
         IdGen {
             seed,
             rng: Mutex::new(rng_for(seed)),
+            pins: Mutex::new(Default::default()),
         }
     }
 
@@ -39,9 +42,22 @@ impl IdGen {
             .collect()
     }
 
-    /// `prefix-` + 17 hex, e.g. `vpc-0a1b2c3d4e5f60718`.
+    /// `prefix-` + 17 hex, e.g. `vpc-0a1b2c3d4e5f60718`, unless an id was pinned.
     pub fn resource(&self, prefix: &str) -> String {
+        if let Some(id) = self.pins.lock().remove(prefix) {
+            return id;
+        }
         format!("{prefix}-{}", self.hex(17))
+    }
+
+    /// Makes the next `resource(prefix)` return `id`.
+    pub fn pin(&self, prefix: &str, id: &str) {
+        self.pins.lock().insert(prefix.to_string(), id.to_string());
+    }
+
+    /// Forgets a pin that was not used.
+    pub fn unpin(&self, prefix: &str) {
+        self.pins.lock().remove(prefix);
     }
 
     /// `n` characters of `[a-z0-9]` (DNS suffixes such as `bluzidnv`).

@@ -108,6 +108,8 @@ pub struct World {
     pub clock: Clock,
     pub events: EventBus,
     pub notifier: notify::Notifier,
+    /// The scenarios loaded at start-up; a reset applies them again.
+    scenarios: Mutex<Vec<crate::scenario::Loaded>>,
 }
 
 /// Who is calling, from the request's credentials.
@@ -127,6 +129,7 @@ impl World {
             clock: Clock::new(config.pace),
             events: EventBus::default(),
             notifier: notify::Notifier::new(config.sns_endpoints.clone()),
+            scenarios: Mutex::new(Vec::new()),
             regions: DashMap::new(),
             config,
         })
@@ -160,9 +163,8 @@ impl World {
         ctx
     }
 
-    /// Applies due transitions in every Region (the background ticker and
-    /// clock advances call this, so transitions happen without a request).
-    pub fn run_due_everywhere(self: &Arc<Self>) {
+    /// Runs `f` with each Region locked in turn, as no caller in particular.
+    fn each_region(self: &Arc<Self>, f: impl Fn(&mut Ctx)) {
         let names: Vec<String> = self.regions.iter().map(|r| r.key().clone()).collect();
         for name in names {
             let region = self.region(&name).lock_arc();
@@ -173,16 +175,69 @@ impl World {
                 principal: String::new(),
                 request_id: String::new(),
             };
-            ctx.run_due();
+            f(&mut ctx);
         }
     }
 
-    /// Back to an empty world (ids restart from the seed, the log is cleared).
-    pub fn reset(&self) {
+    /// Applies due transitions in every Region (the background ticker and
+    /// clock advances call this, so transitions happen without a request).
+    pub fn run_due_everywhere(self: &Arc<Self>) {
+        self.each_region(Ctx::run_due);
+    }
+
+    /// Advances the clock by `ms`, applying what falls due on the way at its
+    /// own time (so one long advance equals many short ones).
+    pub fn advance(self: &Arc<Self>, ms: i64) -> i64 {
+        let target = self.clock.now_ms() + ms.max(0);
+        for _ in 0..1_000_000 {
+            match self.next_due() {
+                Some(due) if due <= target => {
+                    self.clock.set_ms(due);
+                    self.run_due_everywhere();
+                }
+                _ => break,
+            }
+        }
+        self.clock.set_ms(target);
+        self.run_due_everywhere();
+        self.clock.now_ms()
+    }
+
+    /// The earliest time anything is scheduled for, in any Region.
+    fn next_due(&self) -> Option<i64> {
+        let regions: Vec<Arc<Mutex<Region>>> =
+            self.regions.iter().map(|r| r.value().clone()).collect();
+        regions
+            .iter()
+            .filter_map(|r| r.lock().schedule.keys().next().map(|k| k.0))
+            .min()
+    }
+
+    /// Applies every scheduled transition now, whatever its time (a
+    /// scenario declares resources in their settled states).
+    pub fn settle(self: &Arc<Self>) {
+        self.each_region(Ctx::run_all);
+    }
+
+    /// Applies scenarios to this world and keeps them for resets.
+    pub fn load(
+        self: &Arc<Self>,
+        scenarios: Vec<crate::scenario::Loaded>,
+    ) -> Result<(), crate::scenario::ScenarioError> {
+        crate::scenario::apply(self, &scenarios)?;
+        self.scenarios.lock().extend(scenarios);
+        Ok(())
+    }
+
+    /// Back to the loaded scenarios, or to an empty world (ids restart from
+    /// the seed, the logs are cleared).
+    pub fn reset(self: &Arc<Self>) -> Result<(), crate::scenario::ScenarioError> {
         self.regions.clear();
         self.ids.reset();
         self.events.clear();
         self.notifier.clear();
+        let scenarios = self.scenarios.lock().clone();
+        crate::scenario::apply(self, &scenarios)
     }
 
     /// The whole state, for `/_awsemu/state`.
@@ -268,32 +323,56 @@ impl Ctx {
         );
     }
 
-    /// Applies the transitions due now that were scheduled before this call;
-    /// what they schedule in turn waits for the next call (a request or the
-    /// ticker), so a chain of immediate transitions can never spin forever.
-    fn run_due(&mut self) {
+    /// Applies the transitions due now, including those that the ones
+    /// applied schedule for now in turn (an endpoint deleted, then gone), in
+    /// rounds; the number of rounds is bounded so a chain of immediate
+    /// transitions can never spin forever.
+    pub fn run_due(&mut self) {
+        const ROUNDS: usize = 64;
         let now = self.world.clock.now_ms();
-        let last = self.region.schedule_seq;
-        while let Some((&key, _)) = self
-            .region
-            .schedule
-            .range(..(now + 1, 0))
-            .find(|(k, _)| k.1 <= last)
-        {
-            if key.0 > now {
+        for _ in 0..ROUNDS {
+            let last = self.region.schedule_seq;
+            let mut applied = false;
+            while let Some((&key, _)) = self
+                .region
+                .schedule
+                .range(..(now + 1, 0))
+                .find(|(k, _)| k.1 <= last)
+            {
+                let Some(item) = self.region.schedule.remove(&key) else {
+                    break;
+                };
+                self.apply_scheduled(item);
+                applied = true;
+            }
+            if !applied {
                 break;
             }
-            let Some(item) = self.region.schedule.remove(&key) else {
-                break;
+        }
+    }
+
+    /// Everything scheduled, due or not, until nothing is left (bounded:
+    /// a service whose tasks keep failing stops being replaced).
+    pub fn run_all(&mut self) {
+        for _ in 0..100_000 {
+            let Some((&key, _)) = self.region.schedule.iter().next() else {
+                return;
             };
-            // Transitions run as the account they belong to.
-            if self.region.accounts.contains_key(&item.account) {
-                self.with_account(&item.account, |ctx| match item.transition {
-                    Transition::Ec2(t) => ec2::apply_transition(ctx, t),
-                    Transition::Elbv2(t) => elbv2::apply_transition(ctx, t),
-                    Transition::Ecs(t) => ecs::apply_transition(ctx, t),
-                });
-            }
+            let Some(item) = self.region.schedule.remove(&key) else {
+                return;
+            };
+            self.apply_scheduled(item);
+        }
+    }
+
+    /// A transition runs as the account it belongs to.
+    fn apply_scheduled(&mut self, item: Scheduled) {
+        if self.region.accounts.contains_key(&item.account) {
+            self.with_account(&item.account, |ctx| match item.transition {
+                Transition::Ec2(t) => ec2::apply_transition(ctx, t),
+                Transition::Elbv2(t) => elbv2::apply_transition(ctx, t),
+                Transition::Ecs(t) => ecs::apply_transition(ctx, t),
+            });
         }
     }
 

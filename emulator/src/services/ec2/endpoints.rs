@@ -1184,7 +1184,6 @@ pub(super) fn describe_services(
             }
         }
     }
-    items.sort_by(|a, b| a.0.cmp(&b.0));
     let (page, next) = paginate(items, cap(input.max_results), input.next_token.as_deref())?;
     Ok(m::DescribeVpcEndpointServicesResult {
         service_names: Some(page.iter().filter_map(|d| d.service_name.clone()).collect()),

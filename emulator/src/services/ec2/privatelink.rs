@@ -813,7 +813,6 @@ pub(super) fn describe_connections(
             ));
         }
     }
-    items.sort_by(|a, b| a.0.cmp(&b.0));
     let (page, next) = paginate(items, cap(input.max_results), input.next_token.as_deref())?;
     Ok(m::DescribeVpcEndpointConnectionsResult {
         vpc_endpoint_connections: Some(page),

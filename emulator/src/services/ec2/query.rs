@@ -98,13 +98,14 @@ pub fn glob(pattern: &[u8], text: &[u8]) -> bool {
     pattern[p..].iter().all(|&c| c == b'*')
 }
 
-/// A page of `items` (sorted by their key) after `next_token`, at most
-/// `max_results` long; the token of the next page names the last key given.
+/// A page of `items`, in the order of their keys, after `next_token`, at
+/// most `max_results` long; the token of the next page names the last key given.
 pub fn paginate<T>(
-    items: Vec<(String, T)>,
+    mut items: Vec<(String, T)>,
     max_results: Option<i32>,
     next_token: Option<&str>,
 ) -> Result<(Vec<T>, Option<String>), AwsError> {
+    items.sort_by(|a, b| a.0.cmp(&b.0));
     let after = match next_token.filter(|t| !t.is_empty()) {
         None => None,
         Some(t) => Some(
@@ -158,7 +159,8 @@ mod tests {
 
     #[test]
     fn pages_resume_after_the_last_key() {
-        let items: Vec<(String, u32)> = (0..7).map(|i| (format!("k{i}"), i)).collect();
+        let mut items: Vec<(String, u32)> = (0..7).map(|i| (format!("k{i}"), i)).collect();
+        items.reverse();
         let (p1, t1) = paginate(items.clone(), Some(5), None).unwrap();
         assert_eq!(p1, vec![0, 1, 2, 3, 4]);
         let (p2, t2) = paginate(items, Some(5), t1.as_deref()).unwrap();

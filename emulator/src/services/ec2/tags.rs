@@ -285,7 +285,6 @@ impl Ec2 {
                 }
             }
         }
-        rows.sort_by(|a, b| a.0.cmp(&b.0));
         let (page, next) = paginate(rows, input.max_results, input.next_token.as_deref())?;
         Ok(m::DescribeTagsResult {
             tags: Some(page),

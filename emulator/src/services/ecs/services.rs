@@ -178,10 +178,10 @@ fn new_deployment(ctx: &Ctx, d: DeploymentSpec<'_>) -> m::Deployment {
         updated_at: Some(ctx.now()),
         capacity_provider_strategy: d.strategy.clone(),
         launch_type: d.strategy.is_none().then(|| d.launch_type.to_string()),
-        platform_version: fargate.then(|| {
-            d.platform_version
-                .clone()
-                .unwrap_or_else(|| "LATEST".into())
+        // The deployment shows the version LATEST resolved to.
+        platform_version: fargate.then(|| match d.platform_version.as_deref() {
+            None | Some("LATEST") => "1.4.0".to_string(),
+            Some(v) => v.to_string(),
         }),
         platform_family: fargate.then(|| "Linux".into()),
         network_configuration: d.network,

@@ -280,10 +280,12 @@ pub(super) fn list(
 ) -> R<m::ListTaskDefinitionsResponse> {
     let max = check_max(i.max_results)?;
     let status = i.status.unwrap_or_else(|| "ACTIVE".into());
-    let prefix = i.family_prefix.unwrap_or_default();
+    // Despite its name, `familyPrefix` is the whole family here (only
+    // ListTaskDefinitionFamilies matches by prefix) [M doc].
+    let family_filter = i.family_prefix;
     let mut items: Vec<(String, i32, String)> = Vec::new();
     for (family, revisions) in &ctx.acct().ecs.families {
-        if !family.starts_with(&prefix) {
+        if family_filter.as_ref().is_some_and(|f| f != family) {
             continue;
         }
         for d in revisions
