@@ -65,7 +65,21 @@ pub fn handle(
                 ),
             }
         }
-        (&Method::GET, "/_awsemu/state") => reply(StatusCode::OK, world.export()),
+        (&Method::GET, "/_awsemu/state") => {
+            // A scenario that rebuilds this world: YAML, or JSON with ?format=json;
+            // ?format=raw gives the internal state.
+            match param(query, "format").as_deref() {
+                Some("raw") => reply(StatusCode::OK, world.export()),
+                Some("json") => reply(StatusCode::OK, world.export_scenario()),
+                _ => {
+                    let yaml = crate::scenario::export::to_yaml(&world.export_scenario());
+                    let mut r = Response::new(Full::new(Bytes::from(yaml)));
+                    r.headers_mut()
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/yaml"));
+                    r
+                }
+            }
+        }
         (&Method::GET, "/_awsemu/events") => {
             let since = param(query, "since")
                 .and_then(|s| s.parse().ok())

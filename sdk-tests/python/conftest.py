@@ -415,3 +415,31 @@ def client_for():
     """``client_for(endpoint, service, account=..., region=...)`` -> boto3 client
     for any emulator (e.g. one started with ``awsemu_launcher``)."""
     return make_client
+
+
+# --------------------------------------------------------------------------
+# One-shot awsemu commands (``scenario check``, a ``serve`` expected to fail).
+# --------------------------------------------------------------------------
+def run_awsemu(*args: str, timeout: float = 60.0) -> subprocess.CompletedProcess:
+    """Run ``awsemu <args>`` to completion in the hermetic environment and return
+    the ``CompletedProcess`` (text stdout/stderr). Raises
+    ``subprocess.TimeoutExpired`` (after killing it) if it is still running
+    after ``timeout`` seconds."""
+    binary = _binary_path()
+    if not binary.is_file() or not os.access(binary, os.X_OK):
+        pytest.fail(f"awsemu binary not found / not executable at {binary}", pytrace=False)
+    return subprocess.run(  # noqa: S603 - fixed argv
+        [str(binary), *args],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env=_hermetic_env(dict(os.environ)),
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def awsemu_run():
+    """``awsemu_run("scenario", "check", path)`` -> ``CompletedProcess``."""
+    return run_awsemu

@@ -194,6 +194,25 @@ impl Emulator {
         aws_sdk_elasticloadbalancingv2::Client::from_conf(conf)
     }
 
+    /// An ECS client for `account` and `region`, set up like
+    /// [`Emulator::ec2`] (access key = account, retries disabled).
+    pub fn ecs(&self, account: &str, region: &str) -> aws_sdk_ecs::Client {
+        let conf = aws_sdk_ecs::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(region.to_string()))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(Credentials::new(
+                account,
+                SECRET_KEY,
+                None,
+                None,
+                "awsemu-sdk-tests",
+            ))
+            .retry_config(RetryConfig::disabled())
+            .build();
+        aws_sdk_ecs::Client::from_conf(conf)
+    }
+
     /// `POST /_awsemu/reset`; panics unless the server answers 200.
     pub fn reset(&self) {
         let (status, body) = self.raw_request("POST", "/_awsemu/reset", &[], b"");

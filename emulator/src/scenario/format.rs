@@ -77,6 +77,10 @@ pub type Tags = BTreeMap<String, String>;
 pub struct Vpc {
     pub name: String,
     pub id: Option<String>,
+    /// Pins the id of the VPC's default security group.
+    pub default_security_group_id: Option<String>,
+    /// Pins the id of the VPC's main route table.
+    pub main_route_table_id: Option<String>,
     pub cidr: String,
     pub dns_support: Option<bool>,
     pub dns_hostnames: Option<bool>,
@@ -144,6 +148,8 @@ pub struct RouteTable {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct LoadBalancer {
     pub name: String,
+    /// Pins the ARN (its name and type must match).
+    pub arn: Option<String>,
     /// `network` (default), `gateway`, `application`.
     #[serde(rename = "type")]
     pub lb_type: Option<String>,

@@ -3,6 +3,7 @@
 //! could not), in dependency order. Errors name the file, the line and the
 //! field.
 
+pub mod export;
 pub mod format;
 pub mod source;
 
@@ -209,6 +210,25 @@ fn pin(world: &World, at: &At<'_>, prefix: &str, id: &Option<String>) -> Result<
     Ok(())
 }
 
+/// Pins an id given by a field other than `id` (`at.path` names it).
+fn pin_as(
+    world: &World,
+    at: &At<'_>,
+    prefix: &str,
+    id: &Option<String>,
+) -> Result<(), ScenarioError> {
+    if let Some(id) = id {
+        if !is_valid_id(id, prefix) {
+            return Err(at.err(
+                "",
+                format!("'{id}' is not a {prefix}- id (prefix and 8 or 17 lower-case hex digits)"),
+            ));
+        }
+        world.ids.pin(prefix, id);
+    }
+    Ok(())
+}
+
 /// Resolves a list of local names (or literal ids) of `kind`.
 fn refs(
     names: &Names,
@@ -293,6 +313,11 @@ pub fn apply(world: &Arc<World>, all: &[Loaded]) -> Result<(), ScenarioError> {
                         region,
                         base: &base,
                     };
+                    if phase == 0 {
+                        // The account's first call makes its default VPC: do
+                        // that now, so it does not take an id a resource pins.
+                        drop(world.context(&ctx.at(base.clone()).who(world), "scenario"));
+                    }
                     match phase {
                         0 => ctx.network(&mut names, res)?,
                         1 => ctx.load_balancers(&mut names, res)?,
@@ -338,6 +363,18 @@ impl Phase<'_> {
                 return Err(at.err("cidr", format!("'{}' is not an IPv4 CIDR block", v.cidr)));
             }
             pin(world, &at, "vpc", &v.id)?;
+            let pinned = At {
+                loaded: at.loaded,
+                account: at.account,
+                region: at.region,
+                path: format!("{}.defaultSecurityGroupId", at.path),
+            };
+            pin_as(world, &pinned, "sg", &v.default_security_group_id)?;
+            let pinned = At {
+                path: format!("{}.mainRouteTableId", at.path),
+                ..pinned
+            };
+            pin_as(world, &pinned, "rtb", &v.main_route_table_id)?;
             let out = ec2(
                 world,
                 &at,
@@ -347,7 +384,9 @@ impl Phase<'_> {
                     ..Default::default()
                 }),
             );
-            world.ids.unpin("vpc");
+            for p in ["vpc", "sg", "rtb"] {
+                world.ids.unpin(p);
+            }
             let Ok(e::Response::CreateVpc(out)) = out else {
                 return Err(out.err().unwrap_or_else(|| at.err("", "unexpected answer")));
             };
@@ -592,6 +631,17 @@ impl Phase<'_> {
                 "sg",
                 &lb.security_groups,
             )?;
+            if let Some(arn) = &lb.arn {
+                let hex = arn.rsplit('/').next().unwrap_or("");
+                let named = arn.split('/').rev().nth(1) == Some(lb.name.as_str());
+                if hex.len() != 16 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) || !named {
+                    return Err(at.err(
+                        "arn",
+                        format!("'{arn}' is not an ARN of load balancer {}", lb.name),
+                    ));
+                }
+                self.world.ids.pin("elbv2-arn", hex);
+            }
             let out = elbv2(
                 self.world,
                 &at,
@@ -613,6 +663,7 @@ impl Phase<'_> {
                     ..Default::default()
                 }),
             )?;
+            self.world.ids.unpin("elbv2-arn");
             let l::Response::CreateLoadBalancer(out) = out else {
                 return Err(at.err("", "unexpected answer"));
             };
@@ -826,7 +877,7 @@ impl Phase<'_> {
                     path: at.path.clone(),
                 };
                 match (initial.as_str(), wanted.as_str()) {
-                    ("pendingAcceptance", "available") => {
+                    ("pendingAcceptance", "available" | "pending") => {
                         ec2(
                             self.world,
                             &as_provider,

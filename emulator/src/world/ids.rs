@@ -55,6 +55,11 @@ impl IdGen {
         self.pins.lock().insert(prefix.to_string(), id.to_string());
     }
 
+    /// The id pinned for `prefix`, taken (for ids that are not `prefix-hex`).
+    pub fn take_pin(&self, prefix: &str) -> Option<String> {
+        self.pins.lock().remove(prefix)
+    }
+
     /// Forgets a pin that was not used.
     pub fn unpin(&self, prefix: &str) {
         self.pins.lock().remove(prefix);

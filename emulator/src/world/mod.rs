@@ -240,6 +240,27 @@ impl World {
         crate::scenario::apply(self, &scenarios)
     }
 
+    /// Today's world as a scenario (JSON value), for `/_awsemu/state`.
+    pub fn export_scenario(&self) -> serde_json::Value {
+        let mut names: Vec<String> = self.regions.iter().map(|r| r.key().clone()).collect();
+        names.sort();
+        let locked: Vec<Arc<Mutex<Region>>> = names.iter().map(|n| self.region(n)).collect();
+        let guards: Vec<_> = locked.iter().map(|r| r.lock()).collect();
+        let refs: Vec<&Region> = guards.iter().map(|g| &**g).collect();
+        let settings = crate::scenario::format::Settings {
+            pace: Some(self.config.pace),
+            seed: self.config.seed,
+            default_account: Some(self.config.default_account.clone()),
+            sns_endpoints: self
+                .config
+                .sns_endpoints
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        };
+        crate::scenario::export::scenario(&refs, settings)
+    }
+
     /// The whole state, for `/_awsemu/state`.
     pub fn export(&self) -> serde_json::Value {
         let mut names: Vec<String> = self.regions.iter().map(|r| r.key().clone()).collect();
@@ -329,8 +350,10 @@ impl Ctx {
     /// transitions can never spin forever.
     pub fn run_due(&mut self) {
         const ROUNDS: usize = 64;
-        let now = self.world.clock.now_ms();
         for _ in 0..ROUNDS {
+            // Read each round: what a round schedules "now" is stamped with
+            // the clock of that moment, which may be a millisecond later.
+            let now = self.world.clock.now_ms();
             let last = self.region.schedule_seq;
             let mut applied = false;
             while let Some((&key, _)) = self

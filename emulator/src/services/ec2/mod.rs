@@ -2,7 +2,7 @@
 //! zones and tags (the VPC basics endpoints build on).
 
 pub mod catalog;
-mod endpoints;
+pub(crate) mod endpoints;
 pub mod errors;
 mod network;
 mod notifications;

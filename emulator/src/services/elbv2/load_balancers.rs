@@ -294,7 +294,12 @@ pub(super) fn create(
     }
 
     let region = ctx.region_name().to_string();
-    let hex = ctx.world.ids.hex(16);
+    // A scenario may pin the ARN's suffix.
+    let hex = ctx
+        .world
+        .ids
+        .take_pin("elbv2-arn")
+        .unwrap_or_else(|| ctx.world.ids.hex(16));
     let kind = match lb_type.as_str() {
         "network" => "net",
         "gateway" => "gwy",
