@@ -185,9 +185,14 @@ pub fn parse(file: &str, text: &str) -> Result<Source, String> {
         error: None,
     };
     let mut parser = Parser::new_from_str(text);
-    parser
-        .load(&mut b, false)
-        .map_err(|e| format!("{file}: {e}"))?;
+    parser.load(&mut b, false).map_err(|e| {
+        format!(
+            "{file}:{}: (syntax): {} at column {}",
+            e.marker().line().max(1),
+            e.info(),
+            e.marker().col() + 1
+        )
+    })?;
     if let Some(e) = b.error {
         return Err(format!("{file}: {e}"));
     }
@@ -215,7 +220,8 @@ mod tests {
         assert_eq!(vpc["dnsHostnames"], true);
         assert_eq!(s.line_of("accounts[0].regions.us-east-1.vpcs[0].cidr"), 8);
         assert_eq!(s.line_of("accounts[0].regions.us-east-1.vpcs[0].nope"), 7);
-        assert!(parse("bad.yaml", "a: [1, 2").is_err());
+        let err = parse("bad.yaml", "a: 1\nb: c: d\ne: 2\n").unwrap_err();
+        assert!(err.starts_with("bad.yaml:2: (syntax): "), "{err}");
         let j = parse("t.json", "{\"version\": 1, \"accounts\": []}").unwrap();
         assert_eq!(j.value["version"], 1);
     }
