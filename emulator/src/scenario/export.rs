@@ -17,6 +17,17 @@ fn tags(t: &crate::services::ec2::tags::Tags) -> f::Tags {
         .collect()
 }
 
+fn ecs_tags(t: &[crate::model::ecs::Tag]) -> f::Tags {
+    t.iter()
+        .map(|x| {
+            (
+                x.key.clone().unwrap_or_default(),
+                x.value.clone().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
 fn rule(r: &crate::services::ec2::Rule) -> f::Rule {
     let mut out = f::Rule {
         protocol: r.protocol.clone(),
@@ -223,16 +234,7 @@ fn region_resources(region: &Region, account_id: &str, a: &Account) -> f::Region
                 .service_connect_defaults
                 .as_ref()
                 .and_then(|d| d.namespace.clone()),
-            tags: c
-                .tags
-                .iter()
-                .map(|t| {
-                    (
-                        t.key.clone().unwrap_or_default(),
-                        t.value.clone().unwrap_or_default(),
-                    )
-                })
-                .collect(),
+            tags: ecs_tags(&c.tags),
         });
     }
     for revisions in ecs.families.values() {
@@ -286,16 +288,7 @@ fn region_resources(region: &Region, account_id: &str, a: &Account) -> f::Region
             service_connect_configuration: primary
                 .and_then(|d| d.service_connect_configuration.as_ref())
                 .and_then(|c| serde_json::to_value(c).ok()),
-            tags: s
-                .tags
-                .iter()
-                .map(|t| {
-                    (
-                        t.key.clone().unwrap_or_default(),
-                        t.value.clone().unwrap_or_default(),
-                    )
-                })
-                .collect(),
+            tags: ecs_tags(&s.tags),
         });
     }
     for t in ecs.tasks.values().filter(|t| t.service.is_none()) {
@@ -321,16 +314,7 @@ fn region_resources(region: &Region, account_id: &str, a: &Account) -> f::Region
             group: t.model.group.clone(),
             state: Some(if stopped { "STOPPED" } else { "RUNNING" }.into()),
             stopped_reason: t.model.stopped_reason.clone().filter(|_| stopped),
-            tags: t
-                .tags
-                .iter()
-                .map(|x| {
-                    (
-                        x.key.clone().unwrap_or_default(),
-                        x.value.clone().unwrap_or_default(),
-                    )
-                })
-                .collect(),
+            tags: ecs_tags(&t.tags),
         });
     }
     out

@@ -196,31 +196,18 @@ fn ecs(world: &Arc<World>, at: &At<'_>, req: c::Request) -> Result<c::Response, 
     c::call(&Ecs, &mut ctx, req).map_err(|x| at.aws(x))
 }
 
-/// Pins the next id of `prefix` when the resource declares one.
-fn pin(world: &World, at: &At<'_>, prefix: &str, id: &Option<String>) -> Result<(), ScenarioError> {
-    if let Some(id) = id {
-        if !is_valid_id(id, prefix) {
-            return Err(at.err(
-                "id",
-                format!("'{id}' is not a {prefix}- id (prefix and 8 or 17 lower-case hex digits)"),
-            ));
-        }
-        world.ids.pin(prefix, id);
-    }
-    Ok(())
-}
-
-/// Pins an id given by a field other than `id` (`at.path` names it).
-fn pin_as(
+/// Pins the next id of `prefix` to what the resource's `field` declares.
+fn pin(
     world: &World,
     at: &At<'_>,
+    field: &str,
     prefix: &str,
     id: &Option<String>,
 ) -> Result<(), ScenarioError> {
     if let Some(id) = id {
         if !is_valid_id(id, prefix) {
             return Err(at.err(
-                "",
+                field,
                 format!("'{id}' is not a {prefix}- id (prefix and 8 or 17 lower-case hex digits)"),
             ));
         }
@@ -362,19 +349,21 @@ impl Phase<'_> {
             if v.cidr.parse::<ipnet::Ipv4Net>().is_err() {
                 return Err(at.err("cidr", format!("'{}' is not an IPv4 CIDR block", v.cidr)));
             }
-            pin(world, &at, "vpc", &v.id)?;
-            let pinned = At {
-                loaded: at.loaded,
-                account: at.account,
-                region: at.region,
-                path: format!("{}.defaultSecurityGroupId", at.path),
-            };
-            pin_as(world, &pinned, "sg", &v.default_security_group_id)?;
-            let pinned = At {
-                path: format!("{}.mainRouteTableId", at.path),
-                ..pinned
-            };
-            pin_as(world, &pinned, "rtb", &v.main_route_table_id)?;
+            pin(world, &at, "id", "vpc", &v.id)?;
+            pin(
+                world,
+                &at,
+                "defaultSecurityGroupId",
+                "sg",
+                &v.default_security_group_id,
+            )?;
+            pin(
+                world,
+                &at,
+                "mainRouteTableId",
+                "rtb",
+                &v.main_route_table_id,
+            )?;
             let out = ec2(
                 world,
                 &at,
@@ -432,7 +421,7 @@ impl Phase<'_> {
             } else {
                 (Some(s.az.clone()), None)
             };
-            pin(world, &at, "subnet", &s.id)?;
+            pin(world, &at, "id", "subnet", &s.id)?;
             let out = ec2(
                 world,
                 &at,
@@ -460,7 +449,7 @@ impl Phase<'_> {
         for (i, g) in res.security_groups.iter().enumerate() {
             let at = self.at(format!("{}.securityGroups[{i}]", self.base));
             let vpc = one_ref(names, &at, "vpc", "vpc", "vpc", &g.vpc)?;
-            pin(world, &at, "sg", &g.id)?;
+            pin(world, &at, "id", "sg", &g.id)?;
             let out = ec2(
                 world,
                 &at,
@@ -581,7 +570,7 @@ impl Phase<'_> {
             let at = self.at(format!("{}.routeTables[{i}]", self.base));
             let vpc = one_ref(names, &at, "vpc", "vpc", "vpc", &t.vpc)?;
             let subnets = refs(names, &at, "subnets", "subnet", "subnet", &t.subnets)?;
-            pin(world, &at, "rtb", &t.id)?;
+            pin(world, &at, "id", "rtb", &t.id)?;
             let out = ec2(
                 world,
                 &at,
@@ -724,7 +713,7 @@ impl Phase<'_> {
                 &s.load_balancers,
             )?;
             let gateway = lbs.iter().any(|a| a.contains(":loadbalancer/gwy/"));
-            pin(self.world, &at, "vpce-svc", &s.id)?;
+            pin(self.world, &at, "id", "vpce-svc", &s.id)?;
             let out = ec2(
                 self.world,
                 &at,
@@ -840,7 +829,7 @@ impl Phase<'_> {
                 "rtb",
                 &v.route_tables,
             )?;
-            pin(self.world, &at, "vpce", &v.id)?;
+            pin(self.world, &at, "id", "vpce", &v.id)?;
             let out = ec2(
                 self.world,
                 &at,

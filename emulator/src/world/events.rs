@@ -45,6 +45,24 @@ pub struct NewEvent {
     pub state: Option<String>,
 }
 
+impl NewEvent {
+    pub fn new(
+        service: &'static str,
+        resource_type: &'static str,
+        resource_id: &str,
+        action: &'static str,
+        state: Option<&str>,
+    ) -> Self {
+        NewEvent {
+            service,
+            resource_type,
+            resource_id: resource_id.to_string(),
+            action,
+            state: state.map(str::to_string),
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct EventBus {
     log: Mutex<(u64, VecDeque<Event>)>,

@@ -17,7 +17,7 @@ mod vpcs;
 
 pub use state::*;
 
-pub(crate) use network::{create_eni, delete_eni, has_free_ip, NewEni};
+pub(crate) use network::{create_eni, delete_eni, has_free_ip, private_dns_name, NewEni};
 
 use crate::error::AwsError;
 use crate::model::ec2::{self as m, Api};
@@ -374,11 +374,5 @@ pub(crate) fn event(
     action: &'static str,
     state: Option<&str>,
 ) -> crate::world::events::NewEvent {
-    crate::world::events::NewEvent {
-        service: "ec2",
-        resource_type,
-        resource_id: id.to_string(),
-        action,
-        state: state.map(str::to_string),
-    }
+    crate::world::events::NewEvent::new("ec2", resource_type, id, action, state)
 }

@@ -10,16 +10,18 @@ use crate::world::ids::is_valid_id;
 use crate::world::regions;
 use crate::world::Ctx;
 
+/// The private DNS name EC2 gives an address (`ip-10-0-1-5.ec2.internal`).
+pub(crate) fn private_dns_name(region: &str, ip: &str) -> String {
+    let domain = if region == "us-east-1" {
+        "ec2.internal".to_string()
+    } else {
+        format!("{region}.compute.internal")
+    };
+    format!("ip-{}.{domain}", ip.replace('.', "-"))
+}
+
 fn eni_model(ctx: &Ctx, e: &NetworkInterface) -> m::NetworkInterface {
-    let dns = format!(
-        "ip-{}.{}",
-        e.private_ip.replace('.', "-"),
-        if ctx.region_name() == "us-east-1" {
-            "ec2.internal".to_string()
-        } else {
-            format!("{}.compute.internal", ctx.region_name())
-        }
-    );
+    let dns = private_dns_name(ctx.region_name(), &e.private_ip);
     let groups = e
         .group_ids
         .iter()

@@ -175,13 +175,7 @@ pub(crate) fn event(
     action: &'static str,
     state: Option<&str>,
 ) -> crate::world::events::NewEvent {
-    crate::world::events::NewEvent {
-        service: "ecs",
-        resource_type,
-        resource_id: id.to_string(),
-        action,
-        state: state.map(str::to_string),
-    }
+    crate::world::events::NewEvent::new("ecs", resource_type, id, action, state)
 }
 
 impl Api for Ecs {

@@ -11,7 +11,7 @@ use super::{
     Transition, R,
 };
 use crate::model::ecs as m;
-use crate::services::ec2::{create_eni, delete_eni, NewEni};
+use crate::services::ec2::{create_eni, delete_eni, private_dns_name, NewEni};
 use crate::world::{Ctx, Transition as WorldTransition};
 
 /// How long each step takes in AWS, scaled by the pace.
@@ -238,15 +238,7 @@ pub(super) fn launch(ctx: &mut Ctx, l: Launch<'_>) -> R<String> {
             },
         )?;
         let e = ctx.acct().ec2.enis[&eni].clone();
-        let dns = format!(
-            "ip-{}.{}",
-            e.private_ip.replace('.', "-"),
-            if ctx.region_name() == "us-east-1" {
-                "ec2.internal".to_string()
-            } else {
-                format!("{}.compute.internal", ctx.region_name())
-            }
-        );
+        let dns = private_dns_name(ctx.region_name(), &e.private_ip);
         let kv = |n: &str, v: &str| m::KeyValuePair {
             name: Some(n.into()),
             value: Some(v.into()),

@@ -369,13 +369,7 @@ pub(super) fn create(
 }
 
 fn event(arn: &str, action: &'static str, state: Option<&str>) -> crate::world::events::NewEvent {
-    crate::world::events::NewEvent {
-        service: "elbv2",
-        resource_type: "load-balancer",
-        resource_id: arn.to_string(),
-        action,
-        state: state.map(str::to_string),
-    }
+    crate::world::events::NewEvent::new("elbv2", "load-balancer", arn, action, state)
 }
 
 pub fn apply_transition(ctx: &mut Ctx, t: Transition) {
