@@ -56,7 +56,12 @@ const {
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
 } = await import("@aws-sdk/client-ec2");
-const { ECSClient, ListClustersCommand } = await import("@aws-sdk/client-ecs");
+const {
+  ECSClient,
+  CreateClusterCommand,
+  ListClustersCommand,
+  ListContainerInstancesCommand,
+} = await import("@aws-sdk/client-ecs");
 
 // ---------------------------------------------------------------------------
 // Server process
@@ -510,8 +515,18 @@ describe("awsemu foundation (AWS SDK for JavaScript v3)", { timeout: TEST_TIMEOU
     );
   });
 
-  test("ECS ListClusters is an unknown operation (400)", { timeout: TEST_TIMEOUT_MS }, async () => {
+  test("ECS over JSON 1.1: a cluster round trip, and an operation awsemu lacks is unknown (400)", { timeout: TEST_TIMEOUT_MS }, async () => {
     const account = newAccount();
-    await expectError(ecs(account).send(new ListClustersCommand({})), "UnknownOperationException", 400);
+    const client = ecs(account);
+    const { cluster } = await client.send(new CreateClusterCommand({ clusterName: "js" }));
+    assert.equal(cluster.clusterArn, `arn:aws:ecs:us-east-1:${account}:cluster/js`);
+    assert.equal(cluster.status, "ACTIVE");
+    const { clusterArns } = await client.send(new ListClustersCommand({}));
+    assert.deepEqual(clusterArns, [cluster.clusterArn]);
+    await expectError(
+      client.send(new ListContainerInstancesCommand({ cluster: "js" })),
+      "UnknownOperationException",
+      400,
+    );
   });
 });
