@@ -333,12 +333,24 @@ fn check_private_dns(ctx: &Ctx, svc: &ServiceView, vpc_id: &str, except: Option<
     Ok(())
 }
 
-fn eni_spec<'a>(endpoint_id: &str, subnet_id: &'a str, groups: &[String]) -> NewEni<'a> {
+/// The network interface of an endpoint in one subnet: `vpc_endpoint` for
+/// interface endpoints, `gateway_load_balancer_endpoint` for GWLB ones.
+fn eni_spec<'a>(
+    endpoint_id: &str,
+    endpoint_type: &str,
+    subnet_id: &'a str,
+    groups: &[String],
+) -> NewEni<'a> {
+    let gwlb = endpoint_type == "GatewayLoadBalancer";
     NewEni {
         subnet_id,
         group_ids: groups.to_vec(),
         description: format!("VPC Endpoint Interface {endpoint_id}"),
-        interface_type: "vpc_endpoint",
+        interface_type: if gwlb {
+            "gateway_load_balancer_endpoint"
+        } else {
+            "vpc_endpoint"
+        },
         requester_id: Some(ENDPOINT_REQUESTER.into()),
         public_ip: false,
     }
@@ -687,7 +699,11 @@ pub(super) fn create(
     let id = ctx.new_id("vpce");
     let mut eni_ids = Vec::new();
     for subnet in &subnets {
-        eni_ids.push(create_eni(ctx, eni_spec(&id, subnet, &groups))?);
+        let groups = if gwlb { vec![] } else { groups.clone() };
+        eni_ids.push(create_eni(
+            ctx,
+            eni_spec(&id, &endpoint_type, subnet, &groups),
+        )?);
     }
     let prefix_list = svc.prefix_list.as_ref().map(|p| p.id.clone());
     if let Some(pl) = &prefix_list {
@@ -967,7 +983,7 @@ pub(super) fn modify(
     }
     for subnet in &subnets {
         if !eni_ids.iter().any(|(s, _)| s == subnet) {
-            let eni = create_eni(ctx, eni_spec(&id, subnet, &groups))?;
+            let eni = create_eni(ctx, eni_spec(&id, &e.endpoint_type, subnet, &groups))?;
             eni_ids.push((subnet.clone(), eni));
         }
     }
