@@ -470,6 +470,45 @@ pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
     }
 }
 
+/// CreateVpc through the SDK, asserting the id has AWS's shape.
+pub async fn create_vpc(ec2: &aws_sdk_ec2::Client, cidr: &str) -> String {
+    let out = ec2
+        .create_vpc()
+        .cidr_block(cidr)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateVpc {cidr}: {e:?}"));
+    let id = out
+        .vpc()
+        .and_then(|v| v.vpc_id())
+        .expect("CreateVpc returns vpc.vpcId")
+        .to_string();
+    assert!(is_id(&id, "vpc"), "VPC id {id:?} is not vpc- + 17 hex");
+    id
+}
+
+/// CreateSubnet through the SDK, asserting the id has AWS's shape.
+pub async fn create_subnet(ec2: &aws_sdk_ec2::Client, vpc: &str, cidr: &str, az: &str) -> String {
+    let out = ec2
+        .create_subnet()
+        .vpc_id(vpc)
+        .cidr_block(cidr)
+        .availability_zone(az)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateSubnet {cidr} in {az}: {e:?}"));
+    let id = out
+        .subnet()
+        .and_then(|s| s.subnet_id())
+        .expect("CreateSubnet returns subnet.subnetId")
+        .to_string();
+    assert!(
+        is_id(&id, "subnet"),
+        "subnet id {id:?} is not subnet- + 17 hex"
+    );
+    id
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,8 +13,7 @@ use aws_sdk_ec2::types::{
     AttributeBooleanValue, AvailabilityZoneState, Filter, IpPermission, IpRange, ResourceType,
     RouteOrigin, RouteState, SubnetState, Tag, TagSpecification, VpcAttributeName, VpcState,
 };
-use aws_sdk_ec2::Client;
-use sdk_tests::{error_code, is_id, random_account, Emulator};
+use sdk_tests::{create_subnet, create_vpc, error_code, is_id, random_account, Emulator};
 
 const REGION: &str = "us-east-1";
 
@@ -34,43 +33,6 @@ fn name_tag(resource: ResourceType, name: &str) -> TagSpecification {
         .resource_type(resource)
         .tags(Tag::builder().key("Name").value(name).build())
         .build()
-}
-
-async fn create_vpc(ec2: &Client, cidr: &str) -> String {
-    let out = ec2
-        .create_vpc()
-        .cidr_block(cidr)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("CreateVpc {cidr}: {e:?}"));
-    let id = out
-        .vpc()
-        .and_then(|v| v.vpc_id())
-        .expect("CreateVpc returns vpc.vpcId")
-        .to_string();
-    assert!(is_id(&id, "vpc"), "VPC id {id:?} is not vpc- + 17 hex");
-    id
-}
-
-async fn create_subnet(ec2: &Client, vpc: &str, cidr: &str, az: &str) -> String {
-    let out = ec2
-        .create_subnet()
-        .vpc_id(vpc)
-        .cidr_block(cidr)
-        .availability_zone(az)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("CreateSubnet {cidr} in {az}: {e:?}"));
-    let id = out
-        .subnet()
-        .and_then(|s| s.subnet_id())
-        .expect("CreateSubnet returns subnet.subnetId")
-        .to_string();
-    assert!(
-        is_id(&id, "subnet"),
-        "subnet id {id:?} is not subnet- + 17 hex"
-    );
-    id
 }
 
 fn tag_value<'a>(tags: &'a [Tag], key: &str) -> Option<&'a str> {

@@ -19,7 +19,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
     LoadBalancer, LoadBalancerSchemeEnum, LoadBalancerTypeEnum,
 };
 use aws_sdk_elasticloadbalancingv2::Client as Elbv2;
-use sdk_tests::{error_code, is_id, random_account, Emulator};
+use sdk_tests::{create_subnet, create_vpc, error_code, is_id, random_account, Emulator};
 
 const REGION: &str = "us-east-1";
 
@@ -127,40 +127,6 @@ async fn default_subnets(ec2: &Client) -> BTreeMap<String, String> {
         "one default subnet per AZ: {map:?}"
     );
     map
-}
-
-async fn create_vpc(ec2: &Client, cidr: &str) -> String {
-    let out = ec2
-        .create_vpc()
-        .cidr_block(cidr)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("CreateVpc {cidr}: {e:?}"));
-    let id = out
-        .vpc()
-        .and_then(|v| v.vpc_id())
-        .expect("CreateVpc returns vpc.vpcId")
-        .to_string();
-    assert!(is_id(&id, "vpc"), "VPC id {id:?}");
-    id
-}
-
-async fn create_subnet(ec2: &Client, vpc: &str, cidr: &str, az: &str) -> String {
-    let out = ec2
-        .create_subnet()
-        .vpc_id(vpc)
-        .cidr_block(cidr)
-        .availability_zone(az)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("CreateSubnet {cidr} in {az}: {e:?}"));
-    let id = out
-        .subnet()
-        .and_then(|s| s.subnet_id())
-        .expect("CreateSubnet returns subnet.subnetId")
-        .to_string();
-    assert!(is_id(&id, "subnet"), "subnet id {id:?}");
-    id
 }
 
 /// An internal NLB named `name` in `subnets`; checks the create answer.
