@@ -196,24 +196,38 @@ fn ecs(world: &Arc<World>, at: &At<'_>, req: c::Request) -> Result<c::Response, 
     c::call(&Ecs, &mut ctx, req).map_err(|x| at.aws(x))
 }
 
-/// Pins the next id of `prefix` to what the resource's `field` declares.
-fn pin(
+/// Runs `create` with the ids the resource declares pinned: each
+/// `(field, prefix, id)` makes the next id of `prefix` that one. All are
+/// checked before any is pinned, and all are unpinned afterwards, whatever
+/// `create` did, so an unused pin never reaches a later resource.
+fn pinned<T>(
     world: &World,
     at: &At<'_>,
-    field: &str,
-    prefix: &str,
-    id: &Option<String>,
-) -> Result<(), ScenarioError> {
-    if let Some(id) = id {
-        if !is_valid_id(id, prefix) {
-            return Err(at.err(
-                field,
-                format!("'{id}' is not a {prefix}- id (prefix and 8 or 17 lower-case hex digits)"),
-            ));
+    pins: &[(&str, &str, &Option<String>)],
+    create: impl FnOnce() -> T,
+) -> Result<T, ScenarioError> {
+    for (field, prefix, id) in pins {
+        if let Some(id) = id {
+            if !is_valid_id(id, prefix) {
+                return Err(at.err(
+                    field,
+                    format!(
+                        "'{id}' is not a {prefix}- id (prefix and 8 or 17 lower-case hex digits)"
+                    ),
+                ));
+            }
         }
-        world.ids.pin(prefix, id);
     }
-    Ok(())
+    for (_, prefix, id) in pins {
+        if let Some(id) = id {
+            world.ids.pin(prefix, id);
+        }
+    }
+    let out = create();
+    for (_, prefix, _) in pins {
+        world.ids.unpin(prefix);
+    }
+    Ok(out)
 }
 
 /// Resolves a list of local names (or literal ids) of `kind`.
@@ -349,33 +363,22 @@ impl Phase<'_> {
             if v.cidr.parse::<ipnet::Ipv4Net>().is_err() {
                 return Err(at.err("cidr", format!("'{}' is not an IPv4 CIDR block", v.cidr)));
             }
-            pin(world, &at, "id", "vpc", &v.id)?;
-            pin(
-                world,
-                &at,
-                "defaultSecurityGroupId",
-                "sg",
-                &v.default_security_group_id,
-            )?;
-            pin(
-                world,
-                &at,
-                "mainRouteTableId",
-                "rtb",
-                &v.main_route_table_id,
-            )?;
-            let out = ec2(
-                world,
-                &at,
-                e::Request::CreateVpc(e::CreateVpcRequest {
-                    cidr_block: Some(v.cidr.clone()),
-                    tag_specifications: tags("vpc", &v.tags),
-                    ..Default::default()
-                }),
-            );
-            for p in ["vpc", "sg", "rtb"] {
-                world.ids.unpin(p);
-            }
+            let pins = [
+                ("id", "vpc", &v.id),
+                ("defaultSecurityGroupId", "sg", &v.default_security_group_id),
+                ("mainRouteTableId", "rtb", &v.main_route_table_id),
+            ];
+            let out = pinned(world, &at, &pins, || {
+                ec2(
+                    world,
+                    &at,
+                    e::Request::CreateVpc(e::CreateVpcRequest {
+                        cidr_block: Some(v.cidr.clone()),
+                        tag_specifications: tags("vpc", &v.tags),
+                        ..Default::default()
+                    }),
+                )
+            })?;
             let Ok(e::Response::CreateVpc(out)) = out else {
                 return Err(out.err().unwrap_or_else(|| at.err("", "unexpected answer")));
             };
@@ -421,20 +424,20 @@ impl Phase<'_> {
             } else {
                 (Some(s.az.clone()), None)
             };
-            pin(world, &at, "id", "subnet", &s.id)?;
-            let out = ec2(
-                world,
-                &at,
-                e::Request::CreateSubnet(e::CreateSubnetRequest {
-                    vpc_id: Some(vpc),
-                    cidr_block: Some(s.cidr.clone()),
-                    availability_zone: az,
-                    availability_zone_id: az_id,
-                    tag_specifications: tags("subnet", &s.tags),
-                    ..Default::default()
-                }),
-            );
-            world.ids.unpin("subnet");
+            let out = pinned(world, &at, &[("id", "subnet", &s.id)], || {
+                ec2(
+                    world,
+                    &at,
+                    e::Request::CreateSubnet(e::CreateSubnetRequest {
+                        vpc_id: Some(vpc),
+                        cidr_block: Some(s.cidr.clone()),
+                        availability_zone: az,
+                        availability_zone_id: az_id,
+                        tag_specifications: tags("subnet", &s.tags),
+                        ..Default::default()
+                    }),
+                )
+            })?;
             let Ok(e::Response::CreateSubnet(out)) = out else {
                 return Err(out.err().unwrap_or_else(|| at.err("", "unexpected answer")));
             };
@@ -449,19 +452,19 @@ impl Phase<'_> {
         for (i, g) in res.security_groups.iter().enumerate() {
             let at = self.at(format!("{}.securityGroups[{i}]", self.base));
             let vpc = one_ref(names, &at, "vpc", "vpc", "vpc", &g.vpc)?;
-            pin(world, &at, "id", "sg", &g.id)?;
-            let out = ec2(
-                world,
-                &at,
-                e::Request::CreateSecurityGroup(e::CreateSecurityGroupRequest {
-                    group_name: Some(g.group_name.clone().unwrap_or_else(|| g.name.clone())),
-                    description: Some(g.description.clone().unwrap_or_else(|| g.name.clone())),
-                    vpc_id: Some(vpc),
-                    tag_specifications: tags("security-group", &g.tags),
-                    ..Default::default()
-                }),
-            );
-            world.ids.unpin("sg");
+            let out = pinned(world, &at, &[("id", "sg", &g.id)], || {
+                ec2(
+                    world,
+                    &at,
+                    e::Request::CreateSecurityGroup(e::CreateSecurityGroupRequest {
+                        group_name: Some(g.group_name.clone().unwrap_or_else(|| g.name.clone())),
+                        description: Some(g.description.clone().unwrap_or_else(|| g.name.clone())),
+                        vpc_id: Some(vpc),
+                        tag_specifications: tags("security-group", &g.tags),
+                        ..Default::default()
+                    }),
+                )
+            })?;
             let Ok(e::Response::CreateSecurityGroup(out)) = out else {
                 return Err(out.err().unwrap_or_else(|| at.err("", "unexpected answer")));
             };
@@ -570,17 +573,17 @@ impl Phase<'_> {
             let at = self.at(format!("{}.routeTables[{i}]", self.base));
             let vpc = one_ref(names, &at, "vpc", "vpc", "vpc", &t.vpc)?;
             let subnets = refs(names, &at, "subnets", "subnet", "subnet", &t.subnets)?;
-            pin(world, &at, "id", "rtb", &t.id)?;
-            let out = ec2(
-                world,
-                &at,
-                e::Request::CreateRouteTable(e::CreateRouteTableRequest {
-                    vpc_id: Some(vpc),
-                    tag_specifications: tags("route-table", &t.tags),
-                    ..Default::default()
-                }),
-            );
-            world.ids.unpin("rtb");
+            let out = pinned(world, &at, &[("id", "rtb", &t.id)], || {
+                ec2(
+                    world,
+                    &at,
+                    e::Request::CreateRouteTable(e::CreateRouteTableRequest {
+                        vpc_id: Some(vpc),
+                        tag_specifications: tags("route-table", &t.tags),
+                        ..Default::default()
+                    }),
+                )
+            })?;
             let Ok(e::Response::CreateRouteTable(out)) = out else {
                 return Err(out.err().unwrap_or_else(|| at.err("", "unexpected answer")));
             };
@@ -620,15 +623,21 @@ impl Phase<'_> {
                 "sg",
                 &lb.security_groups,
             )?;
-            if let Some(arn) = &lb.arn {
-                let hex = arn.rsplit('/').next().unwrap_or("");
-                let named = arn.split('/').rev().nth(1) == Some(lb.name.as_str());
-                if hex.len() != 16 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) || !named {
-                    return Err(at.err(
-                        "arn",
-                        format!("'{arn}' is not an ARN of load balancer {}", lb.name),
-                    ));
+            let pin = match &lb.arn {
+                Some(arn) => {
+                    let hex = arn.rsplit('/').next().unwrap_or("");
+                    let named = arn.split('/').rev().nth(1) == Some(lb.name.as_str());
+                    if hex.len() != 16 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) || !named {
+                        return Err(at.err(
+                            "arn",
+                            format!("'{arn}' is not an ARN of load balancer {}", lb.name),
+                        ));
+                    }
+                    Some(hex.to_string())
                 }
+                None => None,
+            };
+            if let Some(hex) = &pin {
                 self.world.ids.pin("elbv2-arn", hex);
             }
             let out = elbv2(
@@ -651,9 +660,10 @@ impl Phase<'_> {
                     }),
                     ..Default::default()
                 }),
-            )?;
+            );
+            // Unpinned whatever the call did, so no later load balancer takes it.
             self.world.ids.unpin("elbv2-arn");
-            let l::Response::CreateLoadBalancer(out) = out else {
+            let l::Response::CreateLoadBalancer(out) = out? else {
                 return Err(at.err("", "unexpected answer"));
             };
             let arn = out
@@ -713,22 +723,22 @@ impl Phase<'_> {
                 &s.load_balancers,
             )?;
             let gateway = lbs.iter().any(|a| a.contains(":loadbalancer/gwy/"));
-            pin(self.world, &at, "id", "vpce-svc", &s.id)?;
-            let out = ec2(
-                self.world,
-                &at,
-                e::Request::CreateVpcEndpointServiceConfiguration(
-                    e::CreateVpcEndpointServiceConfigurationRequest {
-                        acceptance_required: Some(s.acceptance_required),
-                        private_dns_name: s.private_dns_name.clone(),
-                        network_load_balancer_arns: (!gateway).then(|| lbs.clone()),
-                        gateway_load_balancer_arns: gateway.then(|| lbs.clone()),
-                        tag_specifications: tags("vpc-endpoint-service", &s.tags),
-                        ..Default::default()
-                    },
-                ),
-            );
-            self.world.ids.unpin("vpce-svc");
+            let out = pinned(self.world, &at, &[("id", "vpce-svc", &s.id)], || {
+                ec2(
+                    self.world,
+                    &at,
+                    e::Request::CreateVpcEndpointServiceConfiguration(
+                        e::CreateVpcEndpointServiceConfigurationRequest {
+                            acceptance_required: Some(s.acceptance_required),
+                            private_dns_name: s.private_dns_name.clone(),
+                            network_load_balancer_arns: (!gateway).then(|| lbs.clone()),
+                            gateway_load_balancer_arns: gateway.then(|| lbs.clone()),
+                            tag_specifications: tags("vpc-endpoint-service", &s.tags),
+                            ..Default::default()
+                        },
+                    ),
+                )
+            })?;
             let Ok(e::Response::CreateVpcEndpointServiceConfiguration(out)) = out else {
                 return Err(out.err().unwrap_or_else(|| at.err("", "unexpected answer")));
             };
@@ -829,28 +839,28 @@ impl Phase<'_> {
                 "rtb",
                 &v.route_tables,
             )?;
-            pin(self.world, &at, "id", "vpce", &v.id)?;
-            let out = ec2(
-                self.world,
-                &at,
-                e::Request::CreateVpcEndpoint(e::CreateVpcEndpointRequest {
-                    vpc_id: Some(vpc),
-                    service_name: Some(service),
-                    vpc_endpoint_type: Some(
-                        v.endpoint_type
-                            .clone()
-                            .unwrap_or_else(|| "Interface".into()),
-                    ),
-                    subnet_ids: (!subnets.is_empty()).then_some(subnets),
-                    security_group_ids: (!groups.is_empty()).then_some(groups),
-                    route_table_ids: (!tables.is_empty()).then_some(tables),
-                    private_dns_enabled: v.private_dns,
-                    policy_document: v.policy.clone(),
-                    tag_specifications: tags("vpc-endpoint", &v.tags),
-                    ..Default::default()
-                }),
-            );
-            self.world.ids.unpin("vpce");
+            let out = pinned(self.world, &at, &[("id", "vpce", &v.id)], || {
+                ec2(
+                    self.world,
+                    &at,
+                    e::Request::CreateVpcEndpoint(e::CreateVpcEndpointRequest {
+                        vpc_id: Some(vpc),
+                        service_name: Some(service),
+                        vpc_endpoint_type: Some(
+                            v.endpoint_type
+                                .clone()
+                                .unwrap_or_else(|| "Interface".into()),
+                        ),
+                        subnet_ids: (!subnets.is_empty()).then_some(subnets),
+                        security_group_ids: (!groups.is_empty()).then_some(groups),
+                        route_table_ids: (!tables.is_empty()).then_some(tables),
+                        private_dns_enabled: v.private_dns,
+                        policy_document: v.policy.clone(),
+                        tag_specifications: tags("vpc-endpoint", &v.tags),
+                        ..Default::default()
+                    }),
+                )
+            })?;
             let Ok(e::Response::CreateVpcEndpoint(out)) = out else {
                 return Err(out.err().unwrap_or_else(|| at.err("", "unexpected answer")));
             };
@@ -1064,5 +1074,20 @@ mod tests {
             err.starts_with("u.yaml:4: accounts[0].colour: unknown field `colour`"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_refused_pin_leaves_no_pin_behind() {
+        let text = "version: 1\naccounts:\n  - id: \"111111111111\"\n    regions:\n      us-east-1:\n        vpcs:\n          - name: v\n            id: vpc-0e000000000000001\n            defaultSecurityGroupId: nope\n            cidr: 10.0.0.0/16\n";
+        let world = World::new(WorldConfig::default());
+        let err = apply(&world, &[parse("p.yaml", text).unwrap()])
+            .unwrap_err()
+            .0;
+        assert!(
+            err.contains("vpcs[0].defaultSecurityGroupId: 'nope' is not a sg- id"),
+            "{err}"
+        );
+        // The VPC's valid id was never pinned, so nothing later receives it.
+        assert_ne!(world.ids.resource("vpc"), "vpc-0e000000000000001");
     }
 }

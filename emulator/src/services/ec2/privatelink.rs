@@ -867,35 +867,65 @@ fn not_connected(id: &str, service_id: &str) -> m::UnsuccessfulItem {
     )
 }
 
+/// Accept and Reject: each endpoint connected to the caller's service whose
+/// state is one of `from` gets `act` (as its owner) and fires `event`; the
+/// others come back as `Unsuccessful` items.
+fn decide(
+    ctx: &mut Ctx,
+    service_id: &str,
+    ids: Vec<String>,
+    dry_run: Option<bool>,
+    from: &[&str],
+    event: &str,
+    act: fn(&mut Ctx, &str),
+) -> R<Vec<m::UnsuccessfulItem>> {
+    let svc = own_service(ctx, service_id)?.clone();
+    ctx.dry_run(dry_run)?;
+    let mut failed = Vec::new();
+    for eid in ids {
+        match connection_state(ctx, &svc, &eid) {
+            None => failed.push(not_connected(&eid, service_id)),
+            Some((consumer, state)) if from.contains(&state.as_str()) => {
+                ctx.with_account(&consumer, |c| act(c, &eid));
+                notifications::fire(ctx, event, service_id, &eid);
+            }
+            Some((_, state)) => failed.push(unsuccessful(
+                &eid,
+                "InvalidVpcEndpointState",
+                format!(
+                    "The VPC endpoint {eid} is in state {state}; {event} needs {}.",
+                    from.join(" or ")
+                ),
+            )),
+        }
+    }
+    Ok(failed)
+}
+
+/// The provider accepted: `pending`, then `available` on the clock.
+fn accept_endpoint(ctx: &mut Ctx, id: &str) {
+    endpoints::set_state(ctx, id, "pending");
+    ctx.schedule(
+        endpoints::AVAILABLE_MS,
+        WorldTransition::Ec2(Transition::EndpointAvailable(id.to_string())),
+    );
+}
+
 pub(super) fn accept(
     ctx: &mut Ctx,
     input: m::AcceptVpcEndpointConnectionsRequest,
 ) -> R<m::AcceptVpcEndpointConnectionsResult> {
     let id = input.service_id.clone().unwrap_or_default();
-    let svc = own_service(ctx, &id)?.clone();
     let ids = input.vpc_endpoint_ids.unwrap_or_default();
-    ctx.dry_run(input.dry_run)?;
-    let mut failed = Vec::new();
-    for eid in ids {
-        match connection_state(ctx, &svc, &eid) {
-            None => failed.push(not_connected(&eid, &id)),
-            Some((consumer, state)) if state == "pendingAcceptance" => {
-                ctx.with_account(&consumer, |c| {
-                    endpoints::set_state(c, &eid, "pending");
-                    c.schedule(
-                        endpoints::AVAILABLE_MS,
-                        WorldTransition::Ec2(Transition::EndpointAvailable(eid.clone())),
-                    );
-                });
-                notifications::fire(ctx, "Accept", &id, &eid);
-            }
-            Some((_, state)) => failed.push(unsuccessful(
-                &eid,
-                "InvalidVpcEndpointState",
-                format!("The VPC endpoint {eid} is in state {state}, not pendingAcceptance."),
-            )),
-        }
-    }
+    let failed = decide(
+        ctx,
+        &id,
+        ids,
+        input.dry_run,
+        &["pendingAcceptance"],
+        "Accept",
+        accept_endpoint,
+    )?;
     Ok(m::AcceptVpcEndpointConnectionsResult {
         unsuccessful: Some(failed),
     })
@@ -906,29 +936,17 @@ pub(super) fn reject(
     input: m::RejectVpcEndpointConnectionsRequest,
 ) -> R<m::RejectVpcEndpointConnectionsResult> {
     let id = input.service_id.clone().unwrap_or_default();
-    let svc = own_service(ctx, &id)?.clone();
     let ids = input.vpc_endpoint_ids.unwrap_or_default();
-    ctx.dry_run(input.dry_run)?;
-    let mut failed = Vec::new();
-    for eid in ids {
-        match connection_state(ctx, &svc, &eid) {
-            None => failed.push(not_connected(&eid, &id)),
-            Some((consumer, state))
-                if matches!(
-                    state.as_str(),
-                    "pendingAcceptance" | "pending" | "available"
-                ) =>
-            {
-                ctx.with_account(&consumer, |c| endpoints::reject(c, &eid));
-                notifications::fire(ctx, "Reject", &id, &eid);
-            }
-            Some((_, state)) => failed.push(unsuccessful(
-                &eid,
-                "InvalidVpcEndpointState",
-                format!("The VPC endpoint {eid} is in state {state} and cannot be rejected."),
-            )),
-        }
-    }
+    let from = ["pendingAcceptance", "pending", "available"];
+    let failed = decide(
+        ctx,
+        &id,
+        ids,
+        input.dry_run,
+        &from,
+        "Reject",
+        endpoints::reject,
+    )?;
     Ok(m::RejectVpcEndpointConnectionsResult {
         unsuccessful: Some(failed),
     })
