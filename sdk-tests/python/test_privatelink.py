@@ -1643,7 +1643,8 @@ def test_notifications_posted_to_sns_endpoint(sns):
         msg = json.loads(env["Message"])
         assert set(msg) == {"eventType", "eventTimestamp", "connectionNotificationId",
                             "serviceId", "serviceName", "vpcEndpointId", "vpcEndpointOwner",
-                            "vpcEndpointState", "region"}
+                            "vpcEndpointState", "vpcEndpointRegion", "region"}
+        assert msg["vpcEndpointRegion"] == REGION
         assert msg["connectionNotificationId"] == (
             provider_nfn if post["path"] == "/provider" else consumer_nfn)
         assert msg["serviceId"] == sid

@@ -82,6 +82,10 @@ pub struct Region {
     /// Endpoint services of every account, by service id: consumers of any
     /// account reach them.
     pub endpoint_services: BTreeMap<String, ec2::EndpointService>,
+    /// A request changed `endpoint_services`: publish them for other
+    /// Regions when it ends (see `ec2::remote`).
+    #[serde(skip)]
+    services_dirty: bool,
     #[serde(skip)]
     schedule: BTreeMap<(i64, u64), Scheduled>,
     #[serde(skip)]
@@ -94,6 +98,7 @@ impl Region {
             name: name.to_string(),
             accounts: BTreeMap::new(),
             endpoint_services: BTreeMap::new(),
+            services_dirty: false,
             schedule: BTreeMap::new(),
             schedule_seq: 0,
         }
@@ -108,6 +113,9 @@ pub struct World {
     pub clock: Clock,
     pub events: EventBus,
     pub notifier: notify::Notifier,
+    /// Cross-Region PrivateLink: services published by their Region, and
+    /// messages between Regions. Locked only after a Region, never before.
+    pub links: Mutex<ec2::Links>,
     /// The scenarios loaded at start-up; a reset applies them again.
     scenarios: Mutex<Vec<crate::scenario::Loaded>>,
 }
@@ -130,6 +138,7 @@ impl World {
             events: EventBus::default(),
             notifier: notify::Notifier::new(config.sns_endpoints.clone()),
             scenarios: Mutex::new(Vec::new()),
+            links: Mutex::new(ec2::Links::default()),
             regions: DashMap::new(),
             config,
         })
@@ -216,7 +225,14 @@ impl World {
     /// Applies every scheduled transition now, whatever its time (a
     /// scenario declares resources in their settled states).
     pub fn settle(self: &Arc<Self>) {
-        self.each_region(Ctx::run_all);
+        // Messages between Regions can start new transitions: repeat until
+        // both are exhausted (bounded).
+        for _ in 0..64 {
+            self.each_region(Ctx::run_all);
+            if !self.links.lock().pending() {
+                break;
+            }
+        }
     }
 
     /// Applies scenarios to this world and keeps them for resets.
@@ -233,6 +249,7 @@ impl World {
     /// the seed, the logs are cleared).
     pub fn reset(self: &Arc<Self>) -> Result<(), crate::scenario::ScenarioError> {
         self.regions.clear();
+        self.links.lock().clear();
         self.ids.reset();
         self.events.clear();
         self.notifier.clear();
@@ -285,6 +302,17 @@ pub struct Ctx {
     pub account: String,
     pub principal: String,
     pub request_id: String,
+}
+
+impl Drop for Ctx {
+    /// Before the Region is unlocked: what other Regions see of its
+    /// endpoint services catches up with what the request changed.
+    fn drop(&mut self) {
+        if self.region.services_dirty {
+            self.region.services_dirty = false;
+            ec2::publish_services(self);
+        }
+    }
 }
 
 impl Ctx {
@@ -350,6 +378,7 @@ impl Ctx {
     /// transitions can never spin forever.
     pub fn run_due(&mut self) {
         const ROUNDS: usize = 64;
+        ec2::deliver(self);
         for _ in 0..ROUNDS {
             // Read each round: what a round schedules "now" is stamped with
             // the clock of that moment, which may be a millisecond later.
@@ -377,6 +406,7 @@ impl Ctx {
     /// Everything scheduled, due or not, until nothing is left (bounded:
     /// a service whose tasks keep failing stops being replaced).
     pub fn run_all(&mut self) {
+        ec2::deliver(self);
         for _ in 0..100_000 {
             let Some((&key, _)) = self.region.schedule.iter().next() else {
                 return;
@@ -386,6 +416,13 @@ impl Ctx {
             };
             self.apply_scheduled(item);
         }
+    }
+
+    /// The Region's endpoint services, to change: they are published for
+    /// other Regions when this context ends.
+    pub fn services_mut(&mut self) -> &mut BTreeMap<String, ec2::EndpointService> {
+        self.region.services_dirty = true;
+        &mut self.region.endpoint_services
     }
 
     /// A transition runs as the account it belongs to.

@@ -11,6 +11,7 @@ pub struct RegionInfo {
     pub zones: &'static [(char, u8)],
 }
 
+#[derive(Debug, Clone)]
 pub struct Zone {
     pub name: String,
     pub id: String,

@@ -352,6 +352,7 @@ pub fn vpce_hosted_zone(region: &str) -> String {
 }
 
 /// The AWS-managed prefix list of a gateway service in a Region.
+#[derive(Debug, Clone)]
 pub struct PrefixList {
     pub id: String,
     pub name: String,

@@ -10,7 +10,7 @@ use super::query::{one, paginate, Filters};
 use super::state::{Route, VpcEndpoint};
 use super::tags::{self, Tags};
 use super::{errors, event, Transition, R};
-use super::{notifications, privatelink};
+use super::{notifications, privatelink, remote};
 use crate::error::AwsError;
 use crate::model::ec2 as m;
 use crate::world::ids::is_valid_id;
@@ -30,6 +30,7 @@ pub(crate) const DEFAULT_GATEWAY_POLICY: &str = r#"{"Version":"2008-10-17","Stat
 pub(crate) const DEFAULT_INTERFACE_POLICY: &str = "{\n  \"Statement\": [\n    {\n      \"Action\": \"*\", \n      \"Effect\": \"Allow\", \n      \"Principal\": \"*\", \n      \"Resource\": \"*\"\n    }\n  ]\n}";
 
 /// What a consumer needs to know of an endpoint service, whoever owns it.
+#[derive(Debug, Clone)]
 pub(crate) struct ServiceView {
     pub name: String,
     pub region: String,
@@ -119,8 +120,18 @@ fn invalid(message: impl Into<String>) -> AwsError {
 /// (to anyone else it does not exist).
 pub(crate) fn resolve_service(ctx: &Ctx, name: &str, service_region: &str) -> R<ServiceView> {
     if name.starts_with("com.amazonaws.vpce.") {
+        if service_region != ctx.region_name() {
+            // Another Region's service: only if it supports this Region.
+            return remote::find(ctx, name)
+                .filter(|p| p.view.region == service_region)
+                .filter(|p| remote::reachable(ctx, p))
+                .map(|p| ServiceView {
+                    cross_region: true,
+                    ..p.view
+                })
+                .ok_or_else(|| invalid_service(name));
+        }
         return privatelink::by_name(ctx, name)
-            .filter(|_| service_region == ctx.region_name())
             .filter(|s| privatelink::visible_to(s, &ctx.account, &ctx.principal))
             .map(|s| privatelink::view(ctx, s))
             .ok_or_else(|| invalid_service(name));
@@ -132,6 +143,9 @@ pub(crate) fn resolve_service(ctx: &Ctx, name: &str, service_region: &str) -> R<
 /// (removing a principal does not break a connection).
 pub(crate) fn lookup_service(ctx: &Ctx, name: &str, service_region: &str) -> Option<ServiceView> {
     if name.starts_with("com.amazonaws.vpce.") {
+        if service_region != ctx.region_name() {
+            return remote::find(ctx, name).map(|p| p.view);
+        }
         return privatelink::by_name(ctx, name).map(|s| privatelink::view(ctx, s));
     }
     catalog::find(name)
@@ -477,6 +491,7 @@ pub(super) fn set_state(ctx: &mut Ctx, id: &str, state: &str) {
     };
     if changed {
         ctx.emit(event("vpc-endpoint", id, "state-changed", Some(state)));
+        remote::changed(ctx, id, None);
     }
 }
 
@@ -513,6 +528,7 @@ pub(super) fn apply(ctx: &mut Ctx, t: &Transition) {
             );
         }
         Transition::EndpointGone(id) => {
+            remote::gone(ctx, id);
             if let Some(e) = ctx.acct_mut().ec2.endpoints.remove(id) {
                 if let Some(svc) = privatelink::by_name(ctx, &e.service_name).map(|s| s.id.clone())
                 {
@@ -765,7 +781,11 @@ pub(super) fn create(
     ctx.acct_mut().ec2.endpoints.insert(id.clone(), endpoint);
     ctx.emit(event("vpc-endpoint", &id, "created", Some(&state)));
     if let Some(service_id) = &svc.custom_id {
-        privatelink::connect(ctx, service_id, &id);
+        if svc.region == here {
+            privatelink::connect(ctx, service_id, &id);
+        } else {
+            remote::connect(ctx, &id);
+        }
     }
     if state == "pending" {
         ctx.schedule(
@@ -1050,6 +1070,7 @@ pub(super) fn delete(
         }
     }
     ctx.dry_run(input.dry_run)?;
+    let here = ctx.region_name().to_string();
     let mut unsuccessful = Vec::new();
     for id in ids {
         let state = ctx.acct().ec2.endpoints.get(&id).map(|e| e.state.clone());
@@ -1064,9 +1085,26 @@ pub(super) fn delete(
             Some("deleting") => {}
             Some(_) => {
                 set_state(ctx, &id, "deleting");
-                let name = ctx.acct().ec2.endpoints[&id].service_name.clone();
+                let e = &ctx.acct().ec2.endpoints[&id];
+                let (name, region) = (e.service_name.clone(), e.service_region.clone());
                 if let Some(svc) = privatelink::by_name(ctx, &name).map(|s| s.id.clone()) {
                     notifications::fire(ctx, "Delete", &svc, &id);
+                } else if let Some(svc) = remote::find(ctx, &name).filter(|_| region != here) {
+                    // The provider hears of it from its own Region.
+                    remote::changed(ctx, &id, Some("Delete"));
+                    notifications::fire_consumer(
+                        ctx,
+                        &notifications::Occurrence {
+                            event: "Delete".into(),
+                            service_id: svc.view.custom_id.clone().unwrap_or_default(),
+                            service_name: name,
+                            provider: svc.view.owner.clone(),
+                            endpoint_id: id.clone(),
+                            consumer: ctx.account.clone(),
+                            state: "deleting".into(),
+                            endpoint_region: here.clone(),
+                        },
+                    );
                 }
                 ctx.schedule(
                     DELETED_MS,
@@ -1160,11 +1198,15 @@ pub(super) fn describe_services(
             }
         }
     }
-    if regions_wanted.contains(&here) {
-        for s in ctx.region.endpoint_services.values() {
-            if privatelink::visible_to(s, &ctx.account, &ctx.principal) {
-                views.push(privatelink::view(ctx, s));
+    for region in &regions_wanted {
+        if *region == here {
+            for s in ctx.region.endpoint_services.values() {
+                if privatelink::visible_to(s, &ctx.account, &ctx.principal) {
+                    views.push(privatelink::view(ctx, s));
+                }
             }
+        } else {
+            views.extend(remote::reachable_in(ctx, region));
         }
     }
     let names = input.service_names.clone().unwrap_or_default();

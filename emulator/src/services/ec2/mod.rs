@@ -8,6 +8,7 @@ mod network;
 mod notifications;
 mod privatelink;
 pub mod query;
+mod remote;
 mod route_tables;
 mod security_groups;
 mod state;
@@ -15,6 +16,7 @@ mod subnets;
 pub mod tags;
 mod vpcs;
 
+pub use remote::Links;
 pub use state::*;
 
 pub(crate) use network::{create_eni, delete_eni, has_free_ip, private_dns_name, NewEni};
@@ -39,6 +41,16 @@ pub fn apply_transition(ctx: &mut Ctx, t: Transition) {
         Transition::VpcAvailable(id) => vpcs::become_available(ctx, id),
         _ => endpoints::apply(ctx, &t),
     }
+}
+
+/// Applies what other Regions told this one (cross-Region PrivateLink).
+pub fn deliver(ctx: &mut Ctx) {
+    remote::deliver(ctx);
+}
+
+/// Makes this Region's endpoint services visible to other Regions.
+pub fn publish_services(ctx: &Ctx) {
+    remote::publish(ctx);
 }
 
 /// The account's default VPC in this Region, as AWS creates it.

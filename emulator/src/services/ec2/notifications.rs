@@ -267,9 +267,25 @@ pub(super) fn delete(
     })
 }
 
+/// One connection event, as both sides' notifications report it.
+#[derive(Debug, Clone)]
+pub(crate) struct Occurrence {
+    pub event: String,
+    pub service_id: String,
+    pub service_name: String,
+    pub provider: String,
+    pub endpoint_id: String,
+    pub consumer: String,
+    /// The endpoint's state right after the event.
+    pub state: String,
+    /// The Region of the consumer endpoint.
+    pub endpoint_region: String,
+}
+
 /// Publishes `event_type` for endpoint `endpoint_id` of service
-/// `service_id` to every enabled notification that asks for it: the
-/// provider's on the service and the consumer's on the endpoint.
+/// `service_id`, both in this Region, to every enabled notification that
+/// asks for it: the provider's on the service and the consumer's on the
+/// endpoint. (A consumer in another Region: see `remote`.)
 pub(crate) fn fire(ctx: &Ctx, event_type: &str, service_id: &str, endpoint_id: &str) {
     let Some(svc) = ctx.region.endpoint_services.get(service_id) else {
         return;
@@ -277,48 +293,77 @@ pub(crate) fn fire(ctx: &Ctx, event_type: &str, service_id: &str, endpoint_id: &
     let Some(conn) = svc.connections.get(endpoint_id) else {
         return;
     };
-    let state = ctx
-        .region
-        .accounts
-        .get(&conn.account)
-        .and_then(|a| a.ec2.endpoints.get(endpoint_id))
-        .map(|e| e.state.clone())
-        .unwrap_or_else(|| "deleted".into());
-    let wants = |n: &&ConnectionNotification| {
-        n.state == "Enabled" && n.events.iter().any(|e| e == event_type)
+    let state = match &conn.remote {
+        Some(r) => r.state.clone(),
+        None => ctx
+            .region
+            .accounts
+            .get(&conn.account)
+            .and_then(|a| a.ec2.endpoints.get(endpoint_id))
+            .map(|e| e.state.clone())
+            .unwrap_or_else(|| "deleted".into()),
     };
-    let mut targets: Vec<&ConnectionNotification> = Vec::new();
-    if let Some(provider) = ctx.region.accounts.get(&svc.owner) {
-        targets.extend(
-            provider
-                .ec2
-                .notifications
-                .values()
-                .filter(|n| n.service_id.as_deref() == Some(service_id))
-                .filter(wants),
-        );
+    let occurrence = Occurrence {
+        event: event_type.to_string(),
+        service_id: svc.id.clone(),
+        service_name: svc.name.clone(),
+        provider: svc.owner.clone(),
+        endpoint_id: endpoint_id.to_string(),
+        consumer: conn.account.clone(),
+        state,
+        endpoint_region: conn
+            .remote
+            .as_ref()
+            .map(|r| r.region.clone())
+            .unwrap_or_else(|| ctx.region_name().to_string()),
+    };
+    fire_provider(ctx, &occurrence);
+    if conn.remote.is_none() {
+        fire_consumer(ctx, &occurrence);
     }
-    if let Some(consumer) = ctx.region.accounts.get(&conn.account) {
-        targets.extend(
-            consumer
-                .ec2
-                .notifications
-                .values()
-                .filter(|n| n.endpoint_id.as_deref() == Some(endpoint_id))
-                .filter(wants),
-        );
+}
+
+/// The provider's notifications on the service (in the service's Region).
+pub(crate) fn fire_provider(ctx: &Ctx, o: &Occurrence) {
+    if let Some(provider) = ctx.region.accounts.get(&o.provider) {
+        let targets = provider
+            .ec2
+            .notifications
+            .values()
+            .filter(|n| n.service_id.as_deref() == Some(o.service_id.as_str()));
+        publish(ctx, targets, o);
     }
+}
+
+/// The consumer's notifications on its endpoint (in the endpoint's Region).
+pub(crate) fn fire_consumer(ctx: &Ctx, o: &Occurrence) {
+    if let Some(consumer) = ctx.region.accounts.get(&o.consumer) {
+        let targets = consumer
+            .ec2
+            .notifications
+            .values()
+            .filter(|n| n.endpoint_id.as_deref() == Some(o.endpoint_id.as_str()));
+        publish(ctx, targets, o);
+    }
+}
+
+fn publish<'a>(
+    ctx: &Ctx,
+    targets: impl Iterator<Item = &'a ConnectionNotification>,
+    o: &Occurrence,
+) {
     let now = ctx.now().to_iso8601();
-    for n in targets {
+    for n in targets.filter(|n| n.state == "Enabled" && n.events.contains(&o.event)) {
         let payload = serde_json::json!({
-            "eventType": event_type,
+            "eventType": o.event,
             "eventTimestamp": now,
             "connectionNotificationId": n.id,
-            "serviceId": svc.id,
-            "serviceName": svc.name,
-            "vpcEndpointId": endpoint_id,
-            "vpcEndpointOwner": conn.account,
-            "vpcEndpointState": state,
+            "serviceId": o.service_id,
+            "serviceName": o.service_name,
+            "vpcEndpointId": o.endpoint_id,
+            "vpcEndpointOwner": o.consumer,
+            "vpcEndpointState": o.state,
+            "vpcEndpointRegion": o.endpoint_region,
             "region": ctx.region_name(),
         });
         ctx.world
@@ -328,7 +373,7 @@ pub(crate) fn fire(ctx: &Ctx, event_type: &str, service_id: &str, endpoint_id: &
             "connection-notification",
             &n.id,
             "published",
-            Some(event_type),
+            Some(&o.event),
         ));
     }
 }

@@ -10,7 +10,7 @@ use super::notifications;
 use super::query::{one, paginate, Filters};
 use super::state::{AllowedPrincipal, Connection, EndpointService, PrivateDnsName};
 use super::tags::{self, Tags};
-use super::{errors, event, Transition, R};
+use super::{errors, event, remote, Transition, R};
 use crate::error::AwsError;
 use crate::model::ec2 as m;
 use crate::world::ids::is_valid_id;
@@ -44,7 +44,7 @@ fn own_service<'a>(ctx: &'a Ctx, id: &str) -> R<&'a EndpointService> {
 }
 
 /// Whether `principal` (an allowed-principal entry) lets the caller in.
-fn principal_matches(allowed: &str, account: &str, principal: &str) -> bool {
+pub(crate) fn principal_matches(allowed: &str, account: &str, principal: &str) -> bool {
     allowed == "*" || allowed == principal || allowed == format!("arn:aws:iam::{account}:root")
 }
 
@@ -164,7 +164,7 @@ fn configuration_model(ctx: &Ctx, svc: &EndpointService) -> m::ServiceConfigurat
                 })
                 .collect(),
         ),
-        remote_access_enabled: Some(false),
+        remote_access_enabled: Some(svc.supported_regions.len() > 1),
     }
 }
 
@@ -329,7 +329,7 @@ pub(super) fn create_configuration(
     };
     let out = configuration_model(ctx, &svc);
     set_lb_owner(ctx, &lbs, Some(&id));
-    ctx.region.endpoint_services.insert(id.clone(), svc);
+    ctx.services_mut().insert(id.clone(), svc);
     ctx.emit(event(
         "vpc-endpoint-service",
         &id,
@@ -391,18 +391,14 @@ pub(super) fn describe_configurations(
 /// Endpoints that still hold a connection to the service.
 fn active_connections(ctx: &Ctx, svc: &EndpointService) -> usize {
     svc.connections
-        .iter()
-        .filter(|(eid, c)| {
-            ctx.region
-                .accounts
-                .get(&c.account)
-                .and_then(|a| a.ec2.endpoints.get(*eid))
-                .is_some_and(|e| {
-                    matches!(
-                        e.state.as_str(),
-                        "available" | "pending" | "pendingAcceptance"
-                    )
-                })
+        .keys()
+        .filter(|eid| {
+            connection_state(ctx, svc, eid).is_some_and(|(_, state)| {
+                matches!(
+                    state.as_str(),
+                    "available" | "pending" | "pendingAcceptance"
+                )
+            })
         })
         .count()
 }
@@ -556,7 +552,7 @@ pub(super) fn modify_configuration(
     ctx.dry_run(input.dry_run)?;
     set_lb_owner(ctx, &remove, None);
     set_lb_owner(ctx, &add, Some(&id));
-    if let Some(s) = ctx.region.endpoint_services.get_mut(&id) {
+    if let Some(s) = ctx.services_mut().get_mut(&id) {
         s.load_balancers = lbs;
         s.ip_types = ip_types;
         s.supported_regions = supported;
@@ -609,7 +605,7 @@ pub(super) fn delete_configurations(
             continue;
         }
         set_lb_owner(ctx, &svc.load_balancers, None);
-        ctx.region.endpoint_services.remove(&id);
+        ctx.services_mut().remove(&id);
         ctx.acct_mut()
             .ec2
             .notifications
@@ -687,7 +683,7 @@ pub(super) fn modify_permissions(
             permission_type: Some("vpc-endpoint".into()),
         });
     }
-    if let Some(s) = ctx.region.endpoint_services.get_mut(&id) {
+    if let Some(s) = ctx.services_mut().get_mut(&id) {
         s.principals = principals;
     }
     ctx.emit(event(
@@ -771,27 +767,52 @@ pub(super) fn describe_connections(
         .filter(|s| s.owner == ctx.account)
     {
         for (eid, conn) in &svc.connections {
-            let Some(e) = ctx
-                .region
-                .accounts
-                .get(&conn.account)
-                .and_then(|a| a.ec2.endpoints.get(eid))
-            else {
-                continue;
+            // The endpoint as the provider sees it: here, or the replica of
+            // one in another Region.
+            let (state, ip_type, dns, endpoint_region) = if let Some(r) = &conn.remote {
+                let dns = r
+                    .dns_entries
+                    .iter()
+                    .map(|(name, zone)| m::DnsEntry {
+                        dns_name: Some(name.clone()),
+                        hosted_zone_id: Some(zone.clone()),
+                    })
+                    .collect();
+                (
+                    r.state.clone(),
+                    r.ip_address_type.clone(),
+                    Some(dns),
+                    r.region.clone(),
+                )
+            } else {
+                let Some(e) = ctx
+                    .region
+                    .accounts
+                    .get(&conn.account)
+                    .and_then(|a| a.ec2.endpoints.get(eid))
+                else {
+                    continue;
+                };
+                let dns = endpoints::to_model_of(ctx, &conn.account, e).dns_entries;
+                (
+                    e.state.clone(),
+                    e.ip_address_type.clone(),
+                    dns,
+                    region.clone(),
+                )
             };
             let keep = filters.matches(&Tags::default(), |f| match f {
-                "ip-address-type" => e.ip_address_type.iter().cloned().collect(),
+                "ip-address-type" => ip_type.iter().cloned().collect(),
                 "service-id" => one(&svc.id),
                 "vpc-endpoint-owner" => one(&conn.account),
-                "vpc-endpoint-region" => one(&region),
-                "vpc-endpoint-state" => one(&e.state),
+                "vpc-endpoint-region" => one(&endpoint_region),
+                "vpc-endpoint-state" => one(&state),
                 "vpc-endpoint-id" => one(eid),
                 _ => vec![],
             });
             if !keep {
                 continue;
             }
-            let dns = endpoints::to_model_of(ctx, &conn.account, e).dns_entries;
             let gwlb = svc.service_type == "GatewayLoadBalancer";
             items.push((
                 format!("{}\u{0}{eid}", svc.id),
@@ -799,15 +820,15 @@ pub(super) fn describe_connections(
                     service_id: Some(svc.id.clone()),
                     vpc_endpoint_id: Some(eid.clone()),
                     vpc_endpoint_owner: Some(conn.account.clone()),
-                    vpc_endpoint_state: Some(e.state.clone()),
+                    vpc_endpoint_state: Some(state),
                     creation_timestamp: Some(conn.created),
                     dns_entries: dns,
                     network_load_balancer_arns: (!gwlb).then(|| svc.load_balancers.clone()),
                     gateway_load_balancer_arns: gwlb.then(|| svc.load_balancers.clone()),
-                    ip_address_type: e.ip_address_type.clone(),
+                    ip_address_type: ip_type,
                     vpc_endpoint_connection_id: Some(conn.id.clone()),
                     tags: Some(vec![]),
-                    vpc_endpoint_region: Some(region.clone()),
+                    vpc_endpoint_region: Some(endpoint_region),
                     ..Default::default()
                 },
             ));
@@ -826,8 +847,9 @@ pub(super) fn connect(ctx: &mut Ctx, service_id: &str, endpoint_id: &str) {
         id: ctx.new_id("vpce-con"),
         account: ctx.account.clone(),
         created: ctx.now(),
+        remote: None,
     };
-    if let Some(s) = ctx.region.endpoint_services.get_mut(service_id) {
+    if let Some(s) = ctx.services_mut().get_mut(service_id) {
         s.connections.insert(endpoint_id.to_string(), conn);
     }
     notifications::fire(ctx, "Connect", service_id, endpoint_id);
@@ -835,7 +857,7 @@ pub(super) fn connect(ctx: &mut Ctx, service_id: &str, endpoint_id: &str) {
 
 /// A consumer endpoint is gone: its connection goes with it.
 pub(super) fn disconnect(ctx: &mut Ctx, service_id: &str, endpoint_id: &str) {
-    if let Some(s) = ctx.region.endpoint_services.get_mut(service_id) {
+    if let Some(s) = ctx.services_mut().get_mut(service_id) {
         s.connections.remove(endpoint_id);
     }
 }
@@ -847,6 +869,9 @@ fn connection_state(
     endpoint_id: &str,
 ) -> Option<(String, String)> {
     let conn = svc.connections.get(endpoint_id)?;
+    if let Some(r) = &conn.remote {
+        return Some((conn.account.clone(), r.state.clone()));
+    }
     let e = ctx
         .region
         .accounts
@@ -886,7 +911,13 @@ fn decide(
         match connection_state(ctx, &svc, &eid) {
             None => failed.push(not_connected(&eid, service_id)),
             Some((consumer, state)) if from.contains(&state.as_str()) => {
-                ctx.with_account(&consumer, |c| act(c, &eid));
+                if svc.connections[&eid].remote.is_some() {
+                    // The endpoint's Region hears of it, and notifies its
+                    // owner, on its next lock.
+                    remote::decide(ctx, service_id, &eid, event == "Accept");
+                } else {
+                    ctx.with_account(&consumer, |c| act(c, &eid));
+                }
                 notifications::fire(ctx, event, service_id, &eid);
             }
             Some((_, state)) => failed.push(unsuccessful(
@@ -903,7 +934,7 @@ fn decide(
 }
 
 /// The provider accepted: `pending`, then `available` on the clock.
-fn accept_endpoint(ctx: &mut Ctx, id: &str) {
+pub(crate) fn accept_endpoint(ctx: &mut Ctx, id: &str) {
     endpoints::set_state(ctx, id, "pending");
     ctx.schedule(
         endpoints::AVAILABLE_MS,
@@ -960,7 +991,7 @@ pub(super) fn modify_payer(
     own_service(ctx, &id)?;
     let payer = input.payer_responsibility.unwrap_or_default();
     ctx.dry_run(input.dry_run)?;
-    if let Some(s) = ctx.region.endpoint_services.get_mut(&id) {
+    if let Some(s) = ctx.services_mut().get_mut(&id) {
         s.payer_responsibility = Some(payer);
     }
     Ok(m::ModifyVpcEndpointServicePayerResponsibilityResult {
@@ -983,8 +1014,7 @@ pub(super) fn start_dns_verification(
     ctx.dry_run(input.dry_run)?;
     // Offline there is no DNS to look the TXT record up in: it verifies.
     if let Some(p) = ctx
-        .region
-        .endpoint_services
+        .services_mut()
         .get_mut(&id)
         .and_then(|s| s.private_dns.as_mut())
     {

@@ -220,6 +220,19 @@ pub struct Connection {
     pub id: String,
     pub account: String,
     pub created: Timestamp,
+    /// The endpoint lives in another Region: what the provider knows of it,
+    /// kept up to date by that Region's messages.
+    pub remote: Option<RemoteEndpoint>,
+}
+
+/// A consumer endpoint in another Region, as its service's Region sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RemoteEndpoint {
+    pub region: String,
+    pub state: String,
+    pub ip_address_type: Option<String>,
+    /// (DNS name, hosted zone id), as the consumer's Describe shows them.
+    pub dns_entries: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Serialize)]
