@@ -1054,6 +1054,8 @@ pub(super) fn modify(
         ep.dns_record_ip_type = Some(t);
     }
     ctx.emit(event("vpc-endpoint", &id, "modified", None));
+    // A service in another Region keeps the new DNS names and IP type.
+    remote::changed(ctx, &id, None);
     Ok(m::ModifyVpcEndpointResult {
         return_: Some(true),
     })
