@@ -11,35 +11,23 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { randomInt } from "node:crypto";
-import { accessSync, constants as fsConstants, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
+// helpers.js makes the SDK configuration hermetic when it is loaded (scrubs AWS_*,
+// empty shared config and credentials files, no IMDS), before the SDK is imported below.
+import {
+  ClientPool,
+  ID17,
+  TEST_TIMEOUT_MS,
+  US_EAST_1,
+  expectError,
+  health,
+  newAccount,
+  resetWorld,
+  startServer,
+  stopServer,
+  tagValue,
+} from "../lib/helpers.js";
 
-// ---------------------------------------------------------------------------
-// Hermetic SDK configuration: no AWS_* variables, profiles or shared config
-// from the developer's machine may change what the clients do.
-// ---------------------------------------------------------------------------
-for (const key of Object.keys(process.env)) {
-  if (key.startsWith("AWS_")) delete process.env[key];
-}
-{
-  const dir = mkdtempSync(path.join(tmpdir(), "awsemu-js-"));
-  const config = path.join(dir, "config");
-  const credentials = path.join(dir, "credentials");
-  writeFileSync(config, "");
-  writeFileSync(credentials, "");
-  process.env.AWS_CONFIG_FILE = config;
-  process.env.AWS_SHARED_CREDENTIALS_FILE = credentials;
-  process.env.AWS_EC2_METADATA_DISABLED = "true";
-  // The pinned SDK runs fine on Node 20; only its notice about future releases is silenced.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
-}
-
-// The SDK reads the variables above when it is loaded, so import it afterwards.
+// The SDK reads those variables when it is loaded, so import it afterwards.
 const {
   EC2Client,
   AuthorizeSecurityGroupIngressCommand,
@@ -64,146 +52,17 @@ const {
 } = await import("@aws-sdk/client-ecs");
 
 // ---------------------------------------------------------------------------
-// Server process
-// ---------------------------------------------------------------------------
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const REPO_ROOT = path.resolve(HERE, "..", "..", "..");
-const DEFAULT_BIN = path.join(REPO_ROOT, "target", "debug", "awsemu");
-const LISTEN_RE = /^awsemu listening on (http:\/\/127\.0\.0\.1:(\d+))$/;
-const STARTUP_TIMEOUT_MS = 15_000;
-const STOP_TIMEOUT_MS = 5_000;
-const TEST_TIMEOUT_MS = 30_000;
-
-const ID17 = "[0-9a-f]{17}";
-const US_EAST_1 = "us-east-1";
-
-function binaryPath() {
-  const bin = process.env.AWSEMU_BIN ? path.resolve(process.env.AWSEMU_BIN) : DEFAULT_BIN;
-  try {
-    accessSync(bin, fsConstants.X_OK);
-  } catch (err) {
-    throw new Error(
-      `awsemu binary not found or not executable at ${bin} (${err.code}). ` +
-        "Build it first with `cargo build -p awsemu` in the repository root, " +
-        "or point AWSEMU_BIN at an existing binary.",
-    );
-  }
-  return bin;
-}
-
-/** Starts `awsemu serve` and resolves with { child, endpoint, stderrTail } once it listens. */
-function startServer() {
-  const bin = binaryPath();
-  const child = spawn(bin, ["serve", "--host", "127.0.0.1", "--port", "0"], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: process.env,
-  });
-  // Keep the last part of stderr (logs) for error messages; always drain the pipe.
-  let stderrTail = "";
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (chunk) => {
-    stderrTail = (stderrTail + chunk).slice(-8_000);
-  });
-  const stderr = () => stderrTail;
-
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const fail = (message) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      child.kill("SIGKILL");
-      reject(new Error(`${message}\n--- awsemu stderr (tail) ---\n${stderr()}`));
-    };
-    const timer = setTimeout(
-      () => fail(`awsemu did not announce its address within ${STARTUP_TIMEOUT_MS} ms`),
-      STARTUP_TIMEOUT_MS,
-    );
-    child.once("error", (err) => fail(`could not start ${bin}: ${err.message}`));
-    child.once("exit", (code, signal) =>
-      fail(`awsemu exited before listening (code ${code}, signal ${signal})`),
-    );
-
-    const lines = createInterface({ input: child.stdout });
-    let first = true;
-    lines.on("line", (line) => {
-      if (!first) return; // later stdout lines are drained and ignored
-      first = false;
-      const m = LISTEN_RE.exec(line);
-      if (!m) {
-        fail(`unexpected first stdout line from awsemu: ${JSON.stringify(line)}`);
-        return;
-      }
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve({ child, endpoint: m[1], stderr });
-    });
-  });
-}
-
-function stopServer(child) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
-}
-
-// ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
 let server;
-const clients = [];
-
-/** A random 12-digit account id (never 000000000000), distinct within this run. */
-const usedAccounts = new Set();
-function newAccount() {
-  for (;;) {
-    const id = String(randomInt(100_000_000_000, 1_000_000_000_000));
-    if (!usedAccounts.has(id)) {
-      usedAccounts.add(id);
-      return id;
-    }
-  }
-}
-
-function clientConfig(account, region) {
-  return {
-    endpoint: server.endpoint,
-    region,
-    credentials: { accessKeyId: account, secretAccessKey: "x" },
-    maxAttempts: 1,
-  };
-}
+const clients = new ClientPool();
 
 function ec2(account, region = US_EAST_1) {
-  const c = new EC2Client(clientConfig(account, region));
-  clients.push(c);
-  return c;
+  return clients.make(EC2Client, server.endpoint, account, region);
 }
 
 function ecs(account, region = US_EAST_1) {
-  const c = new ECSClient(clientConfig(account, region));
-  clients.push(c);
-  return c;
-}
-
-/** Asserts that `promise` rejects with an SDK error named `name` and the given HTTP status. */
-async function expectError(promise, name, status = 400) {
-  await assert.rejects(promise, (err) => {
-    assert.equal(err.name, name, `error name (message: ${err.message})`);
-    assert.equal(err.$metadata?.httpStatusCode, status, `HTTP status of ${name}`);
-    return true;
-  });
-}
-
-function tagValue(tags, key) {
-  return (tags ?? []).find((t) => t.Key === key)?.Value;
+  return clients.make(ECSClient, server.endpoint, account, region);
 }
 
 async function createVpc(client, cidr, name) {
@@ -221,17 +80,12 @@ async function createVpc(client, cidr, name) {
 // ---------------------------------------------------------------------------
 before(async () => {
   server = await startServer();
-  const health = await fetch(`${server.endpoint}/_awsemu/health`);
-  assert.equal(health.status, 200, "GET /_awsemu/health status");
-  const body = await health.json();
-  assert.equal(body.status, "running", "health status field");
-  const reset = await fetch(`${server.endpoint}/_awsemu/reset`, { method: "POST" });
-  assert.equal(reset.status, 200, "POST /_awsemu/reset status");
-  await reset.arrayBuffer();
+  await health(server.endpoint);
+  await resetWorld(server.endpoint);
 });
 
 after(async () => {
-  for (const c of clients) c.destroy();
+  clients.destroyAll();
   await stopServer(server?.child);
 });
 
