@@ -1,5 +1,10 @@
 //! The scenario format, version 1. Every resource has a local `name` that
 //! other resources use to refer to it; `id` pins the id it gets.
+//!
+//! Optional fields pin what AWS generates on the side (association, rule,
+//! interface and task ids, addresses, DNS suffixes, creation times) so an
+//! exported world loads back identical; hand-written scenarios leave them out.
+//! Times are ISO 8601 (`2024-05-01T12:00:00.000Z`).
 
 use std::collections::BTreeMap;
 
@@ -68,6 +73,37 @@ pub struct RegionResources {
     pub vpc_endpoints: Vec<VpcEndpoint>,
     #[serde(default)]
     pub ecs: Ecs,
+    /// Pins the ids of the default VPC AWS gives the account in this Region.
+    pub default_vpc: Option<DefaultVpc>,
+}
+
+/// The default VPC's ids (its CIDR and attributes are AWS's).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DefaultVpc {
+    pub id: Option<String>,
+    pub cidr_association_id: Option<String>,
+    pub dhcp_options_id: Option<String>,
+    pub default_security_group_id: Option<String>,
+    /// The default security group's rules: its ingress, then its egress rule.
+    #[serde(default)]
+    pub default_security_group_rule_ids: Vec<String>,
+    pub main_route_table_id: Option<String>,
+    pub main_route_table_association_id: Option<String>,
+    /// The default subnets' ids, one per Availability Zone in zone order.
+    #[serde(default)]
+    pub subnets: Vec<String>,
+}
+
+/// A network interface AWS creates for a resource (endpoint, load balancer,
+/// task): its id and addresses.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NetworkInterface {
+    pub id: Option<String>,
+    pub private_ip: Option<String>,
+    pub mac: Option<String>,
+    pub public_ip: Option<String>,
 }
 
 pub type Tags = BTreeMap<String, String>;
@@ -81,6 +117,13 @@ pub struct Vpc {
     pub default_security_group_id: Option<String>,
     /// Pins the id of the VPC's main route table.
     pub main_route_table_id: Option<String>,
+    pub main_route_table_association_id: Option<String>,
+    /// The default security group's rules: its ingress, then its egress rule.
+    #[serde(default)]
+    pub default_security_group_rule_ids: Vec<String>,
+    pub cidr_association_id: Option<String>,
+    /// Used when the account has no DHCP options in the Region yet.
+    pub dhcp_options_id: Option<String>,
     pub cidr: String,
     pub dns_support: Option<bool>,
     pub dns_hostnames: Option<bool>,
@@ -120,6 +163,8 @@ pub struct SecurityGroup {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Rule {
+    /// Pins the rule id (`sgr-`).
+    pub id: Option<String>,
     /// `tcp`, `udp`, `icmp`, `-1` (all).
     pub protocol: String,
     /// Sets both ports.
@@ -140,6 +185,9 @@ pub struct RouteTable {
     pub vpc: String,
     #[serde(default)]
     pub subnets: Vec<String>,
+    /// Pins the subnet associations' ids, in the order of `subnets`.
+    #[serde(default)]
+    pub association_ids: Vec<String>,
     #[serde(default)]
     pub tags: Tags,
 }
@@ -159,6 +207,10 @@ pub struct LoadBalancer {
     pub security_groups: Vec<String>,
     #[serde(default)]
     pub tags: Tags,
+    pub created_at: Option<String>,
+    /// One per subnet, in the order of `subnets`.
+    #[serde(default)]
+    pub network_interfaces: Vec<NetworkInterface>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -174,6 +226,11 @@ pub struct EndpointService {
     pub private_dns_verified: bool,
     #[serde(default)]
     pub principals: Vec<String>,
+    /// Pins the permissions' ids (`vpce-svc-perm-`), in the order of `principals`.
+    #[serde(default)]
+    pub permission_ids: Vec<String>,
+    /// Pins the TXT record that verifies `privateDnsName`.
+    pub private_dns_record: Option<DnsRecord>,
     #[serde(default)]
     pub notifications: Vec<Notification>,
     #[serde(default)]
@@ -182,7 +239,16 @@ pub struct EndpointService {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DnsRecord {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Notification {
+    /// Pins the notification id (`vpce-nfn-`).
+    pub id: Option<String>,
     pub topic: String,
     pub events: Vec<String>,
     /// Where to POST it (same as `settings.snsEndpoints`).
@@ -215,6 +281,16 @@ pub struct VpcEndpoint {
     pub notifications: Vec<Notification>,
     #[serde(default)]
     pub tags: Tags,
+    pub created_at: Option<String>,
+    /// The 8 characters after the id in its DNS names.
+    pub dns_suffix: Option<String>,
+    /// The hosted zone of its private DNS names.
+    pub private_zone_id: Option<String>,
+    /// One per subnet, in the order of `subnets`.
+    #[serde(default)]
+    pub network_interfaces: Vec<NetworkInterface>,
+    /// Pins the connection id (`vpce-con-`) its custom service records.
+    pub connection_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -222,7 +298,9 @@ pub struct VpcEndpoint {
 pub struct Ecs {
     #[serde(default)]
     pub clusters: Vec<Cluster>,
-    /// RegisterTaskDefinition requests, as the ECS API takes them.
+    /// RegisterTaskDefinition requests, as the ECS API takes them, plus
+    /// optional `registeredAt`, `registeredBy` (the principal), and `status:
+    /// INACTIVE` with `deregisteredAt` for a deregistered revision.
     #[serde(default)]
     pub task_definitions: Vec<serde_json::Value>,
     #[serde(default)]
@@ -252,12 +330,45 @@ pub struct Service {
     pub subnets: Vec<String>,
     #[serde(default)]
     pub security_groups: Vec<String>,
-    #[serde(default)]
-    pub assign_public_ip: bool,
+    /// Sent as `assignPublicIp` when given.
+    pub assign_public_ip: Option<bool>,
     /// As CreateService takes it.
     pub service_connect_configuration: Option<serde_json::Value>,
     #[serde(default)]
     pub tags: Tags,
+    pub created_at: Option<String>,
+    /// The principal that created it (defaults to the account root).
+    pub created_by: Option<String>,
+    /// Pins the id of its deployment (`ecs-svc/` and 19 digits).
+    pub deployment_id: Option<String>,
+    /// Pins the tasks it starts, in order.
+    #[serde(default)]
+    pub tasks: Vec<LaunchedTask>,
+    /// Its event log, newest first, as DescribeServices shows it: replaces
+    /// the events the scenario's own replay wrote.
+    pub events: Option<Vec<ServiceEvent>>,
+}
+
+/// What AWS generates for a task it starts.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LaunchedTask {
+    /// 32 hex digits.
+    pub id: Option<String>,
+    /// Its network interface attachment (a UUID).
+    pub attachment_id: Option<String>,
+    /// One UUID per container, in the task definition's order.
+    #[serde(default)]
+    pub container_ids: Vec<String>,
+    pub network_interface: Option<NetworkInterface>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ServiceEvent {
+    pub id: String,
+    pub created_at: String,
+    pub message: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -270,6 +381,8 @@ pub struct Task {
     pub subnets: Vec<String>,
     #[serde(default)]
     pub security_groups: Vec<String>,
+    /// Sent as `assignPublicIp` when given.
+    pub assign_public_ip: Option<bool>,
     pub started_by: Option<String>,
     pub group: Option<String>,
     /// `RUNNING` (default) or `STOPPED`.
@@ -277,6 +390,15 @@ pub struct Task {
     pub stopped_reason: Option<String>,
     #[serde(default)]
     pub tags: Tags,
+    pub created_at: Option<String>,
+    /// When it was stopped (a `STOPPED` task).
+    pub stopping_at: Option<String>,
+    /// Pins what AWS generates for the (first) task.
+    pub id: Option<String>,
+    pub attachment_id: Option<String>,
+    #[serde(default)]
+    pub container_ids: Vec<String>,
+    pub network_interface: Option<NetworkInterface>,
 }
 
 fn one() -> i32 {

@@ -165,6 +165,17 @@ impl At<'_> {
     }
 }
 
+/// AWS's allow-all egress rule, which every new security group has.
+fn allow_all(r: &format::Rule) -> bool {
+    r.protocol == "-1"
+        && r.cidr.as_deref() == Some("0.0.0.0/0")
+        && r.source_group.is_none()
+        && r.description.is_none()
+        && r.port.is_none()
+        && r.from_port.is_none()
+        && r.to_port.is_none()
+}
+
 fn tags(kind: &str, t: &format::Tags) -> Option<Vec<e::TagSpecification>> {
     (!t.is_empty()).then(|| {
         vec![e::TagSpecification {
@@ -191,43 +202,224 @@ fn elbv2(world: &Arc<World>, at: &At<'_>, req: l::Request) -> Result<l::Response
     l::call(&Elbv2, &mut ctx, req).map_err(|x| at.aws(x))
 }
 
-fn ecs(world: &Arc<World>, at: &At<'_>, req: c::Request) -> Result<c::Response, ScenarioError> {
-    let mut ctx = world.context(&at.who(world), "scenario");
+/// An ECS call, as `principal` (an IAM ARN of the account) when given.
+fn ecs(
+    world: &Arc<World>,
+    at: &At<'_>,
+    principal: Option<&String>,
+    req: c::Request,
+) -> Result<c::Response, ScenarioError> {
+    let mut who = at.who(world);
+    if let Some(p) = principal {
+        who.principal = p.clone();
+    }
+    let mut ctx = world.context(&who, "scenario");
     c::call(&Ecs, &mut ctx, req).map_err(|x| at.aws(x))
 }
 
-/// Runs `create` with the ids the resource declares pinned: each
-/// `(field, prefix, id)` makes the next id of `prefix` that one. All are
-/// checked before any is pinned, and all are unpinned afterwards, whatever
-/// `create` did, so an unused pin never reaches a later resource.
-fn pinned<T>(
-    world: &World,
+/// What a resource declares of the values AWS would generate for it (ids,
+/// addresses, its creation time), checked first and then pinned while its
+/// creating call runs: all are unpinned afterwards, whatever the call did, so
+/// an unused pin never reaches a later resource.
+#[derive(Default)]
+struct Pins {
+    values: Vec<(&'static str, serde_json::Value)>,
+    time: Option<i64>,
+}
+
+fn bad(at: &At<'_>, field: &str, value: &str, what: &str) -> ScenarioError {
+    at.err(field, format!("'{value}' is not {what}"))
+}
+
+impl Pins {
+    /// An id `prefix-` + 8 or 17 hex digits.
+    fn id(
+        self,
+        at: &At<'_>,
+        field: &str,
+        prefix: &'static str,
+        id: Option<&String>,
+    ) -> Result<Self, ScenarioError> {
+        self.ids(at, field, prefix, id.into_iter().map(Some))
+    }
+
+    /// Ids taken in order; `None` holds a place (that one is generated).
+    fn ids<'a>(
+        mut self,
+        at: &At<'_>,
+        field: &str,
+        prefix: &'static str,
+        ids: impl IntoIterator<Item = Option<&'a String>>,
+    ) -> Result<Self, ScenarioError> {
+        for id in ids {
+            if let Some(id) = id {
+                if !is_valid_id(id, prefix) {
+                    return Err(bad(
+                        at,
+                        field,
+                        id,
+                        &format!("a {prefix}- id (prefix and 8 or 17 lower-case hex digits)"),
+                    ));
+                }
+            }
+            self.values
+                .push((prefix, id.cloned().unwrap_or_default().into()));
+        }
+        Ok(self)
+    }
+
+    /// A value with no shape to check.
+    fn value(mut self, key: &'static str, v: Option<&String>) -> Self {
+        if let Some(v) = v {
+            self.values.push((key, v.clone().into()));
+        }
+        self
+    }
+
+    fn time(mut self, at: &At<'_>, field: &str, t: Option<&String>) -> Result<Self, ScenarioError> {
+        if let Some(t) = t {
+            self.time = Some(timestamp(at, field, t)?);
+        }
+        Ok(self)
+    }
+
+    /// Network interfaces, taken in order by the interfaces the call creates.
+    fn enis(
+        mut self,
+        at: &At<'_>,
+        field: &str,
+        enis: &[format::NetworkInterface],
+    ) -> Result<Self, ScenarioError> {
+        for (i, n) in enis.iter().enumerate() {
+            let v = eni(at, &format!("{field}[{i}]"), n)?;
+            self.values.push(("network-interface", v));
+        }
+        Ok(self)
+    }
+
+    /// A task AWS starts: its id, attachment, containers and interface.
+    fn task(
+        mut self,
+        at: &At<'_>,
+        field: &str,
+        t: &format::LaunchedTask,
+    ) -> Result<Self, ScenarioError> {
+        let sub = |f: &str| {
+            if field.is_empty() {
+                f.to_string()
+            } else {
+                format!("{field}.{f}")
+            }
+        };
+        if let Some(id) = &t.id {
+            if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(bad(at, &sub("id"), id, "a task id (32 hex digits)"));
+            }
+        }
+        for (f, u) in t
+            .attachment_id
+            .iter()
+            .map(|u| (sub("attachmentId"), u))
+            .chain(
+                t.container_ids
+                    .iter()
+                    .enumerate()
+                    .map(|(i, u)| (sub(&format!("containerIds[{i}]")), u)),
+            )
+        {
+            if uuid::Uuid::parse_str(u).is_err() {
+                return Err(bad(at, &f, u, "a UUID"));
+            }
+        }
+        let network_interface = match &t.network_interface {
+            Some(n) => Some(eni(at, &sub("networkInterface"), n)?),
+            None => None,
+        };
+        self.values.push((
+            "ecs-task",
+            serde_json::json!({
+                "id": t.id,
+                "attachmentId": t.attachment_id,
+                "containerIds": t.container_ids,
+                "networkInterface": network_interface,
+            }),
+        ));
+        Ok(self)
+    }
+
+    fn run<T>(self, world: &World, create: impl FnOnce() -> T) -> T {
+        self.run_again(world, create)
+    }
+
+    fn run_again<T>(&self, world: &World, create: impl FnOnce() -> T) -> T {
+        for (key, v) in &self.values {
+            world.ids.pin(key, v.clone());
+        }
+        if self.time.is_some() {
+            world.clock.pin(self.time);
+        }
+        let out = create();
+        world.clock.pin(None);
+        for (key, _) in &self.values {
+            world.ids.unpin(key);
+        }
+        out
+    }
+}
+
+fn timestamp(at: &At<'_>, field: &str, t: &str) -> Result<i64, ScenarioError> {
+    crate::wire::Timestamp::parse(t)
+        .filter(|_| t.contains('T'))
+        .map(|t| t.millis())
+        .ok_or_else(|| {
+            bad(
+                at,
+                field,
+                t,
+                "a time (ISO 8601, e.g. 2024-05-01T12:00:00.000Z)",
+            )
+        })
+}
+
+/// A network interface's pin, checked.
+fn eni(
     at: &At<'_>,
-    pins: &[(&str, &str, &Option<String>)],
-    create: impl FnOnce() -> T,
-) -> Result<T, ScenarioError> {
-    for (field, prefix, id) in pins {
-        if let Some(id) = id {
-            if !is_valid_id(id, prefix) {
-                return Err(at.err(
-                    field,
-                    format!(
-                        "'{id}' is not a {prefix}- id (prefix and 8 or 17 lower-case hex digits)"
-                    ),
-                ));
+    field: &str,
+    n: &format::NetworkInterface,
+) -> Result<serde_json::Value, ScenarioError> {
+    if let Some(id) = &n.id {
+        if !is_valid_id(id, "eni") {
+            return Err(bad(at, &format!("{field}.id"), id, "an eni- id"));
+        }
+    }
+    for (f, ip) in [("privateIp", &n.private_ip), ("publicIp", &n.public_ip)] {
+        if let Some(ip) = ip {
+            if ip.parse::<std::net::Ipv4Addr>().is_err() {
+                return Err(bad(at, &format!("{field}.{f}"), ip, "an IPv4 address"));
             }
         }
     }
-    for (_, prefix, id) in pins {
-        if let Some(id) = id {
-            world.ids.pin(prefix, id);
+    if let Some(mac) = &n.mac {
+        let parts: Vec<&str> = mac.split(':').collect();
+        let ok = parts.len() == 6
+            && parts
+                .iter()
+                .all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_hexdigit()));
+        if !ok {
+            return Err(bad(
+                at,
+                &format!("{field}.mac"),
+                mac,
+                "a MAC address (0e:12:34:56:78:9a)",
+            ));
         }
     }
-    let out = create();
-    for (_, prefix, _) in pins {
-        world.ids.unpin(prefix);
-    }
-    Ok(out)
+    Ok(serde_json::json!({
+        "id": n.id,
+        "privateIp": n.private_ip,
+        "mac": n.mac,
+        "publicIp": n.public_ip,
+    }))
 }
 
 /// Resolves a list of local names (or literal ids) of `kind`.
@@ -292,6 +484,7 @@ pub fn apply(world: &Arc<World>, all: &[Loaded]) -> Result<(), ScenarioError> {
     }
     // Each phase across every file, account and Region, so references can
     // point to anything an earlier phase made.
+    let mut later = Vec::new();
     for phase in 0..5 {
         for loaded in all {
             for (ai, account) in loaded.scenario.accounts.iter().enumerate() {
@@ -316,21 +509,23 @@ pub fn apply(world: &Arc<World>, all: &[Loaded]) -> Result<(), ScenarioError> {
                     };
                     if phase == 0 {
                         // The account's first call makes its default VPC: do
-                        // that now, so it does not take an id a resource pins.
-                        drop(world.context(&ctx.at(base.clone()).who(world), "scenario"));
+                        // that now (with the ids the scenario pins for it), so
+                        // it does not take an id a resource pins.
+                        ctx.default_vpc(res.default_vpc.as_ref())?;
                     }
                     match phase {
                         0 => ctx.network(&mut names, res)?,
                         1 => ctx.load_balancers(&mut names, res)?,
                         2 => ctx.endpoint_services(&mut names, res)?,
                         3 => ctx.endpoints(&mut names, res)?,
-                        _ => ctx.ecs(&mut names, res)?,
+                        _ => ctx.ecs(&mut names, res, &mut later)?,
                     }
                 }
             }
         }
     }
     world.settle();
+    apply_later(world, later);
     Ok(())
 }
 
@@ -352,6 +547,49 @@ impl Phase<'_> {
         }
     }
 
+    fn default_vpc(&self, d: Option<&format::DefaultVpc>) -> Result<(), ScenarioError> {
+        let at = self.at(format!("{}.defaultVpc", self.base));
+        let d = d.cloned().unwrap_or_default();
+        let pins = Pins::default()
+            .id(&at, "id", "vpc", d.id.as_ref())?
+            .id(
+                &at,
+                "cidrAssociationId",
+                "vpc-cidr-assoc",
+                d.cidr_association_id.as_ref(),
+            )?
+            .id(&at, "dhcpOptionsId", "dopt", d.dhcp_options_id.as_ref())?
+            .id(
+                &at,
+                "defaultSecurityGroupId",
+                "sg",
+                d.default_security_group_id.as_ref(),
+            )?
+            .ids(
+                &at,
+                "defaultSecurityGroupRuleIds",
+                "sgr",
+                d.default_security_group_rule_ids.iter().map(Some),
+            )?
+            .id(
+                &at,
+                "mainRouteTableId",
+                "rtb",
+                d.main_route_table_id.as_ref(),
+            )?
+            .id(
+                &at,
+                "mainRouteTableAssociationId",
+                "rtbassoc",
+                d.main_route_table_association_id.as_ref(),
+            )?
+            .ids(&at, "subnets", "subnet", d.subnets.iter().map(Some))?;
+        pins.run(self.world, || {
+            drop(self.world.context(&at.who(self.world), "scenario"));
+        });
+        Ok(())
+    }
+
     fn network(
         &self,
         names: &mut Names,
@@ -363,12 +601,40 @@ impl Phase<'_> {
             if v.cidr.parse::<ipnet::Ipv4Net>().is_err() {
                 return Err(at.err("cidr", format!("'{}' is not an IPv4 CIDR block", v.cidr)));
             }
-            let pins = [
-                ("id", "vpc", &v.id),
-                ("defaultSecurityGroupId", "sg", &v.default_security_group_id),
-                ("mainRouteTableId", "rtb", &v.main_route_table_id),
-            ];
-            let out = pinned(world, &at, &pins, || {
+            let pins = Pins::default()
+                .id(&at, "id", "vpc", v.id.as_ref())?
+                .id(
+                    &at,
+                    "defaultSecurityGroupId",
+                    "sg",
+                    v.default_security_group_id.as_ref(),
+                )?
+                .ids(
+                    &at,
+                    "defaultSecurityGroupRuleIds",
+                    "sgr",
+                    v.default_security_group_rule_ids.iter().map(Some),
+                )?
+                .id(
+                    &at,
+                    "mainRouteTableId",
+                    "rtb",
+                    v.main_route_table_id.as_ref(),
+                )?
+                .id(
+                    &at,
+                    "mainRouteTableAssociationId",
+                    "rtbassoc",
+                    v.main_route_table_association_id.as_ref(),
+                )?
+                .id(
+                    &at,
+                    "cidrAssociationId",
+                    "vpc-cidr-assoc",
+                    v.cidr_association_id.as_ref(),
+                )?
+                .id(&at, "dhcpOptionsId", "dopt", v.dhcp_options_id.as_ref())?;
+            let out = pins.run(world, || {
                 ec2(
                     world,
                     &at,
@@ -379,8 +645,8 @@ impl Phase<'_> {
                     }),
                 )
             })?;
-            let Ok(e::Response::CreateVpc(out)) = out else {
-                return Err(out.err().unwrap_or_else(|| at.err("", "unexpected answer")));
+            let e::Response::CreateVpc(out) = out else {
+                return Err(at.err("", "unexpected answer"));
             };
             let id = out.vpc.and_then(|v| v.vpc_id).unwrap_or_default();
             for (attr, value) in [("support", v.dns_support), ("hostnames", v.dns_hostnames)] {
@@ -424,7 +690,8 @@ impl Phase<'_> {
             } else {
                 (Some(s.az.clone()), None)
             };
-            let out = pinned(world, &at, &[("id", "subnet", &s.id)], || {
+            let pins = Pins::default().id(&at, "id", "subnet", s.id.as_ref())?;
+            let out = pins.run(world, || {
                 ec2(
                     world,
                     &at,
@@ -438,8 +705,8 @@ impl Phase<'_> {
                     }),
                 )
             })?;
-            let Ok(e::Response::CreateSubnet(out)) = out else {
-                return Err(out.err().unwrap_or_else(|| at.err("", "unexpected answer")));
+            let e::Response::CreateSubnet(out) = out else {
+                return Err(at.err("", "unexpected answer"));
             };
             names.put(
                 self.account,
@@ -452,7 +719,18 @@ impl Phase<'_> {
         for (i, g) in res.security_groups.iter().enumerate() {
             let at = self.at(format!("{}.securityGroups[{i}]", self.base));
             let vpc = one_ref(names, &at, "vpc", "vpc", "vpc", &g.vpc)?;
-            let out = pinned(world, &at, &[("id", "sg", &g.id)], || {
+            // A group starts with AWS's allow-all egress rule: kept when the
+            // egress rules start with it, so it keeps its id and place.
+            let kept = g.egress.as_ref().map_or(Some(None), |e| {
+                e.first().filter(|r| allow_all(r)).map(|r| r.id.as_ref())
+            });
+            let pins = Pins::default().id(&at, "id", "sg", g.id.as_ref())?.id(
+                &at,
+                "egress[0].id",
+                "sgr",
+                kept.flatten(),
+            )?;
+            let out = pins.run(world, || {
                 ec2(
                     world,
                     &at,
@@ -465,8 +743,8 @@ impl Phase<'_> {
                     }),
                 )
             })?;
-            let Ok(e::Response::CreateSecurityGroup(out)) = out else {
-                return Err(out.err().unwrap_or_else(|| at.err("", "unexpected answer")));
+            let e::Response::CreateSecurityGroup(out) = out else {
+                return Err(at.err("", "unexpected answer"));
             };
             names.put(
                 self.account,
@@ -522,21 +800,47 @@ impl Phase<'_> {
                     })
                     .collect()
             };
+            let rule_ids = |rules: &[format::Rule], field: &str| {
+                Pins::default().ids(&at, field, "sgr", rules.iter().map(|r| r.id.as_ref()))
+            };
             if !g.ingress.is_empty() {
                 let p = perms(&g.ingress, "ingress")?;
-                ec2(
-                    self.world,
-                    &at,
-                    e::Request::AuthorizeSecurityGroupIngress(
-                        e::AuthorizeSecurityGroupIngressRequest {
-                            group_id: Some(id.clone()),
-                            ip_permissions: Some(p),
-                            ..Default::default()
-                        },
-                    ),
-                )?;
+                rule_ids(&g.ingress, "ingress")?.run(self.world, || {
+                    ec2(
+                        self.world,
+                        &at,
+                        e::Request::AuthorizeSecurityGroupIngress(
+                            e::AuthorizeSecurityGroupIngressRequest {
+                                group_id: Some(id.clone()),
+                                ip_permissions: Some(p),
+                                ..Default::default()
+                            },
+                        ),
+                    )
+                })?;
             }
-            if let Some(egress) = &g.egress {
+            let keeps_default = g
+                .egress
+                .as_ref()
+                .is_none_or(|e| e.first().is_some_and(allow_all));
+            if let Some(egress) = g.egress.as_ref().filter(|_| keeps_default) {
+                if egress.len() > 1 {
+                    let p = perms(&egress[1..], "egress")?;
+                    rule_ids(&egress[1..], "egress")?.run(self.world, || {
+                        ec2(
+                            self.world,
+                            &at,
+                            e::Request::AuthorizeSecurityGroupEgress(
+                                e::AuthorizeSecurityGroupEgressRequest {
+                                    group_id: Some(id.clone()),
+                                    ip_permissions: Some(p),
+                                    ..Default::default()
+                                },
+                            ),
+                        )
+                    })?;
+                }
+            } else if let Some(egress) = &g.egress {
                 ec2(
                     self.world,
                     &at,
@@ -555,17 +859,19 @@ impl Phase<'_> {
                 )?;
                 if !egress.is_empty() {
                     let p = perms(egress, "egress")?;
-                    ec2(
-                        self.world,
-                        &at,
-                        e::Request::AuthorizeSecurityGroupEgress(
-                            e::AuthorizeSecurityGroupEgressRequest {
-                                group_id: Some(id.clone()),
-                                ip_permissions: Some(p),
-                                ..Default::default()
-                            },
-                        ),
-                    )?;
+                    rule_ids(egress, "egress")?.run(self.world, || {
+                        ec2(
+                            self.world,
+                            &at,
+                            e::Request::AuthorizeSecurityGroupEgress(
+                                e::AuthorizeSecurityGroupEgressRequest {
+                                    group_id: Some(id.clone()),
+                                    ip_permissions: Some(p),
+                                    ..Default::default()
+                                },
+                            ),
+                        )
+                    })?;
                 }
             }
         }
@@ -573,7 +879,8 @@ impl Phase<'_> {
             let at = self.at(format!("{}.routeTables[{i}]", self.base));
             let vpc = one_ref(names, &at, "vpc", "vpc", "vpc", &t.vpc)?;
             let subnets = refs(names, &at, "subnets", "subnet", "subnet", &t.subnets)?;
-            let out = pinned(world, &at, &[("id", "rtb", &t.id)], || {
+            let pins = Pins::default().id(&at, "id", "rtb", t.id.as_ref())?;
+            let out = pins.run(world, || {
                 ec2(
                     world,
                     &at,
@@ -584,23 +891,34 @@ impl Phase<'_> {
                     }),
                 )
             })?;
-            let Ok(e::Response::CreateRouteTable(out)) = out else {
-                return Err(out.err().unwrap_or_else(|| at.err("", "unexpected answer")));
+            let e::Response::CreateRouteTable(out) = out else {
+                return Err(at.err("", "unexpected answer"));
             };
             let id = out
                 .route_table
                 .and_then(|r| r.route_table_id)
                 .unwrap_or_default();
-            for s in subnets {
-                ec2(
-                    world,
+            if t.association_ids.len() > subnets.len() {
+                return Err(at.err("associationIds", "one per subnet at most"));
+            }
+            for (si, s) in subnets.into_iter().enumerate() {
+                let pins = Pins::default().id(
                     &at,
-                    e::Request::AssociateRouteTable(e::AssociateRouteTableRequest {
-                        route_table_id: Some(id.clone()),
-                        subnet_id: Some(s),
-                        ..Default::default()
-                    }),
+                    &format!("associationIds[{si}]"),
+                    "rtbassoc",
+                    t.association_ids.get(si),
                 )?;
+                pins.run(world, || {
+                    ec2(
+                        world,
+                        &at,
+                        e::Request::AssociateRouteTable(e::AssociateRouteTableRequest {
+                            route_table_id: Some(id.clone()),
+                            subnet_id: Some(s),
+                            ..Default::default()
+                        }),
+                    )
+                })?;
             }
             names.put(self.account, self.region, "routeTable", &t.name, id);
         }
@@ -637,32 +955,33 @@ impl Phase<'_> {
                 }
                 None => None,
             };
-            if let Some(hex) = &pin {
-                self.world.ids.pin("elbv2-arn", hex);
-            }
-            let out = elbv2(
-                self.world,
-                &at,
-                l::Request::CreateLoadBalancer(l::CreateLoadBalancerInput {
-                    name: Some(lb.name.clone()),
-                    type_: Some(lb.lb_type.clone().unwrap_or_else(|| "network".into())),
-                    scheme: lb.scheme.clone(),
-                    subnets: Some(subnets),
-                    security_groups: (!groups.is_empty()).then_some(groups),
-                    tags: (!lb.tags.is_empty()).then(|| {
-                        lb.tags
-                            .iter()
-                            .map(|(k, v)| l::Tag {
-                                key: Some(k.clone()),
-                                value: Some(v.clone()),
-                            })
-                            .collect()
+            let pins = Pins::default()
+                .value("elbv2-arn", pin.as_ref())
+                .time(&at, "createdAt", lb.created_at.as_ref())?
+                .enis(&at, "networkInterfaces", &lb.network_interfaces)?;
+            let out = pins.run(self.world, || {
+                elbv2(
+                    self.world,
+                    &at,
+                    l::Request::CreateLoadBalancer(l::CreateLoadBalancerInput {
+                        name: Some(lb.name.clone()),
+                        type_: Some(lb.lb_type.clone().unwrap_or_else(|| "network".into())),
+                        scheme: lb.scheme.clone(),
+                        subnets: Some(subnets),
+                        security_groups: (!groups.is_empty()).then_some(groups),
+                        tags: (!lb.tags.is_empty()).then(|| {
+                            lb.tags
+                                .iter()
+                                .map(|(k, v)| l::Tag {
+                                    key: Some(k.clone()),
+                                    value: Some(v.clone()),
+                                })
+                                .collect()
+                        }),
+                        ..Default::default()
                     }),
-                    ..Default::default()
-                }),
-            );
-            // Unpinned whatever the call did, so no later load balancer takes it.
-            self.world.ids.unpin("elbv2-arn");
+                )
+            });
             let l::Response::CreateLoadBalancer(out) = out? else {
                 return Err(at.err("", "unexpected answer"));
             };
@@ -690,19 +1009,22 @@ impl Phase<'_> {
                 region: at.region,
                 path: format!("{}.notifications[{i}]", at.path),
             };
-            ec2(
-                self.world,
-                &at_n,
-                e::Request::CreateVpcEndpointConnectionNotification(
-                    e::CreateVpcEndpointConnectionNotificationRequest {
-                        service_id: service.clone(),
-                        vpc_endpoint_id: endpoint.clone(),
-                        connection_notification_arn: Some(n.topic.clone()),
-                        connection_events: Some(n.events.clone()),
-                        ..Default::default()
-                    },
-                ),
-            )?;
+            let pins = Pins::default().id(&at_n, "id", "vpce-nfn", n.id.as_ref())?;
+            pins.run(self.world, || {
+                ec2(
+                    self.world,
+                    &at_n,
+                    e::Request::CreateVpcEndpointConnectionNotification(
+                        e::CreateVpcEndpointConnectionNotificationRequest {
+                            service_id: service.clone(),
+                            vpc_endpoint_id: endpoint.clone(),
+                            connection_notification_arn: Some(n.topic.clone()),
+                            connection_events: Some(n.events.clone()),
+                            ..Default::default()
+                        },
+                    ),
+                )
+            })?;
         }
         Ok(())
     }
@@ -723,7 +1045,12 @@ impl Phase<'_> {
                 &s.load_balancers,
             )?;
             let gateway = lbs.iter().any(|a| a.contains(":loadbalancer/gwy/"));
-            let out = pinned(self.world, &at, &[("id", "vpce-svc", &s.id)], || {
+            let record = s.private_dns_record.as_ref();
+            let pins = Pins::default()
+                .id(&at, "id", "vpce-svc", s.id.as_ref())?
+                .value("private-dns-record-name", record.map(|r| &r.name))
+                .value("private-dns-record-value", record.map(|r| &r.value));
+            let out = pins.run(self.world, || {
                 ec2(
                     self.world,
                     &at,
@@ -739,23 +1066,34 @@ impl Phase<'_> {
                     ),
                 )
             })?;
-            let Ok(e::Response::CreateVpcEndpointServiceConfiguration(out)) = out else {
-                return Err(out.err().unwrap_or_else(|| at.err("", "unexpected answer")));
+            let e::Response::CreateVpcEndpointServiceConfiguration(out) = out else {
+                return Err(at.err("", "unexpected answer"));
             };
             let cfg = out.service_configuration.unwrap_or_default();
             let id = cfg.service_id.unwrap_or_default();
+            if s.permission_ids.len() > s.principals.len() {
+                return Err(at.err("permissionIds", "one per principal at most"));
+            }
             if !s.principals.is_empty() {
-                ec2(
-                    self.world,
+                let pins = Pins::default().ids(
                     &at,
-                    e::Request::ModifyVpcEndpointServicePermissions(
-                        e::ModifyVpcEndpointServicePermissionsRequest {
-                            service_id: Some(id.clone()),
-                            add_allowed_principals: Some(s.principals.clone()),
-                            ..Default::default()
-                        },
-                    ),
+                    "permissionIds",
+                    "vpce-svc-perm",
+                    s.permission_ids.iter().map(Some),
                 )?;
+                pins.run(self.world, || {
+                    ec2(
+                        self.world,
+                        &at,
+                        e::Request::ModifyVpcEndpointServicePermissions(
+                            e::ModifyVpcEndpointServicePermissionsRequest {
+                                service_id: Some(id.clone()),
+                                add_allowed_principals: Some(s.principals.clone()),
+                                ..Default::default()
+                            },
+                        ),
+                    )
+                })?;
             }
             if s.private_dns_verified {
                 ec2(
@@ -839,7 +1177,14 @@ impl Phase<'_> {
                 "rtb",
                 &v.route_tables,
             )?;
-            let out = pinned(self.world, &at, &[("id", "vpce", &v.id)], || {
+            let pins = Pins::default()
+                .id(&at, "id", "vpce", v.id.as_ref())?
+                .time(&at, "createdAt", v.created_at.as_ref())?
+                .value("vpce-dns-suffix", v.dns_suffix.as_ref())
+                .value("vpce-private-zone", v.private_zone_id.as_ref())
+                .enis(&at, "networkInterfaces", &v.network_interfaces)?
+                .id(&at, "connectionId", "vpce-con", v.connection_id.as_ref())?;
+            let out = pins.run(self.world, || {
                 ec2(
                     self.world,
                     &at,
@@ -861,8 +1206,8 @@ impl Phase<'_> {
                     }),
                 )
             })?;
-            let Ok(e::Response::CreateVpcEndpoint(out)) = out else {
-                return Err(out.err().unwrap_or_else(|| at.err("", "unexpected answer")));
+            let e::Response::CreateVpcEndpoint(out) = out else {
+                return Err(at.err("", "unexpected answer"));
             };
             let ep = out.vpc_endpoint.unwrap_or_default();
             let id = ep.vpc_endpoint_id.unwrap_or_default();
@@ -919,7 +1264,12 @@ impl Phase<'_> {
         Ok(())
     }
 
-    fn ecs(&self, names: &mut Names, res: &format::RegionResources) -> Result<(), ScenarioError> {
+    fn ecs(
+        &self,
+        names: &mut Names,
+        res: &format::RegionResources,
+        later: &mut Vec<Later>,
+    ) -> Result<(), ScenarioError> {
         let spec = &res.ecs;
         let tags = |t: &format::Tags| -> Option<Vec<c::Tag>> {
             (!t.is_empty()).then(|| {
@@ -936,6 +1286,7 @@ impl Phase<'_> {
             ecs(
                 self.world,
                 &at,
+                None,
                 c::Request::CreateCluster(c::CreateClusterRequest {
                     cluster_name: Some(cl.name.clone()),
                     tags: tags(&cl.tags),
@@ -947,19 +1298,60 @@ impl Phase<'_> {
                 }),
             )?;
         }
+        // Revisions deregistered once services and tasks that use them exist.
+        let mut deregister = Vec::new();
         for (i, raw) in spec.task_definitions.iter().enumerate() {
             let at = self.at(format!("{}.ecs.taskDefinitions[{i}]", self.base));
-            let req: c::RegisterTaskDefinitionRequest =
-                serde_path_to_error::deserialize(raw.clone())
-                    .map_err(|x| at.err(&x.path().to_string(), x.inner()))?;
+            let mut raw = raw.clone();
+            let mut take = |k: &str| match &mut raw {
+                serde_json::Value::Object(m) => m.remove(k),
+                _ => None,
+            };
+            let text = |v: Option<serde_json::Value>, field: &str| match v {
+                None => Ok(None),
+                Some(serde_json::Value::String(s)) => Ok(Some(s)),
+                Some(other) => Err(at.err(field, format!("'{other}' is not a string"))),
+            };
+            let registered_at = text(take("registeredAt"), "registeredAt")?;
+            let registered_by = text(take("registeredBy"), "registeredBy")?;
+            let status = text(take("status"), "status")?;
+            let deregistered_at = text(take("deregisteredAt"), "deregisteredAt")?;
+            let req: c::RegisterTaskDefinitionRequest = serde_path_to_error::deserialize(raw)
+                .map_err(|x| at.err(&x.path().to_string(), x.inner()))?;
             req.validate("")
                 .map_err(|x| at.aws(crate::error::json_wire_error(x)))?;
-            ecs(self.world, &at, c::Request::RegisterTaskDefinition(req))?;
+            let pins = Pins::default().time(&at, "registeredAt", registered_at.as_ref())?;
+            let out = pins.run(self.world, || {
+                ecs(
+                    self.world,
+                    &at,
+                    registered_by.as_ref(),
+                    c::Request::RegisterTaskDefinition(req),
+                )
+            })?;
+            match status.as_deref() {
+                None | Some("ACTIVE") => {}
+                Some("INACTIVE") => {
+                    let c::Response::RegisterTaskDefinition(out) = out else {
+                        return Err(at.err("", "unexpected answer"));
+                    };
+                    let arn = out
+                        .task_definition
+                        .and_then(|d| d.task_definition_arn)
+                        .unwrap_or_default();
+                    let pins =
+                        Pins::default().time(&at, "deregisteredAt", deregistered_at.as_ref())?;
+                    deregister.push((i, arn, pins));
+                }
+                Some(other) => {
+                    return Err(at.err("status", format!("'{other}' is not ACTIVE or INACTIVE")))
+                }
+            }
         }
         let network = |at: &At<'_>,
                        subnets: &[String],
                        groups: &[String],
-                       public: bool|
+                       public: Option<bool>|
          -> Result<c::NetworkConfiguration, ScenarioError> {
             Ok(c::NetworkConfiguration {
                 awsvpc_configuration: Some(c::AwsVpcConfiguration {
@@ -972,7 +1364,7 @@ impl Phase<'_> {
                         "sg",
                         groups,
                     )?),
-                    assign_public_ip: Some(if public { "ENABLED" } else { "DISABLED" }.into()),
+                    assign_public_ip: public.map(|p| if p { "ENABLED" } else { "DISABLED" }.into()),
                 }),
             })
         };
@@ -993,56 +1385,113 @@ impl Phase<'_> {
                 None => None,
             };
             let net = network(&at, &s.subnets, &s.security_groups, s.assign_public_ip)?;
-            ecs(
-                self.world,
-                &at,
-                c::Request::CreateService(c::CreateServiceRequest {
-                    cluster: Some(s.cluster.clone()),
-                    service_name: Some(s.name.clone()),
-                    task_definition: Some(s.task_definition.clone()),
-                    desired_count: Some(s.desired_count),
-                    launch_type: Some("FARGATE".into()),
-                    network_configuration: Some(net),
-                    service_connect_configuration: connect,
-                    tags: tags(&s.tags),
-                    ..Default::default()
-                }),
-            )?;
+            let mut pins = Pins::default()
+                .time(&at, "createdAt", s.created_at.as_ref())?
+                .value("ecs-deployment", s.deployment_id.as_ref());
+            for (ti, t) in s.tasks.iter().enumerate() {
+                pins = pins.task(&at, &format!("tasks[{ti}]"), t)?;
+            }
+            let events = s
+                .events
+                .iter()
+                .flatten()
+                .enumerate()
+                .map(|(ei, ev)| {
+                    Ok(c::ServiceEvent {
+                        id: Some(ev.id.clone()),
+                        created_at: Some(crate::wire::Timestamp::from_millis(timestamp(
+                            &at,
+                            &format!("events[{ei}].createdAt"),
+                            &ev.created_at,
+                        )?)),
+                        message: Some(ev.message.clone()),
+                    })
+                })
+                .collect::<Result<Vec<_>, ScenarioError>>()?;
+            let out = pins.run(self.world, || {
+                ecs(
+                    self.world,
+                    &at,
+                    s.created_by.as_ref(),
+                    c::Request::CreateService(c::CreateServiceRequest {
+                        cluster: Some(s.cluster.clone()),
+                        service_name: Some(s.name.clone()),
+                        task_definition: Some(s.task_definition.clone()),
+                        desired_count: Some(s.desired_count),
+                        launch_type: Some("FARGATE".into()),
+                        network_configuration: Some(net),
+                        service_connect_configuration: connect,
+                        tags: tags(&s.tags),
+                        ..Default::default()
+                    }),
+                )
+            })?;
+            if s.events.is_some() {
+                let c::Response::CreateService(out) = out else {
+                    return Err(at.err("", "unexpected answer"));
+                };
+                let arn = out.service.and_then(|s| s.service_arn).unwrap_or_default();
+                later.push(Later::ServiceEvents {
+                    account: self.account.to_string(),
+                    region: self.region.to_string(),
+                    service: arn
+                        .split_once(":service/")
+                        .map(|(_, k)| k.to_string())
+                        .unwrap_or_default(),
+                    events,
+                });
+            }
         }
         for (i, t) in spec.tasks.iter().enumerate() {
             let at = self.at(format!("{}.ecs.tasks[{i}]", self.base));
-            let net = network(&at, &t.subnets, &t.security_groups, false)?;
-            let out = ecs(
-                self.world,
-                &at,
-                c::Request::RunTask(c::RunTaskRequest {
-                    cluster: Some(t.cluster.clone()),
-                    task_definition: Some(t.task_definition.clone()),
-                    count: Some(t.count),
-                    launch_type: Some("FARGATE".into()),
-                    network_configuration: Some(net),
-                    started_by: t.started_by.clone(),
-                    group: t.group.clone(),
-                    tags: tags(&t.tags),
-                    ..Default::default()
-                }),
-            )?;
+            let net = network(&at, &t.subnets, &t.security_groups, t.assign_public_ip)?;
+            let launched = format::LaunchedTask {
+                id: t.id.clone(),
+                attachment_id: t.attachment_id.clone(),
+                container_ids: t.container_ids.clone(),
+                network_interface: t.network_interface.clone(),
+            };
+            let pins = Pins::default()
+                .time(&at, "createdAt", t.created_at.as_ref())?
+                .task(&at, "", &launched)?;
+            let out = pins.run(self.world, || {
+                ecs(
+                    self.world,
+                    &at,
+                    None,
+                    c::Request::RunTask(c::RunTaskRequest {
+                        cluster: Some(t.cluster.clone()),
+                        task_definition: Some(t.task_definition.clone()),
+                        count: Some(t.count),
+                        launch_type: Some("FARGATE".into()),
+                        network_configuration: Some(net),
+                        started_by: t.started_by.clone(),
+                        group: t.group.clone(),
+                        tags: tags(&t.tags),
+                        ..Default::default()
+                    }),
+                )
+            })?;
             let c::Response::RunTask(out) = out else {
                 return Err(at.err("", "unexpected answer"));
             };
             match t.state.as_deref().unwrap_or("RUNNING") {
                 "RUNNING" => {}
                 "STOPPED" => {
+                    let pins = Pins::default().time(&at, "stoppingAt", t.stopping_at.as_ref())?;
                     for task in out.tasks.unwrap_or_default() {
-                        ecs(
-                            self.world,
-                            &at,
-                            c::Request::StopTask(c::StopTaskRequest {
-                                cluster: Some(t.cluster.clone()),
-                                task: task.task_arn,
-                                reason: t.stopped_reason.clone(),
-                            }),
-                        )?;
+                        pins.run_again(self.world, || {
+                            ecs(
+                                self.world,
+                                &at,
+                                None,
+                                c::Request::StopTask(c::StopTaskRequest {
+                                    cluster: Some(t.cluster.clone()),
+                                    task: task.task_arn,
+                                    reason: t.stopped_reason.clone(),
+                                }),
+                            )
+                        })?;
                     }
                 }
                 other => {
@@ -1050,8 +1499,57 @@ impl Phase<'_> {
                 }
             }
         }
+        for (i, arn, pins) in deregister {
+            let at = self.at(format!("{}.ecs.taskDefinitions[{i}]", self.base));
+            pins.run(self.world, || {
+                ecs(
+                    self.world,
+                    &at,
+                    None,
+                    c::Request::DeregisterTaskDefinition(c::DeregisterTaskDefinitionRequest {
+                        task_definition: Some(arn),
+                    }),
+                )
+            })?;
+        }
         let _ = names;
         Ok(())
+    }
+}
+
+/// What is applied once every transition has settled: history a scenario
+/// declares rather than replays.
+enum Later {
+    ServiceEvents {
+        account: String,
+        region: String,
+        /// `<cluster>/<service>`.
+        service: String,
+        events: Vec<c::ServiceEvent>,
+    },
+}
+
+fn apply_later(world: &Arc<World>, later: Vec<Later>) {
+    for l in later {
+        match l {
+            Later::ServiceEvents {
+                account,
+                region,
+                service,
+                events,
+            } => {
+                let who = Identity {
+                    access_key: None,
+                    principal: format!("arn:aws:iam::{account}:root"),
+                    account,
+                    region,
+                };
+                let mut ctx = world.context(&who, "scenario");
+                if let Some(s) = ctx.acct_mut().ecs.services.get_mut(&service) {
+                    s.model.events = Some(events);
+                }
+            }
+        }
     }
 }
 

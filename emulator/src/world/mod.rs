@@ -147,6 +147,7 @@ impl World {
     pub fn context(self: &Arc<Self>, identity: &Identity, request_id: &str) -> Ctx {
         let region = self.region(&identity.region).lock_arc();
         let mut ctx = Ctx {
+            now_ms: self.clock.now_ms(),
             world: self.clone(),
             region,
             account: identity.account.clone(),
@@ -169,6 +170,7 @@ impl World {
         for name in names {
             let region = self.region(&name).lock_arc();
             let mut ctx = Ctx {
+                now_ms: self.clock.now_ms(),
                 world: self.clone(),
                 region,
                 account: String::new(),
@@ -213,8 +215,8 @@ impl World {
             .min()
     }
 
-    /// Applies every scheduled transition now, whatever its time (a
-    /// scenario declares resources in their settled states).
+    /// Applies every scheduled transition, due or not, each at its due time
+    /// (a scenario declares resources in their settled states).
     pub fn settle(self: &Arc<Self>) {
         self.each_region(Ctx::run_all);
     }
@@ -280,6 +282,9 @@ impl World {
 
 /// What a handler works with: the locked Region and the caller.
 pub struct Ctx {
+    /// The instant of this request (read once, so everything one call
+    /// creates carries the same time), or of the transition being applied.
+    now_ms: i64,
     pub world: Arc<World>,
     pub region: ArcMutexGuard<RawMutex, Region>,
     pub account: String,
@@ -293,7 +298,7 @@ impl Ctx {
     }
 
     pub fn now(&self) -> Timestamp {
-        self.world.clock.now()
+        Timestamp::from_millis(self.now_ms)
     }
 
     pub fn new_id(&self, prefix: &str) -> String {
@@ -331,7 +336,7 @@ impl Ctx {
     }
 
     pub fn schedule_for(&mut self, account: &str, realistic_ms: i64, transition: Transition) {
-        let due = self.world.clock.now_ms() + self.world.clock.pace().delay_ms(realistic_ms);
+        let due = self.now_ms + self.world.clock.pace().delay_ms(realistic_ms);
         let region = &mut *self.region;
         region.schedule_seq += 1;
         let key = (due, region.schedule_seq);
@@ -347,13 +352,12 @@ impl Ctx {
     /// Applies the transitions due now, including those that the ones
     /// applied schedule for now in turn (an endpoint deleted, then gone), in
     /// rounds; the number of rounds is bounded so a chain of immediate
-    /// transitions can never spin forever.
+    /// transitions can never spin forever. Each happens at its due time
+    /// (what it stamps does not depend on when someone next looked).
     pub fn run_due(&mut self) {
         const ROUNDS: usize = 64;
+        let now = self.now_ms;
         for _ in 0..ROUNDS {
-            // Read each round: what a round schedules "now" is stamped with
-            // the clock of that moment, which may be a millisecond later.
-            let now = self.world.clock.now_ms();
             let last = self.region.schedule_seq;
             let mut applied = false;
             while let Some((&key, _)) = self
@@ -365,7 +369,7 @@ impl Ctx {
                 let Some(item) = self.region.schedule.remove(&key) else {
                     break;
                 };
-                self.apply_scheduled(item);
+                self.apply_scheduled(key.0, item);
                 applied = true;
             }
             if !applied {
@@ -384,18 +388,20 @@ impl Ctx {
             let Some(item) = self.region.schedule.remove(&key) else {
                 return;
             };
-            self.apply_scheduled(item);
+            self.apply_scheduled(key.0, item);
         }
     }
 
-    /// A transition runs as the account it belongs to.
-    fn apply_scheduled(&mut self, item: Scheduled) {
+    /// A transition runs as the account it belongs to, at its due time.
+    fn apply_scheduled(&mut self, due: i64, item: Scheduled) {
         if self.region.accounts.contains_key(&item.account) {
+            let now = std::mem::replace(&mut self.now_ms, due);
             self.with_account(&item.account, |ctx| match item.transition {
                 Transition::Ec2(t) => ec2::apply_transition(ctx, t),
                 Transition::Elbv2(t) => elbv2::apply_transition(ctx, t),
                 Transition::Ecs(t) => ecs::apply_transition(ctx, t),
             });
+            self.now_ms = now;
         }
     }
 

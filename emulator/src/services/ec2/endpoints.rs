@@ -752,8 +752,10 @@ pub(super) fn create(
                 .unwrap_or_else(|| "ipv4".into())
         }),
         private_dns_enabled: private_dns,
-        dns_suffix: ctx.world.ids.alnum(8),
-        private_zone_id: format!("Z{}", ctx.world.ids.alnum(20).to_uppercase()),
+        dns_suffix: (ctx.world.ids.take_pin("vpce-dns-suffix"))
+            .unwrap_or_else(|| ctx.world.ids.alnum(8)),
+        private_zone_id: (ctx.world.ids.take_pin("vpce-private-zone"))
+            .unwrap_or_else(|| format!("Z{}", ctx.world.ids.alnum(20).to_uppercase())),
         created: ctx.now(),
         tags,
         client_token: input

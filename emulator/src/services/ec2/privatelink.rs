@@ -187,8 +187,10 @@ fn new_private_dns(ctx: &Ctx, name: &str) -> R<PrivateDnsName> {
     Ok(PrivateDnsName {
         name: name.to_string(),
         state: "pendingVerification".into(),
-        record_name: format!("_{}", ctx.world.ids.alnum(20)),
-        record_value: format!("vpce:{}", ctx.world.ids.alnum(20)),
+        record_name: (ctx.world.ids.take_pin("private-dns-record-name"))
+            .unwrap_or_else(|| format!("_{}", ctx.world.ids.alnum(20))),
+        record_value: (ctx.world.ids.take_pin("private-dns-record-value"))
+            .unwrap_or_else(|| format!("vpce:{}", ctx.world.ids.alnum(20))),
     })
 }
 
