@@ -20,15 +20,17 @@ fn tags(t: &crate::services::ec2::tags::Tags) -> f::Tags {
         .collect()
 }
 
-fn ecs_tags(t: &[crate::model::ecs::Tag]) -> f::Tags {
-    t.iter()
-        .map(|x| {
-            (
-                x.key.clone().unwrap_or_default(),
-                x.value.clone().unwrap_or_default(),
-            )
-        })
-        .collect()
+fn ecs_tags(t: &[crate::model::ecs::Tag]) -> f::TagList {
+    f::TagList(
+        t.iter()
+            .map(|x| {
+                (
+                    x.key.clone().unwrap_or_default(),
+                    x.value.clone().unwrap_or_default(),
+                )
+            })
+            .collect(),
+    )
 }
 
 fn rule(r: &crate::services::ec2::Rule) -> f::Rule {
@@ -268,7 +270,18 @@ fn region_resources(region: &Region, account_id: &str, a: &Account) -> f::Region
             tags: tags(&s.tags),
         });
     }
-    for g in st.security_groups.values().filter(|g| g.name != "default") {
+    // A VPC's default group comes with the VPC: listed only for the rules
+    // and tags it was given since.
+    let as_made = |g: &&crate::services::ec2::SecurityGroup| {
+        g.name == "default"
+            && g.tags.is_empty()
+            && st.vpcs.values().any(|v| {
+                v.default_security_group_id == g.id
+                    && g.rules.len() == 2
+                    && vpc_extras(a, v).0.len() == 2
+            })
+    };
+    for g in st.security_groups.values().filter(|g| !as_made(g)) {
         out.security_groups.push(f::SecurityGroup {
             name: g.id.clone(),
             id: Some(g.id.clone()),
@@ -306,7 +319,15 @@ fn region_resources(region: &Region, account_id: &str, a: &Account) -> f::Region
             scheme: (lb.lb_type != "gateway").then(|| lb.scheme.clone()),
             subnets: lb.zones.iter().map(|z| z.0.clone()).collect(),
             security_groups: lb.security_groups.clone(),
-            tags: lb.tags.iter().cloned().collect(),
+            tags: f::TagList(lb.tags.clone()),
+            attributes: {
+                let defaults = crate::services::elbv2::default_attributes(&lb.lb_type);
+                lb.attributes
+                    .iter()
+                    .filter(|(k, v)| defaults.get(*k) != Some(*v))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            },
             created_at: Some(time(lb.created)),
             network_interfaces: lb.zones.iter().map(|z| eni(a, &z.2)).collect(),
         });
@@ -365,6 +386,24 @@ fn region_resources(region: &Region, account_id: &str, a: &Account) -> f::Region
                 .as_ref()
                 .and_then(|d| d.namespace.clone()),
             tags: ecs_tags(&c.tags),
+            settings: c
+                .model
+                .settings
+                .iter()
+                .flatten()
+                .filter_map(|s| Some((s.name.clone()?, s.value.clone()?)))
+                .collect(),
+            capacity_providers: c.model.capacity_providers.clone().unwrap_or_default(),
+            default_capacity_provider_strategy: c
+                .model
+                .default_capacity_provider_strategy
+                .as_ref()
+                .and_then(|s| serde_json::to_value(s).ok()),
+            configuration: c
+                .model
+                .configuration
+                .as_ref()
+                .and_then(|s| serde_json::to_value(s).ok()),
         });
     }
     for revisions in ecs.families.values() {
@@ -452,6 +491,14 @@ fn region_resources(region: &Region, account_id: &str, a: &Account) -> f::Region
             created_at: s.model.created_at.map(time),
             created_by: s.model.created_by.clone(),
             deployment_id: primary.and_then(|d| d.id.clone()),
+            service_connect_discovery_ids: primary
+                .and_then(|d| d.service_connect_resources.as_ref())
+                .into_iter()
+                .flatten()
+                .filter_map(|r| r.discovery_arn.as_deref())
+                .filter_map(|a| a.rsplit('/').next())
+                .map(str::to_string)
+                .collect(),
             tasks: tasks.iter().map(|t| launched(a, t)).collect(),
             events: s.model.events.as_ref().map(|list| {
                 list.iter()

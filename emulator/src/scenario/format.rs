@@ -108,6 +108,55 @@ pub struct NetworkInterface {
 
 pub type Tags = BTreeMap<String, String>;
 
+/// Tags kept in the order given (ECS answers with them in that order): a
+/// map (`{team: web}`), or a list of `{key, value}` where the order is not
+/// the keys' (an export writes that form then).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TagList(pub Vec<(String, String)>);
+
+impl TagList {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct KeyValue {
+    key: String,
+    value: String,
+}
+
+impl Serialize for TagList {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0.windows(2).all(|w| w[0].0 < w[1].0) {
+            s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+        } else {
+            s.collect_seq(self.0.iter().map(|(k, v)| KeyValue {
+                key: k.clone(),
+                value: v.clone(),
+            }))
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for TagList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        let list = if v.is_array() {
+            serde_json::from_value::<Vec<KeyValue>>(v)
+                .map(|l| l.into_iter().map(|kv| (kv.key, kv.value)).collect())
+        } else {
+            serde_json::from_value::<BTreeMap<String, String>>(v).map(|m| m.into_iter().collect())
+        };
+        list.map(TagList).map_err(|e| {
+            serde::de::Error::custom(format!(
+                "tags are a map of key: value, or a list of {{key, value}} ({e})"
+            ))
+        })
+    }
+}
+
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Vpc {
@@ -206,7 +255,10 @@ pub struct LoadBalancer {
     #[serde(default)]
     pub security_groups: Vec<String>,
     #[serde(default)]
-    pub tags: Tags,
+    pub tags: TagList,
+    /// Attributes set with ModifyLoadBalancerAttributes (key: value).
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
     pub created_at: Option<String>,
     /// One per subnet, in the order of `subnets`.
     #[serde(default)]
@@ -316,7 +368,16 @@ pub struct Cluster {
     /// Cloud Map namespace (name or ARN) for Service Connect defaults.
     pub service_connect_namespace: Option<String>,
     #[serde(default)]
-    pub tags: Tags,
+    pub tags: TagList,
+    /// Cluster settings by name (`containerInsights: enabled`).
+    #[serde(default)]
+    pub settings: BTreeMap<String, String>,
+    #[serde(default)]
+    pub capacity_providers: Vec<String>,
+    /// As CreateCluster takes it.
+    pub default_capacity_provider_strategy: Option<serde_json::Value>,
+    /// As CreateCluster takes it.
+    pub configuration: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -335,12 +396,16 @@ pub struct Service {
     /// As CreateService takes it.
     pub service_connect_configuration: Option<serde_json::Value>,
     #[serde(default)]
-    pub tags: Tags,
+    pub tags: TagList,
     pub created_at: Option<String>,
     /// The principal that created it (defaults to the account root).
     pub created_by: Option<String>,
     /// Pins the id of its deployment (`ecs-svc/` and 19 digits).
     pub deployment_id: Option<String>,
+    /// Pins the Cloud Map services Service Connect makes (`srv-` ids), in
+    /// the order of `serviceConnectConfiguration.services`.
+    #[serde(default)]
+    pub service_connect_discovery_ids: Vec<String>,
     /// Pins the tasks it starts, in order.
     #[serde(default)]
     pub tasks: Vec<LaunchedTask>,
@@ -389,7 +454,7 @@ pub struct Task {
     pub state: Option<String>,
     pub stopped_reason: Option<String>,
     #[serde(default)]
-    pub tags: Tags,
+    pub tags: TagList,
     pub created_at: Option<String>,
     /// When it was stopped (a `STOPPED` task).
     pub stopping_at: Option<String>,

@@ -719,6 +719,36 @@ impl Phase<'_> {
         for (i, g) in res.security_groups.iter().enumerate() {
             let at = self.at(format!("{}.securityGroups[{i}]", self.base));
             let vpc = one_ref(names, &at, "vpc", "vpc", "vpc", &g.vpc)?;
+            if g.group_name.as_deref() == Some("default") {
+                // The VPC's own default group: it comes with the VPC, the
+                // entry adds its rules and tags.
+                let gid = {
+                    let ctx = world.context(&at.who(world), "scenario");
+                    ctx.acct()
+                        .ec2
+                        .vpcs
+                        .get(&vpc)
+                        .map(|v| v.default_security_group_id.clone())
+                };
+                let Some(gid) = gid else {
+                    return Err(at.err("vpc", format!("no VPC '{vpc}' in this account and Region")));
+                };
+                if !g.tags.is_empty() {
+                    ec2(
+                        world,
+                        &at,
+                        e::Request::CreateTags(e::CreateTagsRequest {
+                            resources: Some(vec![gid.clone()]),
+                            tags: tags("security-group", &g.tags)
+                                .and_then(|t| t.into_iter().next())
+                                .and_then(|t| t.tags),
+                            ..Default::default()
+                        }),
+                    )?;
+                }
+                names.put(self.account, self.region, "securityGroup", &g.name, gid);
+                continue;
+            }
             // A group starts with AWS's allow-all egress rule: kept when the
             // egress rules start with it, so it keeps its id and place.
             let kept = g.egress.as_ref().map_or(Some(None), |e| {
@@ -758,120 +788,132 @@ impl Phase<'_> {
         for (i, g) in res.security_groups.iter().enumerate() {
             let at = self.at(format!("{}.securityGroups[{i}]", self.base));
             let id = one_ref(names, &at, "name", "securityGroup", "sg", &g.name)?;
-            let perms = |rules: &[format::Rule],
-                         field: &str|
-             -> Result<Vec<e::IpPermission>, ScenarioError> {
-                rules
-                    .iter()
-                    .enumerate()
-                    .map(|(ri, r)| {
-                        let f = format!("{field}[{ri}]");
-                        let mut p = e::IpPermission {
-                            ip_protocol: Some(r.protocol.clone()),
-                            from_port: r.from_port.or(r.port),
-                            to_port: r.to_port.or(r.port),
-                            ..Default::default()
-                        };
-                        if let Some(cidr) = &r.cidr {
-                            p.ip_ranges = Some(vec![e::IpRange {
-                                cidr_ip: Some(cidr.clone()),
-                                description: r.description.clone(),
-                            }]);
-                        }
-                        if let Some(src) = &r.source_group {
-                            let gid = one_ref(
-                                names,
-                                &at,
-                                &format!("{f}.sourceGroup"),
-                                "securityGroup",
-                                "sg",
-                                src,
-                            )?;
-                            p.user_id_group_pairs = Some(vec![e::UserIdGroupPair {
-                                group_id: Some(gid),
-                                description: r.description.clone(),
-                                ..Default::default()
-                            }]);
-                        }
-                        if r.cidr.is_none() && r.source_group.is_none() {
-                            return Err(at.err(&f, "a rule needs a cidr or a sourceGroup"));
-                        }
-                        Ok(p)
-                    })
-                    .collect()
-            };
-            let rule_ids = |rules: &[format::Rule], field: &str| {
-                Pins::default().ids(&at, field, "sgr", rules.iter().map(|r| r.id.as_ref()))
-            };
-            if !g.ingress.is_empty() {
-                let p = perms(&g.ingress, "ingress")?;
-                rule_ids(&g.ingress, "ingress")?.run(self.world, || {
-                    ec2(
-                        self.world,
-                        &at,
-                        e::Request::AuthorizeSecurityGroupIngress(
-                            e::AuthorizeSecurityGroupIngressRequest {
-                                group_id: Some(id.clone()),
-                                ip_permissions: Some(p),
-                                ..Default::default()
-                            },
-                        ),
-                    )
-                })?;
-            }
-            let keeps_default = g
-                .egress
-                .as_ref()
-                .is_none_or(|e| e.first().is_some_and(allow_all));
-            if let Some(egress) = g.egress.as_ref().filter(|_| keeps_default) {
-                if egress.len() > 1 {
-                    let p = perms(&egress[1..], "egress")?;
-                    rule_ids(&egress[1..], "egress")?.run(self.world, || {
-                        ec2(
-                            self.world,
-                            &at,
-                            e::Request::AuthorizeSecurityGroupEgress(
-                                e::AuthorizeSecurityGroupEgressRequest {
-                                    group_id: Some(id.clone()),
-                                    ip_permissions: Some(p),
-                                    ..Default::default()
-                                },
-                            ),
-                        )
-                    })?;
+            let perm = |r: &format::Rule, f: &str| -> Result<e::IpPermission, ScenarioError> {
+                let mut p = e::IpPermission {
+                    ip_protocol: Some(r.protocol.clone()),
+                    from_port: r.from_port.or(r.port),
+                    to_port: r.to_port.or(r.port),
+                    ..Default::default()
+                };
+                if let Some(cidr) = &r.cidr {
+                    p.ip_ranges = Some(vec![e::IpRange {
+                        cidr_ip: Some(cidr.clone()),
+                        description: r.description.clone(),
+                    }]);
                 }
-            } else if let Some(egress) = &g.egress {
+                if let Some(src) = &r.source_group {
+                    let gid = one_ref(
+                        names,
+                        &at,
+                        &format!("{f}.sourceGroup"),
+                        "securityGroup",
+                        "sg",
+                        src,
+                    )?;
+                    p.user_id_group_pairs = Some(vec![e::UserIdGroupPair {
+                        group_id: Some(gid),
+                        description: r.description.clone(),
+                        ..Default::default()
+                    }]);
+                }
+                if r.cidr.is_none() && r.source_group.is_none() {
+                    return Err(at.err(f, "a rule needs a cidr or a sourceGroup"));
+                }
+                Ok(p)
+            };
+            // One call for `rules[from..]`, their ids pinned in order.
+            let authorize = |rules: &[format::Rule],
+                             field: &str,
+                             from: usize,
+                             egress: bool|
+             -> Result<(), ScenarioError> {
+                if rules.len() <= from {
+                    return Ok(());
+                }
+                let mut pins = Pins::default();
+                let mut p = Vec::new();
+                for (ri, r) in rules.iter().enumerate().skip(from) {
+                    let f = format!("{field}[{ri}]");
+                    p.push(perm(r, &f)?);
+                    pins = pins.ids(&at, &format!("{f}.id"), "sgr", [r.id.as_ref()])?;
+                }
+                let req = if egress {
+                    e::Request::AuthorizeSecurityGroupEgress(
+                        e::AuthorizeSecurityGroupEgressRequest {
+                            group_id: Some(id.clone()),
+                            ip_permissions: Some(p),
+                            ..Default::default()
+                        },
+                    )
+                } else {
+                    e::Request::AuthorizeSecurityGroupIngress(
+                        e::AuthorizeSecurityGroupIngressRequest {
+                            group_id: Some(id.clone()),
+                            ip_permissions: Some(p),
+                            ..Default::default()
+                        },
+                    )
+                };
+                pins.run(self.world, || ec2(self.world, &at, req))?;
+                Ok(())
+            };
+            // The rules a group comes with, kept when the list starts with
+            // them (so they keep their ids and places), else revoked.
+            let default_group = g.group_name.as_deref() == Some("default");
+            let from_itself = |r: &format::Rule| {
+                r.protocol == "-1"
+                    && r.cidr.is_none()
+                    && r.description.is_none()
+                    && r.port.or(r.from_port).or(r.to_port).is_none()
+                    && r.source_group
+                        .as_ref()
+                        .is_some_and(|s| *s == id || *s == g.name)
+            };
+            let keeps_self = default_group && g.ingress.first().is_some_and(from_itself);
+            if default_group && !keeps_self {
                 ec2(
                     self.world,
                     &at,
-                    e::Request::RevokeSecurityGroupEgress(e::RevokeSecurityGroupEgressRequest {
+                    e::Request::RevokeSecurityGroupIngress(e::RevokeSecurityGroupIngressRequest {
                         group_id: Some(id.clone()),
                         ip_permissions: Some(vec![e::IpPermission {
                             ip_protocol: Some("-1".into()),
-                            ip_ranges: Some(vec![e::IpRange {
-                                cidr_ip: Some("0.0.0.0/0".into()),
-                                description: None,
+                            user_id_group_pairs: Some(vec![e::UserIdGroupPair {
+                                group_id: Some(id.clone()),
+                                ..Default::default()
                             }]),
                             ..Default::default()
                         }]),
                         ..Default::default()
                     }),
                 )?;
-                if !egress.is_empty() {
-                    let p = perms(egress, "egress")?;
-                    rule_ids(egress, "egress")?.run(self.world, || {
-                        ec2(
-                            self.world,
-                            &at,
-                            e::Request::AuthorizeSecurityGroupEgress(
-                                e::AuthorizeSecurityGroupEgressRequest {
-                                    group_id: Some(id.clone()),
-                                    ip_permissions: Some(p),
+            }
+            authorize(&g.ingress, "ingress", usize::from(keeps_self), false)?;
+            match &g.egress {
+                None => {}
+                Some(egress) if egress.first().is_some_and(allow_all) => {
+                    authorize(egress, "egress", 1, true)?
+                }
+                Some(egress) => {
+                    ec2(
+                        self.world,
+                        &at,
+                        e::Request::RevokeSecurityGroupEgress(
+                            e::RevokeSecurityGroupEgressRequest {
+                                group_id: Some(id.clone()),
+                                ip_permissions: Some(vec![e::IpPermission {
+                                    ip_protocol: Some("-1".into()),
+                                    ip_ranges: Some(vec![e::IpRange {
+                                        cidr_ip: Some("0.0.0.0/0".into()),
+                                        description: None,
+                                    }]),
                                     ..Default::default()
-                                },
-                            ),
-                        )
-                    })?;
+                                }]),
+                                ..Default::default()
+                            },
+                        ),
+                    )?;
+                    authorize(egress, "egress", 0, true)?;
                 }
             }
         }
@@ -971,6 +1013,7 @@ impl Phase<'_> {
                         security_groups: (!groups.is_empty()).then_some(groups),
                         tags: (!lb.tags.is_empty()).then(|| {
                             lb.tags
+                                .0
                                 .iter()
                                 .map(|(k, v)| l::Tag {
                                     key: Some(k.clone()),
@@ -990,6 +1033,26 @@ impl Phase<'_> {
                 .and_then(|v| v.into_iter().next())
                 .and_then(|lb| lb.load_balancer_arn)
                 .unwrap_or_default();
+            if !lb.attributes.is_empty() {
+                elbv2(
+                    self.world,
+                    &at,
+                    l::Request::ModifyLoadBalancerAttributes(
+                        l::ModifyLoadBalancerAttributesInput {
+                            load_balancer_arn: Some(arn.clone()),
+                            attributes: Some(
+                                lb.attributes
+                                    .iter()
+                                    .map(|(k, v)| l::LoadBalancerAttribute {
+                                        key: Some(k.clone()),
+                                        value: Some(v.clone()),
+                                    })
+                                    .collect(),
+                            ),
+                        },
+                    ),
+                )?;
+            }
             names.put(self.account, self.region, "loadBalancer", &lb.name, arn);
         }
         Ok(())
@@ -1271,9 +1334,9 @@ impl Phase<'_> {
         later: &mut Vec<Later>,
     ) -> Result<(), ScenarioError> {
         let spec = &res.ecs;
-        let tags = |t: &format::Tags| -> Option<Vec<c::Tag>> {
+        let tags = |t: &format::TagList| -> Option<Vec<c::Tag>> {
             (!t.is_empty()).then(|| {
-                t.iter()
+                t.0.iter()
                     .map(|(k, v)| c::Tag {
                         key: Some(k.clone()),
                         value: Some(v.clone()),
@@ -1283,6 +1346,22 @@ impl Phase<'_> {
         };
         for (i, cl) in spec.clusters.iter().enumerate() {
             let at = self.at(format!("{}.ecs.clusters[{i}]", self.base));
+            let strategy = match &cl.default_capacity_provider_strategy {
+                Some(v) => Some(serde_path_to_error::deserialize(v.clone()).map_err(|x| {
+                    at.err(
+                        &format!("defaultCapacityProviderStrategy{}", x.path()),
+                        x.inner(),
+                    )
+                })?),
+                None => None,
+            };
+            let configuration = match &cl.configuration {
+                Some(v) => Some(
+                    serde_path_to_error::deserialize(v.clone())
+                        .map_err(|x| at.err(&format!("configuration.{}", x.path()), x.inner()))?,
+                ),
+                None => None,
+            };
             ecs(
                 self.world,
                 &at,
@@ -1294,7 +1373,19 @@ impl Phase<'_> {
                         .service_connect_namespace
                         .clone()
                         .map(|n| c::ClusterServiceConnectDefaultsRequest { namespace: Some(n) }),
-                    ..Default::default()
+                    settings: (!cl.settings.is_empty()).then(|| {
+                        cl.settings
+                            .iter()
+                            .map(|(k, v)| c::ClusterSetting {
+                                name: Some(k.clone()),
+                                value: Some(v.clone()),
+                            })
+                            .collect()
+                    }),
+                    capacity_providers: (!cl.capacity_providers.is_empty())
+                        .then(|| cl.capacity_providers.clone()),
+                    default_capacity_provider_strategy: strategy,
+                    configuration,
                 }),
             )?;
         }
@@ -1388,6 +1479,17 @@ impl Phase<'_> {
             let mut pins = Pins::default()
                 .time(&at, "createdAt", s.created_at.as_ref())?
                 .value("ecs-deployment", s.deployment_id.as_ref());
+            for (di, d) in s.service_connect_discovery_ids.iter().enumerate() {
+                if !d.starts_with("srv-") || d.len() < 5 {
+                    return Err(bad(
+                        &at,
+                        &format!("serviceConnectDiscoveryIds[{di}]"),
+                        d,
+                        "a Cloud Map service id (srv-...)",
+                    ));
+                }
+                pins = pins.value("service-discovery", Some(d));
+            }
             for (ti, t) in s.tasks.iter().enumerate() {
                 pins = pins.task(&at, &format!("tasks[{ti}]"), t)?;
             }

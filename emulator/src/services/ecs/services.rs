@@ -143,10 +143,13 @@ fn service_connect(
         let discovery = s.discovery_name.clone().unwrap_or(port);
         out.push(m::ServiceConnectServiceResource {
             discovery_arn: Some(format!(
-                "arn:aws:servicediscovery:{}:{}:service/srv-{}",
+                "arn:aws:servicediscovery:{}:{}:service/{}",
                 ctx.region_name(),
                 ctx.account,
-                ctx.world.ids.alnum(16)
+                ctx.world
+                    .ids
+                    .take_pin("service-discovery")
+                    .unwrap_or_else(|| format!("srv-{}", ctx.world.ids.alnum(16)))
             )),
             discovery_name: Some(discovery),
         });
