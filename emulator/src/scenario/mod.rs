@@ -347,11 +347,7 @@ impl Pins {
         Ok(self)
     }
 
-    fn run<T>(self, world: &World, create: impl FnOnce() -> T) -> T {
-        self.run_again(world, create)
-    }
-
-    fn run_again<T>(&self, world: &World, create: impl FnOnce() -> T) -> T {
+    fn run<T>(&self, world: &World, create: impl FnOnce() -> T) -> T {
         for (key, v) in &self.values {
             world.ids.pin(key, v.clone());
         }
@@ -1582,7 +1578,7 @@ impl Phase<'_> {
                 "STOPPED" => {
                     let pins = Pins::default().time(&at, "stoppingAt", t.stopping_at.as_ref())?;
                     for task in out.tasks.unwrap_or_default() {
-                        pins.run_again(self.world, || {
+                        pins.run(self.world, || {
                             ecs(
                                 self.world,
                                 &at,
@@ -1689,5 +1685,140 @@ mod tests {
         );
         // The VPC's valid id was never pinned, so nothing later receives it.
         assert_ne!(world.ids.resource("vpc"), "vpc-0e000000000000001");
+    }
+
+    /// A scenario that pins what AWS generates: the values come back in the
+    /// export, the creation time carries through the transitions that follow.
+    const PINNED: &str = r#"
+version: 1
+settings: {pace: manual}
+accounts:
+  - id: "111111111111"
+    regions:
+      us-east-1:
+        defaultVpc: {id: vpc-0d000000000000001, subnets: [subnet-0d000000000000001]}
+        vpcs:
+          - {name: v, cidr: 10.0.0.0/16, cidrAssociationId: vpc-cidr-assoc-0c000000000000001,
+             mainRouteTableAssociationId: rtbassoc-0c000000000000001,
+             defaultSecurityGroupRuleIds: [sgr-0c000000000000001, sgr-0c000000000000002]}
+        subnets: [{name: a, vpc: v, cidr: 10.0.1.0/24, az: us-east-1a}]
+        securityGroups:
+          - name: g
+            vpc: v
+            ingress: [{id: sgr-0c000000000000003, protocol: tcp, port: 443, cidr: 10.0.0.0/8}]
+            egress: [{id: sgr-0c000000000000004, protocol: "-1", cidr: 0.0.0.0/0}]
+        routeTables: [{name: r, vpc: v, subnets: [a], associationIds: [rtbassoc-0c000000000000002]}]
+        vpcEndpoints:
+          - {name: logs, vpc: v, service: com.amazonaws.us-east-1.logs, subnets: [a], securityGroups: [g],
+             createdAt: "2024-05-01T12:00:00.000Z", dnsSuffix: abcdefgh, privateZoneId: ZPINNED,
+             networkInterfaces: [{id: eni-0c000000000000001, privateIp: 10.0.1.77, mac: "0e:00:00:00:00:01"}]}
+        ecs:
+          clusters: [{name: c}]
+          taskDefinitions:
+            - {family: web, networkMode: awsvpc, requiresCompatibilities: [FARGATE], cpu: "256", memory: "512",
+               containerDefinitions: [{name: web, image: nginx}], registeredAt: "2024-05-01T11:00:00.000Z"}
+          tasks:
+            - {cluster: c, taskDefinition: web, subnets: [a], createdAt: "2024-05-01T12:30:00.000Z",
+               id: 0123456789abcdef0123456789abcdef, attachmentId: 5d3c7a52-1a0e-4f57-9d5c-7b1e8a1f4c11,
+               networkInterface: {id: eni-0c000000000000002, privateIp: 10.0.1.78}}
+"#;
+
+    #[test]
+    fn pinned_generated_values_come_back_in_the_export() {
+        let world = World::new(WorldConfig {
+            pace: crate::world::clock::Pace::Manual,
+            ..WorldConfig::default()
+        });
+        apply(&world, &[parse("pins.yaml", PINNED).unwrap()]).unwrap();
+        let out = world.export_scenario();
+        let r = &out["accounts"][0]["regions"]["us-east-1"];
+        assert_eq!(r["defaultVpc"]["id"], "vpc-0d000000000000001");
+        assert_eq!(r["defaultVpc"]["subnets"][0], "subnet-0d000000000000001");
+        let v = &r["vpcs"][0];
+        assert_eq!(v["cidrAssociationId"], "vpc-cidr-assoc-0c000000000000001");
+        assert_eq!(
+            v["mainRouteTableAssociationId"],
+            "rtbassoc-0c000000000000001"
+        );
+        assert_eq!(v["defaultSecurityGroupRuleIds"][1], "sgr-0c000000000000002");
+        // The default VPC's DHCP options are the account's.
+        assert_eq!(v["dhcpOptionsId"], r["defaultVpc"]["dhcpOptionsId"]);
+        let g = &r["securityGroups"][0];
+        assert_eq!(g["ingress"][0]["id"], "sgr-0c000000000000003");
+        assert_eq!(g["egress"][0]["id"], "sgr-0c000000000000004");
+        assert_eq!(
+            r["routeTables"][0]["associationIds"][0],
+            "rtbassoc-0c000000000000002"
+        );
+        let e = &r["vpcEndpoints"][0];
+        assert_eq!(e["createdAt"], "2024-05-01T12:00:00.000Z");
+        assert_eq!(e["dnsSuffix"], "abcdefgh");
+        assert_eq!(e["privateZoneId"], "ZPINNED");
+        assert_eq!(e["networkInterfaces"][0]["privateIp"], "10.0.1.77");
+        assert_eq!(e["networkInterfaces"][0]["mac"], "0e:00:00:00:00:01");
+        let d = &r["ecs"]["taskDefinitions"][0];
+        assert_eq!(d["registeredAt"], "2024-05-01T11:00:00.000Z");
+        let t = &r["ecs"]["tasks"][0];
+        assert_eq!(t["id"], "0123456789abcdef0123456789abcdef");
+        assert_eq!(t["attachmentId"], "5d3c7a52-1a0e-4f57-9d5c-7b1e8a1f4c11");
+        assert_eq!(t["networkInterface"]["id"], "eni-0c000000000000002");
+        assert_eq!(t["createdAt"], "2024-05-01T12:30:00.000Z");
+        // Its start (three steps of a second at this pace) happened when it
+        // was due, not when the scenario settled it.
+        let state = world.export();
+        let task = &state["regions"]["us-east-1"]["111111111111"]["ecs"]["tasks"]
+            ["0123456789abcdef0123456789abcdef"]["model"];
+        let t0 = crate::wire::Timestamp::parse("2024-05-01T12:30:00.000Z").unwrap();
+        assert_eq!(task["lastStatus"], "RUNNING");
+        assert_eq!(
+            task["startedAt"].as_f64(),
+            Some((t0.millis() + 3_000) as f64 / 1000.0)
+        );
+        // Nothing stays pinned.
+        assert!(world.ids.take_pin("network-interface").is_none());
+        assert_ne!(world.clock.now_ms(), t0.millis());
+    }
+
+    #[test]
+    fn bad_pins_name_their_field() {
+        let cases = [
+            (
+                "privateIp: 10.0.1.77",
+                "privateIp: 10.0.1.300",
+                "networkInterfaces[0].privateIp: '10.0.1.300' is not an IPv4 address",
+            ),
+            (
+                "mac: \"0e:00:00:00:00:01\"",
+                "mac: 0e-00",
+                "networkInterfaces[0].mac: '0e-00' is not a MAC address",
+            ),
+            (
+                "createdAt: \"2024-05-01T12:00:00.000Z\"",
+                "createdAt: yesterday",
+                "vpcEndpoints[0].createdAt: 'yesterday' is not a time",
+            ),
+            (
+                "id: 0123456789abcdef0123456789abcdef",
+                "id: \"0123\"",
+                "tasks[0].id: '0123' is not a task id",
+            ),
+            (
+                "id: sgr-0c000000000000003",
+                "id: sg-0c000000000000003",
+                "ingress[0].id: 'sg-0c000000000000003' is not a sgr- id",
+            ),
+        ];
+        for (from, to, wanted) in cases {
+            assert!(PINNED.contains(from), "{from}");
+            let text = PINNED.replacen(from, to, 1);
+            let world = World::new(WorldConfig::default());
+            let err = apply(&world, &[parse("bad.yaml", &text).unwrap()])
+                .unwrap_err()
+                .0;
+            assert!(
+                err.starts_with("bad.yaml:") && err.contains(wanted),
+                "{err}"
+            );
+        }
     }
 }

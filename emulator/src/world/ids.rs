@@ -78,6 +78,11 @@ impl IdGen {
         }
     }
 
+    /// The next string pinned for `key`, else what `generate` makes.
+    pub fn pinned_or(&self, key: &str, generate: impl FnOnce(&Self) -> String) -> String {
+        self.take_pin(key).unwrap_or_else(|| generate(self))
+    }
+
     /// The next structured pin for `key`, taken (None when it does not fit `T`).
     pub fn take_pinned<T: serde::de::DeserializeOwned>(&self, key: &str) -> Option<T> {
         serde_json::from_value(self.take_value(key)?).ok()

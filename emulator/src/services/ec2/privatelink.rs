@@ -184,13 +184,16 @@ fn new_private_dns(ctx: &Ctx, name: &str) -> R<PrivateDnsName> {
             "The private DNS name is not a valid domain name.",
         ));
     }
+    let ids = &ctx.world.ids;
     Ok(PrivateDnsName {
         name: name.to_string(),
         state: "pendingVerification".into(),
-        record_name: (ctx.world.ids.take_pin("private-dns-record-name"))
-            .unwrap_or_else(|| format!("_{}", ctx.world.ids.alnum(20))),
-        record_value: (ctx.world.ids.take_pin("private-dns-record-value"))
-            .unwrap_or_else(|| format!("vpce:{}", ctx.world.ids.alnum(20))),
+        record_name: ids.pinned_or("private-dns-record-name", |ids| {
+            format!("_{}", ids.alnum(20))
+        }),
+        record_value: ids.pinned_or("private-dns-record-value", |ids| {
+            format!("vpce:{}", ids.alnum(20))
+        }),
     })
 }
 
