@@ -45,8 +45,8 @@ fn rule(r: &crate::services::ec2::Rule) -> f::Rule {
     match &r.peer {
         Peer::Cidr(c) => out.cidr = Some(c.clone()),
         Peer::Group { group_id, .. } => out.source_group = Some(group_id.clone()),
-        // Not expressible in a scenario rule yet.
-        Peer::CidrV6(_) | Peer::PrefixList(_) => {}
+        Peer::CidrV6(c) => out.cidr_ipv6 = Some(c.clone()),
+        Peer::PrefixList(p) => out.prefix_list = Some(p.clone()),
     }
     out
 }

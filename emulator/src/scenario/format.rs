@@ -221,6 +221,9 @@ pub struct Rule {
     pub from_port: Option<i32>,
     pub to_port: Option<i32>,
     pub cidr: Option<String>,
+    pub cidr_ipv6: Option<String>,
+    /// A prefix list id (`pl-`).
+    pub prefix_list: Option<String>,
     /// A security group of the scenario (local name) or an id.
     pub source_group: Option<String>,
     pub description: Option<String>,

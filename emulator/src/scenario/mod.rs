@@ -169,6 +169,8 @@ impl At<'_> {
 fn allow_all(r: &format::Rule) -> bool {
     r.protocol == "-1"
         && r.cidr.as_deref() == Some("0.0.0.0/0")
+        && r.cidr_ipv6.is_none()
+        && r.prefix_list.is_none()
         && r.source_group.is_none()
         && r.description.is_none()
         && r.port.is_none()
@@ -348,18 +350,24 @@ impl Pins {
     }
 
     fn run<T>(&self, world: &World, create: impl FnOnce() -> T) -> T {
+        /// Unpins on the way out, whatever `create` did (panics included).
+        struct Unpin<'a>(&'a World, &'a Pins);
+        impl Drop for Unpin<'_> {
+            fn drop(&mut self) {
+                self.0.clock.pin(None);
+                for (key, _) in &self.1.values {
+                    self.0.ids.unpin(key);
+                }
+            }
+        }
         for (key, v) in &self.values {
             world.ids.pin(key, v.clone());
         }
         if self.time.is_some() {
             world.clock.pin(self.time);
         }
-        let out = create();
-        world.clock.pin(None);
-        for (key, _) in &self.values {
-            world.ids.unpin(key);
-        }
-        out
+        let _unpin = Unpin(world, self);
+        create()
     }
 }
 
@@ -812,8 +820,24 @@ impl Phase<'_> {
                         ..Default::default()
                     }]);
                 }
-                if r.cidr.is_none() && r.source_group.is_none() {
-                    return Err(at.err(f, "a rule needs a cidr or a sourceGroup"));
+                if let Some(cidr) = &r.cidr_ipv6 {
+                    p.ipv6_ranges = Some(vec![e::Ipv6Range {
+                        cidr_ipv6: Some(cidr.clone()),
+                        description: r.description.clone(),
+                    }]);
+                }
+                if let Some(pl) = &r.prefix_list {
+                    p.prefix_list_ids = Some(vec![e::PrefixListId {
+                        prefix_list_id: Some(pl.clone()),
+                        description: r.description.clone(),
+                    }]);
+                }
+                let peers = [&r.cidr, &r.cidr_ipv6, &r.prefix_list, &r.source_group];
+                if peers.iter().all(|p| p.is_none()) {
+                    return Err(at.err(
+                        f,
+                        "a rule needs a cidr, cidrIpv6, prefixList or sourceGroup",
+                    ));
                 }
                 Ok(p)
             };
@@ -859,6 +883,8 @@ impl Phase<'_> {
             let from_itself = |r: &format::Rule| {
                 r.protocol == "-1"
                     && r.cidr.is_none()
+                    && r.cidr_ipv6.is_none()
+                    && r.prefix_list.is_none()
                     && r.description.is_none()
                     && r.port.or(r.from_port).or(r.to_port).is_none()
                     && r.source_group
