@@ -96,10 +96,12 @@ fn vpc_extras(a: &Account, v: &Vpc) -> (Vec<String>, Option<String>) {
     (rules, main)
 }
 
-fn endpoint(region: &Region, a: &Account, e: &VpcEndpoint) -> f::VpcEndpoint {
-    let custom = region
-        .endpoint_services
-        .values()
+fn endpoint(regions: &[&Region], region: &Region, a: &Account, e: &VpcEndpoint) -> f::VpcEndpoint {
+    // A custom service of this world, in its own Region.
+    let custom = regions
+        .iter()
+        .filter(|r| r.name == e.service_region)
+        .flat_map(|r| r.endpoint_services.values())
         .find(|s| s.name == e.service_name);
     let service = match custom {
         Some(s) => format!("{}/{}", s.owner, s.id),
@@ -111,6 +113,7 @@ fn endpoint(region: &Region, a: &Account, e: &VpcEndpoint) -> f::VpcEndpoint {
         vpc: e.vpc_id.clone(),
         service,
         endpoint_type: Some(e.endpoint_type.clone()),
+        service_region: (e.service_region != region.name).then(|| e.service_region.clone()),
         subnets: e.subnet_ids.clone(),
         security_groups: e.group_ids.clone(),
         route_tables: e.route_table_ids.clone(),
@@ -212,7 +215,12 @@ fn launched(a: &Account, t: &TaskRec) -> f::LaunchedTask {
     }
 }
 
-fn region_resources(region: &Region, account_id: &str, a: &Account) -> f::RegionResources {
+fn region_resources(
+    regions: &[&Region],
+    region: &Region,
+    account_id: &str,
+    a: &Account,
+) -> f::RegionResources {
     let st = &a.ec2;
     let mut out = f::RegionResources::default();
     let zones = crate::world::regions::zones(&region.name);
@@ -353,6 +361,12 @@ fn region_resources(region: &Region, account_id: &str, a: &Account) -> f::Region
                 .as_ref()
                 .is_some_and(|p| p.state == "verified"),
             principals: s.principals.iter().map(|p| p.arn.clone()).collect(),
+            supported_regions: s
+                .supported_regions
+                .iter()
+                .filter(|r| **r != region.name)
+                .cloned()
+                .collect(),
             permission_ids: s.principals.iter().map(|p| p.id.clone()).collect(),
             private_dns_record: s.private_dns.as_ref().map(|p| f::DnsRecord {
                 name: p.record_name.clone(),
@@ -367,7 +381,7 @@ fn region_resources(region: &Region, account_id: &str, a: &Account) -> f::Region
         .values()
         .filter(|e| !matches!(e.state.as_str(), "deleting" | "deleted"))
     {
-        let mut ep = endpoint(region, a, e);
+        let mut ep = endpoint(regions, region, a, e);
         ep.security_groups = groups(a, &ep.security_groups);
         ep.notifications = notifications(a, None, Some(&e.id));
         out.vpc_endpoints.push(ep);
@@ -561,9 +575,10 @@ pub fn scenario(regions: &[&Region], settings: f::Settings) -> Value {
                 id: id.clone(),
                 ..Default::default()
             });
-            entry
-                .regions
-                .insert(region.name.clone(), region_resources(region, id, a));
+            entry.regions.insert(
+                region.name.clone(),
+                region_resources(regions, region, id, a),
+            );
         }
     }
     let s = f::Scenario {

@@ -281,6 +281,9 @@ pub struct EndpointService {
     pub private_dns_verified: bool,
     #[serde(default)]
     pub principals: Vec<String>,
+    /// Regions besides its own whose consumers may connect (cross-Region).
+    #[serde(default)]
+    pub supported_regions: Vec<String>,
     /// Pins the permissions' ids (`vpce-svc-perm-`), in the order of `principals`.
     #[serde(default)]
     pub permission_ids: Vec<String>,
@@ -322,6 +325,8 @@ pub struct VpcEndpoint {
     /// `Interface` (default), `Gateway`, `GatewayLoadBalancer`.
     #[serde(rename = "type")]
     pub endpoint_type: Option<String>,
+    /// The service's Region when it is another one (cross-Region PrivateLink).
+    pub service_region: Option<String>,
     #[serde(default)]
     pub subnets: Vec<String>,
     #[serde(default)]

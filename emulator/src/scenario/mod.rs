@@ -1146,6 +1146,8 @@ impl Phase<'_> {
                             network_load_balancer_arns: (!gateway).then(|| lbs.clone()),
                             gateway_load_balancer_arns: gateway.then(|| lbs.clone()),
                             tag_specifications: tags("vpc-endpoint-service", &s.tags),
+                            supported_regions: (!s.supported_regions.is_empty())
+                                .then(|| s.supported_regions.clone()),
                             ..Default::default()
                         },
                     ),
@@ -1220,6 +1222,10 @@ impl Phase<'_> {
             let at = self.at(format!("{}.vpcEndpoints[{i}]", self.base));
             let vpc = one_ref(names, &at, "vpc", "vpc", "vpc", &v.vpc)?;
             // `<account>/<service>` names a custom service of the scenario.
+            let service_region = v.service_region.as_deref().unwrap_or(self.region);
+            if !regions::is_region_name(service_region) {
+                return Err(bad(&at, "serviceRegion", service_region, "a Region name"));
+            }
             let (service, provider) = match v.service.split_once('/') {
                 Some((acct, svc)) if !v.service.starts_with("com.amazonaws") => {
                     let owner = names
@@ -1228,18 +1234,17 @@ impl Phase<'_> {
                         .cloned()
                         .unwrap_or_else(|| acct.to_string());
                     let name = names
-                        .get(&owner, self.region, "endpointServiceName", svc)
+                        .get(&owner, service_region, "endpointServiceName", svc)
                         .ok_or_else(|| {
                             at.err(
                                 "service",
                                 format!(
-                                    "no endpoint service '{svc}' of account '{acct}' in {}",
-                                    self.region
+                                    "no endpoint service '{svc}' of account '{acct}' in {service_region}"
                                 ),
                             )
                         })?;
                     let id = names
-                        .get(&owner, self.region, "endpointService", svc)
+                        .get(&owner, service_region, "endpointService", svc)
                         .unwrap_or_default();
                     (name, Some((owner, id)))
                 }
@@ -1287,6 +1292,7 @@ impl Phase<'_> {
                         private_dns_enabled: v.private_dns,
                         policy_document: v.policy.clone(),
                         tag_specifications: tags("vpc-endpoint", &v.tags),
+                        service_region: v.service_region.clone(),
                         ..Default::default()
                     }),
                 )
@@ -1302,7 +1308,7 @@ impl Phase<'_> {
                 let as_provider = At {
                     loaded: self.loaded,
                     account: &owner,
-                    region: self.region,
+                    region: service_region,
                     path: at.path.clone(),
                 };
                 match (initial.as_str(), wanted.as_str()) {
