@@ -479,6 +479,32 @@ def test_security_group_ingress_authorize_duplicate_revoke(ec2):
     assert sg["IpPermissions"] == []
 
 
+def test_describe_security_group_rules(ec2):
+    c = ec2()
+    vpc_id = new_vpc(c)
+    sg_id = c.create_security_group(GroupName="web", Description="d", VpcId=vpc_id)["GroupId"]
+    added = c.authorize_security_group_ingress(GroupId=sg_id, IpPermissions=[HTTPS_FROM_VPC])
+    ingress = added["SecurityGroupRules"][0]
+
+    rules = c.describe_security_group_rules(
+        Filters=[{"Name": "group-id", "Values": [sg_id]}])["SecurityGroupRules"]
+    # The rule AuthorizeSecurityGroupIngress answered, and the default egress rule.
+    assert ingress in rules
+    assert len(rules) == 2
+    egress = next(r for r in rules if r["IsEgress"])
+    assert (egress["IpProtocol"], egress["CidrIpv4"], egress["FromPort"]) == ("-1", "0.0.0.0/0", -1)
+    assert [r["SecurityGroupRuleId"] for r in rules] == sorted(r["SecurityGroupRuleId"] for r in rules)
+
+    by_id = c.describe_security_group_rules(SecurityGroupRuleIds=[egress["SecurityGroupRuleId"]])
+    assert by_id["SecurityGroupRules"] == [egress]
+    everything = c.describe_security_group_rules()["SecurityGroupRules"]
+    assert {r["GroupId"] for r in everything} >= {sg_id, default_sg(c, vpc_id)["GroupId"]}
+    with raises_code("InvalidSecurityGroupRuleId.NotFound"):
+        c.describe_security_group_rules(SecurityGroupRuleIds=["sgr-0123456789abcdef0"])
+    with raises_code("InvalidSecurityGroupRuleId.Malformed"):
+        c.describe_security_group_rules(SecurityGroupRuleIds=["rule-1"])
+
+
 def test_security_group_ingress_multiple_cidrs_merge_into_one_permission(ec2):
     c = ec2()
     vpc_id = new_vpc(c)

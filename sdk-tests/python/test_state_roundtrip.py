@@ -1,38 +1,36 @@
 """Round trip: build a world through the API, export it with GET /_awsemu/state,
 start a new emulator with the export as its scenario, and compare what the
-Describe calls say.
+Describe calls say: the FULL answers, only ``ResponseMetadata`` (request ids)
+left out. Everything AWS generated on the side (association and rule ids,
+network interfaces and their addresses, DNS suffixes, connection, permission
+and notification ids, creation times, task and attachment ids, deployment
+ids, service events, the default VPC's ids) is carried by the export and
+pinned when it is loaded. Exporting the reloaded world gives the same text.
 
-What a scenario pins (resource ids, CIDRs, attributes, rules, associations,
-states, tags, names, counts) must come back identical. Values AWS generates
-and a scenario cannot pin are left out of the comparison and listed in
-GENERATED (timestamps, association and rule ids, network interface ids and
-addresses, DNS suffixes, the default VPC's ids).
-
-Load balancer ARNs and DNS names, and each VPC's default security group and
-main route table ids, are pinned by the export and compared.
+Once at the default pace (transitions due at once) and once at the manual
+pace with the clock advanced between steps, so creation times, task start
+and stop times and service events all differ from one another.
 """
+import time
+
+import pytest
 import requests
 
 PROVIDER = "111111111111"
 CONSUMER = "222222222222"
-
-GENERATED = {
-    "AssociationId", "RouteTableAssociationId", "SecurityGroupRuleId", "DhcpOptionsId",
-    "NetworkInterfaceIds", "DnsEntries", "CreationTimestamp", "CreatedTime",
-    "CreatedAt", "createdAt", "ResponseMetadata",
-}
+TOPIC = f"arn:aws:sns:us-east-1:{PROVIDER}:rt-events"
 
 
 def strip(v):
-    """The comparable part of a Describe answer."""
+    """A Describe answer without its request id."""
     if isinstance(v, dict):
-        return {k: strip(x) for k, x in v.items() if k not in GENERATED}
+        return {k: strip(x) for k, x in v.items() if k != "ResponseMetadata"}
     if isinstance(v, list):
         return [strip(x) for x in v]
     return v
 
 
-def build(ec2p, ec2c, elbv2p):
+def build(ec2p, ec2c, elbv2p, ecsp, tick):
     vpc = ec2p.create_vpc(CidrBlock="10.7.0.0/16",
                           TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "svc"}]}])["Vpc"]["VpcId"]
     subnets = [ec2p.create_subnet(VpcId=vpc, CidrBlock=f"10.7.{i}.0/24", AvailabilityZone=az)["Subnet"]["SubnetId"]
@@ -43,65 +41,129 @@ def build(ec2p, ec2c, elbv2p):
     rtb = ec2p.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
     for s in subnets:
         ec2p.associate_route_table(RouteTableId=rtb, SubnetId=s)
+    tick()
     lb = elbv2p.create_load_balancer(Name="rt-nlb", Type="network", Scheme="internal", Subnets=subnets)
     arn = lb["LoadBalancers"][0]["LoadBalancerArn"]
     svc = ec2p.create_vpc_endpoint_service_configuration(NetworkLoadBalancerArns=[arn], AcceptanceRequired=True)
     sid = svc["ServiceConfiguration"]["ServiceId"]
     name = svc["ServiceConfiguration"]["ServiceName"]
     ec2p.modify_vpc_endpoint_service_permissions(ServiceId=sid, AddAllowedPrincipals=[f"arn:aws:iam::{CONSUMER}:root"])
+    ec2p.create_vpc_endpoint_connection_notification(
+        ServiceId=sid, ConnectionNotificationArn=TOPIC, ConnectionEvents=["Connect", "Accept", "Reject"])
+    tick()
     ec2p.create_vpc_endpoint(VpcId=vpc, ServiceName="com.amazonaws.us-east-1.s3", RouteTableIds=[rtb])
+    tick()
 
     cvpc = ec2c.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
     csub = ec2c.create_subnet(VpcId=cvpc, CidrBlock="10.8.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
     waiting = ec2c.create_vpc_endpoint(VpcId=cvpc, VpcEndpointType="Interface", ServiceName=name, SubnetIds=[csub])
+    tick()
     accepted = ec2c.create_vpc_endpoint(VpcId=cvpc, VpcEndpointType="Interface", ServiceName=name,
                                         SubnetIds=[csub], TagSpecifications=[
                                             {"ResourceType": "vpc-endpoint", "Tags": [{"Key": "k", "Value": "v"}]}])
+    tick()
     ec2p.accept_vpc_endpoint_connections(ServiceId=sid, VpcEndpointIds=[accepted["VpcEndpoint"]["VpcEndpointId"]])
-    return vpc, cvpc, waiting["VpcEndpoint"]["VpcEndpointId"]
+    tick()
+
+    # ECS in the provider's subnets: a service of one task and standalone
+    # tasks, one running and one stopped.
+    ecsp.create_cluster(clusterName="rt", tags=[{"key": "team", "value": "rt"}])
+    ecsp.register_task_definition(
+        family="web", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+        containerDefinitions=[{"name": "web", "image": "nginx", "portMappings": [{"containerPort": 80, "name": "http"}]},
+                              {"name": "sidecar", "image": "busybox", "essential": False}],
+        tags=[{"key": "app", "value": "web"}])
+    tick()
+    network = {"awsvpcConfiguration": {"subnets": subnets, "securityGroups": [sg]}}
+    ecsp.create_service(cluster="rt", serviceName="web", taskDefinition="web", desiredCount=1,
+                        launchType="FARGATE", networkConfiguration=network,
+                        tags=[{"key": "svc", "value": "web"}])
+    tick()
+    ecsp.run_task(cluster="rt", taskDefinition="web", launchType="FARGATE", networkConfiguration=network,
+                  startedBy="roundtrip", tags=[{"key": "kind", "value": "standalone"}])
+    tick()
+    stopped = ecsp.run_task(cluster="rt", taskDefinition="web", launchType="FARGATE",
+                            networkConfiguration=network)["tasks"][0]["taskArn"]
+    tick()
+    ecsp.stop_task(cluster="rt", task=stopped, reason="done")
+    tick()
+    return waiting["VpcEndpoint"]["VpcEndpointId"]
 
 
-def snapshot(ec2p, ec2c, elbv2p, vpc, cvpc):
-    f = [{"Name": "vpc-id", "Values": [vpc]}]
-    cf = [{"Name": "vpc-id", "Values": [cvpc]}]
-    return strip({
-        "vpcs": ec2p.describe_vpcs(VpcIds=[vpc])["Vpcs"],
-        "subnets": ec2p.describe_subnets(Filters=f)["Subnets"],
-        "groups": ec2p.describe_security_groups(Filters=f + [{"Name": "group-name", "Values": ["svc"]}])["SecurityGroups"],
-        "tables": [t for t in ec2p.describe_route_tables(Filters=f)["RouteTables"]
-                   if not any(a.get("Main") for a in t["Associations"])],
-        "lbs": elbv2p.describe_load_balancers(Names=["rt-nlb"])["LoadBalancers"],
-        "services": ec2p.describe_vpc_endpoint_service_configurations()["ServiceConfigurations"],
-        "permissions": [p["Principal"] for s in ec2p.describe_vpc_endpoint_service_configurations()["ServiceConfigurations"]
-                        for p in ec2p.describe_vpc_endpoint_service_permissions(ServiceId=s["ServiceId"])["AllowedPrincipals"]],
-        "connections": sorted((c["VpcEndpointId"], c["VpcEndpointState"])
-                              for c in ec2p.describe_vpc_endpoint_connections()["VpcEndpointConnections"]),
-        "provider_endpoints": ec2p.describe_vpc_endpoints(Filters=f)["VpcEndpoints"],
-        "consumer_endpoints": ec2c.describe_vpc_endpoints(Filters=cf)["VpcEndpoints"],
-    })
+def snapshot(ec2p, ec2c, elbv2p, ecsp):
+    out = {}
+    for who, ec2 in (("provider", ec2p), ("consumer", ec2c)):
+        out[who] = {
+            "vpcs": ec2.describe_vpcs(),
+            "subnets": ec2.describe_subnets(),
+            "groups": ec2.describe_security_groups(),
+            "rules": ec2.describe_security_group_rules(),
+            "tables": ec2.describe_route_tables(),
+            "interfaces": ec2.describe_network_interfaces(),
+            "endpoints": ec2.describe_vpc_endpoints(),
+        }
+    services = ec2p.describe_vpc_endpoint_service_configurations()
+    out["services"] = services
+    out["permissions"] = [ec2p.describe_vpc_endpoint_service_permissions(ServiceId=s["ServiceId"])
+                          for s in services["ServiceConfigurations"]]
+    out["connections"] = ec2p.describe_vpc_endpoint_connections()
+    out["notifications"] = ec2p.describe_vpc_endpoint_connection_notifications()
+    out["load_balancers"] = elbv2p.describe_load_balancers()
+    out["clusters"] = ecsp.describe_clusters(
+        clusters=["rt"], include=["ATTACHMENTS", "CONFIGURATIONS", "SETTINGS", "STATISTICS", "TAGS"])
+    out["task_definition"] = ecsp.describe_task_definition(taskDefinition="web", include=["TAGS"])
+    for status in ("RUNNING", "STOPPED"):
+        arns = ecsp.list_tasks(cluster="rt", desiredStatus=status)
+        out[f"tasks_{status}"] = [arns, ecsp.describe_tasks(cluster="rt", tasks=arns["taskArns"], include=["TAGS"])]
+    out["services_ecs"] = ecsp.describe_services(cluster="rt", services=["web"], include=["TAGS"])
+    return strip(out)
 
 
-def test_export_then_load_gives_the_same_world(awsemu_launcher, client_for, tmp_path):
-    first, stop_first = awsemu_launcher()
-    ec2p = client_for(first, "ec2", account=PROVIDER)
-    ec2c = client_for(first, "ec2", account=CONSUMER)
-    elbv2p = client_for(first, "elbv2", account=PROVIDER)
-    vpc, cvpc, waiting = build(ec2p, ec2c, elbv2p)
-    before = snapshot(ec2p, ec2c, elbv2p, vpc, cvpc)
-    exported = requests.get(f"{first}/_awsemu/state", timeout=10)
-    assert exported.status_code == 200
-    assert exported.headers["Content-Type"].startswith("application/yaml")
+def clients(client_for, endpoint):
+    return (client_for(endpoint, "ec2", account=PROVIDER), client_for(endpoint, "ec2", account=CONSUMER),
+            client_for(endpoint, "elbv2", account=PROVIDER), client_for(endpoint, "ecs", account=PROVIDER))
+
+
+def export(endpoint):
+    r = requests.get(f"{endpoint}/_awsemu/state", timeout=10)
+    assert r.status_code == 200
+    assert r.headers["Content-Type"].startswith("application/yaml")
+    return r.text
+
+
+@pytest.mark.parametrize("pace", ["immediate", "manual"])
+def test_export_then_load_gives_the_same_world(awsemu_launcher, client_for, tmp_path, pace):
+    first, stop_first = awsemu_launcher("--pace", pace)
+
+    def tick():
+        if pace == "manual":
+            r = requests.post(f"{first}/_awsemu/clock", json={"seconds": 7}, timeout=10)
+            assert r.status_code == 200
+        else:
+            time.sleep(0.005)
+
+    waiting = build(*clients(client_for, first), tick)
+    before = snapshot(*clients(client_for, first))
+    exported = export(first)
     path = tmp_path / "world.yaml"
-    path.write_text(exported.text)
+    path.write_text(exported)
     stop_first()
 
-    second, _ = awsemu_launcher("--scenario", str(path))
-    ec2p = client_for(second, "ec2", account=PROVIDER)
-    ec2c = client_for(second, "ec2", account=CONSUMER)
-    elbv2p = client_for(second, "elbv2", account=PROVIDER)
-    after = snapshot(ec2p, ec2c, elbv2p, vpc, cvpc)
+    second, stop_second = awsemu_launcher("--scenario", str(path))
+    after = snapshot(*clients(client_for, second))
     assert after == before
-    # The states a scenario declares survive too.
-    states = {e["VpcEndpointId"]: e["State"] for e in after["consumer_endpoints"]}
+    # What the build made is all there (the comparison is not of empties).
+    endpoints = after["consumer"]["endpoints"]["VpcEndpoints"]
+    states = {e["VpcEndpointId"]: e["State"] for e in endpoints}
     assert states[waiting] == "pendingAcceptance"
     assert sorted(states.values()) == ["available", "pendingAcceptance"]
+    assert len(after["tasks_RUNNING"][0]["taskArns"]) == 2
+    assert len(after["tasks_STOPPED"][0]["taskArns"]) == 1
+    service = after["services_ecs"]["services"][0]
+    assert service["runningCount"] == 1
+    assert [e["message"].split(") ", 1)[1][:12] for e in service["events"]] == [
+        "has reached ", "(deployment ", "has started "]
+    assert len(after["notifications"]["ConnectionNotificationSet"]) == 1
+    # The reloaded world exports as the same scenario.
+    assert export(second) == exported
+    stop_second()

@@ -765,6 +765,21 @@ pub struct DescribeRouteTablesResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeSecurityGroupRulesRequest {
+    pub filters: ::std::option::Option<::std::vec::Vec<Filter>>,
+    pub security_group_rule_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub dry_run: ::std::option::Option<bool>,
+    pub next_token: ::std::option::Option<::std::string::String>,
+    pub max_results: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeSecurityGroupRulesResult {
+    pub security_group_rules: ::std::option::Option<::std::vec::Vec<SecurityGroupRule>>,
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DescribeSecurityGroupsRequest {
     pub group_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     pub group_names: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -2780,6 +2795,44 @@ impl crate::wire::query::FromQuery for DescribeRouteTablesRequest {
             let key = crate::wire::query::key(prefix, "Filter");
             let k = key.as_str();
             out.filters = dec_FilterList(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DescribeSecurityGroupRulesRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Filter");
+            let k = key.as_str();
+            out.filters = dec_FilterList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SecurityGroupRuleId");
+            let k = key.as_str();
+            out.security_group_rule_ids = dec_SecurityGroupRuleIdList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NextToken");
+            let k = key.as_str();
+            out.next_token = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "MaxResults");
+            let k = key.as_str();
+            out.max_results = q.scalar::<i32>(k)?;
+            if let ::std::option::Option::Some(v) = &out.max_results {
+                crate::wire::query::check_range(k, *v as i64, Some(5), Some(1000))?;
+            }
         }
         ::std::result::Result::Ok(out)
     }
@@ -5205,6 +5258,17 @@ impl crate::wire::xml::ToXml for DescribeRouteTablesResult {
     }
 }
 
+impl crate::wire::xml::ToXml for DescribeSecurityGroupRulesResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.security_group_rules {
+            enc_SecurityGroupRuleList(w, "securityGroupRuleSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.next_token {
+            w.element("nextToken", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for DescribeSecurityGroupsResult {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.next_token {
@@ -7535,6 +7599,7 @@ pub const OPERATIONS: &[&str] = &[
     "DescribePrefixLists",
     "DescribeRegions",
     "DescribeRouteTables",
+    "DescribeSecurityGroupRules",
     "DescribeSecurityGroups",
     "DescribeSubnets",
     "DescribeTags",
@@ -7587,6 +7652,7 @@ pub enum Request {
     DescribePrefixLists(DescribePrefixListsRequest),
     DescribeRegions(DescribeRegionsRequest),
     DescribeRouteTables(DescribeRouteTablesRequest),
+    DescribeSecurityGroupRules(DescribeSecurityGroupRulesRequest),
     DescribeSecurityGroups(DescribeSecurityGroupsRequest),
     DescribeSubnets(DescribeSubnetsRequest),
     DescribeTags(DescribeTagsRequest),
@@ -7641,6 +7707,7 @@ pub enum Response {
     DescribePrefixLists(DescribePrefixListsResult),
     DescribeRegions(DescribeRegionsResult),
     DescribeRouteTables(DescribeRouteTablesResult),
+    DescribeSecurityGroupRules(DescribeSecurityGroupRulesResult),
     DescribeSecurityGroups(DescribeSecurityGroupsResult),
     DescribeSubnets(DescribeSubnetsResult),
     DescribeTags(DescribeTagsResult),
@@ -7703,6 +7770,7 @@ impl Request {
             Request::DescribePrefixLists(_) => "DescribePrefixLists",
             Request::DescribeRegions(_) => "DescribeRegions",
             Request::DescribeRouteTables(_) => "DescribeRouteTables",
+            Request::DescribeSecurityGroupRules(_) => "DescribeSecurityGroupRules",
             Request::DescribeSecurityGroups(_) => "DescribeSecurityGroups",
             Request::DescribeSubnets(_) => "DescribeSubnets",
             Request::DescribeTags(_) => "DescribeTags",
@@ -7776,6 +7844,7 @@ pub fn decode(
 "DescribePrefixLists" => <DescribePrefixListsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribePrefixLists),
 "DescribeRegions" => <DescribeRegionsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeRegions),
 "DescribeRouteTables" => <DescribeRouteTablesRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeRouteTables),
+"DescribeSecurityGroupRules" => <DescribeSecurityGroupRulesRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeSecurityGroupRules),
 "DescribeSecurityGroups" => <DescribeSecurityGroupsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeSecurityGroups),
 "DescribeSubnets" => <DescribeSubnetsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeSubnets),
 "DescribeTags" => <DescribeTagsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeTags),
@@ -7841,6 +7910,7 @@ impl Response {
             Response::DescribePrefixLists(_) => "DescribePrefixListsResponse",
             Response::DescribeRegions(_) => "DescribeRegionsResponse",
             Response::DescribeRouteTables(_) => "DescribeRouteTablesResponse",
+            Response::DescribeSecurityGroupRules(_) => "DescribeSecurityGroupRulesResponse",
             Response::DescribeSecurityGroups(_) => "DescribeSecurityGroupsResponse",
             Response::DescribeSubnets(_) => "DescribeSubnetsResponse",
             Response::DescribeTags(_) => "DescribeTagsResponse",
@@ -7922,6 +7992,9 @@ impl Response {
             Response::DescribePrefixLists(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeRegions(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeRouteTables(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::DescribeSecurityGroupRules(v) => {
+                crate::wire::xml::ToXml::write_xml(v, &mut w)
+            }
             Response::DescribeSecurityGroups(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeSubnets(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeTags(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
@@ -8184,6 +8257,15 @@ pub trait Api {
     ) -> ::std::result::Result<DescribeRouteTablesResult, crate::error::AwsError> {
         ::std::result::Result::Err(crate::error::AwsError::not_implemented(
             "DescribeRouteTables",
+        ))
+    }
+    fn describe_security_group_rules(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeSecurityGroupRulesRequest,
+    ) -> ::std::result::Result<DescribeSecurityGroupRulesResult, crate::error::AwsError> {
+        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+            "DescribeSecurityGroupRules",
         ))
     }
     fn describe_security_groups(
@@ -8464,6 +8546,9 @@ pub fn call<A: Api + ?Sized>(
         Request::DescribeRouteTables(input) => api
             .describe_route_tables(ctx, input)
             .map(Response::DescribeRouteTables),
+        Request::DescribeSecurityGroupRules(input) => api
+            .describe_security_group_rules(ctx, input)
+            .map(Response::DescribeSecurityGroupRules),
         Request::DescribeSecurityGroups(input) => api
             .describe_security_groups(ctx, input)
             .map(Response::DescribeSecurityGroups),

@@ -1,5 +1,10 @@
 //! The scenario format, version 1. Every resource has a local `name` that
 //! other resources use to refer to it; `id` pins the id it gets.
+//!
+//! Optional fields pin what AWS generates on the side (association, rule,
+//! interface and task ids, addresses, DNS suffixes, creation times) so an
+//! exported world loads back identical; hand-written scenarios leave them out.
+//! Times are ISO 8601 (`2024-05-01T12:00:00.000Z`).
 
 use std::collections::BTreeMap;
 
@@ -68,9 +73,89 @@ pub struct RegionResources {
     pub vpc_endpoints: Vec<VpcEndpoint>,
     #[serde(default)]
     pub ecs: Ecs,
+    /// Pins the ids of the default VPC AWS gives the account in this Region.
+    pub default_vpc: Option<DefaultVpc>,
+}
+
+/// The default VPC's ids (its CIDR and attributes are AWS's).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DefaultVpc {
+    pub id: Option<String>,
+    pub cidr_association_id: Option<String>,
+    pub dhcp_options_id: Option<String>,
+    pub default_security_group_id: Option<String>,
+    /// The default security group's rules: its ingress, then its egress rule.
+    #[serde(default)]
+    pub default_security_group_rule_ids: Vec<String>,
+    pub main_route_table_id: Option<String>,
+    pub main_route_table_association_id: Option<String>,
+    /// The default subnets' ids, one per Availability Zone in zone order.
+    #[serde(default)]
+    pub subnets: Vec<String>,
+}
+
+/// A network interface AWS creates for a resource (endpoint, load balancer,
+/// task): its id and addresses.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NetworkInterface {
+    pub id: Option<String>,
+    pub private_ip: Option<String>,
+    pub mac: Option<String>,
+    pub public_ip: Option<String>,
 }
 
 pub type Tags = BTreeMap<String, String>;
+
+/// Tags kept in the order given (ECS answers with them in that order): a
+/// map (`{team: web}`), or a list of `{key, value}` where the order is not
+/// the keys' (an export writes that form then).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TagList(pub Vec<(String, String)>);
+
+impl TagList {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct KeyValue {
+    key: String,
+    value: String,
+}
+
+impl Serialize for TagList {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0.windows(2).all(|w| w[0].0 < w[1].0) {
+            s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+        } else {
+            s.collect_seq(self.0.iter().map(|(k, v)| KeyValue {
+                key: k.clone(),
+                value: v.clone(),
+            }))
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for TagList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        let list = if v.is_array() {
+            serde_json::from_value::<Vec<KeyValue>>(v)
+                .map(|l| l.into_iter().map(|kv| (kv.key, kv.value)).collect())
+        } else {
+            serde_json::from_value::<BTreeMap<String, String>>(v).map(|m| m.into_iter().collect())
+        };
+        list.map(TagList).map_err(|e| {
+            serde::de::Error::custom(format!(
+                "tags are a map of key: value, or a list of {{key, value}} ({e})"
+            ))
+        })
+    }
+}
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -81,6 +166,13 @@ pub struct Vpc {
     pub default_security_group_id: Option<String>,
     /// Pins the id of the VPC's main route table.
     pub main_route_table_id: Option<String>,
+    pub main_route_table_association_id: Option<String>,
+    /// The default security group's rules: its ingress, then its egress rule.
+    #[serde(default)]
+    pub default_security_group_rule_ids: Vec<String>,
+    pub cidr_association_id: Option<String>,
+    /// Used when the account has no DHCP options in the Region yet.
+    pub dhcp_options_id: Option<String>,
     pub cidr: String,
     pub dns_support: Option<bool>,
     pub dns_hostnames: Option<bool>,
@@ -120,6 +212,8 @@ pub struct SecurityGroup {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Rule {
+    /// Pins the rule id (`sgr-`).
+    pub id: Option<String>,
     /// `tcp`, `udp`, `icmp`, `-1` (all).
     pub protocol: String,
     /// Sets both ports.
@@ -127,6 +221,9 @@ pub struct Rule {
     pub from_port: Option<i32>,
     pub to_port: Option<i32>,
     pub cidr: Option<String>,
+    pub cidr_ipv6: Option<String>,
+    /// A prefix list id (`pl-`).
+    pub prefix_list: Option<String>,
     /// A security group of the scenario (local name) or an id.
     pub source_group: Option<String>,
     pub description: Option<String>,
@@ -140,6 +237,9 @@ pub struct RouteTable {
     pub vpc: String,
     #[serde(default)]
     pub subnets: Vec<String>,
+    /// Pins the subnet associations' ids, in the order of `subnets`.
+    #[serde(default)]
+    pub association_ids: Vec<String>,
     #[serde(default)]
     pub tags: Tags,
 }
@@ -158,7 +258,14 @@ pub struct LoadBalancer {
     #[serde(default)]
     pub security_groups: Vec<String>,
     #[serde(default)]
-    pub tags: Tags,
+    pub tags: TagList,
+    /// Attributes set with ModifyLoadBalancerAttributes (key: value).
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    pub created_at: Option<String>,
+    /// One per subnet, in the order of `subnets`.
+    #[serde(default)]
+    pub network_interfaces: Vec<NetworkInterface>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -174,6 +281,14 @@ pub struct EndpointService {
     pub private_dns_verified: bool,
     #[serde(default)]
     pub principals: Vec<String>,
+    /// Regions besides its own whose consumers may connect (cross-Region).
+    #[serde(default)]
+    pub supported_regions: Vec<String>,
+    /// Pins the permissions' ids (`vpce-svc-perm-`), in the order of `principals`.
+    #[serde(default)]
+    pub permission_ids: Vec<String>,
+    /// Pins the TXT record that verifies `privateDnsName`.
+    pub private_dns_record: Option<DnsRecord>,
     #[serde(default)]
     pub notifications: Vec<Notification>,
     #[serde(default)]
@@ -182,7 +297,16 @@ pub struct EndpointService {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DnsRecord {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Notification {
+    /// Pins the notification id (`vpce-nfn-`).
+    pub id: Option<String>,
     pub topic: String,
     pub events: Vec<String>,
     /// Where to POST it (same as `settings.snsEndpoints`).
@@ -201,6 +325,8 @@ pub struct VpcEndpoint {
     /// `Interface` (default), `Gateway`, `GatewayLoadBalancer`.
     #[serde(rename = "type")]
     pub endpoint_type: Option<String>,
+    /// The service's Region when it is another one (cross-Region PrivateLink).
+    pub service_region: Option<String>,
     #[serde(default)]
     pub subnets: Vec<String>,
     #[serde(default)]
@@ -215,6 +341,16 @@ pub struct VpcEndpoint {
     pub notifications: Vec<Notification>,
     #[serde(default)]
     pub tags: Tags,
+    pub created_at: Option<String>,
+    /// The 8 characters after the id in its DNS names.
+    pub dns_suffix: Option<String>,
+    /// The hosted zone of its private DNS names.
+    pub private_zone_id: Option<String>,
+    /// One per subnet, in the order of `subnets`.
+    #[serde(default)]
+    pub network_interfaces: Vec<NetworkInterface>,
+    /// Pins the connection id (`vpce-con-`) its custom service records.
+    pub connection_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -222,7 +358,9 @@ pub struct VpcEndpoint {
 pub struct Ecs {
     #[serde(default)]
     pub clusters: Vec<Cluster>,
-    /// RegisterTaskDefinition requests, as the ECS API takes them.
+    /// RegisterTaskDefinition requests, as the ECS API takes them, plus
+    /// optional `registeredAt`, `registeredBy` (the principal), and `status:
+    /// INACTIVE` with `deregisteredAt` for a deregistered revision.
     #[serde(default)]
     pub task_definitions: Vec<serde_json::Value>,
     #[serde(default)]
@@ -238,7 +376,16 @@ pub struct Cluster {
     /// Cloud Map namespace (name or ARN) for Service Connect defaults.
     pub service_connect_namespace: Option<String>,
     #[serde(default)]
-    pub tags: Tags,
+    pub tags: TagList,
+    /// Cluster settings by name (`containerInsights: enabled`).
+    #[serde(default)]
+    pub settings: BTreeMap<String, String>,
+    #[serde(default)]
+    pub capacity_providers: Vec<String>,
+    /// As CreateCluster takes it.
+    pub default_capacity_provider_strategy: Option<serde_json::Value>,
+    /// As CreateCluster takes it.
+    pub configuration: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -252,12 +399,49 @@ pub struct Service {
     pub subnets: Vec<String>,
     #[serde(default)]
     pub security_groups: Vec<String>,
-    #[serde(default)]
-    pub assign_public_ip: bool,
+    /// Sent as `assignPublicIp` when given.
+    pub assign_public_ip: Option<bool>,
     /// As CreateService takes it.
     pub service_connect_configuration: Option<serde_json::Value>,
     #[serde(default)]
-    pub tags: Tags,
+    pub tags: TagList,
+    pub created_at: Option<String>,
+    /// The principal that created it (defaults to the account root).
+    pub created_by: Option<String>,
+    /// Pins the id of its deployment (`ecs-svc/` and 19 digits).
+    pub deployment_id: Option<String>,
+    /// Pins the Cloud Map services Service Connect makes (`srv-` ids), in
+    /// the order of `serviceConnectConfiguration.services`.
+    #[serde(default)]
+    pub service_connect_discovery_ids: Vec<String>,
+    /// Pins the tasks it starts, in order.
+    #[serde(default)]
+    pub tasks: Vec<LaunchedTask>,
+    /// Its event log, newest first, as DescribeServices shows it: replaces
+    /// the events the scenario's own replay wrote.
+    pub events: Option<Vec<ServiceEvent>>,
+}
+
+/// What AWS generates for a task it starts.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LaunchedTask {
+    /// 32 hex digits.
+    pub id: Option<String>,
+    /// Its network interface attachment (a UUID).
+    pub attachment_id: Option<String>,
+    /// One UUID per container, in the task definition's order.
+    #[serde(default)]
+    pub container_ids: Vec<String>,
+    pub network_interface: Option<NetworkInterface>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ServiceEvent {
+    pub id: String,
+    pub created_at: String,
+    pub message: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -270,13 +454,24 @@ pub struct Task {
     pub subnets: Vec<String>,
     #[serde(default)]
     pub security_groups: Vec<String>,
+    /// Sent as `assignPublicIp` when given.
+    pub assign_public_ip: Option<bool>,
     pub started_by: Option<String>,
     pub group: Option<String>,
     /// `RUNNING` (default) or `STOPPED`.
     pub state: Option<String>,
     pub stopped_reason: Option<String>,
     #[serde(default)]
-    pub tags: Tags,
+    pub tags: TagList,
+    pub created_at: Option<String>,
+    /// When it was stopped (a `STOPPED` task).
+    pub stopping_at: Option<String>,
+    /// Pins what AWS generates for the (first) task.
+    pub id: Option<String>,
+    pub attachment_id: Option<String>,
+    #[serde(default)]
+    pub container_ids: Vec<String>,
+    pub network_interface: Option<NetworkInterface>,
 }
 
 fn one() -> i32 {

@@ -35,7 +35,12 @@ pub struct Clock {
     pace: Pace,
     /// For a running clock: added to system time. For a frozen one: the time.
     offset_ms: AtomicI64,
+    /// While a scenario creates a resource at a declared time: that time
+    /// (`NOT_PINNED` otherwise).
+    pinned_ms: AtomicI64,
 }
+
+const NOT_PINNED: i64 = i64::MIN;
 
 fn system_ms() -> i64 {
     SystemTime::now()
@@ -50,7 +55,15 @@ impl Clock {
         Clock {
             pace,
             offset_ms: AtomicI64::new(offset),
+            pinned_ms: AtomicI64::new(NOT_PINNED),
         }
+    }
+
+    /// Makes `now` answer `t` until unpinned (`None`): a scenario replays a
+    /// resource's creation at the time it declares.
+    pub fn pin(&self, t: Option<i64>) {
+        self.pinned_ms
+            .store(t.unwrap_or(NOT_PINNED), Ordering::SeqCst);
     }
 
     pub fn pace(&self) -> Pace {
@@ -58,6 +71,14 @@ impl Clock {
     }
 
     pub fn now_ms(&self) -> i64 {
+        let pinned = self.pinned_ms.load(Ordering::SeqCst);
+        if pinned != NOT_PINNED {
+            return pinned;
+        }
+        self.running_ms()
+    }
+
+    fn running_ms(&self) -> i64 {
         let offset = self.offset_ms.load(Ordering::SeqCst);
         if self.pace == Pace::Manual {
             offset
@@ -78,7 +99,7 @@ impl Clock {
 
     /// Sets the clock to `t` if that is later than now.
     pub fn set_ms(&self, t: i64) {
-        let now = self.now_ms();
+        let now = self.running_ms();
         if t > now {
             self.offset_ms.fetch_add(t - now, Ordering::SeqCst);
         }
@@ -97,6 +118,10 @@ mod tests {
         assert_eq!(c.now_ms(), t0);
         assert_eq!(c.advance(1500), t0 + 1500);
         assert_eq!(c.advance(-10), t0 + 1500);
+        c.pin(Some(42));
+        assert_eq!(c.now_ms(), 42);
+        c.pin(None);
+        assert_eq!(c.now_ms(), t0 + 1500);
     }
 
     #[test]

@@ -1,16 +1,25 @@
 //! Resource ids that look like AWS's: a prefix and 17 lower-case hex digits.
 //! Random by default; reproducible with a seed (and again after a reset).
+//!
+//! A scenario may pin what AWS would generate: values queued by key (an id
+//! prefix such as `sgr`, or a name such as `network-interface`), taken in
+//! order by the next ones generated under that key.
+
+use std::collections::{HashMap, VecDeque};
 
 use parking_lot::Mutex;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use serde_json::Value;
 
 #[derive(Debug)]
 pub struct IdGen {
     seed: Option<u64>,
     rng: Mutex<StdRng>,
-    /// Ids a scenario pinned: the next id of that prefix is taken from here.
-    pins: Mutex<std::collections::HashMap<String, String>>,
+    /// Values a scenario pinned, by key, first in first out. Ids are JSON
+    /// strings; structured pins (a network interface's id and addresses)
+    /// are objects.
+    pins: Mutex<HashMap<String, VecDeque<Value>>>,
 }
 
 fn rng_for(seed: Option<u64>) -> StdRng {
@@ -44,25 +53,62 @@ impl IdGen {
 
     /// `prefix-` + 17 hex, e.g. `vpc-0a1b2c3d4e5f60718`, unless an id was pinned.
     pub fn resource(&self, prefix: &str) -> String {
-        if let Some(id) = self.pins.lock().remove(prefix) {
+        if let Some(id) = self.take_pin(prefix) {
             return id;
         }
         format!("{prefix}-{}", self.hex(17))
     }
 
-    /// Makes the next `resource(prefix)` return `id`.
-    pub fn pin(&self, prefix: &str, id: &str) {
-        self.pins.lock().insert(prefix.to_string(), id.to_string());
+    /// Queues `value` for `key`: the next value generated under that key is
+    /// this one (after those queued before it).
+    pub fn pin(&self, key: &str, value: impl Into<Value>) {
+        self.pins
+            .lock()
+            .entry(key.to_string())
+            .or_default()
+            .push_back(value.into());
     }
 
-    /// The id pinned for `prefix`, taken (for ids that are not `prefix-hex`).
-    pub fn take_pin(&self, prefix: &str) -> Option<String> {
-        self.pins.lock().remove(prefix)
+    /// The next string pinned for `key`, taken. An empty string holds a
+    /// place in the queue and pins nothing.
+    pub fn take_pin(&self, key: &str) -> Option<String> {
+        match self.take_value(key)? {
+            Value::String(s) if !s.is_empty() => Some(s),
+            _ => None,
+        }
     }
 
-    /// Forgets a pin that was not used.
-    pub fn unpin(&self, prefix: &str) {
-        self.pins.lock().remove(prefix);
+    /// The next string pinned for `key`, else what `generate` makes.
+    pub fn pinned_or(&self, key: &str, generate: impl FnOnce(&Self) -> String) -> String {
+        self.take_pin(key).unwrap_or_else(|| generate(self))
+    }
+
+    /// The next structured pin for `key`, taken (None when it does not fit `T`).
+    pub fn take_pinned<T: serde::de::DeserializeOwned>(&self, key: &str) -> Option<T> {
+        serde_json::from_value(self.take_value(key)?).ok()
+    }
+
+    fn take_value(&self, key: &str) -> Option<Value> {
+        let mut pins = self.pins.lock();
+        let queue = pins.get_mut(key)?;
+        let v = queue.pop_front();
+        if queue.is_empty() {
+            pins.remove(key);
+        }
+        v
+    }
+
+    /// Forgets what is still pinned for `key`.
+    pub fn unpin(&self, key: &str) {
+        self.pins.lock().remove(key);
+    }
+
+    /// A random (version 4) UUID, from the seeded generator.
+    pub fn uuid(&self) -> String {
+        let bytes: [u8; 16] = self.rng.lock().gen();
+        uuid::Builder::from_random_bytes(bytes)
+            .into_uuid()
+            .to_string()
     }
 
     /// `n` characters of `[a-z0-9]` (DNS suffixes such as `bluzidnv`).
@@ -113,5 +159,23 @@ mod tests {
         assert!(!is_valid_id("vpc-XYZ", "vpc"));
         assert!(is_valid_id("vpc-0a1b2c3d", "vpc"));
         assert!(!is_valid_id("subnet-0a1b2c3d", "vpc"));
+    }
+
+    #[test]
+    fn pins_are_taken_in_order_and_blanks_hold_a_place() {
+        let ids = IdGen::new(Some(1));
+        ids.pin("sgr", "sgr-0000000000000000a");
+        ids.pin("sgr", "");
+        ids.pin("sgr", "sgr-0000000000000000c");
+        assert_eq!(ids.resource("sgr"), "sgr-0000000000000000a");
+        assert_ne!(ids.resource("sgr"), "sgr-0000000000000000c");
+        assert_eq!(ids.resource("sgr"), "sgr-0000000000000000c");
+        assert!(ids.take_pin("sgr").is_none());
+        ids.pin("x", serde_json::json!({"a": 1}));
+        ids.unpin("x");
+        assert!(ids.take_value("x").is_none());
+        let u = IdGen::new(Some(2)).uuid();
+        assert_eq!(u.len(), 36);
+        assert_eq!(IdGen::new(Some(2)).uuid(), u);
     }
 }

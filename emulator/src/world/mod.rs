@@ -156,6 +156,7 @@ impl World {
     pub fn context(self: &Arc<Self>, identity: &Identity, request_id: &str) -> Ctx {
         let region = self.region(&identity.region).lock_arc();
         let mut ctx = Ctx {
+            now_ms: self.clock.now_ms(),
             world: self.clone(),
             region,
             account: identity.account.clone(),
@@ -178,6 +179,7 @@ impl World {
         for name in names {
             let region = self.region(&name).lock_arc();
             let mut ctx = Ctx {
+                now_ms: self.clock.now_ms(),
                 world: self.clone(),
                 region,
                 account: String::new(),
@@ -222,8 +224,8 @@ impl World {
             .min()
     }
 
-    /// Applies every scheduled transition now, whatever its time (a
-    /// scenario declares resources in their settled states).
+    /// Applies every scheduled transition, due or not, each at its due time
+    /// (a scenario declares resources in their settled states).
     pub fn settle(self: &Arc<Self>) {
         // Messages between Regions can start new transitions: repeat until
         // both are exhausted (bounded).
@@ -297,6 +299,9 @@ impl World {
 
 /// What a handler works with: the locked Region and the caller.
 pub struct Ctx {
+    /// The instant of this request (read once, so everything one call
+    /// creates carries the same time), or of the transition being applied.
+    now_ms: i64,
     pub world: Arc<World>,
     pub region: ArcMutexGuard<RawMutex, Region>,
     pub account: String,
@@ -321,7 +326,7 @@ impl Ctx {
     }
 
     pub fn now(&self) -> Timestamp {
-        self.world.clock.now()
+        Timestamp::from_millis(self.now_ms)
     }
 
     pub fn new_id(&self, prefix: &str) -> String {
@@ -359,7 +364,7 @@ impl Ctx {
     }
 
     pub fn schedule_for(&mut self, account: &str, realistic_ms: i64, transition: Transition) {
-        let due = self.world.clock.now_ms() + self.world.clock.pace().delay_ms(realistic_ms);
+        let due = self.now_ms + self.world.clock.pace().delay_ms(realistic_ms);
         let region = &mut *self.region;
         region.schedule_seq += 1;
         let key = (due, region.schedule_seq);
@@ -375,14 +380,13 @@ impl Ctx {
     /// Applies the transitions due now, including those that the ones
     /// applied schedule for now in turn (an endpoint deleted, then gone), in
     /// rounds; the number of rounds is bounded so a chain of immediate
-    /// transitions can never spin forever.
+    /// transitions can never spin forever. Each happens at its due time
+    /// (what it stamps does not depend on when someone next looked).
     pub fn run_due(&mut self) {
         const ROUNDS: usize = 64;
         ec2::deliver(self);
+        let now = self.now_ms;
         for _ in 0..ROUNDS {
-            // Read each round: what a round schedules "now" is stamped with
-            // the clock of that moment, which may be a millisecond later.
-            let now = self.world.clock.now_ms();
             let last = self.region.schedule_seq;
             let mut applied = false;
             while let Some((&key, _)) = self
@@ -394,7 +398,7 @@ impl Ctx {
                 let Some(item) = self.region.schedule.remove(&key) else {
                     break;
                 };
-                self.apply_scheduled(item);
+                self.apply_scheduled(key.0, item);
                 applied = true;
             }
             if !applied {
@@ -414,7 +418,7 @@ impl Ctx {
             let Some(item) = self.region.schedule.remove(&key) else {
                 return;
             };
-            self.apply_scheduled(item);
+            self.apply_scheduled(key.0, item);
         }
     }
 
@@ -425,14 +429,16 @@ impl Ctx {
         &mut self.region.endpoint_services
     }
 
-    /// A transition runs as the account it belongs to.
-    fn apply_scheduled(&mut self, item: Scheduled) {
+    /// A transition runs as the account it belongs to, at its due time.
+    fn apply_scheduled(&mut self, due: i64, item: Scheduled) {
         if self.region.accounts.contains_key(&item.account) {
+            let now = std::mem::replace(&mut self.now_ms, due);
             self.with_account(&item.account, |ctx| match item.transition {
                 Transition::Ec2(t) => ec2::apply_transition(ctx, t),
                 Transition::Elbv2(t) => elbv2::apply_transition(ctx, t),
                 Transition::Ecs(t) => ecs::apply_transition(ctx, t),
             });
+            self.now_ms = now;
         }
     }
 

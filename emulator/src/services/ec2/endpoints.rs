@@ -727,6 +727,7 @@ pub(super) fn create(
             add_route(ctx, t, pl, &id);
         }
     }
+    let ids = &ctx.world.ids;
     let endpoint = VpcEndpoint {
         id: id.clone(),
         endpoint_type: endpoint_type.clone(),
@@ -768,8 +769,10 @@ pub(super) fn create(
                 .unwrap_or_else(|| "ipv4".into())
         }),
         private_dns_enabled: private_dns,
-        dns_suffix: ctx.world.ids.alnum(8),
-        private_zone_id: format!("Z{}", ctx.world.ids.alnum(20).to_uppercase()),
+        dns_suffix: ids.pinned_or("vpce-dns-suffix", |ids| ids.alnum(8)),
+        private_zone_id: ids.pinned_or("vpce-private-zone", |ids| {
+            format!("Z{}", ids.alnum(20).to_uppercase())
+        }),
         created: ctx.now(),
         tags,
         client_token: input

@@ -117,6 +117,13 @@ impl Api for Ec2 {
     ) -> R<m::DescribeSecurityGroupsResult> {
         security_groups::describe(ctx, input)
     }
+    fn describe_security_group_rules(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeSecurityGroupRulesRequest,
+    ) -> R<m::DescribeSecurityGroupRulesResult> {
+        security_groups::describe_rules(ctx, input)
+    }
     fn delete_security_group(
         &self,
         ctx: &mut Ctx,

@@ -293,9 +293,25 @@ pub(crate) struct NewEni<'a> {
     pub public_ip: bool,
 }
 
+/// What a scenario may pin of a network interface AWS creates (queued under
+/// `network-interface`; the next interface created takes it).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(crate) struct EniPin {
+    pub id: Option<String>,
+    pub private_ip: Option<String>,
+    pub mac: Option<String>,
+    pub public_ip: Option<String>,
+}
+
 /// Creates a network interface with a free address of its subnet. The
 /// caller has checked the subnet exists and has room (`has_free_ip`).
 pub(crate) fn create_eni(ctx: &mut Ctx, spec: NewEni<'_>) -> R<String> {
+    let pin: EniPin = ctx
+        .world
+        .ids
+        .take_pinned("network-interface")
+        .unwrap_or_default();
     let (vpc_id, az) = {
         let s = ctx
             .acct()
@@ -305,17 +321,19 @@ pub(crate) fn create_eni(ctx: &mut Ctx, spec: NewEni<'_>) -> R<String> {
             .ok_or_else(|| errors::subnet_not_found(spec.subnet_id))?;
         (s.vpc_id.clone(), s.availability_zone.clone())
     };
-    let ip = super::subnets::allocate_ip(ctx, spec.subnet_id)?;
-    let id = ctx.new_id("eni");
+    let ip = super::subnets::allocate_ip(ctx, spec.subnet_id, pin.private_ip.as_deref())?;
+    let id = pin.id.unwrap_or_else(|| ctx.new_id("eni"));
     let ids = &ctx.world.ids;
-    let mac = format!(
-        "0e:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-        ids.byte(),
-        ids.byte(),
-        ids.byte(),
-        ids.byte(),
-        ids.byte()
-    );
+    let mac = pin.mac.unwrap_or_else(|| {
+        format!(
+            "0e:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+            ids.byte(),
+            ids.byte(),
+            ids.byte(),
+            ids.byte(),
+            ids.byte()
+        )
+    });
     let eni = NetworkInterface {
         id: id.clone(),
         subnet_id: spec.subnet_id.to_string(),
@@ -331,7 +349,9 @@ pub(crate) fn create_eni(ctx: &mut Ctx, spec: NewEni<'_>) -> R<String> {
         group_ids: spec.group_ids,
         public_ip: spec.public_ip.then(|| {
             let ids = &ctx.world.ids;
-            format!("54.{}.{}.{}", ids.byte(), ids.byte(), ids.byte().max(1))
+            pin.public_ip.unwrap_or_else(|| {
+                format!("54.{}.{}.{}", ids.byte(), ids.byte(), ids.byte().max(1))
+            })
         }),
         created: ctx.now(),
         tags: Default::default(),

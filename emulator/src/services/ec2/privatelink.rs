@@ -184,11 +184,16 @@ fn new_private_dns(ctx: &Ctx, name: &str) -> R<PrivateDnsName> {
             "The private DNS name is not a valid domain name.",
         ));
     }
+    let ids = &ctx.world.ids;
     Ok(PrivateDnsName {
         name: name.to_string(),
         state: "pendingVerification".into(),
-        record_name: format!("_{}", ctx.world.ids.alnum(20)),
-        record_value: format!("vpce:{}", ctx.world.ids.alnum(20)),
+        record_name: ids.pinned_or("private-dns-record-name", |ids| {
+            format!("_{}", ids.alnum(20))
+        }),
+        record_value: ids.pinned_or("private-dns-record-value", |ids| {
+            format!("vpce:{}", ids.alnum(20))
+        }),
     })
 }
 

@@ -743,6 +743,57 @@ pub(super) fn describe(
     })
 }
 
+/// DescribeSecurityGroupRules: every rule of the caller's groups, by rule id.
+pub(super) fn describe_rules(
+    ctx: &mut Ctx,
+    input: m::DescribeSecurityGroupRulesRequest,
+) -> R<m::DescribeSecurityGroupRulesResult> {
+    check_max_results(input.max_results, 5, 1000)?;
+    let filters = Filters::parse(input.filters, &["group-id", "security-group-rule-id"])?;
+    let ids = input.security_group_rule_ids.unwrap_or_default();
+    let st = &ctx.acct().ec2;
+    for id in &ids {
+        if !is_valid_id(id, "sgr") {
+            return Err(AwsError::new(
+                "InvalidSecurityGroupRuleId.Malformed",
+                format!("The security group rule ID '{id}' is malformed"),
+            ));
+        }
+        let known = st
+            .security_groups
+            .values()
+            .any(|g| g.rules.iter().any(|r| r.id == *id));
+        if !known {
+            return Err(AwsError::new(
+                "InvalidSecurityGroupRuleId.NotFound",
+                format!("The security group rule ID '{id}' does not exist"),
+            ));
+        }
+    }
+    ctx.dry_run(input.dry_run)?;
+    let items = ctx
+        .acct()
+        .ec2
+        .security_groups
+        .values()
+        .flat_map(|g| g.rules.iter().map(move |r| (g, r)))
+        .filter(|(_, r)| ids.is_empty() || ids.contains(&r.id))
+        .filter(|(g, r)| {
+            filters.matches(&Tags::default(), |n| match n {
+                "group-id" => one(&g.id),
+                "security-group-rule-id" => one(&r.id),
+                _ => vec![],
+            })
+        })
+        .map(|(g, r)| (r.id.clone(), rule_model(ctx, &g.id, r)))
+        .collect();
+    let (page, next) = paginate(items, input.max_results, input.next_token.as_deref())?;
+    Ok(m::DescribeSecurityGroupRulesResult {
+        security_group_rules: Some(page),
+        next_token: next,
+    })
+}
+
 pub(super) fn delete(
     ctx: &mut Ctx,
     input: m::DeleteSecurityGroupRequest,

@@ -61,9 +61,13 @@ pub(super) fn available_ips(s: &Subnet) -> i32 {
     (size - 5 - s.used_ips.len() as i64).max(0) as i32
 }
 
-/// Takes a free address of the subnet (not the first four, not the last).
-pub(super) fn allocate_ip(ctx: &mut Ctx, subnet_id: &str) -> R<String> {
-    let start = ctx.world.ids.below(1 << 16) as u32;
+/// Takes a free address of the subnet (not the first four, not the last):
+/// `wanted` (a scenario's pin) when it is free, else one at random.
+pub(super) fn allocate_ip(ctx: &mut Ctx, subnet_id: &str, wanted: Option<&str>) -> R<String> {
+    let start = match wanted {
+        Some(_) => 0,
+        None => ctx.world.ids.below(1 << 16) as u32,
+    };
     let st = &mut ctx.acct_mut().ec2;
     let s = st
         .subnets
@@ -72,6 +76,26 @@ pub(super) fn allocate_ip(ctx: &mut Ctx, subnet_id: &str) -> R<String> {
     let net = block(s);
     let size = 1u32 << (32 - net.prefix_len() as u32);
     let usable = size.saturating_sub(5);
+    if let Some(w) = wanted {
+        let offset = w
+            .parse::<std::net::Ipv4Addr>()
+            .ok()
+            .filter(|a| net.contains(a))
+            .map(|a| u32::from(a) - u32::from(net.network()))
+            .filter(|o| (4..size.saturating_sub(1)).contains(o))
+            .ok_or_else(|| {
+                errors::invalid_value(
+                    "privateIpAddress",
+                    w,
+                    &format!("The address is not a usable address of subnet '{subnet_id}'."),
+                )
+            })?;
+        // Taken since (a scenario replays resources in another order than
+        // they were made): any free address will do.
+        if s.used_ips.insert(offset) {
+            return Ok(w.to_string());
+        }
+    }
     for i in 0..usable {
         let offset = 4 + (start + i) % usable;
         if s.used_ips.insert(offset) {

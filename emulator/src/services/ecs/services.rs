@@ -28,6 +28,9 @@ fn name_of(reference: &str) -> String {
 }
 
 fn deployment_id(ctx: &Ctx) -> String {
+    if let Some(id) = ctx.world.ids.take_pin("ecs-deployment") {
+        return id;
+    }
     let digits: String = ctx
         .world
         .ids
@@ -40,7 +43,7 @@ fn deployment_id(ctx: &Ctx) -> String {
 
 fn push_event(ctx: &mut Ctx, key: &str, message: String) {
     let e = m::ServiceEvent {
-        id: Some(uuid::Uuid::new_v4().to_string()),
+        id: Some(ctx.world.ids.uuid()),
         created_at: Some(ctx.now()),
         message: Some(message),
     };
@@ -140,10 +143,13 @@ fn service_connect(
         let discovery = s.discovery_name.clone().unwrap_or(port);
         out.push(m::ServiceConnectServiceResource {
             discovery_arn: Some(format!(
-                "arn:aws:servicediscovery:{}:{}:service/srv-{}",
+                "arn:aws:servicediscovery:{}:{}:service/{}",
                 ctx.region_name(),
                 ctx.account,
-                ctx.world.ids.alnum(16)
+                ctx.world
+                    .ids
+                    .take_pin("service-discovery")
+                    .unwrap_or_else(|| format!("srv-{}", ctx.world.ids.alnum(16)))
             )),
             discovery_name: Some(discovery),
         });
@@ -458,7 +464,20 @@ fn model(ctx: &Ctx, s: &ServiceRec, with_tags: bool) -> m::Service {
     out
 }
 
+/// The network configuration as the service keeps and shows it: AWS fills
+/// in `assignPublicIp: DISABLED` when the request leaves it out.
+fn with_defaults(n: Option<m::NetworkConfiguration>) -> Option<m::NetworkConfiguration> {
+    n.map(|mut n| {
+        if let Some(v) = n.awsvpc_configuration.as_mut() {
+            v.assign_public_ip.get_or_insert_with(|| "DISABLED".into());
+        }
+        n
+    })
+}
+
 pub(super) fn create(ctx: &mut Ctx, i: m::CreateServiceRequest) -> R<m::CreateServiceResponse> {
+    let mut i = i;
+    i.network_configuration = with_defaults(i.network_configuration);
     let cluster = clusters::active(ctx, i.cluster.as_deref())?;
     let name = i.service_name.clone().unwrap_or_default();
     if name.is_empty()
@@ -643,6 +662,8 @@ fn existing(ctx: &Ctx, cluster: &str, reference: &str) -> R<String> {
 }
 
 pub(super) fn update(ctx: &mut Ctx, i: m::UpdateServiceRequest) -> R<m::UpdateServiceResponse> {
+    let mut i = i;
+    i.network_configuration = with_defaults(i.network_configuration);
     let cluster = clusters::active(ctx, i.cluster.as_deref())?;
     let k = existing(ctx, &cluster, i.service.as_deref().unwrap_or(""))?;
     let svc = ctx.acct().ecs.services[&k].clone();

@@ -210,9 +210,23 @@ fn schedule_task(ctx: &mut Ctx, id: &str, after_steps: i64, to: &'static str) {
     );
 }
 
+/// What a scenario may pin of a task AWS starts (queued under `ecs-task`;
+/// the next task launched takes it).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct TaskPin {
+    id: Option<String>,
+    attachment_id: Option<String>,
+    /// One per container, in the task definition's order.
+    container_ids: Vec<String>,
+    /// Pinned for its network interface (see `ec2::EniPin`).
+    network_interface: Option<serde_json::Value>,
+}
+
 /// Creates one task (and its network interface) and schedules its start.
 pub(super) fn launch(ctx: &mut Ctx, l: Launch<'_>) -> R<String> {
-    let id = ctx.world.ids.hex(32);
+    let pin: TaskPin = ctx.world.ids.take_pinned("ecs-task").unwrap_or_default();
+    let id = pin.id.unwrap_or_else(|| ctx.world.ids.hex(32));
     let task_arn = arn(ctx, &format!("task/{}/{id}", l.cluster));
     let cluster_arn = arn(ctx, &format!("cluster/{}", l.cluster));
     let mut attachments = Vec::new();
@@ -221,7 +235,10 @@ pub(super) fn launch(ctx: &mut Ctx, l: Launch<'_>) -> R<String> {
     let mut interfaces = Vec::new();
     if let Some(net) = l.net {
         let subnet = &net.subnets[l.index % net.subnets.len()];
-        let attachment_id = uuid::Uuid::new_v4().to_string();
+        let attachment_id = pin.attachment_id.unwrap_or_else(|| ctx.world.ids.uuid());
+        if let Some(eni) = pin.network_interface {
+            ctx.world.ids.pin("network-interface", eni);
+        }
         let eni = create_eni(
             ctx,
             NewEni {
@@ -274,10 +291,18 @@ pub(super) fn launch(ctx: &mut Ctx, l: Launch<'_>) -> R<String> {
         .container_definitions
         .iter()
         .flatten()
-        .map(|c| m::Container {
+        .enumerate()
+        .map(|(i, c)| m::Container {
             container_arn: Some(arn(
                 ctx,
-                &format!("container/{}/{id}/{}", l.cluster, uuid::Uuid::new_v4()),
+                &format!(
+                    "container/{}/{id}/{}",
+                    l.cluster,
+                    pin.container_ids
+                        .get(i)
+                        .cloned()
+                        .unwrap_or_else(|| ctx.world.ids.uuid())
+                ),
             )),
             task_arn: Some(task_arn.clone()),
             name: c.name.clone(),

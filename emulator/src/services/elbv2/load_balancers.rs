@@ -83,7 +83,7 @@ fn canonical_zone(region: &str, lb_type: &str) -> String {
     }
 }
 
-fn default_attributes(lb_type: &str) -> BTreeMap<String, String> {
+pub fn default_attributes(lb_type: &str) -> BTreeMap<String, String> {
     let pairs: &[(&str, &str)] = match lb_type {
         "network" => &[
             ("access_logs.s3.bucket", ""),

@@ -13,7 +13,7 @@ use crate::model::elbv2::{self as m, Api};
 use crate::wire::Timestamp;
 use crate::world::Ctx;
 
-pub use load_balancers::apply_transition;
+pub use load_balancers::{apply_transition, default_attributes};
 
 pub struct Elbv2;
 
