@@ -18,6 +18,7 @@ import requests
 
 PROVIDER = "111111111111"
 CONSUMER = "222222222222"
+WEST = "us-west-2"
 TOPIC = f"arn:aws:sns:us-east-1:{PROVIDER}:rt-events"
 
 
@@ -30,7 +31,7 @@ def strip(v):
     return v
 
 
-def build(ec2p, ec2c, elbv2p, ecsp, tick):
+def build(ec2p, ec2c, elbv2p, ecsp, ec2w, tick):
     vpc = ec2p.create_vpc(CidrBlock="10.7.0.0/16",
                           TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "svc"}]}])["Vpc"]["VpcId"]
     subnets = [ec2p.create_subnet(VpcId=vpc, CidrBlock=f"10.7.{i}.0/24", AvailabilityZone=az)["Subnet"]["SubnetId"]
@@ -44,7 +45,8 @@ def build(ec2p, ec2c, elbv2p, ecsp, tick):
     tick()
     lb = elbv2p.create_load_balancer(Name="rt-nlb", Type="network", Scheme="internal", Subnets=subnets)
     arn = lb["LoadBalancers"][0]["LoadBalancerArn"]
-    svc = ec2p.create_vpc_endpoint_service_configuration(NetworkLoadBalancerArns=[arn], AcceptanceRequired=True)
+    svc = ec2p.create_vpc_endpoint_service_configuration(NetworkLoadBalancerArns=[arn], AcceptanceRequired=True,
+                                                           SupportedRegions=[WEST])
     sid = svc["ServiceConfiguration"]["ServiceId"]
     name = svc["ServiceConfiguration"]["ServiceName"]
     ec2p.modify_vpc_endpoint_service_permissions(ServiceId=sid, AddAllowedPrincipals=[f"arn:aws:iam::{CONSUMER}:root"])
@@ -63,6 +65,17 @@ def build(ec2p, ec2c, elbv2p, ecsp, tick):
                                             {"ResourceType": "vpc-endpoint", "Tags": [{"Key": "k", "Value": "v"}]}])
     tick()
     ec2p.accept_vpc_endpoint_connections(ServiceId=sid, VpcEndpointIds=[accepted["VpcEndpoint"]["VpcEndpointId"]])
+    tick()
+    # The consumer in us-west-2 reaches the service across Regions: one
+    # endpoint accepted, one waiting.
+    wvpc = ec2w.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    wsub = ec2w.create_subnet(VpcId=wvpc, CidrBlock="10.9.1.0/24", AvailabilityZone="us-west-2a")["Subnet"]["SubnetId"]
+    remote = [ec2w.create_vpc_endpoint(VpcId=wvpc, VpcEndpointType="Interface", ServiceName=name,
+                                       SubnetIds=[wsub], ServiceRegion="us-east-1")["VpcEndpoint"]["VpcEndpointId"]
+              for _ in range(2)]
+    tick()
+    ec2p.accept_vpc_endpoint_connections(ServiceId=sid, VpcEndpointIds=[remote[0]])
+    ec2w.describe_vpc_endpoints()  # us-west-2 hears of the acceptance
     tick()
 
     # ECS in the provider's subnets: a service of one task and standalone
@@ -90,9 +103,9 @@ def build(ec2p, ec2c, elbv2p, ecsp, tick):
     return waiting["VpcEndpoint"]["VpcEndpointId"]
 
 
-def snapshot(ec2p, ec2c, elbv2p, ecsp):
+def snapshot(ec2p, ec2c, elbv2p, ecsp, ec2w):
     out = {}
-    for who, ec2 in (("provider", ec2p), ("consumer", ec2c)):
+    for who, ec2 in (("provider", ec2p), ("consumer", ec2c), ("consumer_west", ec2w)):
         out[who] = {
             "vpcs": ec2.describe_vpcs(),
             "subnets": ec2.describe_subnets(),
@@ -121,7 +134,8 @@ def snapshot(ec2p, ec2c, elbv2p, ecsp):
 
 def clients(client_for, endpoint):
     return (client_for(endpoint, "ec2", account=PROVIDER), client_for(endpoint, "ec2", account=CONSUMER),
-            client_for(endpoint, "elbv2", account=PROVIDER), client_for(endpoint, "ecs", account=PROVIDER))
+            client_for(endpoint, "elbv2", account=PROVIDER), client_for(endpoint, "ecs", account=PROVIDER),
+            client_for(endpoint, "ec2", account=CONSUMER, region=WEST))
 
 
 def export(endpoint):
@@ -157,6 +171,13 @@ def test_export_then_load_gives_the_same_world(awsemu_launcher, client_for, tmp_
     states = {e["VpcEndpointId"]: e["State"] for e in endpoints}
     assert states[waiting] == "pendingAcceptance"
     assert sorted(states.values()) == ["available", "pendingAcceptance"]
+    west = after["consumer_west"]["endpoints"]["VpcEndpoints"]
+    assert sorted(e["State"] for e in west) == ["available", "pendingAcceptance"]
+    assert {e["ServiceRegion"] for e in west} == {"us-east-1"}
+    assert sorted((c["VpcEndpointRegion"], c["VpcEndpointState"])
+                  for c in after["connections"]["VpcEndpointConnections"]) == [
+        ("us-east-1", "available"), ("us-east-1", "pendingAcceptance"),
+        ("us-west-2", "available"), ("us-west-2", "pendingAcceptance")]
     assert len(after["tasks_RUNNING"][0]["taskArns"]) == 2
     assert len(after["tasks_STOPPED"][0]["taskArns"]) == 1
     service = after["services_ecs"]["services"][0]
