@@ -491,7 +491,8 @@ pub(super) fn set_state(ctx: &mut Ctx, id: &str, state: &str) {
     };
     if changed {
         ctx.emit(event("vpc-endpoint", id, "state-changed", Some(state)));
-        remote::changed(ctx, id, None);
+        // Going `deleting` is the `Delete` event of the provider's notifications.
+        remote::changed(ctx, id, (state == "deleting").then_some("Delete"));
     }
 }
 
@@ -1075,7 +1076,6 @@ pub(super) fn delete(
         }
     }
     ctx.dry_run(input.dry_run)?;
-    let here = ctx.region_name().to_string();
     let mut unsuccessful = Vec::new();
     for id in ids {
         let state = ctx.acct().ec2.endpoints.get(&id).map(|e| e.state.clone());
@@ -1090,26 +1090,13 @@ pub(super) fn delete(
             Some("deleting") => {}
             Some(_) => {
                 set_state(ctx, &id, "deleting");
-                let e = &ctx.acct().ec2.endpoints[&id];
-                let (name, region) = (e.service_name.clone(), e.service_region.clone());
+                let name = ctx.acct().ec2.endpoints[&id].service_name.clone();
                 if let Some(svc) = privatelink::by_name(ctx, &name).map(|s| s.id.clone()) {
                     notifications::fire(ctx, "Delete", &svc, &id);
-                } else if let Some(svc) = remote::find(ctx, &name).filter(|_| region != here) {
-                    // The provider hears of it from its own Region.
-                    remote::changed(ctx, &id, Some("Delete"));
-                    notifications::fire_consumer(
-                        ctx,
-                        &notifications::Occurrence {
-                            event: "Delete".into(),
-                            service_id: svc.view.custom_id.clone().unwrap_or_default(),
-                            service_name: name,
-                            provider: svc.view.owner.clone(),
-                            endpoint_id: id.clone(),
-                            consumer: ctx.account.clone(),
-                            state: "deleting".into(),
-                            endpoint_region: here.clone(),
-                        },
-                    );
+                } else {
+                    // A service of another Region: its provider is told by
+                    // the state change above.
+                    remote::notify_consumer(ctx, &id, "Delete");
                 }
                 ctx.schedule(
                     DELETED_MS,

@@ -226,6 +226,30 @@ pub(crate) fn changed(ctx: &Ctx, id: &str, event: Option<&str>) {
     );
 }
 
+/// `event` for the caller's endpoint `id` to a service of another Region, to
+/// the caller's own notifications on it (the provider's fire in its Region).
+pub(crate) fn notify_consumer(ctx: &Ctx, id: &str, event: &str) {
+    let Some((service_id, _)) = remote_service(ctx, id) else {
+        return;
+    };
+    let e = &ctx.acct().ec2.endpoints[id];
+    notifications::fire_consumer(
+        ctx,
+        &Occurrence {
+            event: event.to_string(),
+            service_id,
+            service_name: e.service_name.clone(),
+            provider: find(ctx, &e.service_name)
+                .map(|p| p.view.owner)
+                .unwrap_or_default(),
+            endpoint_id: id.to_string(),
+            consumer: ctx.account.clone(),
+            state: e.state.clone(),
+            endpoint_region: ctx.region_name().to_string(),
+        },
+    );
+}
+
 /// The caller's endpoint `id` (still present) is about to go.
 pub(crate) fn gone(ctx: &Ctx, id: &str) {
     if let Some((service_id, region)) = remote_service(ctx, id) {
