@@ -1005,12 +1005,12 @@ fn gen_operations(g: &Gen, out: &mut String) {
         let output = o.unwrap_or_else(|| "()".into());
         let _ = writeln!(
             out,
-            "fn {}(&self, ctx: &mut Self::Ctx{input}) -> ::std::result::Result<{output}, crate::error::AwsError> {{ ::std::result::Result::Err(crate::error::AwsError::not_implemented({})) }}",
+            "fn {}(&self, ctx: &mut Self::Ctx{input}) -> ::std::result::Result<{output}, crate::wire::AwsError> {{ ::std::result::Result::Err(crate::wire::AwsError::not_implemented({})) }}",
             snake(op),
             rust_str(op)
         );
     }
-    out.push_str("}\n\n/// Routes a decoded request to its handler.\npub fn call<A: Api + ?Sized>(api: &A, ctx: &mut A::Ctx, request: Request) -> ::std::result::Result<Response, crate::error::AwsError> {\nmatch request {\n");
+    out.push_str("}\n\n/// Routes a decoded request to its handler.\npub fn call<A: Api + ?Sized>(api: &A, ctx: &mut A::Ctx, request: Request) -> ::std::result::Result<Response, crate::wire::AwsError> {\nmatch request {\n");
     for op in ops {
         let (i, o, _) = io(op);
         let pat = if i.is_some() { "(input)" } else { "" };

@@ -5,7 +5,6 @@
 //! `../shared/DESIGN.md` in the project for the map.
 
 pub mod control;
-pub mod error;
 pub mod model;
 pub mod scenario;
 pub mod server;

@@ -21,7 +21,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
 use crate::control;
-use crate::error::{json_wire_error, query_wire_error, AwsError};
+use crate::wire::{json_wire_error, query_wire_error, AwsError};
 use crate::model;
 use crate::services::{ec2::Ec2, ecs::Ecs, elbv2::Elbv2};
 use crate::wire::sigv4::{self, AuthError};

@@ -8054,8 +8054,8 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: AcceptVpcEndpointConnectionsRequest,
-    ) -> ::std::result::Result<AcceptVpcEndpointConnectionsResult, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+    ) -> ::std::result::Result<AcceptVpcEndpointConnectionsResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "AcceptVpcEndpointConnections",
         ))
     }
@@ -8063,8 +8063,8 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: AssociateRouteTableRequest,
-    ) -> ::std::result::Result<AssociateRouteTableResult, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+    ) -> ::std::result::Result<AssociateRouteTableResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "AssociateRouteTable",
         ))
     }
@@ -8072,8 +8072,8 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: AuthorizeSecurityGroupEgressRequest,
-    ) -> ::std::result::Result<AuthorizeSecurityGroupEgressResult, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+    ) -> ::std::result::Result<AuthorizeSecurityGroupEgressResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "AuthorizeSecurityGroupEgress",
         ))
     }
@@ -8081,8 +8081,8 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: AuthorizeSecurityGroupIngressRequest,
-    ) -> ::std::result::Result<AuthorizeSecurityGroupIngressResult, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+    ) -> ::std::result::Result<AuthorizeSecurityGroupIngressResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "AuthorizeSecurityGroupIngress",
         ))
     }
@@ -8090,15 +8090,15 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: CreateRouteTableRequest,
-    ) -> ::std::result::Result<CreateRouteTableResult, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented("CreateRouteTable"))
+    ) -> ::std::result::Result<CreateRouteTableResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("CreateRouteTable"))
     }
     fn create_security_group(
         &self,
         ctx: &mut Self::Ctx,
         input: CreateSecurityGroupRequest,
-    ) -> ::std::result::Result<CreateSecurityGroupResult, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+    ) -> ::std::result::Result<CreateSecurityGroupResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "CreateSecurityGroup",
         ))
     }
@@ -8106,37 +8106,37 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: CreateSubnetRequest,
-    ) -> ::std::result::Result<CreateSubnetResult, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented("CreateSubnet"))
+    ) -> ::std::result::Result<CreateSubnetResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("CreateSubnet"))
     }
     fn create_tags(
         &self,
         ctx: &mut Self::Ctx,
         input: CreateTagsRequest,
-    ) -> ::std::result::Result<(), crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented("CreateTags"))
+    ) -> ::std::result::Result<(), crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("CreateTags"))
     }
     fn create_vpc(
         &self,
         ctx: &mut Self::Ctx,
         input: CreateVpcRequest,
-    ) -> ::std::result::Result<CreateVpcResult, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented("CreateVpc"))
+    ) -> ::std::result::Result<CreateVpcResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("CreateVpc"))
     }
     fn create_vpc_endpoint(
         &self,
         ctx: &mut Self::Ctx,
         input: CreateVpcEndpointRequest,
-    ) -> ::std::result::Result<CreateVpcEndpointResult, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented("CreateVpcEndpoint"))
+    ) -> ::std::result::Result<CreateVpcEndpointResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("CreateVpcEndpoint"))
     }
     fn create_vpc_endpoint_connection_notification(
         &self,
         ctx: &mut Self::Ctx,
         input: CreateVpcEndpointConnectionNotificationRequest,
-    ) -> ::std::result::Result<CreateVpcEndpointConnectionNotificationResult, crate::error::AwsError>
+    ) -> ::std::result::Result<CreateVpcEndpointConnectionNotificationResult, crate::wire::AwsError>
     {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "CreateVpcEndpointConnectionNotification",
         ))
     }
@@ -8144,9 +8144,9 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: CreateVpcEndpointServiceConfigurationRequest,
-    ) -> ::std::result::Result<CreateVpcEndpointServiceConfigurationResult, crate::error::AwsError>
+    ) -> ::std::result::Result<CreateVpcEndpointServiceConfigurationResult, crate::wire::AwsError>
     {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "CreateVpcEndpointServiceConfiguration",
         ))
     }
@@ -8154,15 +8154,15 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: DeleteRouteTableRequest,
-    ) -> ::std::result::Result<(), crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented("DeleteRouteTable"))
+    ) -> ::std::result::Result<(), crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DeleteRouteTable"))
     }
     fn delete_security_group(
         &self,
         ctx: &mut Self::Ctx,
         input: DeleteSecurityGroupRequest,
-    ) -> ::std::result::Result<DeleteSecurityGroupResult, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+    ) -> ::std::result::Result<DeleteSecurityGroupResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "DeleteSecurityGroup",
         ))
     }
@@ -8170,30 +8170,30 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: DeleteSubnetRequest,
-    ) -> ::std::result::Result<(), crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented("DeleteSubnet"))
+    ) -> ::std::result::Result<(), crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DeleteSubnet"))
     }
     fn delete_tags(
         &self,
         ctx: &mut Self::Ctx,
         input: DeleteTagsRequest,
-    ) -> ::std::result::Result<(), crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented("DeleteTags"))
+    ) -> ::std::result::Result<(), crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DeleteTags"))
     }
     fn delete_vpc(
         &self,
         ctx: &mut Self::Ctx,
         input: DeleteVpcRequest,
-    ) -> ::std::result::Result<(), crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented("DeleteVpc"))
+    ) -> ::std::result::Result<(), crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DeleteVpc"))
     }
     fn delete_vpc_endpoint_connection_notifications(
         &self,
         ctx: &mut Self::Ctx,
         input: DeleteVpcEndpointConnectionNotificationsRequest,
-    ) -> ::std::result::Result<DeleteVpcEndpointConnectionNotificationsResult, crate::error::AwsError>
+    ) -> ::std::result::Result<DeleteVpcEndpointConnectionNotificationsResult, crate::wire::AwsError>
     {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "DeleteVpcEndpointConnectionNotifications",
         ))
     }
@@ -8201,9 +8201,9 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: DeleteVpcEndpointServiceConfigurationsRequest,
-    ) -> ::std::result::Result<DeleteVpcEndpointServiceConfigurationsResult, crate::error::AwsError>
+    ) -> ::std::result::Result<DeleteVpcEndpointServiceConfigurationsResult, crate::wire::AwsError>
     {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "DeleteVpcEndpointServiceConfigurations",
         ))
     }
@@ -8211,17 +8211,15 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: DeleteVpcEndpointsRequest,
-    ) -> ::std::result::Result<DeleteVpcEndpointsResult, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
-            "DeleteVpcEndpoints",
-        ))
+    ) -> ::std::result::Result<DeleteVpcEndpointsResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DeleteVpcEndpoints"))
     }
     fn describe_availability_zones(
         &self,
         ctx: &mut Self::Ctx,
         input: DescribeAvailabilityZonesRequest,
-    ) -> ::std::result::Result<DescribeAvailabilityZonesResult, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+    ) -> ::std::result::Result<DescribeAvailabilityZonesResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "DescribeAvailabilityZones",
         ))
     }
@@ -8229,8 +8227,8 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: DescribeNetworkInterfacesRequest,
-    ) -> ::std::result::Result<DescribeNetworkInterfacesResult, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+    ) -> ::std::result::Result<DescribeNetworkInterfacesResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "DescribeNetworkInterfaces",
         ))
     }
@@ -8238,8 +8236,8 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: DescribePrefixListsRequest,
-    ) -> ::std::result::Result<DescribePrefixListsResult, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+    ) -> ::std::result::Result<DescribePrefixListsResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "DescribePrefixLists",
         ))
     }
@@ -8247,15 +8245,15 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: DescribeRegionsRequest,
-    ) -> ::std::result::Result<DescribeRegionsResult, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented("DescribeRegions"))
+    ) -> ::std::result::Result<DescribeRegionsResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DescribeRegions"))
     }
     fn describe_route_tables(
         &self,
         ctx: &mut Self::Ctx,
         input: DescribeRouteTablesRequest,
-    ) -> ::std::result::Result<DescribeRouteTablesResult, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+    ) -> ::std::result::Result<DescribeRouteTablesResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "DescribeRouteTables",
         ))
     }
@@ -8263,8 +8261,8 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: DescribeSecurityGroupRulesRequest,
-    ) -> ::std::result::Result<DescribeSecurityGroupRulesResult, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+    ) -> ::std::result::Result<DescribeSecurityGroupRulesResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "DescribeSecurityGroupRules",
         ))
     }
@@ -8272,8 +8270,8 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: DescribeSecurityGroupsRequest,
-    ) -> ::std::result::Result<DescribeSecurityGroupsResult, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+    ) -> ::std::result::Result<DescribeSecurityGroupsResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "DescribeSecurityGroups",
         ))
     }
@@ -8281,22 +8279,22 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: DescribeSubnetsRequest,
-    ) -> ::std::result::Result<DescribeSubnetsResult, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented("DescribeSubnets"))
+    ) -> ::std::result::Result<DescribeSubnetsResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DescribeSubnets"))
     }
     fn describe_tags(
         &self,
         ctx: &mut Self::Ctx,
         input: DescribeTagsRequest,
-    ) -> ::std::result::Result<DescribeTagsResult, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented("DescribeTags"))
+    ) -> ::std::result::Result<DescribeTagsResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DescribeTags"))
     }
     fn describe_vpc_attribute(
         &self,
         ctx: &mut Self::Ctx,
         input: DescribeVpcAttributeRequest,
-    ) -> ::std::result::Result<DescribeVpcAttributeResult, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+    ) -> ::std::result::Result<DescribeVpcAttributeResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "DescribeVpcAttribute",
         ))
     }
@@ -8306,9 +8304,9 @@ pub trait Api {
         input: DescribeVpcEndpointConnectionNotificationsRequest,
     ) -> ::std::result::Result<
         DescribeVpcEndpointConnectionNotificationsResult,
-        crate::error::AwsError,
+        crate::wire::AwsError,
     > {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "DescribeVpcEndpointConnectionNotifications",
         ))
     }
@@ -8316,8 +8314,8 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: DescribeVpcEndpointConnectionsRequest,
-    ) -> ::std::result::Result<DescribeVpcEndpointConnectionsResult, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+    ) -> ::std::result::Result<DescribeVpcEndpointConnectionsResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "DescribeVpcEndpointConnections",
         ))
     }
@@ -8325,9 +8323,9 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: DescribeVpcEndpointServiceConfigurationsRequest,
-    ) -> ::std::result::Result<DescribeVpcEndpointServiceConfigurationsResult, crate::error::AwsError>
+    ) -> ::std::result::Result<DescribeVpcEndpointServiceConfigurationsResult, crate::wire::AwsError>
     {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "DescribeVpcEndpointServiceConfigurations",
         ))
     }
@@ -8335,9 +8333,9 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: DescribeVpcEndpointServicePermissionsRequest,
-    ) -> ::std::result::Result<DescribeVpcEndpointServicePermissionsResult, crate::error::AwsError>
+    ) -> ::std::result::Result<DescribeVpcEndpointServicePermissionsResult, crate::wire::AwsError>
     {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "DescribeVpcEndpointServicePermissions",
         ))
     }
@@ -8345,8 +8343,8 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: DescribeVpcEndpointServicesRequest,
-    ) -> ::std::result::Result<DescribeVpcEndpointServicesResult, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+    ) -> ::std::result::Result<DescribeVpcEndpointServicesResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "DescribeVpcEndpointServices",
         ))
     }
@@ -8354,8 +8352,8 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: DescribeVpcEndpointsRequest,
-    ) -> ::std::result::Result<DescribeVpcEndpointsResult, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+    ) -> ::std::result::Result<DescribeVpcEndpointsResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "DescribeVpcEndpoints",
         ))
     }
@@ -8363,15 +8361,15 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: DescribeVpcsRequest,
-    ) -> ::std::result::Result<DescribeVpcsResult, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented("DescribeVpcs"))
+    ) -> ::std::result::Result<DescribeVpcsResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DescribeVpcs"))
     }
     fn disassociate_route_table(
         &self,
         ctx: &mut Self::Ctx,
         input: DisassociateRouteTableRequest,
-    ) -> ::std::result::Result<(), crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+    ) -> ::std::result::Result<(), crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "DisassociateRouteTable",
         ))
     }
@@ -8379,25 +8377,23 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: ModifyVpcAttributeRequest,
-    ) -> ::std::result::Result<(), crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
-            "ModifyVpcAttribute",
-        ))
+    ) -> ::std::result::Result<(), crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("ModifyVpcAttribute"))
     }
     fn modify_vpc_endpoint(
         &self,
         ctx: &mut Self::Ctx,
         input: ModifyVpcEndpointRequest,
-    ) -> ::std::result::Result<ModifyVpcEndpointResult, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented("ModifyVpcEndpoint"))
+    ) -> ::std::result::Result<ModifyVpcEndpointResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("ModifyVpcEndpoint"))
     }
     fn modify_vpc_endpoint_connection_notification(
         &self,
         ctx: &mut Self::Ctx,
         input: ModifyVpcEndpointConnectionNotificationRequest,
-    ) -> ::std::result::Result<ModifyVpcEndpointConnectionNotificationResult, crate::error::AwsError>
+    ) -> ::std::result::Result<ModifyVpcEndpointConnectionNotificationResult, crate::wire::AwsError>
     {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "ModifyVpcEndpointConnectionNotification",
         ))
     }
@@ -8405,9 +8401,9 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: ModifyVpcEndpointServiceConfigurationRequest,
-    ) -> ::std::result::Result<ModifyVpcEndpointServiceConfigurationResult, crate::error::AwsError>
+    ) -> ::std::result::Result<ModifyVpcEndpointServiceConfigurationResult, crate::wire::AwsError>
     {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "ModifyVpcEndpointServiceConfiguration",
         ))
     }
@@ -8417,9 +8413,9 @@ pub trait Api {
         input: ModifyVpcEndpointServicePayerResponsibilityRequest,
     ) -> ::std::result::Result<
         ModifyVpcEndpointServicePayerResponsibilityResult,
-        crate::error::AwsError,
+        crate::wire::AwsError,
     > {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "ModifyVpcEndpointServicePayerResponsibility",
         ))
     }
@@ -8427,9 +8423,9 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: ModifyVpcEndpointServicePermissionsRequest,
-    ) -> ::std::result::Result<ModifyVpcEndpointServicePermissionsResult, crate::error::AwsError>
+    ) -> ::std::result::Result<ModifyVpcEndpointServicePermissionsResult, crate::wire::AwsError>
     {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "ModifyVpcEndpointServicePermissions",
         ))
     }
@@ -8437,8 +8433,8 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: RejectVpcEndpointConnectionsRequest,
-    ) -> ::std::result::Result<RejectVpcEndpointConnectionsResult, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+    ) -> ::std::result::Result<RejectVpcEndpointConnectionsResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "RejectVpcEndpointConnections",
         ))
     }
@@ -8446,8 +8442,8 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: RevokeSecurityGroupEgressRequest,
-    ) -> ::std::result::Result<RevokeSecurityGroupEgressResult, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+    ) -> ::std::result::Result<RevokeSecurityGroupEgressResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "RevokeSecurityGroupEgress",
         ))
     }
@@ -8455,8 +8451,8 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: RevokeSecurityGroupIngressRequest,
-    ) -> ::std::result::Result<RevokeSecurityGroupIngressResult, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+    ) -> ::std::result::Result<RevokeSecurityGroupIngressResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "RevokeSecurityGroupIngress",
         ))
     }
@@ -8466,9 +8462,9 @@ pub trait Api {
         input: StartVpcEndpointServicePrivateDnsVerificationRequest,
     ) -> ::std::result::Result<
         StartVpcEndpointServicePrivateDnsVerificationResult,
-        crate::error::AwsError,
+        crate::wire::AwsError,
     > {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "StartVpcEndpointServicePrivateDnsVerification",
         ))
     }
@@ -8479,7 +8475,7 @@ pub fn call<A: Api + ?Sized>(
     api: &A,
     ctx: &mut A::Ctx,
     request: Request,
-) -> ::std::result::Result<Response, crate::error::AwsError> {
+) -> ::std::result::Result<Response, crate::wire::AwsError> {
     match request {
         Request::AcceptVpcEndpointConnections(input) => api
             .accept_vpc_endpoint_connections(ctx, input)

@@ -7618,36 +7618,36 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: CreateClusterRequest,
-    ) -> ::std::result::Result<CreateClusterResponse, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented("CreateCluster"))
+    ) -> ::std::result::Result<CreateClusterResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("CreateCluster"))
     }
     fn create_service(
         &self,
         ctx: &mut Self::Ctx,
         input: CreateServiceRequest,
-    ) -> ::std::result::Result<CreateServiceResponse, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented("CreateService"))
+    ) -> ::std::result::Result<CreateServiceResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("CreateService"))
     }
     fn delete_cluster(
         &self,
         ctx: &mut Self::Ctx,
         input: DeleteClusterRequest,
-    ) -> ::std::result::Result<DeleteClusterResponse, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented("DeleteCluster"))
+    ) -> ::std::result::Result<DeleteClusterResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DeleteCluster"))
     }
     fn delete_service(
         &self,
         ctx: &mut Self::Ctx,
         input: DeleteServiceRequest,
-    ) -> ::std::result::Result<DeleteServiceResponse, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented("DeleteService"))
+    ) -> ::std::result::Result<DeleteServiceResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DeleteService"))
     }
     fn deregister_task_definition(
         &self,
         ctx: &mut Self::Ctx,
         input: DeregisterTaskDefinitionRequest,
-    ) -> ::std::result::Result<DeregisterTaskDefinitionResponse, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+    ) -> ::std::result::Result<DeregisterTaskDefinitionResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "DeregisterTaskDefinition",
         ))
     }
@@ -7655,22 +7655,22 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: DescribeClustersRequest,
-    ) -> ::std::result::Result<DescribeClustersResponse, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented("DescribeClusters"))
+    ) -> ::std::result::Result<DescribeClustersResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DescribeClusters"))
     }
     fn describe_services(
         &self,
         ctx: &mut Self::Ctx,
         input: DescribeServicesRequest,
-    ) -> ::std::result::Result<DescribeServicesResponse, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented("DescribeServices"))
+    ) -> ::std::result::Result<DescribeServicesResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DescribeServices"))
     }
     fn describe_task_definition(
         &self,
         ctx: &mut Self::Ctx,
         input: DescribeTaskDefinitionRequest,
-    ) -> ::std::result::Result<DescribeTaskDefinitionResponse, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+    ) -> ::std::result::Result<DescribeTaskDefinitionResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "DescribeTaskDefinition",
         ))
     }
@@ -7678,29 +7678,29 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: DescribeTasksRequest,
-    ) -> ::std::result::Result<DescribeTasksResponse, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented("DescribeTasks"))
+    ) -> ::std::result::Result<DescribeTasksResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DescribeTasks"))
     }
     fn list_clusters(
         &self,
         ctx: &mut Self::Ctx,
         input: ListClustersRequest,
-    ) -> ::std::result::Result<ListClustersResponse, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented("ListClusters"))
+    ) -> ::std::result::Result<ListClustersResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("ListClusters"))
     }
     fn list_services(
         &self,
         ctx: &mut Self::Ctx,
         input: ListServicesRequest,
-    ) -> ::std::result::Result<ListServicesResponse, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented("ListServices"))
+    ) -> ::std::result::Result<ListServicesResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("ListServices"))
     }
     fn list_tags_for_resource(
         &self,
         ctx: &mut Self::Ctx,
         input: ListTagsForResourceRequest,
-    ) -> ::std::result::Result<ListTagsForResourceResponse, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+    ) -> ::std::result::Result<ListTagsForResourceResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "ListTagsForResource",
         ))
     }
@@ -7708,8 +7708,8 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: ListTaskDefinitionFamiliesRequest,
-    ) -> ::std::result::Result<ListTaskDefinitionFamiliesResponse, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+    ) -> ::std::result::Result<ListTaskDefinitionFamiliesResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "ListTaskDefinitionFamilies",
         ))
     }
@@ -7717,8 +7717,8 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: ListTaskDefinitionsRequest,
-    ) -> ::std::result::Result<ListTaskDefinitionsResponse, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+    ) -> ::std::result::Result<ListTaskDefinitionsResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "ListTaskDefinitions",
         ))
     }
@@ -7726,15 +7726,15 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: ListTasksRequest,
-    ) -> ::std::result::Result<ListTasksResponse, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented("ListTasks"))
+    ) -> ::std::result::Result<ListTasksResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("ListTasks"))
     }
     fn register_task_definition(
         &self,
         ctx: &mut Self::Ctx,
         input: RegisterTaskDefinitionRequest,
-    ) -> ::std::result::Result<RegisterTaskDefinitionResponse, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+    ) -> ::std::result::Result<RegisterTaskDefinitionResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "RegisterTaskDefinition",
         ))
     }
@@ -7742,43 +7742,43 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: RunTaskRequest,
-    ) -> ::std::result::Result<RunTaskResponse, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented("RunTask"))
+    ) -> ::std::result::Result<RunTaskResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("RunTask"))
     }
     fn start_task(
         &self,
         ctx: &mut Self::Ctx,
         input: StartTaskRequest,
-    ) -> ::std::result::Result<StartTaskResponse, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented("StartTask"))
+    ) -> ::std::result::Result<StartTaskResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("StartTask"))
     }
     fn stop_task(
         &self,
         ctx: &mut Self::Ctx,
         input: StopTaskRequest,
-    ) -> ::std::result::Result<StopTaskResponse, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented("StopTask"))
+    ) -> ::std::result::Result<StopTaskResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("StopTask"))
     }
     fn tag_resource(
         &self,
         ctx: &mut Self::Ctx,
         input: TagResourceRequest,
-    ) -> ::std::result::Result<TagResourceResponse, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented("TagResource"))
+    ) -> ::std::result::Result<TagResourceResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("TagResource"))
     }
     fn untag_resource(
         &self,
         ctx: &mut Self::Ctx,
         input: UntagResourceRequest,
-    ) -> ::std::result::Result<UntagResourceResponse, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented("UntagResource"))
+    ) -> ::std::result::Result<UntagResourceResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("UntagResource"))
     }
     fn update_cluster_settings(
         &self,
         ctx: &mut Self::Ctx,
         input: UpdateClusterSettingsRequest,
-    ) -> ::std::result::Result<UpdateClusterSettingsResponse, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+    ) -> ::std::result::Result<UpdateClusterSettingsResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "UpdateClusterSettings",
         ))
     }
@@ -7786,8 +7786,8 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: UpdateServiceRequest,
-    ) -> ::std::result::Result<UpdateServiceResponse, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented("UpdateService"))
+    ) -> ::std::result::Result<UpdateServiceResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("UpdateService"))
     }
 }
 
@@ -7796,7 +7796,7 @@ pub fn call<A: Api + ?Sized>(
     api: &A,
     ctx: &mut A::Ctx,
     request: Request,
-) -> ::std::result::Result<Response, crate::error::AwsError> {
+) -> ::std::result::Result<Response, crate::wire::AwsError> {
     match request {
         Request::CreateCluster(input) => {
             api.create_cluster(ctx, input).map(Response::CreateCluster)

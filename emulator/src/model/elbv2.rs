@@ -1249,33 +1249,29 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: AddTagsInput,
-    ) -> ::std::result::Result<AddTagsOutput, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented("AddTags"))
+    ) -> ::std::result::Result<AddTagsOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("AddTags"))
     }
     fn create_load_balancer(
         &self,
         ctx: &mut Self::Ctx,
         input: CreateLoadBalancerInput,
-    ) -> ::std::result::Result<CreateLoadBalancerOutput, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
-            "CreateLoadBalancer",
-        ))
+    ) -> ::std::result::Result<CreateLoadBalancerOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("CreateLoadBalancer"))
     }
     fn delete_load_balancer(
         &self,
         ctx: &mut Self::Ctx,
         input: DeleteLoadBalancerInput,
-    ) -> ::std::result::Result<DeleteLoadBalancerOutput, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
-            "DeleteLoadBalancer",
-        ))
+    ) -> ::std::result::Result<DeleteLoadBalancerOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DeleteLoadBalancer"))
     }
     fn describe_load_balancer_attributes(
         &self,
         ctx: &mut Self::Ctx,
         input: DescribeLoadBalancerAttributesInput,
-    ) -> ::std::result::Result<DescribeLoadBalancerAttributesOutput, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+    ) -> ::std::result::Result<DescribeLoadBalancerAttributesOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "DescribeLoadBalancerAttributes",
         ))
     }
@@ -1283,8 +1279,8 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: DescribeLoadBalancersInput,
-    ) -> ::std::result::Result<DescribeLoadBalancersOutput, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+    ) -> ::std::result::Result<DescribeLoadBalancersOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "DescribeLoadBalancers",
         ))
     }
@@ -1292,15 +1288,15 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: DescribeTagsInput,
-    ) -> ::std::result::Result<DescribeTagsOutput, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented("DescribeTags"))
+    ) -> ::std::result::Result<DescribeTagsOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DescribeTags"))
     }
     fn modify_load_balancer_attributes(
         &self,
         ctx: &mut Self::Ctx,
         input: ModifyLoadBalancerAttributesInput,
-    ) -> ::std::result::Result<ModifyLoadBalancerAttributesOutput, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented(
+    ) -> ::std::result::Result<ModifyLoadBalancerAttributesOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "ModifyLoadBalancerAttributes",
         ))
     }
@@ -1308,8 +1304,8 @@ pub trait Api {
         &self,
         ctx: &mut Self::Ctx,
         input: RemoveTagsInput,
-    ) -> ::std::result::Result<RemoveTagsOutput, crate::error::AwsError> {
-        ::std::result::Result::Err(crate::error::AwsError::not_implemented("RemoveTags"))
+    ) -> ::std::result::Result<RemoveTagsOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("RemoveTags"))
     }
 }
 
@@ -1318,7 +1314,7 @@ pub fn call<A: Api + ?Sized>(
     api: &A,
     ctx: &mut A::Ctx,
     request: Request,
-) -> ::std::result::Result<Response, crate::error::AwsError> {
+) -> ::std::result::Result<Response, crate::wire::AwsError> {
     match request {
         Request::AddTags(input) => api.add_tags(ctx, input).map(Response::AddTags),
         Request::CreateLoadBalancer(input) => api

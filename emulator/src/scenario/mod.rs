@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::error::AwsError;
+use crate::wire::AwsError;
 use crate::model::{ec2 as e, ecs as c, elbv2 as l};
 use crate::services::{ec2::Ec2, ecs::Ecs, elbv2::Elbv2};
 use crate::world::ids::is_valid_id;
@@ -1438,7 +1438,7 @@ impl Phase<'_> {
             let req: c::RegisterTaskDefinitionRequest = serde_path_to_error::deserialize(raw)
                 .map_err(|x| at.err(&x.path().to_string(), x.inner()))?;
             req.validate("")
-                .map_err(|x| at.aws(crate::error::json_wire_error(x)))?;
+                .map_err(|x| at.aws(crate::wire::json_wire_error(x)))?;
             let pins = Pins::default().time(&at, "registeredAt", registered_at.as_ref())?;
             let out = pins.run(self.world, || {
                 ecs(

@@ -1,6 +1,6 @@
 //! Error envelopes, one per protocol (aws-spec.md §3.3, §4.3, §5).
 
-use crate::error::AwsError;
+use crate::wire::AwsError;
 
 use super::XmlWriter;
 

@@ -11,7 +11,7 @@ pub mod sigv4;
 mod types;
 pub mod xml;
 
-pub use error::WireError;
+pub use error::{json_wire_error, query_wire_error, AwsError, WireError};
 pub use query::QueryInput;
 pub use types::{Blob, Timestamp};
 pub use xml::XmlWriter;

@@ -22,7 +22,7 @@ use parking_lot::lock_api::ArcMutexGuard;
 use parking_lot::{Mutex, RawMutex};
 use serde::Serialize;
 
-use crate::error::AwsError;
+use crate::wire::AwsError;
 use crate::services::{ec2, ecs, elbv2};
 use crate::wire::Timestamp;
 use clock::{Clock, Pace};

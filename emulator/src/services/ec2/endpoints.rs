@@ -11,7 +11,7 @@ use super::state::{Route, VpcEndpoint};
 use super::tags::{self, Tags};
 use super::{errors, event, Transition, R};
 use super::{notifications, privatelink, remote};
-use crate::error::AwsError;
+use crate::wire::AwsError;
 use crate::model::ec2 as m;
 use crate::world::ids::is_valid_id;
 use crate::world::regions::{self, Zone};

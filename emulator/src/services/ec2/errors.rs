@@ -1,7 +1,7 @@
 //! EC2 error codes and messages (aws-spec.md §14.1). One constructor per
 //! code, so the wording lives in one place.
 
-use crate::error::AwsError;
+use crate::wire::AwsError;
 
 pub fn invalid_value(param: &str, value: &str, why: &str) -> AwsError {
     AwsError::new(

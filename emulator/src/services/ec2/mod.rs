@@ -21,7 +21,7 @@ pub use state::*;
 
 pub(crate) use network::{create_eni, delete_eni, has_free_ip, private_dns_name, NewEni};
 
-use crate::error::AwsError;
+use crate::wire::AwsError;
 use crate::model::ec2::{self as m, Api};
 use crate::world::Ctx;
 

@@ -4,7 +4,7 @@
 use super::query::{bool_value, one, paginate, Filters};
 use super::state::NetworkInterface;
 use super::{check_max_results, errors, R};
-use crate::error::AwsError;
+use crate::wire::AwsError;
 use crate::model::ec2 as m;
 use crate::world::ids::is_valid_id;
 use crate::world::regions;

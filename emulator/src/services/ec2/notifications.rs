@@ -6,7 +6,7 @@ use super::query::{one, paginate, Filters};
 use super::state::ConnectionNotification;
 use super::tags::Tags;
 use super::{event, R};
-use crate::error::AwsError;
+use crate::wire::AwsError;
 use crate::model::ec2 as m;
 use crate::world::ids::is_valid_id;
 use crate::world::Ctx;

@@ -11,7 +11,7 @@ use super::query::{one, paginate, Filters};
 use super::state::{AllowedPrincipal, Connection, EndpointService, PrivateDnsName};
 use super::tags::{self, Tags};
 use super::{errors, event, remote, Transition, R};
-use crate::error::AwsError;
+use crate::wire::AwsError;
 use crate::model::ec2 as m;
 use crate::world::ids::is_valid_id;
 use crate::world::regions::{self, Zone};

@@ -6,7 +6,7 @@ use base64::Engine as _;
 
 use super::errors;
 use super::tags::Tags;
-use crate::error::AwsError;
+use crate::wire::AwsError;
 use crate::model::ec2::Filter;
 
 /// AWS refuses more than this many filters, or values in one filter [U].

@@ -6,7 +6,7 @@ use super::subnets::check_subnet_id;
 use super::tags;
 use super::vpcs::check_vpc_id;
 use super::{check_max_results, errors, event, R};
-use crate::error::AwsError;
+use crate::wire::AwsError;
 use crate::model::ec2 as m;
 use crate::world::ids::is_valid_id;
 use crate::world::Ctx;

@@ -5,7 +5,7 @@ use super::state::{Peer, Rule, SecurityGroup};
 use super::tags::{self, Tags};
 use super::vpcs::{check_vpc_id, parse_cidr};
 use super::{check_max_results, errors, event, R};
-use crate::error::AwsError;
+use crate::wire::AwsError;
 use crate::model::ec2 as m;
 use crate::world::ids::is_valid_id;
 use crate::world::Ctx;

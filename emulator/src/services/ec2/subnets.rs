@@ -8,7 +8,7 @@ use super::state::Subnet;
 use super::tags::{self, Tags};
 use super::vpcs::{check_vpc_id, overlaps, parse_cidr};
 use super::{errors, event, R};
-use crate::error::AwsError;
+use crate::wire::AwsError;
 use crate::model::ec2 as m;
 use crate::world::ids::is_valid_id;
 use crate::world::regions;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::query::{paginate, Filters};
 use super::{errors, Ec2};
-use crate::error::AwsError;
+use crate::wire::AwsError;
 use crate::model::ec2 as m;
 use crate::world::Ctx;
 

@@ -8,7 +8,7 @@ use super::security_groups::new_default_group;
 use super::state::{Association, Route, RouteTable, Vpc};
 use super::tags::{self, Tags};
 use super::{errors, event, Transition, R};
-use crate::error::AwsError;
+use crate::wire::AwsError;
 use crate::model::ec2 as m;
 use crate::world::ids::is_valid_id;
 use crate::world::{Ctx, Transition as WorldTransition};

@@ -2,7 +2,7 @@
 //! UpdateClusterSettings (aws-spec.md §11.2–11.5).
 
 use super::{arn, check_max, cluster_not_found, event, invalid, page, short_name, ClusterRec, R};
-use crate::error::AwsError;
+use crate::wire::AwsError;
 use crate::model::ecs as m;
 use crate::world::Ctx;
 

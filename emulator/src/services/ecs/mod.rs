@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::error::AwsError;
+use crate::wire::AwsError;
 use crate::model::ecs::{self as m, Api};
 use crate::world::Ctx;
 

@@ -6,7 +6,7 @@ use super::clusters;
 use super::task_definitions;
 use super::tasks::{self, Launch, Net};
 use super::{arn, check_max, event, invalid, page, service_not_found, short_name, ServiceRec, R};
-use crate::error::AwsError;
+use crate::wire::AwsError;
 use crate::model::ecs as m;
 use crate::world::Ctx;
 

@@ -1,7 +1,7 @@
 //! TagResource, UntagResource, ListTagsForResource (aws-spec.md §11.18–11.20).
 
 use super::{invalid, short_name, R};
-use crate::error::AwsError;
+use crate::wire::AwsError;
 use crate::model::ecs as m;
 use crate::world::Ctx;
 

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use base64::Engine as _;
 
 use super::{LoadBalancer, Transition, R};
-use crate::error::AwsError;
+use crate::wire::AwsError;
 use crate::model::elbv2 as m;
 use crate::services::ec2::{self, create_eni, delete_eni, has_free_ip, NewEni};
 use crate::world::{Ctx, Transition as WorldTransition};

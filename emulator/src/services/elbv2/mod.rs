@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::error::AwsError;
+use crate::wire::AwsError;
 use crate::model::elbv2::{self as m, Api};
 use crate::wire::Timestamp;
 use crate::world::Ctx;
