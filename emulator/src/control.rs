@@ -8,7 +8,7 @@ use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Method, Response, StatusCode};
 use serde_json::{json, Value};
 
-use crate::world::World;
+use crate::services::World;
 
 fn reply(status: StatusCode, body: Value) -> Response<Full<Bytes>> {
     let mut r = Response::new(Full::new(Bytes::from(body.to_string())));
@@ -70,9 +70,9 @@ pub fn handle(
             // ?format=raw gives the internal state.
             match param(query, "format").as_deref() {
                 Some("raw") => reply(StatusCode::OK, world.export()),
-                Some("json") => reply(StatusCode::OK, world.export_scenario()),
+                Some("json") => reply(StatusCode::OK, crate::scenario::export(world)),
                 _ => {
-                    let yaml = crate::scenario::export::to_yaml(&world.export_scenario());
+                    let yaml = crate::scenario::export::to_yaml(&crate::scenario::export(world));
                     let mut r = Response::new(Full::new(Bytes::from(yaml)));
                     r.headers_mut()
                         .insert(CONTENT_TYPE, HeaderValue::from_static("application/yaml"));

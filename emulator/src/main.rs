@@ -7,8 +7,9 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use awsemu::server::{serve, App};
+use awsemu::services::World;
 use awsemu::world::clock::Pace;
-use awsemu::world::{World, WorldConfig};
+use awsemu::world::WorldConfig;
 
 #[derive(Parser)]
 #[command(
@@ -246,7 +247,7 @@ fn check_command(paths: &[std::path::PathBuf]) -> ExitCode {
     };
     let world = World::new(WorldConfig::default());
     let files = scenarios.len();
-    match world.load(scenarios) {
+    match awsemu::scenario::load(&world, scenarios) {
         Ok(()) => {
             println!("ok: {files} scenario file(s) apply cleanly");
             ExitCode::SUCCESS
@@ -270,7 +271,7 @@ fn serve_command(args: ServeArgs) -> ExitCode {
     let config = world_config(&args, &scenarios);
     let world = World::new(config);
     let loaded = scenarios.len();
-    if let Err(e) = world.load(scenarios) {
+    if let Err(e) = awsemu::scenario::load(&world, scenarios) {
         eprintln!("awsemu: {e}");
         return ExitCode::FAILURE;
     }

@@ -21,12 +21,13 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
 use crate::control;
-use crate::wire::{json_wire_error, query_wire_error, AwsError};
 use crate::model;
+use crate::services::World;
 use crate::services::{ec2::Ec2, ecs::Ecs, elbv2::Elbv2};
 use crate::wire::sigv4::{self, AuthError};
 use crate::wire::{envelope, identity, QueryInput};
-use crate::world::{Identity, World};
+use crate::wire::{json_wire_error, query_wire_error, AwsError};
+use crate::world::Identity;
 
 /// Requests larger than this are refused before they are parsed.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -444,7 +445,7 @@ fn run<T>(
     app: &App,
     identity: &Identity,
     request_id: &str,
-    f: impl FnOnce(&mut crate::world::Ctx) -> Result<T, AwsError>,
+    f: impl FnOnce(&mut crate::services::Ctx) -> Result<T, AwsError>,
 ) -> Result<T, AwsError> {
     let world = app.world.clone();
     std::panic::catch_unwind(AssertUnwindSafe(|| {

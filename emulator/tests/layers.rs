@@ -550,7 +550,11 @@ fn every_import_runs_down_a_layer_or_stays_on_it() {
             }
         }
     }
-    assert!(up.is_empty(), "imports that run back up:\n{}", up.join("\n"));
+    assert!(
+        up.is_empty(),
+        "imports that run back up:\n{}",
+        up.join("\n")
+    );
 }
 
 #[test]
@@ -586,9 +590,15 @@ fn the_reader_sees_imports_circles_and_layers() {
         "world/mod.rs",
         "pub mod ids;\n// use crate::services::b; (a comment)\nuse crate::services::{a, b as c};\n#[cfg(test)]\nmod tests { use crate::services::x; }",
     );
-    write("world/ids.rs", "fn f() { let s = \"crate::services::a\"; super::g(); }");
+    write(
+        "world/ids.rs",
+        "fn f() { let s = \"crate::services::a\"; super::g(); }",
+    );
     write("services/mod.rs", "pub mod a; pub mod b;");
-    write("services/a.rs", "use super::b::Thing; fn f<'a>(x: &'a str) {}");
+    write(
+        "services/a.rs",
+        "use super::b::Thing; fn f<'a>(x: &'a str) {}",
+    );
     write("services/b.rs", "fn g() { crate::services::a::h(); }");
     let edges = graph(&dir);
     let to = |s: &str| -> Vec<String> { s.split("::").map(String::from).collect() };
@@ -596,8 +606,14 @@ fn the_reader_sees_imports_circles_and_layers() {
         edges[&to("world")],
         [to("services::a"), to("services::b")].into_iter().collect()
     );
-    assert_eq!(edges[&to("world::ids")], [to("world")].into_iter().collect());
-    assert_eq!(edges[&to("services::a")], [to("services::b")].into_iter().collect());
+    assert_eq!(
+        edges[&to("world::ids")],
+        [to("world")].into_iter().collect()
+    );
+    assert_eq!(
+        edges[&to("services::a")],
+        [to("services::b")].into_iter().collect()
+    );
     assert_eq!(
         circles(&edges),
         vec![vec!["services::a".to_string(), "services::b".to_string()]]

@@ -11,8 +11,8 @@ use serde_json::Value;
 use super::format as f;
 use crate::services::ec2::{Peer, Subnet, Vpc, VpcEndpoint};
 use crate::services::ecs::TaskRec;
+use crate::services::{Account, Region};
 use crate::wire::Timestamp;
-use crate::world::{Account, Region};
 
 fn tags(t: &crate::services::ec2::tags::Tags) -> f::Tags {
     t.iter()
@@ -101,7 +101,7 @@ fn endpoint(regions: &[&Region], region: &Region, a: &Account, e: &VpcEndpoint) 
     let custom = regions
         .iter()
         .filter(|r| r.name == e.service_region)
-        .flat_map(|r| r.endpoint_services.values())
+        .flat_map(|r| r.common.ec2.endpoint_services.values())
         .find(|s| s.name == e.service_name);
     let service = match custom {
         Some(s) => format!("{}/{}", s.owner, s.id),
@@ -341,6 +341,8 @@ fn region_resources(
         });
     }
     for s in region
+        .common
+        .ec2
         .endpoint_services
         .values()
         .filter(|s| s.owner == account_id)

@@ -11,11 +11,12 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::wire::AwsError;
 use crate::model::{ec2 as e, ecs as c, elbv2 as l};
+use crate::services::World;
 use crate::services::{ec2::Ec2, ecs::Ecs, elbv2::Elbv2};
+use crate::wire::AwsError;
 use crate::world::ids::is_valid_id;
-use crate::world::{regions, Identity, World};
+use crate::world::{regions, Identity};
 use format::Scenario;
 use source::Source;
 
@@ -531,6 +532,29 @@ pub fn apply(world: &Arc<World>, all: &[Loaded]) -> Result<(), ScenarioError> {
     world.settle();
     apply_later(world, later);
     Ok(())
+}
+
+/// Applies scenarios to `world` and keeps them: a reset applies them again.
+pub fn load(world: &Arc<World>, scenarios: Vec<Loaded>) -> Result<(), ScenarioError> {
+    apply(world, &scenarios)?;
+    world.replay_on_reset(move |w| apply(w, &scenarios).map_err(|e| e.0));
+    Ok(())
+}
+
+/// Today's world as a scenario (JSON value), for `/_awsemu/state`.
+pub fn export(world: &World) -> serde_json::Value {
+    let settings = format::Settings {
+        pace: Some(world.config.pace),
+        seed: world.config.seed,
+        default_account: Some(world.config.default_account.clone()),
+        sns_endpoints: world
+            .config
+            .sns_endpoints
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    };
+    world.with_regions(|regions| export::scenario(regions, settings))
 }
 
 struct Phase<'a> {
@@ -1762,7 +1786,7 @@ accounts:
             ..WorldConfig::default()
         });
         apply(&world, &[parse("pins.yaml", PINNED).unwrap()]).unwrap();
-        let out = world.export_scenario();
+        let out = export(&world);
         let r = &out["accounts"][0]["regions"]["us-east-1"];
         assert_eq!(r["defaultVpc"]["id"], "vpc-0d000000000000001");
         assert_eq!(r["defaultVpc"]["subnets"][0], "subnet-0d000000000000001");

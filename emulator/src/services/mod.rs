@@ -1,6 +1,38 @@
 //! Service handlers: the AWS rules. A handler sees typed inputs from
 //! `crate::model` and the locked world, never XML or JSON.
+//!
+//! The world stores what the services keep without naming them: [`Aws`]
+//! tells it the types (`state`) and what to do when a Region is locked, an
+//! account first calls, and a Region is unlocked.
 
 pub mod ec2;
 pub mod ecs;
 pub mod elbv2;
+mod state;
+
+pub use state::{Account, Aws, Common, Ctx, Global, Region, World};
+
+impl crate::world::Services for Aws {
+    type Account = Account;
+    type Common = Common;
+    type Global = Global;
+
+    /// What other Regions sent this one (cross-Region PrivateLink) applies
+    /// before anything else.
+    fn locked(ctx: &mut Ctx) {
+        ec2::deliver(ctx);
+    }
+
+    /// AWS gives every account a default VPC in every Region.
+    fn account_created(ctx: &mut Ctx) {
+        ec2::create_default_vpc(ctx);
+    }
+
+    fn unlocking(ctx: &mut Ctx) {
+        ec2::publish_services(ctx);
+    }
+
+    fn pending(global: &Global) -> bool {
+        global.ec2.pending()
+    }
+}

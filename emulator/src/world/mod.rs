@@ -1,5 +1,6 @@
-//! The world: state of every account in every Region, the clock, the id
-//! generator and the event bus.
+//! The world: state of every account in every Region, the clock with its
+//! queue of due work, the id generator and the event bus. It names no
+//! service: what the services keep is the [`Services`] type it is given.
 //!
 //! State is kept per Region, and one Region's state sits behind one mutex
 //! (PrivateLink crosses accounts, so a Region holds all of them). A request
@@ -22,9 +23,7 @@ use parking_lot::lock_api::ArcMutexGuard;
 use parking_lot::{Mutex, RawMutex};
 use serde::Serialize;
 
-use crate::wire::AwsError;
-use crate::services::{ec2, ecs, elbv2};
-use crate::wire::Timestamp;
+use crate::wire::{AwsError, Timestamp};
 use clock::{Clock, Pace};
 use events::{EventBus, NewEvent};
 use ids::IdGen;
@@ -53,71 +52,69 @@ impl Default for WorldConfig {
     }
 }
 
-/// One account's resources in one Region.
-#[derive(Debug, Default, Serialize)]
-pub struct Account {
-    pub ec2: ec2::State,
-    pub elbv2: elbv2::State,
-    pub ecs: ecs::State,
+/// What the services keep, as the world stores it. The world names no
+/// service: `services` defines these types and hooks (`services/mod.rs`).
+pub trait Services: Sized + Send + Sync + 'static {
+    /// One account's resources in one Region.
+    type Account: Default + Send + Serialize;
+    /// What a Region holds for all of its accounts.
+    type Common: Default + Send;
+    /// What all Regions share: locked only after a Region, never before.
+    type Global: Default + Send;
+
+    /// The Region was just locked, before due work runs.
+    fn locked(_ctx: &mut Ctx<Self>) {}
+    /// An account's first call in a Region.
+    fn account_created(_ctx: &mut Ctx<Self>) {}
+    /// The Region is about to be unlocked.
+    fn unlocking(_ctx: &mut Ctx<Self>) {}
+    /// Whether work waits in the shared state (a settle goes on until none does).
+    fn pending(_global: &Self::Global) -> bool {
+        false
+    }
 }
 
-/// A transition AWS performs asynchronously, due at a time on the world clock.
-#[derive(Debug, Clone)]
-pub enum Transition {
-    Ec2(ec2::Transition),
-    Elbv2(elbv2::Transition),
-    Ecs(ecs::Transition),
-}
-
-#[derive(Debug, Clone)]
-struct Scheduled {
+/// Work AWS does later (a state change it performs asynchronously), due at
+/// a time on the world clock, as the account it belongs to.
+struct Due<S: Services> {
     account: String,
-    transition: Transition,
+    work: Box<dyn FnOnce(&mut Ctx<S>) + Send>,
 }
 
-#[derive(Debug, Serialize)]
-pub struct Region {
+pub struct Region<S: Services> {
     pub name: String,
-    pub accounts: BTreeMap<String, Account>,
-    /// Endpoint services of every account, by service id: consumers of any
-    /// account reach them.
-    pub endpoint_services: BTreeMap<String, ec2::EndpointService>,
-    /// A request changed `endpoint_services`: publish them for other
-    /// Regions when it ends (see `ec2::remote`).
-    #[serde(skip)]
-    services_dirty: bool,
-    #[serde(skip)]
-    schedule: BTreeMap<(i64, u64), Scheduled>,
-    #[serde(skip)]
+    pub accounts: BTreeMap<String, S::Account>,
+    pub common: S::Common,
+    schedule: BTreeMap<(i64, u64), Due<S>>,
     schedule_seq: u64,
 }
 
-impl Region {
+impl<S: Services> Region<S> {
     fn new(name: &str) -> Self {
         Region {
             name: name.to_string(),
             accounts: BTreeMap::new(),
-            endpoint_services: BTreeMap::new(),
-            services_dirty: false,
+            common: S::Common::default(),
             schedule: BTreeMap::new(),
             schedule_seq: 0,
         }
     }
 }
 
-#[derive(Debug)]
-pub struct World {
+/// What a reset applies again after emptying the world (the scenarios
+/// loaded at start-up).
+type Replay<S> = Arc<dyn Fn(&Arc<World<S>>) -> Result<(), String> + Send + Sync>;
+
+pub struct World<S: Services> {
     pub config: WorldConfig,
-    regions: DashMap<String, Arc<Mutex<Region>>>,
+    regions: DashMap<String, Arc<Mutex<Region<S>>>>,
     pub ids: IdGen,
     pub clock: Clock,
     pub events: EventBus,
     pub notifier: notify::Notifier,
-    /// Cross-Region PrivateLink: services published by their Region, and
-    /// messages between Regions. Locked only after a Region, never before.
-    pub links: Mutex<ec2::Links>,
-    /// The scenarios loaded at start-up; a reset applies them again.
-    scenarios: Mutex<Vec<crate::scenario::Loaded>>,
+    /// What the services share across Regions.
+    pub global: Mutex<S::Global>,
+    replays: Mutex<Vec<Replay<S>>>,
 }
 
 /// Who is calling, from the request's credentials.
@@ -130,21 +127,21 @@ pub struct Identity {
     pub principal: String,
 }
 
-impl World {
+impl<S: Services> World<S> {
     pub fn new(config: WorldConfig) -> Arc<Self> {
         Arc::new(World {
             ids: IdGen::new(config.seed),
             clock: Clock::new(config.pace),
             events: EventBus::default(),
             notifier: notify::Notifier::new(config.sns_endpoints.clone()),
-            scenarios: Mutex::new(Vec::new()),
-            links: Mutex::new(ec2::Links::default()),
+            global: Mutex::new(S::Global::default()),
+            replays: Mutex::new(Vec::new()),
             regions: DashMap::new(),
             config,
         })
     }
 
-    fn region(&self, name: &str) -> Arc<Mutex<Region>> {
+    fn region(&self, name: &str) -> Arc<Mutex<Region<S>>> {
         self.regions
             .entry(name.to_string())
             .or_insert_with(|| Arc::new(Mutex::new(Region::new(name))))
@@ -152,8 +149,9 @@ impl World {
     }
 
     /// Locks the caller's Region, creates the account there on first use (with
-    /// its default VPC, as AWS has), and applies the transitions now due.
-    pub fn context(self: &Arc<Self>, identity: &Identity, request_id: &str) -> Ctx {
+    /// what AWS gives a new account, its default VPC), and applies the
+    /// transitions now due.
+    pub fn context(self: &Arc<Self>, identity: &Identity, request_id: &str) -> Ctx<S> {
         let region = self.region(&identity.region).lock_arc();
         let mut ctx = Ctx {
             now_ms: self.clock.now_ms(),
@@ -167,14 +165,14 @@ impl World {
         if !ctx.region.accounts.contains_key(&ctx.account) {
             ctx.region
                 .accounts
-                .insert(ctx.account.clone(), Account::default());
-            ec2::create_default_vpc(&mut ctx);
+                .insert(ctx.account.clone(), S::Account::default());
+            S::account_created(&mut ctx);
         }
         ctx
     }
 
     /// Runs `f` with each Region locked in turn, as no caller in particular.
-    fn each_region(self: &Arc<Self>, f: impl Fn(&mut Ctx)) {
+    fn each_region(self: &Arc<Self>, f: impl Fn(&mut Ctx<S>)) {
         let names: Vec<String> = self.regions.iter().map(|r| r.key().clone()).collect();
         for name in names {
             let region = self.region(&name).lock_arc();
@@ -216,7 +214,7 @@ impl World {
 
     /// The earliest time anything is scheduled for, in any Region.
     fn next_due(&self) -> Option<i64> {
-        let regions: Vec<Arc<Mutex<Region>>> =
+        let regions: Vec<Arc<Mutex<Region<S>>>> =
             self.regions.iter().map(|r| r.value().clone()).collect();
         regions
             .iter()
@@ -227,100 +225,81 @@ impl World {
     /// Applies every scheduled transition, due or not, each at its due time
     /// (a scenario declares resources in their settled states).
     pub fn settle(self: &Arc<Self>) {
-        // Messages between Regions can start new transitions: repeat until
-        // both are exhausted (bounded).
+        // What Regions send each other can start new transitions: repeat
+        // until both are exhausted (bounded).
         for _ in 0..64 {
             self.each_region(Ctx::run_all);
-            if !self.links.lock().pending() {
+            if !S::pending(&self.global.lock()) {
                 break;
             }
         }
     }
 
-    /// Applies scenarios to this world and keeps them for resets.
-    pub fn load(
-        self: &Arc<Self>,
-        scenarios: Vec<crate::scenario::Loaded>,
-    ) -> Result<(), crate::scenario::ScenarioError> {
-        crate::scenario::apply(self, &scenarios)?;
-        self.scenarios.lock().extend(scenarios);
-        Ok(())
+    /// Keeps `replay` to apply again after every reset (it was just applied).
+    pub fn replay_on_reset(
+        &self,
+        replay: impl Fn(&Arc<World<S>>) -> Result<(), String> + Send + Sync + 'static,
+    ) {
+        self.replays.lock().push(Arc::new(replay));
     }
 
-    /// Back to the loaded scenarios, or to an empty world (ids restart from
-    /// the seed, the logs are cleared).
-    pub fn reset(self: &Arc<Self>) -> Result<(), crate::scenario::ScenarioError> {
+    /// Back to an empty world (ids restart from the seed, the logs are
+    /// cleared), then what was kept to replay.
+    pub fn reset(self: &Arc<Self>) -> Result<(), String> {
         self.regions.clear();
-        self.links.lock().clear();
+        *self.global.lock() = S::Global::default();
         self.ids.reset();
         self.events.clear();
         self.notifier.clear();
-        let scenarios = self.scenarios.lock().clone();
-        crate::scenario::apply(self, &scenarios)
+        let replays = self.replays.lock().clone();
+        replays.iter().try_for_each(|r| r(self))
     }
 
-    /// Today's world as a scenario (JSON value), for `/_awsemu/state`.
-    pub fn export_scenario(&self) -> serde_json::Value {
+    /// Runs `f` over every Region, locked together, in name order.
+    pub fn with_regions<T>(&self, f: impl FnOnce(&[&Region<S>]) -> T) -> T {
         let mut names: Vec<String> = self.regions.iter().map(|r| r.key().clone()).collect();
         names.sort();
-        let locked: Vec<Arc<Mutex<Region>>> = names.iter().map(|n| self.region(n)).collect();
+        let locked: Vec<Arc<Mutex<Region<S>>>> = names.iter().map(|n| self.region(n)).collect();
         let guards: Vec<_> = locked.iter().map(|r| r.lock()).collect();
-        let refs: Vec<&Region> = guards.iter().map(|g| &**g).collect();
-        let settings = crate::scenario::format::Settings {
-            pace: Some(self.config.pace),
-            seed: self.config.seed,
-            default_account: Some(self.config.default_account.clone()),
-            sns_endpoints: self
-                .config
-                .sns_endpoints
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        };
-        crate::scenario::export::scenario(&refs, settings)
+        let refs: Vec<&Region<S>> = guards.iter().map(|g| &**g).collect();
+        f(&refs)
     }
 
-    /// The whole state, for `/_awsemu/state`.
+    /// The whole state, for `/_awsemu/state?format=raw`.
     pub fn export(&self) -> serde_json::Value {
-        let mut names: Vec<String> = self.regions.iter().map(|r| r.key().clone()).collect();
-        names.sort();
-        let mut regions = serde_json::Map::new();
-        for name in names {
-            let region = self.region(&name);
-            let guard = region.lock();
-            regions.insert(
-                name,
-                serde_json::to_value(&guard.accounts).unwrap_or(serde_json::Value::Null),
-            );
-        }
-        serde_json::json!({ "regions": regions })
+        self.with_regions(|regions| {
+            let mut out = serde_json::Map::new();
+            for r in regions {
+                out.insert(
+                    r.name.clone(),
+                    serde_json::to_value(&r.accounts).unwrap_or(serde_json::Value::Null),
+                );
+            }
+            serde_json::json!({ "regions": out })
+        })
     }
 }
 
 /// What a handler works with: the locked Region and the caller.
-pub struct Ctx {
+pub struct Ctx<S: Services> {
     /// The instant of this request (read once, so everything one call
     /// creates carries the same time), or of the transition being applied.
     now_ms: i64,
-    pub world: Arc<World>,
-    pub region: ArcMutexGuard<RawMutex, Region>,
+    pub world: Arc<World<S>>,
+    pub region: ArcMutexGuard<RawMutex, Region<S>>,
     pub account: String,
     pub principal: String,
     pub request_id: String,
 }
 
-impl Drop for Ctx {
-    /// Before the Region is unlocked: what other Regions see of its
-    /// endpoint services catches up with what the request changed.
+impl<S: Services> Drop for Ctx<S> {
+    /// The services' last word before the Region is unlocked.
     fn drop(&mut self) {
-        if self.region.services_dirty {
-            self.region.services_dirty = false;
-            ec2::publish_services(self);
-        }
+        S::unlocking(self);
     }
 }
 
-impl Ctx {
+impl<S: Services> Ctx<S> {
     pub fn region_name(&self) -> &str {
         &self.region.name
     }
@@ -334,14 +313,14 @@ impl Ctx {
     }
 
     /// The caller's account state (created by `World::context`).
-    pub fn acct(&self) -> &Account {
+    pub fn acct(&self) -> &S::Account {
         self.region
             .accounts
             .get(&self.account)
             .expect("World::context creates the caller's account")
     }
 
-    pub fn acct_mut(&mut self) -> &mut Account {
+    pub fn acct_mut(&mut self) -> &mut S::Account {
         let account = self.account.clone();
         self.region.accounts.entry(account).or_default()
     }
@@ -356,23 +335,28 @@ impl Ctx {
             .publish(self.now(), &self.region.name, account, event);
     }
 
-    /// Schedules `transition` for the caller's account after AWS's
+    /// Schedules `work` for the caller's account after AWS's
     /// `realistic_ms`, scaled by the pace.
-    pub fn schedule(&mut self, realistic_ms: i64, transition: Transition) {
+    pub fn schedule(&mut self, realistic_ms: i64, work: impl FnOnce(&mut Ctx<S>) + Send + 'static) {
         let account = self.account.clone();
-        self.schedule_for(&account, realistic_ms, transition);
+        self.schedule_for(&account, realistic_ms, work);
     }
 
-    pub fn schedule_for(&mut self, account: &str, realistic_ms: i64, transition: Transition) {
+    pub fn schedule_for(
+        &mut self,
+        account: &str,
+        realistic_ms: i64,
+        work: impl FnOnce(&mut Ctx<S>) + Send + 'static,
+    ) {
         let due = self.now_ms + self.world.clock.pace().delay_ms(realistic_ms);
         let region = &mut *self.region;
         region.schedule_seq += 1;
         let key = (due, region.schedule_seq);
         region.schedule.insert(
             key,
-            Scheduled {
+            Due {
                 account: account.to_string(),
-                transition,
+                work: Box::new(work),
             },
         );
     }
@@ -384,7 +368,7 @@ impl Ctx {
     /// (what it stamps does not depend on when someone next looked).
     pub fn run_due(&mut self) {
         const ROUNDS: usize = 64;
-        ec2::deliver(self);
+        S::locked(self);
         let now = self.now_ms;
         for _ in 0..ROUNDS {
             let last = self.region.schedule_seq;
@@ -398,7 +382,7 @@ impl Ctx {
                 let Some(item) = self.region.schedule.remove(&key) else {
                     break;
                 };
-                self.apply_scheduled(key.0, item);
+                self.apply_due(key.0, item);
                 applied = true;
             }
             if !applied {
@@ -410,7 +394,7 @@ impl Ctx {
     /// Everything scheduled, due or not, until nothing is left (bounded:
     /// a service whose tasks keep failing stops being replaced).
     pub fn run_all(&mut self) {
-        ec2::deliver(self);
+        S::locked(self);
         for _ in 0..100_000 {
             let Some((&key, _)) = self.region.schedule.iter().next() else {
                 return;
@@ -418,33 +402,22 @@ impl Ctx {
             let Some(item) = self.region.schedule.remove(&key) else {
                 return;
             };
-            self.apply_scheduled(key.0, item);
+            self.apply_due(key.0, item);
         }
     }
 
-    /// The Region's endpoint services, to change: they are published for
-    /// other Regions when this context ends.
-    pub fn services_mut(&mut self) -> &mut BTreeMap<String, ec2::EndpointService> {
-        self.region.services_dirty = true;
-        &mut self.region.endpoint_services
-    }
-
-    /// A transition runs as the account it belongs to, at its due time.
-    fn apply_scheduled(&mut self, due: i64, item: Scheduled) {
+    /// Due work runs as the account it belongs to, at its due time.
+    fn apply_due(&mut self, due: i64, item: Due<S>) {
         if self.region.accounts.contains_key(&item.account) {
             let now = std::mem::replace(&mut self.now_ms, due);
-            self.with_account(&item.account, |ctx| match item.transition {
-                Transition::Ec2(t) => ec2::apply_transition(ctx, t),
-                Transition::Elbv2(t) => elbv2::apply_transition(ctx, t),
-                Transition::Ecs(t) => ecs::apply_transition(ctx, t),
-            });
+            self.with_account(&item.account, item.work);
             self.now_ms = now;
         }
     }
 
     /// Runs `f` as `account` (whose state must exist), for effects one
     /// account's call has on another's resources (PrivateLink).
-    pub fn with_account<T>(&mut self, account: &str, f: impl FnOnce(&mut Ctx) -> T) -> T {
+    pub fn with_account<T>(&mut self, account: &str, f: impl FnOnce(&mut Ctx<S>) -> T) -> T {
         let caller = std::mem::replace(&mut self.account, account.to_string());
         let out = f(self);
         self.account = caller;

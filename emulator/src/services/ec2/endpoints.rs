@@ -4,18 +4,20 @@
 
 use std::collections::BTreeSet;
 
-use super::catalog::{self, PrefixList};
+use super::catalog;
+use super::errors;
+use super::errors::R;
 use super::network::{create_eni, delete_eni, has_free_ip, NewEni};
 use super::query::{one, paginate, Filters};
-use super::state::{Route, VpcEndpoint};
+use super::state::event;
+use super::state::{Route, ServiceView, VpcEndpoint};
 use super::tags::{self, Tags};
-use super::{errors, event, Transition, R};
 use super::{notifications, privatelink, remote};
-use crate::wire::AwsError;
 use crate::model::ec2 as m;
+use crate::services::Ctx;
+use crate::wire::AwsError;
 use crate::world::ids::is_valid_id;
-use crate::world::regions::{self, Zone};
-use crate::world::{Ctx, Transition as WorldTransition};
+use crate::world::regions;
 
 /// How long AWS takes for each step, scaled by the pace.
 pub(super) const AVAILABLE_MS: i64 = 2_000;
@@ -28,36 +30,6 @@ const ENDPOINT_REQUESTER: &str = "727180483921";
 /// The policy AWS gives an endpoint that is created without one [R].
 pub(crate) const DEFAULT_GATEWAY_POLICY: &str = r#"{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#;
 pub(crate) const DEFAULT_INTERFACE_POLICY: &str = "{\n  \"Statement\": [\n    {\n      \"Action\": \"*\", \n      \"Effect\": \"Allow\", \n      \"Principal\": \"*\", \n      \"Resource\": \"*\"\n    }\n  ]\n}";
-
-/// What a consumer needs to know of an endpoint service, whoever owns it.
-#[derive(Debug, Clone)]
-pub(crate) struct ServiceView {
-    pub name: String,
-    pub region: String,
-    pub interface_id: Option<String>,
-    pub gateway_id: Option<String>,
-    pub gwlb_id: Option<String>,
-    /// The service id when the service is a customer's (PrivateLink).
-    pub custom_id: Option<String>,
-    pub base_dns: String,
-    pub gateway_dns: String,
-    pub private_dns: Vec<String>,
-    pub private_dns_default: bool,
-    pub interface: bool,
-    pub gateway: bool,
-    pub gwlb: bool,
-    pub zones: Vec<Zone>,
-    pub policy_supported: bool,
-    pub acceptance_required: bool,
-    pub owner: String,
-    pub wildcard: bool,
-    pub cross_region: bool,
-    pub ip_types: Vec<String>,
-    pub prefix_list: Option<PrefixList>,
-    pub payer_responsibility: Option<String>,
-    pub private_dns_state: Option<String>,
-    pub tags: Tags,
-}
 
 impl ServiceView {
     fn from_catalog(s: catalog::Service) -> Self {
@@ -496,49 +468,46 @@ pub(super) fn set_state(ctx: &mut Ctx, id: &str, state: &str) {
     }
 }
 
-pub(super) fn apply(ctx: &mut Ctx, t: &Transition) {
-    match t {
-        Transition::EndpointAvailable(id) => {
-            if ctx
-                .acct()
-                .ec2
-                .endpoints
-                .get(id)
-                .is_some_and(|e| e.state == "pending")
-            {
-                set_state(ctx, id, "available");
-            }
+/// `pending` → `available`, when AWS would have made it so.
+pub(super) fn become_available(ctx: &mut Ctx, id: &str) {
+    if ctx
+        .acct()
+        .ec2
+        .endpoints
+        .get(id)
+        .is_some_and(|e| e.state == "pending")
+    {
+        set_state(ctx, id, "available");
+    }
+}
+
+/// `deleting` → `deleted`: its interfaces and routes go; it is gone later.
+fn become_deleted(ctx: &mut Ctx, id: &str) {
+    let Some(e) = ctx.acct().ec2.endpoints.get(id).cloned() else {
+        return;
+    };
+    for eni in &e.eni_ids {
+        delete_eni(ctx, eni);
+    }
+    for table in &e.route_table_ids {
+        remove_route(ctx, table, id);
+    }
+    if let Some(e) = ctx.acct_mut().ec2.endpoints.get_mut(id) {
+        e.eni_ids.clear();
+    }
+    set_state(ctx, id, "deleted");
+    let id = id.to_string();
+    ctx.schedule(GONE_MS, move |ctx| become_gone(ctx, &id));
+}
+
+/// A deleted endpoint stops being described.
+fn become_gone(ctx: &mut Ctx, id: &str) {
+    remote::gone(ctx, id);
+    if let Some(e) = ctx.acct_mut().ec2.endpoints.remove(id) {
+        if let Some(svc) = privatelink::by_name(ctx, &e.service_name).map(|s| s.id.clone()) {
+            privatelink::disconnect(ctx, &svc, id);
         }
-        Transition::EndpointDeleted(id) => {
-            let Some(e) = ctx.acct().ec2.endpoints.get(id).cloned() else {
-                return;
-            };
-            for eni in &e.eni_ids {
-                delete_eni(ctx, eni);
-            }
-            for table in &e.route_table_ids {
-                remove_route(ctx, table, id);
-            }
-            if let Some(e) = ctx.acct_mut().ec2.endpoints.get_mut(id) {
-                e.eni_ids.clear();
-            }
-            set_state(ctx, id, "deleted");
-            ctx.schedule(
-                GONE_MS,
-                WorldTransition::Ec2(Transition::EndpointGone(id.clone())),
-            );
-        }
-        Transition::EndpointGone(id) => {
-            remote::gone(ctx, id);
-            if let Some(e) = ctx.acct_mut().ec2.endpoints.remove(id) {
-                if let Some(svc) = privatelink::by_name(ctx, &e.service_name).map(|s| s.id.clone())
-                {
-                    privatelink::disconnect(ctx, &svc, id);
-                }
-                ctx.emit(event("vpc-endpoint", id, "removed", None));
-            }
-        }
-        Transition::VpcAvailable(_) => {}
+        ctx.emit(event("vpc-endpoint", id, "removed", None));
     }
 }
 
@@ -792,10 +761,8 @@ pub(super) fn create(
         }
     }
     if state == "pending" {
-        ctx.schedule(
-            AVAILABLE_MS,
-            WorldTransition::Ec2(Transition::EndpointAvailable(id.clone())),
-        );
+        let id = id.clone();
+        ctx.schedule(AVAILABLE_MS, move |ctx| become_available(ctx, &id));
     }
     let e = &ctx.acct().ec2.endpoints[&id];
     Ok(m::CreateVpcEndpointResult {
@@ -1098,10 +1065,8 @@ pub(super) fn delete(
                     // the state change above.
                     remote::notify_consumer(ctx, &id, "Delete");
                 }
-                ctx.schedule(
-                    DELETED_MS,
-                    WorldTransition::Ec2(Transition::EndpointDeleted(id.clone())),
-                );
+                let id = id.clone();
+                ctx.schedule(DELETED_MS, move |ctx| become_deleted(ctx, &id));
             }
         }
     }
@@ -1192,7 +1157,7 @@ pub(super) fn describe_services(
     }
     for region in &regions_wanted {
         if *region == here {
-            for s in ctx.region.endpoint_services.values() {
+            for s in ctx.region.common.ec2.endpoint_services.values() {
                 if privatelink::visible_to(s, &ctx.account, &ctx.principal) {
                     views.push(privatelink::view(ctx, s));
                 }

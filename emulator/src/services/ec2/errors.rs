@@ -3,6 +3,8 @@
 
 use crate::wire::AwsError;
 
+pub type R<T> = Result<T, AwsError>;
+
 pub fn invalid_value(param: &str, value: &str, why: &str) -> AwsError {
     AwsError::new(
         "InvalidParameterValue",

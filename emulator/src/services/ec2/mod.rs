@@ -4,6 +4,7 @@
 pub mod catalog;
 pub(crate) mod endpoints;
 pub mod errors;
+mod links;
 mod network;
 mod notifications;
 mod privatelink;
@@ -13,52 +14,38 @@ mod route_tables;
 mod security_groups;
 mod state;
 mod subnets;
+mod tagging;
 pub mod tags;
 mod vpcs;
 
-pub use remote::Links;
+pub use links::Links;
 pub use state::*;
 
 pub(crate) use network::{create_eni, delete_eni, has_free_ip, private_dns_name, NewEni};
 
-use crate::wire::AwsError;
 use crate::model::ec2::{self as m, Api};
-use crate::world::Ctx;
+use crate::services::Ctx;
+use errors::R;
 
 pub struct Ec2;
-
-/// EC2 transitions that AWS performs asynchronously.
-#[derive(Debug, Clone)]
-pub enum Transition {
-    VpcAvailable(String),
-    EndpointAvailable(String),
-    EndpointDeleted(String),
-    EndpointGone(String),
-}
-
-pub fn apply_transition(ctx: &mut Ctx, t: Transition) {
-    match &t {
-        Transition::VpcAvailable(id) => vpcs::become_available(ctx, id),
-        _ => endpoints::apply(ctx, &t),
-    }
-}
 
 /// Applies what other Regions told this one (cross-Region PrivateLink).
 pub fn deliver(ctx: &mut Ctx) {
     remote::deliver(ctx);
 }
 
-/// Makes this Region's endpoint services visible to other Regions.
-pub fn publish_services(ctx: &Ctx) {
-    remote::publish(ctx);
+/// Before the Region is unlocked: what other Regions see of its endpoint
+/// services catches up with what the request changed.
+pub fn publish_services(ctx: &mut Ctx) {
+    if std::mem::take(&mut ctx.region.common.ec2.services_changed) {
+        remote::publish(ctx);
+    }
 }
 
 /// The account's default VPC in this Region, as AWS creates it.
 pub fn create_default_vpc(ctx: &mut Ctx) {
     vpcs::create_default(ctx);
 }
-
-type R<T> = Result<T, AwsError>;
 
 impl Api for Ec2 {
     type Ctx = Ctx;
@@ -359,39 +346,16 @@ impl Api for Ec2 {
         notifications::delete(ctx, input)
     }
     fn create_tags(&self, ctx: &mut Ctx, input: m::CreateTagsRequest) -> R<()> {
-        Ec2::create_tags(ctx, input)
+        tagging::create(ctx, input)
     }
     fn delete_tags(&self, ctx: &mut Ctx, input: m::DeleteTagsRequest) -> R<()> {
-        Ec2::delete_tags(ctx, input)
+        tagging::delete(ctx, input)
     }
     fn describe_tags(
         &self,
         ctx: &mut Ctx,
         input: m::DescribeTagsRequest,
     ) -> R<m::DescribeTagsResult> {
-        Ec2::describe_tags(ctx, input)
+        tagging::describe(ctx, input)
     }
-}
-
-/// Checks a `MaxResults` against its documented range where the model leaves
-/// it open.
-pub(crate) fn check_max_results(value: Option<i32>, min: i32, max: i32) -> R<()> {
-    match value {
-        Some(n) if n < min || n > max => Err(errors::invalid_value(
-            "MaxResults",
-            &n.to_string(),
-            &format!("Value must be between {min} and {max}."),
-        )),
-        _ => Ok(()),
-    }
-}
-
-/// An event for an EC2 resource.
-pub(crate) fn event(
-    resource_type: &'static str,
-    id: &str,
-    action: &'static str,
-    state: Option<&str>,
-) -> crate::world::events::NewEvent {
-    crate::world::events::NewEvent::new("ec2", resource_type, id, action, state)
 }

@@ -1,14 +1,16 @@
 //! DescribeNetworkInterfaces, DescribeAvailabilityZones, DescribeRegions
 //! (aws-spec.md §8.33, §8.35).
 
+use super::errors;
+use super::errors::R;
+use super::query::check_max_results;
 use super::query::{bool_value, one, paginate, Filters};
 use super::state::NetworkInterface;
-use super::{check_max_results, errors, R};
-use crate::wire::AwsError;
 use crate::model::ec2 as m;
+use crate::services::Ctx;
+use crate::wire::AwsError;
 use crate::world::ids::is_valid_id;
 use crate::world::regions;
-use crate::world::Ctx;
 
 /// The private DNS name EC2 gives an address (`ip-10-0-1-5.ec2.internal`).
 pub(crate) fn private_dns_name(region: &str, ip: &str) -> String {

@@ -2,14 +2,15 @@
 //! service (provider) or on an endpoint (consumer), they fire on `Connect`,
 //! `Accept`, `Reject` and `Delete`, through the world's notifier.
 
+use super::errors::R;
 use super::query::{one, paginate, Filters};
-use super::state::ConnectionNotification;
+use super::state::event;
+use super::state::{ConnectionNotification, Occurrence};
 use super::tags::Tags;
-use super::{event, R};
-use crate::wire::AwsError;
 use crate::model::ec2 as m;
+use crate::services::Ctx;
+use crate::wire::AwsError;
 use crate::world::ids::is_valid_id;
-use crate::world::Ctx;
 
 const EVENTS: &[&str] = &["Accept", "Connect", "Delete", "Reject"];
 
@@ -112,6 +113,8 @@ pub(super) fn create(
         (Some(s), None) => {
             let own = ctx
                 .region
+                .common
+                .ec2
                 .endpoint_services
                 .get(s)
                 .is_some_and(|svc| svc.owner == ctx.account);
@@ -267,27 +270,12 @@ pub(super) fn delete(
     })
 }
 
-/// One connection event, as both sides' notifications report it.
-#[derive(Debug, Clone)]
-pub(crate) struct Occurrence {
-    pub event: String,
-    pub service_id: String,
-    pub service_name: String,
-    pub provider: String,
-    pub endpoint_id: String,
-    pub consumer: String,
-    /// The endpoint's state right after the event.
-    pub state: String,
-    /// The Region of the consumer endpoint.
-    pub endpoint_region: String,
-}
-
 /// Publishes `event_type` for endpoint `endpoint_id` of service
 /// `service_id`, both in this Region, to every enabled notification that
 /// asks for it: the provider's on the service and the consumer's on the
 /// endpoint. (A consumer in another Region: see `remote`.)
 pub(crate) fn fire(ctx: &Ctx, event_type: &str, service_id: &str, endpoint_id: &str) {
-    let Some(svc) = ctx.region.endpoint_services.get(service_id) else {
+    let Some(svc) = ctx.region.common.ec2.endpoint_services.get(service_id) else {
         return;
     };
     let Some(conn) = svc.connections.get(endpoint_id) else {

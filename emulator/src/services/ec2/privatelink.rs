@@ -3,19 +3,22 @@
 //! principals (enforced), and the connections of consumer endpoints of any
 //! account, which the provider accepts or rejects.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use super::endpoints::{self, ServiceView};
+use super::endpoints;
+use super::errors::R;
 use super::notifications;
 use super::query::{one, paginate, Filters};
+use super::state::event;
+use super::state::ServiceView;
 use super::state::{AllowedPrincipal, Connection, EndpointService, PrivateDnsName};
 use super::tags::{self, Tags};
-use super::{errors, event, remote, Transition, R};
-use crate::wire::AwsError;
+use super::{errors, remote};
 use crate::model::ec2 as m;
+use crate::services::Ctx;
+use crate::wire::AwsError;
 use crate::world::ids::is_valid_id;
 use crate::world::regions::{self, Zone};
-use crate::world::{Ctx, Transition as WorldTransition};
 
 /// The prefix of every custom service name in a Region.
 pub(crate) fn name_prefix(region: &str) -> String {
@@ -37,7 +40,7 @@ fn own_service<'a>(ctx: &'a Ctx, id: &str) -> R<&'a EndpointService> {
             format!("Invalid Id: '{id}' (expecting 'vpce-svc-...')"),
         ));
     }
-    match ctx.region.endpoint_services.get(id) {
+    match ctx.region.common.ec2.endpoint_services.get(id) {
         Some(s) if s.owner == ctx.account => Ok(s),
         _ => Err(service_not_found(id)),
     }
@@ -114,10 +117,20 @@ pub(crate) fn view(ctx: &Ctx, svc: &EndpointService) -> ServiceView {
     }
 }
 
+/// The Region's endpoint services, to change: they are published for other
+/// Regions when the request ends.
+pub(crate) fn services_mut(ctx: &mut Ctx) -> &mut BTreeMap<String, EndpointService> {
+    let ec2 = &mut ctx.region.common.ec2;
+    ec2.services_changed = true;
+    &mut ec2.endpoint_services
+}
+
 /// The custom service named `name`, if it exists in this Region.
 pub(crate) fn by_name<'a>(ctx: &'a Ctx, name: &str) -> Option<&'a EndpointService> {
     let id = name.strip_prefix(&name_prefix(ctx.region_name()))?;
     ctx.region
+        .common
+        .ec2
         .endpoint_services
         .get(id)
         .filter(|s| s.name == name)
@@ -258,6 +271,8 @@ pub(super) fn create_configuration(
     if let Some(token) = &input.client_token {
         let earlier = ctx
             .region
+            .common
+            .ec2
             .endpoint_services
             .values()
             .find(|s| s.owner == ctx.account && s.client_token.as_ref() == Some(token));
@@ -334,7 +349,7 @@ pub(super) fn create_configuration(
     };
     let out = configuration_model(ctx, &svc);
     set_lb_owner(ctx, &lbs, Some(&id));
-    ctx.services_mut().insert(id.clone(), svc);
+    services_mut(ctx).insert(id.clone(), svc);
     ctx.emit(event(
         "vpc-endpoint-service",
         &id,
@@ -371,6 +386,8 @@ pub(super) fn describe_configurations(
     ctx.dry_run(input.dry_run)?;
     let items = ctx
         .region
+        .common
+        .ec2
         .endpoint_services
         .values()
         .filter(|s| s.owner == ctx.account)
@@ -557,7 +574,7 @@ pub(super) fn modify_configuration(
     ctx.dry_run(input.dry_run)?;
     set_lb_owner(ctx, &remove, None);
     set_lb_owner(ctx, &add, Some(&id));
-    if let Some(s) = ctx.services_mut().get_mut(&id) {
+    if let Some(s) = services_mut(ctx).get_mut(&id) {
         s.load_balancers = lbs;
         s.ip_types = ip_types;
         s.supported_regions = supported;
@@ -590,7 +607,7 @@ pub(super) fn delete_configurations(
     ctx.dry_run(input.dry_run)?;
     let mut failed = Vec::new();
     for id in ids {
-        let svc = match ctx.region.endpoint_services.get(&id) {
+        let svc = match ctx.region.common.ec2.endpoint_services.get(&id) {
             Some(s) if s.owner == ctx.account => s.clone(),
             _ => {
                 failed.push(unsuccessful(
@@ -610,7 +627,7 @@ pub(super) fn delete_configurations(
             continue;
         }
         set_lb_owner(ctx, &svc.load_balancers, None);
-        ctx.services_mut().remove(&id);
+        services_mut(ctx).remove(&id);
         ctx.acct_mut()
             .ec2
             .notifications
@@ -688,7 +705,7 @@ pub(super) fn modify_permissions(
             permission_type: Some("vpc-endpoint".into()),
         });
     }
-    if let Some(s) = ctx.services_mut().get_mut(&id) {
+    if let Some(s) = services_mut(ctx).get_mut(&id) {
         s.principals = principals;
     }
     ctx.emit(event(
@@ -709,7 +726,7 @@ pub(super) fn describe_permissions(
 ) -> R<m::DescribeVpcEndpointServicePermissionsResult> {
     let id = input.service_id.clone().unwrap_or_default();
     let svc = own_service(ctx, &id)?.clone();
-    super::check_max_results(input.max_results.map(|n| n.min(1000)), 5, 1000)?;
+    super::query::check_max_results(input.max_results.map(|n| n.min(1000)), 5, 1000)?;
     let filters = Filters::parse(
         input.filters,
         &["permission-type", "principal", "principal-type"],
@@ -760,13 +777,15 @@ pub(super) fn describe_connections(
     ctx: &mut Ctx,
     input: m::DescribeVpcEndpointConnectionsRequest,
 ) -> R<m::DescribeVpcEndpointConnectionsResult> {
-    super::check_max_results(input.max_results.map(|n| n.min(1000)), 5, 1000)?;
+    super::query::check_max_results(input.max_results.map(|n| n.min(1000)), 5, 1000)?;
     let filters = Filters::parse(input.filters, CONNECTION_FILTERS)?;
     ctx.dry_run(input.dry_run)?;
     let region = ctx.region_name().to_string();
     let mut items = Vec::new();
     for svc in ctx
         .region
+        .common
+        .ec2
         .endpoint_services
         .values()
         .filter(|s| s.owner == ctx.account)
@@ -854,7 +873,7 @@ pub(super) fn connect(ctx: &mut Ctx, service_id: &str, endpoint_id: &str) {
         created: ctx.now(),
         remote: None,
     };
-    if let Some(s) = ctx.services_mut().get_mut(service_id) {
+    if let Some(s) = services_mut(ctx).get_mut(service_id) {
         s.connections.insert(endpoint_id.to_string(), conn);
     }
     notifications::fire(ctx, "Connect", service_id, endpoint_id);
@@ -862,7 +881,7 @@ pub(super) fn connect(ctx: &mut Ctx, service_id: &str, endpoint_id: &str) {
 
 /// A consumer endpoint is gone: its connection goes with it.
 pub(super) fn disconnect(ctx: &mut Ctx, service_id: &str, endpoint_id: &str) {
-    if let Some(s) = ctx.services_mut().get_mut(service_id) {
+    if let Some(s) = services_mut(ctx).get_mut(service_id) {
         s.connections.remove(endpoint_id);
     }
 }
@@ -941,10 +960,10 @@ fn decide(
 /// The provider accepted: `pending`, then `available` on the clock.
 pub(crate) fn accept_endpoint(ctx: &mut Ctx, id: &str) {
     endpoints::set_state(ctx, id, "pending");
-    ctx.schedule(
-        endpoints::AVAILABLE_MS,
-        WorldTransition::Ec2(Transition::EndpointAvailable(id.to_string())),
-    );
+    let id = id.to_string();
+    ctx.schedule(endpoints::AVAILABLE_MS, move |ctx| {
+        endpoints::become_available(ctx, &id)
+    });
 }
 
 pub(super) fn accept(
@@ -996,7 +1015,7 @@ pub(super) fn modify_payer(
     own_service(ctx, &id)?;
     let payer = input.payer_responsibility.unwrap_or_default();
     ctx.dry_run(input.dry_run)?;
-    if let Some(s) = ctx.services_mut().get_mut(&id) {
+    if let Some(s) = services_mut(ctx).get_mut(&id) {
         s.payer_responsibility = Some(payer);
     }
     Ok(m::ModifyVpcEndpointServicePayerResponsibilityResult {
@@ -1018,8 +1037,7 @@ pub(super) fn start_dns_verification(
     }
     ctx.dry_run(input.dry_run)?;
     // Offline there is no DNS to look the TXT record up in: it verifies.
-    if let Some(p) = ctx
-        .services_mut()
+    if let Some(p) = services_mut(ctx)
         .get_mut(&id)
         .and_then(|s| s.private_dns.as_mut())
     {

@@ -6,8 +6,8 @@ use base64::Engine as _;
 
 use super::errors;
 use super::tags::Tags;
-use crate::wire::AwsError;
 use crate::model::ec2::Filter;
+use crate::wire::AwsError;
 
 /// AWS refuses more than this many filters, or values in one filter [U].
 const MAX_FILTERS: usize = 50;
@@ -177,5 +177,18 @@ mod tests {
         }];
         let e = Filters::parse(Some(f), &["vpc-id"]).unwrap_err();
         assert_eq!(e.code, "InvalidParameterValue");
+    }
+}
+
+/// Checks a `MaxResults` against its documented range where the model leaves
+/// it open.
+pub(crate) fn check_max_results(value: Option<i32>, min: i32, max: i32) -> Result<(), AwsError> {
+    match value {
+        Some(n) if n < min || n > max => Err(errors::invalid_value(
+            "MaxResults",
+            &n.to_string(),
+            &format!("Value must be between {min} and {max}."),
+        )),
+        _ => Ok(()),
     }
 }

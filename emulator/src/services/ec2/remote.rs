@@ -17,76 +17,22 @@
 //!   and the event to notify on, `Delete`), went away;
 //! - service's Region → consumer: the provider accepted or rejected it.
 
-use std::collections::BTreeMap;
-
-use super::endpoints::{self, ServiceView};
-use super::notifications::{self, Occurrence};
-use super::privatelink;
+use super::endpoints;
+use super::links::{Links, Message, Published};
+use super::notifications;
+use super::privatelink::{self, services_mut};
+use super::state::Occurrence;
+use super::state::ServiceView;
 use super::state::{Connection, RemoteEndpoint};
-use crate::world::Ctx;
+use crate::services::Ctx;
 
-/// The world's cross-Region registry.
-#[derive(Debug, Default)]
-pub struct Links {
-    /// Every custom endpoint service, by name, as its Region last published it.
-    services: BTreeMap<String, Published>,
-    /// Messages waiting for a Region, in the order they were sent.
-    inbox: BTreeMap<String, Vec<Message>>,
-}
-
-impl Links {
-    pub fn clear(&mut self) {
-        self.services.clear();
-        self.inbox.clear();
-    }
-
-    /// Whether messages wait for any Region.
-    pub fn pending(&self) -> bool {
-        self.inbox.values().any(|m| !m.is_empty())
-    }
-}
-
-/// What a consumer in another Region needs of a service.
-#[derive(Debug, Clone)]
-pub(crate) struct Published {
-    pub view: ServiceView,
-    pub principals: Vec<String>,
-    pub supported_regions: Vec<String>,
-}
-
-#[derive(Debug, Clone)]
-enum Message {
-    /// To the service's Region: a consumer endpoint connected.
-    Connected {
-        service_id: String,
-        endpoint_id: String,
-        connection: Connection,
-    },
-    /// To the service's Region: the endpoint changed; notify on `event`.
-    Changed {
-        service_id: String,
-        endpoint_id: String,
-        replica: RemoteEndpoint,
-        event: Option<String>,
-    },
-    /// To the service's Region: the endpoint is gone.
-    Gone {
-        service_id: String,
-        endpoint_id: String,
-    },
-    /// To the endpoint's Region: the provider accepted or rejected it.
-    Decided {
-        account: String,
-        endpoint_id: String,
-        accept: bool,
-        occurrence: Option<Occurrence>,
-    },
+/// The registry Regions share (locked after this Region, never before).
+fn links(ctx: &Ctx) -> parking_lot::MappedMutexGuard<'_, Links> {
+    parking_lot::MutexGuard::map(ctx.world.global.lock(), |g| &mut g.ec2)
 }
 
 fn send(ctx: &Ctx, region: &str, message: Message) {
-    ctx.world
-        .links
-        .lock()
+    links(ctx)
         .inbox
         .entry(region.to_string())
         .or_default()
@@ -98,6 +44,8 @@ pub(crate) fn publish(ctx: &Ctx) {
     let prefix = privatelink::name_prefix(ctx.region_name());
     let fresh: Vec<(String, Published)> = ctx
         .region
+        .common
+        .ec2
         .endpoint_services
         .values()
         .map(|s| {
@@ -111,14 +59,14 @@ pub(crate) fn publish(ctx: &Ctx) {
             )
         })
         .collect();
-    let mut links = ctx.world.links.lock();
+    let mut links = links(ctx);
     links.services.retain(|name, _| !name.starts_with(&prefix));
     links.services.extend(fresh);
 }
 
 /// The service `name` of another Region, whoever may see it.
 pub(crate) fn find(ctx: &Ctx, name: &str) -> Option<Published> {
-    ctx.world.links.lock().services.get(name).cloned()
+    links(ctx).services.get(name).cloned()
 }
 
 /// Whether the caller reaches `p` from its Region: the service supports the
@@ -134,10 +82,7 @@ pub(crate) fn reachable(ctx: &Ctx, p: &Published) -> bool {
 /// The services of `region` the caller reaches from its own Region.
 pub(crate) fn reachable_in(ctx: &Ctx, region: &str) -> Vec<ServiceView> {
     let prefix = privatelink::name_prefix(region);
-    let all: Vec<Published> = ctx
-        .world
-        .links
-        .lock()
+    let all: Vec<Published> = links(ctx)
         .services
         .range(prefix.clone()..)
         .take_while(|(name, _)| name.starts_with(&prefix))
@@ -267,8 +212,7 @@ pub(crate) fn gone(ctx: &Ctx, id: &str) {
 /// The provider accepted (or rejected) the remote endpoint `endpoint_id` of
 /// its service: the replica moves now, the endpoint when its Region hears.
 pub(crate) fn decide(ctx: &mut Ctx, service_id: &str, endpoint_id: &str, accept: bool) {
-    let Some(conn) = ctx
-        .services_mut()
+    let Some(conn) = services_mut(ctx)
         .get_mut(service_id)
         .and_then(|s| s.connections.get_mut(endpoint_id))
     else {
@@ -282,7 +226,7 @@ pub(crate) fn decide(ctx: &mut Ctx, service_id: &str, endpoint_id: &str, accept:
         replica.dns_entries.clear();
     }
     let (account, region) = (conn.account.clone(), replica.region.clone());
-    let svc = &ctx.region.endpoint_services[service_id];
+    let svc = &ctx.region.common.ec2.endpoint_services[service_id];
     let occurrence = Occurrence {
         event: if accept { "Accept" } else { "Reject" }.into(),
         service_id: svc.id.clone(),
@@ -308,7 +252,7 @@ pub(crate) fn decide(ctx: &mut Ctx, service_id: &str, endpoint_id: &str, accept:
 /// Applies the messages waiting for the caller's Region.
 pub(crate) fn deliver(ctx: &mut Ctx) {
     let messages = {
-        let mut links = ctx.world.links.lock();
+        let mut links = links(ctx);
         match links.inbox.get_mut(ctx.region_name()) {
             Some(m) if !m.is_empty() => std::mem::take(m),
             _ => return,
@@ -326,7 +270,7 @@ fn apply(ctx: &mut Ctx, message: Message) {
             endpoint_id,
             connection,
         } => {
-            let Some(svc) = ctx.services_mut().get_mut(&service_id) else {
+            let Some(svc) = services_mut(ctx).get_mut(&service_id) else {
                 // The service went away meanwhile: the endpoint cannot connect.
                 if let Some(r) = &connection.remote {
                     send(
@@ -351,8 +295,7 @@ fn apply(ctx: &mut Ctx, message: Message) {
             replica,
             event,
         } => {
-            let Some(conn) = ctx
-                .services_mut()
+            let Some(conn) = services_mut(ctx)
                 .get_mut(&service_id)
                 .and_then(|s| s.connections.get_mut(&endpoint_id))
             else {

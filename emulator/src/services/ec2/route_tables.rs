@@ -1,15 +1,18 @@
 //! Route tables and their associations (aws-spec.md §8.31–8.32).
 
+use super::errors;
+use super::errors::R;
+use super::query::check_max_results;
 use super::query::{bool_value, one, paginate, Filters};
+use super::state::event;
 use super::state::{Association, Route, RouteTable};
 use super::subnets::check_subnet_id;
 use super::tags;
 use super::vpcs::check_vpc_id;
-use super::{check_max_results, errors, event, R};
-use crate::wire::AwsError;
 use crate::model::ec2 as m;
+use crate::services::Ctx;
+use crate::wire::AwsError;
 use crate::world::ids::is_valid_id;
-use crate::world::Ctx;
 
 fn check_id(ctx: &Ctx, id: &str) -> R<()> {
     if !is_valid_id(id, "rtb") {

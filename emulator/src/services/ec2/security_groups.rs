@@ -1,14 +1,17 @@
 //! Security groups and their rules (aws-spec.md §8.27–8.30).
 
+use super::errors;
+use super::errors::R;
+use super::query::check_max_results;
 use super::query::{one, paginate, Filters};
+use super::state::event;
 use super::state::{Peer, Rule, SecurityGroup};
 use super::tags::{self, Tags};
 use super::vpcs::{check_vpc_id, parse_cidr};
-use super::{check_max_results, errors, event, R};
-use crate::wire::AwsError;
 use crate::model::ec2 as m;
+use crate::services::Ctx;
+use crate::wire::AwsError;
 use crate::world::ids::is_valid_id;
-use crate::world::Ctx;
 
 pub(super) fn new_default_group(ctx: &Ctx, sg_id: &str, vpc_id: &str) -> SecurityGroup {
     SecurityGroup {

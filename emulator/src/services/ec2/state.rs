@@ -4,8 +4,22 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::catalog::PrefixList;
 use super::tags::Tags;
 use crate::wire::Timestamp;
+use crate::world::events::NewEvent;
+use crate::world::regions::Zone;
+
+/// What a Region holds of EC2 for all of its accounts.
+#[derive(Debug, Default)]
+pub struct Regional {
+    /// Endpoint services of every account, by service id: consumers of any
+    /// account reach them.
+    pub endpoint_services: BTreeMap<String, EndpointService>,
+    /// A request changed `endpoint_services`: publish them for other
+    /// Regions when it ends (see `remote`).
+    pub services_changed: bool,
+}
 
 #[derive(Debug, Default, Serialize)]
 pub struct State {
@@ -244,4 +258,59 @@ pub struct ConnectionNotification {
     pub events: Vec<String>,
     pub state: String,
     pub client_token: Option<String>,
+}
+
+/// What a consumer needs to know of an endpoint service, whoever owns it.
+#[derive(Debug, Clone)]
+pub(crate) struct ServiceView {
+    pub name: String,
+    pub region: String,
+    pub interface_id: Option<String>,
+    pub gateway_id: Option<String>,
+    pub gwlb_id: Option<String>,
+    /// The service id when the service is a customer's (PrivateLink).
+    pub custom_id: Option<String>,
+    pub base_dns: String,
+    pub gateway_dns: String,
+    pub private_dns: Vec<String>,
+    pub private_dns_default: bool,
+    pub interface: bool,
+    pub gateway: bool,
+    pub gwlb: bool,
+    pub zones: Vec<Zone>,
+    pub policy_supported: bool,
+    pub acceptance_required: bool,
+    pub owner: String,
+    pub wildcard: bool,
+    pub cross_region: bool,
+    pub ip_types: Vec<String>,
+    pub prefix_list: Option<PrefixList>,
+    pub payer_responsibility: Option<String>,
+    pub private_dns_state: Option<String>,
+    pub tags: Tags,
+}
+
+/// One connection event, as both sides' notifications report it.
+#[derive(Debug, Clone)]
+pub(crate) struct Occurrence {
+    pub event: String,
+    pub service_id: String,
+    pub service_name: String,
+    pub provider: String,
+    pub endpoint_id: String,
+    pub consumer: String,
+    /// The endpoint's state right after the event.
+    pub state: String,
+    /// The Region of the consumer endpoint.
+    pub endpoint_region: String,
+}
+
+/// An event for an EC2 resource.
+pub(crate) fn event(
+    resource_type: &'static str,
+    id: &str,
+    action: &'static str,
+    state: Option<&str>,
+) -> NewEvent {
+    NewEvent::new("ec2", resource_type, id, action, state)
 }

@@ -3,16 +3,18 @@
 
 use ipnet::Ipv4Net;
 
+use super::errors;
+use super::errors::R;
 use super::query::{bool_value, one, paginate, Filters};
+use super::state::event;
 use super::state::Subnet;
 use super::tags::{self, Tags};
 use super::vpcs::{check_vpc_id, overlaps, parse_cidr};
-use super::{errors, event, R};
-use crate::wire::AwsError;
 use crate::model::ec2 as m;
+use crate::services::Ctx;
+use crate::wire::AwsError;
 use crate::world::ids::is_valid_id;
 use crate::world::regions;
-use crate::world::Ctx;
 
 pub(super) fn check_subnet_id(ctx: &Ctx, id: &str) -> R<()> {
     if !is_valid_id(id, "subnet") {

@@ -3,15 +3,17 @@
 
 use ipnet::Ipv4Net;
 
+use super::errors;
+use super::errors::R;
 use super::query::{bool_value, one, paginate, Filters};
 use super::security_groups::new_default_group;
+use super::state::event;
 use super::state::{Association, Route, RouteTable, Vpc};
 use super::tags::{self, Tags};
-use super::{errors, event, Transition, R};
-use crate::wire::AwsError;
 use crate::model::ec2 as m;
+use crate::services::Ctx;
+use crate::wire::AwsError;
 use crate::world::ids::is_valid_id;
-use crate::world::{Ctx, Transition as WorldTransition};
 
 /// How long AWS takes to make a new VPC `available` (scaled by the pace).
 const VPC_AVAILABLE_MS: i64 = 1_000;
@@ -158,10 +160,8 @@ pub(super) fn create(ctx: &mut Ctx, input: m::CreateVpcRequest) -> R<m::CreateVp
     ctx.dry_run(input.dry_run)?;
     let tenancy = input.instance_tenancy.unwrap_or_else(|| "default".into());
     let vpc = insert(ctx, cidr, false, tenancy, tags);
-    ctx.schedule(
-        VPC_AVAILABLE_MS,
-        WorldTransition::Ec2(Transition::VpcAvailable(vpc.id.clone())),
-    );
+    let id = vpc.id.clone();
+    ctx.schedule(VPC_AVAILABLE_MS, move |ctx| become_available(ctx, &id));
     Ok(m::CreateVpcResult {
         vpc: Some(to_model(&vpc, &ctx.account)),
     })

@@ -1,10 +1,11 @@
 //! CreateCluster, DescribeClusters, ListClusters, DeleteCluster,
 //! UpdateClusterSettings (aws-spec.md §11.2–11.5).
 
-use super::{arn, check_max, cluster_not_found, event, invalid, page, short_name, ClusterRec, R};
-use crate::wire::AwsError;
+use super::common::{arn, check_max, cluster_not_found, event, invalid, page, short_name, R};
+use super::state::ClusterRec;
 use crate::model::ecs as m;
-use crate::world::Ctx;
+use crate::services::Ctx;
+use crate::wire::AwsError;
 
 /// The name a `cluster` parameter refers to (`default` when absent).
 pub(super) fn name_of(cluster: Option<&str>) -> String {

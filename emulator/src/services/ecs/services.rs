@@ -3,12 +3,13 @@
 //! Service Connect (aws-spec.md §10.3–10.4, §11.13–11.17).
 
 use super::clusters;
+use super::common::{arn, check_max, event, invalid, page, service_not_found, short_name, R};
+use super::state::{ServiceRec, TaskRec};
 use super::task_definitions;
 use super::tasks::{self, Launch, Net};
-use super::{arn, check_max, event, invalid, page, service_not_found, short_name, ServiceRec, R};
-use crate::wire::AwsError;
 use crate::model::ecs as m;
-use crate::world::Ctx;
+use crate::services::Ctx;
+use crate::wire::AwsError;
 
 /// After this many failed tasks in a row a deployment stops replacing them
 /// (AWS backs off ever longer; an emulator that never waits must stop).
@@ -225,14 +226,13 @@ pub(super) fn reconcile(ctx: &mut Ctx, key: &str) {
     };
     let primary_id = primary.id.clone().unwrap_or_default();
     let st = &ctx.acct().ecs;
-    let tasks: Vec<&super::TaskRec> = svc
+    let tasks: Vec<&TaskRec> = svc
         .task_ids
         .iter()
         .filter_map(|t| st.tasks.get(t))
         .collect();
-    let live = |t: &super::TaskRec| t.model.desired_status.as_deref() == Some("RUNNING");
-    let of_primary =
-        |t: &super::TaskRec| t.model.started_by.as_deref() == Some(primary_id.as_str());
+    let live = |t: &TaskRec| t.model.desired_status.as_deref() == Some("RUNNING");
+    let of_primary = |t: &TaskRec| t.model.started_by.as_deref() == Some(primary_id.as_str());
     let live_primary: Vec<String> = tasks
         .iter()
         .filter(|t| live(t) && of_primary(t))
@@ -325,6 +325,7 @@ pub(super) fn reconcile(ctx: &mut Ctx, key: &str) {
                     tags: vec![],
                     overrides: None,
                     service: Some(key.to_string()),
+                    watch: Some(reconcile),
                     index: live_primary.len() + n,
                 },
             );
@@ -363,6 +364,7 @@ pub(super) fn reconcile(ctx: &mut Ctx, key: &str) {
                 t,
                 "ServiceSchedulerInitiated",
                 &format!("Scaling activity initiated by (deployment {primary_id})"),
+                Some(reconcile),
             );
         }
         let list: Vec<String> = extra.iter().map(|t| format!("(task {t})")).collect();
@@ -386,6 +388,7 @@ pub(super) fn reconcile(ctx: &mut Ctx, key: &str) {
                 t,
                 "ServiceSchedulerInitiated",
                 &format!("Deployment completed: replaced by (deployment {primary_id})"),
+                Some(reconcile),
             );
         }
     }
@@ -430,7 +433,7 @@ pub(super) fn reconcile(ctx: &mut Ctx, key: &str) {
     }
 }
 
-fn task_key(t: &super::TaskRec) -> Option<String> {
+fn task_key(t: &TaskRec) -> Option<String> {
     t.model
         .task_arn
         .as_deref()
@@ -441,7 +444,7 @@ fn task_key(t: &super::TaskRec) -> Option<String> {
 /// The wire form: counts from the tasks.
 fn model(ctx: &Ctx, s: &ServiceRec, with_tags: bool) -> m::Service {
     let st = &ctx.acct().ecs;
-    let tasks: Vec<&super::TaskRec> = s.task_ids.iter().filter_map(|t| st.tasks.get(t)).collect();
+    let tasks: Vec<&TaskRec> = s.task_ids.iter().filter_map(|t| st.tasks.get(t)).collect();
     let count = |deployment: Option<&str>, status: &dyn Fn(&str) -> bool| -> i32 {
         tasks
             .iter()
@@ -619,7 +622,7 @@ pub(super) fn describe(
 ) -> R<m::DescribeServicesResponse> {
     let cluster = clusters::name_of(i.cluster.as_deref());
     if !ctx.acct().ecs.clusters.contains_key(&cluster) {
-        return Err(super::cluster_not_found());
+        return Err(super::common::cluster_not_found());
     }
     let wanted = i.services.unwrap_or_default();
     if wanted.is_empty() {
@@ -686,7 +689,7 @@ pub(super) fn update(ctx: &mut Ctx, i: m::UpdateServiceRequest) -> R<m::UpdateSe
         Some(t) => task_definitions::active(ctx, t)?,
         None => task_definitions::find(ctx, primary.task_definition.as_deref().unwrap_or(""))
             .map(|d| d.model.clone())
-            .ok_or_else(|| super::client("TaskDefinition not found."))?,
+            .ok_or_else(|| super::common::client("TaskDefinition not found."))?,
     };
     let launch_type = primary
         .launch_type

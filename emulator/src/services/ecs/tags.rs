@@ -1,9 +1,9 @@
 //! TagResource, UntagResource, ListTagsForResource (aws-spec.md §11.18–11.20).
 
-use super::{invalid, short_name, R};
-use crate::wire::AwsError;
+use super::common::{invalid, short_name, R};
 use crate::model::ecs as m;
-use crate::world::Ctx;
+use crate::services::Ctx;
+use crate::wire::AwsError;
 
 fn not_found() -> AwsError {
     AwsError::new(

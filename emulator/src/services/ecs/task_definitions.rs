@@ -3,9 +3,10 @@
 
 use std::collections::BTreeSet;
 
-use super::{arn, check_max, client, event, invalid, page, short_name, TaskDefRec, R};
+use super::common::{arn, check_max, client, event, invalid, page, short_name, R};
+use super::state::TaskDefRec;
 use crate::model::ecs as m;
-use crate::world::Ctx;
+use crate::services::Ctx;
 
 /// `family`, `family:revision` or the ARN → (family, revision if given).
 fn parse_reference(reference: &str) -> (String, Option<i32>) {

@@ -5,14 +5,12 @@
 //! the world clock.
 
 use super::clusters;
+use super::common::{arn, check_max, cluster_not_found, event, invalid, page, short_name, R};
+use super::state::{Outcome, TaskRec};
 use super::task_definitions;
-use super::{
-    arn, check_max, cluster_not_found, event, invalid, page, short_name, Outcome, TaskRec,
-    Transition, R,
-};
 use crate::model::ecs as m;
 use crate::services::ec2::{create_eni, delete_eni, private_dns_name, NewEni};
-use crate::world::{Ctx, Transition as WorldTransition};
+use crate::services::Ctx;
 
 /// How long each step takes in AWS, scaled by the pace.
 const STEP_MS: i64 = 1_000;
@@ -28,6 +26,10 @@ pub(super) struct Net {
     pub assign_public_ip: String,
 }
 
+/// What a service that starts a task is told at each of its steps (with
+/// the service's key), so it keeps its desired count.
+pub(super) type Watch = fn(&mut Ctx, &str);
+
 /// Everything a new task needs.
 pub(super) struct Launch<'a> {
     pub cluster: &'a str,
@@ -41,6 +43,8 @@ pub(super) struct Launch<'a> {
     pub tags: Vec<m::Tag>,
     pub overrides: Option<m::TaskOverride>,
     pub service: Option<String>,
+    /// Told of the task's every step (the service that started it).
+    pub watch: Option<Watch>,
     /// Spreads tasks over the subnets.
     pub index: usize,
 }
@@ -77,7 +81,7 @@ pub(super) fn check_compatible(def: &m::TaskDefinition, launch_type: &str) -> R<
             .as_ref()
             .is_some_and(|c| c.iter().any(|x| x == "FARGATE"))
     {
-        return Err(super::client(format!(
+        return Err(super::common::client(format!(
             "Task definition does not support launch_type FARGATE. ({})",
             def.task_definition_arn.as_deref().unwrap_or("")
         )));
@@ -200,14 +204,15 @@ fn outcome(def: &m::TaskDefinition) -> Option<Outcome> {
     None
 }
 
-fn schedule_task(ctx: &mut Ctx, id: &str, after_steps: i64, to: &'static str) {
-    ctx.schedule(
-        STEP_MS * after_steps,
-        WorldTransition::Ecs(Transition::Task {
-            id: id.to_string(),
-            to,
-        }),
-    );
+fn schedule_task(
+    ctx: &mut Ctx,
+    id: &str,
+    after_steps: i64,
+    to: &'static str,
+    watch: Option<Watch>,
+) {
+    let id = id.to_string();
+    ctx.schedule(STEP_MS * after_steps, move |ctx| step(ctx, &id, to, watch));
 }
 
 /// What a scenario may pin of a task AWS starts (queued under `ecs-task`;
@@ -382,9 +387,9 @@ pub(super) fn launch(ctx: &mut Ctx, l: Launch<'_>) -> R<String> {
         }
     }
     ctx.emit(event("task", &id, "created", Some("PROVISIONING")));
-    schedule_task(ctx, &id, 1, "PENDING");
-    schedule_task(ctx, &id, 2, "ACTIVATING");
-    schedule_task(ctx, &id, 3, "RUNNING");
+    schedule_task(ctx, &id, 1, "PENDING", l.watch);
+    schedule_task(ctx, &id, 2, "ACTIVATING", l.watch);
+    schedule_task(ctx, &id, 3, "RUNNING", l.watch);
     Ok(id)
 }
 
@@ -462,7 +467,7 @@ fn set_status(ctx: &mut Ctx, id: &str, status: &str) -> Option<TaskRec> {
 }
 
 /// Sets a task on its way to `STOPPED`.
-pub(super) fn stop(ctx: &mut Ctx, id: &str, stop_code: &str, reason: &str) {
+pub(super) fn stop(ctx: &mut Ctx, id: &str, stop_code: &str, reason: &str, watch: Option<Watch>) {
     let now = ctx.now();
     let Some(t) = ctx.acct_mut().ecs.tasks.get_mut(id) else {
         return;
@@ -479,62 +484,59 @@ pub(super) fn stop(ctx: &mut Ctx, id: &str, stop_code: &str, reason: &str) {
     if was_running {
         set_status(ctx, id, "DEACTIVATING");
     }
-    schedule_task(ctx, id, 1, "STOPPING");
-    schedule_task(ctx, id, 2, "DEPROVISIONING");
-    schedule_task(ctx, id, 3, "STOPPED");
+    schedule_task(ctx, id, 1, "STOPPING", watch);
+    schedule_task(ctx, id, 2, "DEPROVISIONING", watch);
+    schedule_task(ctx, id, 3, "STOPPED", watch);
 }
 
-pub(super) fn apply(ctx: &mut Ctx, t: Transition) {
-    match t {
-        Transition::Task { id, to } => {
-            let Some(task) = ctx.acct().ecs.tasks.get(&id) else {
-                return;
-            };
-            let desired_running = task.model.desired_status.as_deref() == Some("RUNNING");
-            let last = task.model.last_status.clone().unwrap_or_default();
-            let outcome = task.outcome.clone();
-            let service = task.service.clone();
-            let starting = matches!(to, "PENDING" | "ACTIVATING" | "RUNNING");
-            if starting != desired_running || last == "STOPPED" {
-                return;
-            }
-            if to == "ACTIVATING" {
-                if let Some(o) = outcome.as_ref().filter(|o| o.fail_to_start) {
-                    stop(ctx, &id, &o.stop_code, &o.reason);
-                    return;
-                }
-            }
-            set_status(ctx, &id, to);
-            if to == "RUNNING" {
-                if let Some(o) = outcome.filter(|o| !o.fail_to_start) {
-                    ctx.schedule(
-                        o.after_ms,
-                        WorldTransition::Ecs(Transition::Exit { id: id.clone() }),
-                    );
-                }
-            }
-            if to == "STOPPED" {
-                if let Some(eni) = ctx.acct().ecs.tasks.get(&id).and_then(|t| t.eni.clone()) {
-                    delete_eni(ctx, &eni);
-                }
-            }
-            if let Some(s) = service {
-                super::services::reconcile(ctx, &s);
-            }
-        }
-        Transition::Exit { id } => {
-            let Some(task) = ctx.acct().ecs.tasks.get(&id) else {
-                return;
-            };
-            if task.model.last_status.as_deref() != Some("RUNNING") {
-                return;
-            }
-            let Some(o) = task.outcome.clone() else {
-                return;
-            };
-            stop(ctx, &id, &o.stop_code, &o.reason);
+/// Moves a task to its next status (`to`), if it is still on its way there.
+fn step(ctx: &mut Ctx, id: &str, to: &'static str, watch: Option<Watch>) {
+    let Some(task) = ctx.acct().ecs.tasks.get(id) else {
+        return;
+    };
+    let desired_running = task.model.desired_status.as_deref() == Some("RUNNING");
+    let last = task.model.last_status.clone().unwrap_or_default();
+    let outcome = task.outcome.clone();
+    let service = task.service.clone();
+    let starting = matches!(to, "PENDING" | "ACTIVATING" | "RUNNING");
+    if starting != desired_running || last == "STOPPED" {
+        return;
+    }
+    if to == "ACTIVATING" {
+        if let Some(o) = outcome.as_ref().filter(|o| o.fail_to_start) {
+            stop(ctx, id, &o.stop_code, &o.reason, watch);
+            return;
         }
     }
+    set_status(ctx, id, to);
+    if to == "RUNNING" {
+        if let Some(o) = outcome.filter(|o| !o.fail_to_start) {
+            let id = id.to_string();
+            ctx.schedule(o.after_ms, move |ctx| exit(ctx, &id, watch));
+        }
+    }
+    if to == "STOPPED" {
+        if let Some(eni) = ctx.acct().ecs.tasks.get(id).and_then(|t| t.eni.clone()) {
+            delete_eni(ctx, &eni);
+        }
+    }
+    if let (Some(s), Some(watch)) = (service, watch) {
+        watch(ctx, &s);
+    }
+}
+
+/// A declared container exit happens.
+fn exit(ctx: &mut Ctx, id: &str, watch: Option<Watch>) {
+    let Some(task) = ctx.acct().ecs.tasks.get(id) else {
+        return;
+    };
+    if task.model.last_status.as_deref() != Some("RUNNING") {
+        return;
+    }
+    let Some(o) = task.outcome.clone() else {
+        return;
+    };
+    stop(ctx, id, &o.stop_code, &o.reason, watch);
 }
 
 pub(super) fn run(ctx: &mut Ctx, i: m::RunTaskRequest) -> R<m::RunTaskResponse> {
@@ -581,6 +583,7 @@ pub(super) fn run(ctx: &mut Ctx, i: m::RunTaskRequest) -> R<m::RunTaskResponse> 
                 tags: i.tags.clone().unwrap_or_default(),
                 overrides: i.overrides.clone(),
                 service: None,
+                watch: None,
                 index: n,
             },
         )?);
@@ -666,7 +669,7 @@ pub(super) fn list(ctx: &mut Ctx, i: m::ListTasksRequest) -> R<m::ListTasksRespo
     });
     if let Some(s) = &service {
         if !ctx.acct().ecs.services.contains_key(s) {
-            return Err(super::service_not_found());
+            return Err(super::common::service_not_found());
         }
     }
     let st = &ctx.acct().ecs;
@@ -720,7 +723,12 @@ pub(super) fn list(ctx: &mut Ctx, i: m::ListTasksRequest) -> R<m::ListTasksRespo
     })
 }
 
-pub(super) fn stop_request(ctx: &mut Ctx, i: m::StopTaskRequest) -> R<m::StopTaskResponse> {
+/// StopTask; a service's task tells its service (`watch`).
+pub(super) fn stop_request(
+    ctx: &mut Ctx,
+    i: m::StopTaskRequest,
+    watch: Watch,
+) -> R<m::StopTaskResponse> {
     let cluster = clusters::name_of(i.cluster.as_deref());
     if !ctx.acct().ecs.clusters.contains_key(&cluster) {
         return Err(cluster_not_found());
@@ -737,10 +745,10 @@ pub(super) fn stop_request(ctx: &mut Ctx, i: m::StopTaskRequest) -> R<m::StopTas
         return Err(invalid("The referenced task was not found."));
     }
     let reason = i.reason.unwrap_or_else(|| "Task stopped by user".into());
-    stop(ctx, &id, "UserInitiated", &reason);
+    stop(ctx, &id, "UserInitiated", &reason, Some(watch));
     let service = ctx.acct().ecs.tasks[&id].service.clone();
     if let Some(s) = service {
-        super::services::reconcile(ctx, &s);
+        watch(ctx, &s);
     }
     Ok(m::StopTaskResponse {
         task: Some(model(&ctx.acct().ecs.tasks[&id], true)),

@@ -5,11 +5,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use base64::Engine as _;
 
-use super::{LoadBalancer, Transition, R};
-use crate::wire::AwsError;
+use super::state::LoadBalancer;
 use crate::model::elbv2 as m;
 use crate::services::ec2::{self, create_eni, delete_eni, has_free_ip, NewEni};
-use crate::world::{Ctx, Transition as WorldTransition};
+use crate::services::Ctx;
+use crate::wire::AwsError;
+
+type R<T> = Result<T, AwsError>;
 
 /// How long AWS takes to make a new load balancer `active` (scaled by the pace).
 const ACTIVE_MS: i64 = 3_000;
@@ -362,7 +364,7 @@ pub(super) fn create(
     let out = to_model(&lb);
     ctx.acct_mut().elbv2.load_balancers.insert(arn.clone(), lb);
     ctx.emit(event(&arn, "created", Some("provisioning")));
-    ctx.schedule(ACTIVE_MS, WorldTransition::Elbv2(Transition::Active(arn)));
+    ctx.schedule(ACTIVE_MS, move |ctx| become_active(ctx, &arn));
     Ok(m::CreateLoadBalancerOutput {
         load_balancers: Some(vec![out]),
     })
@@ -372,20 +374,17 @@ fn event(arn: &str, action: &'static str, state: Option<&str>) -> crate::world::
     crate::world::events::NewEvent::new("elbv2", "load-balancer", arn, action, state)
 }
 
-pub fn apply_transition(ctx: &mut Ctx, t: Transition) {
-    match t {
-        Transition::Active(arn) => {
-            let changed = match ctx.acct_mut().elbv2.load_balancers.get_mut(&arn) {
-                Some(lb) if lb.state == "provisioning" => {
-                    lb.state = "active".into();
-                    true
-                }
-                _ => false,
-            };
-            if changed {
-                ctx.emit(event(&arn, "state-changed", Some("active")));
-            }
+/// `provisioning` → `active`, when AWS would have provisioned it.
+fn become_active(ctx: &mut Ctx, arn: &str) {
+    let changed = match ctx.acct_mut().elbv2.load_balancers.get_mut(arn) {
+        Some(lb) if lb.state == "provisioning" => {
+            lb.state = "active".into();
+            true
         }
+        _ => false,
+    };
+    if changed {
+        ctx.emit(event(arn, "state-changed", Some("active")));
     }
 }
 

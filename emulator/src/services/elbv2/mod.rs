@@ -3,53 +3,16 @@
 //! are complete; application load balancers get the same basics.
 
 mod load_balancers;
+mod state;
 
-use std::collections::BTreeMap;
+pub use load_balancers::default_attributes;
+pub use state::*;
 
-use serde::Serialize;
-
-use crate::wire::AwsError;
 use crate::model::elbv2::{self as m, Api};
-use crate::wire::Timestamp;
-use crate::world::Ctx;
-
-pub use load_balancers::{apply_transition, default_attributes};
+use crate::services::Ctx;
+use crate::wire::AwsError;
 
 pub struct Elbv2;
-
-#[derive(Debug, Default, Serialize)]
-pub struct State {
-    /// By ARN.
-    pub load_balancers: BTreeMap<String, LoadBalancer>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct LoadBalancer {
-    pub arn: String,
-    pub name: String,
-    /// `application`, `network` or `gateway`.
-    pub lb_type: String,
-    pub scheme: String,
-    pub vpc_id: String,
-    /// (subnet, AZ, network interface) per zone.
-    pub zones: Vec<(String, String, String)>,
-    pub security_groups: Vec<String>,
-    pub ip_address_type: String,
-    /// `provisioning` → `active`.
-    pub state: String,
-    pub dns_name: Option<String>,
-    pub created: Timestamp,
-    pub tags: Vec<(String, String)>,
-    pub attributes: BTreeMap<String, String>,
-    /// The endpoint service that uses it, if any.
-    pub endpoint_service: Option<String>,
-}
-
-/// ELBv2 transitions that AWS performs asynchronously.
-#[derive(Debug, Clone)]
-pub enum Transition {
-    Active(String),
-}
 
 type R<T> = Result<T, AwsError>;
 

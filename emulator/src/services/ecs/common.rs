@@ -1,0 +1,94 @@
+//! What every ECS handler uses: its error codes, ARNs and names, paging
+//! and events.
+
+use crate::services::Ctx;
+use crate::wire::AwsError;
+
+pub(crate) type R<T> = Result<T, AwsError>;
+
+pub(crate) fn invalid(message: impl Into<String>) -> AwsError {
+    AwsError::new("InvalidParameterException", message)
+}
+
+pub(crate) fn client(message: impl Into<String>) -> AwsError {
+    AwsError::new("ClientException", message)
+}
+
+pub(crate) fn cluster_not_found() -> AwsError {
+    AwsError::new("ClusterNotFoundException", "Cluster not found.")
+}
+
+pub(crate) fn service_not_found() -> AwsError {
+    AwsError::new("ServiceNotFoundException", "Service not found.")
+}
+
+pub(crate) fn arn(ctx: &Ctx, resource: &str) -> String {
+    format!(
+        "arn:aws:ecs:{}:{}:{resource}",
+        ctx.region_name(),
+        ctx.account
+    )
+}
+
+/// The last path segment of an ECS ARN of `kind` (`cluster/<x>`), or the
+/// value itself when it is not an ARN.
+pub(crate) fn short_name<'a>(value: &'a str, kind: &str) -> &'a str {
+    match value.strip_prefix("arn:aws:ecs:") {
+        Some(rest) => rest
+            .split_once(&format!(":{kind}/"))
+            .map(|(_, tail)| tail)
+            .unwrap_or(value),
+        None => value,
+    }
+}
+
+/// Checks `maxResults` of the List calls (1–100).
+pub(crate) fn check_max(max: Option<i32>) -> R<usize> {
+    match max {
+        Some(n) if !(1..=100).contains(&n) => Err(invalid(format!(
+            "maxResults must be between 1 and 100 (got {n})."
+        ))),
+        Some(n) => Ok(n as usize),
+        None => Ok(100),
+    }
+}
+
+/// A page of `items` (sorted by key) after `token`.
+pub(crate) fn page<T>(
+    items: Vec<(String, T)>,
+    max: usize,
+    token: Option<&str>,
+) -> R<(Vec<T>, Option<String>)> {
+    use base64::Engine as _;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let after = match token.filter(|t| !t.is_empty()) {
+        None => None,
+        Some(t) => Some(
+            engine
+                .decode(t)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(|| invalid("Invalid nextToken."))?,
+        ),
+    };
+    let mut rest: Vec<(String, T)> = match after {
+        None => items,
+        Some(a) => items.into_iter().filter(|(k, _)| *k > a).collect(),
+    };
+    let next = if rest.len() > max {
+        rest.truncate(max);
+        rest.last().map(|(k, _)| engine.encode(k))
+    } else {
+        None
+    };
+    Ok((rest.into_iter().map(|(_, v)| v).collect(), next))
+}
+
+pub(crate) fn event(
+    resource_type: &'static str,
+    id: &str,
+    action: &'static str,
+    state: Option<&str>,
+) -> crate::world::events::NewEvent {
+    crate::world::events::NewEvent::new("ecs", resource_type, id, action, state)
+}
