@@ -11,6 +11,7 @@ mod privatelink;
 pub mod query;
 mod remote;
 mod route_tables;
+pub mod scenario;
 mod security_groups;
 mod state;
 mod subnets;

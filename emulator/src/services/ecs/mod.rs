@@ -4,6 +4,7 @@
 
 mod clusters;
 mod common;
+pub mod scenario;
 mod services;
 mod state;
 mod tags;

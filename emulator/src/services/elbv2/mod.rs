@@ -3,6 +3,7 @@
 //! are complete; application load balancers get the same basics.
 
 mod load_balancers;
+pub mod scenario;
 mod state;
 
 pub use load_balancers::default_attributes;

@@ -1,0 +1,1059 @@
+//! EC2's resources in scenario files: applied through the handlers (the
+//! default VPC, VPCs, subnets, security groups, route tables, endpoint
+//! services, endpoints, notifications) and exported back with what AWS
+//! generated for them pinned.
+
+use std::sync::Arc;
+
+use super::state::{Peer, Rule, SecurityGroup, Subnet, Vpc, VpcEndpoint};
+use super::tags::Tags;
+use crate::scenario::format as f;
+use crate::scenario::mapping::time;
+use crate::services::{Account, Region};
+
+use crate::model::ec2 as e;
+use crate::scenario::format;
+use crate::scenario::mapping::{bad, one_ref, refs, At, Names, Phase, Pins, ScenarioError};
+use crate::services::{ec2::Ec2, World};
+use crate::world::regions;
+
+/// AWS's allow-all egress rule, which every new security group has.
+fn allow_all(r: &format::Rule) -> bool {
+    r.protocol == "-1"
+        && r.cidr.as_deref() == Some("0.0.0.0/0")
+        && r.cidr_ipv6.is_none()
+        && r.prefix_list.is_none()
+        && r.source_group.is_none()
+        && r.description.is_none()
+        && r.port.is_none()
+        && r.from_port.is_none()
+        && r.to_port.is_none()
+}
+
+pub(crate) fn tags(kind: &str, t: &format::Tags) -> Option<Vec<e::TagSpecification>> {
+    (!t.is_empty()).then(|| {
+        vec![e::TagSpecification {
+            resource_type: Some(kind.to_string()),
+            tags: Some(
+                t.iter()
+                    .map(|(k, v)| e::Tag {
+                        key: Some(k.clone()),
+                        value: Some(v.clone()),
+                    })
+                    .collect(),
+            ),
+        }]
+    })
+}
+
+pub(crate) fn ec2(
+    world: &Arc<World>,
+    at: &At<'_>,
+    req: e::Request,
+) -> Result<e::Response, ScenarioError> {
+    let mut ctx = world.context(&at.who(), "scenario");
+    e::call(&Ec2, &mut ctx, req).map_err(|x| at.aws(x))
+}
+
+pub(crate) fn default_vpc(
+    world: &Arc<World>,
+    p: &Phase<'_>,
+    d: Option<&format::DefaultVpc>,
+) -> Result<(), ScenarioError> {
+    let at = p.at(format!("{}.defaultVpc", p.base));
+    let d = d.cloned().unwrap_or_default();
+    let pins = Pins::default()
+        .id(&at, "id", "vpc", d.id.as_ref())?
+        .id(
+            &at,
+            "cidrAssociationId",
+            "vpc-cidr-assoc",
+            d.cidr_association_id.as_ref(),
+        )?
+        .id(&at, "dhcpOptionsId", "dopt", d.dhcp_options_id.as_ref())?
+        .id(
+            &at,
+            "defaultSecurityGroupId",
+            "sg",
+            d.default_security_group_id.as_ref(),
+        )?
+        .ids(
+            &at,
+            "defaultSecurityGroupRuleIds",
+            "sgr",
+            d.default_security_group_rule_ids.iter().map(Some),
+        )?
+        .id(
+            &at,
+            "mainRouteTableId",
+            "rtb",
+            d.main_route_table_id.as_ref(),
+        )?
+        .id(
+            &at,
+            "mainRouteTableAssociationId",
+            "rtbassoc",
+            d.main_route_table_association_id.as_ref(),
+        )?
+        .ids(&at, "subnets", "subnet", d.subnets.iter().map(Some))?;
+    pins.run(world, || {
+        drop(world.context(&at.who(), "scenario"));
+    });
+    Ok(())
+}
+
+pub(crate) fn network(
+    world: &Arc<World>,
+    p: &Phase<'_>,
+    names: &mut Names,
+    res: &format::RegionResources,
+) -> Result<(), ScenarioError> {
+    for (i, v) in res.vpcs.iter().enumerate() {
+        let at = p.at(format!("{}.vpcs[{i}]", p.base));
+        if v.cidr.parse::<ipnet::Ipv4Net>().is_err() {
+            return Err(at.err("cidr", format!("'{}' is not an IPv4 CIDR block", v.cidr)));
+        }
+        let pins = Pins::default()
+            .id(&at, "id", "vpc", v.id.as_ref())?
+            .id(
+                &at,
+                "defaultSecurityGroupId",
+                "sg",
+                v.default_security_group_id.as_ref(),
+            )?
+            .ids(
+                &at,
+                "defaultSecurityGroupRuleIds",
+                "sgr",
+                v.default_security_group_rule_ids.iter().map(Some),
+            )?
+            .id(
+                &at,
+                "mainRouteTableId",
+                "rtb",
+                v.main_route_table_id.as_ref(),
+            )?
+            .id(
+                &at,
+                "mainRouteTableAssociationId",
+                "rtbassoc",
+                v.main_route_table_association_id.as_ref(),
+            )?
+            .id(
+                &at,
+                "cidrAssociationId",
+                "vpc-cidr-assoc",
+                v.cidr_association_id.as_ref(),
+            )?
+            .id(&at, "dhcpOptionsId", "dopt", v.dhcp_options_id.as_ref())?;
+        let out = pins.run(world, || {
+            ec2(
+                world,
+                &at,
+                e::Request::CreateVpc(e::CreateVpcRequest {
+                    cidr_block: Some(v.cidr.clone()),
+                    tag_specifications: tags("vpc", &v.tags),
+                    ..Default::default()
+                }),
+            )
+        })?;
+        let e::Response::CreateVpc(out) = out else {
+            return Err(at.err("", "unexpected answer"));
+        };
+        let id = out.vpc.and_then(|v| v.vpc_id).unwrap_or_default();
+        for (attr, value) in [("support", v.dns_support), ("hostnames", v.dns_hostnames)] {
+            if let Some(b) = value {
+                let val = Some(e::AttributeBooleanValue { value: Some(b) });
+                let mut req = e::ModifyVpcAttributeRequest {
+                    vpc_id: Some(id.clone()),
+                    ..Default::default()
+                };
+                if attr == "support" {
+                    req.enable_dns_support = val;
+                } else {
+                    req.enable_dns_hostnames = val;
+                }
+                ec2(world, &at, e::Request::ModifyVpcAttribute(req))?;
+            }
+        }
+        names.put(p.account, p.region, "vpc", &v.name, id);
+    }
+    let zones = regions::zones(p.region);
+    for (i, s) in res.subnets.iter().enumerate() {
+        let at = p.at(format!("{}.subnets[{i}]", p.base));
+        let vpc = one_ref(names, &at, "vpc", "vpc", "vpc", &s.vpc)?;
+        if s.cidr.parse::<ipnet::Ipv4Net>().is_err() {
+            return Err(at.err("cidr", format!("'{}' is not an IPv4 CIDR block", s.cidr)));
+        }
+        if !zones.iter().any(|z| z.name == s.az || z.id == s.az) {
+            let known: Vec<&str> = zones.iter().map(|z| z.name.as_str()).collect();
+            return Err(at.err(
+                "az",
+                format!(
+                    "'{}' is not an Availability Zone of {} ({})",
+                    s.az,
+                    p.region,
+                    known.join(", ")
+                ),
+            ));
+        }
+        let (az, az_id) = if s.az.contains("-az") {
+            (None, Some(s.az.clone()))
+        } else {
+            (Some(s.az.clone()), None)
+        };
+        let pins = Pins::default().id(&at, "id", "subnet", s.id.as_ref())?;
+        let out = pins.run(world, || {
+            ec2(
+                world,
+                &at,
+                e::Request::CreateSubnet(e::CreateSubnetRequest {
+                    vpc_id: Some(vpc),
+                    cidr_block: Some(s.cidr.clone()),
+                    availability_zone: az,
+                    availability_zone_id: az_id,
+                    tag_specifications: tags("subnet", &s.tags),
+                    ..Default::default()
+                }),
+            )
+        })?;
+        let e::Response::CreateSubnet(out) = out else {
+            return Err(at.err("", "unexpected answer"));
+        };
+        names.put(
+            p.account,
+            p.region,
+            "subnet",
+            &s.name,
+            out.subnet.and_then(|s| s.subnet_id).unwrap_or_default(),
+        );
+    }
+    for (i, g) in res.security_groups.iter().enumerate() {
+        let at = p.at(format!("{}.securityGroups[{i}]", p.base));
+        let vpc = one_ref(names, &at, "vpc", "vpc", "vpc", &g.vpc)?;
+        if g.group_name.as_deref() == Some("default") {
+            // The VPC's own default group: it comes with the VPC, the
+            // entry adds its rules and tags.
+            let gid = {
+                let ctx = world.context(&at.who(), "scenario");
+                ctx.acct()
+                    .ec2
+                    .vpcs
+                    .get(&vpc)
+                    .map(|v| v.default_security_group_id.clone())
+            };
+            let Some(gid) = gid else {
+                return Err(at.err("vpc", format!("no VPC '{vpc}' in this account and Region")));
+            };
+            if !g.tags.is_empty() {
+                ec2(
+                    world,
+                    &at,
+                    e::Request::CreateTags(e::CreateTagsRequest {
+                        resources: Some(vec![gid.clone()]),
+                        tags: tags("security-group", &g.tags)
+                            .and_then(|t| t.into_iter().next())
+                            .and_then(|t| t.tags),
+                        ..Default::default()
+                    }),
+                )?;
+            }
+            names.put(p.account, p.region, "securityGroup", &g.name, gid);
+            continue;
+        }
+        // A group starts with AWS's allow-all egress rule: kept when the
+        // egress rules start with it, so it keeps its id and place.
+        let kept = g.egress.as_ref().map_or(Some(None), |e| {
+            e.first().filter(|r| allow_all(r)).map(|r| r.id.as_ref())
+        });
+        let pins = Pins::default().id(&at, "id", "sg", g.id.as_ref())?.id(
+            &at,
+            "egress[0].id",
+            "sgr",
+            kept.flatten(),
+        )?;
+        let out = pins.run(world, || {
+            ec2(
+                world,
+                &at,
+                e::Request::CreateSecurityGroup(e::CreateSecurityGroupRequest {
+                    group_name: Some(g.group_name.clone().unwrap_or_else(|| g.name.clone())),
+                    description: Some(g.description.clone().unwrap_or_else(|| g.name.clone())),
+                    vpc_id: Some(vpc),
+                    tag_specifications: tags("security-group", &g.tags),
+                    ..Default::default()
+                }),
+            )
+        })?;
+        let e::Response::CreateSecurityGroup(out) = out else {
+            return Err(at.err("", "unexpected answer"));
+        };
+        names.put(
+            p.account,
+            p.region,
+            "securityGroup",
+            &g.name,
+            out.group_id.unwrap_or_default(),
+        );
+    }
+    // Rules once every group exists, so they may refer to each other.
+    for (i, g) in res.security_groups.iter().enumerate() {
+        let at = p.at(format!("{}.securityGroups[{i}]", p.base));
+        let id = one_ref(names, &at, "name", "securityGroup", "sg", &g.name)?;
+        let perm = |r: &format::Rule, f: &str| -> Result<e::IpPermission, ScenarioError> {
+            let mut p = e::IpPermission {
+                ip_protocol: Some(r.protocol.clone()),
+                from_port: r.from_port.or(r.port),
+                to_port: r.to_port.or(r.port),
+                ..Default::default()
+            };
+            if let Some(cidr) = &r.cidr {
+                p.ip_ranges = Some(vec![e::IpRange {
+                    cidr_ip: Some(cidr.clone()),
+                    description: r.description.clone(),
+                }]);
+            }
+            if let Some(src) = &r.source_group {
+                let gid = one_ref(
+                    names,
+                    &at,
+                    &format!("{f}.sourceGroup"),
+                    "securityGroup",
+                    "sg",
+                    src,
+                )?;
+                p.user_id_group_pairs = Some(vec![e::UserIdGroupPair {
+                    group_id: Some(gid),
+                    description: r.description.clone(),
+                    ..Default::default()
+                }]);
+            }
+            if let Some(cidr) = &r.cidr_ipv6 {
+                p.ipv6_ranges = Some(vec![e::Ipv6Range {
+                    cidr_ipv6: Some(cidr.clone()),
+                    description: r.description.clone(),
+                }]);
+            }
+            if let Some(pl) = &r.prefix_list {
+                p.prefix_list_ids = Some(vec![e::PrefixListId {
+                    prefix_list_id: Some(pl.clone()),
+                    description: r.description.clone(),
+                }]);
+            }
+            let peers = [&r.cidr, &r.cidr_ipv6, &r.prefix_list, &r.source_group];
+            if peers.iter().all(|p| p.is_none()) {
+                return Err(at.err(
+                    f,
+                    "a rule needs a cidr, cidrIpv6, prefixList or sourceGroup",
+                ));
+            }
+            Ok(p)
+        };
+        // One call for `rules[from..]`, their ids pinned in order.
+        let authorize = |rules: &[format::Rule],
+                         field: &str,
+                         from: usize,
+                         egress: bool|
+         -> Result<(), ScenarioError> {
+            if rules.len() <= from {
+                return Ok(());
+            }
+            let mut pins = Pins::default();
+            let mut p = Vec::new();
+            for (ri, r) in rules.iter().enumerate().skip(from) {
+                let f = format!("{field}[{ri}]");
+                p.push(perm(r, &f)?);
+                pins = pins.ids(&at, &format!("{f}.id"), "sgr", [r.id.as_ref()])?;
+            }
+            let req = if egress {
+                e::Request::AuthorizeSecurityGroupEgress(e::AuthorizeSecurityGroupEgressRequest {
+                    group_id: Some(id.clone()),
+                    ip_permissions: Some(p),
+                    ..Default::default()
+                })
+            } else {
+                e::Request::AuthorizeSecurityGroupIngress(e::AuthorizeSecurityGroupIngressRequest {
+                    group_id: Some(id.clone()),
+                    ip_permissions: Some(p),
+                    ..Default::default()
+                })
+            };
+            pins.run(world, || ec2(world, &at, req))?;
+            Ok(())
+        };
+        // The rules a group comes with, kept when the list starts with
+        // them (so they keep their ids and places), else revoked.
+        let default_group = g.group_name.as_deref() == Some("default");
+        let from_itself = |r: &format::Rule| {
+            r.protocol == "-1"
+                && r.cidr.is_none()
+                && r.cidr_ipv6.is_none()
+                && r.prefix_list.is_none()
+                && r.description.is_none()
+                && r.port.or(r.from_port).or(r.to_port).is_none()
+                && r.source_group
+                    .as_ref()
+                    .is_some_and(|s| *s == id || *s == g.name)
+        };
+        let keeps_self = default_group && g.ingress.first().is_some_and(from_itself);
+        if default_group && !keeps_self {
+            ec2(
+                world,
+                &at,
+                e::Request::RevokeSecurityGroupIngress(e::RevokeSecurityGroupIngressRequest {
+                    group_id: Some(id.clone()),
+                    ip_permissions: Some(vec![e::IpPermission {
+                        ip_protocol: Some("-1".into()),
+                        user_id_group_pairs: Some(vec![e::UserIdGroupPair {
+                            group_id: Some(id.clone()),
+                            ..Default::default()
+                        }]),
+                        ..Default::default()
+                    }]),
+                    ..Default::default()
+                }),
+            )?;
+        }
+        authorize(&g.ingress, "ingress", usize::from(keeps_self), false)?;
+        match &g.egress {
+            None => {}
+            Some(egress) if egress.first().is_some_and(allow_all) => {
+                authorize(egress, "egress", 1, true)?
+            }
+            Some(egress) => {
+                ec2(
+                    world,
+                    &at,
+                    e::Request::RevokeSecurityGroupEgress(e::RevokeSecurityGroupEgressRequest {
+                        group_id: Some(id.clone()),
+                        ip_permissions: Some(vec![e::IpPermission {
+                            ip_protocol: Some("-1".into()),
+                            ip_ranges: Some(vec![e::IpRange {
+                                cidr_ip: Some("0.0.0.0/0".into()),
+                                description: None,
+                            }]),
+                            ..Default::default()
+                        }]),
+                        ..Default::default()
+                    }),
+                )?;
+                authorize(egress, "egress", 0, true)?;
+            }
+        }
+    }
+    for (i, t) in res.route_tables.iter().enumerate() {
+        let at = p.at(format!("{}.routeTables[{i}]", p.base));
+        let vpc = one_ref(names, &at, "vpc", "vpc", "vpc", &t.vpc)?;
+        let subnets = refs(names, &at, "subnets", "subnet", "subnet", &t.subnets)?;
+        let pins = Pins::default().id(&at, "id", "rtb", t.id.as_ref())?;
+        let out = pins.run(world, || {
+            ec2(
+                world,
+                &at,
+                e::Request::CreateRouteTable(e::CreateRouteTableRequest {
+                    vpc_id: Some(vpc),
+                    tag_specifications: tags("route-table", &t.tags),
+                    ..Default::default()
+                }),
+            )
+        })?;
+        let e::Response::CreateRouteTable(out) = out else {
+            return Err(at.err("", "unexpected answer"));
+        };
+        let id = out
+            .route_table
+            .and_then(|r| r.route_table_id)
+            .unwrap_or_default();
+        if t.association_ids.len() > subnets.len() {
+            return Err(at.err("associationIds", "one per subnet at most"));
+        }
+        for (si, s) in subnets.into_iter().enumerate() {
+            let pins = Pins::default().id(
+                &at,
+                &format!("associationIds[{si}]"),
+                "rtbassoc",
+                t.association_ids.get(si),
+            )?;
+            pins.run(world, || {
+                ec2(
+                    world,
+                    &at,
+                    e::Request::AssociateRouteTable(e::AssociateRouteTableRequest {
+                        route_table_id: Some(id.clone()),
+                        subnet_id: Some(s),
+                        ..Default::default()
+                    }),
+                )
+            })?;
+        }
+        names.put(p.account, p.region, "routeTable", &t.name, id);
+    }
+    Ok(())
+}
+
+fn notifications(
+    world: &Arc<World>,
+    at: &At<'_>,
+    list: &[format::Notification],
+    service: Option<String>,
+    endpoint: Option<String>,
+) -> Result<(), ScenarioError> {
+    for (i, n) in list.iter().enumerate() {
+        let at_n = At {
+            loaded: at.loaded,
+            account: at.account,
+            region: at.region,
+            path: format!("{}.notifications[{i}]", at.path),
+        };
+        let pins = Pins::default().id(&at_n, "id", "vpce-nfn", n.id.as_ref())?;
+        pins.run(world, || {
+            ec2(
+                world,
+                &at_n,
+                e::Request::CreateVpcEndpointConnectionNotification(
+                    e::CreateVpcEndpointConnectionNotificationRequest {
+                        service_id: service.clone(),
+                        vpc_endpoint_id: endpoint.clone(),
+                        connection_notification_arn: Some(n.topic.clone()),
+                        connection_events: Some(n.events.clone()),
+                        ..Default::default()
+                    },
+                ),
+            )
+        })?;
+    }
+    Ok(())
+}
+
+pub(crate) fn endpoint_services(
+    world: &Arc<World>,
+    p: &Phase<'_>,
+    names: &mut Names,
+    res: &format::RegionResources,
+) -> Result<(), ScenarioError> {
+    for (i, s) in res.endpoint_services.iter().enumerate() {
+        let at = p.at(format!("{}.endpointServices[{i}]", p.base));
+        let lbs = refs(
+            names,
+            &at,
+            "loadBalancers",
+            "loadBalancer",
+            "arn:aws:elasticloadbalancing",
+            &s.load_balancers,
+        )?;
+        let gateway = lbs.iter().any(|a| a.contains(":loadbalancer/gwy/"));
+        let record = s.private_dns_record.as_ref();
+        let pins = Pins::default()
+            .id(&at, "id", "vpce-svc", s.id.as_ref())?
+            .value("private-dns-record-name", record.map(|r| &r.name))
+            .value("private-dns-record-value", record.map(|r| &r.value));
+        let out = pins.run(world, || {
+            ec2(
+                world,
+                &at,
+                e::Request::CreateVpcEndpointServiceConfiguration(
+                    e::CreateVpcEndpointServiceConfigurationRequest {
+                        acceptance_required: Some(s.acceptance_required),
+                        private_dns_name: s.private_dns_name.clone(),
+                        network_load_balancer_arns: (!gateway).then(|| lbs.clone()),
+                        gateway_load_balancer_arns: gateway.then(|| lbs.clone()),
+                        tag_specifications: tags("vpc-endpoint-service", &s.tags),
+                        supported_regions: (!s.supported_regions.is_empty())
+                            .then(|| s.supported_regions.clone()),
+                        ..Default::default()
+                    },
+                ),
+            )
+        })?;
+        let e::Response::CreateVpcEndpointServiceConfiguration(out) = out else {
+            return Err(at.err("", "unexpected answer"));
+        };
+        let cfg = out.service_configuration.unwrap_or_default();
+        let id = cfg.service_id.unwrap_or_default();
+        if s.permission_ids.len() > s.principals.len() {
+            return Err(at.err("permissionIds", "one per principal at most"));
+        }
+        if !s.principals.is_empty() {
+            let pins = Pins::default().ids(
+                &at,
+                "permissionIds",
+                "vpce-svc-perm",
+                s.permission_ids.iter().map(Some),
+            )?;
+            pins.run(world, || {
+                ec2(
+                    world,
+                    &at,
+                    e::Request::ModifyVpcEndpointServicePermissions(
+                        e::ModifyVpcEndpointServicePermissionsRequest {
+                            service_id: Some(id.clone()),
+                            add_allowed_principals: Some(s.principals.clone()),
+                            ..Default::default()
+                        },
+                    ),
+                )
+            })?;
+        }
+        if s.private_dns_verified {
+            ec2(
+                world,
+                &at,
+                e::Request::StartVpcEndpointServicePrivateDnsVerification(
+                    e::StartVpcEndpointServicePrivateDnsVerificationRequest {
+                        service_id: Some(id.clone()),
+                        ..Default::default()
+                    },
+                ),
+            )?;
+        }
+        notifications(world, &at, &s.notifications, Some(id.clone()), None)?;
+        names.put(p.account, p.region, "endpointService", &s.name, id.clone());
+        names.put(
+            p.account,
+            p.region,
+            "endpointServiceName",
+            &s.name,
+            cfg.service_name.unwrap_or_default(),
+        );
+    }
+    Ok(())
+}
+
+pub(crate) fn endpoints(
+    world: &Arc<World>,
+    p: &Phase<'_>,
+    names: &mut Names,
+    res: &format::RegionResources,
+) -> Result<(), ScenarioError> {
+    for (i, v) in res.vpc_endpoints.iter().enumerate() {
+        let at = p.at(format!("{}.vpcEndpoints[{i}]", p.base));
+        let vpc = one_ref(names, &at, "vpc", "vpc", "vpc", &v.vpc)?;
+        // `<account>/<service>` names a custom service of the scenario.
+        let service_region = v.service_region.as_deref().unwrap_or(p.region);
+        if !regions::is_region_name(service_region) {
+            return Err(bad(&at, "serviceRegion", service_region, "a Region name"));
+        }
+        let (service, provider) = match v.service.split_once('/') {
+            Some((acct, svc)) if !v.service.starts_with("com.amazonaws") => {
+                let owner = names
+                    .accounts
+                    .get(acct)
+                    .cloned()
+                    .unwrap_or_else(|| acct.to_string());
+                let name = names
+                    .get(&owner, service_region, "endpointServiceName", svc)
+                    .ok_or_else(|| {
+                        at.err(
+                            "service",
+                            format!(
+                                "no endpoint service '{svc}' of account '{acct}' in {service_region}"
+                            ),
+                        )
+                    })?;
+                let id = names
+                    .get(&owner, service_region, "endpointService", svc)
+                    .unwrap_or_default();
+                (name, Some((owner, id)))
+            }
+            _ => (v.service.clone(), None),
+        };
+        let subnets = refs(names, &at, "subnets", "subnet", "subnet", &v.subnets)?;
+        let groups = refs(
+            names,
+            &at,
+            "securityGroups",
+            "securityGroup",
+            "sg",
+            &v.security_groups,
+        )?;
+        let tables = refs(
+            names,
+            &at,
+            "routeTables",
+            "routeTable",
+            "rtb",
+            &v.route_tables,
+        )?;
+        let pins = Pins::default()
+            .id(&at, "id", "vpce", v.id.as_ref())?
+            .time(&at, "createdAt", v.created_at.as_ref())?
+            .value("vpce-dns-suffix", v.dns_suffix.as_ref())
+            .value("vpce-private-zone", v.private_zone_id.as_ref())
+            .enis(&at, "networkInterfaces", &v.network_interfaces)?
+            .id(&at, "connectionId", "vpce-con", v.connection_id.as_ref())?;
+        let out = pins.run(world, || {
+            ec2(
+                world,
+                &at,
+                e::Request::CreateVpcEndpoint(e::CreateVpcEndpointRequest {
+                    vpc_id: Some(vpc),
+                    service_name: Some(service),
+                    vpc_endpoint_type: Some(
+                        v.endpoint_type
+                            .clone()
+                            .unwrap_or_else(|| "Interface".into()),
+                    ),
+                    subnet_ids: (!subnets.is_empty()).then_some(subnets),
+                    security_group_ids: (!groups.is_empty()).then_some(groups),
+                    route_table_ids: (!tables.is_empty()).then_some(tables),
+                    private_dns_enabled: v.private_dns,
+                    policy_document: v.policy.clone(),
+                    tag_specifications: tags("vpc-endpoint", &v.tags),
+                    service_region: v.service_region.clone(),
+                    ..Default::default()
+                }),
+            )
+        })?;
+        let e::Response::CreateVpcEndpoint(out) = out else {
+            return Err(at.err("", "unexpected answer"));
+        };
+        let ep = out.vpc_endpoint.unwrap_or_default();
+        let id = ep.vpc_endpoint_id.unwrap_or_default();
+        let initial = ep.state.unwrap_or_default();
+        let wanted = v.state.clone().unwrap_or_else(|| "available".into());
+        if let Some((owner, service_id)) = provider {
+            let as_provider = At {
+                loaded: p.loaded,
+                account: &owner,
+                region: service_region,
+                path: at.path.clone(),
+            };
+            match (initial.as_str(), wanted.as_str()) {
+                ("pendingAcceptance", "available" | "pending") => {
+                    ec2(
+                        world,
+                        &as_provider,
+                        e::Request::AcceptVpcEndpointConnections(
+                            e::AcceptVpcEndpointConnectionsRequest {
+                                service_id: Some(service_id),
+                                vpc_endpoint_ids: Some(vec![id.clone()]),
+                                ..Default::default()
+                            },
+                        ),
+                    )?;
+                }
+                (_, "rejected") => {
+                    ec2(
+                        world,
+                        &as_provider,
+                        e::Request::RejectVpcEndpointConnections(
+                            e::RejectVpcEndpointConnectionsRequest {
+                                service_id: Some(service_id),
+                                vpc_endpoint_ids: Some(vec![id.clone()]),
+                                ..Default::default()
+                            },
+                        ),
+                    )?;
+                }
+                (s, w) if w == "pendingAcceptance" && s != "pendingAcceptance" => {
+                    return Err(at.err(
+                        "state",
+                        "pendingAcceptance needs a service with acceptanceRequired: true",
+                    ));
+                }
+                _ => {}
+            }
+        } else if wanted != "available" {
+            return Err(at.err(
+                "state",
+                format!(
+                    "an endpoint to an AWS service is available; '{wanted}' needs a custom service"
+                ),
+            ));
+        }
+        notifications(world, &at, &v.notifications, None, Some(id.clone()))?;
+        names.put(p.account, p.region, "vpcEndpoint", &v.name, id);
+    }
+    Ok(())
+}
+pub(crate) fn export_tags(t: &Tags) -> f::Tags {
+    t.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn rule(r: &Rule) -> f::Rule {
+    let mut out = f::Rule {
+        id: Some(r.id.clone()),
+        protocol: r.protocol.clone(),
+        from_port: r.from_port,
+        to_port: r.to_port,
+        description: r.description.clone(),
+        ..Default::default()
+    };
+    match &r.peer {
+        Peer::Cidr(c) => out.cidr = Some(c.clone()),
+        Peer::Group { group_id, .. } => out.source_group = Some(group_id.clone()),
+        Peer::CidrV6(c) => out.cidr_ipv6 = Some(c.clone()),
+        Peer::PrefixList(p) => out.prefix_list = Some(p.clone()),
+    }
+    out
+}
+
+/// A network interface AWS made, as a scenario pins it.
+pub(crate) fn eni_of(a: &Account, id: &str) -> f::NetworkInterface {
+    let e = a.ec2.enis.get(id);
+    f::NetworkInterface {
+        id: Some(id.to_string()),
+        private_ip: e.map(|e| e.private_ip.clone()),
+        mac: e.map(|e| e.mac_address.clone()),
+        public_ip: e.and_then(|e| e.public_ip.clone()),
+    }
+}
+
+/// The ids of what a VPC comes with: its default security group's two rules
+/// (ingress from itself, egress to all) and its main route table association.
+fn vpc_extras(a: &Account, v: &Vpc) -> (Vec<String>, Option<String>) {
+    let st = &a.ec2;
+    let rules = st
+        .security_groups
+        .get(&v.default_security_group_id)
+        .map(|g| {
+            let ingress = g.rules.iter().find(|r| {
+                !r.egress
+                    && r.protocol == "-1"
+                    && matches!(&r.peer, Peer::Group { group_id, .. } if *group_id == g.id)
+            });
+            let egress = g.rules.iter().find(|r| {
+                r.egress && r.protocol == "-1" && r.peer == Peer::Cidr("0.0.0.0/0".into())
+            });
+            match (ingress, egress) {
+                (Some(i), Some(e)) => vec![i.id.clone(), e.id.clone()],
+                _ => vec![],
+            }
+        })
+        .unwrap_or_default();
+    let main = st
+        .route_tables
+        .get(&v.main_route_table_id)
+        .and_then(|t| t.associations.iter().find(|x| x.main))
+        .map(|x| x.id.clone());
+    (rules, main)
+}
+
+fn endpoint(regions: &[&Region], region: &Region, a: &Account, e: &VpcEndpoint) -> f::VpcEndpoint {
+    // A custom service of this world, in its own Region.
+    let custom = regions
+        .iter()
+        .filter(|r| r.name == e.service_region)
+        .flat_map(|r| r.common.ec2.endpoint_services.values())
+        .find(|s| s.name == e.service_name);
+    let service = match custom {
+        Some(s) => format!("{}/{}", s.owner, s.id),
+        None => e.service_name.clone(),
+    };
+    f::VpcEndpoint {
+        name: e.id.clone(),
+        id: Some(e.id.clone()),
+        vpc: e.vpc_id.clone(),
+        service,
+        endpoint_type: Some(e.endpoint_type.clone()),
+        service_region: (e.service_region != region.name).then(|| e.service_region.clone()),
+        subnets: e.subnet_ids.clone(),
+        security_groups: e.group_ids.clone(),
+        route_tables: e.route_table_ids.clone(),
+        private_dns: Some(e.private_dns_enabled),
+        // Only a policy someone set: the default one is AWS's to give.
+        policy: e.policy.clone().filter(|p| {
+            p != super::endpoints::DEFAULT_GATEWAY_POLICY
+                && p != super::endpoints::DEFAULT_INTERFACE_POLICY
+        }),
+        state: Some(e.state.clone()),
+        notifications: vec![],
+        tags: export_tags(&e.tags),
+        created_at: Some(time(e.created)),
+        dns_suffix: Some(e.dns_suffix.clone()),
+        private_zone_id: Some(e.private_zone_id.clone()),
+        network_interfaces: e.eni_ids.iter().map(|id| eni_of(a, id)).collect(),
+        connection_id: custom
+            .and_then(|s| s.connections.get(&e.id))
+            .map(|c| c.id.clone()),
+    }
+}
+
+/// Security groups as a scenario names them: a VPC's default group is what
+/// an empty list means (its id changes when the scenario builds the VPC again).
+pub(crate) fn groups(a: &Account, ids: &[String]) -> Vec<String> {
+    ids.iter()
+        .filter(|g| {
+            !a.ec2
+                .vpcs
+                .values()
+                .any(|v| &v.default_security_group_id == *g)
+        })
+        .cloned()
+        .collect()
+}
+
+fn notifications_of(
+    a: &Account,
+    service: Option<&str>,
+    endpoint: Option<&str>,
+) -> Vec<f::Notification> {
+    a.ec2
+        .notifications
+        .values()
+        .filter(|n| n.service_id.as_deref() == service && n.endpoint_id.as_deref() == endpoint)
+        .map(|n| f::Notification {
+            id: Some(n.id.clone()),
+            topic: n.topic_arn.clone(),
+            events: n.events.clone(),
+            url: None,
+        })
+        .collect()
+}
+
+/// This account's EC2 resources in `region`, as a scenario declares them.
+pub(crate) fn export(
+    regions: &[&Region],
+    region: &Region,
+    account_id: &str,
+    a: &Account,
+    out: &mut f::RegionResources,
+) {
+    let st = &a.ec2;
+    let zones = crate::world::regions::zones(&region.name);
+    let zone_index = |az: &str| {
+        zones
+            .iter()
+            .position(|z| z.name == az)
+            .unwrap_or(usize::MAX)
+    };
+    let default_vpc = st.vpcs.values().find(|v| v.is_default);
+    if let Some(v) = default_vpc {
+        let (rules, main) = vpc_extras(a, v);
+        let mut subnets: Vec<&Subnet> = st
+            .subnets
+            .values()
+            .filter(|s| s.vpc_id == v.id && s.default_for_az)
+            .collect();
+        subnets.sort_by_key(|s| zone_index(&s.availability_zone));
+        out.default_vpc = Some(f::DefaultVpc {
+            id: Some(v.id.clone()),
+            cidr_association_id: Some(v.cidr_association_id.clone()),
+            dhcp_options_id: Some(v.dhcp_options_id.clone()),
+            default_security_group_id: Some(v.default_security_group_id.clone()),
+            default_security_group_rule_ids: rules,
+            main_route_table_id: Some(v.main_route_table_id.clone()),
+            main_route_table_association_id: main,
+            subnets: subnets.iter().map(|s| s.id.clone()).collect(),
+        });
+    }
+    for v in st.vpcs.values().filter(|v| !v.is_default) {
+        let (rules, main) = vpc_extras(a, v);
+        out.vpcs.push(f::Vpc {
+            name: v.id.clone(),
+            id: Some(v.id.clone()),
+            default_security_group_id: Some(v.default_security_group_id.clone()),
+            main_route_table_id: Some(v.main_route_table_id.clone()),
+            main_route_table_association_id: main,
+            default_security_group_rule_ids: rules,
+            cidr_association_id: Some(v.cidr_association_id.clone()),
+            dhcp_options_id: Some(v.dhcp_options_id.clone()),
+            cidr: v.cidr.clone(),
+            dns_support: Some(v.enable_dns_support),
+            dns_hostnames: Some(v.enable_dns_hostnames),
+            tags: export_tags(&v.tags),
+        });
+    }
+    // The default VPC's own subnets, group and main table come with it.
+    for s in st.subnets.values().filter(|s| !s.default_for_az) {
+        out.subnets.push(f::Subnet {
+            name: s.id.clone(),
+            id: Some(s.id.clone()),
+            vpc: s.vpc_id.clone(),
+            cidr: s.cidr.clone(),
+            az: s.availability_zone.clone(),
+            tags: export_tags(&s.tags),
+        });
+    }
+    // A VPC's default group comes with the VPC: listed only for the rules
+    // and tags it was given since.
+    let as_made = |g: &&SecurityGroup| {
+        g.name == "default"
+            && g.tags.is_empty()
+            && st.vpcs.values().any(|v| {
+                v.default_security_group_id == g.id
+                    && g.rules.len() == 2
+                    && vpc_extras(a, v).0.len() == 2
+            })
+    };
+    for g in st.security_groups.values().filter(|g| !as_made(g)) {
+        out.security_groups.push(f::SecurityGroup {
+            name: g.id.clone(),
+            id: Some(g.id.clone()),
+            vpc: g.vpc_id.clone(),
+            group_name: Some(g.name.clone()),
+            description: Some(g.description.clone()),
+            ingress: g.rules.iter().filter(|r| !r.egress).map(rule).collect(),
+            egress: Some(g.rules.iter().filter(|r| r.egress).map(rule).collect()),
+            tags: export_tags(&g.tags),
+        });
+    }
+    for t in st.route_tables.values().filter(|t| !t.is_main()) {
+        let subnet_associations: Vec<_> = t
+            .associations
+            .iter()
+            .filter(|x| x.subnet_id.is_some())
+            .collect();
+        out.route_tables.push(f::RouteTable {
+            name: t.id.clone(),
+            id: Some(t.id.clone()),
+            vpc: t.vpc_id.clone(),
+            subnets: subnet_associations
+                .iter()
+                .filter_map(|x| x.subnet_id.clone())
+                .collect(),
+            association_ids: subnet_associations.iter().map(|x| x.id.clone()).collect(),
+            tags: export_tags(&t.tags),
+        });
+    }
+    for s in region
+        .common
+        .ec2
+        .endpoint_services
+        .values()
+        .filter(|s| s.owner == account_id)
+    {
+        let lb_names = s
+            .load_balancers
+            .iter()
+            .filter_map(|arn| a.elbv2.load_balancers.get(arn).map(|lb| lb.name.clone()))
+            .collect();
+        out.endpoint_services.push(f::EndpointService {
+            name: s.id.clone(),
+            id: Some(s.id.clone()),
+            load_balancers: lb_names,
+            acceptance_required: s.acceptance_required,
+            private_dns_name: s.private_dns.as_ref().map(|p| p.name.clone()),
+            private_dns_verified: s
+                .private_dns
+                .as_ref()
+                .is_some_and(|p| p.state == "verified"),
+            principals: s.principals.iter().map(|p| p.arn.clone()).collect(),
+            supported_regions: s
+                .supported_regions
+                .iter()
+                .filter(|r| **r != region.name)
+                .cloned()
+                .collect(),
+            permission_ids: s.principals.iter().map(|p| p.id.clone()).collect(),
+            private_dns_record: s.private_dns.as_ref().map(|p| f::DnsRecord {
+                name: p.record_name.clone(),
+                value: p.record_value.clone(),
+            }),
+            notifications: notifications_of(a, Some(&s.id), None),
+            tags: export_tags(&s.tags),
+        });
+    }
+    for e in st
+        .endpoints
+        .values()
+        .filter(|e| !matches!(e.state.as_str(), "deleting" | "deleted"))
+    {
+        let mut ep = endpoint(regions, region, a, e);
+        ep.security_groups = groups(a, &ep.security_groups);
+        ep.notifications = notifications_of(a, None, Some(&e.id));
+        out.vpc_endpoints.push(ep);
+    }
+}

@@ -1,0 +1,646 @@
+//! ECS's resources in scenario files: clusters, task definitions, services
+//! and tasks, applied through the handlers (tasks and services start as AWS
+//! starts them) and exported back with what AWS generated pinned.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::state::TaskRec;
+use crate::scenario::format as f;
+use crate::scenario::mapping::time;
+use crate::services::ec2::scenario::groups;
+use crate::services::Account;
+
+use crate::model::ecs as c;
+use crate::scenario::format;
+use crate::scenario::mapping::{bad, eni, refs, timestamp, At, Names, Phase, Pins, ScenarioError};
+use crate::services::{ecs::Ecs, World};
+use crate::world::Identity;
+
+/// An ECS call, as `principal` (an IAM ARN of the account) when given.
+fn ecs(
+    world: &Arc<World>,
+    at: &At<'_>,
+    principal: Option<&String>,
+    req: c::Request,
+) -> Result<c::Response, ScenarioError> {
+    let mut who = at.who();
+    if let Some(p) = principal {
+        who.principal = p.clone();
+    }
+    let mut ctx = world.context(&who, "scenario");
+    c::call(&Ecs, &mut ctx, req).map_err(|x| at.aws(x))
+}
+
+pub(crate) fn apply(
+    world: &Arc<World>,
+    p: &Phase<'_>,
+    names: &mut Names,
+    res: &format::RegionResources,
+    later: &mut Vec<Later>,
+) -> Result<(), ScenarioError> {
+    let spec = &res.ecs;
+    let tags = |t: &format::TagList| -> Option<Vec<c::Tag>> {
+        (!t.is_empty()).then(|| {
+            t.0.iter()
+                .map(|(k, v)| c::Tag {
+                    key: Some(k.clone()),
+                    value: Some(v.clone()),
+                })
+                .collect()
+        })
+    };
+    for (i, cl) in spec.clusters.iter().enumerate() {
+        let at = p.at(format!("{}.ecs.clusters[{i}]", p.base));
+        let strategy = match &cl.default_capacity_provider_strategy {
+            Some(v) => Some(serde_path_to_error::deserialize(v.clone()).map_err(|x| {
+                at.err(
+                    &format!("defaultCapacityProviderStrategy{}", x.path()),
+                    x.inner(),
+                )
+            })?),
+            None => None,
+        };
+        let configuration = match &cl.configuration {
+            Some(v) => Some(
+                serde_path_to_error::deserialize(v.clone())
+                    .map_err(|x| at.err(&format!("configuration.{}", x.path()), x.inner()))?,
+            ),
+            None => None,
+        };
+        ecs(
+            world,
+            &at,
+            None,
+            c::Request::CreateCluster(c::CreateClusterRequest {
+                cluster_name: Some(cl.name.clone()),
+                tags: tags(&cl.tags),
+                service_connect_defaults: cl
+                    .service_connect_namespace
+                    .clone()
+                    .map(|n| c::ClusterServiceConnectDefaultsRequest { namespace: Some(n) }),
+                settings: (!cl.settings.is_empty()).then(|| {
+                    cl.settings
+                        .iter()
+                        .map(|(k, v)| c::ClusterSetting {
+                            name: Some(k.clone()),
+                            value: Some(v.clone()),
+                        })
+                        .collect()
+                }),
+                capacity_providers: (!cl.capacity_providers.is_empty())
+                    .then(|| cl.capacity_providers.clone()),
+                default_capacity_provider_strategy: strategy,
+                configuration,
+            }),
+        )?;
+    }
+    // Revisions deregistered once services and tasks that use them exist.
+    let mut deregister = Vec::new();
+    for (i, raw) in spec.task_definitions.iter().enumerate() {
+        let at = p.at(format!("{}.ecs.taskDefinitions[{i}]", p.base));
+        let mut raw = raw.clone();
+        let mut take = |k: &str| match &mut raw {
+            serde_json::Value::Object(m) => m.remove(k),
+            _ => None,
+        };
+        let text = |v: Option<serde_json::Value>, field: &str| match v {
+            None => Ok(None),
+            Some(serde_json::Value::String(s)) => Ok(Some(s)),
+            Some(other) => Err(at.err(field, format!("'{other}' is not a string"))),
+        };
+        let registered_at = text(take("registeredAt"), "registeredAt")?;
+        let registered_by = text(take("registeredBy"), "registeredBy")?;
+        let status = text(take("status"), "status")?;
+        let deregistered_at = text(take("deregisteredAt"), "deregisteredAt")?;
+        let req: c::RegisterTaskDefinitionRequest = serde_path_to_error::deserialize(raw)
+            .map_err(|x| at.err(&x.path().to_string(), x.inner()))?;
+        req.validate("")
+            .map_err(|x| at.aws(crate::wire::json_wire_error(x)))?;
+        let pins = Pins::default().time(&at, "registeredAt", registered_at.as_ref())?;
+        let out = pins.run(world, || {
+            ecs(
+                world,
+                &at,
+                registered_by.as_ref(),
+                c::Request::RegisterTaskDefinition(req),
+            )
+        })?;
+        match status.as_deref() {
+            None | Some("ACTIVE") => {}
+            Some("INACTIVE") => {
+                let c::Response::RegisterTaskDefinition(out) = out else {
+                    return Err(at.err("", "unexpected answer"));
+                };
+                let arn = out
+                    .task_definition
+                    .and_then(|d| d.task_definition_arn)
+                    .unwrap_or_default();
+                let pins = Pins::default().time(&at, "deregisteredAt", deregistered_at.as_ref())?;
+                deregister.push((i, arn, pins));
+            }
+            Some(other) => {
+                return Err(at.err("status", format!("'{other}' is not ACTIVE or INACTIVE")))
+            }
+        }
+    }
+    let network = |at: &At<'_>,
+                   subnets: &[String],
+                   groups: &[String],
+                   public: Option<bool>|
+     -> Result<c::NetworkConfiguration, ScenarioError> {
+        Ok(c::NetworkConfiguration {
+            awsvpc_configuration: Some(c::AwsVpcConfiguration {
+                subnets: Some(refs(names, at, "subnets", "subnet", "subnet", subnets)?),
+                security_groups: Some(refs(
+                    names,
+                    at,
+                    "securityGroups",
+                    "securityGroup",
+                    "sg",
+                    groups,
+                )?),
+                assign_public_ip: public.map(|p| if p { "ENABLED" } else { "DISABLED" }.into()),
+            }),
+        })
+    };
+    for (i, s) in spec.services.iter().enumerate() {
+        let at = p.at(format!("{}.ecs.services[{i}]", p.base));
+        let connect = match &s.service_connect_configuration {
+            Some(v) => Some(
+                serde_path_to_error::deserialize::<_, c::ServiceConnectConfiguration>(v.clone())
+                    .map_err(|x| {
+                        at.err(
+                            &format!("serviceConnectConfiguration.{}", x.path()),
+                            x.inner(),
+                        )
+                    })?,
+            ),
+            None => None,
+        };
+        let net = network(&at, &s.subnets, &s.security_groups, s.assign_public_ip)?;
+        let mut pins = Pins::default()
+            .time(&at, "createdAt", s.created_at.as_ref())?
+            .value("ecs-deployment", s.deployment_id.as_ref());
+        for (di, d) in s.service_connect_discovery_ids.iter().enumerate() {
+            if !d.starts_with("srv-") || d.len() < 5 {
+                return Err(bad(
+                    &at,
+                    &format!("serviceConnectDiscoveryIds[{di}]"),
+                    d,
+                    "a Cloud Map service id (srv-...)",
+                ));
+            }
+            pins = pins.value("service-discovery", Some(d));
+        }
+        for (ti, t) in s.tasks.iter().enumerate() {
+            pins = task_pin(pins, &at, &format!("tasks[{ti}]"), t)?;
+        }
+        let events = s
+            .events
+            .iter()
+            .flatten()
+            .enumerate()
+            .map(|(ei, ev)| {
+                Ok(c::ServiceEvent {
+                    id: Some(ev.id.clone()),
+                    created_at: Some(crate::wire::Timestamp::from_millis(timestamp(
+                        &at,
+                        &format!("events[{ei}].createdAt"),
+                        &ev.created_at,
+                    )?)),
+                    message: Some(ev.message.clone()),
+                })
+            })
+            .collect::<Result<Vec<_>, ScenarioError>>()?;
+        let out = pins.run(world, || {
+            ecs(
+                world,
+                &at,
+                s.created_by.as_ref(),
+                c::Request::CreateService(c::CreateServiceRequest {
+                    cluster: Some(s.cluster.clone()),
+                    service_name: Some(s.name.clone()),
+                    task_definition: Some(s.task_definition.clone()),
+                    desired_count: Some(s.desired_count),
+                    launch_type: Some("FARGATE".into()),
+                    network_configuration: Some(net),
+                    service_connect_configuration: connect,
+                    tags: tags(&s.tags),
+                    ..Default::default()
+                }),
+            )
+        })?;
+        if s.events.is_some() {
+            let c::Response::CreateService(out) = out else {
+                return Err(at.err("", "unexpected answer"));
+            };
+            let arn = out.service.and_then(|s| s.service_arn).unwrap_or_default();
+            later.push(Later::ServiceEvents {
+                account: p.account.to_string(),
+                region: p.region.to_string(),
+                service: arn
+                    .split_once(":service/")
+                    .map(|(_, k)| k.to_string())
+                    .unwrap_or_default(),
+                events,
+            });
+        }
+    }
+    for (i, t) in spec.tasks.iter().enumerate() {
+        let at = p.at(format!("{}.ecs.tasks[{i}]", p.base));
+        let net = network(&at, &t.subnets, &t.security_groups, t.assign_public_ip)?;
+        let launched = format::LaunchedTask {
+            id: t.id.clone(),
+            attachment_id: t.attachment_id.clone(),
+            container_ids: t.container_ids.clone(),
+            network_interface: t.network_interface.clone(),
+        };
+        let pins = Pins::default().time(&at, "createdAt", t.created_at.as_ref())?;
+        let pins = task_pin(pins, &at, "", &launched)?;
+        let out = pins.run(world, || {
+            ecs(
+                world,
+                &at,
+                None,
+                c::Request::RunTask(c::RunTaskRequest {
+                    cluster: Some(t.cluster.clone()),
+                    task_definition: Some(t.task_definition.clone()),
+                    count: Some(t.count),
+                    launch_type: Some("FARGATE".into()),
+                    network_configuration: Some(net),
+                    started_by: t.started_by.clone(),
+                    group: t.group.clone(),
+                    tags: tags(&t.tags),
+                    ..Default::default()
+                }),
+            )
+        })?;
+        let c::Response::RunTask(out) = out else {
+            return Err(at.err("", "unexpected answer"));
+        };
+        match t.state.as_deref().unwrap_or("RUNNING") {
+            "RUNNING" => {}
+            "STOPPED" => {
+                let pins = Pins::default().time(&at, "stoppingAt", t.stopping_at.as_ref())?;
+                for task in out.tasks.unwrap_or_default() {
+                    pins.run(world, || {
+                        ecs(
+                            world,
+                            &at,
+                            None,
+                            c::Request::StopTask(c::StopTaskRequest {
+                                cluster: Some(t.cluster.clone()),
+                                task: task.task_arn,
+                                reason: t.stopped_reason.clone(),
+                            }),
+                        )
+                    })?;
+                }
+            }
+            other => return Err(at.err("state", format!("'{other}' is not RUNNING or STOPPED"))),
+        }
+    }
+    for (i, arn, pins) in deregister {
+        let at = p.at(format!("{}.ecs.taskDefinitions[{i}]", p.base));
+        pins.run(world, || {
+            ecs(
+                world,
+                &at,
+                None,
+                c::Request::DeregisterTaskDefinition(c::DeregisterTaskDefinitionRequest {
+                    task_definition: Some(arn),
+                }),
+            )
+        })?;
+    }
+    let _ = names;
+    Ok(())
+}
+
+/// What is applied once every transition has settled: history a scenario
+/// declares rather than replays.
+pub(crate) enum Later {
+    ServiceEvents {
+        account: String,
+        region: String,
+        /// `<cluster>/<service>`.
+        service: String,
+        events: Vec<c::ServiceEvent>,
+    },
+}
+
+pub(crate) fn apply_later(world: &Arc<World>, later: Vec<Later>) {
+    for l in later {
+        match l {
+            Later::ServiceEvents {
+                account,
+                region,
+                service,
+                events,
+            } => {
+                let who = Identity {
+                    access_key: None,
+                    principal: format!("arn:aws:iam::{account}:root"),
+                    account,
+                    region,
+                };
+                let mut ctx = world.context(&who, "scenario");
+                if let Some(s) = ctx.acct_mut().ecs.services.get_mut(&service) {
+                    s.model.events = Some(events);
+                }
+            }
+        }
+    }
+}
+
+/// A task AWS starts: its id, attachment, containers and interface.
+fn task_pin(
+    mut pins: Pins,
+    at: &At<'_>,
+    field: &str,
+    t: &format::LaunchedTask,
+) -> Result<Pins, ScenarioError> {
+    let sub = |f: &str| {
+        if field.is_empty() {
+            f.to_string()
+        } else {
+            format!("{field}.{f}")
+        }
+    };
+    if let Some(id) = &t.id {
+        if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(bad(at, &sub("id"), id, "a task id (32 hex digits)"));
+        }
+    }
+    for (f, u) in t
+        .attachment_id
+        .iter()
+        .map(|u| (sub("attachmentId"), u))
+        .chain(
+            t.container_ids
+                .iter()
+                .enumerate()
+                .map(|(i, u)| (sub(&format!("containerIds[{i}]")), u)),
+        )
+    {
+        if uuid::Uuid::parse_str(u).is_err() {
+            return Err(bad(at, &f, u, "a UUID"));
+        }
+    }
+    let network_interface = match &t.network_interface {
+        Some(n) => Some(eni(at, &sub("networkInterface"), n)?),
+        None => None,
+    };
+    pins = pins.push(
+        "ecs-task",
+        serde_json::json!({
+            "id": t.id,
+            "attachmentId": t.attachment_id,
+            "containerIds": t.container_ids,
+            "networkInterface": network_interface,
+        }),
+    );
+    Ok(pins)
+}
+fn ecs_tags(t: &[crate::model::ecs::Tag]) -> f::TagList {
+    f::TagList(
+        t.iter()
+            .map(|x| {
+                (
+                    x.key.clone().unwrap_or_default(),
+                    x.value.clone().unwrap_or_default(),
+                )
+            })
+            .collect(),
+    )
+}
+
+/// The value of a task attachment's detail (`networkInterfaceId`, ...).
+fn detail(t: &TaskRec, name: &str) -> Option<String> {
+    t.model
+        .attachments
+        .iter()
+        .flatten()
+        .flat_map(|a| a.details.iter().flatten())
+        .find(|d| d.name.as_deref() == Some(name))
+        .and_then(|d| d.value.clone())
+}
+
+/// What AWS generated for a task: ids and its network interface.
+fn launched(a: &Account, t: &TaskRec) -> f::LaunchedTask {
+    let network_interface = detail(t, "networkInterfaceId").map(|id| f::NetworkInterface {
+        private_ip: detail(t, "privateIPv4Address"),
+        mac: detail(t, "macAddress"),
+        // Gone with the interface of a stopped task.
+        public_ip: a.ec2.enis.get(&id).and_then(|e| e.public_ip.clone()),
+        id: Some(id),
+    });
+    f::LaunchedTask {
+        id: t
+            .model
+            .task_arn
+            .as_deref()
+            .and_then(|a| a.rsplit('/').next())
+            .map(str::to_string),
+        attachment_id: t
+            .model
+            .attachments
+            .iter()
+            .flatten()
+            .next()
+            .and_then(|a| a.id.clone()),
+        container_ids: t
+            .model
+            .containers
+            .iter()
+            .flatten()
+            .filter_map(|c| c.container_arn.as_deref())
+            .filter_map(|a| a.rsplit('/').next())
+            .map(str::to_string)
+            .collect(),
+        network_interface,
+    }
+}
+
+/// This account's ECS resources, as a scenario declares them.
+pub(crate) fn export(a: &Account, out: &mut f::RegionResources) {
+    let ecs = &a.ecs;
+    for c in ecs
+        .clusters
+        .values()
+        .filter(|c| c.model.status.as_deref() == Some("ACTIVE"))
+    {
+        out.ecs.clusters.push(f::Cluster {
+            name: c.model.cluster_name.clone().unwrap_or_default(),
+            service_connect_namespace: c
+                .model
+                .service_connect_defaults
+                .as_ref()
+                .and_then(|d| d.namespace.clone()),
+            tags: ecs_tags(&c.tags),
+            settings: c
+                .model
+                .settings
+                .iter()
+                .flatten()
+                .filter_map(|s| Some((s.name.clone()?, s.value.clone()?)))
+                .collect(),
+            capacity_providers: c.model.capacity_providers.clone().unwrap_or_default(),
+            default_capacity_provider_strategy: c
+                .model
+                .default_capacity_provider_strategy
+                .as_ref()
+                .and_then(|s| serde_json::to_value(s).ok()),
+            configuration: c
+                .model
+                .configuration
+                .as_ref()
+                .and_then(|s| serde_json::to_value(s).ok()),
+        });
+    }
+    for revisions in ecs.families.values() {
+        for d in revisions {
+            // The request that registers it again: the fields RegisterTaskDefinition
+            // takes, and when, by whom, and whether it was deregistered.
+            let mut v = serde_json::to_value(&d.model).unwrap_or(Value::Null);
+            if let Value::Object(m) = &mut v {
+                for k in [
+                    "taskDefinitionArn",
+                    "revision",
+                    "status",
+                    "requiresAttributes",
+                    "compatibilities",
+                    "registeredAt",
+                    "deregisteredAt",
+                    "deleteRequestedAt",
+                ] {
+                    m.remove(k);
+                }
+                if let Some(t) = d.model.registered_at {
+                    m.insert("registeredAt".into(), time(t).into());
+                }
+                if d.model.status.as_deref() == Some("INACTIVE") {
+                    m.insert("status".into(), "INACTIVE".into());
+                    if let Some(t) = d.model.deregistered_at {
+                        m.insert("deregisteredAt".into(), time(t).into());
+                    }
+                }
+                if !d.tags.is_empty() {
+                    m.insert(
+                        "tags".into(),
+                        serde_json::to_value(&d.tags).unwrap_or(Value::Null),
+                    );
+                }
+            }
+            out.ecs.task_definitions.push(v);
+        }
+    }
+    // Tasks in the order they were started (a service's spread over its
+    // subnets in turn), so a scenario starts them again in that order.
+    let started = |t: &&TaskRec| {
+        (
+            t.model.created_at.map(|c| c.millis()).unwrap_or(0),
+            detail(t, "subnetId"),
+            t.model.task_arn.clone(),
+        )
+    };
+    for s in ecs
+        .services
+        .values()
+        .filter(|s| s.model.status.as_deref() == Some("ACTIVE"))
+    {
+        let primary = s.model.deployments.as_ref().and_then(|d| d.first());
+        let vpc = s
+            .model
+            .network_configuration
+            .as_ref()
+            .and_then(|n| n.awsvpc_configuration.clone())
+            .unwrap_or_default();
+        let subnets = vpc.subnets.unwrap_or_default();
+        let mut tasks: Vec<&TaskRec> = s
+            .task_ids
+            .iter()
+            .filter_map(|id| ecs.tasks.get(id))
+            .filter(|t| t.model.desired_status.as_deref() == Some("RUNNING"))
+            .collect();
+        tasks.sort_by_key(|t| {
+            let (created, subnet, arn) = started(t);
+            let place = subnets.iter().position(|x| Some(x) == subnet.as_ref());
+            (created, place, arn)
+        });
+        out.ecs.services.push(f::Service {
+            cluster: s.cluster.clone(),
+            name: s.model.service_name.clone().unwrap_or_default(),
+            task_definition: s.model.task_definition.clone().unwrap_or_default(),
+            desired_count: s.model.desired_count.unwrap_or(0),
+            subnets,
+            security_groups: groups(a, &vpc.security_groups.unwrap_or_default()),
+            assign_public_ip: vpc.assign_public_ip.map(|a| a == "ENABLED"),
+            service_connect_configuration: primary
+                .and_then(|d| d.service_connect_configuration.as_ref())
+                .and_then(|c| serde_json::to_value(c).ok()),
+            tags: ecs_tags(&s.tags),
+            created_at: s.model.created_at.map(time),
+            created_by: s.model.created_by.clone(),
+            deployment_id: primary.and_then(|d| d.id.clone()),
+            service_connect_discovery_ids: primary
+                .and_then(|d| d.service_connect_resources.as_ref())
+                .into_iter()
+                .flatten()
+                .filter_map(|r| r.discovery_arn.as_deref())
+                .filter_map(|a| a.rsplit('/').next())
+                .map(str::to_string)
+                .collect(),
+            tasks: tasks.iter().map(|t| launched(a, t)).collect(),
+            events: s.model.events.as_ref().map(|list| {
+                list.iter()
+                    .map(|e| f::ServiceEvent {
+                        id: e.id.clone().unwrap_or_default(),
+                        created_at: e.created_at.map(time).unwrap_or_default(),
+                        message: e.message.clone().unwrap_or_default(),
+                    })
+                    .collect()
+            }),
+        });
+    }
+    let mut standalone: Vec<&TaskRec> =
+        ecs.tasks.values().filter(|t| t.service.is_none()).collect();
+    standalone.sort_by_key(started);
+    for t in standalone {
+        let task_groups = t
+            .eni
+            .as_ref()
+            .and_then(|e| a.ec2.enis.get(e))
+            .map(|e| groups(a, &e.group_ids))
+            .unwrap_or_default();
+        let stopped = t.model.desired_status.as_deref() == Some("STOPPED");
+        let l = launched(a, t);
+        out.ecs.tasks.push(f::Task {
+            cluster: t.cluster.clone(),
+            task_definition: t.model.task_definition_arn.clone().unwrap_or_default(),
+            count: 1,
+            // From the attachment: a stopped task's interface is gone.
+            subnets: detail(t, "subnetId").into_iter().collect(),
+            security_groups: task_groups,
+            assign_public_ip: t
+                .eni
+                .as_ref()
+                .and_then(|e| a.ec2.enis.get(e))
+                .and_then(|e| e.public_ip.as_ref())
+                .map(|_| true),
+            started_by: t.model.started_by.clone(),
+            group: t.model.group.clone(),
+            state: Some(if stopped { "STOPPED" } else { "RUNNING" }.into()),
+            stopped_reason: t.model.stopped_reason.clone().filter(|_| stopped),
+            tags: ecs_tags(&t.tags),
+            created_at: t.model.created_at.map(time),
+            stopping_at: t.model.stopping_at.filter(|_| stopped).map(time),
+            id: l.id,
+            attachment_id: l.attachment_id,
+            container_ids: l.container_ids,
+            network_interface: l.network_interface,
+        });
+    }
+}
