@@ -47,6 +47,7 @@ enum Tok {
     Comma,
     Semi,
     Hash,
+    Star,
     Other,
 }
 
@@ -156,6 +157,7 @@ fn tokens(src: &str) -> Vec<Tok> {
                 ',' => Tok::Comma,
                 ';' => Tok::Semi,
                 '#' => Tok::Hash,
+                '*' => Tok::Star,
                 c if c.is_whitespace() => {
                     i += 1;
                     continue;
@@ -245,6 +247,10 @@ fn use_tree(toks: &[Tok], mut i: usize, prefix: &[String], out: &mut Vec<Vec<Str
                 i += 1;
             }
             Some(Tok::Path) => i += 1,
+            Some(Tok::Star) => {
+                path.push("*".into());
+                i += 1;
+            }
             Some(Tok::Open) => {
                 i += 1;
                 while toks.get(i).is_some_and(|t| *t != Tok::Close) {

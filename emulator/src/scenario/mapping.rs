@@ -204,8 +204,7 @@ impl Pins {
         Ok(self)
     }
 
-    /// A task AWS starts: its id, attachment, containers and interface.
-
+    /// Runs `create` with the values pinned: the ids it makes, its time.
     pub fn run<S: Services, T>(&self, world: &World<S>, create: impl FnOnce() -> T) -> T {
         /// Unpins on the way out, whatever `create` did (panics included).
         struct Unpin<'a, S: Services>(&'a World<S>, &'a Pins);

@@ -78,8 +78,10 @@ pub trait Services: Sized + Send + Sync + 'static {
 /// a time on the world clock, as the account it belongs to.
 struct Due<S: Services> {
     account: String,
-    work: Box<dyn FnOnce(&mut Ctx<S>) + Send>,
+    work: Work<S>,
 }
+
+type Work<S> = Box<dyn FnOnce(&mut Ctx<S>) + Send>;
 
 pub struct Region<S: Services> {
     pub name: String,

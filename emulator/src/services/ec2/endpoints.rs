@@ -5,6 +5,9 @@
 use std::collections::BTreeSet;
 
 use super::catalog;
+use super::endpoint_model::{invalid_service, resolve_service, to_model};
+use super::endpoint_services;
+use super::endpoint_states::{self, become_available, set_state, AVAILABLE_MS};
 use super::errors;
 use super::errors::R;
 use super::network::{create_eni, delete_eni, has_free_ip, NewEni};
@@ -12,15 +15,13 @@ use super::query::{one, paginate, Filters};
 use super::state::event;
 use super::state::{Route, ServiceView, VpcEndpoint};
 use super::tags::{self, Tags};
-use super::{notifications, privatelink, remote};
+use super::{notifications, remote};
 use crate::model::ec2 as m;
 use crate::services::Ctx;
 use crate::wire::AwsError;
 use crate::world::ids::is_valid_id;
 use crate::world::regions;
 
-/// How long AWS takes for each step, scaled by the pace.
-pub(super) const AVAILABLE_MS: i64 = 2_000;
 const DELETED_MS: i64 = 1_500;
 const GONE_MS: i64 = 5_000;
 
@@ -32,7 +33,7 @@ pub(crate) const DEFAULT_GATEWAY_POLICY: &str = r#"{"Version":"2008-10-17","Stat
 pub(crate) const DEFAULT_INTERFACE_POLICY: &str = "{\n  \"Statement\": [\n    {\n      \"Action\": \"*\", \n      \"Effect\": \"Allow\", \n      \"Principal\": \"*\", \n      \"Resource\": \"*\"\n    }\n  ]\n}";
 
 impl ServiceView {
-    fn from_catalog(s: catalog::Service) -> Self {
+    pub(super) fn from_catalog(s: catalog::Service) -> Self {
         let e = s.entry;
         ServiceView {
             interface_id: e.interface.then(|| s.id(false)),
@@ -76,53 +77,8 @@ impl ServiceView {
     }
 }
 
-fn invalid_service(name: &str) -> AwsError {
-    AwsError::new(
-        "InvalidServiceName",
-        format!("The Vpc Endpoint Service '{name}' does not exist"),
-    )
-}
-
 fn invalid(message: impl Into<String>) -> AwsError {
     AwsError::new("InvalidParameter", message)
-}
-
-/// The service `name` as the caller may reach it from this Region: AWS's
-/// catalogue, or a customer's service whose principals let the caller in
-/// (to anyone else it does not exist).
-pub(crate) fn resolve_service(ctx: &Ctx, name: &str, service_region: &str) -> R<ServiceView> {
-    if name.starts_with("com.amazonaws.vpce.") {
-        if service_region != ctx.region_name() {
-            // Another Region's service: only if it supports this Region.
-            return remote::find(ctx, name)
-                .filter(|p| p.view.region == service_region)
-                .filter(|p| remote::reachable(ctx, p))
-                .map(|p| ServiceView {
-                    cross_region: true,
-                    ..p.view
-                })
-                .ok_or_else(|| invalid_service(name));
-        }
-        return privatelink::by_name(ctx, name)
-            .filter(|s| privatelink::visible_to(s, &ctx.account, &ctx.principal))
-            .map(|s| privatelink::view(ctx, s))
-            .ok_or_else(|| invalid_service(name));
-    }
-    lookup_service(ctx, name, service_region).ok_or_else(|| invalid_service(name))
-}
-
-/// The service behind an existing endpoint, whoever may see it now
-/// (removing a principal does not break a connection).
-pub(crate) fn lookup_service(ctx: &Ctx, name: &str, service_region: &str) -> Option<ServiceView> {
-    if name.starts_with("com.amazonaws.vpce.") {
-        if service_region != ctx.region_name() {
-            return remote::find(ctx, name).map(|p| p.view);
-        }
-        return privatelink::by_name(ctx, name).map(|s| privatelink::view(ctx, s));
-    }
-    catalog::find(name)
-        .filter(|s| s.region == service_region)
-        .map(ServiceView::from_catalog)
 }
 
 fn endpoint_malformed(id: &str) -> AwsError {
@@ -361,126 +317,6 @@ fn remove_route(ctx: &mut Ctx, table: &str, endpoint_id: &str) {
     }
 }
 
-fn dns_entries(
-    ctx: &Ctx,
-    owner: &str,
-    e: &VpcEndpoint,
-    svc: Option<&ServiceView>,
-) -> Vec<m::DnsEntry> {
-    let Some(svc) = svc.filter(|_| e.endpoint_type == "Interface") else {
-        return vec![];
-    };
-    if matches!(e.state.as_str(), "deleted" | "rejected" | "failed") {
-        return vec![];
-    }
-    let Some(account) = ctx.region.accounts.get(owner) else {
-        return vec![];
-    };
-    let zone = catalog::vpce_hosted_zone(&e.service_region);
-    let star = if svc.wildcard { "*." } else { "" };
-    let entry = |name: String, zone: &str| m::DnsEntry {
-        dns_name: Some(name),
-        hosted_zone_id: Some(zone.to_string()),
-    };
-    let mut out = vec![entry(
-        format!("{star}{}-{}.{}", e.id, e.dns_suffix, svc.base_dns),
-        &zone,
-    )];
-    if e.service_region == ctx.region_name() {
-        for subnet in &e.subnet_ids {
-            if let Some(s) = account.ec2.subnets.get(subnet) {
-                out.push(entry(
-                    format!(
-                        "{star}{}-{}-{}.{}",
-                        e.id, e.dns_suffix, s.availability_zone, svc.base_dns
-                    ),
-                    &zone,
-                ));
-            }
-        }
-    }
-    if e.private_dns_enabled {
-        for name in &svc.private_dns {
-            out.push(entry(name.clone(), &e.private_zone_id));
-        }
-    }
-    out
-}
-
-pub(crate) fn to_model(ctx: &Ctx, e: &VpcEndpoint) -> m::VpcEndpoint {
-    to_model_of(ctx, &ctx.account, e)
-}
-
-/// The wire form of an endpoint of account `owner`.
-pub(crate) fn to_model_of(ctx: &Ctx, owner: &str, e: &VpcEndpoint) -> m::VpcEndpoint {
-    let svc = lookup_service(ctx, &e.service_name, &e.service_region);
-    let interface = e.endpoint_type != "Gateway";
-    let account = ctx.region.accounts.get(owner);
-    let groups = e
-        .group_ids
-        .iter()
-        .map(|g| m::SecurityGroupIdentifier {
-            group_id: Some(g.clone()),
-            group_name: account
-                .and_then(|a| a.ec2.security_groups.get(g))
-                .map(|s| s.name.clone()),
-        })
-        .collect();
-    m::VpcEndpoint {
-        vpc_endpoint_id: Some(e.id.clone()),
-        vpc_endpoint_type: Some(e.endpoint_type.clone()),
-        vpc_id: Some(e.vpc_id.clone()),
-        service_name: Some(e.service_name.clone()),
-        state: Some(e.state.clone()),
-        policy_document: e.policy.clone(),
-        route_table_ids: Some(e.route_table_ids.clone()),
-        subnet_ids: Some(e.subnet_ids.clone()),
-        groups: Some(groups),
-        ip_address_type: e.ip_address_type.clone(),
-        dns_options: e.dns_record_ip_type.as_ref().map(|t| m::DnsOptions {
-            dns_record_ip_type: Some(t.clone()),
-            ..Default::default()
-        }),
-        private_dns_enabled: Some(e.private_dns_enabled),
-        requester_managed: Some(false),
-        network_interface_ids: Some(if interface { e.eni_ids.clone() } else { vec![] }),
-        dns_entries: Some(dns_entries(ctx, owner, e, svc.as_ref())),
-        creation_timestamp: Some(e.created),
-        tags: Some(e.tags.to_model()),
-        owner_id: Some(owner.to_string()),
-        service_region: Some(e.service_region.clone()),
-        ..Default::default()
-    }
-}
-
-pub(super) fn set_state(ctx: &mut Ctx, id: &str, state: &str) {
-    let changed = match ctx.acct_mut().ec2.endpoints.get_mut(id) {
-        Some(e) if e.state != state => {
-            e.state = state.to_string();
-            true
-        }
-        _ => false,
-    };
-    if changed {
-        ctx.emit(event("vpc-endpoint", id, "state-changed", Some(state)));
-        // Going `deleting` is the `Delete` event of the provider's notifications.
-        remote::changed(ctx, id, (state == "deleting").then_some("Delete"));
-    }
-}
-
-/// `pending` → `available`, when AWS would have made it so.
-pub(super) fn become_available(ctx: &mut Ctx, id: &str) {
-    if ctx
-        .acct()
-        .ec2
-        .endpoints
-        .get(id)
-        .is_some_and(|e| e.state == "pending")
-    {
-        set_state(ctx, id, "available");
-    }
-}
-
 /// `deleting` → `deleted`: its interfaces and routes go; it is gone later.
 fn become_deleted(ctx: &mut Ctx, id: &str) {
     let Some(e) = ctx.acct().ec2.endpoints.get(id).cloned() else {
@@ -502,27 +338,13 @@ fn become_deleted(ctx: &mut Ctx, id: &str) {
 
 /// A deleted endpoint stops being described.
 fn become_gone(ctx: &mut Ctx, id: &str) {
-    remote::gone(ctx, id);
+    endpoint_states::send_gone(ctx, id);
     if let Some(e) = ctx.acct_mut().ec2.endpoints.remove(id) {
-        if let Some(svc) = privatelink::by_name(ctx, &e.service_name).map(|s| s.id.clone()) {
-            privatelink::disconnect(ctx, &svc, id);
+        if let Some(svc) = endpoint_services::by_name(ctx, &e.service_name).map(|s| s.id.clone()) {
+            endpoint_services::disconnect(ctx, &svc, id);
         }
         ctx.emit(event("vpc-endpoint", id, "removed", None));
     }
-}
-
-/// The provider rejected the endpoint: its interfaces go, it stays `rejected`.
-pub(super) fn reject(ctx: &mut Ctx, id: &str) {
-    let Some(e) = ctx.acct().ec2.endpoints.get(id).cloned() else {
-        return;
-    };
-    for eni in &e.eni_ids {
-        delete_eni(ctx, eni);
-    }
-    if let Some(ep) = ctx.acct_mut().ec2.endpoints.get_mut(id) {
-        ep.eni_ids.clear();
-    }
-    set_state(ctx, id, "rejected");
 }
 
 /// The parameters that make two create requests "the same" for `ClientToken`.
@@ -755,9 +577,9 @@ pub(super) fn create(
     ctx.emit(event("vpc-endpoint", &id, "created", Some(&state)));
     if let Some(service_id) = &svc.custom_id {
         if svc.region == here {
-            privatelink::connect(ctx, service_id, &id);
+            endpoint_services::connect(ctx, service_id, &id);
         } else {
-            remote::connect(ctx, &id);
+            endpoint_states::send_connected(ctx, &id);
         }
     }
     if state == "pending" {
@@ -1026,7 +848,7 @@ pub(super) fn modify(
     }
     ctx.emit(event("vpc-endpoint", &id, "modified", None));
     // A service in another Region keeps the new DNS names and IP type.
-    remote::changed(ctx, &id, None);
+    endpoint_states::send_changed(ctx, &id, None);
     Ok(m::ModifyVpcEndpointResult {
         return_: Some(true),
     })
@@ -1058,12 +880,12 @@ pub(super) fn delete(
             Some(_) => {
                 set_state(ctx, &id, "deleting");
                 let name = ctx.acct().ec2.endpoints[&id].service_name.clone();
-                if let Some(svc) = privatelink::by_name(ctx, &name).map(|s| s.id.clone()) {
+                if let Some(svc) = endpoint_services::by_name(ctx, &name).map(|s| s.id.clone()) {
                     notifications::fire(ctx, "Delete", &svc, &id);
                 } else {
                     // A service of another Region: its provider is told by
                     // the state change above.
-                    remote::notify_consumer(ctx, &id, "Delete");
+                    endpoint_states::notify_consumer(ctx, &id, "Delete");
                 }
                 let id = id.clone();
                 ctx.schedule(DELETED_MS, move |ctx| become_deleted(ctx, &id));
@@ -1158,8 +980,8 @@ pub(super) fn describe_services(
     for region in &regions_wanted {
         if *region == here {
             for s in ctx.region.common.ec2.endpoint_services.values() {
-                if privatelink::visible_to(s, &ctx.account, &ctx.principal) {
-                    views.push(privatelink::view(ctx, s));
+                if endpoint_services::visible_to(s, &ctx.account, &ctx.principal) {
+                    views.push(endpoint_services::view(ctx, s));
                 }
             }
         } else {

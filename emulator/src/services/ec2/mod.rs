@@ -2,6 +2,10 @@
 //! zones and tags (the VPC basics endpoints build on).
 
 pub mod catalog;
+mod checks;
+mod endpoint_model;
+mod endpoint_services;
+mod endpoint_states;
 pub(crate) mod endpoints;
 pub mod errors;
 mod links;
@@ -10,6 +14,7 @@ mod notifications;
 mod privatelink;
 pub mod query;
 mod remote;
+mod remote_inbox;
 mod route_tables;
 pub mod scenario;
 mod security_groups;
@@ -32,7 +37,7 @@ pub struct Ec2;
 
 /// Applies what other Regions told this one (cross-Region PrivateLink).
 pub fn deliver(ctx: &mut Ctx) {
-    remote::deliver(ctx);
+    remote_inbox::deliver(ctx);
 }
 
 /// Before the Region is unlocked: what other Regions see of its endpoint

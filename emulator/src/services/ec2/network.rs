@@ -5,7 +5,7 @@ use super::errors;
 use super::errors::R;
 use super::query::check_max_results;
 use super::query::{bool_value, one, paginate, Filters};
-use super::state::NetworkInterface;
+use super::state::{event, NetworkInterface};
 use crate::model::ec2 as m;
 use crate::services::Ctx;
 use crate::wire::AwsError;
@@ -359,19 +359,14 @@ pub(crate) fn create_eni(ctx: &mut Ctx, spec: NewEni<'_>) -> R<String> {
         tags: Default::default(),
     };
     ctx.acct_mut().ec2.enis.insert(id.clone(), eni);
-    ctx.emit(super::event(
-        "network-interface",
-        &id,
-        "created",
-        Some("in-use"),
-    ));
+    ctx.emit(event("network-interface", &id, "created", Some("in-use")));
     Ok(id)
 }
 
 pub(crate) fn delete_eni(ctx: &mut Ctx, id: &str) {
     if let Some(eni) = ctx.acct_mut().ec2.enis.remove(id) {
         super::subnets::release_ip(ctx, &eni.subnet_id, &eni.private_ip);
-        ctx.emit(super::event("network-interface", id, "deleted", None));
+        ctx.emit(event("network-interface", id, "deleted", None));
     }
 }
 

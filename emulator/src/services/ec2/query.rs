@@ -143,6 +143,19 @@ pub fn one(s: impl Into<String>) -> Vec<String> {
     vec![s.into()]
 }
 
+/// Checks a `MaxResults` against its documented range where the model leaves
+/// it open.
+pub(crate) fn check_max_results(value: Option<i32>, min: i32, max: i32) -> Result<(), AwsError> {
+    match value {
+        Some(n) if n < min || n > max => Err(errors::invalid_value(
+            "MaxResults",
+            &n.to_string(),
+            &format!("Value must be between {min} and {max}."),
+        )),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,18 +190,5 @@ mod tests {
         }];
         let e = Filters::parse(Some(f), &["vpc-id"]).unwrap_err();
         assert_eq!(e.code, "InvalidParameterValue");
-    }
-}
-
-/// Checks a `MaxResults` against its documented range where the model leaves
-/// it open.
-pub(crate) fn check_max_results(value: Option<i32>, min: i32, max: i32) -> Result<(), AwsError> {
-    match value {
-        Some(n) if n < min || n > max => Err(errors::invalid_value(
-            "MaxResults",
-            &n.to_string(),
-            &format!("Value must be between {min} and {max}."),
-        )),
-        _ => Ok(()),
     }
 }

@@ -1,5 +1,6 @@
 //! Route tables and their associations (aws-spec.md §8.31–8.32).
 
+use super::checks::check_vpc_id;
 use super::errors;
 use super::errors::R;
 use super::query::check_max_results;
@@ -8,7 +9,6 @@ use super::state::event;
 use super::state::{Association, Route, RouteTable};
 use super::subnets::check_subnet_id;
 use super::tags;
-use super::vpcs::check_vpc_id;
 use crate::model::ec2 as m;
 use crate::services::Ctx;
 use crate::wire::AwsError;

@@ -1,5 +1,6 @@
 //! Security groups and their rules (aws-spec.md §8.27–8.30).
 
+use super::checks::{check_vpc_id, parse_cidr};
 use super::errors;
 use super::errors::R;
 use super::query::check_max_results;
@@ -7,7 +8,6 @@ use super::query::{one, paginate, Filters};
 use super::state::event;
 use super::state::{Peer, Rule, SecurityGroup};
 use super::tags::{self, Tags};
-use super::vpcs::{check_vpc_id, parse_cidr};
 use crate::model::ec2 as m;
 use crate::services::Ctx;
 use crate::wire::AwsError;

@@ -3,13 +3,13 @@
 
 use ipnet::Ipv4Net;
 
+use super::checks::{check_vpc_id, overlaps, parse_cidr};
 use super::errors;
 use super::errors::R;
 use super::query::{bool_value, one, paginate, Filters};
 use super::state::event;
 use super::state::Subnet;
 use super::tags::{self, Tags};
-use super::vpcs::{check_vpc_id, overlaps, parse_cidr};
 use crate::model::ec2 as m;
 use crate::services::Ctx;
 use crate::wire::AwsError;

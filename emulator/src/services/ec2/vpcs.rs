@@ -3,6 +3,7 @@
 
 use ipnet::Ipv4Net;
 
+use super::checks::{check_vpc_id, parse_cidr};
 use super::errors;
 use super::errors::R;
 use super::query::{bool_value, one, paginate, Filters};
@@ -13,32 +14,9 @@ use super::tags::{self, Tags};
 use crate::model::ec2 as m;
 use crate::services::Ctx;
 use crate::wire::AwsError;
-use crate::world::ids::is_valid_id;
 
 /// How long AWS takes to make a new VPC `available` (scaled by the pace).
 const VPC_AVAILABLE_MS: i64 = 1_000;
-
-/// Parses an IPv4 CIDR and returns it in canonical form (host bits cleared).
-pub(super) fn parse_cidr(param: &str, value: &str) -> R<Ipv4Net> {
-    value
-        .parse::<Ipv4Net>()
-        .map(|n| n.trunc())
-        .map_err(|_| errors::invalid_value(param, value, "This is not a valid CIDR block."))
-}
-
-pub(super) fn overlaps(a: &Ipv4Net, b: &Ipv4Net) -> bool {
-    a.contains(&b.network()) || b.contains(&a.network())
-}
-
-pub(super) fn check_vpc_id(ctx: &Ctx, id: &str) -> R<()> {
-    if !is_valid_id(id, "vpc") {
-        return Err(errors::vpc_malformed(id));
-    }
-    if !ctx.acct().ec2.vpcs.contains_key(id) {
-        return Err(errors::vpc_not_found(id));
-    }
-    Ok(())
-}
 
 /// Creates the VPC with its default security group and main route table.
 fn insert(ctx: &mut Ctx, cidr: Ipv4Net, is_default: bool, tenancy: String, tags: Tags) -> Vpc {

@@ -1,0 +1,30 @@
+//! Checks that several EC2 handlers share: a VPC id that must name one of
+//! the caller's VPCs, and IPv4 CIDR blocks.
+
+use ipnet::Ipv4Net;
+
+use super::errors::{self, R};
+use crate::services::Ctx;
+use crate::world::ids::is_valid_id;
+
+/// Parses an IPv4 CIDR and returns it in canonical form (host bits cleared).
+pub(crate) fn parse_cidr(param: &str, value: &str) -> R<Ipv4Net> {
+    value
+        .parse::<Ipv4Net>()
+        .map(|n| n.trunc())
+        .map_err(|_| errors::invalid_value(param, value, "This is not a valid CIDR block."))
+}
+
+pub(crate) fn overlaps(a: &Ipv4Net, b: &Ipv4Net) -> bool {
+    a.contains(&b.network()) || b.contains(&a.network())
+}
+
+pub(crate) fn check_vpc_id(ctx: &Ctx, id: &str) -> R<()> {
+    if !is_valid_id(id, "vpc") {
+        return Err(errors::vpc_malformed(id));
+    }
+    if !ctx.acct().ec2.vpcs.contains_key(id) {
+        return Err(errors::vpc_not_found(id));
+    }
+    Ok(())
+}
