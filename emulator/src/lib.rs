@@ -7,6 +7,7 @@
 pub mod control;
 pub mod model;
 pub mod scenario;
+pub mod scenario_file;
 pub mod server;
 pub mod services;
 pub mod wire;

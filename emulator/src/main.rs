@@ -187,16 +187,18 @@ fn main() -> ExitCode {
     }
 }
 
-fn read_scenarios(paths: &[std::path::PathBuf]) -> Result<Vec<awsemu::scenario::Loaded>, String> {
+fn read_scenarios(
+    paths: &[std::path::PathBuf],
+) -> Result<Vec<awsemu::scenario_file::Loaded>, String> {
     let mut all = Vec::new();
     for p in paths {
-        all.extend(awsemu::scenario::read(p).map_err(|e| e.to_string())?);
+        all.extend(awsemu::scenario_file::read(p).map_err(|e| e.to_string())?);
     }
     Ok(all)
 }
 
 /// The world's settings: flags first, then the scenarios', then defaults.
-fn world_config(args: &ServeArgs, scenarios: &[awsemu::scenario::Loaded]) -> WorldConfig {
+fn world_config(args: &ServeArgs, scenarios: &[awsemu::scenario_file::Loaded]) -> WorldConfig {
     let settings: Vec<_> = scenarios.iter().map(|l| &l.scenario.settings).collect();
     let mut access_keys: std::collections::HashMap<String, String> = Default::default();
     let mut sns: std::collections::HashMap<String, String> = Default::default();

@@ -1,8 +1,10 @@
 //! The structure runs one way: each layer of `src/` imports only what is
 //! below it, and no files import each other in a circle.
 //!
-//! wire → model → world → scenario's format → services → scenario → control
-//! → server → main (DESIGN.md, "Layout to grow into").
+//! wire → model → world → scenario_file → services → scenario → control →
+//! server → main (DESIGN.md, "Layout to grow into"): the scenario file and
+//! the tools to apply it sit below the services, which map their own kinds;
+//! applying and exporting a whole world sits above them.
 //!
 //! Read from the source text: every `use` and every path through `crate::`,
 //! `super::`, `self::` or a child module, resolved to the file of the deepest
@@ -18,9 +20,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("model", 1),
     ("world", 2),
     // What a service's scenario mapping uses: the file format and its tools.
-    ("scenario::format", 3),
-    ("scenario::source", 3),
-    ("scenario::mapping", 3),
+    ("scenario_file", 3),
     ("services", 4),
     ("scenario", 5),
     ("control", 6),
@@ -600,26 +600,33 @@ fn the_reader_sees_imports_circles_and_layers() {
         "world/ids.rs",
         "fn f() { let s = \"crate::services::a\"; super::g(); }",
     );
-    write("services/mod.rs", "pub mod a; pub mod b;");
+    // `services` hands on what `c` defines (a glob) and `Ctx` by name.
+    write(
+        "services/mod.rs",
+        "pub mod a; pub mod b; mod c; pub use c::*; pub use b::Ctx;",
+    );
     write(
         "services/a.rs",
         "use super::b::Thing; fn f<'a>(x: &'a str) {}",
     );
-    write("services/b.rs", "fn g() { crate::services::a::h(); }");
+    write(
+        "services/b.rs",
+        "pub struct Ctx; fn g() { crate::services::a::h(); }",
+    );
+    write(
+        "services/c.rs",
+        "pub struct State; fn f(c: &crate::services::Ctx) -> crate::services::State {}",
+    );
     let edges = graph(&dir);
     let to = |s: &str| -> Vec<String> { s.split("::").map(String::from).collect() };
-    assert_eq!(
-        edges[&to("world")],
-        [to("services::a"), to("services::b")].into_iter().collect()
-    );
-    assert_eq!(
-        edges[&to("world::ids")],
-        [to("world")].into_iter().collect()
-    );
-    assert_eq!(
-        edges[&to("services::a")],
-        [to("services::b")].into_iter().collect()
-    );
+    let set = |v: &[&str]| -> BTreeSet<Vec<String>> { v.iter().map(|s| to(s)).collect() };
+    assert_eq!(edges[&to("world")], set(&["services::a", "services::b"]));
+    assert_eq!(edges[&to("world::ids")], set(&["world"]));
+    assert_eq!(edges[&to("services::a")], set(&["services::b"]));
+    // Through the face to the files that define the names, not to the face
+    // itself (and never to itself).
+    assert_eq!(edges[&to("services::c")], set(&["services::b"]));
+    assert_eq!(edges[&to("services")], set(&["services::b", "services::c"]));
     assert_eq!(
         circles(&edges),
         vec![vec!["services::a".to_string(), "services::b".to_string()]]

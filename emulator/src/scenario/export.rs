@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::format as f;
+use crate::scenario_file::format as f;
 use crate::services::{ec2, ecs, elbv2, Region};
 
 /// The scenario of a world, as a JSON value (nulls and empty collections left out).

@@ -1,70 +1,17 @@
-//! Scenario files: a whole world in one file, applied through the same
-//! service handlers as API calls (so it can never build a world the API
-//! could not), in dependency order. Errors name the file, the line and the
-//! field.
+//! Scenarios applied and exported: a whole world from files
+//! (`crate::scenario_file`), applied through the same service handlers as
+//! API calls (so it can never build a world the API could not), in
+//! dependency order, each service mapping its own kinds
+//! (`services/*/scenario.rs`); and today's world written back as one.
 
 pub mod export;
-pub mod format;
-pub mod mapping;
-pub mod source;
 
-use std::path::Path;
 use std::sync::Arc;
 
+use crate::scenario_file::format;
+use crate::scenario_file::mapping::{Loaded, Names, Phase, ScenarioError};
 use crate::services::{ec2, ecs, elbv2, World};
 use crate::world::regions;
-use format::Scenario;
-pub use mapping::{Loaded, ScenarioError};
-use mapping::{Names, Phase};
-
-/// Reads a scenario file, or every `*.yaml`/`*.yml`/`*.json` of a folder in
-/// name order.
-pub fn read(path: &Path) -> Result<Vec<Loaded>, ScenarioError> {
-    let mut files = Vec::new();
-    if path.is_dir() {
-        let entries = std::fs::read_dir(path)
-            .map_err(|e| ScenarioError(format!("{}: {e}", path.display())))?;
-        for entry in entries.flatten() {
-            let p = entry.path();
-            if matches!(
-                p.extension().and_then(|x| x.to_str()),
-                Some("yaml" | "yml" | "json")
-            ) {
-                files.push(p);
-            }
-        }
-        files.sort();
-    } else {
-        files.push(path.to_path_buf());
-    }
-    files
-        .iter()
-        .map(|f| {
-            let text = std::fs::read_to_string(f)
-                .map_err(|e| ScenarioError(format!("{}: {e}", f.display())))?;
-            parse(&f.display().to_string(), &text)
-        })
-        .collect()
-}
-
-/// Parses one scenario document.
-pub fn parse(file: &str, text: &str) -> Result<Loaded, ScenarioError> {
-    let source = source::parse(file, text).map_err(ScenarioError)?;
-    let scenario: Scenario =
-        serde_path_to_error::deserialize(source.value.clone()).map_err(|e| {
-            let path = e.path().to_string();
-            ScenarioError(format!(
-                "{file}:{}: {path}: {}",
-                source.line_of(&path),
-                e.inner()
-            ))
-        })?;
-    let loaded = Loaded { source, scenario };
-    if loaded.scenario.version != 1 {
-        return Err(loaded.error("version", "only version 1 is known"));
-    }
-    Ok(loaded)
-}
 
 /// Applies the scenarios, in order, through the service handlers, then
 /// settles every transition so resources are in their declared states.
@@ -148,6 +95,7 @@ pub fn export(world: &World) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario_file::parse;
     use crate::world::WorldConfig;
 
     #[test]

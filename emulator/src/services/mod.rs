@@ -8,7 +8,7 @@
 pub mod ec2;
 pub mod ecs;
 pub mod elbv2;
-mod state;
+pub mod state;
 
 pub use state::{Account, Aws, Common, Ctx, Global, Region, World};
 

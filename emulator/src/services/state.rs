@@ -13,19 +13,19 @@ pub type Region = crate::world::Region<Aws>;
 /// One account's resources in one Region.
 #[derive(Debug, Default, Serialize)]
 pub struct Account {
-    pub ec2: super::ec2::State,
-    pub elbv2: super::elbv2::State,
-    pub ecs: super::ecs::State,
+    pub ec2: super::ec2::state::State,
+    pub elbv2: super::elbv2::state::State,
+    pub ecs: super::ecs::state::State,
 }
 
 /// What a Region holds for all of its accounts.
 #[derive(Debug, Default)]
 pub struct Common {
-    pub ec2: super::ec2::Regional,
+    pub ec2: super::ec2::state::Regional,
 }
 
 /// What all Regions share.
 #[derive(Debug, Default)]
 pub struct Global {
-    pub ec2: super::ec2::Links,
+    pub ec2: super::ec2::links::Links,
 }

@@ -1,8 +1,8 @@
 //! Error envelopes, one per protocol (aws-spec.md §3.3, §4.3, §5).
 
-use crate::wire::AwsError;
+use super::error::AwsError;
 
-use super::XmlWriter;
+use super::xml::XmlWriter;
 
 /// `<Response><Errors><Error><Code/><Message/></Error></Errors><RequestID/></Response>`
 pub fn ec2_error(e: &AwsError, request_id: &str) -> Vec<u8> {

@@ -5,7 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use super::{Blob, Timestamp, WireError};
+use super::error::WireError;
+use super::types::{Blob, Timestamp};
 
 /// The parameters of one request, by key.
 #[derive(Debug, Default, Clone)]

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
 
-use super::{Blob, Timestamp};
+use super::types::{Blob, Timestamp};
 
 pub struct XmlWriter {
     inner: Writer<Vec<u8>>,

@@ -4,7 +4,7 @@
 use ipnet::Ipv4Net;
 
 use super::errors::{self, R};
-use crate::services::Ctx;
+use crate::services::state::Ctx;
 use crate::world::ids::is_valid_id;
 
 /// Parses an IPv4 CIDR and returns it in canonical form (host bits cleared).

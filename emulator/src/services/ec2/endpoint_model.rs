@@ -7,7 +7,7 @@ use super::errors::R;
 use super::remote;
 use super::state::{ServiceView, VpcEndpoint};
 use crate::model::ec2 as m;
-use crate::services::Ctx;
+use crate::services::state::Ctx;
 use crate::wire::AwsError;
 
 pub(super) fn invalid_service(name: &str) -> AwsError {

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::notifications;
 use super::state::{Connection, EndpointService, ServiceView};
-use crate::services::Ctx;
+use crate::services::state::Ctx;
 use crate::world::regions::{self, Zone};
 
 /// The prefix of every custom service name in a Region.

@@ -8,7 +8,7 @@ use super::network::delete_eni;
 use super::notifications;
 use super::remote::{find, send};
 use super::state::{event, Connection, Occurrence, RemoteEndpoint};
-use crate::services::Ctx;
+use crate::services::state::Ctx;
 
 /// How long AWS takes for each step, scaled by the pace.
 pub(super) const AVAILABLE_MS: i64 = 2_000;

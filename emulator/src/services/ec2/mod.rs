@@ -8,7 +8,7 @@ mod endpoint_services;
 mod endpoint_states;
 pub(crate) mod endpoints;
 pub mod errors;
-mod links;
+pub mod links;
 mod network;
 mod notifications;
 mod privatelink;
@@ -18,7 +18,7 @@ mod remote_inbox;
 mod route_tables;
 pub mod scenario;
 mod security_groups;
-mod state;
+pub mod state;
 mod subnets;
 mod tagging;
 pub mod tags;
@@ -30,7 +30,7 @@ pub use state::*;
 pub(crate) use network::{create_eni, delete_eni, has_free_ip, private_dns_name, NewEni};
 
 use crate::model::ec2::{self as m, Api};
-use crate::services::Ctx;
+use crate::services::state::Ctx;
 use errors::R;
 
 pub struct Ec2;

@@ -7,7 +7,7 @@ use super::query::check_max_results;
 use super::query::{bool_value, one, paginate, Filters};
 use super::state::{event, NetworkInterface};
 use crate::model::ec2 as m;
-use crate::services::Ctx;
+use crate::services::state::Ctx;
 use crate::wire::AwsError;
 use crate::world::ids::is_valid_id;
 use crate::world::regions;

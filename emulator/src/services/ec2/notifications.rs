@@ -8,7 +8,7 @@ use super::state::event;
 use super::state::{ConnectionNotification, Occurrence};
 use super::tags::Tags;
 use crate::model::ec2 as m;
-use crate::services::Ctx;
+use crate::services::state::Ctx;
 use crate::wire::AwsError;
 use crate::world::ids::is_valid_id;
 

@@ -14,7 +14,7 @@ use super::state::{AllowedPrincipal, EndpointService, PrivateDnsName};
 use super::tags::{self, Tags};
 use super::{errors, remote};
 use crate::model::ec2 as m;
-use crate::services::Ctx;
+use crate::services::state::Ctx;
 use crate::wire::AwsError;
 use crate::world::ids::is_valid_id;
 use crate::world::regions;

@@ -20,7 +20,7 @@
 use super::endpoint_services::{self, services_mut};
 use super::links::{Links, Message, Published};
 use super::state::{Occurrence, ServiceView};
-use crate::services::Ctx;
+use crate::services::state::Ctx;
 
 /// The registry Regions share (locked after this Region, never before).
 pub(super) fn links(ctx: &Ctx) -> parking_lot::MappedMutexGuard<'_, Links> {

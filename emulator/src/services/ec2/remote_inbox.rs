@@ -7,7 +7,7 @@ use super::endpoint_states;
 use super::links::Message;
 use super::notifications;
 use super::remote::{links, send};
-use crate::services::Ctx;
+use crate::services::state::Ctx;
 
 /// Applies the messages waiting for the caller's Region.
 pub(crate) fn deliver(ctx: &mut Ctx) {

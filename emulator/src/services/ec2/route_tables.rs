@@ -10,7 +10,7 @@ use super::state::{Association, Route, RouteTable};
 use super::subnets::check_subnet_id;
 use super::tags;
 use crate::model::ec2 as m;
-use crate::services::Ctx;
+use crate::services::state::Ctx;
 use crate::wire::AwsError;
 use crate::world::ids::is_valid_id;
 

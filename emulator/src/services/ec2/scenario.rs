@@ -7,14 +7,15 @@ use std::sync::Arc;
 
 use super::state::{Peer, Rule, SecurityGroup, Subnet, Vpc, VpcEndpoint};
 use super::tags::Tags;
-use crate::scenario::format as f;
-use crate::scenario::mapping::time;
-use crate::services::{Account, Region};
+use crate::scenario_file::format as f;
+use crate::scenario_file::mapping::time;
+use crate::services::state::{Account, Region};
 
+use super::Ec2;
 use crate::model::ec2 as e;
-use crate::scenario::format;
-use crate::scenario::mapping::{bad, one_ref, refs, At, Names, Phase, Pins, ScenarioError};
-use crate::services::{ec2::Ec2, World};
+use crate::scenario_file::format;
+use crate::scenario_file::mapping::{bad, one_ref, refs, At, Names, Phase, Pins, ScenarioError};
+use crate::services::state::World;
 use crate::world::regions;
 
 /// AWS's allow-all egress rule, which every new security group has.

@@ -5,7 +5,7 @@ use super::errors;
 use super::query::{paginate, Filters};
 use super::tags::{pairs, resource_type_of, Tags};
 use crate::model::ec2 as m;
-use crate::services::Ctx;
+use crate::services::state::Ctx;
 use crate::wire::AwsError;
 
 pub(super) fn tags_of(ctx: &Ctx, id: &str) -> Result<Tags, AwsError> {

@@ -12,7 +12,7 @@ use super::state::event;
 use super::state::{Association, Route, RouteTable, Vpc};
 use super::tags::{self, Tags};
 use crate::model::ec2 as m;
-use crate::services::Ctx;
+use crate::services::state::Ctx;
 use crate::wire::AwsError;
 
 /// How long AWS takes to make a new VPC `available` (scaled by the pace).

@@ -4,7 +4,7 @@
 use super::common::{arn, check_max, cluster_not_found, event, invalid, page, short_name, R};
 use super::state::ClusterRec;
 use crate::model::ecs as m;
-use crate::services::Ctx;
+use crate::services::state::Ctx;
 use crate::wire::AwsError;
 
 /// The name a `cluster` parameter refers to (`default` when absent).

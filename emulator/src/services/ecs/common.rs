@@ -1,7 +1,7 @@
 //! What every ECS handler uses: its error codes, ARNs and names, paging
 //! and events.
 
-use crate::services::Ctx;
+use crate::services::state::Ctx;
 use crate::wire::AwsError;
 
 pub(crate) type R<T> = Result<T, AwsError>;

@@ -6,7 +6,7 @@ mod clusters;
 mod common;
 pub mod scenario;
 mod services;
-mod state;
+pub mod state;
 mod tags;
 mod task_definitions;
 mod tasks;
@@ -14,7 +14,7 @@ mod tasks;
 pub use state::*;
 
 use crate::model::ecs::{self as m, Api};
-use crate::services::Ctx;
+use crate::services::state::Ctx;
 use common::R;
 
 pub struct Ecs;

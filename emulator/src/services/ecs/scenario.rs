@@ -7,15 +7,18 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::state::TaskRec;
-use crate::scenario::format as f;
-use crate::scenario::mapping::time;
+use crate::scenario_file::format as f;
+use crate::scenario_file::mapping::time;
 use crate::services::ec2::scenario::groups;
-use crate::services::Account;
+use crate::services::state::Account;
 
+use super::Ecs;
 use crate::model::ecs as c;
-use crate::scenario::format;
-use crate::scenario::mapping::{bad, eni, refs, timestamp, At, Names, Phase, Pins, ScenarioError};
-use crate::services::{ecs::Ecs, World};
+use crate::scenario_file::format;
+use crate::scenario_file::mapping::{
+    bad, eni, refs, timestamp, At, Names, Phase, Pins, ScenarioError,
+};
+use crate::services::state::World;
 use crate::world::Identity;
 
 /// An ECS call, as `principal` (an IAM ARN of the account) when given.

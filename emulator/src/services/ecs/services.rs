@@ -8,7 +8,7 @@ use super::state::{ServiceRec, TaskRec};
 use super::task_definitions;
 use super::tasks::{self, Launch, Net};
 use crate::model::ecs as m;
-use crate::services::Ctx;
+use crate::services::state::Ctx;
 use crate::wire::AwsError;
 
 /// After this many failed tasks in a row a deployment stops replacing them

@@ -2,7 +2,7 @@
 
 use super::common::{invalid, short_name, R};
 use crate::model::ecs as m;
-use crate::services::Ctx;
+use crate::services::state::Ctx;
 use crate::wire::AwsError;
 
 fn not_found() -> AwsError {

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use super::common::{arn, check_max, client, event, invalid, page, short_name, R};
 use super::state::TaskDefRec;
 use crate::model::ecs as m;
-use crate::services::Ctx;
+use crate::services::state::Ctx;
 
 /// `family`, `family:revision` or the ARN → (family, revision if given).
 fn parse_reference(reference: &str) -> (String, Option<i32>) {

@@ -10,7 +10,7 @@ use super::state::{Outcome, TaskRec};
 use super::task_definitions;
 use crate::model::ecs as m;
 use crate::services::ec2::{create_eni, delete_eni, private_dns_name, NewEni};
-use crate::services::Ctx;
+use crate::services::state::Ctx;
 
 /// How long each step takes in AWS, scaled by the pace.
 const STEP_MS: i64 = 1_000;

@@ -8,7 +8,7 @@ use base64::Engine as _;
 use super::state::LoadBalancer;
 use crate::model::elbv2 as m;
 use crate::services::ec2::{self, create_eni, delete_eni, has_free_ip, NewEni};
-use crate::services::Ctx;
+use crate::services::state::Ctx;
 use crate::wire::AwsError;
 
 type R<T> = Result<T, AwsError>;

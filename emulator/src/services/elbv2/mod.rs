@@ -4,13 +4,13 @@
 
 mod load_balancers;
 pub mod scenario;
-mod state;
+pub mod state;
 
 pub use load_balancers::default_attributes;
 pub use state::*;
 
 use crate::model::elbv2::{self as m, Api};
-use crate::services::Ctx;
+use crate::services::state::Ctx;
 use crate::wire::AwsError;
 
 pub struct Elbv2;

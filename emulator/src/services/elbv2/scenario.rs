@@ -3,15 +3,16 @@
 
 use std::sync::Arc;
 
-use crate::scenario::format as f;
-use crate::scenario::mapping::time;
+use crate::scenario_file::format as f;
+use crate::scenario_file::mapping::time;
 use crate::services::ec2::scenario::eni_of;
-use crate::services::Account;
+use crate::services::state::Account;
 
+use super::Elbv2;
 use crate::model::elbv2 as l;
-use crate::scenario::format;
-use crate::scenario::mapping::{refs, At, Names, Phase, Pins, ScenarioError};
-use crate::services::{elbv2::Elbv2, World};
+use crate::scenario_file::format;
+use crate::scenario_file::mapping::{refs, At, Names, Phase, Pins, ScenarioError};
+use crate::services::state::World;
 
 fn elbv2(world: &Arc<World>, at: &At<'_>, req: l::Request) -> Result<l::Response, ScenarioError> {
     let mut ctx = world.context(&at.who(), "scenario");
