@@ -92,6 +92,7 @@ pub fn export(world: &World) -> serde_json::Value {
     };
     world.with_regions(|regions| export::scenario(regions, settings))
 }
+
 #[cfg(test)]
 mod tests {
     use super::*;
