@@ -39,6 +39,8 @@ pub mod enums {
     #[allow(non_upper_case_globals)]
     pub const DnsRecordIpType: &[&str] = &["ipv4", "dualstack", "ipv6", "service-defined"];
     #[allow(non_upper_case_globals)]
+    pub const DomainType: &[&str] = &["vpc", "standard"];
+    #[allow(non_upper_case_globals)]
     pub const HostnameType: &[&str] = &["ip-name", "resource-name"];
     #[allow(non_upper_case_globals)]
     pub const IpAddressType: &[&str] = &["ipv4", "dualstack", "ipv6"];
@@ -46,6 +48,8 @@ pub mod enums {
     pub const IpSource: &[&str] = &["amazon", "byoip", "none"];
     #[allow(non_upper_case_globals)]
     pub const Ipv6AddressAttribute: &[&str] = &["public", "private"];
+    #[allow(non_upper_case_globals)]
+    pub const NetworkInterfaceCreationType: &[&str] = &["efa", "efa-only", "branch", "trunk"];
     #[allow(non_upper_case_globals)]
     pub const NetworkInterfaceStatus: &[&str] = &[
         "available",
@@ -234,6 +238,8 @@ pub mod enums {
     #[allow(non_upper_case_globals)]
     pub const ServiceConnectivityType: &[&str] = &["ipv4", "ipv6"];
     #[allow(non_upper_case_globals)]
+    pub const ServiceManaged: &[&str] = &["alb", "nlb", "rnat", "rds"];
+    #[allow(non_upper_case_globals)]
     pub const ServiceState: &[&str] = &["Pending", "Available", "Deleting", "Deleted", "Failed"];
     #[allow(non_upper_case_globals)]
     pub const ServiceType: &[&str] = &["Interface", "Gateway", "GatewayLoadBalancer"];
@@ -339,6 +345,50 @@ pub struct AddedPrincipal {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct Address {
+    pub allocation_id: ::std::option::Option<::std::string::String>,
+    pub association_id: ::std::option::Option<::std::string::String>,
+    pub domain: ::std::option::Option<::std::string::String>,
+    pub network_interface_id: ::std::option::Option<::std::string::String>,
+    pub network_interface_owner_id: ::std::option::Option<::std::string::String>,
+    pub private_ip_address: ::std::option::Option<::std::string::String>,
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+    pub public_ipv4_pool: ::std::option::Option<::std::string::String>,
+    pub network_border_group: ::std::option::Option<::std::string::String>,
+    pub customer_owned_ip: ::std::option::Option<::std::string::String>,
+    pub customer_owned_ipv4_pool: ::std::option::Option<::std::string::String>,
+    pub carrier_ip: ::std::option::Option<::std::string::String>,
+    pub subnet_id: ::std::option::Option<::std::string::String>,
+    pub service_managed: ::std::option::Option<::std::string::String>,
+    pub instance_id: ::std::option::Option<::std::string::String>,
+    pub public_ip: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AllocateAddressRequest {
+    pub domain: ::std::option::Option<::std::string::String>,
+    pub address: ::std::option::Option<::std::string::String>,
+    pub public_ipv4_pool: ::std::option::Option<::std::string::String>,
+    pub network_border_group: ::std::option::Option<::std::string::String>,
+    pub customer_owned_ipv4_pool: ::std::option::Option<::std::string::String>,
+    pub tag_specifications: ::std::option::Option<::std::vec::Vec<TagSpecification>>,
+    pub ipam_pool_id: ::std::option::Option<::std::string::String>,
+    pub dry_run: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AllocateAddressResult {
+    pub allocation_id: ::std::option::Option<::std::string::String>,
+    pub public_ipv4_pool: ::std::option::Option<::std::string::String>,
+    pub network_border_group: ::std::option::Option<::std::string::String>,
+    pub domain: ::std::option::Option<::std::string::String>,
+    pub customer_owned_ip: ::std::option::Option<::std::string::String>,
+    pub customer_owned_ipv4_pool: ::std::option::Option<::std::string::String>,
+    pub carrier_ip: ::std::option::Option<::std::string::String>,
+    pub public_ip: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AllowedPrincipal {
     pub principal_type: ::std::option::Option<::std::string::String>,
     pub principal: ::std::option::Option<::std::string::String>,
@@ -346,6 +396,22 @@ pub struct AllowedPrincipal {
     pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
     pub service_id: ::std::option::Option<::std::string::String>,
     pub permission_type: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AssociateAddressRequest {
+    pub allocation_id: ::std::option::Option<::std::string::String>,
+    pub instance_id: ::std::option::Option<::std::string::String>,
+    pub public_ip: ::std::option::Option<::std::string::String>,
+    pub dry_run: ::std::option::Option<bool>,
+    pub network_interface_id: ::std::option::Option<::std::string::String>,
+    pub private_ip_address: ::std::option::Option<::std::string::String>,
+    pub allow_reassociation: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AssociateAddressResult {
+    pub association_id: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -361,6 +427,13 @@ pub struct AssociateRouteTableRequest {
 pub struct AssociateRouteTableResult {
     pub association_id: ::std::option::Option<::std::string::String>,
     pub association_state: ::std::option::Option<RouteTableAssociationState>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AttachInternetGatewayRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub internet_gateway_id: ::std::option::Option<::std::string::String>,
+    pub vpc_id: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -475,6 +548,68 @@ pub struct ConnectionTrackingConfiguration {
     pub tcp_established_timeout: ::std::option::Option<i32>,
     pub udp_stream_timeout: ::std::option::Option<i32>,
     pub udp_timeout: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConnectionTrackingSpecificationRequest {
+    pub tcp_established_timeout: ::std::option::Option<i32>,
+    pub udp_stream_timeout: ::std::option::Option<i32>,
+    pub udp_timeout: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateEgressOnlyInternetGatewayRequest {
+    pub client_token: ::std::option::Option<::std::string::String>,
+    pub dry_run: ::std::option::Option<bool>,
+    pub vpc_id: ::std::option::Option<::std::string::String>,
+    pub tag_specifications: ::std::option::Option<::std::vec::Vec<TagSpecification>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateEgressOnlyInternetGatewayResult {
+    pub client_token: ::std::option::Option<::std::string::String>,
+    pub egress_only_internet_gateway: ::std::option::Option<EgressOnlyInternetGateway>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateInternetGatewayRequest {
+    pub tag_specifications: ::std::option::Option<::std::vec::Vec<TagSpecification>>,
+    pub dry_run: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateInternetGatewayResult {
+    pub internet_gateway: ::std::option::Option<InternetGateway>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateNetworkInterfaceRequest {
+    pub ipv4_prefixes: ::std::option::Option<::std::vec::Vec<Ipv4PrefixSpecificationRequest>>,
+    pub ipv4_prefix_count: ::std::option::Option<i32>,
+    pub ipv6_prefixes: ::std::option::Option<::std::vec::Vec<Ipv6PrefixSpecificationRequest>>,
+    pub ipv6_prefix_count: ::std::option::Option<i32>,
+    pub interface_type: ::std::option::Option<::std::string::String>,
+    pub tag_specifications: ::std::option::Option<::std::vec::Vec<TagSpecification>>,
+    pub client_token: ::std::option::Option<::std::string::String>,
+    pub enable_primary_ipv6: ::std::option::Option<bool>,
+    pub connection_tracking_specification:
+        ::std::option::Option<ConnectionTrackingSpecificationRequest>,
+    pub operator: ::std::option::Option<OperatorRequest>,
+    pub subnet_id: ::std::option::Option<::std::string::String>,
+    pub description: ::std::option::Option<::std::string::String>,
+    pub private_ip_address: ::std::option::Option<::std::string::String>,
+    pub groups: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub private_ip_addresses: ::std::option::Option<::std::vec::Vec<PrivateIpAddressSpecification>>,
+    pub secondary_private_ip_address_count: ::std::option::Option<i32>,
+    pub ipv6_addresses: ::std::option::Option<::std::vec::Vec<InstanceIpv6Address>>,
+    pub ipv6_address_count: ::std::option::Option<i32>,
+    pub dry_run: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateNetworkInterfaceResult {
+    pub network_interface: ::std::option::Option<NetworkInterface>,
+    pub client_token: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -621,6 +756,29 @@ pub struct CreateVpcResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteEgressOnlyInternetGatewayRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub egress_only_internet_gateway_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteEgressOnlyInternetGatewayResult {
+    pub return_code: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteInternetGatewayRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub internet_gateway_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteNetworkInterfaceRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub network_interface_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteRouteTableRequest {
     pub dry_run: ::std::option::Option<bool>,
     pub route_table_id: ::std::option::Option<::std::string::String>,
@@ -692,6 +850,19 @@ pub struct DeleteVpcRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeAddressesRequest {
+    pub public_ips: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub dry_run: ::std::option::Option<bool>,
+    pub filters: ::std::option::Option<::std::vec::Vec<Filter>>,
+    pub allocation_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeAddressesResult {
+    pub addresses: ::std::option::Option<::std::vec::Vec<Address>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DescribeAvailabilityZonesRequest {
     pub zone_names: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     pub zone_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -703,6 +874,38 @@ pub struct DescribeAvailabilityZonesRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DescribeAvailabilityZonesResult {
     pub availability_zones: ::std::option::Option<::std::vec::Vec<AvailabilityZone>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeEgressOnlyInternetGatewaysRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub egress_only_internet_gateway_ids:
+        ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub max_results: ::std::option::Option<i32>,
+    pub next_token: ::std::option::Option<::std::string::String>,
+    pub filters: ::std::option::Option<::std::vec::Vec<Filter>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeEgressOnlyInternetGatewaysResult {
+    pub egress_only_internet_gateways:
+        ::std::option::Option<::std::vec::Vec<EgressOnlyInternetGateway>>,
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeInternetGatewaysRequest {
+    pub next_token: ::std::option::Option<::std::string::String>,
+    pub max_results: ::std::option::Option<i32>,
+    pub dry_run: ::std::option::Option<bool>,
+    pub internet_gateway_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub filters: ::std::option::Option<::std::vec::Vec<Filter>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeInternetGatewaysResult {
+    pub internet_gateways: ::std::option::Option<::std::vec::Vec<InternetGateway>>,
+    pub next_token: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -946,6 +1149,20 @@ pub struct DescribeVpcsResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct DetachInternetGatewayRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub internet_gateway_id: ::std::option::Option<::std::string::String>,
+    pub vpc_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DisassociateAddressRequest {
+    pub association_id: ::std::option::Option<::std::string::String>,
+    pub public_ip: ::std::option::Option<::std::string::String>,
+    pub dry_run: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DisassociateRouteTableRequest {
     pub dry_run: ::std::option::Option<bool>,
     pub association_id: ::std::option::Option<::std::string::String>,
@@ -976,6 +1193,13 @@ pub struct DnsOptionsSpecification {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct EgressOnlyInternetGateway {
+    pub attachments: ::std::option::Option<::std::vec::Vec<InternetGatewayAttachment>>,
+    pub egress_only_internet_gateway_id: ::std::option::Option<::std::string::String>,
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Filter {
     pub name: ::std::option::Option<::std::string::String>,
     pub values: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -985,6 +1209,26 @@ pub struct Filter {
 pub struct GroupIdentifier {
     pub group_id: ::std::option::Option<::std::string::String>,
     pub group_name: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceIpv6Address {
+    pub ipv6_address: ::std::option::Option<::std::string::String>,
+    pub is_primary_ipv6: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InternetGateway {
+    pub attachments: ::std::option::Option<::std::vec::Vec<InternetGatewayAttachment>>,
+    pub internet_gateway_id: ::std::option::Option<::std::string::String>,
+    pub owner_id: ::std::option::Option<::std::string::String>,
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InternetGatewayAttachment {
+    pub state: ::std::option::Option<::std::string::String>,
+    pub vpc_id: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1010,7 +1254,17 @@ pub struct Ipv4PrefixSpecification {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct Ipv4PrefixSpecificationRequest {
+    pub ipv4_prefix: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Ipv6PrefixSpecification {
+    pub ipv6_prefix: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Ipv6PrefixSpecificationRequest {
     pub ipv6_prefix: ::std::option::Option<::std::string::String>,
 }
 
@@ -1203,6 +1457,11 @@ pub struct NetworkInterfacePrivateIpAddress {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct OperatorRequest {
+    pub principal: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OperatorResponse {
     pub managed: ::std::option::Option<bool>,
     pub principal: ::std::option::Option<::std::string::String>,
@@ -1246,6 +1505,12 @@ pub struct PrivateDnsNameOptionsOnLaunch {
     pub hostname_type: ::std::option::Option<::std::string::String>,
     pub enable_resource_name_dns_a_record: ::std::option::Option<bool>,
     pub enable_resource_name_dns_aaaa_record: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PrivateIpAddressSpecification {
+    pub primary: ::std::option::Option<bool>,
+    pub private_ip_address: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1295,6 +1560,14 @@ pub struct RejectVpcEndpointConnectionsRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RejectVpcEndpointConnectionsResult {
     pub unsuccessful: ::std::option::Option<::std::vec::Vec<UnsuccessfulItem>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReleaseAddressRequest {
+    pub allocation_id: ::std::option::Option<::std::string::String>,
+    pub public_ip: ::std::option::Option<::std::string::String>,
+    pub network_border_group: ::std::option::Option<::std::string::String>,
+    pub dry_run: ::std::option::Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1780,6 +2053,104 @@ impl crate::wire::query::FromQuery for AcceptVpcEndpointConnectionsRequest {
     }
 }
 
+impl crate::wire::query::FromQuery for AllocateAddressRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Domain");
+            let k = key.as_str();
+            out.domain = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.domain {
+                crate::wire::query::check_enum(k, v, enums::DomainType)?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Address");
+            let k = key.as_str();
+            out.address = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PublicIpv4Pool");
+            let k = key.as_str();
+            out.public_ipv4_pool = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NetworkBorderGroup");
+            let k = key.as_str();
+            out.network_border_group = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "CustomerOwnedIpv4Pool");
+            let k = key.as_str();
+            out.customer_owned_ipv4_pool = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "TagSpecification");
+            let k = key.as_str();
+            out.tag_specifications = dec_TagSpecificationList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "IpamPoolId");
+            let k = key.as_str();
+            out.ipam_pool_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for AssociateAddressRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "AllocationId");
+            let k = key.as_str();
+            out.allocation_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "InstanceId");
+            let k = key.as_str();
+            out.instance_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PublicIp");
+            let k = key.as_str();
+            out.public_ip = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NetworkInterfaceId");
+            let k = key.as_str();
+            out.network_interface_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PrivateIpAddress");
+            let k = key.as_str();
+            out.private_ip_address = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AllowReassociation");
+            let k = key.as_str();
+            out.allow_reassociation = q.scalar::<bool>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for AssociateRouteTableRequest {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -1811,6 +2182,37 @@ impl crate::wire::query::FromQuery for AssociateRouteTableRequest {
             let k = key.as_str();
             out.route_table_id = q.scalar::<::std::string::String>(k)?;
             if out.route_table_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for AttachInternetGatewayRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "InternetGatewayId");
+            let k = key.as_str();
+            out.internet_gateway_id = q.scalar::<::std::string::String>(k)?;
+            if out.internet_gateway_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "VpcId");
+            let k = key.as_str();
+            out.vpc_id = q.scalar::<::std::string::String>(k)?;
+            if out.vpc_id.is_none() {
                 return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
             }
         }
@@ -1951,6 +2353,196 @@ impl crate::wire::query::FromQuery for AuthorizeSecurityGroupIngressRequest {
             let key = crate::wire::query::key(prefix, "TagSpecification");
             let k = key.as_str();
             out.tag_specifications = dec_TagSpecificationList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for ConnectionTrackingSpecificationRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "TcpEstablishedTimeout");
+            let k = key.as_str();
+            out.tcp_established_timeout = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "UdpStreamTimeout");
+            let k = key.as_str();
+            out.udp_stream_timeout = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "UdpTimeout");
+            let k = key.as_str();
+            out.udp_timeout = q.scalar::<i32>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for CreateEgressOnlyInternetGatewayRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "ClientToken");
+            let k = key.as_str();
+            out.client_token = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "VpcId");
+            let k = key.as_str();
+            out.vpc_id = q.scalar::<::std::string::String>(k)?;
+            if out.vpc_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "TagSpecification");
+            let k = key.as_str();
+            out.tag_specifications = dec_TagSpecificationList(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for CreateInternetGatewayRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "TagSpecification");
+            let k = key.as_str();
+            out.tag_specifications = dec_TagSpecificationList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for CreateNetworkInterfaceRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Ipv4Prefix");
+            let k = key.as_str();
+            out.ipv4_prefixes = dec_Ipv4PrefixList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv4PrefixCount");
+            let k = key.as_str();
+            out.ipv4_prefix_count = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv6Prefix");
+            let k = key.as_str();
+            out.ipv6_prefixes = dec_Ipv6PrefixList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv6PrefixCount");
+            let k = key.as_str();
+            out.ipv6_prefix_count = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "InterfaceType");
+            let k = key.as_str();
+            out.interface_type = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.interface_type {
+                crate::wire::query::check_enum(k, v, enums::NetworkInterfaceCreationType)?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "TagSpecification");
+            let k = key.as_str();
+            out.tag_specifications = dec_TagSpecificationList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ClientToken");
+            let k = key.as_str();
+            out.client_token = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "EnablePrimaryIpv6");
+            let k = key.as_str();
+            out.enable_primary_ipv6 = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ConnectionTrackingSpecification");
+            let k = key.as_str();
+            out.connection_tracking_specification =
+                crate::wire::query::structure::<ConnectionTrackingSpecificationRequest>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Operator");
+            let k = key.as_str();
+            out.operator = crate::wire::query::structure::<OperatorRequest>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SubnetId");
+            let k = key.as_str();
+            out.subnet_id = q.scalar::<::std::string::String>(k)?;
+            if out.subnet_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Description");
+            let k = key.as_str();
+            out.description = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PrivateIpAddress");
+            let k = key.as_str();
+            out.private_ip_address = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SecurityGroupId");
+            let k = key.as_str();
+            out.groups = dec_SecurityGroupIdStringList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PrivateIpAddresses");
+            let k = key.as_str();
+            out.private_ip_addresses = dec_PrivateIpAddressSpecificationList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SecondaryPrivateIpAddressCount");
+            let k = key.as_str();
+            out.secondary_private_ip_address_count = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv6Addresses");
+            let k = key.as_str();
+            out.ipv6_addresses = dec_InstanceIpv6AddressList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv6AddressCount");
+            let k = key.as_str();
+            out.ipv6_address_count = q.scalar::<i32>(k)?;
         }
         {
             let key = crate::wire::query::key(prefix, "DryRun");
@@ -2428,6 +3020,75 @@ impl crate::wire::query::FromQuery for CreateVpcRequest {
     }
 }
 
+impl crate::wire::query::FromQuery for DeleteEgressOnlyInternetGatewayRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "EgressOnlyInternetGatewayId");
+            let k = key.as_str();
+            out.egress_only_internet_gateway_id = q.scalar::<::std::string::String>(k)?;
+            if out.egress_only_internet_gateway_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DeleteInternetGatewayRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "InternetGatewayId");
+            let k = key.as_str();
+            out.internet_gateway_id = q.scalar::<::std::string::String>(k)?;
+            if out.internet_gateway_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DeleteNetworkInterfaceRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NetworkInterfaceId");
+            let k = key.as_str();
+            out.network_interface_id = q.scalar::<::std::string::String>(k)?;
+            if out.network_interface_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for DeleteRouteTableRequest {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -2619,6 +3280,36 @@ impl crate::wire::query::FromQuery for DeleteVpcRequest {
     }
 }
 
+impl crate::wire::query::FromQuery for DescribeAddressesRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "PublicIp");
+            let k = key.as_str();
+            out.public_ips = dec_PublicIpStringList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Filter");
+            let k = key.as_str();
+            out.filters = dec_FilterList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AllocationId");
+            let k = key.as_str();
+            out.allocation_ids = dec_AllocationIdList(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for DescribeAvailabilityZonesRequest {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -2644,6 +3335,82 @@ impl crate::wire::query::FromQuery for DescribeAvailabilityZonesRequest {
             let key = crate::wire::query::key(prefix, "DryRun");
             let k = key.as_str();
             out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Filter");
+            let k = key.as_str();
+            out.filters = dec_FilterList(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DescribeEgressOnlyInternetGatewaysRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "EgressOnlyInternetGatewayId");
+            let k = key.as_str();
+            out.egress_only_internet_gateway_ids = dec_EgressOnlyInternetGatewayIdList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "MaxResults");
+            let k = key.as_str();
+            out.max_results = q.scalar::<i32>(k)?;
+            if let ::std::option::Option::Some(v) = &out.max_results {
+                crate::wire::query::check_range(k, *v as i64, Some(5), Some(255))?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NextToken");
+            let k = key.as_str();
+            out.next_token = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Filter");
+            let k = key.as_str();
+            out.filters = dec_FilterList(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DescribeInternetGatewaysRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "NextToken");
+            let k = key.as_str();
+            out.next_token = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "MaxResults");
+            let k = key.as_str();
+            out.max_results = q.scalar::<i32>(k)?;
+            if let ::std::option::Option::Some(v) = &out.max_results {
+                crate::wire::query::check_range(k, *v as i64, Some(5), Some(1000))?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "InternetGatewayId");
+            let k = key.as_str();
+            out.internet_gateway_ids = dec_InternetGatewayIdList(q, k)?;
         }
         {
             let key = crate::wire::query::key(prefix, "Filter");
@@ -3234,6 +4001,62 @@ impl crate::wire::query::FromQuery for DescribeVpcsRequest {
     }
 }
 
+impl crate::wire::query::FromQuery for DetachInternetGatewayRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "InternetGatewayId");
+            let k = key.as_str();
+            out.internet_gateway_id = q.scalar::<::std::string::String>(k)?;
+            if out.internet_gateway_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "VpcId");
+            let k = key.as_str();
+            out.vpc_id = q.scalar::<::std::string::String>(k)?;
+            if out.vpc_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DisassociateAddressRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "AssociationId");
+            let k = key.as_str();
+            out.association_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PublicIp");
+            let k = key.as_str();
+            out.public_ip = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for DisassociateRouteTableRequest {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -3310,6 +4133,26 @@ impl crate::wire::query::FromQuery for Filter {
     }
 }
 
+impl crate::wire::query::FromQuery for InstanceIpv6Address {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Ipv6Address");
+            let k = key.as_str();
+            out.ipv6_address = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "IsPrimaryIpv6");
+            let k = key.as_str();
+            out.is_primary_ipv6 = q.scalar::<bool>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for IpPermission {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -3370,6 +4213,36 @@ impl crate::wire::query::FromQuery for IpRange {
             let key = crate::wire::query::key(prefix, "CidrIp");
             let k = key.as_str();
             out.cidr_ip = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for Ipv4PrefixSpecificationRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Ipv4Prefix");
+            let k = key.as_str();
+            out.ipv4_prefix = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for Ipv6PrefixSpecificationRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Ipv6Prefix");
+            let k = key.as_str();
+            out.ipv6_prefix = q.scalar::<::std::string::String>(k)?;
         }
         ::std::result::Result::Ok(out)
     }
@@ -3702,6 +4575,21 @@ impl crate::wire::query::FromQuery for ModifyVpcEndpointServicePermissionsReques
     }
 }
 
+impl crate::wire::query::FromQuery for OperatorRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Principal");
+            let k = key.as_str();
+            out.principal = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for PrefixListId {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -3717,6 +4605,26 @@ impl crate::wire::query::FromQuery for PrefixListId {
             let key = crate::wire::query::key(prefix, "PrefixListId");
             let k = key.as_str();
             out.prefix_list_id = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for PrivateIpAddressSpecification {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Primary");
+            let k = key.as_str();
+            out.primary = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PrivateIpAddress");
+            let k = key.as_str();
+            out.private_ip_address = q.scalar::<::std::string::String>(k)?;
         }
         ::std::result::Result::Ok(out)
     }
@@ -3753,6 +4661,36 @@ impl crate::wire::query::FromQuery for RejectVpcEndpointConnectionsRequest {
             let key = crate::wire::query::key(prefix, "TransitGatewayAttachmentId");
             let k = key.as_str();
             out.transit_gateway_attachment_ids = dec_TransitGatewayAttachmentIdList(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for ReleaseAddressRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "AllocationId");
+            let k = key.as_str();
+            out.allocation_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PublicIp");
+            let k = key.as_str();
+            out.public_ip = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NetworkBorderGroup");
+            let k = key.as_str();
+            out.network_border_group = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
         }
         ::std::result::Result::Ok(out)
     }
@@ -4163,7 +5101,53 @@ impl crate::wire::query::FromQuery for VpcEncryptionControlConfiguration {
     }
 }
 
+fn dec_AllocationIdList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
 fn dec_ConnectionNotificationIdsList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_EgressOnlyInternetGatewayIdList(
     q: &crate::wire::QueryInput,
     key: &str,
 ) -> ::std::result::Result<
@@ -4252,6 +5236,54 @@ fn dec_GroupNameStringList(
     ::std::result::Result::Ok(::std::option::Option::Some(items))
 }
 
+fn dec_InstanceIpv6AddressList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<InstanceIpv6Address>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) =
+            crate::wire::query::structure::<InstanceIpv6Address>(q, k)?
+        {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_InternetGatewayIdList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
 fn dec_IpPermissionList(
     q: &crate::wire::QueryInput,
     key: &str,
@@ -4291,6 +5323,56 @@ fn dec_IpRangeList(
         let key = format!("{base}.{i}");
         let k = key.as_str();
         if let ::std::option::Option::Some(v) = crate::wire::query::structure::<IpRange>(q, k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_Ipv4PrefixList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<Ipv4PrefixSpecificationRequest>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) =
+            crate::wire::query::structure::<Ipv4PrefixSpecificationRequest>(q, k)?
+        {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_Ipv6PrefixList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<Ipv6PrefixSpecificationRequest>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) =
+            crate::wire::query::structure::<Ipv6PrefixSpecificationRequest>(q, k)?
+        {
             items.push(v);
         }
     }
@@ -4411,6 +5493,54 @@ fn dec_PrivateDnsSpecifiedDomainSet(
     ::std::result::Result::Ok(::std::option::Option::Some(items))
 }
 
+fn dec_PrivateIpAddressSpecificationList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<PrivateIpAddressSpecification>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) =
+            crate::wire::query::structure::<PrivateIpAddressSpecification>(q, k)?
+        {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_PublicIpStringList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
 fn dec_RegionNameStringList(
     q: &crate::wire::QueryInput,
     key: &str,
@@ -4458,6 +5588,29 @@ fn dec_ResourceIdList(
 }
 
 fn dec_RouteTableIdStringList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_SecurityGroupIdStringList(
     q: &crate::wire::QueryInput,
     key: &str,
 ) -> ::std::result::Result<
@@ -4879,6 +6032,88 @@ impl crate::wire::xml::ToXml for AddedPrincipal {
     }
 }
 
+impl crate::wire::xml::ToXml for Address {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.allocation_id {
+            w.element("allocationId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.association_id {
+            w.element("associationId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.domain {
+            w.element("domain", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.network_interface_id {
+            w.element("networkInterfaceId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.network_interface_owner_id {
+            w.element("networkInterfaceOwnerId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.private_ip_address {
+            w.element("privateIpAddress", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.tags {
+            enc_TagList(w, "tagSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.public_ipv4_pool {
+            w.element("publicIpv4Pool", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.network_border_group {
+            w.element("networkBorderGroup", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.customer_owned_ip {
+            w.element("customerOwnedIp", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.customer_owned_ipv4_pool {
+            w.element("customerOwnedIpv4Pool", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.carrier_ip {
+            w.element("carrierIp", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.subnet_id {
+            w.element("subnetId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.service_managed {
+            w.element("serviceManaged", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.instance_id {
+            w.element("instanceId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.public_ip {
+            w.element("publicIp", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for AllocateAddressResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.allocation_id {
+            w.element("allocationId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.public_ipv4_pool {
+            w.element("publicIpv4Pool", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.network_border_group {
+            w.element("networkBorderGroup", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.domain {
+            w.element("domain", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.customer_owned_ip {
+            w.element("customerOwnedIp", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.customer_owned_ipv4_pool {
+            w.element("customerOwnedIpv4Pool", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.carrier_ip {
+            w.element("carrierIp", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.public_ip {
+            w.element("publicIp", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for AllowedPrincipal {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.principal_type {
@@ -4898,6 +6133,14 @@ impl crate::wire::xml::ToXml for AllowedPrincipal {
         }
         if let ::std::option::Option::Some(v) = &self.permission_type {
             w.element("permissionType", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for AssociateAddressResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.association_id {
+            w.element("associationId", v);
         }
     }
 }
@@ -5088,6 +6331,42 @@ impl crate::wire::xml::ToXml for ConnectionTrackingConfiguration {
     }
 }
 
+impl crate::wire::xml::ToXml for CreateEgressOnlyInternetGatewayResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.client_token {
+            w.element("clientToken", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.egress_only_internet_gateway {
+            w.start("egressOnlyInternetGateway");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("egressOnlyInternetGateway");
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for CreateInternetGatewayResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.internet_gateway {
+            w.start("internetGateway");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("internetGateway");
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for CreateNetworkInterfaceResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.network_interface {
+            w.start("networkInterface");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("networkInterface");
+        }
+        if let ::std::option::Option::Some(v) = &self.client_token {
+            w.element("clientToken", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for CreateRouteTableResult {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.route_table {
@@ -5174,6 +6453,14 @@ impl crate::wire::xml::ToXml for CreateVpcResult {
     }
 }
 
+impl crate::wire::xml::ToXml for DeleteEgressOnlyInternetGatewayResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.return_code {
+            w.element("returnCode", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for DeleteSecurityGroupResult {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.return_ {
@@ -5209,10 +6496,40 @@ impl crate::wire::xml::ToXml for DeleteVpcEndpointsResult {
     }
 }
 
+impl crate::wire::xml::ToXml for DescribeAddressesResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.addresses {
+            enc_AddressList(w, "addressesSet", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for DescribeAvailabilityZonesResult {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.availability_zones {
             enc_AvailabilityZoneList(w, "availabilityZoneInfo", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for DescribeEgressOnlyInternetGatewaysResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.egress_only_internet_gateways {
+            enc_EgressOnlyInternetGatewayList(w, "egressOnlyInternetGatewaySet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.next_token {
+            w.element("nextToken", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for DescribeInternetGatewaysResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.internet_gateways {
+            enc_InternetGatewayList(w, "internetGatewaySet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.next_token {
+            w.element("nextToken", v);
         }
     }
 }
@@ -5434,6 +6751,20 @@ impl crate::wire::xml::ToXml for DnsOptions {
     }
 }
 
+impl crate::wire::xml::ToXml for EgressOnlyInternetGateway {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.attachments {
+            enc_InternetGatewayAttachmentList(w, "attachmentSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.egress_only_internet_gateway_id {
+            w.element("egressOnlyInternetGatewayId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.tags {
+            enc_TagList(w, "tagSet", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for GroupIdentifier {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.group_id {
@@ -5441,6 +6772,34 @@ impl crate::wire::xml::ToXml for GroupIdentifier {
         }
         if let ::std::option::Option::Some(v) = &self.group_name {
             w.element("groupName", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for InternetGateway {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.attachments {
+            enc_InternetGatewayAttachmentList(w, "attachmentSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.internet_gateway_id {
+            w.element("internetGatewayId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.owner_id {
+            w.element("ownerId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.tags {
+            enc_TagList(w, "tagSet", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for InternetGatewayAttachment {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.state {
+            w.element("state", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.vpc_id {
+            w.element("vpcId", v);
         }
     }
 }
@@ -6908,6 +8267,16 @@ fn enc_AddedPrincipalSet(
     w.end(name);
 }
 
+fn enc_AddressList(w: &mut crate::wire::XmlWriter, name: &str, value: &::std::vec::Vec<Address>) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
 fn enc_AllowedPrincipalSet(
     w: &mut crate::wire::XmlWriter,
     name: &str,
@@ -7014,6 +8383,20 @@ fn enc_DnsEntrySet(w: &mut crate::wire::XmlWriter, name: &str, value: &::std::ve
     w.end(name);
 }
 
+fn enc_EgressOnlyInternetGatewayList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<EgressOnlyInternetGateway>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
 fn enc_GroupIdentifierList(
     w: &mut crate::wire::XmlWriter,
     name: &str,
@@ -7032,6 +8415,34 @@ fn enc_GroupIdentifierSet(
     w: &mut crate::wire::XmlWriter,
     name: &str,
     value: &::std::vec::Vec<SecurityGroupIdentifier>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_InternetGatewayAttachmentList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<InternetGatewayAttachment>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_InternetGatewayList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<InternetGateway>,
 ) {
     w.start(name);
     for v in value {
@@ -7575,9 +8986,15 @@ fn enc_VpcList(w: &mut crate::wire::XmlWriter, name: &str, value: &::std::vec::V
 /// The operations this module implements the wire for.
 pub const OPERATIONS: &[&str] = &[
     "AcceptVpcEndpointConnections",
+    "AllocateAddress",
+    "AssociateAddress",
     "AssociateRouteTable",
+    "AttachInternetGateway",
     "AuthorizeSecurityGroupEgress",
     "AuthorizeSecurityGroupIngress",
+    "CreateEgressOnlyInternetGateway",
+    "CreateInternetGateway",
+    "CreateNetworkInterface",
     "CreateRouteTable",
     "CreateSecurityGroup",
     "CreateSubnet",
@@ -7586,6 +9003,9 @@ pub const OPERATIONS: &[&str] = &[
     "CreateVpcEndpoint",
     "CreateVpcEndpointConnectionNotification",
     "CreateVpcEndpointServiceConfiguration",
+    "DeleteEgressOnlyInternetGateway",
+    "DeleteInternetGateway",
+    "DeleteNetworkInterface",
     "DeleteRouteTable",
     "DeleteSecurityGroup",
     "DeleteSubnet",
@@ -7594,7 +9014,10 @@ pub const OPERATIONS: &[&str] = &[
     "DeleteVpcEndpointConnectionNotifications",
     "DeleteVpcEndpointServiceConfigurations",
     "DeleteVpcEndpoints",
+    "DescribeAddresses",
     "DescribeAvailabilityZones",
+    "DescribeEgressOnlyInternetGateways",
+    "DescribeInternetGateways",
     "DescribeNetworkInterfaces",
     "DescribePrefixLists",
     "DescribeRegions",
@@ -7611,6 +9034,8 @@ pub const OPERATIONS: &[&str] = &[
     "DescribeVpcEndpointServices",
     "DescribeVpcEndpoints",
     "DescribeVpcs",
+    "DetachInternetGateway",
+    "DisassociateAddress",
     "DisassociateRouteTable",
     "ModifyVpcAttribute",
     "ModifyVpcEndpoint",
@@ -7619,6 +9044,7 @@ pub const OPERATIONS: &[&str] = &[
     "ModifyVpcEndpointServicePayerResponsibility",
     "ModifyVpcEndpointServicePermissions",
     "RejectVpcEndpointConnections",
+    "ReleaseAddress",
     "RevokeSecurityGroupEgress",
     "RevokeSecurityGroupIngress",
     "StartVpcEndpointServicePrivateDnsVerification",
@@ -7628,9 +9054,15 @@ pub const OPERATIONS: &[&str] = &[
 #[derive(Debug, Clone)]
 pub enum Request {
     AcceptVpcEndpointConnections(AcceptVpcEndpointConnectionsRequest),
+    AllocateAddress(AllocateAddressRequest),
+    AssociateAddress(AssociateAddressRequest),
     AssociateRouteTable(AssociateRouteTableRequest),
+    AttachInternetGateway(AttachInternetGatewayRequest),
     AuthorizeSecurityGroupEgress(AuthorizeSecurityGroupEgressRequest),
     AuthorizeSecurityGroupIngress(AuthorizeSecurityGroupIngressRequest),
+    CreateEgressOnlyInternetGateway(CreateEgressOnlyInternetGatewayRequest),
+    CreateInternetGateway(CreateInternetGatewayRequest),
+    CreateNetworkInterface(CreateNetworkInterfaceRequest),
     CreateRouteTable(CreateRouteTableRequest),
     CreateSecurityGroup(CreateSecurityGroupRequest),
     CreateSubnet(CreateSubnetRequest),
@@ -7639,6 +9071,9 @@ pub enum Request {
     CreateVpcEndpoint(CreateVpcEndpointRequest),
     CreateVpcEndpointConnectionNotification(CreateVpcEndpointConnectionNotificationRequest),
     CreateVpcEndpointServiceConfiguration(CreateVpcEndpointServiceConfigurationRequest),
+    DeleteEgressOnlyInternetGateway(DeleteEgressOnlyInternetGatewayRequest),
+    DeleteInternetGateway(DeleteInternetGatewayRequest),
+    DeleteNetworkInterface(DeleteNetworkInterfaceRequest),
     DeleteRouteTable(DeleteRouteTableRequest),
     DeleteSecurityGroup(DeleteSecurityGroupRequest),
     DeleteSubnet(DeleteSubnetRequest),
@@ -7647,7 +9082,10 @@ pub enum Request {
     DeleteVpcEndpointConnectionNotifications(DeleteVpcEndpointConnectionNotificationsRequest),
     DeleteVpcEndpointServiceConfigurations(DeleteVpcEndpointServiceConfigurationsRequest),
     DeleteVpcEndpoints(DeleteVpcEndpointsRequest),
+    DescribeAddresses(DescribeAddressesRequest),
     DescribeAvailabilityZones(DescribeAvailabilityZonesRequest),
+    DescribeEgressOnlyInternetGateways(DescribeEgressOnlyInternetGatewaysRequest),
+    DescribeInternetGateways(DescribeInternetGatewaysRequest),
     DescribeNetworkInterfaces(DescribeNetworkInterfacesRequest),
     DescribePrefixLists(DescribePrefixListsRequest),
     DescribeRegions(DescribeRegionsRequest),
@@ -7664,6 +9102,8 @@ pub enum Request {
     DescribeVpcEndpointServices(DescribeVpcEndpointServicesRequest),
     DescribeVpcEndpoints(DescribeVpcEndpointsRequest),
     DescribeVpcs(DescribeVpcsRequest),
+    DetachInternetGateway(DetachInternetGatewayRequest),
+    DisassociateAddress(DisassociateAddressRequest),
     DisassociateRouteTable(DisassociateRouteTableRequest),
     ModifyVpcAttribute(ModifyVpcAttributeRequest),
     ModifyVpcEndpoint(ModifyVpcEndpointRequest),
@@ -7672,6 +9112,7 @@ pub enum Request {
     ModifyVpcEndpointServicePayerResponsibility(ModifyVpcEndpointServicePayerResponsibilityRequest),
     ModifyVpcEndpointServicePermissions(ModifyVpcEndpointServicePermissionsRequest),
     RejectVpcEndpointConnections(RejectVpcEndpointConnectionsRequest),
+    ReleaseAddress(ReleaseAddressRequest),
     RevokeSecurityGroupEgress(RevokeSecurityGroupEgressRequest),
     RevokeSecurityGroupIngress(RevokeSecurityGroupIngressRequest),
     StartVpcEndpointServicePrivateDnsVerification(
@@ -7683,9 +9124,15 @@ pub enum Request {
 #[derive(Debug, Clone)]
 pub enum Response {
     AcceptVpcEndpointConnections(AcceptVpcEndpointConnectionsResult),
+    AllocateAddress(AllocateAddressResult),
+    AssociateAddress(AssociateAddressResult),
     AssociateRouteTable(AssociateRouteTableResult),
+    AttachInternetGateway,
     AuthorizeSecurityGroupEgress(AuthorizeSecurityGroupEgressResult),
     AuthorizeSecurityGroupIngress(AuthorizeSecurityGroupIngressResult),
+    CreateEgressOnlyInternetGateway(CreateEgressOnlyInternetGatewayResult),
+    CreateInternetGateway(CreateInternetGatewayResult),
+    CreateNetworkInterface(CreateNetworkInterfaceResult),
     CreateRouteTable(CreateRouteTableResult),
     CreateSecurityGroup(CreateSecurityGroupResult),
     CreateSubnet(CreateSubnetResult),
@@ -7694,6 +9141,9 @@ pub enum Response {
     CreateVpcEndpoint(CreateVpcEndpointResult),
     CreateVpcEndpointConnectionNotification(CreateVpcEndpointConnectionNotificationResult),
     CreateVpcEndpointServiceConfiguration(CreateVpcEndpointServiceConfigurationResult),
+    DeleteEgressOnlyInternetGateway(DeleteEgressOnlyInternetGatewayResult),
+    DeleteInternetGateway,
+    DeleteNetworkInterface,
     DeleteRouteTable,
     DeleteSecurityGroup(DeleteSecurityGroupResult),
     DeleteSubnet,
@@ -7702,7 +9152,10 @@ pub enum Response {
     DeleteVpcEndpointConnectionNotifications(DeleteVpcEndpointConnectionNotificationsResult),
     DeleteVpcEndpointServiceConfigurations(DeleteVpcEndpointServiceConfigurationsResult),
     DeleteVpcEndpoints(DeleteVpcEndpointsResult),
+    DescribeAddresses(DescribeAddressesResult),
     DescribeAvailabilityZones(DescribeAvailabilityZonesResult),
+    DescribeEgressOnlyInternetGateways(DescribeEgressOnlyInternetGatewaysResult),
+    DescribeInternetGateways(DescribeInternetGatewaysResult),
     DescribeNetworkInterfaces(DescribeNetworkInterfacesResult),
     DescribePrefixLists(DescribePrefixListsResult),
     DescribeRegions(DescribeRegionsResult),
@@ -7719,6 +9172,8 @@ pub enum Response {
     DescribeVpcEndpointServices(DescribeVpcEndpointServicesResult),
     DescribeVpcEndpoints(DescribeVpcEndpointsResult),
     DescribeVpcs(DescribeVpcsResult),
+    DetachInternetGateway,
+    DisassociateAddress,
     DisassociateRouteTable,
     ModifyVpcAttribute,
     ModifyVpcEndpoint(ModifyVpcEndpointResult),
@@ -7727,6 +9182,7 @@ pub enum Response {
     ModifyVpcEndpointServicePayerResponsibility(ModifyVpcEndpointServicePayerResponsibilityResult),
     ModifyVpcEndpointServicePermissions(ModifyVpcEndpointServicePermissionsResult),
     RejectVpcEndpointConnections(RejectVpcEndpointConnectionsResult),
+    ReleaseAddress,
     RevokeSecurityGroupEgress(RevokeSecurityGroupEgressResult),
     RevokeSecurityGroupIngress(RevokeSecurityGroupIngressResult),
     StartVpcEndpointServicePrivateDnsVerification(
@@ -7738,9 +9194,15 @@ impl Request {
     pub fn operation(&self) -> &'static str {
         match self {
             Request::AcceptVpcEndpointConnections(_) => "AcceptVpcEndpointConnections",
+            Request::AllocateAddress(_) => "AllocateAddress",
+            Request::AssociateAddress(_) => "AssociateAddress",
             Request::AssociateRouteTable(_) => "AssociateRouteTable",
+            Request::AttachInternetGateway(_) => "AttachInternetGateway",
             Request::AuthorizeSecurityGroupEgress(_) => "AuthorizeSecurityGroupEgress",
             Request::AuthorizeSecurityGroupIngress(_) => "AuthorizeSecurityGroupIngress",
+            Request::CreateEgressOnlyInternetGateway(_) => "CreateEgressOnlyInternetGateway",
+            Request::CreateInternetGateway(_) => "CreateInternetGateway",
+            Request::CreateNetworkInterface(_) => "CreateNetworkInterface",
             Request::CreateRouteTable(_) => "CreateRouteTable",
             Request::CreateSecurityGroup(_) => "CreateSecurityGroup",
             Request::CreateSubnet(_) => "CreateSubnet",
@@ -7753,6 +9215,9 @@ impl Request {
             Request::CreateVpcEndpointServiceConfiguration(_) => {
                 "CreateVpcEndpointServiceConfiguration"
             }
+            Request::DeleteEgressOnlyInternetGateway(_) => "DeleteEgressOnlyInternetGateway",
+            Request::DeleteInternetGateway(_) => "DeleteInternetGateway",
+            Request::DeleteNetworkInterface(_) => "DeleteNetworkInterface",
             Request::DeleteRouteTable(_) => "DeleteRouteTable",
             Request::DeleteSecurityGroup(_) => "DeleteSecurityGroup",
             Request::DeleteSubnet(_) => "DeleteSubnet",
@@ -7765,7 +9230,10 @@ impl Request {
                 "DeleteVpcEndpointServiceConfigurations"
             }
             Request::DeleteVpcEndpoints(_) => "DeleteVpcEndpoints",
+            Request::DescribeAddresses(_) => "DescribeAddresses",
             Request::DescribeAvailabilityZones(_) => "DescribeAvailabilityZones",
+            Request::DescribeEgressOnlyInternetGateways(_) => "DescribeEgressOnlyInternetGateways",
+            Request::DescribeInternetGateways(_) => "DescribeInternetGateways",
             Request::DescribeNetworkInterfaces(_) => "DescribeNetworkInterfaces",
             Request::DescribePrefixLists(_) => "DescribePrefixLists",
             Request::DescribeRegions(_) => "DescribeRegions",
@@ -7788,6 +9256,8 @@ impl Request {
             Request::DescribeVpcEndpointServices(_) => "DescribeVpcEndpointServices",
             Request::DescribeVpcEndpoints(_) => "DescribeVpcEndpoints",
             Request::DescribeVpcs(_) => "DescribeVpcs",
+            Request::DetachInternetGateway(_) => "DetachInternetGateway",
+            Request::DisassociateAddress(_) => "DisassociateAddress",
             Request::DisassociateRouteTable(_) => "DisassociateRouteTable",
             Request::ModifyVpcAttribute(_) => "ModifyVpcAttribute",
             Request::ModifyVpcEndpoint(_) => "ModifyVpcEndpoint",
@@ -7804,6 +9274,7 @@ impl Request {
                 "ModifyVpcEndpointServicePermissions"
             }
             Request::RejectVpcEndpointConnections(_) => "RejectVpcEndpointConnections",
+            Request::ReleaseAddress(_) => "ReleaseAddress",
             Request::RevokeSecurityGroupEgress(_) => "RevokeSecurityGroupEgress",
             Request::RevokeSecurityGroupIngress(_) => "RevokeSecurityGroupIngress",
             Request::StartVpcEndpointServicePrivateDnsVerification(_) => {
@@ -7820,9 +9291,15 @@ pub fn decode(
 ) -> ::std::option::Option<::std::result::Result<Request, crate::wire::WireError>> {
     let r = match operation {
 "AcceptVpcEndpointConnections" => <AcceptVpcEndpointConnectionsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AcceptVpcEndpointConnections),
+"AllocateAddress" => <AllocateAddressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AllocateAddress),
+"AssociateAddress" => <AssociateAddressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AssociateAddress),
 "AssociateRouteTable" => <AssociateRouteTableRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AssociateRouteTable),
+"AttachInternetGateway" => <AttachInternetGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AttachInternetGateway),
 "AuthorizeSecurityGroupEgress" => <AuthorizeSecurityGroupEgressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AuthorizeSecurityGroupEgress),
 "AuthorizeSecurityGroupIngress" => <AuthorizeSecurityGroupIngressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AuthorizeSecurityGroupIngress),
+"CreateEgressOnlyInternetGateway" => <CreateEgressOnlyInternetGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateEgressOnlyInternetGateway),
+"CreateInternetGateway" => <CreateInternetGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateInternetGateway),
+"CreateNetworkInterface" => <CreateNetworkInterfaceRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateNetworkInterface),
 "CreateRouteTable" => <CreateRouteTableRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateRouteTable),
 "CreateSecurityGroup" => <CreateSecurityGroupRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateSecurityGroup),
 "CreateSubnet" => <CreateSubnetRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateSubnet),
@@ -7831,6 +9308,9 @@ pub fn decode(
 "CreateVpcEndpoint" => <CreateVpcEndpointRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateVpcEndpoint),
 "CreateVpcEndpointConnectionNotification" => <CreateVpcEndpointConnectionNotificationRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateVpcEndpointConnectionNotification),
 "CreateVpcEndpointServiceConfiguration" => <CreateVpcEndpointServiceConfigurationRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateVpcEndpointServiceConfiguration),
+"DeleteEgressOnlyInternetGateway" => <DeleteEgressOnlyInternetGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteEgressOnlyInternetGateway),
+"DeleteInternetGateway" => <DeleteInternetGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteInternetGateway),
+"DeleteNetworkInterface" => <DeleteNetworkInterfaceRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteNetworkInterface),
 "DeleteRouteTable" => <DeleteRouteTableRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteRouteTable),
 "DeleteSecurityGroup" => <DeleteSecurityGroupRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteSecurityGroup),
 "DeleteSubnet" => <DeleteSubnetRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteSubnet),
@@ -7839,7 +9319,10 @@ pub fn decode(
 "DeleteVpcEndpointConnectionNotifications" => <DeleteVpcEndpointConnectionNotificationsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteVpcEndpointConnectionNotifications),
 "DeleteVpcEndpointServiceConfigurations" => <DeleteVpcEndpointServiceConfigurationsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteVpcEndpointServiceConfigurations),
 "DeleteVpcEndpoints" => <DeleteVpcEndpointsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteVpcEndpoints),
+"DescribeAddresses" => <DescribeAddressesRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeAddresses),
 "DescribeAvailabilityZones" => <DescribeAvailabilityZonesRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeAvailabilityZones),
+"DescribeEgressOnlyInternetGateways" => <DescribeEgressOnlyInternetGatewaysRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeEgressOnlyInternetGateways),
+"DescribeInternetGateways" => <DescribeInternetGatewaysRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeInternetGateways),
 "DescribeNetworkInterfaces" => <DescribeNetworkInterfacesRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeNetworkInterfaces),
 "DescribePrefixLists" => <DescribePrefixListsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribePrefixLists),
 "DescribeRegions" => <DescribeRegionsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeRegions),
@@ -7856,6 +9339,8 @@ pub fn decode(
 "DescribeVpcEndpointServices" => <DescribeVpcEndpointServicesRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeVpcEndpointServices),
 "DescribeVpcEndpoints" => <DescribeVpcEndpointsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeVpcEndpoints),
 "DescribeVpcs" => <DescribeVpcsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeVpcs),
+"DetachInternetGateway" => <DetachInternetGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DetachInternetGateway),
+"DisassociateAddress" => <DisassociateAddressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DisassociateAddress),
 "DisassociateRouteTable" => <DisassociateRouteTableRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DisassociateRouteTable),
 "ModifyVpcAttribute" => <ModifyVpcAttributeRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ModifyVpcAttribute),
 "ModifyVpcEndpoint" => <ModifyVpcEndpointRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ModifyVpcEndpoint),
@@ -7864,6 +9349,7 @@ pub fn decode(
 "ModifyVpcEndpointServicePayerResponsibility" => <ModifyVpcEndpointServicePayerResponsibilityRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ModifyVpcEndpointServicePayerResponsibility),
 "ModifyVpcEndpointServicePermissions" => <ModifyVpcEndpointServicePermissionsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ModifyVpcEndpointServicePermissions),
 "RejectVpcEndpointConnections" => <RejectVpcEndpointConnectionsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::RejectVpcEndpointConnections),
+"ReleaseAddress" => <ReleaseAddressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ReleaseAddress),
 "RevokeSecurityGroupEgress" => <RevokeSecurityGroupEgressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::RevokeSecurityGroupEgress),
 "RevokeSecurityGroupIngress" => <RevokeSecurityGroupIngressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::RevokeSecurityGroupIngress),
 "StartVpcEndpointServicePrivateDnsVerification" => <StartVpcEndpointServicePrivateDnsVerificationRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::StartVpcEndpointServicePrivateDnsVerification),
@@ -7878,9 +9364,17 @@ impl Response {
         let mut w = crate::wire::XmlWriter::new();
         let root = match self {
             Response::AcceptVpcEndpointConnections(_) => "AcceptVpcEndpointConnectionsResponse",
+            Response::AllocateAddress(_) => "AllocateAddressResponse",
+            Response::AssociateAddress(_) => "AssociateAddressResponse",
             Response::AssociateRouteTable(_) => "AssociateRouteTableResponse",
+            Response::AttachInternetGateway => "AttachInternetGatewayResponse",
             Response::AuthorizeSecurityGroupEgress(_) => "AuthorizeSecurityGroupEgressResponse",
             Response::AuthorizeSecurityGroupIngress(_) => "AuthorizeSecurityGroupIngressResponse",
+            Response::CreateEgressOnlyInternetGateway(_) => {
+                "CreateEgressOnlyInternetGatewayResponse"
+            }
+            Response::CreateInternetGateway(_) => "CreateInternetGatewayResponse",
+            Response::CreateNetworkInterface(_) => "CreateNetworkInterfaceResponse",
             Response::CreateRouteTable(_) => "CreateRouteTableResponse",
             Response::CreateSecurityGroup(_) => "CreateSecurityGroupResponse",
             Response::CreateSubnet(_) => "CreateSubnetResponse",
@@ -7893,6 +9387,11 @@ impl Response {
             Response::CreateVpcEndpointServiceConfiguration(_) => {
                 "CreateVpcEndpointServiceConfigurationResponse"
             }
+            Response::DeleteEgressOnlyInternetGateway(_) => {
+                "DeleteEgressOnlyInternetGatewayResponse"
+            }
+            Response::DeleteInternetGateway => "DeleteInternetGatewayResponse",
+            Response::DeleteNetworkInterface => "DeleteNetworkInterfaceResponse",
             Response::DeleteRouteTable => "DeleteRouteTableResponse",
             Response::DeleteSecurityGroup(_) => "DeleteSecurityGroupResponse",
             Response::DeleteSubnet => "DeleteSubnetResponse",
@@ -7905,7 +9404,12 @@ impl Response {
                 "DeleteVpcEndpointServiceConfigurationsResponse"
             }
             Response::DeleteVpcEndpoints(_) => "DeleteVpcEndpointsResponse",
+            Response::DescribeAddresses(_) => "DescribeAddressesResponse",
             Response::DescribeAvailabilityZones(_) => "DescribeAvailabilityZonesResponse",
+            Response::DescribeEgressOnlyInternetGateways(_) => {
+                "DescribeEgressOnlyInternetGatewaysResponse"
+            }
+            Response::DescribeInternetGateways(_) => "DescribeInternetGatewaysResponse",
             Response::DescribeNetworkInterfaces(_) => "DescribeNetworkInterfacesResponse",
             Response::DescribePrefixLists(_) => "DescribePrefixListsResponse",
             Response::DescribeRegions(_) => "DescribeRegionsResponse",
@@ -7928,6 +9432,8 @@ impl Response {
             Response::DescribeVpcEndpointServices(_) => "DescribeVpcEndpointServicesResponse",
             Response::DescribeVpcEndpoints(_) => "DescribeVpcEndpointsResponse",
             Response::DescribeVpcs(_) => "DescribeVpcsResponse",
+            Response::DetachInternetGateway => "DetachInternetGatewayResponse",
+            Response::DisassociateAddress => "DisassociateAddressResponse",
             Response::DisassociateRouteTable => "DisassociateRouteTableResponse",
             Response::ModifyVpcAttribute => "ModifyVpcAttributeResponse",
             Response::ModifyVpcEndpoint(_) => "ModifyVpcEndpointResponse",
@@ -7944,6 +9450,7 @@ impl Response {
                 "ModifyVpcEndpointServicePermissionsResponse"
             }
             Response::RejectVpcEndpointConnections(_) => "RejectVpcEndpointConnectionsResponse",
+            Response::ReleaseAddress => "ReleaseAddressResponse",
             Response::RevokeSecurityGroupEgress(_) => "RevokeSecurityGroupEgressResponse",
             Response::RevokeSecurityGroupIngress(_) => "RevokeSecurityGroupIngressResponse",
             Response::StartVpcEndpointServicePrivateDnsVerification(_) => {
@@ -7956,13 +9463,21 @@ impl Response {
             Response::AcceptVpcEndpointConnections(v) => {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
             }
+            Response::AllocateAddress(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::AssociateAddress(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::AssociateRouteTable(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::AttachInternetGateway => w.element("return", &true),
             Response::AuthorizeSecurityGroupEgress(v) => {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
             }
             Response::AuthorizeSecurityGroupIngress(v) => {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
             }
+            Response::CreateEgressOnlyInternetGateway(v) => {
+                crate::wire::xml::ToXml::write_xml(v, &mut w)
+            }
+            Response::CreateInternetGateway(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::CreateNetworkInterface(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::CreateRouteTable(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::CreateSecurityGroup(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::CreateSubnet(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
@@ -7975,6 +9490,11 @@ impl Response {
             Response::CreateVpcEndpointServiceConfiguration(v) => {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
             }
+            Response::DeleteEgressOnlyInternetGateway(v) => {
+                crate::wire::xml::ToXml::write_xml(v, &mut w)
+            }
+            Response::DeleteInternetGateway => w.element("return", &true),
+            Response::DeleteNetworkInterface => w.element("return", &true),
             Response::DeleteRouteTable => w.element("return", &true),
             Response::DeleteSecurityGroup(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DeleteSubnet => w.element("return", &true),
@@ -7987,7 +9507,12 @@ impl Response {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
             }
             Response::DeleteVpcEndpoints(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::DescribeAddresses(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeAvailabilityZones(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::DescribeEgressOnlyInternetGateways(v) => {
+                crate::wire::xml::ToXml::write_xml(v, &mut w)
+            }
+            Response::DescribeInternetGateways(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeNetworkInterfaces(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribePrefixLists(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeRegions(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
@@ -8016,6 +9541,8 @@ impl Response {
             }
             Response::DescribeVpcEndpoints(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeVpcs(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::DetachInternetGateway => w.element("return", &true),
+            Response::DisassociateAddress => w.element("return", &true),
             Response::DisassociateRouteTable => w.element("return", &true),
             Response::ModifyVpcAttribute => w.element("return", &true),
             Response::ModifyVpcEndpoint(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
@@ -8034,6 +9561,7 @@ impl Response {
             Response::RejectVpcEndpointConnections(v) => {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
             }
+            Response::ReleaseAddress => w.element("return", &true),
             Response::RevokeSecurityGroupEgress(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::RevokeSecurityGroupIngress(v) => {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
@@ -8059,6 +9587,20 @@ pub trait Api {
             "AcceptVpcEndpointConnections",
         ))
     }
+    fn allocate_address(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: AllocateAddressRequest,
+    ) -> ::std::result::Result<AllocateAddressResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("AllocateAddress"))
+    }
+    fn associate_address(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: AssociateAddressRequest,
+    ) -> ::std::result::Result<AssociateAddressResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("AssociateAddress"))
+    }
     fn associate_route_table(
         &self,
         ctx: &mut Self::Ctx,
@@ -8066,6 +9608,15 @@ pub trait Api {
     ) -> ::std::result::Result<AssociateRouteTableResult, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "AssociateRouteTable",
+        ))
+    }
+    fn attach_internet_gateway(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: AttachInternetGatewayRequest,
+    ) -> ::std::result::Result<(), crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "AttachInternetGateway",
         ))
     }
     fn authorize_security_group_egress(
@@ -8084,6 +9635,33 @@ pub trait Api {
     ) -> ::std::result::Result<AuthorizeSecurityGroupIngressResult, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "AuthorizeSecurityGroupIngress",
+        ))
+    }
+    fn create_egress_only_internet_gateway(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: CreateEgressOnlyInternetGatewayRequest,
+    ) -> ::std::result::Result<CreateEgressOnlyInternetGatewayResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "CreateEgressOnlyInternetGateway",
+        ))
+    }
+    fn create_internet_gateway(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: CreateInternetGatewayRequest,
+    ) -> ::std::result::Result<CreateInternetGatewayResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "CreateInternetGateway",
+        ))
+    }
+    fn create_network_interface(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: CreateNetworkInterfaceRequest,
+    ) -> ::std::result::Result<CreateNetworkInterfaceResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "CreateNetworkInterface",
         ))
     }
     fn create_route_table(
@@ -8150,6 +9728,33 @@ pub trait Api {
             "CreateVpcEndpointServiceConfiguration",
         ))
     }
+    fn delete_egress_only_internet_gateway(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DeleteEgressOnlyInternetGatewayRequest,
+    ) -> ::std::result::Result<DeleteEgressOnlyInternetGatewayResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DeleteEgressOnlyInternetGateway",
+        ))
+    }
+    fn delete_internet_gateway(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DeleteInternetGatewayRequest,
+    ) -> ::std::result::Result<(), crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DeleteInternetGateway",
+        ))
+    }
+    fn delete_network_interface(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DeleteNetworkInterfaceRequest,
+    ) -> ::std::result::Result<(), crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DeleteNetworkInterface",
+        ))
+    }
     fn delete_route_table(
         &self,
         ctx: &mut Self::Ctx,
@@ -8214,6 +9819,13 @@ pub trait Api {
     ) -> ::std::result::Result<DeleteVpcEndpointsResult, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DeleteVpcEndpoints"))
     }
+    fn describe_addresses(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeAddressesRequest,
+    ) -> ::std::result::Result<DescribeAddressesResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DescribeAddresses"))
+    }
     fn describe_availability_zones(
         &self,
         ctx: &mut Self::Ctx,
@@ -8221,6 +9833,25 @@ pub trait Api {
     ) -> ::std::result::Result<DescribeAvailabilityZonesResult, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "DescribeAvailabilityZones",
+        ))
+    }
+    fn describe_egress_only_internet_gateways(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeEgressOnlyInternetGatewaysRequest,
+    ) -> ::std::result::Result<DescribeEgressOnlyInternetGatewaysResult, crate::wire::AwsError>
+    {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DescribeEgressOnlyInternetGateways",
+        ))
+    }
+    fn describe_internet_gateways(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeInternetGatewaysRequest,
+    ) -> ::std::result::Result<DescribeInternetGatewaysResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DescribeInternetGateways",
         ))
     }
     fn describe_network_interfaces(
@@ -8364,6 +9995,24 @@ pub trait Api {
     ) -> ::std::result::Result<DescribeVpcsResult, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DescribeVpcs"))
     }
+    fn detach_internet_gateway(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DetachInternetGatewayRequest,
+    ) -> ::std::result::Result<(), crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DetachInternetGateway",
+        ))
+    }
+    fn disassociate_address(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DisassociateAddressRequest,
+    ) -> ::std::result::Result<(), crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DisassociateAddress",
+        ))
+    }
     fn disassociate_route_table(
         &self,
         ctx: &mut Self::Ctx,
@@ -8438,6 +10087,13 @@ pub trait Api {
             "RejectVpcEndpointConnections",
         ))
     }
+    fn release_address(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ReleaseAddressRequest,
+    ) -> ::std::result::Result<(), crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("ReleaseAddress"))
+    }
     fn revoke_security_group_egress(
         &self,
         ctx: &mut Self::Ctx,
@@ -8480,15 +10136,33 @@ pub fn call<A: Api + ?Sized>(
         Request::AcceptVpcEndpointConnections(input) => api
             .accept_vpc_endpoint_connections(ctx, input)
             .map(Response::AcceptVpcEndpointConnections),
+        Request::AllocateAddress(input) => api
+            .allocate_address(ctx, input)
+            .map(Response::AllocateAddress),
+        Request::AssociateAddress(input) => api
+            .associate_address(ctx, input)
+            .map(Response::AssociateAddress),
         Request::AssociateRouteTable(input) => api
             .associate_route_table(ctx, input)
             .map(Response::AssociateRouteTable),
+        Request::AttachInternetGateway(input) => api
+            .attach_internet_gateway(ctx, input)
+            .map(|()| Response::AttachInternetGateway),
         Request::AuthorizeSecurityGroupEgress(input) => api
             .authorize_security_group_egress(ctx, input)
             .map(Response::AuthorizeSecurityGroupEgress),
         Request::AuthorizeSecurityGroupIngress(input) => api
             .authorize_security_group_ingress(ctx, input)
             .map(Response::AuthorizeSecurityGroupIngress),
+        Request::CreateEgressOnlyInternetGateway(input) => api
+            .create_egress_only_internet_gateway(ctx, input)
+            .map(Response::CreateEgressOnlyInternetGateway),
+        Request::CreateInternetGateway(input) => api
+            .create_internet_gateway(ctx, input)
+            .map(Response::CreateInternetGateway),
+        Request::CreateNetworkInterface(input) => api
+            .create_network_interface(ctx, input)
+            .map(Response::CreateNetworkInterface),
         Request::CreateRouteTable(input) => api
             .create_route_table(ctx, input)
             .map(Response::CreateRouteTable),
@@ -8507,6 +10181,15 @@ pub fn call<A: Api + ?Sized>(
         Request::CreateVpcEndpointServiceConfiguration(input) => api
             .create_vpc_endpoint_service_configuration(ctx, input)
             .map(Response::CreateVpcEndpointServiceConfiguration),
+        Request::DeleteEgressOnlyInternetGateway(input) => api
+            .delete_egress_only_internet_gateway(ctx, input)
+            .map(Response::DeleteEgressOnlyInternetGateway),
+        Request::DeleteInternetGateway(input) => api
+            .delete_internet_gateway(ctx, input)
+            .map(|()| Response::DeleteInternetGateway),
+        Request::DeleteNetworkInterface(input) => api
+            .delete_network_interface(ctx, input)
+            .map(|()| Response::DeleteNetworkInterface),
         Request::DeleteRouteTable(input) => api
             .delete_route_table(ctx, input)
             .map(|()| Response::DeleteRouteTable),
@@ -8527,9 +10210,18 @@ pub fn call<A: Api + ?Sized>(
         Request::DeleteVpcEndpoints(input) => api
             .delete_vpc_endpoints(ctx, input)
             .map(Response::DeleteVpcEndpoints),
+        Request::DescribeAddresses(input) => api
+            .describe_addresses(ctx, input)
+            .map(Response::DescribeAddresses),
         Request::DescribeAvailabilityZones(input) => api
             .describe_availability_zones(ctx, input)
             .map(Response::DescribeAvailabilityZones),
+        Request::DescribeEgressOnlyInternetGateways(input) => api
+            .describe_egress_only_internet_gateways(ctx, input)
+            .map(Response::DescribeEgressOnlyInternetGateways),
+        Request::DescribeInternetGateways(input) => api
+            .describe_internet_gateways(ctx, input)
+            .map(Response::DescribeInternetGateways),
         Request::DescribeNetworkInterfaces(input) => api
             .describe_network_interfaces(ctx, input)
             .map(Response::DescribeNetworkInterfaces),
@@ -8574,6 +10266,12 @@ pub fn call<A: Api + ?Sized>(
             .describe_vpc_endpoints(ctx, input)
             .map(Response::DescribeVpcEndpoints),
         Request::DescribeVpcs(input) => api.describe_vpcs(ctx, input).map(Response::DescribeVpcs),
+        Request::DetachInternetGateway(input) => api
+            .detach_internet_gateway(ctx, input)
+            .map(|()| Response::DetachInternetGateway),
+        Request::DisassociateAddress(input) => api
+            .disassociate_address(ctx, input)
+            .map(|()| Response::DisassociateAddress),
         Request::DisassociateRouteTable(input) => api
             .disassociate_route_table(ctx, input)
             .map(|()| Response::DisassociateRouteTable),
@@ -8598,6 +10296,9 @@ pub fn call<A: Api + ?Sized>(
         Request::RejectVpcEndpointConnections(input) => api
             .reject_vpc_endpoint_connections(ctx, input)
             .map(Response::RejectVpcEndpointConnections),
+        Request::ReleaseAddress(input) => api
+            .release_address(ctx, input)
+            .map(|()| Response::ReleaseAddress),
         Request::RevokeSecurityGroupEgress(input) => api
             .revoke_security_group_egress(ctx, input)
             .map(Response::RevokeSecurityGroupEgress),

@@ -27,7 +27,7 @@ pub fn apply(world: &Arc<World>, all: &[Loaded]) -> Result<(), ScenarioError> {
     // Each phase across every file, account and Region, so references can
     // point to anything an earlier phase made.
     let mut later = Vec::new();
-    for phase in 0..5 {
+    for phase in 0..6 {
         for loaded in all {
             for (ai, account) in loaded.scenario.accounts.iter().enumerate() {
                 if phase == 0
@@ -59,7 +59,8 @@ pub fn apply(world: &Arc<World>, all: &[Loaded]) -> Result<(), ScenarioError> {
                         1 => elbv2::scenario::load_balancers(world, &p, &mut names, res)?,
                         2 => ec2::scenario::endpoint_services(world, &p, &mut names, res)?,
                         3 => ec2::scenario::endpoints(world, &p, &mut names, res)?,
-                        _ => ecs::scenario::apply(world, &p, &mut names, res, &mut later)?,
+                        4 => ecs::scenario::apply(world, &p, &mut names, res, &mut later)?,
+                        _ => ec2::scenario::associations(world, &p, &mut names, res)?,
                     }
                 }
             }

@@ -66,6 +66,12 @@ pub struct RegionResources {
     #[serde(default)]
     pub route_tables: Vec<RouteTable>,
     #[serde(default)]
+    pub internet_gateways: Vec<InternetGateway>,
+    #[serde(default)]
+    pub egress_only_internet_gateways: Vec<EgressOnlyInternetGateway>,
+    #[serde(default)]
+    pub elastic_ips: Vec<ElasticIp>,
+    #[serde(default)]
     pub load_balancers: Vec<LoadBalancer>,
     #[serde(default)]
     pub endpoint_services: Vec<EndpointService>,
@@ -240,6 +246,42 @@ pub struct RouteTable {
     /// Pins the subnet associations' ids, in the order of `subnets`.
     #[serde(default)]
     pub association_ids: Vec<String>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+/// An internet gateway, attached to `vpc` when given.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct InternetGateway {
+    pub name: String,
+    pub id: Option<String>,
+    pub vpc: Option<String>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct EgressOnlyInternetGateway {
+    pub name: String,
+    pub id: Option<String>,
+    pub vpc: String,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+/// An Elastic IP: its allocation id and address may be pinned; associated
+/// with `networkInterface` (an id) once everything else exists.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ElasticIp {
+    pub name: String,
+    pub allocation_id: Option<String>,
+    pub public_ip: Option<String>,
+    pub network_interface: Option<String>,
+    pub private_ip: Option<String>,
+    pub association_id: Option<String>,
     #[serde(default)]
     pub tags: Tags,
 }

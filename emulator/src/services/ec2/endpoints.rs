@@ -285,6 +285,7 @@ fn eni_spec<'a>(
 ) -> NewEni<'a> {
     let gwlb = endpoint_type == "GatewayLoadBalancer";
     NewEni {
+        private_ip: None,
         subnet_id,
         group_ids: groups.to_vec(),
         description: format!("VPC Endpoint Interface {endpoint_id}"),
@@ -371,10 +372,7 @@ pub(super) fn create(
             .find(|e| e.client_token.as_ref().is_some_and(|(t, _)| t == token));
         if let Some(e) = earlier {
             if e.client_token.as_ref().map(|(_, p)| p) != Some(&print) {
-                return Err(AwsError::new(
-                    "IdempotentParameterMismatch",
-                    "The client token has already been used with different parameters.",
-                ));
+                return Err(errors::idempotent_mismatch());
             }
             ctx.dry_run(input.dry_run)?;
             return Ok(m::CreateVpcEndpointResult {

@@ -12,6 +12,19 @@ pub fn invalid_value(param: &str, value: &str, why: &str) -> AwsError {
     )
 }
 
+/// `InvalidParameterValue` with AWS's own sentence (no parameter named).
+pub fn invalid_value_message(message: impl Into<String>) -> AwsError {
+    AwsError::new("InvalidParameterValue", message)
+}
+
+/// A `ClientToken` used before with other parameters.
+pub fn idempotent_mismatch() -> AwsError {
+    AwsError::new(
+        "IdempotentParameterMismatch",
+        "The client token has already been used with different parameters.",
+    )
+}
+
 pub fn missing(param: &str) -> AwsError {
     AwsError::new(
         "MissingParameter",

@@ -1,6 +1,7 @@
 //! EC2: VPCs, subnets, security groups, route tables, network interfaces,
 //! zones and tags (the VPC basics endpoints build on).
 
+mod addresses;
 pub mod catalog;
 mod checks;
 mod endpoint_model;
@@ -8,6 +9,7 @@ mod endpoint_services;
 mod endpoint_states;
 pub(crate) mod endpoints;
 pub mod errors;
+mod gateways;
 pub mod links;
 mod network;
 mod notifications;
@@ -182,6 +184,103 @@ impl Api for Ec2 {
         input: m::DisassociateRouteTableRequest,
     ) -> R<()> {
         route_tables::disassociate(ctx, input)
+    }
+    fn create_internet_gateway(
+        &self,
+        ctx: &mut Ctx,
+        input: m::CreateInternetGatewayRequest,
+    ) -> R<m::CreateInternetGatewayResult> {
+        gateways::create(ctx, input)
+    }
+    fn attach_internet_gateway(
+        &self,
+        ctx: &mut Ctx,
+        input: m::AttachInternetGatewayRequest,
+    ) -> R<()> {
+        gateways::attach(ctx, input)
+    }
+    fn detach_internet_gateway(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DetachInternetGatewayRequest,
+    ) -> R<()> {
+        gateways::detach(ctx, input)
+    }
+    fn delete_internet_gateway(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DeleteInternetGatewayRequest,
+    ) -> R<()> {
+        gateways::delete(ctx, input)
+    }
+    fn describe_internet_gateways(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeInternetGatewaysRequest,
+    ) -> R<m::DescribeInternetGatewaysResult> {
+        gateways::describe(ctx, input)
+    }
+    fn create_egress_only_internet_gateway(
+        &self,
+        ctx: &mut Ctx,
+        input: m::CreateEgressOnlyInternetGatewayRequest,
+    ) -> R<m::CreateEgressOnlyInternetGatewayResult> {
+        gateways::create_egress_only(ctx, input)
+    }
+    fn delete_egress_only_internet_gateway(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DeleteEgressOnlyInternetGatewayRequest,
+    ) -> R<m::DeleteEgressOnlyInternetGatewayResult> {
+        gateways::delete_egress_only(ctx, input)
+    }
+    fn describe_egress_only_internet_gateways(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeEgressOnlyInternetGatewaysRequest,
+    ) -> R<m::DescribeEgressOnlyInternetGatewaysResult> {
+        gateways::describe_egress_only(ctx, input)
+    }
+    fn allocate_address(
+        &self,
+        ctx: &mut Ctx,
+        input: m::AllocateAddressRequest,
+    ) -> R<m::AllocateAddressResult> {
+        addresses::allocate(ctx, input)
+    }
+    fn associate_address(
+        &self,
+        ctx: &mut Ctx,
+        input: m::AssociateAddressRequest,
+    ) -> R<m::AssociateAddressResult> {
+        addresses::associate(ctx, input)
+    }
+    fn disassociate_address(&self, ctx: &mut Ctx, input: m::DisassociateAddressRequest) -> R<()> {
+        addresses::disassociate(ctx, input)
+    }
+    fn release_address(&self, ctx: &mut Ctx, input: m::ReleaseAddressRequest) -> R<()> {
+        addresses::release(ctx, input)
+    }
+    fn describe_addresses(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeAddressesRequest,
+    ) -> R<m::DescribeAddressesResult> {
+        addresses::describe(ctx, input)
+    }
+    fn create_network_interface(
+        &self,
+        ctx: &mut Ctx,
+        input: m::CreateNetworkInterfaceRequest,
+    ) -> R<m::CreateNetworkInterfaceResult> {
+        network::create_network_interface(ctx, input)
+    }
+    fn delete_network_interface(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DeleteNetworkInterfaceRequest,
+    ) -> R<()> {
+        network::delete_network_interface(ctx, input)
     }
     fn describe_network_interfaces(
         &self,

@@ -1,4 +1,4 @@
-//! DescribeNetworkInterfaces, DescribeAvailabilityZones, DescribeRegions
+//! Create/Delete/DescribeNetworkInterfaces, DescribeAvailabilityZones, DescribeRegions
 //! (aws-spec.md §8.33, §8.35).
 
 use super::errors;
@@ -6,6 +6,7 @@ use super::errors::R;
 use super::query::check_max_results;
 use super::query::{bool_value, one, paginate, Filters};
 use super::state::{event, NetworkInterface};
+use super::subnets::check_subnet_id;
 use crate::model::ec2 as m;
 use crate::services::state::Ctx;
 use crate::wire::AwsError;
@@ -20,6 +21,31 @@ pub(crate) fn private_dns_name(region: &str, ip: &str) -> String {
         format!("{region}.compute.internal")
     };
     format!("ip-{}.{domain}", ip.replace('.', "-"))
+}
+
+/// The interface's public address: an Elastic IP associated with it, or
+/// one AWS assigned.
+fn public_association(ctx: &Ctx, e: &NetworkInterface) -> Option<m::NetworkInterfaceAssociation> {
+    let dns = |ip: &str| format!("ec2-{}.compute-1.amazonaws.com", ip.replace('.', "-"));
+    if let Some(a) = super::addresses::of_eni(ctx, &e.id) {
+        let x = a.association.as_ref()?;
+        return Some(m::NetworkInterfaceAssociation {
+            allocation_id: Some(a.allocation_id.clone()),
+            association_id: Some(x.id.clone()),
+            ip_owner_id: Some(ctx.account.clone()),
+            public_ip: Some(a.public_ip.clone()),
+            public_dns_name: Some(dns(&a.public_ip)),
+            ..Default::default()
+        });
+    }
+    e.public_ip
+        .as_ref()
+        .map(|ip| m::NetworkInterfaceAssociation {
+            ip_owner_id: Some("amazon".into()),
+            public_ip: Some(ip.clone()),
+            public_dns_name: Some(dns(ip)),
+            ..Default::default()
+        })
 }
 
 fn eni_model(ctx: &Ctx, e: &NetworkInterface) -> m::NetworkInterface {
@@ -61,18 +87,7 @@ fn eni_model(ctx: &Ctx, e: &NetworkInterface) -> m::NetworkInterface {
         source_dest_check: Some(true),
         status: Some(e.status.clone()),
         tag_set: Some(e.tags.to_model()),
-        association: e
-            .public_ip
-            .as_ref()
-            .map(|ip| m::NetworkInterfaceAssociation {
-                ip_owner_id: Some("amazon".into()),
-                public_ip: Some(ip.clone()),
-                public_dns_name: Some(format!(
-                    "ec2-{}.compute-1.amazonaws.com",
-                    ip.replace('.', "-")
-                )),
-                ..Default::default()
-            }),
+        association: public_association(ctx, e),
         ..Default::default()
     }
 }
@@ -97,6 +112,10 @@ const ENI_FILTERS: &[&str] = &[
     "subnet-id",
     "vpc-id",
     "association.public-ip",
+    "association.allocation-id",
+    "association.association-id",
+    "association.ip-owner-id",
+    "association.public-dns-name",
     "attachment.attachment-id",
     "attachment.instance-id",
     "attachment.status",
@@ -130,8 +149,152 @@ fn eni_filter_values(ctx: &Ctx, e: &NetworkInterface, name: &str) -> Vec<String>
         "status" => one(&e.status),
         "subnet-id" => one(&e.subnet_id),
         "vpc-id" => one(&e.vpc_id),
+        "association.public-ip" => public_association(ctx, e)
+            .and_then(|a| a.public_ip)
+            .into_iter()
+            .collect(),
+        "association.allocation-id" => public_association(ctx, e)
+            .and_then(|a| a.allocation_id)
+            .into_iter()
+            .collect(),
+        "association.association-id" => public_association(ctx, e)
+            .and_then(|a| a.association_id)
+            .into_iter()
+            .collect(),
+        "association.ip-owner-id" => public_association(ctx, e)
+            .and_then(|a| a.ip_owner_id)
+            .into_iter()
+            .collect(),
+        "association.public-dns-name" => public_association(ctx, e)
+            .and_then(|a| a.public_dns_name)
+            .into_iter()
+            .collect(),
         _ => vec![],
     }
+}
+
+pub(super) fn create_network_interface(
+    ctx: &mut Ctx,
+    input: m::CreateNetworkInterfaceRequest,
+) -> R<m::CreateNetworkInterfaceResult> {
+    const OP: &str = "CreateNetworkInterface";
+    let subnet_id = input.subnet_id.unwrap_or_default();
+    check_subnet_id(ctx, &subnet_id)?;
+    let st = &ctx.acct().ec2;
+    let subnet = &st.subnets[&subnet_id];
+    let vpc_id = subnet.vpc_id.clone();
+    let groups = match input.groups.filter(|g| !g.is_empty()) {
+        Some(groups) => groups,
+        None => vec![st.vpcs[&vpc_id].default_security_group_id.clone()],
+    };
+    for g in &groups {
+        match st.security_groups.get(g) {
+            None => return Err(errors::group_not_found(g)),
+            Some(sg) if sg.vpc_id != vpc_id => {
+                return Err(errors::combination(
+                    "You have specified two resources that belong to different networks.",
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some(ip) = &input.private_ip_address {
+        let inside = ip
+            .parse::<std::net::Ipv4Addr>()
+            .ok()
+            .zip(subnet.cidr.parse::<ipnet::Ipv4Net>().ok())
+            .is_some_and(|(a, net)| net.contains(&a));
+        if !inside {
+            return Err(errors::invalid_value(
+                "privateIpAddress",
+                ip,
+                "Address does not fall within the subnet's address range",
+            ));
+        }
+        if st
+            .enis
+            .values()
+            .any(|e| e.subnet_id == subnet_id && e.private_ip == *ip)
+        {
+            return Err(AwsError::new(
+                "InvalidIPAddress.InUse",
+                format!("Address {ip} is in use."),
+            ));
+        }
+    }
+    if !has_free_ip(ctx, &subnet_id) {
+        return Err(AwsError::new(
+            "InsufficientFreeAddressesInSubnet",
+            format!("There are not enough free addresses in subnet '{subnet_id}' to satisfy the requested number of instances."),
+        ));
+    }
+    let tags = super::tags::from_specs(input.tag_specifications, "network-interface")?;
+    if let Some(token) = &input.client_token {
+        if let Some((op, id)) = ctx.acct().ec2.client_tokens.get(token) {
+            return match ctx.acct().ec2.enis.get(id) {
+                Some(e) if op == OP && e.subnet_id == subnet_id => {
+                    Ok(m::CreateNetworkInterfaceResult {
+                        network_interface: Some(eni_model(ctx, e)),
+                        client_token: Some(token.clone()),
+                    })
+                }
+                _ => Err(errors::idempotent_mismatch()),
+            };
+        }
+    }
+    ctx.dry_run(input.dry_run)?;
+    let id = create_eni(
+        ctx,
+        NewEni {
+            subnet_id: &subnet_id,
+            group_ids: groups,
+            description: input.description.unwrap_or_default(),
+            interface_type: "interface",
+            requester_id: None,
+            public_ip: false,
+            private_ip: input.private_ip_address,
+        },
+    )?;
+    let st = &mut ctx.acct_mut().ec2;
+    if let Some(e) = st.enis.get_mut(&id) {
+        // Not attached to anything yet.
+        e.status = "available".into();
+        e.tags = tags;
+    }
+    if let Some(token) = &input.client_token {
+        st.client_tokens
+            .insert(token.clone(), (OP.into(), id.clone()));
+    }
+    let e = &ctx.acct().ec2.enis[&id];
+    Ok(m::CreateNetworkInterfaceResult {
+        network_interface: Some(eni_model(ctx, e)),
+        client_token: input.client_token,
+    })
+}
+
+pub(super) fn delete_network_interface(
+    ctx: &mut Ctx,
+    input: m::DeleteNetworkInterfaceRequest,
+) -> R<()> {
+    let id = input.network_interface_id.unwrap_or_default();
+    let Some(e) = ctx.acct().ec2.enis.get(&id) else {
+        return Err(if is_valid_id(&id, "eni") {
+            errors::eni_not_found(&id)
+        } else {
+            errors::eni_malformed(&id)
+        });
+    };
+    // What a service made (an endpoint's, a load balancer's, a task's
+    // interface) goes with that resource, not on its own [U].
+    if e.requester_managed || e.status == "in-use" {
+        return Err(AwsError::new(
+            "InvalidNetworkInterface.InUse",
+            format!("The network interface '{id}' is currently in use."),
+        ));
+    }
+    ctx.dry_run(input.dry_run)?;
+    delete_eni(ctx, &id);
+    Ok(())
 }
 
 pub(super) fn describe_network_interfaces(
@@ -293,6 +456,8 @@ pub(crate) struct NewEni<'a> {
     /// The AWS service account that manages it, for requester-managed ENIs.
     pub requester_id: Option<String>,
     pub public_ip: bool,
+    /// The address asked for (checked free by the caller), else any free one.
+    pub private_ip: Option<String>,
 }
 
 /// What a scenario may pin of a network interface AWS creates (queued under
@@ -323,7 +488,8 @@ pub(crate) fn create_eni(ctx: &mut Ctx, spec: NewEni<'_>) -> R<String> {
             .ok_or_else(|| errors::subnet_not_found(spec.subnet_id))?;
         (s.vpc_id.clone(), s.availability_zone.clone())
     };
-    let ip = super::subnets::allocate_ip(ctx, spec.subnet_id, pin.private_ip.as_deref())?;
+    let wanted = spec.private_ip.as_deref().or(pin.private_ip.as_deref());
+    let ip = super::subnets::allocate_ip(ctx, spec.subnet_id, wanted)?;
     let id = pin.id.unwrap_or_else(|| ctx.new_id("eni"));
     let ids = &ctx.world.ids;
     let mac = pin.mac.unwrap_or_else(|| {
@@ -364,6 +530,15 @@ pub(crate) fn create_eni(ctx: &mut Ctx, spec: NewEni<'_>) -> R<String> {
 }
 
 pub(crate) fn delete_eni(ctx: &mut Ctx, id: &str) {
+    // An Elastic IP on it stays allocated, no longer associated.
+    for a in ctx.acct_mut().ec2.addresses.values_mut() {
+        if a.association
+            .as_ref()
+            .is_some_and(|x| x.network_interface_id == id)
+        {
+            a.association = None;
+        }
+    }
     if let Some(eni) = ctx.acct_mut().ec2.enis.remove(id) {
         super::subnets::release_ip(ctx, &eni.subnet_id, &eni.private_ip);
         ctx.emit(event("network-interface", id, "deleted", None));

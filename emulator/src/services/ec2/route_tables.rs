@@ -84,10 +84,7 @@ pub(super) fn create(
                     .get(id)
                     .is_some_and(|t| t.vpc_id == vpc_id);
             if !same {
-                return Err(AwsError::new(
-                    "IdempotentParameterMismatch",
-                    "The client token has already been used with different parameters.",
-                ));
+                return Err(errors::idempotent_mismatch());
             }
             let table = &ctx.acct().ec2.route_tables[id];
             return Ok(m::CreateRouteTableResult {

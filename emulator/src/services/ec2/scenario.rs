@@ -489,6 +489,145 @@ pub(crate) fn network(
         }
         names.put(p.account, p.region, "routeTable", &t.name, id);
     }
+    gateways(world, p, names, res)?;
+    for (i, a) in res.elastic_ips.iter().enumerate() {
+        let at = p.at(format!("{}.elasticIps[{i}]", p.base));
+        if let Some(ip) = &a.public_ip {
+            if ip.parse::<std::net::Ipv4Addr>().is_err() {
+                return Err(at.err("publicIp", format!("'{ip}' is not an IPv4 address")));
+            }
+        }
+        let pins = Pins::default()
+            .id(&at, "allocationId", "eipalloc", a.allocation_id.as_ref())?
+            .value("elastic-ip", a.public_ip.as_ref());
+        let out = pins.run(world, || {
+            ec2(
+                world,
+                &at,
+                e::Request::AllocateAddress(e::AllocateAddressRequest {
+                    domain: Some("vpc".into()),
+                    tag_specifications: tags("elastic-ip", &a.tags),
+                    ..Default::default()
+                }),
+            )
+        })?;
+        let e::Response::AllocateAddress(out) = out else {
+            return Err(at.err("", "unexpected answer"));
+        };
+        let id = out.allocation_id.unwrap_or_default();
+        names.put(p.account, p.region, "elasticIp", &a.name, id);
+    }
+    Ok(())
+}
+
+/// Internet gateways (attached to their VPC) and egress-only ones.
+fn gateways(
+    world: &Arc<World>,
+    p: &Phase<'_>,
+    names: &mut Names,
+    res: &format::RegionResources,
+) -> Result<(), ScenarioError> {
+    for (i, g) in res.internet_gateways.iter().enumerate() {
+        let at = p.at(format!("{}.internetGateways[{i}]", p.base));
+        let vpc = match &g.vpc {
+            Some(v) => Some(one_ref(names, &at, "vpc", "vpc", "vpc", v)?),
+            None => None,
+        };
+        let pins = Pins::default().id(&at, "id", "igw", g.id.as_ref())?;
+        let out = pins.run(world, || {
+            ec2(
+                world,
+                &at,
+                e::Request::CreateInternetGateway(e::CreateInternetGatewayRequest {
+                    tag_specifications: tags("internet-gateway", &g.tags),
+                    ..Default::default()
+                }),
+            )
+        })?;
+        let e::Response::CreateInternetGateway(out) = out else {
+            return Err(at.err("", "unexpected answer"));
+        };
+        let id = out
+            .internet_gateway
+            .and_then(|g| g.internet_gateway_id)
+            .unwrap_or_default();
+        if let Some(vpc) = vpc {
+            ec2(
+                world,
+                &at,
+                e::Request::AttachInternetGateway(e::AttachInternetGatewayRequest {
+                    internet_gateway_id: Some(id.clone()),
+                    vpc_id: Some(vpc),
+                    ..Default::default()
+                }),
+            )?;
+        }
+        names.put(p.account, p.region, "internetGateway", &g.name, id);
+    }
+    for (i, g) in res.egress_only_internet_gateways.iter().enumerate() {
+        let at = p.at(format!("{}.egressOnlyInternetGateways[{i}]", p.base));
+        let vpc = one_ref(names, &at, "vpc", "vpc", "vpc", &g.vpc)?;
+        let pins = Pins::default().id(&at, "id", "eigw", g.id.as_ref())?;
+        let out = pins.run(world, || {
+            ec2(
+                world,
+                &at,
+                e::Request::CreateEgressOnlyInternetGateway(
+                    e::CreateEgressOnlyInternetGatewayRequest {
+                        vpc_id: Some(vpc),
+                        tag_specifications: tags("egress-only-internet-gateway", &g.tags),
+                        ..Default::default()
+                    },
+                ),
+            )
+        })?;
+        let e::Response::CreateEgressOnlyInternetGateway(out) = out else {
+            return Err(at.err("", "unexpected answer"));
+        };
+        let id = out
+            .egress_only_internet_gateway
+            .and_then(|g| g.egress_only_internet_gateway_id)
+            .unwrap_or_default();
+        names.put(
+            p.account,
+            p.region,
+            "egressOnlyInternetGateway",
+            &g.name,
+            id,
+        );
+    }
+    Ok(())
+}
+
+/// Elastic IPs associated with the interfaces they name, once every
+/// interface (endpoints', load balancers', tasks') exists.
+pub(crate) fn associations(
+    world: &Arc<World>,
+    p: &Phase<'_>,
+    names: &mut Names,
+    res: &format::RegionResources,
+) -> Result<(), ScenarioError> {
+    for (i, a) in res.elastic_ips.iter().enumerate() {
+        let Some(eni) = &a.network_interface else {
+            continue;
+        };
+        let at = p.at(format!("{}.elasticIps[{i}]", p.base));
+        let id = one_ref(names, &at, "name", "elasticIp", "eipalloc", &a.name)?;
+        let pins =
+            Pins::default().id(&at, "associationId", "eipassoc", a.association_id.as_ref())?;
+        pins.run(world, || {
+            ec2(
+                world,
+                &at,
+                e::Request::AssociateAddress(e::AssociateAddressRequest {
+                    allocation_id: Some(id),
+                    network_interface_id: Some(eni.clone()),
+                    private_ip_address: a.private_ip.clone(),
+                    ..Default::default()
+                }),
+            )
+        })?;
+    }
     Ok(())
 }
 
@@ -989,6 +1128,35 @@ pub(crate) fn export(
             ingress: g.rules.iter().filter(|r| !r.egress).map(rule).collect(),
             egress: Some(g.rules.iter().filter(|r| r.egress).map(rule).collect()),
             tags: export_tags(&g.tags),
+        });
+    }
+    for g in st.internet_gateways.values() {
+        out.internet_gateways.push(f::InternetGateway {
+            name: g.id.clone(),
+            id: Some(g.id.clone()),
+            vpc: g.vpc_id.clone(),
+            tags: export_tags(&g.tags),
+        });
+    }
+    for g in st.egress_only_gateways.values() {
+        out.egress_only_internet_gateways
+            .push(f::EgressOnlyInternetGateway {
+                name: g.id.clone(),
+                id: Some(g.id.clone()),
+                vpc: g.vpc_id.clone(),
+                tags: export_tags(&g.tags),
+            });
+    }
+    for x in st.addresses.values() {
+        let assoc = x.association.as_ref();
+        out.elastic_ips.push(f::ElasticIp {
+            name: x.allocation_id.clone(),
+            allocation_id: Some(x.allocation_id.clone()),
+            public_ip: Some(x.public_ip.clone()),
+            network_interface: assoc.map(|a| a.network_interface_id.clone()),
+            private_ip: assoc.map(|a| a.private_ip.clone()),
+            association_id: assoc.map(|a| a.id.clone()),
+            tags: export_tags(&x.tags),
         });
     }
     for t in st.route_tables.values().filter(|t| !t.is_main()) {

@@ -30,6 +30,10 @@ pub struct State {
     pub enis: BTreeMap<String, NetworkInterface>,
     pub endpoints: BTreeMap<String, VpcEndpoint>,
     pub notifications: BTreeMap<String, ConnectionNotification>,
+    pub internet_gateways: BTreeMap<String, InternetGateway>,
+    pub egress_only_gateways: BTreeMap<String, EgressOnlyGateway>,
+    /// Elastic IP addresses, by allocation id.
+    pub addresses: BTreeMap<String, Address>,
     /// `ClientToken` → (operation, resource id), for idempotent creates.
     pub client_tokens: BTreeMap<String, (String, String)>,
 }
@@ -135,6 +139,41 @@ impl RouteTable {
     pub fn is_main(&self) -> bool {
         self.associations.iter().any(|a| a.main)
     }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InternetGateway {
+    pub id: String,
+    /// The VPC it is attached to (one at most, as AWS allows).
+    pub vpc_id: Option<String>,
+    pub tags: Tags,
+}
+
+/// An egress-only internet gateway: attached to its VPC from creation to
+/// deletion.
+#[derive(Debug, Clone, Serialize)]
+pub struct EgressOnlyGateway {
+    pub id: String,
+    pub vpc_id: String,
+    pub tags: Tags,
+}
+
+/// An Elastic IP address (domain `vpc`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Address {
+    pub allocation_id: String,
+    pub public_ip: String,
+    /// Where it is associated: the association, the interface and the
+    /// private address on it.
+    pub association: Option<AddressAssociation>,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AddressAssociation {
+    pub id: String,
+    pub network_interface_id: String,
+    pub private_ip: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

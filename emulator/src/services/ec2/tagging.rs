@@ -1,6 +1,7 @@
 //! CreateTags, DeleteTags and DescribeTags, over every taggable EC2
 //! resource.
 
+use super::endpoint_services::services_mut;
 use super::errors;
 use super::query::{paginate, Filters};
 use super::tags::{pairs, resource_type_of, Tags};
@@ -8,40 +9,64 @@ use crate::model::ec2 as m;
 use crate::services::state::Ctx;
 use crate::wire::AwsError;
 
+/// The tags of the caller's resource `id`, or the error AWS gives for an id
+/// of its kind that does not exist.
 pub(super) fn tags_of(ctx: &Ctx, id: &str) -> Result<Tags, AwsError> {
     let st = &ctx.acct().ec2;
-    let tags = match resource_type_of(id) {
-        Some("vpc") => st
-            .vpcs
+    let found = match resource_type_of(id) {
+        Some("vpc") => st.vpcs.get(id).map(|r| &r.tags),
+        Some("subnet") => st.subnets.get(id).map(|r| &r.tags),
+        Some("security-group") => st.security_groups.get(id).map(|r| &r.tags),
+        Some("route-table") => st.route_tables.get(id).map(|r| &r.tags),
+        Some("network-interface") => st.enis.get(id).map(|r| &r.tags),
+        Some("vpc-endpoint") => st.endpoints.get(id).map(|r| &r.tags),
+        Some("internet-gateway") => st.internet_gateways.get(id).map(|r| &r.tags),
+        Some("egress-only-internet-gateway") => st.egress_only_gateways.get(id).map(|r| &r.tags),
+        Some("elastic-ip") => st.addresses.get(id).map(|r| &r.tags),
+        Some("vpc-endpoint-service") => ctx
+            .region
+            .common
+            .ec2
+            .endpoint_services
             .get(id)
-            .map(|r| &r.tags)
-            .ok_or_else(|| errors::vpc_not_found(id)),
-        Some("subnet") => st
-            .subnets
-            .get(id)
-            .map(|r| &r.tags)
-            .ok_or_else(|| errors::subnet_not_found(id)),
-        Some("security-group") => st
-            .security_groups
-            .get(id)
-            .map(|r| &r.tags)
-            .ok_or_else(|| errors::group_not_found(id)),
-        Some("route-table") => st
-            .route_tables
-            .get(id)
-            .map(|r| &r.tags)
-            .ok_or_else(|| errors::route_table_not_found(id)),
-        Some("network-interface") => st
-            .enis
-            .get(id)
-            .map(|r| &r.tags)
-            .ok_or_else(|| errors::eni_not_found(id)),
-        _ => Err(errors::invalid_id(id)),
-    }?;
-    Ok(tags.clone())
+            .filter(|s| s.owner == ctx.account)
+            .map(|r| &r.tags),
+        _ => return Err(errors::invalid_id(id)),
+    };
+    found.cloned().ok_or_else(|| not_found(id))
+}
+
+fn not_found(id: &str) -> AwsError {
+    match resource_type_of(id) {
+        Some("vpc") => errors::vpc_not_found(id),
+        Some("subnet") => errors::subnet_not_found(id),
+        Some("security-group") => errors::group_not_found(id),
+        Some("route-table") => errors::route_table_not_found(id),
+        Some("network-interface") => errors::eni_not_found(id),
+        Some("vpc-endpoint") => AwsError::new(
+            "InvalidVpcEndpointId.NotFound",
+            format!("The Vpc Endpoint Id '{id}' does not exist"),
+        ),
+        Some("internet-gateway") => AwsError::new(
+            "InvalidInternetGatewayID.NotFound",
+            format!("The internetGateway ID '{id}' does not exist"),
+        ),
+        Some("elastic-ip") => AwsError::new(
+            "InvalidAllocationID.NotFound",
+            format!("The allocation ID '{id}' does not exist"),
+        ),
+        Some("vpc-endpoint-service") => AwsError::new(
+            "InvalidVpcEndpointServiceId.NotFound",
+            format!("The VpcEndpointService Id '{id}' does not exist"),
+        ),
+        _ => errors::invalid_id(id),
+    }
 }
 
 fn tags_mut<'a>(ctx: &'a mut Ctx, id: &str) -> Option<&'a mut Tags> {
+    if resource_type_of(id)? == "vpc-endpoint-service" {
+        return services_mut(ctx).get_mut(id).map(|r| &mut r.tags);
+    }
     let st = &mut ctx.acct_mut().ec2;
     match resource_type_of(id)? {
         "vpc" => st.vpcs.get_mut(id).map(|r| &mut r.tags),
@@ -50,6 +75,9 @@ fn tags_mut<'a>(ctx: &'a mut Ctx, id: &str) -> Option<&'a mut Tags> {
         "route-table" => st.route_tables.get_mut(id).map(|r| &mut r.tags),
         "network-interface" => st.enis.get_mut(id).map(|r| &mut r.tags),
         "vpc-endpoint" => st.endpoints.get_mut(id).map(|r| &mut r.tags),
+        "internet-gateway" => st.internet_gateways.get_mut(id).map(|r| &mut r.tags),
+        "egress-only-internet-gateway" => st.egress_only_gateways.get_mut(id).map(|r| &mut r.tags),
+        "elastic-ip" => st.addresses.get_mut(id).map(|r| &mut r.tags),
         _ => None,
     }
 }
@@ -120,6 +148,26 @@ pub(super) fn describe(
     all.extend(st.route_tables.iter().map(|(k, v)| (k.clone(), &v.tags)));
     all.extend(st.enis.iter().map(|(k, v)| (k.clone(), &v.tags)));
     all.extend(st.endpoints.iter().map(|(k, v)| (k.clone(), &v.tags)));
+    all.extend(
+        st.internet_gateways
+            .iter()
+            .map(|(k, v)| (k.clone(), &v.tags)),
+    );
+    all.extend(
+        st.egress_only_gateways
+            .iter()
+            .map(|(k, v)| (k.clone(), &v.tags)),
+    );
+    all.extend(st.addresses.iter().map(|(k, v)| (k.clone(), &v.tags)));
+    all.extend(
+        ctx.region
+            .common
+            .ec2
+            .endpoint_services
+            .iter()
+            .filter(|(_, s)| s.owner == ctx.account)
+            .map(|(k, v)| (k.clone(), &v.tags)),
+    );
     let mut rows = Vec::new();
     for (id, tags) in all {
         let rtype = resource_type_of(&id).unwrap_or("");

@@ -139,6 +139,9 @@ pub fn resource_type_of(id: &str) -> Option<&'static str> {
         "vpce" => "vpc-endpoint",
         "vpce-svc" => "vpc-endpoint-service",
         "dopt" => "dhcp-options",
+        "igw" => "internet-gateway",
+        "eigw" => "egress-only-internet-gateway",
+        "eipalloc" => "elastic-ip",
         _ => return None,
     })
 }

@@ -147,6 +147,9 @@ pub(super) fn create(ctx: &mut Ctx, input: m::CreateVpcRequest) -> R<m::CreateVp
 
 const FILTERS: &[&str] = &[
     "cidr",
+    // Not in the API reference, but EC2 takes it and Ansible's
+    // `ec2_vpc_net` sends it.
+    "cidr-block",
     "cidr-block-association.cidr-block",
     "cidr-block-association.association-id",
     "cidr-block-association.state",
@@ -163,7 +166,7 @@ const FILTERS: &[&str] = &[
 
 fn filter_values(v: &Vpc, owner: &str, name: &str) -> Vec<String> {
     match name {
-        "cidr" | "cidr-block-association.cidr-block" => one(&v.cidr),
+        "cidr" | "cidr-block" | "cidr-block-association.cidr-block" => one(&v.cidr),
         "cidr-block-association.association-id" => one(&v.cidr_association_id),
         "cidr-block-association.state" => one("associated"),
         "dhcp-options-id" => one(&v.dhcp_options_id),
@@ -217,7 +220,12 @@ pub(super) fn delete(ctx: &mut Ctx, input: m::DeleteVpcRequest) -> R<()> {
         || st
             .endpoints
             .values()
-            .any(|e| e.vpc_id == id && e.state != "deleted");
+            .any(|e| e.vpc_id == id && e.state != "deleted")
+        || st
+            .internet_gateways
+            .values()
+            .any(|g| g.vpc_id.as_deref() == Some(id.as_str()))
+        || st.egress_only_gateways.values().any(|g| g.vpc_id == id);
     if in_use {
         return Err(errors::dependency("vpc", &id));
     }

@@ -247,6 +247,7 @@ pub(super) fn launch(ctx: &mut Ctx, l: Launch<'_>) -> R<String> {
         let eni = create_eni(
             ctx,
             NewEni {
+                private_ip: None,
                 subnet_id: subnet,
                 group_ids: net.groups.clone(),
                 description: format!(

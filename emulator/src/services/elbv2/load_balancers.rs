@@ -335,6 +335,7 @@ pub(super) fn create(
         let eni = create_eni(
             ctx,
             NewEni {
+                private_ip: None,
                 subnet_id: &subnet,
                 group_ids: groups.clone(),
                 description: format!("ELB {kind}/{name}/{hex}"),
