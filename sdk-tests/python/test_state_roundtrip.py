@@ -43,6 +43,22 @@ def build(ec2p, ec2c, elbv2p, ecsp, ec2w, tick):
     for s in subnets:
         ec2p.associate_route_table(RouteTableId=rtb, SubnetId=s)
     tick()
+    # The VPC's edge: an internet gateway, an egress-only one, an interface
+    # of its own with an Elastic IP, a spare address and a spare gateway.
+    igw = ec2p.create_internet_gateway(TagSpecifications=[
+        {"ResourceType": "internet-gateway", "Tags": [{"Key": "Name", "Value": "edge"}]}])
+    ec2p.attach_internet_gateway(InternetGatewayId=igw["InternetGateway"]["InternetGatewayId"], VpcId=vpc)
+    ec2p.create_internet_gateway()
+    ec2p.create_egress_only_internet_gateway(VpcId=vpc)
+    eni = ec2p.create_network_interface(SubnetId=subnets[0], Description="app", Groups=[sg],
+                                        TagSpecifications=[{"ResourceType": "network-interface",
+                                                            "Tags": [{"Key": "role", "Value": "app"}]}])
+    eip = ec2p.allocate_address(Domain="vpc")
+    ec2p.associate_address(AllocationId=eip["AllocationId"],
+                           NetworkInterfaceId=eni["NetworkInterface"]["NetworkInterfaceId"])
+    ec2p.allocate_address(Domain="vpc", TagSpecifications=[
+        {"ResourceType": "elastic-ip", "Tags": [{"Key": "spare", "Value": "yes"}]}])
+    tick()
     lb = elbv2p.create_load_balancer(Name="rt-nlb", Type="network", Scheme="internal", Subnets=subnets)
     arn = lb["LoadBalancers"][0]["LoadBalancerArn"]
     svc = ec2p.create_vpc_endpoint_service_configuration(NetworkLoadBalancerArns=[arn], AcceptanceRequired=True,
@@ -114,6 +130,9 @@ def snapshot(ec2p, ec2c, elbv2p, ecsp, ec2w):
             "tables": ec2.describe_route_tables(),
             "interfaces": ec2.describe_network_interfaces(),
             "endpoints": ec2.describe_vpc_endpoints(),
+            "internet_gateways": ec2.describe_internet_gateways(),
+            "egress_only_gateways": ec2.describe_egress_only_internet_gateways(),
+            "addresses": ec2.describe_addresses(),
         }
     services = ec2p.describe_vpc_endpoint_service_configurations()
     out["services"] = services
@@ -185,6 +204,10 @@ def test_export_then_load_gives_the_same_world(awsemu_launcher, client_for, tmp_
     assert [e["message"].split(") ", 1)[1][:12] for e in service["events"]] == [
         "has reached ", "(deployment ", "has started "]
     assert len(after["notifications"]["ConnectionNotificationSet"]) == 1
+    edge = after["provider"]
+    assert sorted(len(g["Attachments"]) for g in edge["internet_gateways"]["InternetGateways"]) == [0, 1]
+    assert len(edge["egress_only_gateways"]["EgressOnlyInternetGateways"]) == 1
+    assert sorted("AssociationId" in a for a in edge["addresses"]["Addresses"]) == [False, True]
     # The reloaded world exports as the same scenario.
     assert export(second) == exported
     stop_second()

@@ -65,6 +65,10 @@ pub struct RegionResources {
     pub security_groups: Vec<SecurityGroup>,
     #[serde(default)]
     pub route_tables: Vec<RouteTable>,
+    /// Network interfaces made with CreateNetworkInterface (those AWS makes
+    /// for a resource come with it).
+    #[serde(default)]
+    pub network_interfaces: Vec<Interface>,
     #[serde(default)]
     pub internet_gateways: Vec<InternetGateway>,
     #[serde(default)]
@@ -246,6 +250,23 @@ pub struct RouteTable {
     /// Pins the subnet associations' ids, in the order of `subnets`.
     #[serde(default)]
     pub association_ids: Vec<String>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+/// A network interface of the account's own, in `subnet`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Interface {
+    pub name: String,
+    pub id: Option<String>,
+    pub subnet: String,
+    /// The VPC's default group when empty.
+    #[serde(default)]
+    pub security_groups: Vec<String>,
+    pub private_ip: Option<String>,
+    pub mac: Option<String>,
+    pub description: Option<String>,
     #[serde(default)]
     pub tags: Tags,
 }

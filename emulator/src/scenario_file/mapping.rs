@@ -191,6 +191,13 @@ impl Pins {
     }
 
     /// Network interfaces, taken in order by the interfaces the call creates.
+    /// One network interface, the entry's own (its fields at the top).
+    pub fn eni(mut self, at: &At<'_>, n: &format::NetworkInterface) -> Result<Self, ScenarioError> {
+        let v = eni(at, "", n)?;
+        self.values.push(("network-interface", v));
+        Ok(self)
+    }
+
     pub fn enis(
         mut self,
         at: &At<'_>,
@@ -247,15 +254,23 @@ pub fn eni(
     field: &str,
     n: &format::NetworkInterface,
 ) -> Result<serde_json::Value, ScenarioError> {
+    // `field.x`, or `x` when the interface is the entry itself.
+    let sub = |x: &str| {
+        if field.is_empty() {
+            x.to_string()
+        } else {
+            format!("{field}.{x}")
+        }
+    };
     if let Some(id) = &n.id {
         if !is_valid_id(id, "eni") {
-            return Err(bad(at, &format!("{field}.id"), id, "an eni- id"));
+            return Err(bad(at, &sub("id"), id, "an eni- id"));
         }
     }
     for (f, ip) in [("privateIp", &n.private_ip), ("publicIp", &n.public_ip)] {
         if let Some(ip) = ip {
             if ip.parse::<std::net::Ipv4Addr>().is_err() {
-                return Err(bad(at, &format!("{field}.{f}"), ip, "an IPv4 address"));
+                return Err(bad(at, &sub(f), ip, "an IPv4 address"));
             }
         }
     }
@@ -268,7 +283,7 @@ pub fn eni(
         if !ok {
             return Err(bad(
                 at,
-                &format!("{field}.mac"),
+                &sub("mac"),
                 mac,
                 "a MAC address (0e:12:34:56:78:9a)",
             ));

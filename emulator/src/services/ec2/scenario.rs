@@ -489,6 +489,46 @@ pub(crate) fn network(
         }
         names.put(p.account, p.region, "routeTable", &t.name, id);
     }
+    for (i, n) in res.network_interfaces.iter().enumerate() {
+        let at = p.at(format!("{}.networkInterfaces[{i}]", p.base));
+        let subnet = one_ref(names, &at, "subnet", "subnet", "subnet", &n.subnet)?;
+        let groups = refs(
+            names,
+            &at,
+            "securityGroups",
+            "securityGroup",
+            "sg",
+            &n.security_groups,
+        )?;
+        let pin = format::NetworkInterface {
+            id: n.id.clone(),
+            private_ip: n.private_ip.clone(),
+            mac: n.mac.clone(),
+            public_ip: None,
+        };
+        let pins = Pins::default().eni(&at, &pin)?;
+        let out = pins.run(world, || {
+            ec2(
+                world,
+                &at,
+                e::Request::CreateNetworkInterface(e::CreateNetworkInterfaceRequest {
+                    subnet_id: Some(subnet),
+                    groups: (!groups.is_empty()).then_some(groups),
+                    description: n.description.clone(),
+                    tag_specifications: tags("network-interface", &n.tags),
+                    ..Default::default()
+                }),
+            )
+        })?;
+        let e::Response::CreateNetworkInterface(out) = out else {
+            return Err(at.err("", "unexpected answer"));
+        };
+        let id = out
+            .network_interface
+            .and_then(|n| n.network_interface_id)
+            .unwrap_or_default();
+        names.put(p.account, p.region, "networkInterface", &n.name, id);
+    }
     gateways(world, p, names, res)?;
     for (i, a) in res.elastic_ips.iter().enumerate() {
         let at = p.at(format!("{}.elasticIps[{i}]", p.base));
@@ -613,6 +653,16 @@ pub(crate) fn associations(
         };
         let at = p.at(format!("{}.elasticIps[{i}]", p.base));
         let id = one_ref(names, &at, "name", "elasticIp", "eipalloc", &a.name)?;
+        // A network interface of the scenario by name, or any by id (an
+        // endpoint's, a load balancer's, a task's).
+        let eni = one_ref(
+            names,
+            &at,
+            "networkInterface",
+            "networkInterface",
+            "eni",
+            eni,
+        )?;
         let pins =
             Pins::default().id(&at, "associationId", "eipassoc", a.association_id.as_ref())?;
         pins.run(world, || {
@@ -621,7 +671,7 @@ pub(crate) fn associations(
                 &at,
                 e::Request::AssociateAddress(e::AssociateAddressRequest {
                     allocation_id: Some(id),
-                    network_interface_id: Some(eni.clone()),
+                    network_interface_id: Some(eni),
                     private_ip_address: a.private_ip.clone(),
                     ..Default::default()
                 }),
@@ -1128,6 +1178,18 @@ pub(crate) fn export(
             ingress: g.rules.iter().filter(|r| !r.egress).map(rule).collect(),
             egress: Some(g.rules.iter().filter(|r| r.egress).map(rule).collect()),
             tags: export_tags(&g.tags),
+        });
+    }
+    for n in st.enis.values().filter(|n| n.requester_id.is_none()) {
+        out.network_interfaces.push(f::Interface {
+            name: n.id.clone(),
+            id: Some(n.id.clone()),
+            subnet: n.subnet_id.clone(),
+            security_groups: groups(a, &n.group_ids),
+            private_ip: Some(n.private_ip.clone()),
+            mac: Some(n.mac_address.clone()),
+            description: Some(n.description.clone()).filter(|d| !d.is_empty()),
+            tags: export_tags(&n.tags),
         });
     }
     for g in st.internet_gateways.values() {
