@@ -130,7 +130,11 @@ async fn egress_only_gateway_lives_with_its_vpc() {
         .await
         .expect("DeleteEgressOnlyInternetGateway");
     assert_eq!(gone.return_code(), Some(true));
-    ec2.delete_vpc().vpc_id(&vpc).send().await.expect("DeleteVpc");
+    ec2.delete_vpc()
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .expect("DeleteVpc");
 }
 
 #[tokio::test]
@@ -160,7 +164,10 @@ async fn elastic_ip_on_an_interface_of_ones_own() {
     let alloc_id = alloc.allocation_id().expect("allocation").to_string();
     let public_ip = alloc.public_ip().expect("address").to_string();
     assert!(is_id(&alloc_id, "eipalloc"), "{alloc_id}");
-    assert!(public_ip.parse::<std::net::Ipv4Addr>().is_ok(), "{public_ip}");
+    assert!(
+        public_ip.parse::<std::net::Ipv4Addr>().is_ok(),
+        "{public_ip}"
+    );
 
     let err = ec2
         .associate_address()
