@@ -18,6 +18,12 @@ pub mod enums {
     #[allow(non_upper_case_globals)]
     pub const AttachmentStatus: &[&str] = &["attaching", "attached", "detaching", "detached"];
     #[allow(non_upper_case_globals)]
+    pub const AutoProvisionZonesState: &[&str] = &["enabled", "disabled"];
+    #[allow(non_upper_case_globals)]
+    pub const AutoScalingIpsState: &[&str] = &["enabled", "disabled"];
+    #[allow(non_upper_case_globals)]
+    pub const AvailabilityMode: &[&str] = &["zonal", "regional"];
+    #[allow(non_upper_case_globals)]
     pub const AvailabilityZoneOptInStatus: &[&str] =
         &["opt-in-not-required", "opted-in", "not-opted-in"];
     #[allow(non_upper_case_globals)]
@@ -35,6 +41,8 @@ pub mod enums {
     #[allow(non_upper_case_globals)]
     pub const ConnectionNotificationType: &[&str] = &["Topic"];
     #[allow(non_upper_case_globals)]
+    pub const ConnectivityType: &[&str] = &["private", "public"];
+    #[allow(non_upper_case_globals)]
     pub const DnsNameState: &[&str] = &["pendingVerification", "verified", "failed"];
     #[allow(non_upper_case_globals)]
     pub const DnsRecordIpType: &[&str] = &["ipv4", "dualstack", "ipv6", "service-defined"];
@@ -48,6 +56,30 @@ pub mod enums {
     pub const IpSource: &[&str] = &["amazon", "byoip", "none"];
     #[allow(non_upper_case_globals)]
     pub const Ipv6AddressAttribute: &[&str] = &["public", "private"];
+    #[allow(non_upper_case_globals)]
+    pub const NatGatewayAddressStatus: &[&str] = &[
+        "assigning",
+        "unassigning",
+        "associating",
+        "disassociating",
+        "succeeded",
+        "failed",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const NatGatewayApplianceModifyState: &[&str] = &["modifying", "completed", "failed"];
+    #[allow(non_upper_case_globals)]
+    pub const NatGatewayApplianceState: &[&str] = &[
+        "attaching",
+        "attached",
+        "detaching",
+        "detached",
+        "attach-failed",
+        "detach-failed",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const NatGatewayApplianceType: &[&str] = &["network-firewall-proxy"];
+    #[allow(non_upper_case_globals)]
+    pub const NatGatewayState: &[&str] = &["pending", "failed", "available", "deleting", "deleted"];
     #[allow(non_upper_case_globals)]
     pub const NetworkInterfaceCreationType: &[&str] = &["efa", "efa-only", "branch", "trunk"];
     #[allow(non_upper_case_globals)]
@@ -512,6 +544,13 @@ pub struct AvailabilityZone {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct AvailabilityZoneAddress {
+    pub availability_zone: ::std::option::Option<::std::string::String>,
+    pub availability_zone_id: ::std::option::Option<::std::string::String>,
+    pub allocation_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AvailabilityZoneGeography {
     pub name: ::std::option::Option<::std::string::String>,
 }
@@ -583,6 +622,31 @@ pub struct CreateInternetGatewayResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateNatGatewayRequest {
+    pub availability_mode: ::std::option::Option<::std::string::String>,
+    pub allocation_id: ::std::option::Option<::std::string::String>,
+    pub client_token: ::std::option::Option<::std::string::String>,
+    pub dry_run: ::std::option::Option<bool>,
+    pub subnet_id: ::std::option::Option<::std::string::String>,
+    pub vpc_id: ::std::option::Option<::std::string::String>,
+    pub availability_zone_addresses:
+        ::std::option::Option<::std::vec::Vec<AvailabilityZoneAddress>>,
+    pub tag_specifications: ::std::option::Option<::std::vec::Vec<TagSpecification>>,
+    pub connectivity_type: ::std::option::Option<::std::string::String>,
+    pub private_ip_address: ::std::option::Option<::std::string::String>,
+    pub secondary_allocation_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub secondary_private_ip_addresses:
+        ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub secondary_private_ip_address_count: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateNatGatewayResult {
+    pub client_token: ::std::option::Option<::std::string::String>,
+    pub nat_gateway: ::std::option::Option<NatGateway>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateNetworkInterfaceRequest {
     pub ipv4_prefixes: ::std::option::Option<::std::vec::Vec<Ipv4PrefixSpecificationRequest>>,
     pub ipv4_prefix_count: ::std::option::Option<i32>,
@@ -610,6 +674,32 @@ pub struct CreateNetworkInterfaceRequest {
 pub struct CreateNetworkInterfaceResult {
     pub network_interface: ::std::option::Option<NetworkInterface>,
     pub client_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateRouteRequest {
+    pub destination_prefix_list_id: ::std::option::Option<::std::string::String>,
+    pub vpc_endpoint_id: ::std::option::Option<::std::string::String>,
+    pub transit_gateway_id: ::std::option::Option<::std::string::String>,
+    pub local_gateway_id: ::std::option::Option<::std::string::String>,
+    pub carrier_gateway_id: ::std::option::Option<::std::string::String>,
+    pub core_network_arn: ::std::option::Option<::std::string::String>,
+    pub odb_network_arn: ::std::option::Option<::std::string::String>,
+    pub dry_run: ::std::option::Option<bool>,
+    pub route_table_id: ::std::option::Option<::std::string::String>,
+    pub destination_cidr_block: ::std::option::Option<::std::string::String>,
+    pub gateway_id: ::std::option::Option<::std::string::String>,
+    pub destination_ipv6_cidr_block: ::std::option::Option<::std::string::String>,
+    pub egress_only_internet_gateway_id: ::std::option::Option<::std::string::String>,
+    pub instance_id: ::std::option::Option<::std::string::String>,
+    pub network_interface_id: ::std::option::Option<::std::string::String>,
+    pub vpc_peering_connection_id: ::std::option::Option<::std::string::String>,
+    pub nat_gateway_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateRouteResult {
+    pub return_: ::std::option::Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -773,9 +863,29 @@ pub struct DeleteInternetGatewayRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteNatGatewayRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub nat_gateway_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteNatGatewayResult {
+    pub nat_gateway_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteNetworkInterfaceRequest {
     pub dry_run: ::std::option::Option<bool>,
     pub network_interface_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteRouteRequest {
+    pub destination_prefix_list_id: ::std::option::Option<::std::string::String>,
+    pub dry_run: ::std::option::Option<bool>,
+    pub route_table_id: ::std::option::Option<::std::string::String>,
+    pub destination_cidr_block: ::std::option::Option<::std::string::String>,
+    pub destination_ipv6_cidr_block: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -905,6 +1015,21 @@ pub struct DescribeInternetGatewaysRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DescribeInternetGatewaysResult {
     pub internet_gateways: ::std::option::Option<::std::vec::Vec<InternetGateway>>,
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeNatGatewaysRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub filter: ::std::option::Option<::std::vec::Vec<Filter>>,
+    pub max_results: ::std::option::Option<i32>,
+    pub nat_gateway_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeNatGatewaysResult {
+    pub nat_gateways: ::std::option::Option<::std::vec::Vec<NatGateway>>,
     pub next_token: ::std::option::Option<::std::string::String>,
 }
 
@@ -1380,6 +1505,52 @@ pub struct ModifyVpcEndpointServicePermissionsResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct NatGateway {
+    pub create_time: ::std::option::Option<crate::wire::Timestamp>,
+    pub delete_time: ::std::option::Option<crate::wire::Timestamp>,
+    pub failure_code: ::std::option::Option<::std::string::String>,
+    pub failure_message: ::std::option::Option<::std::string::String>,
+    pub nat_gateway_addresses: ::std::option::Option<::std::vec::Vec<NatGatewayAddress>>,
+    pub nat_gateway_id: ::std::option::Option<::std::string::String>,
+    pub provisioned_bandwidth: ::std::option::Option<ProvisionedBandwidth>,
+    pub state: ::std::option::Option<::std::string::String>,
+    pub subnet_id: ::std::option::Option<::std::string::String>,
+    pub vpc_id: ::std::option::Option<::std::string::String>,
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+    pub connectivity_type: ::std::option::Option<::std::string::String>,
+    pub availability_mode: ::std::option::Option<::std::string::String>,
+    pub auto_scaling_ips: ::std::option::Option<::std::string::String>,
+    pub auto_provision_zones: ::std::option::Option<::std::string::String>,
+    pub attached_appliances: ::std::option::Option<::std::vec::Vec<NatGatewayAttachedAppliance>>,
+    pub route_table_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NatGatewayAddress {
+    pub allocation_id: ::std::option::Option<::std::string::String>,
+    pub network_interface_id: ::std::option::Option<::std::string::String>,
+    pub private_ip: ::std::option::Option<::std::string::String>,
+    pub public_ip: ::std::option::Option<::std::string::String>,
+    pub association_id: ::std::option::Option<::std::string::String>,
+    pub is_primary: ::std::option::Option<bool>,
+    pub failure_message: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<::std::string::String>,
+    pub availability_zone: ::std::option::Option<::std::string::String>,
+    pub availability_zone_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NatGatewayAttachedAppliance {
+    pub type_: ::std::option::Option<::std::string::String>,
+    pub appliance_arn: ::std::option::Option<::std::string::String>,
+    pub vpc_endpoint_id: ::std::option::Option<::std::string::String>,
+    pub attachment_state: ::std::option::Option<::std::string::String>,
+    pub modification_state: ::std::option::Option<::std::string::String>,
+    pub failure_code: ::std::option::Option<::std::string::String>,
+    pub failure_message: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct NetworkInterface {
     pub association: ::std::option::Option<NetworkInterfaceAssociation>,
     pub attachment: ::std::option::Option<NetworkInterfaceAttachment>,
@@ -1519,6 +1690,15 @@ pub struct PropagatingVgw {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProvisionedBandwidth {
+    pub provision_time: ::std::option::Option<crate::wire::Timestamp>,
+    pub provisioned: ::std::option::Option<::std::string::String>,
+    pub request_time: ::std::option::Option<crate::wire::Timestamp>,
+    pub requested: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PublicIpDnsNameOptions {
     pub dns_hostname_type: ::std::option::Option<::std::string::String>,
     pub public_ipv4_dns_name: ::std::option::Option<::std::string::String>,
@@ -1568,6 +1748,41 @@ pub struct ReleaseAddressRequest {
     pub public_ip: ::std::option::Option<::std::string::String>,
     pub network_border_group: ::std::option::Option<::std::string::String>,
     pub dry_run: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReplaceRouteRequest {
+    pub destination_prefix_list_id: ::std::option::Option<::std::string::String>,
+    pub vpc_endpoint_id: ::std::option::Option<::std::string::String>,
+    pub local_target: ::std::option::Option<bool>,
+    pub transit_gateway_id: ::std::option::Option<::std::string::String>,
+    pub local_gateway_id: ::std::option::Option<::std::string::String>,
+    pub carrier_gateway_id: ::std::option::Option<::std::string::String>,
+    pub core_network_arn: ::std::option::Option<::std::string::String>,
+    pub odb_network_arn: ::std::option::Option<::std::string::String>,
+    pub dry_run: ::std::option::Option<bool>,
+    pub route_table_id: ::std::option::Option<::std::string::String>,
+    pub destination_cidr_block: ::std::option::Option<::std::string::String>,
+    pub gateway_id: ::std::option::Option<::std::string::String>,
+    pub destination_ipv6_cidr_block: ::std::option::Option<::std::string::String>,
+    pub egress_only_internet_gateway_id: ::std::option::Option<::std::string::String>,
+    pub instance_id: ::std::option::Option<::std::string::String>,
+    pub network_interface_id: ::std::option::Option<::std::string::String>,
+    pub vpc_peering_connection_id: ::std::option::Option<::std::string::String>,
+    pub nat_gateway_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReplaceRouteTableAssociationRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub association_id: ::std::option::Option<::std::string::String>,
+    pub route_table_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReplaceRouteTableAssociationResult {
+    pub new_association_id: ::std::option::Option<::std::string::String>,
+    pub association_state: ::std::option::Option<RouteTableAssociationState>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2363,6 +2578,31 @@ impl crate::wire::query::FromQuery for AuthorizeSecurityGroupIngressRequest {
     }
 }
 
+impl crate::wire::query::FromQuery for AvailabilityZoneAddress {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "AvailabilityZone");
+            let k = key.as_str();
+            out.availability_zone = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AvailabilityZoneId");
+            let k = key.as_str();
+            out.availability_zone_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AllocationId");
+            let k = key.as_str();
+            out.allocation_ids = dec_AllocationIdList(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for ConnectionTrackingSpecificationRequest {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -2436,6 +2676,90 @@ impl crate::wire::query::FromQuery for CreateInternetGatewayRequest {
             let key = crate::wire::query::key(prefix, "DryRun");
             let k = key.as_str();
             out.dry_run = q.scalar::<bool>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for CreateNatGatewayRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "AvailabilityMode");
+            let k = key.as_str();
+            out.availability_mode = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.availability_mode {
+                crate::wire::query::check_enum(k, v, enums::AvailabilityMode)?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AllocationId");
+            let k = key.as_str();
+            out.allocation_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ClientToken");
+            let k = key.as_str();
+            out.client_token = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SubnetId");
+            let k = key.as_str();
+            out.subnet_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "VpcId");
+            let k = key.as_str();
+            out.vpc_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AvailabilityZoneAddress");
+            let k = key.as_str();
+            out.availability_zone_addresses = dec_AvailabilityZoneAddresses(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "TagSpecification");
+            let k = key.as_str();
+            out.tag_specifications = dec_TagSpecificationList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ConnectivityType");
+            let k = key.as_str();
+            out.connectivity_type = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.connectivity_type {
+                crate::wire::query::check_enum(k, v, enums::ConnectivityType)?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PrivateIpAddress");
+            let k = key.as_str();
+            out.private_ip_address = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SecondaryAllocationId");
+            let k = key.as_str();
+            out.secondary_allocation_ids = dec_AllocationIdList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SecondaryPrivateIpAddress");
+            let k = key.as_str();
+            out.secondary_private_ip_addresses = dec_IpList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SecondaryPrivateIpAddressCount");
+            let k = key.as_str();
+            out.secondary_private_ip_address_count = q.scalar::<i32>(k)?;
+            if let ::std::option::Option::Some(v) = &out.secondary_private_ip_address_count {
+                crate::wire::query::check_range(k, *v as i64, Some(1), Some(31))?;
+            }
         }
         ::std::result::Result::Ok(out)
     }
@@ -2548,6 +2872,104 @@ impl crate::wire::query::FromQuery for CreateNetworkInterfaceRequest {
             let key = crate::wire::query::key(prefix, "DryRun");
             let k = key.as_str();
             out.dry_run = q.scalar::<bool>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for CreateRouteRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DestinationPrefixListId");
+            let k = key.as_str();
+            out.destination_prefix_list_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "VpcEndpointId");
+            let k = key.as_str();
+            out.vpc_endpoint_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "TransitGatewayId");
+            let k = key.as_str();
+            out.transit_gateway_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "LocalGatewayId");
+            let k = key.as_str();
+            out.local_gateway_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "CarrierGatewayId");
+            let k = key.as_str();
+            out.carrier_gateway_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "CoreNetworkArn");
+            let k = key.as_str();
+            out.core_network_arn = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "OdbNetworkArn");
+            let k = key.as_str();
+            out.odb_network_arn = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "RouteTableId");
+            let k = key.as_str();
+            out.route_table_id = q.scalar::<::std::string::String>(k)?;
+            if out.route_table_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DestinationCidrBlock");
+            let k = key.as_str();
+            out.destination_cidr_block = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "GatewayId");
+            let k = key.as_str();
+            out.gateway_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DestinationIpv6CidrBlock");
+            let k = key.as_str();
+            out.destination_ipv6_cidr_block = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "EgressOnlyInternetGatewayId");
+            let k = key.as_str();
+            out.egress_only_internet_gateway_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "InstanceId");
+            let k = key.as_str();
+            out.instance_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NetworkInterfaceId");
+            let k = key.as_str();
+            out.network_interface_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "VpcPeeringConnectionId");
+            let k = key.as_str();
+            out.vpc_peering_connection_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NatGatewayId");
+            let k = key.as_str();
+            out.nat_gateway_id = q.scalar::<::std::string::String>(k)?;
         }
         ::std::result::Result::Ok(out)
     }
@@ -3066,6 +3488,29 @@ impl crate::wire::query::FromQuery for DeleteInternetGatewayRequest {
     }
 }
 
+impl crate::wire::query::FromQuery for DeleteNatGatewayRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NatGatewayId");
+            let k = key.as_str();
+            out.nat_gateway_id = q.scalar::<::std::string::String>(k)?;
+            if out.nat_gateway_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for DeleteNetworkInterfaceRequest {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -3084,6 +3529,44 @@ impl crate::wire::query::FromQuery for DeleteNetworkInterfaceRequest {
             if out.network_interface_id.is_none() {
                 return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
             }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DeleteRouteRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DestinationPrefixListId");
+            let k = key.as_str();
+            out.destination_prefix_list_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "RouteTableId");
+            let k = key.as_str();
+            out.route_table_id = q.scalar::<::std::string::String>(k)?;
+            if out.route_table_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DestinationCidrBlock");
+            let k = key.as_str();
+            out.destination_cidr_block = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DestinationIpv6CidrBlock");
+            let k = key.as_str();
+            out.destination_ipv6_cidr_block = q.scalar::<::std::string::String>(k)?;
         }
         ::std::result::Result::Ok(out)
     }
@@ -3416,6 +3899,44 @@ impl crate::wire::query::FromQuery for DescribeInternetGatewaysRequest {
             let key = crate::wire::query::key(prefix, "Filter");
             let k = key.as_str();
             out.filters = dec_FilterList(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DescribeNatGatewaysRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Filter");
+            let k = key.as_str();
+            out.filter = dec_FilterList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "MaxResults");
+            let k = key.as_str();
+            out.max_results = q.scalar::<i32>(k)?;
+            if let ::std::option::Option::Some(v) = &out.max_results {
+                crate::wire::query::check_range(k, *v as i64, Some(5), Some(1000))?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NatGatewayId");
+            let k = key.as_str();
+            out.nat_gateway_ids = dec_NatGatewayIdStringList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NextToken");
+            let k = key.as_str();
+            out.next_token = q.scalar::<::std::string::String>(k)?;
         }
         ::std::result::Result::Ok(out)
     }
@@ -4696,6 +5217,140 @@ impl crate::wire::query::FromQuery for ReleaseAddressRequest {
     }
 }
 
+impl crate::wire::query::FromQuery for ReplaceRouteRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DestinationPrefixListId");
+            let k = key.as_str();
+            out.destination_prefix_list_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "VpcEndpointId");
+            let k = key.as_str();
+            out.vpc_endpoint_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "LocalTarget");
+            let k = key.as_str();
+            out.local_target = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "TransitGatewayId");
+            let k = key.as_str();
+            out.transit_gateway_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "LocalGatewayId");
+            let k = key.as_str();
+            out.local_gateway_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "CarrierGatewayId");
+            let k = key.as_str();
+            out.carrier_gateway_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "CoreNetworkArn");
+            let k = key.as_str();
+            out.core_network_arn = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "OdbNetworkArn");
+            let k = key.as_str();
+            out.odb_network_arn = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "RouteTableId");
+            let k = key.as_str();
+            out.route_table_id = q.scalar::<::std::string::String>(k)?;
+            if out.route_table_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DestinationCidrBlock");
+            let k = key.as_str();
+            out.destination_cidr_block = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "GatewayId");
+            let k = key.as_str();
+            out.gateway_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DestinationIpv6CidrBlock");
+            let k = key.as_str();
+            out.destination_ipv6_cidr_block = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "EgressOnlyInternetGatewayId");
+            let k = key.as_str();
+            out.egress_only_internet_gateway_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "InstanceId");
+            let k = key.as_str();
+            out.instance_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NetworkInterfaceId");
+            let k = key.as_str();
+            out.network_interface_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "VpcPeeringConnectionId");
+            let k = key.as_str();
+            out.vpc_peering_connection_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NatGatewayId");
+            let k = key.as_str();
+            out.nat_gateway_id = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for ReplaceRouteTableAssociationRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AssociationId");
+            let k = key.as_str();
+            out.association_id = q.scalar::<::std::string::String>(k)?;
+            if out.association_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "RouteTableId");
+            let k = key.as_str();
+            out.route_table_id = q.scalar::<::std::string::String>(k)?;
+            if out.route_table_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for RevokeSecurityGroupEgressRequest {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -5124,6 +5779,31 @@ fn dec_AllocationIdList(
     ::std::result::Result::Ok(::std::option::Option::Some(items))
 }
 
+fn dec_AvailabilityZoneAddresses(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<AvailabilityZoneAddress>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) =
+            crate::wire::query::structure::<AvailabilityZoneAddress>(q, k)?
+        {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
 fn dec_ConnectionNotificationIdsList(
     q: &crate::wire::QueryInput,
     key: &str,
@@ -5284,6 +5964,29 @@ fn dec_InternetGatewayIdList(
     ::std::result::Result::Ok(::std::option::Option::Some(items))
 }
 
+fn dec_IpList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
 fn dec_IpPermissionList(
     q: &crate::wire::QueryInput,
     key: &str,
@@ -5394,6 +6097,29 @@ fn dec_Ipv6RangeList(
         let key = format!("{base}.{i}");
         let k = key.as_str();
         if let ::std::option::Option::Some(v) = crate::wire::query::structure::<Ipv6Range>(q, k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_NatGatewayIdStringList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
             items.push(v);
         }
     }
@@ -6354,6 +7080,19 @@ impl crate::wire::xml::ToXml for CreateInternetGatewayResult {
     }
 }
 
+impl crate::wire::xml::ToXml for CreateNatGatewayResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.client_token {
+            w.element("clientToken", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.nat_gateway {
+            w.start("natGateway");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("natGateway");
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for CreateNetworkInterfaceResult {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.network_interface {
@@ -6363,6 +7102,14 @@ impl crate::wire::xml::ToXml for CreateNetworkInterfaceResult {
         }
         if let ::std::option::Option::Some(v) = &self.client_token {
             w.element("clientToken", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for CreateRouteResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.return_ {
+            w.element("return", v);
         }
     }
 }
@@ -6461,6 +7208,14 @@ impl crate::wire::xml::ToXml for DeleteEgressOnlyInternetGatewayResult {
     }
 }
 
+impl crate::wire::xml::ToXml for DeleteNatGatewayResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.nat_gateway_id {
+            w.element("natGatewayId", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for DeleteSecurityGroupResult {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.return_ {
@@ -6527,6 +7282,17 @@ impl crate::wire::xml::ToXml for DescribeInternetGatewaysResult {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.internet_gateways {
             enc_InternetGatewayList(w, "internetGatewaySet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.next_token {
+            w.element("nextToken", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for DescribeNatGatewaysResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.nat_gateways {
+            enc_NatGatewayList(w, "natGatewaySet", v);
         }
         if let ::std::option::Option::Some(v) = &self.next_token {
             w.element("nextToken", v);
@@ -6922,6 +7688,125 @@ impl crate::wire::xml::ToXml for ModifyVpcEndpointServicePermissionsResult {
     }
 }
 
+impl crate::wire::xml::ToXml for NatGateway {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.create_time {
+            w.element("createTime", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.delete_time {
+            w.element("deleteTime", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.failure_code {
+            w.element("failureCode", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.failure_message {
+            w.element("failureMessage", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.nat_gateway_addresses {
+            enc_NatGatewayAddressList(w, "natGatewayAddressSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.nat_gateway_id {
+            w.element("natGatewayId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.provisioned_bandwidth {
+            w.start("provisionedBandwidth");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("provisionedBandwidth");
+        }
+        if let ::std::option::Option::Some(v) = &self.state {
+            w.element("state", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.subnet_id {
+            w.element("subnetId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.vpc_id {
+            w.element("vpcId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.tags {
+            enc_TagList(w, "tagSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.connectivity_type {
+            w.element("connectivityType", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.availability_mode {
+            w.element("availabilityMode", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.auto_scaling_ips {
+            w.element("autoScalingIps", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.auto_provision_zones {
+            w.element("autoProvisionZones", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.attached_appliances {
+            enc_NatGatewayAttachedApplianceList(w, "attachedApplianceSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.route_table_id {
+            w.element("routeTableId", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for NatGatewayAddress {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.allocation_id {
+            w.element("allocationId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.network_interface_id {
+            w.element("networkInterfaceId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.private_ip {
+            w.element("privateIp", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.public_ip {
+            w.element("publicIp", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.association_id {
+            w.element("associationId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.is_primary {
+            w.element("isPrimary", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.failure_message {
+            w.element("failureMessage", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.status {
+            w.element("status", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.availability_zone {
+            w.element("availabilityZone", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.availability_zone_id {
+            w.element("availabilityZoneId", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for NatGatewayAttachedAppliance {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.type_ {
+            w.element("type", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.appliance_arn {
+            w.element("applianceArn", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.vpc_endpoint_id {
+            w.element("vpcEndpointId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.attachment_state {
+            w.element("attachmentState", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.modification_state {
+            w.element("modificationState", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.failure_code {
+            w.element("failureCode", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.failure_message {
+            w.element("failureMessage", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for NetworkInterface {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.association {
@@ -7226,6 +8111,26 @@ impl crate::wire::xml::ToXml for PropagatingVgw {
     }
 }
 
+impl crate::wire::xml::ToXml for ProvisionedBandwidth {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.provision_time {
+            w.element("provisionTime", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.provisioned {
+            w.element("provisioned", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.request_time {
+            w.element("requestTime", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.requested {
+            w.element("requested", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.status {
+            w.element("status", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for PublicIpDnsNameOptions {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.dns_hostname_type {
@@ -7292,6 +8197,19 @@ impl crate::wire::xml::ToXml for RejectVpcEndpointConnectionsResult {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.unsuccessful {
             enc_UnsuccessfulItemSet(w, "unsuccessful", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for ReplaceRouteTableAssociationResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.new_association_id {
+            w.element("newAssociationId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.association_state {
+            w.start("associationState");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("associationState");
         }
     }
 }
@@ -8519,6 +9437,48 @@ fn enc_Ipv6RangeList(
     w.end(name);
 }
 
+fn enc_NatGatewayAddressList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<NatGatewayAddress>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_NatGatewayAttachedApplianceList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<NatGatewayAttachedAppliance>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_NatGatewayList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<NatGateway>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
 fn enc_NetworkInterfaceIpv6AddressesList(
     w: &mut crate::wire::XmlWriter,
     name: &str,
@@ -8994,7 +9954,9 @@ pub const OPERATIONS: &[&str] = &[
     "AuthorizeSecurityGroupIngress",
     "CreateEgressOnlyInternetGateway",
     "CreateInternetGateway",
+    "CreateNatGateway",
     "CreateNetworkInterface",
+    "CreateRoute",
     "CreateRouteTable",
     "CreateSecurityGroup",
     "CreateSubnet",
@@ -9005,7 +9967,9 @@ pub const OPERATIONS: &[&str] = &[
     "CreateVpcEndpointServiceConfiguration",
     "DeleteEgressOnlyInternetGateway",
     "DeleteInternetGateway",
+    "DeleteNatGateway",
     "DeleteNetworkInterface",
+    "DeleteRoute",
     "DeleteRouteTable",
     "DeleteSecurityGroup",
     "DeleteSubnet",
@@ -9018,6 +9982,7 @@ pub const OPERATIONS: &[&str] = &[
     "DescribeAvailabilityZones",
     "DescribeEgressOnlyInternetGateways",
     "DescribeInternetGateways",
+    "DescribeNatGateways",
     "DescribeNetworkInterfaces",
     "DescribePrefixLists",
     "DescribeRegions",
@@ -9045,6 +10010,8 @@ pub const OPERATIONS: &[&str] = &[
     "ModifyVpcEndpointServicePermissions",
     "RejectVpcEndpointConnections",
     "ReleaseAddress",
+    "ReplaceRoute",
+    "ReplaceRouteTableAssociation",
     "RevokeSecurityGroupEgress",
     "RevokeSecurityGroupIngress",
     "StartVpcEndpointServicePrivateDnsVerification",
@@ -9062,7 +10029,9 @@ pub enum Request {
     AuthorizeSecurityGroupIngress(AuthorizeSecurityGroupIngressRequest),
     CreateEgressOnlyInternetGateway(CreateEgressOnlyInternetGatewayRequest),
     CreateInternetGateway(CreateInternetGatewayRequest),
+    CreateNatGateway(CreateNatGatewayRequest),
     CreateNetworkInterface(CreateNetworkInterfaceRequest),
+    CreateRoute(CreateRouteRequest),
     CreateRouteTable(CreateRouteTableRequest),
     CreateSecurityGroup(CreateSecurityGroupRequest),
     CreateSubnet(CreateSubnetRequest),
@@ -9073,7 +10042,9 @@ pub enum Request {
     CreateVpcEndpointServiceConfiguration(CreateVpcEndpointServiceConfigurationRequest),
     DeleteEgressOnlyInternetGateway(DeleteEgressOnlyInternetGatewayRequest),
     DeleteInternetGateway(DeleteInternetGatewayRequest),
+    DeleteNatGateway(DeleteNatGatewayRequest),
     DeleteNetworkInterface(DeleteNetworkInterfaceRequest),
+    DeleteRoute(DeleteRouteRequest),
     DeleteRouteTable(DeleteRouteTableRequest),
     DeleteSecurityGroup(DeleteSecurityGroupRequest),
     DeleteSubnet(DeleteSubnetRequest),
@@ -9086,6 +10057,7 @@ pub enum Request {
     DescribeAvailabilityZones(DescribeAvailabilityZonesRequest),
     DescribeEgressOnlyInternetGateways(DescribeEgressOnlyInternetGatewaysRequest),
     DescribeInternetGateways(DescribeInternetGatewaysRequest),
+    DescribeNatGateways(DescribeNatGatewaysRequest),
     DescribeNetworkInterfaces(DescribeNetworkInterfacesRequest),
     DescribePrefixLists(DescribePrefixListsRequest),
     DescribeRegions(DescribeRegionsRequest),
@@ -9113,6 +10085,8 @@ pub enum Request {
     ModifyVpcEndpointServicePermissions(ModifyVpcEndpointServicePermissionsRequest),
     RejectVpcEndpointConnections(RejectVpcEndpointConnectionsRequest),
     ReleaseAddress(ReleaseAddressRequest),
+    ReplaceRoute(ReplaceRouteRequest),
+    ReplaceRouteTableAssociation(ReplaceRouteTableAssociationRequest),
     RevokeSecurityGroupEgress(RevokeSecurityGroupEgressRequest),
     RevokeSecurityGroupIngress(RevokeSecurityGroupIngressRequest),
     StartVpcEndpointServicePrivateDnsVerification(
@@ -9132,7 +10106,9 @@ pub enum Response {
     AuthorizeSecurityGroupIngress(AuthorizeSecurityGroupIngressResult),
     CreateEgressOnlyInternetGateway(CreateEgressOnlyInternetGatewayResult),
     CreateInternetGateway(CreateInternetGatewayResult),
+    CreateNatGateway(CreateNatGatewayResult),
     CreateNetworkInterface(CreateNetworkInterfaceResult),
+    CreateRoute(CreateRouteResult),
     CreateRouteTable(CreateRouteTableResult),
     CreateSecurityGroup(CreateSecurityGroupResult),
     CreateSubnet(CreateSubnetResult),
@@ -9143,7 +10119,9 @@ pub enum Response {
     CreateVpcEndpointServiceConfiguration(CreateVpcEndpointServiceConfigurationResult),
     DeleteEgressOnlyInternetGateway(DeleteEgressOnlyInternetGatewayResult),
     DeleteInternetGateway,
+    DeleteNatGateway(DeleteNatGatewayResult),
     DeleteNetworkInterface,
+    DeleteRoute,
     DeleteRouteTable,
     DeleteSecurityGroup(DeleteSecurityGroupResult),
     DeleteSubnet,
@@ -9156,6 +10134,7 @@ pub enum Response {
     DescribeAvailabilityZones(DescribeAvailabilityZonesResult),
     DescribeEgressOnlyInternetGateways(DescribeEgressOnlyInternetGatewaysResult),
     DescribeInternetGateways(DescribeInternetGatewaysResult),
+    DescribeNatGateways(DescribeNatGatewaysResult),
     DescribeNetworkInterfaces(DescribeNetworkInterfacesResult),
     DescribePrefixLists(DescribePrefixListsResult),
     DescribeRegions(DescribeRegionsResult),
@@ -9183,6 +10162,8 @@ pub enum Response {
     ModifyVpcEndpointServicePermissions(ModifyVpcEndpointServicePermissionsResult),
     RejectVpcEndpointConnections(RejectVpcEndpointConnectionsResult),
     ReleaseAddress,
+    ReplaceRoute,
+    ReplaceRouteTableAssociation(ReplaceRouteTableAssociationResult),
     RevokeSecurityGroupEgress(RevokeSecurityGroupEgressResult),
     RevokeSecurityGroupIngress(RevokeSecurityGroupIngressResult),
     StartVpcEndpointServicePrivateDnsVerification(
@@ -9202,7 +10183,9 @@ impl Request {
             Request::AuthorizeSecurityGroupIngress(_) => "AuthorizeSecurityGroupIngress",
             Request::CreateEgressOnlyInternetGateway(_) => "CreateEgressOnlyInternetGateway",
             Request::CreateInternetGateway(_) => "CreateInternetGateway",
+            Request::CreateNatGateway(_) => "CreateNatGateway",
             Request::CreateNetworkInterface(_) => "CreateNetworkInterface",
+            Request::CreateRoute(_) => "CreateRoute",
             Request::CreateRouteTable(_) => "CreateRouteTable",
             Request::CreateSecurityGroup(_) => "CreateSecurityGroup",
             Request::CreateSubnet(_) => "CreateSubnet",
@@ -9217,7 +10200,9 @@ impl Request {
             }
             Request::DeleteEgressOnlyInternetGateway(_) => "DeleteEgressOnlyInternetGateway",
             Request::DeleteInternetGateway(_) => "DeleteInternetGateway",
+            Request::DeleteNatGateway(_) => "DeleteNatGateway",
             Request::DeleteNetworkInterface(_) => "DeleteNetworkInterface",
+            Request::DeleteRoute(_) => "DeleteRoute",
             Request::DeleteRouteTable(_) => "DeleteRouteTable",
             Request::DeleteSecurityGroup(_) => "DeleteSecurityGroup",
             Request::DeleteSubnet(_) => "DeleteSubnet",
@@ -9234,6 +10219,7 @@ impl Request {
             Request::DescribeAvailabilityZones(_) => "DescribeAvailabilityZones",
             Request::DescribeEgressOnlyInternetGateways(_) => "DescribeEgressOnlyInternetGateways",
             Request::DescribeInternetGateways(_) => "DescribeInternetGateways",
+            Request::DescribeNatGateways(_) => "DescribeNatGateways",
             Request::DescribeNetworkInterfaces(_) => "DescribeNetworkInterfaces",
             Request::DescribePrefixLists(_) => "DescribePrefixLists",
             Request::DescribeRegions(_) => "DescribeRegions",
@@ -9275,6 +10261,8 @@ impl Request {
             }
             Request::RejectVpcEndpointConnections(_) => "RejectVpcEndpointConnections",
             Request::ReleaseAddress(_) => "ReleaseAddress",
+            Request::ReplaceRoute(_) => "ReplaceRoute",
+            Request::ReplaceRouteTableAssociation(_) => "ReplaceRouteTableAssociation",
             Request::RevokeSecurityGroupEgress(_) => "RevokeSecurityGroupEgress",
             Request::RevokeSecurityGroupIngress(_) => "RevokeSecurityGroupIngress",
             Request::StartVpcEndpointServicePrivateDnsVerification(_) => {
@@ -9299,7 +10287,9 @@ pub fn decode(
 "AuthorizeSecurityGroupIngress" => <AuthorizeSecurityGroupIngressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AuthorizeSecurityGroupIngress),
 "CreateEgressOnlyInternetGateway" => <CreateEgressOnlyInternetGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateEgressOnlyInternetGateway),
 "CreateInternetGateway" => <CreateInternetGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateInternetGateway),
+"CreateNatGateway" => <CreateNatGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateNatGateway),
 "CreateNetworkInterface" => <CreateNetworkInterfaceRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateNetworkInterface),
+"CreateRoute" => <CreateRouteRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateRoute),
 "CreateRouteTable" => <CreateRouteTableRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateRouteTable),
 "CreateSecurityGroup" => <CreateSecurityGroupRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateSecurityGroup),
 "CreateSubnet" => <CreateSubnetRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateSubnet),
@@ -9310,7 +10300,9 @@ pub fn decode(
 "CreateVpcEndpointServiceConfiguration" => <CreateVpcEndpointServiceConfigurationRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateVpcEndpointServiceConfiguration),
 "DeleteEgressOnlyInternetGateway" => <DeleteEgressOnlyInternetGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteEgressOnlyInternetGateway),
 "DeleteInternetGateway" => <DeleteInternetGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteInternetGateway),
+"DeleteNatGateway" => <DeleteNatGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteNatGateway),
 "DeleteNetworkInterface" => <DeleteNetworkInterfaceRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteNetworkInterface),
+"DeleteRoute" => <DeleteRouteRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteRoute),
 "DeleteRouteTable" => <DeleteRouteTableRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteRouteTable),
 "DeleteSecurityGroup" => <DeleteSecurityGroupRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteSecurityGroup),
 "DeleteSubnet" => <DeleteSubnetRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteSubnet),
@@ -9323,6 +10315,7 @@ pub fn decode(
 "DescribeAvailabilityZones" => <DescribeAvailabilityZonesRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeAvailabilityZones),
 "DescribeEgressOnlyInternetGateways" => <DescribeEgressOnlyInternetGatewaysRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeEgressOnlyInternetGateways),
 "DescribeInternetGateways" => <DescribeInternetGatewaysRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeInternetGateways),
+"DescribeNatGateways" => <DescribeNatGatewaysRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeNatGateways),
 "DescribeNetworkInterfaces" => <DescribeNetworkInterfacesRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeNetworkInterfaces),
 "DescribePrefixLists" => <DescribePrefixListsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribePrefixLists),
 "DescribeRegions" => <DescribeRegionsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeRegions),
@@ -9350,6 +10343,8 @@ pub fn decode(
 "ModifyVpcEndpointServicePermissions" => <ModifyVpcEndpointServicePermissionsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ModifyVpcEndpointServicePermissions),
 "RejectVpcEndpointConnections" => <RejectVpcEndpointConnectionsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::RejectVpcEndpointConnections),
 "ReleaseAddress" => <ReleaseAddressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ReleaseAddress),
+"ReplaceRoute" => <ReplaceRouteRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ReplaceRoute),
+"ReplaceRouteTableAssociation" => <ReplaceRouteTableAssociationRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ReplaceRouteTableAssociation),
 "RevokeSecurityGroupEgress" => <RevokeSecurityGroupEgressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::RevokeSecurityGroupEgress),
 "RevokeSecurityGroupIngress" => <RevokeSecurityGroupIngressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::RevokeSecurityGroupIngress),
 "StartVpcEndpointServicePrivateDnsVerification" => <StartVpcEndpointServicePrivateDnsVerificationRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::StartVpcEndpointServicePrivateDnsVerification),
@@ -9374,7 +10369,9 @@ impl Response {
                 "CreateEgressOnlyInternetGatewayResponse"
             }
             Response::CreateInternetGateway(_) => "CreateInternetGatewayResponse",
+            Response::CreateNatGateway(_) => "CreateNatGatewayResponse",
             Response::CreateNetworkInterface(_) => "CreateNetworkInterfaceResponse",
+            Response::CreateRoute(_) => "CreateRouteResponse",
             Response::CreateRouteTable(_) => "CreateRouteTableResponse",
             Response::CreateSecurityGroup(_) => "CreateSecurityGroupResponse",
             Response::CreateSubnet(_) => "CreateSubnetResponse",
@@ -9391,7 +10388,9 @@ impl Response {
                 "DeleteEgressOnlyInternetGatewayResponse"
             }
             Response::DeleteInternetGateway => "DeleteInternetGatewayResponse",
+            Response::DeleteNatGateway(_) => "DeleteNatGatewayResponse",
             Response::DeleteNetworkInterface => "DeleteNetworkInterfaceResponse",
+            Response::DeleteRoute => "DeleteRouteResponse",
             Response::DeleteRouteTable => "DeleteRouteTableResponse",
             Response::DeleteSecurityGroup(_) => "DeleteSecurityGroupResponse",
             Response::DeleteSubnet => "DeleteSubnetResponse",
@@ -9410,6 +10409,7 @@ impl Response {
                 "DescribeEgressOnlyInternetGatewaysResponse"
             }
             Response::DescribeInternetGateways(_) => "DescribeInternetGatewaysResponse",
+            Response::DescribeNatGateways(_) => "DescribeNatGatewaysResponse",
             Response::DescribeNetworkInterfaces(_) => "DescribeNetworkInterfacesResponse",
             Response::DescribePrefixLists(_) => "DescribePrefixListsResponse",
             Response::DescribeRegions(_) => "DescribeRegionsResponse",
@@ -9451,6 +10451,8 @@ impl Response {
             }
             Response::RejectVpcEndpointConnections(_) => "RejectVpcEndpointConnectionsResponse",
             Response::ReleaseAddress => "ReleaseAddressResponse",
+            Response::ReplaceRoute => "ReplaceRouteResponse",
+            Response::ReplaceRouteTableAssociation(_) => "ReplaceRouteTableAssociationResponse",
             Response::RevokeSecurityGroupEgress(_) => "RevokeSecurityGroupEgressResponse",
             Response::RevokeSecurityGroupIngress(_) => "RevokeSecurityGroupIngressResponse",
             Response::StartVpcEndpointServicePrivateDnsVerification(_) => {
@@ -9477,7 +10479,9 @@ impl Response {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
             }
             Response::CreateInternetGateway(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::CreateNatGateway(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::CreateNetworkInterface(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::CreateRoute(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::CreateRouteTable(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::CreateSecurityGroup(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::CreateSubnet(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
@@ -9494,7 +10498,9 @@ impl Response {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
             }
             Response::DeleteInternetGateway => w.element("return", &true),
+            Response::DeleteNatGateway(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DeleteNetworkInterface => w.element("return", &true),
+            Response::DeleteRoute => w.element("return", &true),
             Response::DeleteRouteTable => w.element("return", &true),
             Response::DeleteSecurityGroup(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DeleteSubnet => w.element("return", &true),
@@ -9513,6 +10519,7 @@ impl Response {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
             }
             Response::DescribeInternetGateways(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::DescribeNatGateways(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeNetworkInterfaces(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribePrefixLists(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeRegions(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
@@ -9562,6 +10569,10 @@ impl Response {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
             }
             Response::ReleaseAddress => w.element("return", &true),
+            Response::ReplaceRoute => w.element("return", &true),
+            Response::ReplaceRouteTableAssociation(v) => {
+                crate::wire::xml::ToXml::write_xml(v, &mut w)
+            }
             Response::RevokeSecurityGroupEgress(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::RevokeSecurityGroupIngress(v) => {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
@@ -9655,6 +10666,13 @@ pub trait Api {
             "CreateInternetGateway",
         ))
     }
+    fn create_nat_gateway(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: CreateNatGatewayRequest,
+    ) -> ::std::result::Result<CreateNatGatewayResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("CreateNatGateway"))
+    }
     fn create_network_interface(
         &self,
         ctx: &mut Self::Ctx,
@@ -9663,6 +10681,13 @@ pub trait Api {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "CreateNetworkInterface",
         ))
+    }
+    fn create_route(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: CreateRouteRequest,
+    ) -> ::std::result::Result<CreateRouteResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("CreateRoute"))
     }
     fn create_route_table(
         &self,
@@ -9746,6 +10771,13 @@ pub trait Api {
             "DeleteInternetGateway",
         ))
     }
+    fn delete_nat_gateway(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DeleteNatGatewayRequest,
+    ) -> ::std::result::Result<DeleteNatGatewayResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DeleteNatGateway"))
+    }
     fn delete_network_interface(
         &self,
         ctx: &mut Self::Ctx,
@@ -9754,6 +10786,13 @@ pub trait Api {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "DeleteNetworkInterface",
         ))
+    }
+    fn delete_route(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DeleteRouteRequest,
+    ) -> ::std::result::Result<(), crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DeleteRoute"))
     }
     fn delete_route_table(
         &self,
@@ -9852,6 +10891,15 @@ pub trait Api {
     ) -> ::std::result::Result<DescribeInternetGatewaysResult, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "DescribeInternetGateways",
+        ))
+    }
+    fn describe_nat_gateways(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeNatGatewaysRequest,
+    ) -> ::std::result::Result<DescribeNatGatewaysResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DescribeNatGateways",
         ))
     }
     fn describe_network_interfaces(
@@ -10094,6 +11142,22 @@ pub trait Api {
     ) -> ::std::result::Result<(), crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("ReleaseAddress"))
     }
+    fn replace_route(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ReplaceRouteRequest,
+    ) -> ::std::result::Result<(), crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("ReplaceRoute"))
+    }
+    fn replace_route_table_association(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ReplaceRouteTableAssociationRequest,
+    ) -> ::std::result::Result<ReplaceRouteTableAssociationResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "ReplaceRouteTableAssociation",
+        ))
+    }
     fn revoke_security_group_egress(
         &self,
         ctx: &mut Self::Ctx,
@@ -10160,9 +11224,13 @@ pub fn call<A: Api + ?Sized>(
         Request::CreateInternetGateway(input) => api
             .create_internet_gateway(ctx, input)
             .map(Response::CreateInternetGateway),
+        Request::CreateNatGateway(input) => api
+            .create_nat_gateway(ctx, input)
+            .map(Response::CreateNatGateway),
         Request::CreateNetworkInterface(input) => api
             .create_network_interface(ctx, input)
             .map(Response::CreateNetworkInterface),
+        Request::CreateRoute(input) => api.create_route(ctx, input).map(Response::CreateRoute),
         Request::CreateRouteTable(input) => api
             .create_route_table(ctx, input)
             .map(Response::CreateRouteTable),
@@ -10187,9 +11255,13 @@ pub fn call<A: Api + ?Sized>(
         Request::DeleteInternetGateway(input) => api
             .delete_internet_gateway(ctx, input)
             .map(|()| Response::DeleteInternetGateway),
+        Request::DeleteNatGateway(input) => api
+            .delete_nat_gateway(ctx, input)
+            .map(Response::DeleteNatGateway),
         Request::DeleteNetworkInterface(input) => api
             .delete_network_interface(ctx, input)
             .map(|()| Response::DeleteNetworkInterface),
+        Request::DeleteRoute(input) => api.delete_route(ctx, input).map(|()| Response::DeleteRoute),
         Request::DeleteRouteTable(input) => api
             .delete_route_table(ctx, input)
             .map(|()| Response::DeleteRouteTable),
@@ -10222,6 +11294,9 @@ pub fn call<A: Api + ?Sized>(
         Request::DescribeInternetGateways(input) => api
             .describe_internet_gateways(ctx, input)
             .map(Response::DescribeInternetGateways),
+        Request::DescribeNatGateways(input) => api
+            .describe_nat_gateways(ctx, input)
+            .map(Response::DescribeNatGateways),
         Request::DescribeNetworkInterfaces(input) => api
             .describe_network_interfaces(ctx, input)
             .map(Response::DescribeNetworkInterfaces),
@@ -10299,6 +11374,12 @@ pub fn call<A: Api + ?Sized>(
         Request::ReleaseAddress(input) => api
             .release_address(ctx, input)
             .map(|()| Response::ReleaseAddress),
+        Request::ReplaceRoute(input) => api
+            .replace_route(ctx, input)
+            .map(|()| Response::ReplaceRoute),
+        Request::ReplaceRouteTableAssociation(input) => api
+            .replace_route_table_association(ctx, input)
+            .map(Response::ReplaceRouteTableAssociation),
         Request::RevokeSecurityGroupEgress(input) => api
             .revoke_security_group_egress(ctx, input)
             .map(Response::RevokeSecurityGroupEgress),

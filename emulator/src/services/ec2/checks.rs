@@ -1,5 +1,5 @@
-//! Checks that several EC2 handlers share: a VPC id that must name one of
-//! the caller's VPCs, and IPv4 CIDR blocks.
+//! Checks that several EC2 handlers share: VPC and route table ids that
+//! must name the caller's, and IPv4 CIDR blocks.
 
 use ipnet::Ipv4Net;
 
@@ -25,6 +25,16 @@ pub(crate) fn check_vpc_id(ctx: &Ctx, id: &str) -> R<()> {
     }
     if !ctx.acct().ec2.vpcs.contains_key(id) {
         return Err(errors::vpc_not_found(id));
+    }
+    Ok(())
+}
+
+pub(crate) fn check_route_table_id(ctx: &Ctx, id: &str) -> R<()> {
+    if !is_valid_id(id, "rtb") {
+        return Err(errors::route_table_malformed(id));
+    }
+    if !ctx.acct().ec2.route_tables.contains_key(id) {
+        return Err(errors::route_table_not_found(id));
     }
     Ok(())
 }

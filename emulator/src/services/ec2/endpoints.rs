@@ -307,6 +307,7 @@ fn add_route(ctx: &mut Ctx, table: &str, prefix_list: &str, endpoint_id: &str) {
             gateway_id: Some(endpoint_id.to_string()),
             origin: "CreateRoute".into(),
             state: "active".into(),
+            ..Default::default()
         });
     }
 }

@@ -25,6 +25,14 @@ pub fn idempotent_mismatch() -> AwsError {
     )
 }
 
+/// A subnet without an address left.
+pub fn no_free_address(subnet_id: &str) -> AwsError {
+    AwsError::new(
+        "InsufficientFreeAddressesInSubnet",
+        format!("There are not enough free addresses in subnet '{subnet_id}' to satisfy the requested number of instances."),
+    )
+}
+
 pub fn missing(param: &str) -> AwsError {
     AwsError::new(
         "MissingParameter",

@@ -11,6 +11,7 @@ pub(crate) mod endpoints;
 pub mod errors;
 mod gateways;
 pub mod links;
+mod nat;
 mod network;
 mod notifications;
 mod privatelink;
@@ -18,6 +19,7 @@ pub mod query;
 mod remote;
 mod remote_inbox;
 mod route_tables;
+mod routes;
 pub mod scenario;
 mod security_groups;
 pub mod state;
@@ -281,6 +283,43 @@ impl Api for Ec2 {
         input: m::DeleteNetworkInterfaceRequest,
     ) -> R<()> {
         network::delete_network_interface(ctx, input)
+    }
+    fn create_nat_gateway(
+        &self,
+        ctx: &mut Ctx,
+        input: m::CreateNatGatewayRequest,
+    ) -> R<m::CreateNatGatewayResult> {
+        nat::create(ctx, input)
+    }
+    fn delete_nat_gateway(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DeleteNatGatewayRequest,
+    ) -> R<m::DeleteNatGatewayResult> {
+        nat::delete(ctx, input)
+    }
+    fn describe_nat_gateways(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeNatGatewaysRequest,
+    ) -> R<m::DescribeNatGatewaysResult> {
+        nat::describe(ctx, input)
+    }
+    fn create_route(&self, ctx: &mut Ctx, input: m::CreateRouteRequest) -> R<m::CreateRouteResult> {
+        routes::create(ctx, input)
+    }
+    fn replace_route(&self, ctx: &mut Ctx, input: m::ReplaceRouteRequest) -> R<()> {
+        routes::replace(ctx, input)
+    }
+    fn delete_route(&self, ctx: &mut Ctx, input: m::DeleteRouteRequest) -> R<()> {
+        routes::delete(ctx, input)
+    }
+    fn replace_route_table_association(
+        &self,
+        ctx: &mut Ctx,
+        input: m::ReplaceRouteTableAssociationRequest,
+    ) -> R<m::ReplaceRouteTableAssociationResult> {
+        route_tables::replace_association(ctx, input)
     }
     fn describe_network_interfaces(
         &self,

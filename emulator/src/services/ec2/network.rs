@@ -173,6 +173,35 @@ fn eni_filter_values(ctx: &Ctx, e: &NetworkInterface, name: &str) -> Vec<String>
     }
 }
 
+/// An address asked for in `subnet_id`: inside its block and free.
+pub(super) fn check_requested_ip(ctx: &Ctx, subnet_id: &str, ip: &str) -> R<()> {
+    let st = &ctx.acct().ec2;
+    let inside = st.subnets.get(subnet_id).is_some_and(|s| {
+        ip.parse::<std::net::Ipv4Addr>()
+            .ok()
+            .zip(s.cidr.parse::<ipnet::Ipv4Net>().ok())
+            .is_some_and(|(a, net)| net.contains(&a))
+    });
+    if !inside {
+        return Err(errors::invalid_value(
+            "privateIpAddress",
+            ip,
+            "Address does not fall within the subnet's address range",
+        ));
+    }
+    if st
+        .enis
+        .values()
+        .any(|e| e.subnet_id == subnet_id && e.private_ip == ip)
+    {
+        return Err(AwsError::new(
+            "InvalidIPAddress.InUse",
+            format!("Address {ip} is in use."),
+        ));
+    }
+    Ok(())
+}
+
 pub(super) fn create_network_interface(
     ctx: &mut Ctx,
     input: m::CreateNetworkInterfaceRequest,
@@ -199,34 +228,10 @@ pub(super) fn create_network_interface(
         }
     }
     if let Some(ip) = &input.private_ip_address {
-        let inside = ip
-            .parse::<std::net::Ipv4Addr>()
-            .ok()
-            .zip(subnet.cidr.parse::<ipnet::Ipv4Net>().ok())
-            .is_some_and(|(a, net)| net.contains(&a));
-        if !inside {
-            return Err(errors::invalid_value(
-                "privateIpAddress",
-                ip,
-                "Address does not fall within the subnet's address range",
-            ));
-        }
-        if st
-            .enis
-            .values()
-            .any(|e| e.subnet_id == subnet_id && e.private_ip == *ip)
-        {
-            return Err(AwsError::new(
-                "InvalidIPAddress.InUse",
-                format!("Address {ip} is in use."),
-            ));
-        }
+        check_requested_ip(ctx, &subnet_id, ip)?;
     }
     if !has_free_ip(ctx, &subnet_id) {
-        return Err(AwsError::new(
-            "InsufficientFreeAddressesInSubnet",
-            format!("There are not enough free addresses in subnet '{subnet_id}' to satisfy the requested number of instances."),
-        ));
+        return Err(errors::no_free_address(&subnet_id));
     }
     let tags = super::tags::from_specs(input.tag_specifications, "network-interface")?;
     if let Some(token) = &input.client_token {

@@ -1,10 +1,11 @@
 //! Route tables and their associations (aws-spec.md §8.31–8.32).
 
-use super::checks::check_vpc_id;
+use super::checks::{check_route_table_id, check_vpc_id};
 use super::errors;
 use super::errors::R;
 use super::query::check_max_results;
 use super::query::{bool_value, one, paginate, Filters};
+use super::routes;
 use super::state::event;
 use super::state::{Association, Route, RouteTable};
 use super::subnets::check_subnet_id;
@@ -12,17 +13,6 @@ use super::tags;
 use crate::model::ec2 as m;
 use crate::services::state::Ctx;
 use crate::wire::AwsError;
-use crate::world::ids::is_valid_id;
-
-fn check_id(ctx: &Ctx, id: &str) -> R<()> {
-    if !is_valid_id(id, "rtb") {
-        return Err(errors::route_table_malformed(id));
-    }
-    if !ctx.acct().ec2.route_tables.contains_key(id) {
-        return Err(errors::route_table_not_found(id));
-    }
-    Ok(())
-}
 
 fn association_model(table: &str, a: &Association) -> m::RouteTableAssociation {
     m::RouteTableAssociation {
@@ -39,23 +29,17 @@ fn association_model(table: &str, a: &Association) -> m::RouteTableAssociation {
     }
 }
 
-fn route_model(r: &Route) -> m::Route {
-    m::Route {
-        destination_cidr_block: r.destination_cidr.clone(),
-        destination_prefix_list_id: r.destination_prefix_list.clone(),
-        gateway_id: r.gateway_id.clone(),
-        origin: Some(r.origin.clone()),
-        state: Some(r.state.clone()),
-        ..Default::default()
-    }
-}
-
 fn to_model(ctx: &Ctx, t: &RouteTable) -> m::RouteTable {
     m::RouteTable {
         route_table_id: Some(t.id.clone()),
         vpc_id: Some(t.vpc_id.clone()),
         owner_id: Some(ctx.account.clone()),
-        routes: Some(t.routes.iter().map(route_model).collect()),
+        routes: Some(
+            t.routes
+                .iter()
+                .map(|r| routes::model(ctx, &t.vpc_id, r))
+                .collect(),
+        ),
         associations: Some(
             t.associations
                 .iter()
@@ -104,6 +88,7 @@ pub(super) fn create(
             gateway_id: Some("local".into()),
             origin: "CreateRouteTable".into(),
             state: "active".into(),
+            ..Default::default()
         }],
         associations: vec![],
         tags,
@@ -162,10 +147,16 @@ fn filter_values(ctx: &Ctx, t: &RouteTable, name: &str) -> Vec<String> {
         "route-table-id" => one(&t.id),
         "vpc-id" => one(&t.vpc_id),
         "route.destination-cidr-block" => route(&|r| r.destination_cidr.clone()),
+        "route.destination-ipv6-cidr-block" => route(&|r| r.destination_ipv6_cidr.clone()),
         "route.destination-prefix-list-id" => route(&|r| r.destination_prefix_list.clone()),
+        "route.egress-only-internet-gateway-id" => route(&|r| r.egress_only_gateway_id.clone()),
         "route.gateway-id" => route(&|r| r.gateway_id.clone()),
+        "route.instance-id" => route(&|r| r.instance_id.clone()),
+        "route.nat-gateway-id" => route(&|r| r.nat_gateway_id.clone()),
+        "route.transit-gateway-id" => route(&|r| r.transit_gateway_id.clone()),
+        "route.vpc-peering-connection-id" => route(&|r| r.vpc_peering_connection_id.clone()),
         "route.origin" => route(&|r| Some(r.origin.clone())),
-        "route.state" => route(&|r| Some(r.state.clone())),
+        "route.state" => route(&|r| Some(routes::state(ctx, &t.vpc_id, r).to_string())),
         _ => vec![],
     }
 }
@@ -178,7 +169,7 @@ pub(super) fn describe(
     let filters = Filters::parse(input.filters, FILTERS)?;
     let ids = input.route_table_ids.unwrap_or_default();
     for id in &ids {
-        check_id(ctx, id)?;
+        check_route_table_id(ctx, id)?;
     }
     ctx.dry_run(input.dry_run)?;
     let items = ctx
@@ -199,7 +190,7 @@ pub(super) fn describe(
 
 pub(super) fn delete(ctx: &mut Ctx, input: m::DeleteRouteTableRequest) -> R<()> {
     let id = input.route_table_id.unwrap_or_default();
-    check_id(ctx, &id)?;
+    check_route_table_id(ctx, &id)?;
     if !ctx.acct().ec2.route_tables[&id].associations.is_empty() {
         return Err(errors::dependency("routeTable", &id));
     }
@@ -218,7 +209,7 @@ pub(super) fn associate(
     input: m::AssociateRouteTableRequest,
 ) -> R<m::AssociateRouteTableResult> {
     let id = input.route_table_id.unwrap_or_default();
-    check_id(ctx, &id)?;
+    check_route_table_id(ctx, &id)?;
     let Some(subnet_id) = input.subnet_id else {
         return Err(match input.gateway_id {
             Some(g) => AwsError::new(
@@ -262,6 +253,62 @@ pub(super) fn associate(
     ctx.emit(event("route-table", &id, "associated", None));
     Ok(m::AssociateRouteTableResult {
         association_id: Some(assoc_id),
+        association_state: Some(m::RouteTableAssociationState {
+            state: Some("associated".into()),
+            status_message: None,
+        }),
+    })
+}
+
+/// Moves a subnet's association (or the VPC's main one) to another table
+/// of the same VPC, under a new association id.
+pub(super) fn replace_association(
+    ctx: &mut Ctx,
+    input: m::ReplaceRouteTableAssociationRequest,
+) -> R<m::ReplaceRouteTableAssociationResult> {
+    let assoc = input.association_id.unwrap_or_default();
+    let target = input.route_table_id.unwrap_or_default();
+    let st = &ctx.acct().ec2;
+    let Some(from) = st
+        .route_tables
+        .values()
+        .find(|t| t.associations.iter().any(|a| a.id == assoc))
+    else {
+        return Err(errors::association_not_found(&assoc));
+    };
+    let from_id = from.id.clone();
+    let from_vpc = from.vpc_id.clone();
+    check_route_table_id(ctx, &target)?;
+    if ctx.acct().ec2.route_tables[&target].vpc_id != from_vpc {
+        return Err(errors::invalid_value(
+            "routeTableId",
+            &target,
+            &format!("Route table {target} and association {assoc} belong to different networks."),
+        ));
+    }
+    ctx.dry_run(input.dry_run)?;
+    let new_id = ctx.new_id("rtbassoc");
+    let st = &mut ctx.acct_mut().ec2;
+    let mut moved = None;
+    if let Some(t) = st.route_tables.get_mut(&from_id) {
+        if let Some(i) = t.associations.iter().position(|a| a.id == assoc) {
+            moved = Some(t.associations.remove(i));
+        }
+    }
+    if let (Some(mut a), Some(t)) = (moved, st.route_tables.get_mut(&target)) {
+        a.id = new_id.clone();
+        t.associations.push(a);
+    }
+    // The VPC's main table is recorded on it.
+    let now_main = st.route_tables.get(&target).is_some_and(|t| t.is_main());
+    if now_main {
+        if let Some(v) = st.vpcs.get_mut(&from_vpc) {
+            v.main_route_table_id = target.clone();
+        }
+    }
+    ctx.emit(event("route-table", &target, "associated", None));
+    Ok(m::ReplaceRouteTableAssociationResult {
+        new_association_id: Some(new_id),
         association_state: Some(m::RouteTableAssociationState {
             state: Some("associated".into()),
             status_message: None,

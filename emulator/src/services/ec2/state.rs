@@ -34,6 +34,7 @@ pub struct State {
     pub egress_only_gateways: BTreeMap<String, EgressOnlyGateway>,
     /// Elastic IP addresses, by allocation id.
     pub addresses: BTreeMap<String, Address>,
+    pub nat_gateways: BTreeMap<String, NatGateway>,
     /// `ClientToken` → (operation, resource id), for idempotent creates.
     pub client_tokens: BTreeMap<String, (String, String)>,
 }
@@ -109,13 +110,49 @@ pub struct SecurityGroup {
     pub tags: Tags,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Route {
     pub destination_cidr: Option<String>,
+    pub destination_ipv6_cidr: Option<String>,
     pub destination_prefix_list: Option<String>,
+    /// `local`, an internet gateway, a gateway endpoint (`vpce-`), a virtual
+    /// private gateway (`vgw-`).
     pub gateway_id: Option<String>,
+    pub nat_gateway_id: Option<String>,
+    pub egress_only_gateway_id: Option<String>,
+    pub network_interface_id: Option<String>,
+    pub instance_id: Option<String>,
+    pub vpc_peering_connection_id: Option<String>,
+    pub transit_gateway_id: Option<String>,
     pub origin: String,
+    /// The state of a route AWS made (local, gateway endpoint); one made by
+    /// CreateRoute is `active` or `blackhole` as its target is there or not.
     pub state: String,
+}
+
+impl Route {
+    /// What the route sends to.
+    pub fn target(&self) -> Option<&str> {
+        [
+            &self.gateway_id,
+            &self.nat_gateway_id,
+            &self.egress_only_gateway_id,
+            &self.network_interface_id,
+            &self.instance_id,
+            &self.vpc_peering_connection_id,
+            &self.transit_gateway_id,
+        ]
+        .into_iter()
+        .find_map(|t| t.as_deref())
+    }
+
+    /// Where it sends from: a CIDR block or a prefix list.
+    pub fn destination(&self) -> Option<&str> {
+        self.destination_cidr
+            .as_deref()
+            .or(self.destination_ipv6_cidr.as_deref())
+            .or(self.destination_prefix_list.as_deref())
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -155,6 +192,31 @@ pub struct InternetGateway {
 pub struct EgressOnlyGateway {
     pub id: String,
     pub vpc_id: String,
+    pub tags: Tags,
+}
+
+/// A NAT gateway: `pending` → `available` (or `failed`), `deleting` →
+/// `deleted`, on the world clock.
+#[derive(Debug, Clone, Serialize)]
+pub struct NatGateway {
+    pub id: String,
+    pub vpc_id: String,
+    pub subnet_id: String,
+    /// `public` or `private`.
+    pub connectivity: String,
+    /// The Elastic IP of a public gateway.
+    pub allocation_id: Option<String>,
+    pub public_ip: Option<String>,
+    pub association_id: Option<String>,
+    /// Its requester-managed interface (gone once the gateway is deleted).
+    pub eni_id: Option<String>,
+    pub private_ip: String,
+    pub state: String,
+    /// `(code, message)` of a gateway that failed.
+    pub failure: Option<(String, String)>,
+    pub created: Timestamp,
+    pub deleted: Option<Timestamp>,
+    pub client_token: Option<String>,
     pub tags: Tags,
 }
 

@@ -23,6 +23,7 @@ pub(super) fn tags_of(ctx: &Ctx, id: &str) -> Result<Tags, AwsError> {
         Some("internet-gateway") => st.internet_gateways.get(id).map(|r| &r.tags),
         Some("egress-only-internet-gateway") => st.egress_only_gateways.get(id).map(|r| &r.tags),
         Some("elastic-ip") => st.addresses.get(id).map(|r| &r.tags),
+        Some("natgateway") => st.nat_gateways.get(id).map(|r| &r.tags),
         Some("vpc-endpoint-service") => ctx
             .region
             .common
@@ -55,6 +56,10 @@ fn not_found(id: &str) -> AwsError {
             "InvalidAllocationID.NotFound",
             format!("The allocation ID '{id}' does not exist"),
         ),
+        Some("natgateway") => AwsError::new(
+            "NatGatewayNotFound",
+            format!("The Nat Gateway {id} was not found"),
+        ),
         Some("vpc-endpoint-service") => AwsError::new(
             "InvalidVpcEndpointServiceId.NotFound",
             format!("The VpcEndpointService Id '{id}' does not exist"),
@@ -78,6 +83,7 @@ fn tags_mut<'a>(ctx: &'a mut Ctx, id: &str) -> Option<&'a mut Tags> {
         "internet-gateway" => st.internet_gateways.get_mut(id).map(|r| &mut r.tags),
         "egress-only-internet-gateway" => st.egress_only_gateways.get_mut(id).map(|r| &mut r.tags),
         "elastic-ip" => st.addresses.get_mut(id).map(|r| &mut r.tags),
+        "natgateway" => st.nat_gateways.get_mut(id).map(|r| &mut r.tags),
         _ => None,
     }
 }
@@ -159,6 +165,7 @@ pub(super) fn describe(
             .map(|(k, v)| (k.clone(), &v.tags)),
     );
     all.extend(st.addresses.iter().map(|(k, v)| (k.clone(), &v.tags)));
+    all.extend(st.nat_gateways.iter().map(|(k, v)| (k.clone(), &v.tags)));
     all.extend(
         ctx.region
             .common

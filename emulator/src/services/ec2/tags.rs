@@ -142,6 +142,7 @@ pub fn resource_type_of(id: &str) -> Option<&'static str> {
         "igw" => "internet-gateway",
         "eigw" => "egress-only-internet-gateway",
         "eipalloc" => "elastic-ip",
+        "nat" => "natgateway",
         _ => return None,
     })
 }

@@ -47,6 +47,7 @@ fn insert(ctx: &mut Ctx, cidr: Ipv4Net, is_default: bool, tenancy: String, tags:
             gateway_id: Some("local".into()),
             origin: "CreateRouteTable".into(),
             state: "active".into(),
+            ..Default::default()
         }],
         associations: vec![Association {
             id: ctx.new_id("rtbassoc"),
