@@ -87,6 +87,23 @@ pub(super) fn create(
         .clone()
         .ok_or_else(|| errors::missing("SubnetId"))?;
     check_subnet_id(ctx, &subnet_id)?;
+    if let Some(token) = &input.client_token {
+        let earlier = ctx
+            .acct()
+            .ec2
+            .nat_gateways
+            .values()
+            .find(|g| g.client_token.as_ref() == Some(token));
+        if let Some(g) = earlier {
+            if g.subnet_id != subnet_id || g.allocation_id != input.allocation_id {
+                return Err(errors::idempotent_mismatch());
+            }
+            return Ok(m::CreateNatGatewayResult {
+                client_token: Some(token.clone()),
+                nat_gateway: Some(model(g)),
+            });
+        }
+    }
     let connectivity = input
         .connectivity_type
         .clone()
@@ -122,23 +139,6 @@ pub(super) fn create(
         return Err(errors::no_free_address(&subnet_id));
     }
     let tags = tags::from_specs(input.tag_specifications.clone(), "natgateway")?;
-    if let Some(token) = &input.client_token {
-        let earlier = ctx
-            .acct()
-            .ec2
-            .nat_gateways
-            .values()
-            .find(|g| g.client_token.as_ref() == Some(token));
-        if let Some(g) = earlier {
-            if g.subnet_id != subnet_id || g.allocation_id != input.allocation_id {
-                return Err(errors::idempotent_mismatch());
-            }
-            return Ok(m::CreateNatGatewayResult {
-                client_token: Some(token.clone()),
-                nat_gateway: Some(model(g)),
-            });
-        }
-    }
     ctx.dry_run(input.dry_run)?;
     let id = ctx.new_id("nat");
     let eni_id = create_eni(
