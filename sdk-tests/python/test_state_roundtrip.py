@@ -59,6 +59,24 @@ def build(ec2p, ec2c, elbv2p, ecsp, ec2w, tick):
     ec2p.allocate_address(Domain="vpc", TagSpecifications=[
         {"ResourceType": "elastic-ip", "Tags": [{"Key": "spare", "Value": "yes"}]}])
     tick()
+    # A public and a private NAT gateway, routes to the first and to the
+    # internet gateway (one in the main table, one replaced).
+    nat_eip = ec2p.allocate_address(Domain="vpc")["AllocationId"]
+    nat = ec2p.create_nat_gateway(SubnetId=subnets[0], AllocationId=nat_eip)["NatGateway"]["NatGatewayId"]
+    ec2p.create_nat_gateway(SubnetId=subnets[1], ConnectivityType="private",
+                            TagSpecifications=[{"ResourceType": "natgateway",
+                                                "Tags": [{"Key": "kind", "Value": "private"}]}])
+    tick()
+    ec2p.create_route(RouteTableId=rtb, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
+    ec2p.create_route(RouteTableId=rtb, DestinationCidrBlock="192.168.0.0/16",
+                      GatewayId=igw["InternetGateway"]["InternetGatewayId"])
+    ec2p.replace_route(RouteTableId=rtb, DestinationCidrBlock="192.168.0.0/16",
+                       NetworkInterfaceId=eni["NetworkInterface"]["NetworkInterfaceId"])
+    main = ec2p.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]},
+                                               {"Name": "association.main", "Values": ["true"]}])
+    ec2p.create_route(RouteTableId=main["RouteTables"][0]["RouteTableId"], DestinationCidrBlock="0.0.0.0/0",
+                      GatewayId=igw["InternetGateway"]["InternetGatewayId"])
+    tick()
     lb = elbv2p.create_load_balancer(Name="rt-nlb", Type="network", Scheme="internal", Subnets=subnets)
     arn = lb["LoadBalancers"][0]["LoadBalancerArn"]
     svc = ec2p.create_vpc_endpoint_service_configuration(NetworkLoadBalancerArns=[arn], AcceptanceRequired=True,
@@ -133,6 +151,7 @@ def snapshot(ec2p, ec2c, elbv2p, ecsp, ec2w):
             "internet_gateways": ec2.describe_internet_gateways(),
             "egress_only_gateways": ec2.describe_egress_only_internet_gateways(),
             "addresses": ec2.describe_addresses(),
+            "nat_gateways": ec2.describe_nat_gateways(),
         }
     services = ec2p.describe_vpc_endpoint_service_configurations()
     out["services"] = services
@@ -207,7 +226,12 @@ def test_export_then_load_gives_the_same_world(awsemu_launcher, client_for, tmp_
     edge = after["provider"]
     assert sorted(len(g["Attachments"]) for g in edge["internet_gateways"]["InternetGateways"]) == [0, 1]
     assert len(edge["egress_only_gateways"]["EgressOnlyInternetGateways"]) == 1
-    assert sorted("AssociationId" in a for a in edge["addresses"]["Addresses"]) == [False, True]
+    assert sorted("AssociationId" in a for a in edge["addresses"]["Addresses"]) == [False, True, True]
+    assert sorted((g["ConnectivityType"], g["State"]) for g in edge["nat_gateways"]["NatGateways"]) == [
+        ("private", "available"), ("public", "available")]
+    routes = [r for t in edge["tables"]["RouteTables"] for r in t["Routes"]]
+    assert sorted(r["Origin"] for r in routes if r["Origin"] != "CreateRouteTable") == [
+        "CreateRoute", "CreateRoute", "CreateRoute", "ReplaceRoute"]
     # The reloaded world exports as the same scenario.
     assert export(second) == exported
     stop_second()

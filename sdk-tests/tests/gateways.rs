@@ -261,3 +261,103 @@ async fn elastic_ip_on_an_interface_of_ones_own() {
         .expect("DescribeAddresses");
     assert!(left.addresses().is_empty());
 }
+
+#[tokio::test]
+async fn nat_gateway_waiter_and_routes() {
+    use aws_sdk_ec2::client::Waiters;
+    use std::time::Duration;
+
+    let emu = Emulator::shared();
+    let ec2 = emu.ec2(&random_account(), REGION);
+    let vpc = create_vpc(&ec2, "10.0.0.0/16").await;
+    let public = create_subnet(&ec2, &vpc, "10.0.0.0/24", "us-east-1a").await;
+    let igw = ec2.create_internet_gateway().send().await.expect("igw");
+    let igw = igw
+        .internet_gateway()
+        .and_then(|g| g.internet_gateway_id())
+        .expect("id")
+        .to_string();
+    ec2.attach_internet_gateway()
+        .internet_gateway_id(&igw)
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .expect("attach");
+    let alloc = ec2.allocate_address().send().await.expect("eip");
+    let alloc = alloc.allocation_id().expect("allocation").to_string();
+    let made = ec2
+        .create_nat_gateway()
+        .subnet_id(&public)
+        .allocation_id(&alloc)
+        .send()
+        .await
+        .expect("CreateNatGateway");
+    let nat = made
+        .nat_gateway()
+        .and_then(|g| g.nat_gateway_id())
+        .expect("id")
+        .to_string();
+    assert!(is_id(&nat, "nat"), "{nat}");
+    ec2.wait_until_nat_gateway_available()
+        .nat_gateway_ids(&nat)
+        .wait(Duration::from_secs(10))
+        .await
+        .expect("nat_gateway_available");
+
+    let table = ec2
+        .create_route_table()
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .expect("CreateRouteTable");
+    let table = table
+        .route_table()
+        .and_then(|t| t.route_table_id())
+        .expect("id")
+        .to_string();
+    let created = ec2
+        .create_route()
+        .route_table_id(&table)
+        .destination_cidr_block("0.0.0.0/0")
+        .nat_gateway_id(&nat)
+        .send()
+        .await
+        .expect("CreateRoute");
+    assert_eq!(created.r#return(), Some(true));
+    let err = ec2
+        .create_route()
+        .route_table_id(&table)
+        .destination_cidr_block("0.0.0.0/0")
+        .gateway_id(&igw)
+        .send()
+        .await
+        .expect_err("exists");
+    assert_eq!(error_code(&err).as_deref(), Some("RouteAlreadyExists"));
+
+    let route_state = || async {
+        let t = ec2
+            .describe_route_tables()
+            .route_table_ids(&table)
+            .send()
+            .await
+            .expect("DescribeRouteTables");
+        t.route_tables()[0]
+            .routes()
+            .iter()
+            .find(|r| r.destination_cidr_block() == Some("0.0.0.0/0"))
+            .and_then(|r| r.state())
+            .map(|s| s.as_str().to_string())
+    };
+    assert_eq!(route_state().await.as_deref(), Some("active"));
+    ec2.delete_nat_gateway()
+        .nat_gateway_id(&nat)
+        .send()
+        .await
+        .expect("DeleteNatGateway");
+    ec2.wait_until_nat_gateway_deleted()
+        .nat_gateway_ids(&nat)
+        .wait(Duration::from_secs(10))
+        .await
+        .expect("nat_gateway_deleted");
+    assert_eq!(route_state().await.as_deref(), Some("blackhole"));
+}

@@ -76,6 +76,8 @@ pub struct RegionResources {
     #[serde(default)]
     pub elastic_ips: Vec<ElasticIp>,
     #[serde(default)]
+    pub nat_gateways: Vec<NatGateway>,
+    #[serde(default)]
     pub load_balancers: Vec<LoadBalancer>,
     #[serde(default)]
     pub endpoint_services: Vec<EndpointService>,
@@ -186,8 +188,24 @@ pub struct Vpc {
     pub cidr: String,
     pub dns_support: Option<bool>,
     pub dns_hostnames: Option<bool>,
+    /// Routes added to its main route table (its local route comes with it).
+    #[serde(default)]
+    pub routes: Vec<Route>,
     #[serde(default)]
     pub tags: Tags,
+}
+
+/// A route: `destination` is a CIDR block (IPv4 or IPv6) or a prefix list;
+/// `target` names a gateway, NAT gateway or network interface of the
+/// scenario, or is any id (`igw-`, `nat-`, `eigw-`, `eni-`, `pcx-`, `tgw-`,
+/// `vpce-`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Route {
+    pub destination: String,
+    pub target: String,
+    /// `ReplaceRoute` when the route was last set by ReplaceRoute.
+    pub origin: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -251,6 +269,8 @@ pub struct RouteTable {
     #[serde(default)]
     pub association_ids: Vec<String>,
     #[serde(default)]
+    pub routes: Vec<Route>,
+    #[serde(default)]
     pub tags: Tags,
 }
 
@@ -288,6 +308,23 @@ pub struct EgressOnlyInternetGateway {
     pub name: String,
     pub id: Option<String>,
     pub vpc: String,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+/// A NAT gateway in `subnet`: public with `elasticIp` (a name of the
+/// scenario or an allocation id), or `connectivity: private`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NatGateway {
+    pub name: String,
+    pub id: Option<String>,
+    pub subnet: String,
+    pub elastic_ip: Option<String>,
+    pub connectivity: Option<String>,
+    pub created_at: Option<String>,
+    pub association_id: Option<String>,
+    pub network_interface: Option<NetworkInterface>,
     #[serde(default)]
     pub tags: Tags,
 }

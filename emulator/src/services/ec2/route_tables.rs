@@ -156,7 +156,7 @@ fn filter_values(ctx: &Ctx, t: &RouteTable, name: &str) -> Vec<String> {
         "route.transit-gateway-id" => route(&|r| r.transit_gateway_id.clone()),
         "route.vpc-peering-connection-id" => route(&|r| r.vpc_peering_connection_id.clone()),
         "route.origin" => route(&|r| Some(r.origin.clone())),
-        "route.state" => route(&|r| Some(routes::state(ctx, &t.vpc_id, r).to_string())),
+        "route.state" => route(&|r| Some(routes::state(&ctx.acct().ec2, &t.vpc_id, r).to_string())),
         _ => vec![],
     }
 }

@@ -5,15 +5,14 @@
 
 use super::checks::check_route_table_id;
 use super::errors::{self, R};
-use super::state::{event, Route, RouteTable};
+use super::state::{event, Route, RouteTable, State};
 use crate::model::ec2 as m;
 use crate::services::state::Ctx;
 use crate::wire::AwsError;
 use crate::world::ids::is_valid_id;
 
 /// `active` or `blackhole`, from the route's target as it is now.
-pub(crate) fn state(ctx: &Ctx, vpc_id: &str, r: &Route) -> &'static str {
-    let st = &ctx.acct().ec2;
+pub(crate) fn state(st: &State, vpc_id: &str, r: &Route) -> &'static str {
     let here = |v: &str| v == vpc_id;
     let alive = if let Some(g) = r.gateway_id.as_deref() {
         if g.starts_with("igw-") {
@@ -61,7 +60,7 @@ pub(crate) fn model(ctx: &Ctx, vpc_id: &str, r: &Route) -> m::Route {
         vpc_peering_connection_id: r.vpc_peering_connection_id.clone(),
         transit_gateway_id: r.transit_gateway_id.clone(),
         origin: Some(r.origin.clone()),
-        state: Some(state(ctx, vpc_id, r).into()),
+        state: Some(state(&ctx.acct().ec2, vpc_id, r).into()),
         ..Default::default()
     }
 }

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use super::state::{Peer, Rule, SecurityGroup, Subnet, Vpc, VpcEndpoint};
+use super::state::{Peer, Rule, SecurityGroup, State, Subnet, Vpc, VpcEndpoint};
 use super::tags::Tags;
 use crate::scenario_file::format as f;
 use crate::scenario_file::mapping::time;
@@ -556,6 +556,192 @@ pub(crate) fn network(
         };
         let id = out.allocation_id.unwrap_or_default();
         names.put(p.account, p.region, "elasticIp", &a.name, id);
+    }
+    nat_gateways(world, p, names, res)?;
+    routes(world, p, names, res)
+}
+
+fn nat_gateways(
+    world: &Arc<World>,
+    p: &Phase<'_>,
+    names: &mut Names,
+    res: &format::RegionResources,
+) -> Result<(), ScenarioError> {
+    for (i, g) in res.nat_gateways.iter().enumerate() {
+        let at = p.at(format!("{}.natGateways[{i}]", p.base));
+        let subnet = one_ref(names, &at, "subnet", "subnet", "subnet", &g.subnet)?;
+        let allocation = match &g.elastic_ip {
+            Some(e) => Some(one_ref(
+                names,
+                &at,
+                "elasticIp",
+                "elasticIp",
+                "eipalloc",
+                e,
+            )?),
+            None => None,
+        };
+        let pins = Pins::default()
+            .id(&at, "id", "nat", g.id.as_ref())?
+            .id(&at, "associationId", "eipassoc", g.association_id.as_ref())?
+            .time(&at, "createdAt", g.created_at.as_ref())?;
+        let pins = match &g.network_interface {
+            Some(n) => pins.enis(&at, "networkInterface", std::slice::from_ref(n))?,
+            None => pins,
+        };
+        let out = pins.run(world, || {
+            ec2(
+                world,
+                &at,
+                e::Request::CreateNatGateway(e::CreateNatGatewayRequest {
+                    subnet_id: Some(subnet),
+                    allocation_id: allocation,
+                    connectivity_type: g.connectivity.clone(),
+                    tag_specifications: tags("natgateway", &g.tags),
+                    ..Default::default()
+                }),
+            )
+        })?;
+        let e::Response::CreateNatGateway(out) = out else {
+            return Err(at.err("", "unexpected answer"));
+        };
+        let id = out
+            .nat_gateway
+            .and_then(|g| g.nat_gateway_id)
+            .unwrap_or_default();
+        names.put(p.account, p.region, "natGateway", &g.name, id);
+    }
+    Ok(())
+}
+
+/// A route's target: a name of the scenario (gateway, NAT gateway,
+/// interface) or an id, as the request member it goes in.
+fn route_target(
+    names: &Names,
+    at: &At<'_>,
+    field: &str,
+    target: &str,
+) -> Result<(&'static str, String), ScenarioError> {
+    const KINDS: &[(&str, &str)] = &[
+        ("internetGateway", "igw"),
+        ("natGateway", "nat"),
+        ("egressOnlyInternetGateway", "eigw"),
+        ("networkInterface", "eni"),
+    ];
+    let id = KINDS
+        .iter()
+        .find_map(|(kind, _)| names.get(at.account, at.region, kind, target))
+        .unwrap_or_else(|| target.to_string());
+    let member = match id.split_once('-').map(|(p, _)| p) {
+        Some("igw" | "vgw" | "vpce") => "gateway",
+        Some("nat") => "nat",
+        Some("eigw") => "egressOnly",
+        Some("eni") => "interface",
+        Some("pcx") => "peering",
+        Some("tgw") => "transit",
+        _ => {
+            return Err(at.err(
+                field,
+                format!(
+                "no gateway, NAT gateway or interface named '{target}' in this account and Region"
+            ),
+            ))
+        }
+    };
+    Ok((member, id))
+}
+
+/// Routes added to route tables (and to VPCs' main tables), once every
+/// target exists.
+fn routes(
+    world: &Arc<World>,
+    p: &Phase<'_>,
+    names: &mut Names,
+    res: &format::RegionResources,
+) -> Result<(), ScenarioError> {
+    let main_of = |vpc: &str| -> Option<String> {
+        let ctx = world.context(&p.at(String::new()).who(), "scenario");
+        ctx.acct()
+            .ec2
+            .vpcs
+            .get(vpc)
+            .map(|v| v.main_route_table_id.clone())
+    };
+    let mut tables: Vec<(String, String, &Vec<format::Route>)> = Vec::new();
+    for (i, v) in res.vpcs.iter().enumerate() {
+        if v.routes.is_empty() {
+            continue;
+        }
+        let path = format!("{}.vpcs[{i}]", p.base);
+        let at = p.at(path.clone());
+        let vpc = one_ref(names, &at, "name", "vpc", "vpc", &v.name)?;
+        let Some(main) = main_of(&vpc) else {
+            return Err(at.err("name", format!("no VPC '{vpc}' in this account and Region")));
+        };
+        tables.push((path, main, &v.routes));
+    }
+    for (i, t) in res.route_tables.iter().enumerate() {
+        if t.routes.is_empty() {
+            continue;
+        }
+        let path = format!("{}.routeTables[{i}]", p.base);
+        let at = p.at(path.clone());
+        let id = one_ref(names, &at, "name", "routeTable", "rtb", &t.name)?;
+        tables.push((path, id, &t.routes));
+    }
+    for (path, table, routes) in tables {
+        let at = p.at(path);
+        for (ri, r) in routes.iter().enumerate() {
+            let field = format!("routes[{ri}]");
+            let (member, target) = route_target(names, &at, &format!("{field}.target"), &r.target)?;
+            let mut create = e::CreateRouteRequest {
+                route_table_id: Some(table.clone()),
+                ..Default::default()
+            };
+            if r.destination.starts_with("pl-") {
+                create.destination_prefix_list_id = Some(r.destination.clone());
+            } else if r.destination.contains(':') {
+                create.destination_ipv6_cidr_block = Some(r.destination.clone());
+            } else {
+                create.destination_cidr_block = Some(r.destination.clone());
+            }
+            let t = Some(target);
+            match member {
+                "gateway" => create.gateway_id = t,
+                "nat" => create.nat_gateway_id = t,
+                "egressOnly" => create.egress_only_internet_gateway_id = t,
+                "interface" => create.network_interface_id = t,
+                "peering" => create.vpc_peering_connection_id = t,
+                _ => create.transit_gateway_id = t,
+            }
+            let replace = e::ReplaceRouteRequest {
+                route_table_id: create.route_table_id.clone(),
+                destination_cidr_block: create.destination_cidr_block.clone(),
+                destination_ipv6_cidr_block: create.destination_ipv6_cidr_block.clone(),
+                destination_prefix_list_id: create.destination_prefix_list_id.clone(),
+                gateway_id: create.gateway_id.clone(),
+                nat_gateway_id: create.nat_gateway_id.clone(),
+                egress_only_internet_gateway_id: create.egress_only_internet_gateway_id.clone(),
+                network_interface_id: create.network_interface_id.clone(),
+                vpc_peering_connection_id: create.vpc_peering_connection_id.clone(),
+                transit_gateway_id: create.transit_gateway_id.clone(),
+                ..Default::default()
+            };
+            let at_route = p.at(format!("{}.{field}", at.path));
+            ec2(world, &at_route, e::Request::CreateRoute(create))?;
+            match r.origin.as_deref() {
+                None | Some("CreateRoute") => {}
+                Some("ReplaceRoute") => {
+                    ec2(world, &at_route, e::Request::ReplaceRoute(replace))?;
+                }
+                Some(other) => {
+                    return Err(at_route.err(
+                        "origin",
+                        format!("'{other}' is not a route origin (CreateRoute or ReplaceRoute)"),
+                    ))
+                }
+            }
+        }
     }
     Ok(())
 }
@@ -1143,6 +1329,7 @@ pub(crate) fn export(
             cidr: v.cidr.clone(),
             dns_support: Some(v.enable_dns_support),
             dns_hostnames: Some(v.enable_dns_hostnames),
+            routes: user_routes(st, v, &v.main_route_table_id),
             tags: export_tags(&v.tags),
         });
     }
@@ -1192,6 +1379,32 @@ pub(crate) fn export(
             tags: export_tags(&n.tags),
         });
     }
+    // A NAT gateway being deleted, or deleted within the hour AWS still
+    // describes it, is not declared (applying a scenario settles every
+    // transition, so it would be gone at once).
+    for g in st
+        .nat_gateways
+        .values()
+        .filter(|g| !matches!(g.state.as_str(), "deleting" | "deleted"))
+    {
+        let eni = g.eni_id.as_ref().and_then(|e| st.enis.get(e));
+        out.nat_gateways.push(f::NatGateway {
+            name: g.id.clone(),
+            id: Some(g.id.clone()),
+            subnet: g.subnet_id.clone(),
+            elastic_ip: g.allocation_id.clone(),
+            connectivity: (g.connectivity != "public").then(|| g.connectivity.clone()),
+            created_at: Some(time(g.created)),
+            association_id: g.association_id.clone(),
+            network_interface: Some(f::NetworkInterface {
+                id: eni.map(|e| e.id.clone()),
+                private_ip: Some(g.private_ip.clone()),
+                mac: eni.map(|e| e.mac_address.clone()),
+                public_ip: None,
+            }),
+            tags: export_tags(&g.tags),
+        });
+    }
     for g in st.internet_gateways.values() {
         out.internet_gateways.push(f::InternetGateway {
             name: g.id.clone(),
@@ -1210,7 +1423,12 @@ pub(crate) fn export(
             });
     }
     for x in st.addresses.values() {
-        let assoc = x.association.as_ref();
+        // A NAT gateway's address comes with the gateway.
+        let assoc = x.association.as_ref().filter(|a| {
+            st.enis
+                .get(&a.network_interface_id)
+                .is_none_or(|e| e.interface_type != "nat_gateway")
+        });
         out.elastic_ips.push(f::ElasticIp {
             name: x.allocation_id.clone(),
             allocation_id: Some(x.allocation_id.clone()),
@@ -1236,6 +1454,11 @@ pub(crate) fn export(
                 .filter_map(|x| x.subnet_id.clone())
                 .collect(),
             association_ids: subnet_associations.iter().map(|x| x.id.clone()).collect(),
+            routes: st
+                .vpcs
+                .get(&t.vpc_id)
+                .map(|v| user_routes(st, v, &t.id))
+                .unwrap_or_default(),
             tags: export_tags(&t.tags),
         });
     }
@@ -1287,4 +1510,31 @@ pub(crate) fn export(
         ep.notifications = notifications_of(a, None, Some(&e.id));
         out.vpc_endpoints.push(ep);
     }
+}
+
+/// The routes someone added to table `table_id` of VPC `v`, as a scenario
+/// declares them: not the local route, not a gateway endpoint's, and not a
+/// blackhole (its target is gone: nothing could create it again).
+fn user_routes(st: &State, v: &Vpc, table_id: &str) -> Vec<f::Route> {
+    let Some(t) = st.route_tables.get(table_id) else {
+        return vec![];
+    };
+    t.routes
+        .iter()
+        .filter(|r| matches!(r.origin.as_str(), "CreateRoute" | "ReplaceRoute"))
+        .filter(|r| {
+            !(r.destination_prefix_list.is_some()
+                && r.gateway_id
+                    .as_deref()
+                    .is_some_and(|g| g.starts_with("vpce-")))
+        })
+        .filter(|r| super::routes::state(st, &v.id, r) == "active")
+        .filter_map(|r| {
+            Some(f::Route {
+                destination: r.destination()?.to_string(),
+                target: r.target()?.to_string(),
+                origin: (r.origin == "ReplaceRoute").then(|| r.origin.clone()),
+            })
+        })
+        .collect()
 }
