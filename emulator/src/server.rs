@@ -23,7 +23,7 @@ use tokio::net::TcpListener;
 use crate::control;
 use crate::model;
 use crate::services::World;
-use crate::services::{ec2::Ec2, ecs::Ecs, elbv2::Elbv2};
+use crate::services::{ec2::Ec2, ecs::Ecs, elbv2::Elbv2, sts::Sts};
 use crate::wire::sigv4::{self, AuthError};
 use crate::wire::{envelope, identity, QueryInput};
 use crate::wire::{json_wire_error, query_wire_error, AwsError};
@@ -111,15 +111,39 @@ async fn tick(world: Arc<World>) {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Protocol {
     Ec2,
-    Query,
+    /// The query protocol, for one of the services that speak it.
+    Query(QueryService),
     Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum QueryService {
+    Elbv2,
+    Sts,
+}
+
+impl QueryService {
+    fn namespace(self) -> &'static str {
+        match self {
+            QueryService::Elbv2 => model::elbv2::XML_NAMESPACE,
+            QueryService::Sts => model::sts::XML_NAMESPACE,
+        }
+    }
+
+    /// How the service names itself in errors, and in the request log.
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            QueryService::Elbv2 => ("ElasticLoadBalancing", "elbv2"),
+            QueryService::Sts => ("AWSSecurityTokenService", "sts"),
+        }
+    }
 }
 
 impl Protocol {
     fn content_type(self) -> &'static str {
         match self {
             Protocol::Ec2 => "text/xml;charset=UTF-8",
-            Protocol::Query => "text/xml",
+            Protocol::Query(_) => "text/xml",
             Protocol::Json => "application/x-amz-json-1.1",
         }
     }
@@ -128,10 +152,10 @@ impl Protocol {
         let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
         match self {
             Protocol::Ec2 => respond(status, self, envelope::ec2_error(e, request_id), request_id),
-            Protocol::Query => respond(
+            Protocol::Query(service) => respond(
                 status,
                 self,
-                envelope::query_error(e, request_id, model::elbv2::XML_NAMESPACE),
+                envelope::query_error(e, request_id, service.namespace()),
                 request_id,
             ),
             Protocol::Json => {
@@ -371,23 +395,27 @@ fn dispatch(
 
     let q = QueryInput::parse(body, query);
     let protocol = match (q.version(), signed_service) {
-        (Some(model::elbv2::API_VERSION), _) => Protocol::Query,
+        (Some(model::elbv2::API_VERSION), _) => Protocol::Query(QueryService::Elbv2),
+        (Some(model::sts::API_VERSION), _) => Protocol::Query(QueryService::Sts),
         (Some(model::ec2::API_VERSION), _) => Protocol::Ec2,
-        (_, Some("elasticloadbalancing")) => Protocol::Query,
+        (_, Some("elasticloadbalancing")) => Protocol::Query(QueryService::Elbv2),
+        (_, Some("sts")) => Protocol::Query(QueryService::Sts),
         _ => Protocol::Ec2,
     };
     if let Some(v) = q.version() {
-        if v != model::ec2::API_VERSION && v != model::elbv2::API_VERSION {
+        let known = [
+            model::ec2::API_VERSION,
+            model::elbv2::API_VERSION,
+            model::sts::API_VERSION,
+        ];
+        if !known.contains(&v) {
+            let name = match protocol {
+                Protocol::Query(service) => service.names().0,
+                _ => "AmazonEC2",
+            };
             let e = AwsError::new(
                 "NoSuchVersion",
-                format!(
-                    "The requested version ({v}) of service {} does not exist",
-                    if protocol == Protocol::Query {
-                        "ElasticLoadBalancing"
-                    } else {
-                        "AmazonEC2"
-                    }
-                ),
+                format!("The requested version ({v}) of service {name} does not exist"),
             );
             return (protocol, "-".into(), Err(e));
         }
@@ -421,7 +449,7 @@ fn dispatch(
             })
             .map(|r| r.encode(request_id)),
         },
-        Protocol::Query => match model::elbv2::decode(&action, &q) {
+        Protocol::Query(QueryService::Elbv2) => match model::elbv2::decode(&action, &q) {
             None => Err(unknown()),
             Some(Err(e)) => Err(query_wire_error(e)),
             Some(Ok(req)) => run(app, identity, request_id, |ctx| {
@@ -429,12 +457,19 @@ fn dispatch(
             })
             .map(|r| r.encode(request_id)),
         },
+        Protocol::Query(QueryService::Sts) => match model::sts::decode(&action, &q) {
+            None => Err(unknown()),
+            Some(Err(e)) => Err(query_wire_error(e)),
+            Some(Ok(req)) => run(app, identity, request_id, |ctx| {
+                model::sts::call(&Sts, ctx, req)
+            })
+            .map(|r| r.encode(request_id)),
+        },
         Protocol::Json => unreachable!("JSON requests carry X-Amz-Target"),
     };
-    let service = if protocol == Protocol::Query {
-        "elbv2"
-    } else {
-        "ec2"
+    let service = match protocol {
+        Protocol::Query(service) => service.names().1,
+        _ => "ec2",
     };
     (protocol, format!("{service}:{action}"), result)
 }

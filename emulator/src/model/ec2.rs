@@ -1406,6 +1406,22 @@ pub struct LastError {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModifySubnetAttributeRequest {
+    pub assign_ipv6_address_on_creation: ::std::option::Option<AttributeBooleanValue>,
+    pub map_public_ip_on_launch: ::std::option::Option<AttributeBooleanValue>,
+    pub subnet_id: ::std::option::Option<::std::string::String>,
+    pub map_customer_owned_ip_on_launch: ::std::option::Option<AttributeBooleanValue>,
+    pub customer_owned_ipv4_pool: ::std::option::Option<::std::string::String>,
+    pub enable_dns64: ::std::option::Option<AttributeBooleanValue>,
+    pub private_dns_hostname_type_on_launch: ::std::option::Option<::std::string::String>,
+    pub enable_resource_name_dns_a_record_on_launch: ::std::option::Option<AttributeBooleanValue>,
+    pub enable_resource_name_dns_aaaa_record_on_launch:
+        ::std::option::Option<AttributeBooleanValue>,
+    pub enable_lni_at_device_index: ::std::option::Option<i32>,
+    pub disable_lni_at_device_index: ::std::option::Option<AttributeBooleanValue>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModifyVpcAttributeRequest {
     pub enable_dns_hostnames: ::std::option::Option<AttributeBooleanValue>,
     pub enable_dns_support: ::std::option::Option<AttributeBooleanValue>,
@@ -4784,6 +4800,83 @@ impl crate::wire::query::FromQuery for Ipv6Range {
             let key = crate::wire::query::key(prefix, "CidrIpv6");
             let k = key.as_str();
             out.cidr_ipv6 = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for ModifySubnetAttributeRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "AssignIpv6AddressOnCreation");
+            let k = key.as_str();
+            out.assign_ipv6_address_on_creation =
+                crate::wire::query::structure::<AttributeBooleanValue>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "MapPublicIpOnLaunch");
+            let k = key.as_str();
+            out.map_public_ip_on_launch =
+                crate::wire::query::structure::<AttributeBooleanValue>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SubnetId");
+            let k = key.as_str();
+            out.subnet_id = q.scalar::<::std::string::String>(k)?;
+            if out.subnet_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "MapCustomerOwnedIpOnLaunch");
+            let k = key.as_str();
+            out.map_customer_owned_ip_on_launch =
+                crate::wire::query::structure::<AttributeBooleanValue>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "CustomerOwnedIpv4Pool");
+            let k = key.as_str();
+            out.customer_owned_ipv4_pool = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "EnableDns64");
+            let k = key.as_str();
+            out.enable_dns64 = crate::wire::query::structure::<AttributeBooleanValue>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PrivateDnsHostnameTypeOnLaunch");
+            let k = key.as_str();
+            out.private_dns_hostname_type_on_launch = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.private_dns_hostname_type_on_launch {
+                crate::wire::query::check_enum(k, v, enums::HostnameType)?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "EnableResourceNameDnsARecordOnLaunch");
+            let k = key.as_str();
+            out.enable_resource_name_dns_a_record_on_launch =
+                crate::wire::query::structure::<AttributeBooleanValue>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "EnableResourceNameDnsAAAARecordOnLaunch");
+            let k = key.as_str();
+            out.enable_resource_name_dns_aaaa_record_on_launch =
+                crate::wire::query::structure::<AttributeBooleanValue>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "EnableLniAtDeviceIndex");
+            let k = key.as_str();
+            out.enable_lni_at_device_index = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DisableLniAtDeviceIndex");
+            let k = key.as_str();
+            out.disable_lni_at_device_index =
+                crate::wire::query::structure::<AttributeBooleanValue>(q, k)?;
         }
         ::std::result::Result::Ok(out)
     }
@@ -10002,6 +10095,7 @@ pub const OPERATIONS: &[&str] = &[
     "DetachInternetGateway",
     "DisassociateAddress",
     "DisassociateRouteTable",
+    "ModifySubnetAttribute",
     "ModifyVpcAttribute",
     "ModifyVpcEndpoint",
     "ModifyVpcEndpointConnectionNotification",
@@ -10077,6 +10171,7 @@ pub enum Request {
     DetachInternetGateway(DetachInternetGatewayRequest),
     DisassociateAddress(DisassociateAddressRequest),
     DisassociateRouteTable(DisassociateRouteTableRequest),
+    ModifySubnetAttribute(ModifySubnetAttributeRequest),
     ModifyVpcAttribute(ModifyVpcAttributeRequest),
     ModifyVpcEndpoint(ModifyVpcEndpointRequest),
     ModifyVpcEndpointConnectionNotification(ModifyVpcEndpointConnectionNotificationRequest),
@@ -10154,6 +10249,7 @@ pub enum Response {
     DetachInternetGateway,
     DisassociateAddress,
     DisassociateRouteTable,
+    ModifySubnetAttribute,
     ModifyVpcAttribute,
     ModifyVpcEndpoint(ModifyVpcEndpointResult),
     ModifyVpcEndpointConnectionNotification(ModifyVpcEndpointConnectionNotificationResult),
@@ -10245,6 +10341,7 @@ impl Request {
             Request::DetachInternetGateway(_) => "DetachInternetGateway",
             Request::DisassociateAddress(_) => "DisassociateAddress",
             Request::DisassociateRouteTable(_) => "DisassociateRouteTable",
+            Request::ModifySubnetAttribute(_) => "ModifySubnetAttribute",
             Request::ModifyVpcAttribute(_) => "ModifyVpcAttribute",
             Request::ModifyVpcEndpoint(_) => "ModifyVpcEndpoint",
             Request::ModifyVpcEndpointConnectionNotification(_) => {
@@ -10335,6 +10432,7 @@ pub fn decode(
 "DetachInternetGateway" => <DetachInternetGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DetachInternetGateway),
 "DisassociateAddress" => <DisassociateAddressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DisassociateAddress),
 "DisassociateRouteTable" => <DisassociateRouteTableRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DisassociateRouteTable),
+"ModifySubnetAttribute" => <ModifySubnetAttributeRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ModifySubnetAttribute),
 "ModifyVpcAttribute" => <ModifyVpcAttributeRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ModifyVpcAttribute),
 "ModifyVpcEndpoint" => <ModifyVpcEndpointRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ModifyVpcEndpoint),
 "ModifyVpcEndpointConnectionNotification" => <ModifyVpcEndpointConnectionNotificationRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ModifyVpcEndpointConnectionNotification),
@@ -10435,6 +10533,7 @@ impl Response {
             Response::DetachInternetGateway => "DetachInternetGatewayResponse",
             Response::DisassociateAddress => "DisassociateAddressResponse",
             Response::DisassociateRouteTable => "DisassociateRouteTableResponse",
+            Response::ModifySubnetAttribute => "ModifySubnetAttributeResponse",
             Response::ModifyVpcAttribute => "ModifyVpcAttributeResponse",
             Response::ModifyVpcEndpoint(_) => "ModifyVpcEndpointResponse",
             Response::ModifyVpcEndpointConnectionNotification(_) => {
@@ -10551,6 +10650,7 @@ impl Response {
             Response::DetachInternetGateway => w.element("return", &true),
             Response::DisassociateAddress => w.element("return", &true),
             Response::DisassociateRouteTable => w.element("return", &true),
+            Response::ModifySubnetAttribute => w.element("return", &true),
             Response::ModifyVpcAttribute => w.element("return", &true),
             Response::ModifyVpcEndpoint(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::ModifyVpcEndpointConnectionNotification(v) => {
@@ -11070,6 +11170,15 @@ pub trait Api {
             "DisassociateRouteTable",
         ))
     }
+    fn modify_subnet_attribute(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ModifySubnetAttributeRequest,
+    ) -> ::std::result::Result<(), crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "ModifySubnetAttribute",
+        ))
+    }
     fn modify_vpc_attribute(
         &self,
         ctx: &mut Self::Ctx,
@@ -11350,6 +11459,9 @@ pub fn call<A: Api + ?Sized>(
         Request::DisassociateRouteTable(input) => api
             .disassociate_route_table(ctx, input)
             .map(|()| Response::DisassociateRouteTable),
+        Request::ModifySubnetAttribute(input) => api
+            .modify_subnet_attribute(ctx, input)
+            .map(|()| Response::ModifySubnetAttribute),
         Request::ModifyVpcAttribute(input) => api
             .modify_vpc_attribute(ctx, input)
             .map(|()| Response::ModifyVpcAttribute),

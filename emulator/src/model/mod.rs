@@ -4,3 +4,4 @@
 pub mod ec2;
 pub mod ecs;
 pub mod elbv2;
+pub mod sts;

@@ -9,6 +9,7 @@ pub mod ec2;
 pub mod ecs;
 pub mod elbv2;
 pub mod state;
+pub mod sts;
 
 pub use state::{Account, Aws, Common, Ctx, Global, Region, World};
 

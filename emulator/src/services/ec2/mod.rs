@@ -100,6 +100,13 @@ impl Api for Ec2 {
     fn delete_subnet(&self, ctx: &mut Ctx, input: m::DeleteSubnetRequest) -> R<()> {
         subnets::delete(ctx, input)
     }
+    fn modify_subnet_attribute(
+        &self,
+        ctx: &mut Ctx,
+        input: m::ModifySubnetAttributeRequest,
+    ) -> R<()> {
+        subnets::modify_attribute(ctx, input)
+    }
     fn create_security_group(
         &self,
         ctx: &mut Ctx,

@@ -64,9 +64,31 @@ pub struct Subnet {
     pub availability_zone_id: String,
     pub default_for_az: bool,
     pub map_public_ip_on_launch: bool,
+    /// What ModifySubnetAttribute sets besides `map_public_ip_on_launch`.
+    pub options: SubnetOptions,
     /// Addresses taken by network interfaces, as offsets into the block.
     pub used_ips: std::collections::BTreeSet<u32>,
     pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SubnetOptions {
+    pub enable_dns64: bool,
+    /// `ip-name` or `resource-name`.
+    pub hostname_type: String,
+    pub resource_name_dns_a: bool,
+    pub resource_name_dns_aaaa: bool,
+}
+
+impl Default for SubnetOptions {
+    fn default() -> Self {
+        SubnetOptions {
+            enable_dns64: false,
+            hostname_type: "ip-name".into(),
+            resource_name_dns_a: false,
+            resource_name_dns_aaaa: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -44,6 +44,7 @@ pub(super) fn create_default_subnets(ctx: &mut Ctx, vpc_id: &str) {
             availability_zone_id: zone.id,
             default_for_az: true,
             map_public_ip_on_launch: true,
+            options: Default::default(),
             used_ips: Default::default(),
             tags: Tags::default(),
         };
@@ -142,11 +143,11 @@ fn to_model(ctx: &Ctx, s: &Subnet) -> m::Subnet {
         assign_ipv6_address_on_creation: Some(false),
         ipv6_cidr_block_association_set: Some(vec![]),
         ipv6_native: Some(false),
-        enable_dns64: Some(false),
+        enable_dns64: Some(s.options.enable_dns64),
         private_dns_name_options_on_launch: Some(m::PrivateDnsNameOptionsOnLaunch {
-            hostname_type: Some("ip-name".into()),
-            enable_resource_name_dns_a_record: Some(false),
-            enable_resource_name_dns_aaaa_record: Some(false),
+            hostname_type: Some(s.options.hostname_type.clone()),
+            enable_resource_name_dns_a_record: Some(s.options.resource_name_dns_a),
+            enable_resource_name_dns_aaaa_record: Some(s.options.resource_name_dns_aaaa),
         }),
         owner_id: Some(owner),
         tags: Some(s.tags.to_model()),
@@ -225,6 +226,7 @@ pub(super) fn create(ctx: &mut Ctx, input: m::CreateSubnetRequest) -> R<m::Creat
         availability_zone_id: zone.id.clone(),
         default_for_az: false,
         map_public_ip_on_launch: false,
+        options: Default::default(),
         used_ips: Default::default(),
         tags,
     };
@@ -335,5 +337,75 @@ pub(super) fn delete(ctx: &mut Ctx, input: m::DeleteSubnetRequest) -> R<()> {
             .retain(|a| a.subnet_id.as_deref() != Some(id.as_str()));
     }
     ctx.emit(event("subnet", &id, "deleted", Some("deleted")));
+    Ok(())
+}
+
+/// ModifySubnetAttribute: one attribute a call, as AWS takes it.
+pub(super) fn modify_attribute(ctx: &mut Ctx, input: m::ModifySubnetAttributeRequest) -> R<()> {
+    let id = input.subnet_id.clone().unwrap_or_default();
+    check_subnet_id(ctx, &id)?;
+    let flag = |v: &Option<m::AttributeBooleanValue>| v.as_ref().map(|b| b.value.unwrap_or(false));
+    let given = [
+        flag(&input.map_public_ip_on_launch).is_some(),
+        flag(&input.assign_ipv6_address_on_creation).is_some(),
+        flag(&input.enable_dns64).is_some(),
+        input.private_dns_hostname_type_on_launch.is_some(),
+        flag(&input.enable_resource_name_dns_a_record_on_launch).is_some(),
+        flag(&input.enable_resource_name_dns_aaaa_record_on_launch).is_some(),
+        flag(&input.map_customer_owned_ip_on_launch).is_some(),
+        input.enable_lni_at_device_index.is_some(),
+        flag(&input.disable_lni_at_device_index).is_some(),
+    ]
+    .into_iter()
+    .filter(|g| *g)
+    .count();
+    if given == 0 {
+        return Err(errors::missing("MapPublicIpOnLaunch"));
+    }
+    if given > 1 {
+        return Err(errors::combination(
+            "Only one attribute can be modified at a time.",
+        ));
+    }
+    // No IPv6 block, no customer-owned pool, no local network interfaces in
+    // the emulator: turning those on is refused, turning them off is a no-op.
+    if flag(&input.assign_ipv6_address_on_creation) == Some(true) {
+        return Err(errors::invalid_value(
+            "AssignIpv6AddressOnCreation",
+            "true",
+            &format!("The subnet '{id}' has no IPv6 CIDR block."),
+        ));
+    }
+    if flag(&input.map_customer_owned_ip_on_launch) == Some(true) {
+        return Err(errors::missing("CustomerOwnedIpv4Pool"));
+    }
+    if let Some(t) = &input.private_dns_hostname_type_on_launch {
+        if !matches!(t.as_str(), "ip-name" | "resource-name") {
+            return Err(errors::invalid_value(
+                "PrivateDnsHostnameTypeOnLaunch",
+                t,
+                "Valid values are ip-name and resource-name.",
+            ));
+        }
+    }
+    let Some(s) = ctx.acct_mut().ec2.subnets.get_mut(&id) else {
+        return Err(errors::subnet_not_found(&id));
+    };
+    if let Some(v) = flag(&input.map_public_ip_on_launch) {
+        s.map_public_ip_on_launch = v;
+    }
+    if let Some(v) = flag(&input.enable_dns64) {
+        s.options.enable_dns64 = v;
+    }
+    if let Some(t) = input.private_dns_hostname_type_on_launch {
+        s.options.hostname_type = t;
+    }
+    if let Some(v) = flag(&input.enable_resource_name_dns_a_record_on_launch) {
+        s.options.resource_name_dns_a = v;
+    }
+    if let Some(v) = flag(&input.enable_resource_name_dns_aaaa_record_on_launch) {
+        s.options.resource_name_dns_aaaa = v;
+    }
+    ctx.emit(event("subnet", &id, "modified", None));
     Ok(())
 }
