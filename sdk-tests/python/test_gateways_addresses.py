@@ -465,3 +465,41 @@ def test_scenario_names_a_dangling_interface(awsemu_run, tmp_path):
         next(x for x in text.splitlines() if "networkInterface: back" in x)) + 1
     assert (f"{path}:{line}: accounts[0].regions.us-east-1.elasticIps[0].networkInterface: "
             "no networkInterface named 'back'") in proc.stderr, proc.stderr
+
+
+# ---------------------------------------------------------------------------
+# ModifySubnetAttribute (item 7)
+
+
+def test_modify_subnet_attribute(ec2):
+    c = ec2()
+    vpc = new_vpc(c)
+    subnet = new_subnet(c, vpc, "10.0.1.0/24")
+
+    def described():
+        return c.describe_subnets(SubnetIds=[subnet])["Subnets"][0]
+
+    assert described()["MapPublicIpOnLaunch"] is False
+    c.modify_subnet_attribute(SubnetId=subnet, MapPublicIpOnLaunch={"Value": True})
+    c.modify_subnet_attribute(SubnetId=subnet, EnableDns64={"Value": True})
+    c.modify_subnet_attribute(SubnetId=subnet, PrivateDnsHostnameTypeOnLaunch="resource-name")
+    c.modify_subnet_attribute(SubnetId=subnet, EnableResourceNameDnsARecordOnLaunch={"Value": True})
+    s = described()
+    assert s["MapPublicIpOnLaunch"] is True
+    assert s["EnableDns64"] is True
+    assert s["PrivateDnsNameOptionsOnLaunch"] == {
+        "HostnameType": "resource-name", "EnableResourceNameDnsARecord": True,
+        "EnableResourceNameDnsAAAARecord": False}
+    found = c.describe_subnets(Filters=[{"Name": "map-public-ip-on-launch", "Values": ["true"]},
+                                        {"Name": "vpc-id", "Values": [vpc]}])["Subnets"]
+    assert [x["SubnetId"] for x in found] == [subnet]
+    # One attribute a call; no IPv6 block to assign from.
+    with raises_code("InvalidParameterCombination"):
+        c.modify_subnet_attribute(SubnetId=subnet, MapPublicIpOnLaunch={"Value": False},
+                                  EnableDns64={"Value": False})
+    with raises_code("InvalidParameterValue"):
+        c.modify_subnet_attribute(SubnetId=subnet, AssignIpv6AddressOnCreation={"Value": True})
+    with raises_code("InvalidSubnetID.NotFound"):
+        c.modify_subnet_attribute(SubnetId="subnet-0123456789abcdef0", MapPublicIpOnLaunch={"Value": True})
+    # Nothing half-applied by the refused calls.
+    assert described()["MapPublicIpOnLaunch"] is True

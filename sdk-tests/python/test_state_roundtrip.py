@@ -43,6 +43,8 @@ def build(ec2p, ec2c, elbv2p, ecsp, ec2w, tick):
     for s in subnets:
         ec2p.associate_route_table(RouteTableId=rtb, SubnetId=s)
     tick()
+    ec2p.modify_subnet_attribute(SubnetId=subnets[0], MapPublicIpOnLaunch={"Value": True})
+    ec2p.modify_subnet_attribute(SubnetId=subnets[1], PrivateDnsHostnameTypeOnLaunch="resource-name")
     # The VPC's edge: an internet gateway, an egress-only one, an interface
     # of its own with an Elastic IP, a spare address and a spare gateway.
     igw = ec2p.create_internet_gateway(TagSpecifications=[

@@ -216,6 +216,13 @@ pub struct Subnet {
     pub vpc: String,
     pub cidr: String,
     pub az: String,
+    /// ModifySubnetAttribute's settings, when not AWS's defaults.
+    pub map_public_ip_on_launch: Option<bool>,
+    pub enable_dns64: Option<bool>,
+    /// `ip-name` (the default) or `resource-name`.
+    pub hostname_type: Option<String>,
+    pub resource_name_dns_a: Option<bool>,
+    pub resource_name_dns_aaaa: Option<bool>,
     #[serde(default)]
     pub tags: Tags,
 }

@@ -221,13 +221,45 @@ pub(crate) fn network(
         let e::Response::CreateSubnet(out) = out else {
             return Err(at.err("", "unexpected answer"));
         };
-        names.put(
-            p.account,
-            p.region,
-            "subnet",
-            &s.name,
-            out.subnet.and_then(|s| s.subnet_id).unwrap_or_default(),
-        );
+        let id = out.subnet.and_then(|s| s.subnet_id).unwrap_or_default();
+        let flag = |b: Option<bool>| b.map(|v| e::AttributeBooleanValue { value: Some(v) });
+        // One attribute a call, as AWS takes them.
+        let changes = [
+            e::ModifySubnetAttributeRequest {
+                map_public_ip_on_launch: flag(s.map_public_ip_on_launch),
+                ..Default::default()
+            },
+            e::ModifySubnetAttributeRequest {
+                enable_dns64: flag(s.enable_dns64),
+                ..Default::default()
+            },
+            e::ModifySubnetAttributeRequest {
+                private_dns_hostname_type_on_launch: s.hostname_type.clone(),
+                ..Default::default()
+            },
+            e::ModifySubnetAttributeRequest {
+                enable_resource_name_dns_a_record_on_launch: flag(s.resource_name_dns_a),
+                ..Default::default()
+            },
+            e::ModifySubnetAttributeRequest {
+                enable_resource_name_dns_aaaa_record_on_launch: flag(s.resource_name_dns_aaaa),
+                ..Default::default()
+            },
+        ];
+        let given = [
+            s.map_public_ip_on_launch.is_some(),
+            s.enable_dns64.is_some(),
+            s.hostname_type.is_some(),
+            s.resource_name_dns_a.is_some(),
+            s.resource_name_dns_aaaa.is_some(),
+        ];
+        for (mut change, given) in changes.into_iter().zip(given) {
+            if given {
+                change.subnet_id = Some(id.clone());
+                ec2(world, &at, e::Request::ModifySubnetAttribute(change))?;
+            }
+        }
+        names.put(p.account, p.region, "subnet", &s.name, id);
     }
     for (i, g) in res.security_groups.iter().enumerate() {
         let at = p.at(format!("{}.securityGroups[{i}]", p.base));
@@ -1341,6 +1373,11 @@ pub(crate) fn export(
             vpc: s.vpc_id.clone(),
             cidr: s.cidr.clone(),
             az: s.availability_zone.clone(),
+            map_public_ip_on_launch: s.map_public_ip_on_launch.then_some(true),
+            enable_dns64: s.options.enable_dns64.then_some(true),
+            hostname_type: Some(s.options.hostname_type.clone()).filter(|t| t != "ip-name"),
+            resource_name_dns_a: s.options.resource_name_dns_a.then_some(true),
+            resource_name_dns_aaaa: s.options.resource_name_dns_aaaa.then_some(true),
             tags: export_tags(&s.tags),
         });
     }
