@@ -503,3 +503,60 @@ def test_modify_subnet_attribute(ec2):
         c.modify_subnet_attribute(SubnetId="subnet-0123456789abcdef0", MapPublicIpOnLaunch={"Value": True})
     # Nothing half-applied by the refused calls.
     assert described()["MapPublicIpOnLaunch"] is True
+
+
+# ---------------------------------------------------------------------------
+# DHCP options (item 6)
+
+
+def dhcp_dict(opts: dict) -> dict[str, list[str]]:
+    return {c["Key"]: [v["Value"] for v in c["Values"]] for c in opts["DhcpConfigurations"]}
+
+
+def test_default_dhcp_options(ec2):
+    c = ec2()
+    default_vpc = c.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]
+    [opts] = c.describe_dhcp_options()["DhcpOptions"]
+    assert opts["DhcpOptionsId"] == default_vpc["DhcpOptionsId"]
+    assert opts["OwnerId"] == DEFAULT_ACCOUNT
+    assert dhcp_dict(opts) == {"domain-name": ["ec2.internal"], "domain-name-servers": ["AmazonProvidedDNS"]}
+    vpc = new_vpc(c)
+    assert c.describe_vpcs(VpcIds=[vpc])["Vpcs"][0]["DhcpOptionsId"] == opts["DhcpOptionsId"]
+    west = ec2(region="us-west-2").describe_dhcp_options()["DhcpOptions"]
+    assert dhcp_dict(west[0])["domain-name"] == ["us-west-2.compute.internal"]
+
+
+def test_dhcp_options_lifecycle(ec2):
+    c = ec2()
+    vpc = new_vpc(c)
+    made = c.create_dhcp_options(DhcpConfigurations=[
+        {"Key": "domain-name", "Values": ["corp.example"]},
+        {"Key": "domain-name-servers", "Values": ["10.0.0.2, 10.0.0.3"]},
+    ], TagSpecifications=name_tag("dhcp-options", "corp"))["DhcpOptions"]
+    dopt = made["DhcpOptionsId"]
+    assert re_match_dopt(dopt)
+    assert dhcp_dict(made) == {"domain-name": ["corp.example"], "domain-name-servers": ["10.0.0.2", "10.0.0.3"]}
+    assert tags_dict(made["Tags"]) == {"Name": "corp"}
+    by_value = c.describe_dhcp_options(Filters=[{"Name": "value", "Values": ["corp.example"]}])["DhcpOptions"]
+    assert [d["DhcpOptionsId"] for d in by_value] == [dopt]
+
+    c.associate_dhcp_options(DhcpOptionsId=dopt, VpcId=vpc)
+    assert c.describe_vpcs(VpcIds=[vpc])["Vpcs"][0]["DhcpOptionsId"] == dopt
+    found = c.describe_vpcs(Filters=[{"Name": "dhcp-options-id", "Values": [dopt]}])["Vpcs"]
+    assert [v["VpcId"] for v in found] == [vpc]
+    with raises_code("DependencyViolation"):
+        c.delete_dhcp_options(DhcpOptionsId=dopt)
+    c.associate_dhcp_options(DhcpOptionsId="default", VpcId=vpc)
+    assert c.describe_vpcs(VpcIds=[vpc])["Vpcs"][0]["DhcpOptionsId"] == "default"
+    c.delete_dhcp_options(DhcpOptionsId=dopt)
+    with raises_code("InvalidDhcpOptionID.NotFound") as e:
+        c.describe_dhcp_options(DhcpOptionsIds=[dopt])
+    assert err_message(e) == f"The dhcpOption ID '{dopt}' does not exist"
+    with raises_code("InvalidParameterValue"):
+        c.create_dhcp_options(DhcpConfigurations=[{"Key": "colour", "Values": ["blue"]}])
+    with raises_code("InvalidDhcpOptionID.NotFound"):
+        c.associate_dhcp_options(DhcpOptionsId="dopt-0123456789abcdef0", VpcId=vpc)
+
+
+def re_match_dopt(dopt: str) -> bool:
+    return id_re("dopt").match(dopt) is not None

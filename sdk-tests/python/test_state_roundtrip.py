@@ -43,6 +43,10 @@ def build(ec2p, ec2c, elbv2p, ecsp, ec2w, tick):
     for s in subnets:
         ec2p.associate_route_table(RouteTableId=rtb, SubnetId=s)
     tick()
+    dopt = ec2p.create_dhcp_options(DhcpConfigurations=[
+        {"Key": "domain-name", "Values": ["svc.example"]},
+        {"Key": "domain-name-servers", "Values": ["10.7.0.2", "AmazonProvidedDNS"]}])
+    ec2p.associate_dhcp_options(DhcpOptionsId=dopt["DhcpOptions"]["DhcpOptionsId"], VpcId=vpc)
     ec2p.modify_subnet_attribute(SubnetId=subnets[0], MapPublicIpOnLaunch={"Value": True})
     ec2p.modify_subnet_attribute(SubnetId=subnets[1], PrivateDnsHostnameTypeOnLaunch="resource-name")
     # The VPC's edge: an internet gateway, an egress-only one, an interface
@@ -154,6 +158,7 @@ def snapshot(ec2p, ec2c, elbv2p, ecsp, ec2w):
             "egress_only_gateways": ec2.describe_egress_only_internet_gateways(),
             "addresses": ec2.describe_addresses(),
             "nat_gateways": ec2.describe_nat_gateways(),
+            "dhcp_options": ec2.describe_dhcp_options(),
         }
     services = ec2p.describe_vpc_endpoint_service_configurations()
     out["services"] = services

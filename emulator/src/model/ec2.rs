@@ -447,6 +447,13 @@ pub struct AssociateAddressResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct AssociateDhcpOptionsRequest {
+    pub dhcp_options_id: ::std::option::Option<::std::string::String>,
+    pub vpc_id: ::std::option::Option<::std::string::String>,
+    pub dry_run: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssociateRouteTableRequest {
     pub gateway_id: ::std::option::Option<::std::string::String>,
     pub public_ipv4_pool: ::std::option::Option<::std::string::String>,
@@ -482,6 +489,11 @@ pub struct AttachmentEnaSrdUdpSpecification {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AttributeBooleanValue {
     pub value: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AttributeValue {
+    pub value: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -594,6 +606,18 @@ pub struct ConnectionTrackingSpecificationRequest {
     pub tcp_established_timeout: ::std::option::Option<i32>,
     pub udp_stream_timeout: ::std::option::Option<i32>,
     pub udp_timeout: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateDhcpOptionsRequest {
+    pub dhcp_configurations: ::std::option::Option<::std::vec::Vec<NewDhcpConfiguration>>,
+    pub tag_specifications: ::std::option::Option<::std::vec::Vec<TagSpecification>>,
+    pub dry_run: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateDhcpOptionsResult {
+    pub dhcp_options: ::std::option::Option<DhcpOptions>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -846,6 +870,12 @@ pub struct CreateVpcResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteDhcpOptionsRequest {
+    pub dhcp_options_id: ::std::option::Option<::std::string::String>,
+    pub dry_run: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteEgressOnlyInternetGatewayRequest {
     pub dry_run: ::std::option::Option<bool>,
     pub egress_only_internet_gateway_id: ::std::option::Option<::std::string::String>,
@@ -984,6 +1014,21 @@ pub struct DescribeAvailabilityZonesRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DescribeAvailabilityZonesResult {
     pub availability_zones: ::std::option::Option<::std::vec::Vec<AvailabilityZone>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeDhcpOptionsRequest {
+    pub dhcp_options_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub next_token: ::std::option::Option<::std::string::String>,
+    pub max_results: ::std::option::Option<i32>,
+    pub dry_run: ::std::option::Option<bool>,
+    pub filters: ::std::option::Option<::std::vec::Vec<Filter>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeDhcpOptionsResult {
+    pub next_token: ::std::option::Option<::std::string::String>,
+    pub dhcp_options: ::std::option::Option<::std::vec::Vec<DhcpOptions>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1278,6 +1323,20 @@ pub struct DetachInternetGatewayRequest {
     pub dry_run: ::std::option::Option<bool>,
     pub internet_gateway_id: ::std::option::Option<::std::string::String>,
     pub vpc_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DhcpConfiguration {
+    pub key: ::std::option::Option<::std::string::String>,
+    pub values: ::std::option::Option<::std::vec::Vec<AttributeValue>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DhcpOptions {
+    pub owner_id: ::std::option::Option<::std::string::String>,
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+    pub dhcp_options_id: ::std::option::Option<::std::string::String>,
+    pub dhcp_configurations: ::std::option::Option<::std::vec::Vec<DhcpConfiguration>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1641,6 +1700,12 @@ pub struct NetworkInterfacePrivateIpAddress {
     pub primary: ::std::option::Option<bool>,
     pub private_dns_name: ::std::option::Option<::std::string::String>,
     pub private_ip_address: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NewDhcpConfiguration {
+    pub key: ::std::option::Option<::std::string::String>,
+    pub values: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2382,6 +2447,37 @@ impl crate::wire::query::FromQuery for AssociateAddressRequest {
     }
 }
 
+impl crate::wire::query::FromQuery for AssociateDhcpOptionsRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DhcpOptionsId");
+            let k = key.as_str();
+            out.dhcp_options_id = q.scalar::<::std::string::String>(k)?;
+            if out.dhcp_options_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "VpcId");
+            let k = key.as_str();
+            out.vpc_id = q.scalar::<::std::string::String>(k)?;
+            if out.vpc_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for AssociateRouteTableRequest {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -2639,6 +2735,34 @@ impl crate::wire::query::FromQuery for ConnectionTrackingSpecificationRequest {
             let key = crate::wire::query::key(prefix, "UdpTimeout");
             let k = key.as_str();
             out.udp_timeout = q.scalar::<i32>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for CreateDhcpOptionsRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DhcpConfiguration");
+            let k = key.as_str();
+            out.dhcp_configurations = dec_NewDhcpConfigurationList(q, k)?;
+            if out.dhcp_configurations.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "TagSpecification");
+            let k = key.as_str();
+            out.tag_specifications = dec_TagSpecificationList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
         }
         ::std::result::Result::Ok(out)
     }
@@ -3458,6 +3582,29 @@ impl crate::wire::query::FromQuery for CreateVpcRequest {
     }
 }
 
+impl crate::wire::query::FromQuery for DeleteDhcpOptionsRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DhcpOptionsId");
+            let k = key.as_str();
+            out.dhcp_options_id = q.scalar::<::std::string::String>(k)?;
+            if out.dhcp_options_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for DeleteEgressOnlyInternetGatewayRequest {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -3829,6 +3976,44 @@ impl crate::wire::query::FromQuery for DescribeAvailabilityZonesRequest {
             let key = crate::wire::query::key(prefix, "AllAvailabilityZones");
             let k = key.as_str();
             out.all_availability_zones = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Filter");
+            let k = key.as_str();
+            out.filters = dec_FilterList(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DescribeDhcpOptionsRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DhcpOptionsId");
+            let k = key.as_str();
+            out.dhcp_options_ids = dec_DhcpOptionsIdStringList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NextToken");
+            let k = key.as_str();
+            out.next_token = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "MaxResults");
+            let k = key.as_str();
+            out.max_results = q.scalar::<i32>(k)?;
+            if let ::std::option::Option::Some(v) = &out.max_results {
+                crate::wire::query::check_range(k, *v as i64, Some(5), Some(1000))?;
+            }
         }
         {
             let key = crate::wire::query::key(prefix, "DryRun");
@@ -5189,6 +5374,26 @@ impl crate::wire::query::FromQuery for ModifyVpcEndpointServicePermissionsReques
     }
 }
 
+impl crate::wire::query::FromQuery for NewDhcpConfiguration {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Key");
+            let k = key.as_str();
+            out.key = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Value");
+            let k = key.as_str();
+            out.values = dec_ValueStringList(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for OperatorRequest {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -5920,6 +6125,29 @@ fn dec_ConnectionNotificationIdsList(
     ::std::result::Result::Ok(::std::option::Option::Some(items))
 }
 
+fn dec_DhcpOptionsIdStringList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
 fn dec_EgressOnlyInternetGatewayIdList(
     q: &crate::wire::QueryInput,
     key: &str,
@@ -6236,6 +6464,31 @@ fn dec_NetworkInterfaceIdList(
         let key = format!("{base}.{i}");
         let k = key.as_str();
         if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_NewDhcpConfigurationList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<NewDhcpConfiguration>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) =
+            crate::wire::query::structure::<NewDhcpConfiguration>(q, k)?
+        {
             items.push(v);
         }
     }
@@ -7006,6 +7259,14 @@ impl crate::wire::xml::ToXml for AttributeBooleanValue {
     }
 }
 
+impl crate::wire::xml::ToXml for AttributeValue {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.value {
+            w.element("value", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for AuthorizeSecurityGroupEgressResult {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.return_ {
@@ -7146,6 +7407,16 @@ impl crate::wire::xml::ToXml for ConnectionTrackingConfiguration {
         }
         if let ::std::option::Option::Some(v) = &self.udp_timeout {
             w.element("udpTimeout", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for CreateDhcpOptionsResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.dhcp_options {
+            w.start("dhcpOptions");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("dhcpOptions");
         }
     }
 }
@@ -7356,6 +7627,17 @@ impl crate::wire::xml::ToXml for DescribeAvailabilityZonesResult {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.availability_zones {
             enc_AvailabilityZoneList(w, "availabilityZoneInfo", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for DescribeDhcpOptionsResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.next_token {
+            w.element("nextToken", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.dhcp_options {
+            enc_DhcpOptionsList(w, "dhcpOptionsSet", v);
         }
     }
 }
@@ -7577,6 +7859,34 @@ impl crate::wire::xml::ToXml for DescribeVpcsResult {
         }
         if let ::std::option::Option::Some(v) = &self.vpcs {
             enc_VpcList(w, "vpcSet", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for DhcpConfiguration {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.key {
+            w.element("key", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.values {
+            enc_DhcpConfigurationValueList(w, "valueSet", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for DhcpOptions {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.owner_id {
+            w.element("ownerId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.tags {
+            enc_TagList(w, "tagSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.dhcp_options_id {
+            w.element("dhcpOptionsId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.dhcp_configurations {
+            enc_DhcpConfigurationList(w, "dhcpConfigurationSet", v);
         }
     }
 }
@@ -9384,6 +9694,48 @@ fn enc_ConnectionNotificationSet(
     w.end(name);
 }
 
+fn enc_DhcpConfigurationList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<DhcpConfiguration>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_DhcpConfigurationValueList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<AttributeValue>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_DhcpOptionsList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<DhcpOptions>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
 fn enc_DnsEntrySet(w: &mut crate::wire::XmlWriter, name: &str, value: &::std::vec::Vec<DnsEntry>) {
     w.start(name);
     for v in value {
@@ -10041,10 +10393,12 @@ pub const OPERATIONS: &[&str] = &[
     "AcceptVpcEndpointConnections",
     "AllocateAddress",
     "AssociateAddress",
+    "AssociateDhcpOptions",
     "AssociateRouteTable",
     "AttachInternetGateway",
     "AuthorizeSecurityGroupEgress",
     "AuthorizeSecurityGroupIngress",
+    "CreateDhcpOptions",
     "CreateEgressOnlyInternetGateway",
     "CreateInternetGateway",
     "CreateNatGateway",
@@ -10058,6 +10412,7 @@ pub const OPERATIONS: &[&str] = &[
     "CreateVpcEndpoint",
     "CreateVpcEndpointConnectionNotification",
     "CreateVpcEndpointServiceConfiguration",
+    "DeleteDhcpOptions",
     "DeleteEgressOnlyInternetGateway",
     "DeleteInternetGateway",
     "DeleteNatGateway",
@@ -10073,6 +10428,7 @@ pub const OPERATIONS: &[&str] = &[
     "DeleteVpcEndpoints",
     "DescribeAddresses",
     "DescribeAvailabilityZones",
+    "DescribeDhcpOptions",
     "DescribeEgressOnlyInternetGateways",
     "DescribeInternetGateways",
     "DescribeNatGateways",
@@ -10117,10 +10473,12 @@ pub enum Request {
     AcceptVpcEndpointConnections(AcceptVpcEndpointConnectionsRequest),
     AllocateAddress(AllocateAddressRequest),
     AssociateAddress(AssociateAddressRequest),
+    AssociateDhcpOptions(AssociateDhcpOptionsRequest),
     AssociateRouteTable(AssociateRouteTableRequest),
     AttachInternetGateway(AttachInternetGatewayRequest),
     AuthorizeSecurityGroupEgress(AuthorizeSecurityGroupEgressRequest),
     AuthorizeSecurityGroupIngress(AuthorizeSecurityGroupIngressRequest),
+    CreateDhcpOptions(CreateDhcpOptionsRequest),
     CreateEgressOnlyInternetGateway(CreateEgressOnlyInternetGatewayRequest),
     CreateInternetGateway(CreateInternetGatewayRequest),
     CreateNatGateway(CreateNatGatewayRequest),
@@ -10134,6 +10492,7 @@ pub enum Request {
     CreateVpcEndpoint(CreateVpcEndpointRequest),
     CreateVpcEndpointConnectionNotification(CreateVpcEndpointConnectionNotificationRequest),
     CreateVpcEndpointServiceConfiguration(CreateVpcEndpointServiceConfigurationRequest),
+    DeleteDhcpOptions(DeleteDhcpOptionsRequest),
     DeleteEgressOnlyInternetGateway(DeleteEgressOnlyInternetGatewayRequest),
     DeleteInternetGateway(DeleteInternetGatewayRequest),
     DeleteNatGateway(DeleteNatGatewayRequest),
@@ -10149,6 +10508,7 @@ pub enum Request {
     DeleteVpcEndpoints(DeleteVpcEndpointsRequest),
     DescribeAddresses(DescribeAddressesRequest),
     DescribeAvailabilityZones(DescribeAvailabilityZonesRequest),
+    DescribeDhcpOptions(DescribeDhcpOptionsRequest),
     DescribeEgressOnlyInternetGateways(DescribeEgressOnlyInternetGatewaysRequest),
     DescribeInternetGateways(DescribeInternetGatewaysRequest),
     DescribeNatGateways(DescribeNatGatewaysRequest),
@@ -10195,10 +10555,12 @@ pub enum Response {
     AcceptVpcEndpointConnections(AcceptVpcEndpointConnectionsResult),
     AllocateAddress(AllocateAddressResult),
     AssociateAddress(AssociateAddressResult),
+    AssociateDhcpOptions,
     AssociateRouteTable(AssociateRouteTableResult),
     AttachInternetGateway,
     AuthorizeSecurityGroupEgress(AuthorizeSecurityGroupEgressResult),
     AuthorizeSecurityGroupIngress(AuthorizeSecurityGroupIngressResult),
+    CreateDhcpOptions(CreateDhcpOptionsResult),
     CreateEgressOnlyInternetGateway(CreateEgressOnlyInternetGatewayResult),
     CreateInternetGateway(CreateInternetGatewayResult),
     CreateNatGateway(CreateNatGatewayResult),
@@ -10212,6 +10574,7 @@ pub enum Response {
     CreateVpcEndpoint(CreateVpcEndpointResult),
     CreateVpcEndpointConnectionNotification(CreateVpcEndpointConnectionNotificationResult),
     CreateVpcEndpointServiceConfiguration(CreateVpcEndpointServiceConfigurationResult),
+    DeleteDhcpOptions,
     DeleteEgressOnlyInternetGateway(DeleteEgressOnlyInternetGatewayResult),
     DeleteInternetGateway,
     DeleteNatGateway(DeleteNatGatewayResult),
@@ -10227,6 +10590,7 @@ pub enum Response {
     DeleteVpcEndpoints(DeleteVpcEndpointsResult),
     DescribeAddresses(DescribeAddressesResult),
     DescribeAvailabilityZones(DescribeAvailabilityZonesResult),
+    DescribeDhcpOptions(DescribeDhcpOptionsResult),
     DescribeEgressOnlyInternetGateways(DescribeEgressOnlyInternetGatewaysResult),
     DescribeInternetGateways(DescribeInternetGatewaysResult),
     DescribeNatGateways(DescribeNatGatewaysResult),
@@ -10273,10 +10637,12 @@ impl Request {
             Request::AcceptVpcEndpointConnections(_) => "AcceptVpcEndpointConnections",
             Request::AllocateAddress(_) => "AllocateAddress",
             Request::AssociateAddress(_) => "AssociateAddress",
+            Request::AssociateDhcpOptions(_) => "AssociateDhcpOptions",
             Request::AssociateRouteTable(_) => "AssociateRouteTable",
             Request::AttachInternetGateway(_) => "AttachInternetGateway",
             Request::AuthorizeSecurityGroupEgress(_) => "AuthorizeSecurityGroupEgress",
             Request::AuthorizeSecurityGroupIngress(_) => "AuthorizeSecurityGroupIngress",
+            Request::CreateDhcpOptions(_) => "CreateDhcpOptions",
             Request::CreateEgressOnlyInternetGateway(_) => "CreateEgressOnlyInternetGateway",
             Request::CreateInternetGateway(_) => "CreateInternetGateway",
             Request::CreateNatGateway(_) => "CreateNatGateway",
@@ -10294,6 +10660,7 @@ impl Request {
             Request::CreateVpcEndpointServiceConfiguration(_) => {
                 "CreateVpcEndpointServiceConfiguration"
             }
+            Request::DeleteDhcpOptions(_) => "DeleteDhcpOptions",
             Request::DeleteEgressOnlyInternetGateway(_) => "DeleteEgressOnlyInternetGateway",
             Request::DeleteInternetGateway(_) => "DeleteInternetGateway",
             Request::DeleteNatGateway(_) => "DeleteNatGateway",
@@ -10313,6 +10680,7 @@ impl Request {
             Request::DeleteVpcEndpoints(_) => "DeleteVpcEndpoints",
             Request::DescribeAddresses(_) => "DescribeAddresses",
             Request::DescribeAvailabilityZones(_) => "DescribeAvailabilityZones",
+            Request::DescribeDhcpOptions(_) => "DescribeDhcpOptions",
             Request::DescribeEgressOnlyInternetGateways(_) => "DescribeEgressOnlyInternetGateways",
             Request::DescribeInternetGateways(_) => "DescribeInternetGateways",
             Request::DescribeNatGateways(_) => "DescribeNatGateways",
@@ -10378,10 +10746,12 @@ pub fn decode(
 "AcceptVpcEndpointConnections" => <AcceptVpcEndpointConnectionsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AcceptVpcEndpointConnections),
 "AllocateAddress" => <AllocateAddressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AllocateAddress),
 "AssociateAddress" => <AssociateAddressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AssociateAddress),
+"AssociateDhcpOptions" => <AssociateDhcpOptionsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AssociateDhcpOptions),
 "AssociateRouteTable" => <AssociateRouteTableRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AssociateRouteTable),
 "AttachInternetGateway" => <AttachInternetGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AttachInternetGateway),
 "AuthorizeSecurityGroupEgress" => <AuthorizeSecurityGroupEgressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AuthorizeSecurityGroupEgress),
 "AuthorizeSecurityGroupIngress" => <AuthorizeSecurityGroupIngressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AuthorizeSecurityGroupIngress),
+"CreateDhcpOptions" => <CreateDhcpOptionsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateDhcpOptions),
 "CreateEgressOnlyInternetGateway" => <CreateEgressOnlyInternetGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateEgressOnlyInternetGateway),
 "CreateInternetGateway" => <CreateInternetGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateInternetGateway),
 "CreateNatGateway" => <CreateNatGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateNatGateway),
@@ -10395,6 +10765,7 @@ pub fn decode(
 "CreateVpcEndpoint" => <CreateVpcEndpointRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateVpcEndpoint),
 "CreateVpcEndpointConnectionNotification" => <CreateVpcEndpointConnectionNotificationRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateVpcEndpointConnectionNotification),
 "CreateVpcEndpointServiceConfiguration" => <CreateVpcEndpointServiceConfigurationRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateVpcEndpointServiceConfiguration),
+"DeleteDhcpOptions" => <DeleteDhcpOptionsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteDhcpOptions),
 "DeleteEgressOnlyInternetGateway" => <DeleteEgressOnlyInternetGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteEgressOnlyInternetGateway),
 "DeleteInternetGateway" => <DeleteInternetGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteInternetGateway),
 "DeleteNatGateway" => <DeleteNatGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteNatGateway),
@@ -10410,6 +10781,7 @@ pub fn decode(
 "DeleteVpcEndpoints" => <DeleteVpcEndpointsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteVpcEndpoints),
 "DescribeAddresses" => <DescribeAddressesRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeAddresses),
 "DescribeAvailabilityZones" => <DescribeAvailabilityZonesRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeAvailabilityZones),
+"DescribeDhcpOptions" => <DescribeDhcpOptionsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeDhcpOptions),
 "DescribeEgressOnlyInternetGateways" => <DescribeEgressOnlyInternetGatewaysRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeEgressOnlyInternetGateways),
 "DescribeInternetGateways" => <DescribeInternetGatewaysRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeInternetGateways),
 "DescribeNatGateways" => <DescribeNatGatewaysRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeNatGateways),
@@ -10459,10 +10831,12 @@ impl Response {
             Response::AcceptVpcEndpointConnections(_) => "AcceptVpcEndpointConnectionsResponse",
             Response::AllocateAddress(_) => "AllocateAddressResponse",
             Response::AssociateAddress(_) => "AssociateAddressResponse",
+            Response::AssociateDhcpOptions => "AssociateDhcpOptionsResponse",
             Response::AssociateRouteTable(_) => "AssociateRouteTableResponse",
             Response::AttachInternetGateway => "AttachInternetGatewayResponse",
             Response::AuthorizeSecurityGroupEgress(_) => "AuthorizeSecurityGroupEgressResponse",
             Response::AuthorizeSecurityGroupIngress(_) => "AuthorizeSecurityGroupIngressResponse",
+            Response::CreateDhcpOptions(_) => "CreateDhcpOptionsResponse",
             Response::CreateEgressOnlyInternetGateway(_) => {
                 "CreateEgressOnlyInternetGatewayResponse"
             }
@@ -10482,6 +10856,7 @@ impl Response {
             Response::CreateVpcEndpointServiceConfiguration(_) => {
                 "CreateVpcEndpointServiceConfigurationResponse"
             }
+            Response::DeleteDhcpOptions => "DeleteDhcpOptionsResponse",
             Response::DeleteEgressOnlyInternetGateway(_) => {
                 "DeleteEgressOnlyInternetGatewayResponse"
             }
@@ -10503,6 +10878,7 @@ impl Response {
             Response::DeleteVpcEndpoints(_) => "DeleteVpcEndpointsResponse",
             Response::DescribeAddresses(_) => "DescribeAddressesResponse",
             Response::DescribeAvailabilityZones(_) => "DescribeAvailabilityZonesResponse",
+            Response::DescribeDhcpOptions(_) => "DescribeDhcpOptionsResponse",
             Response::DescribeEgressOnlyInternetGateways(_) => {
                 "DescribeEgressOnlyInternetGatewaysResponse"
             }
@@ -10566,6 +10942,7 @@ impl Response {
             }
             Response::AllocateAddress(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::AssociateAddress(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::AssociateDhcpOptions => w.element("return", &true),
             Response::AssociateRouteTable(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::AttachInternetGateway => w.element("return", &true),
             Response::AuthorizeSecurityGroupEgress(v) => {
@@ -10574,6 +10951,7 @@ impl Response {
             Response::AuthorizeSecurityGroupIngress(v) => {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
             }
+            Response::CreateDhcpOptions(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::CreateEgressOnlyInternetGateway(v) => {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
             }
@@ -10593,6 +10971,7 @@ impl Response {
             Response::CreateVpcEndpointServiceConfiguration(v) => {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
             }
+            Response::DeleteDhcpOptions => w.element("return", &true),
             Response::DeleteEgressOnlyInternetGateway(v) => {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
             }
@@ -10614,6 +10993,7 @@ impl Response {
             Response::DeleteVpcEndpoints(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeAddresses(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeAvailabilityZones(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::DescribeDhcpOptions(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeEgressOnlyInternetGateways(v) => {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
             }
@@ -10712,6 +11092,15 @@ pub trait Api {
     ) -> ::std::result::Result<AssociateAddressResult, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("AssociateAddress"))
     }
+    fn associate_dhcp_options(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: AssociateDhcpOptionsRequest,
+    ) -> ::std::result::Result<(), crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "AssociateDhcpOptions",
+        ))
+    }
     fn associate_route_table(
         &self,
         ctx: &mut Self::Ctx,
@@ -10747,6 +11136,13 @@ pub trait Api {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "AuthorizeSecurityGroupIngress",
         ))
+    }
+    fn create_dhcp_options(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: CreateDhcpOptionsRequest,
+    ) -> ::std::result::Result<CreateDhcpOptionsResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("CreateDhcpOptions"))
     }
     fn create_egress_only_internet_gateway(
         &self,
@@ -10852,6 +11248,13 @@ pub trait Api {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "CreateVpcEndpointServiceConfiguration",
         ))
+    }
+    fn delete_dhcp_options(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DeleteDhcpOptionsRequest,
+    ) -> ::std::result::Result<(), crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DeleteDhcpOptions"))
     }
     fn delete_egress_only_internet_gateway(
         &self,
@@ -10972,6 +11375,15 @@ pub trait Api {
     ) -> ::std::result::Result<DescribeAvailabilityZonesResult, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "DescribeAvailabilityZones",
+        ))
+    }
+    fn describe_dhcp_options(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeDhcpOptionsRequest,
+    ) -> ::std::result::Result<DescribeDhcpOptionsResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DescribeDhcpOptions",
         ))
     }
     fn describe_egress_only_internet_gateways(
@@ -11315,6 +11727,9 @@ pub fn call<A: Api + ?Sized>(
         Request::AssociateAddress(input) => api
             .associate_address(ctx, input)
             .map(Response::AssociateAddress),
+        Request::AssociateDhcpOptions(input) => api
+            .associate_dhcp_options(ctx, input)
+            .map(|()| Response::AssociateDhcpOptions),
         Request::AssociateRouteTable(input) => api
             .associate_route_table(ctx, input)
             .map(Response::AssociateRouteTable),
@@ -11327,6 +11742,9 @@ pub fn call<A: Api + ?Sized>(
         Request::AuthorizeSecurityGroupIngress(input) => api
             .authorize_security_group_ingress(ctx, input)
             .map(Response::AuthorizeSecurityGroupIngress),
+        Request::CreateDhcpOptions(input) => api
+            .create_dhcp_options(ctx, input)
+            .map(Response::CreateDhcpOptions),
         Request::CreateEgressOnlyInternetGateway(input) => api
             .create_egress_only_internet_gateway(ctx, input)
             .map(Response::CreateEgressOnlyInternetGateway),
@@ -11358,6 +11776,9 @@ pub fn call<A: Api + ?Sized>(
         Request::CreateVpcEndpointServiceConfiguration(input) => api
             .create_vpc_endpoint_service_configuration(ctx, input)
             .map(Response::CreateVpcEndpointServiceConfiguration),
+        Request::DeleteDhcpOptions(input) => api
+            .delete_dhcp_options(ctx, input)
+            .map(|()| Response::DeleteDhcpOptions),
         Request::DeleteEgressOnlyInternetGateway(input) => api
             .delete_egress_only_internet_gateway(ctx, input)
             .map(Response::DeleteEgressOnlyInternetGateway),
@@ -11397,6 +11818,9 @@ pub fn call<A: Api + ?Sized>(
         Request::DescribeAvailabilityZones(input) => api
             .describe_availability_zones(ctx, input)
             .map(Response::DescribeAvailabilityZones),
+        Request::DescribeDhcpOptions(input) => api
+            .describe_dhcp_options(ctx, input)
+            .map(Response::DescribeDhcpOptions),
         Request::DescribeEgressOnlyInternetGateways(input) => api
             .describe_egress_only_internet_gateways(ctx, input)
             .map(Response::DescribeEgressOnlyInternetGateways),

@@ -78,6 +78,8 @@ pub struct RegionResources {
     #[serde(default)]
     pub nat_gateways: Vec<NatGateway>,
     #[serde(default)]
+    pub dhcp_options: Vec<DhcpOptions>,
+    #[serde(default)]
     pub load_balancers: Vec<LoadBalancer>,
     #[serde(default)]
     pub endpoint_services: Vec<EndpointService>,
@@ -191,6 +193,9 @@ pub struct Vpc {
     /// Routes added to its main route table (its local route comes with it).
     #[serde(default)]
     pub routes: Vec<Route>,
+    /// The DHCP options set it uses when not the account's default: a name
+    /// of `dhcpOptions`, an id, or `default` (none).
+    pub dhcp_options: Option<String>,
     #[serde(default)]
     pub tags: Tags,
 }
@@ -317,6 +322,24 @@ pub struct EgressOnlyInternetGateway {
     pub vpc: String,
     #[serde(default)]
     pub tags: Tags,
+}
+
+/// A DHCP options set: its configurations in order.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DhcpOptions {
+    pub name: String,
+    pub id: Option<String>,
+    pub configurations: Vec<DhcpConfiguration>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DhcpConfiguration {
+    pub key: String,
+    pub values: Vec<String>,
 }
 
 /// A NAT gateway in `subnet`: public with `elasticIp` (a name of the

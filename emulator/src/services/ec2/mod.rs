@@ -4,6 +4,7 @@
 mod addresses;
 pub mod catalog;
 mod checks;
+mod dhcp;
 mod endpoint_model;
 mod endpoint_services;
 mod endpoint_states;
@@ -82,6 +83,30 @@ impl Api for Ec2 {
         input: m::DescribeVpcAttributeRequest,
     ) -> R<m::DescribeVpcAttributeResult> {
         vpcs::describe_attribute(ctx, input)
+    }
+    fn create_dhcp_options(
+        &self,
+        ctx: &mut Ctx,
+        input: m::CreateDhcpOptionsRequest,
+    ) -> R<m::CreateDhcpOptionsResult> {
+        dhcp::create(ctx, input)
+    }
+    fn delete_dhcp_options(&self, ctx: &mut Ctx, input: m::DeleteDhcpOptionsRequest) -> R<()> {
+        dhcp::delete(ctx, input)
+    }
+    fn describe_dhcp_options(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeDhcpOptionsRequest,
+    ) -> R<m::DescribeDhcpOptionsResult> {
+        dhcp::describe(ctx, input)
+    }
+    fn associate_dhcp_options(
+        &self,
+        ctx: &mut Ctx,
+        input: m::AssociateDhcpOptionsRequest,
+    ) -> R<()> {
+        dhcp::associate(ctx, input)
     }
     fn create_subnet(
         &self,

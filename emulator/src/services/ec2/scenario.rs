@@ -179,6 +179,7 @@ pub(crate) fn network(
         }
         names.put(p.account, p.region, "vpc", &v.name, id);
     }
+    dhcp_options(world, p, names, res)?;
     let zones = regions::zones(p.region);
     for (i, s) in res.subnets.iter().enumerate() {
         let at = p.at(format!("{}.subnets[{i}]", p.base));
@@ -778,6 +779,68 @@ fn routes(
     Ok(())
 }
 
+/// DHCP options sets, and the VPCs that use one other than the default.
+fn dhcp_options(
+    world: &Arc<World>,
+    p: &Phase<'_>,
+    names: &mut Names,
+    res: &format::RegionResources,
+) -> Result<(), ScenarioError> {
+    for (i, d) in res.dhcp_options.iter().enumerate() {
+        let at = p.at(format!("{}.dhcpOptions[{i}]", p.base));
+        let pins = Pins::default().id(&at, "id", "dopt", d.id.as_ref())?;
+        let out = pins.run(world, || {
+            ec2(
+                world,
+                &at,
+                e::Request::CreateDhcpOptions(e::CreateDhcpOptionsRequest {
+                    dhcp_configurations: Some(
+                        d.configurations
+                            .iter()
+                            .map(|c| e::NewDhcpConfiguration {
+                                key: Some(c.key.clone()),
+                                values: Some(c.values.clone()),
+                            })
+                            .collect(),
+                    ),
+                    tag_specifications: tags("dhcp-options", &d.tags),
+                    ..Default::default()
+                }),
+            )
+        })?;
+        let e::Response::CreateDhcpOptions(out) = out else {
+            return Err(at.err("", "unexpected answer"));
+        };
+        let id = out
+            .dhcp_options
+            .and_then(|d| d.dhcp_options_id)
+            .unwrap_or_default();
+        names.put(p.account, p.region, "dhcpOptions", &d.name, id);
+    }
+    for (i, v) in res.vpcs.iter().enumerate() {
+        let Some(set) = &v.dhcp_options else {
+            continue;
+        };
+        let at = p.at(format!("{}.vpcs[{i}]", p.base));
+        let vpc = one_ref(names, &at, "name", "vpc", "vpc", &v.name)?;
+        let set = if set == "default" {
+            set.clone()
+        } else {
+            one_ref(names, &at, "dhcpOptions", "dhcpOptions", "dopt", set)?
+        };
+        ec2(
+            world,
+            &at,
+            e::Request::AssociateDhcpOptions(e::AssociateDhcpOptionsRequest {
+                dhcp_options_id: Some(set),
+                vpc_id: Some(vpc),
+                ..Default::default()
+            }),
+        )?;
+    }
+    Ok(())
+}
+
 /// Internet gateways (attached to their VPC) and egress-only ones.
 fn gateways(
     world: &Arc<World>,
@@ -1361,6 +1424,8 @@ pub(crate) fn export(
             cidr: v.cidr.clone(),
             dns_support: Some(v.enable_dns_support),
             dns_hostnames: Some(v.enable_dns_hostnames),
+            dhcp_options: Some(v.dhcp_options_id.clone())
+                .filter(|d| Some(d) != st.default_dhcp_options.as_ref()),
             routes: user_routes(st, v, &v.main_route_table_id),
             tags: export_tags(&v.tags),
         });
@@ -1440,6 +1505,25 @@ pub(crate) fn export(
                 public_ip: None,
             }),
             tags: export_tags(&g.tags),
+        });
+    }
+    for d in st
+        .dhcp_options
+        .values()
+        .filter(|d| Some(&d.id) != st.default_dhcp_options.as_ref())
+    {
+        out.dhcp_options.push(f::DhcpOptions {
+            name: d.id.clone(),
+            id: Some(d.id.clone()),
+            configurations: d
+                .configurations
+                .iter()
+                .map(|(k, vs)| f::DhcpConfiguration {
+                    key: k.clone(),
+                    values: vs.clone(),
+                })
+                .collect(),
+            tags: export_tags(&d.tags),
         });
     }
     for g in st.internet_gateways.values() {

@@ -35,6 +35,9 @@ pub struct State {
     /// Elastic IP addresses, by allocation id.
     pub addresses: BTreeMap<String, Address>,
     pub nat_gateways: BTreeMap<String, NatGateway>,
+    pub dhcp_options: BTreeMap<String, DhcpOptionSet>,
+    /// The set AWS made with the account's default VPC: new VPCs get it.
+    pub default_dhcp_options: Option<String>,
     /// `ClientToken` → (operation, resource id), for idempotent creates.
     pub client_tokens: BTreeMap<String, (String, String)>,
 }
@@ -214,6 +217,14 @@ pub struct InternetGateway {
 pub struct EgressOnlyGateway {
     pub id: String,
     pub vpc_id: String,
+    pub tags: Tags,
+}
+
+/// A DHCP options set: `(key, values)` in the order given.
+#[derive(Debug, Clone, Serialize)]
+pub struct DhcpOptionSet {
+    pub id: String,
+    pub configurations: Vec<(String, Vec<String>)>,
     pub tags: Tags,
 }
 

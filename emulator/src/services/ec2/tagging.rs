@@ -24,6 +24,7 @@ pub(super) fn tags_of(ctx: &Ctx, id: &str) -> Result<Tags, AwsError> {
         Some("egress-only-internet-gateway") => st.egress_only_gateways.get(id).map(|r| &r.tags),
         Some("elastic-ip") => st.addresses.get(id).map(|r| &r.tags),
         Some("natgateway") => st.nat_gateways.get(id).map(|r| &r.tags),
+        Some("dhcp-options") => st.dhcp_options.get(id).map(|r| &r.tags),
         Some("vpc-endpoint-service") => ctx
             .region
             .common
@@ -56,6 +57,10 @@ fn not_found(id: &str) -> AwsError {
             "InvalidAllocationID.NotFound",
             format!("The allocation ID '{id}' does not exist"),
         ),
+        Some("dhcp-options") => AwsError::new(
+            "InvalidDhcpOptionID.NotFound",
+            format!("The dhcpOption ID '{id}' does not exist"),
+        ),
         Some("natgateway") => AwsError::new(
             "NatGatewayNotFound",
             format!("The Nat Gateway {id} was not found"),
@@ -84,6 +89,7 @@ fn tags_mut<'a>(ctx: &'a mut Ctx, id: &str) -> Option<&'a mut Tags> {
         "egress-only-internet-gateway" => st.egress_only_gateways.get_mut(id).map(|r| &mut r.tags),
         "elastic-ip" => st.addresses.get_mut(id).map(|r| &mut r.tags),
         "natgateway" => st.nat_gateways.get_mut(id).map(|r| &mut r.tags),
+        "dhcp-options" => st.dhcp_options.get_mut(id).map(|r| &mut r.tags),
         _ => None,
     }
 }
@@ -166,6 +172,7 @@ pub(super) fn describe(
     );
     all.extend(st.addresses.iter().map(|(k, v)| (k.clone(), &v.tags)));
     all.extend(st.nat_gateways.iter().map(|(k, v)| (k.clone(), &v.tags)));
+    all.extend(st.dhcp_options.iter().map(|(k, v)| (k.clone(), &v.tags)));
     all.extend(
         ctx.region
             .common

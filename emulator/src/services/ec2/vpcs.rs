@@ -68,15 +68,14 @@ fn insert(ctx: &mut Ctx, cidr: Ipv4Net, is_default: bool, tenancy: String, tags:
 }
 
 /// All VPCs of an account in a Region share its default DHCP options.
-fn dhcp_options_id(ctx: &Ctx) -> String {
-    let existing = ctx
-        .acct()
-        .ec2
-        .vpcs
-        .values()
-        .next()
-        .map(|v| v.dhcp_options_id.clone());
-    existing.unwrap_or_else(|| ctx.new_id("dopt"))
+/// The account's default DHCP options in this Region (made with its first
+/// VPC, as AWS does), or `default` (none) when it was deleted.
+fn dhcp_options_id(ctx: &mut Ctx) -> String {
+    match ctx.acct().ec2.default_dhcp_options.clone() {
+        Some(id) if ctx.acct().ec2.dhcp_options.contains_key(&id) => id,
+        Some(_) => "default".into(),
+        None => super::dhcp::create_default(ctx),
+    }
 }
 
 pub(super) fn create_default(ctx: &mut Ctx) {
