@@ -10,7 +10,7 @@ returning to it after mutations; invalid scenarios (fixtures under
 scenario (an ``awsemu.exitCode`` docker label, ``state: STOPPED``).
 
 References: scenarios/empty.yaml (the format, field by field),
-emulator/src/scenario/format.rs (field names), README "Scenarios".
+emulator/src/scenario_file/format.rs (field names), README "Scenarios".
 """
 
 from __future__ import annotations
