@@ -47,6 +47,17 @@ def build(ec2p, ec2c, elbv2p, ecsp, ec2w, tick):
         {"Key": "domain-name", "Values": ["svc.example"]},
         {"Key": "domain-name-servers", "Values": ["10.7.0.2", "AmazonProvidedDNS"]}])
     ec2p.associate_dhcp_options(DhcpOptionsId=dopt["DhcpOptions"]["DhcpOptionsId"], VpcId=vpc)
+    # Network ACLs: one of its own with a subnet moved to it, and a rule added
+    # to the VPC's default ACL.
+    acl = ec2p.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
+    ec2p.create_network_acl_entry(NetworkAclId=acl, RuleNumber=100, Protocol="6", RuleAction="allow",
+                                  Egress=False, CidrBlock="10.0.0.0/8", PortRange={"From": 443, "To": 443})
+    acls = ec2p.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [vpc]},
+                                               {"Name": "default", "Values": ["true"]}])["NetworkAcls"][0]
+    moving = next(a for a in acls["Associations"] if a["SubnetId"] == subnets[1])
+    ec2p.replace_network_acl_association(AssociationId=moving["NetworkAclAssociationId"], NetworkAclId=acl)
+    ec2p.create_network_acl_entry(NetworkAclId=acls["NetworkAclId"], RuleNumber=90, Protocol="-1",
+                                  RuleAction="deny", Egress=False, CidrBlock="192.0.2.0/24")
     ec2p.modify_subnet_attribute(SubnetId=subnets[0], MapPublicIpOnLaunch={"Value": True})
     ec2p.modify_subnet_attribute(SubnetId=subnets[1], PrivateDnsHostnameTypeOnLaunch="resource-name")
     # The VPC's edge: an internet gateway, an egress-only one, an interface
@@ -159,6 +170,7 @@ def snapshot(ec2p, ec2c, elbv2p, ecsp, ec2w):
             "addresses": ec2.describe_addresses(),
             "nat_gateways": ec2.describe_nat_gateways(),
             "dhcp_options": ec2.describe_dhcp_options(),
+            "network_acls": ec2.describe_network_acls(),
         }
     services = ec2p.describe_vpc_endpoint_service_configurations()
     out["services"] = services

@@ -268,6 +268,8 @@ pub mod enums {
         "failed",
     ];
     #[allow(non_upper_case_globals)]
+    pub const RuleAction: &[&str] = &["allow", "deny"];
+    #[allow(non_upper_case_globals)]
     pub const ServiceConnectivityType: &[&str] = &["ipv4", "ipv6"];
     #[allow(non_upper_case_globals)]
     pub const ServiceManaged: &[&str] = &["alb", "nlb", "rnat", "rds"];
@@ -671,6 +673,34 @@ pub struct CreateNatGatewayResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateNetworkAclEntryRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub network_acl_id: ::std::option::Option<::std::string::String>,
+    pub rule_number: ::std::option::Option<i32>,
+    pub protocol: ::std::option::Option<::std::string::String>,
+    pub rule_action: ::std::option::Option<::std::string::String>,
+    pub egress: ::std::option::Option<bool>,
+    pub cidr_block: ::std::option::Option<::std::string::String>,
+    pub ipv6_cidr_block: ::std::option::Option<::std::string::String>,
+    pub icmp_type_code: ::std::option::Option<IcmpTypeCode>,
+    pub port_range: ::std::option::Option<PortRange>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateNetworkAclRequest {
+    pub tag_specifications: ::std::option::Option<::std::vec::Vec<TagSpecification>>,
+    pub client_token: ::std::option::Option<::std::string::String>,
+    pub dry_run: ::std::option::Option<bool>,
+    pub vpc_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateNetworkAclResult {
+    pub network_acl: ::std::option::Option<NetworkAcl>,
+    pub client_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateNetworkInterfaceRequest {
     pub ipv4_prefixes: ::std::option::Option<::std::vec::Vec<Ipv4PrefixSpecificationRequest>>,
     pub ipv4_prefix_count: ::std::option::Option<i32>,
@@ -904,6 +934,20 @@ pub struct DeleteNatGatewayResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteNetworkAclEntryRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub network_acl_id: ::std::option::Option<::std::string::String>,
+    pub rule_number: ::std::option::Option<i32>,
+    pub egress: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteNetworkAclRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub network_acl_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteNetworkInterfaceRequest {
     pub dry_run: ::std::option::Option<bool>,
     pub network_interface_id: ::std::option::Option<::std::string::String>,
@@ -1075,6 +1119,21 @@ pub struct DescribeNatGatewaysRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DescribeNatGatewaysResult {
     pub nat_gateways: ::std::option::Option<::std::vec::Vec<NatGateway>>,
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeNetworkAclsRequest {
+    pub next_token: ::std::option::Option<::std::string::String>,
+    pub max_results: ::std::option::Option<i32>,
+    pub dry_run: ::std::option::Option<bool>,
+    pub network_acl_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub filters: ::std::option::Option<::std::vec::Vec<Filter>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeNetworkAclsResult {
+    pub network_acls: ::std::option::Option<::std::vec::Vec<NetworkAcl>>,
     pub next_token: ::std::option::Option<::std::string::String>,
 }
 
@@ -1396,6 +1455,12 @@ pub struct GroupIdentifier {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct IcmpTypeCode {
+    pub code: ::std::option::Option<i32>,
+    pub type_: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct InstanceIpv6Address {
     pub ipv6_address: ::std::option::Option<::std::string::String>,
     pub is_primary_ipv6: ::std::option::Option<bool>,
@@ -1626,6 +1691,36 @@ pub struct NatGatewayAttachedAppliance {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct NetworkAcl {
+    pub associations: ::std::option::Option<::std::vec::Vec<NetworkAclAssociation>>,
+    pub entries: ::std::option::Option<::std::vec::Vec<NetworkAclEntry>>,
+    pub is_default: ::std::option::Option<bool>,
+    pub network_acl_id: ::std::option::Option<::std::string::String>,
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+    pub vpc_id: ::std::option::Option<::std::string::String>,
+    pub owner_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NetworkAclAssociation {
+    pub network_acl_association_id: ::std::option::Option<::std::string::String>,
+    pub network_acl_id: ::std::option::Option<::std::string::String>,
+    pub subnet_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NetworkAclEntry {
+    pub cidr_block: ::std::option::Option<::std::string::String>,
+    pub egress: ::std::option::Option<bool>,
+    pub icmp_type_code: ::std::option::Option<IcmpTypeCode>,
+    pub ipv6_cidr_block: ::std::option::Option<::std::string::String>,
+    pub port_range: ::std::option::Option<PortRange>,
+    pub protocol: ::std::option::Option<::std::string::String>,
+    pub rule_action: ::std::option::Option<::std::string::String>,
+    pub rule_number: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct NetworkInterface {
     pub association: ::std::option::Option<NetworkInterfaceAssociation>,
     pub attachment: ::std::option::Option<NetworkInterfaceAttachment>,
@@ -1724,6 +1819,12 @@ pub struct OperatorResponse {
 pub struct PayerResponsibilityEntry {
     pub scope: ::std::option::Option<::std::string::String>,
     pub payer_responsibility_type: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PortRange {
+    pub from: ::std::option::Option<i32>,
+    pub to: ::std::option::Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1829,6 +1930,32 @@ pub struct ReleaseAddressRequest {
     pub public_ip: ::std::option::Option<::std::string::String>,
     pub network_border_group: ::std::option::Option<::std::string::String>,
     pub dry_run: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReplaceNetworkAclAssociationRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub association_id: ::std::option::Option<::std::string::String>,
+    pub network_acl_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReplaceNetworkAclAssociationResult {
+    pub new_association_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReplaceNetworkAclEntryRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub network_acl_id: ::std::option::Option<::std::string::String>,
+    pub rule_number: ::std::option::Option<i32>,
+    pub protocol: ::std::option::Option<::std::string::String>,
+    pub rule_action: ::std::option::Option<::std::string::String>,
+    pub egress: ::std::option::Option<bool>,
+    pub cidr_block: ::std::option::Option<::std::string::String>,
+    pub ipv6_cidr_block: ::std::option::Option<::std::string::String>,
+    pub icmp_type_code: ::std::option::Option<IcmpTypeCode>,
+    pub port_range: ::std::option::Option<PortRange>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2905,6 +3032,117 @@ impl crate::wire::query::FromQuery for CreateNatGatewayRequest {
     }
 }
 
+impl crate::wire::query::FromQuery for CreateNetworkAclEntryRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NetworkAclId");
+            let k = key.as_str();
+            out.network_acl_id = q.scalar::<::std::string::String>(k)?;
+            if out.network_acl_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "RuleNumber");
+            let k = key.as_str();
+            out.rule_number = q.scalar::<i32>(k)?;
+            if out.rule_number.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Protocol");
+            let k = key.as_str();
+            out.protocol = q.scalar::<::std::string::String>(k)?;
+            if out.protocol.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "RuleAction");
+            let k = key.as_str();
+            out.rule_action = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.rule_action {
+                crate::wire::query::check_enum(k, v, enums::RuleAction)?;
+            }
+            if out.rule_action.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Egress");
+            let k = key.as_str();
+            out.egress = q.scalar::<bool>(k)?;
+            if out.egress.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "CidrBlock");
+            let k = key.as_str();
+            out.cidr_block = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv6CidrBlock");
+            let k = key.as_str();
+            out.ipv6_cidr_block = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Icmp");
+            let k = key.as_str();
+            out.icmp_type_code = crate::wire::query::structure::<IcmpTypeCode>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PortRange");
+            let k = key.as_str();
+            out.port_range = crate::wire::query::structure::<PortRange>(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for CreateNetworkAclRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "TagSpecification");
+            let k = key.as_str();
+            out.tag_specifications = dec_TagSpecificationList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ClientToken");
+            let k = key.as_str();
+            out.client_token = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "VpcId");
+            let k = key.as_str();
+            out.vpc_id = q.scalar::<::std::string::String>(k)?;
+            if out.vpc_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for CreateNetworkInterfaceRequest {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -3674,6 +3912,68 @@ impl crate::wire::query::FromQuery for DeleteNatGatewayRequest {
     }
 }
 
+impl crate::wire::query::FromQuery for DeleteNetworkAclEntryRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NetworkAclId");
+            let k = key.as_str();
+            out.network_acl_id = q.scalar::<::std::string::String>(k)?;
+            if out.network_acl_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "RuleNumber");
+            let k = key.as_str();
+            out.rule_number = q.scalar::<i32>(k)?;
+            if out.rule_number.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Egress");
+            let k = key.as_str();
+            out.egress = q.scalar::<bool>(k)?;
+            if out.egress.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DeleteNetworkAclRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NetworkAclId");
+            let k = key.as_str();
+            out.network_acl_id = q.scalar::<::std::string::String>(k)?;
+            if out.network_acl_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for DeleteNetworkInterfaceRequest {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -4138,6 +4438,44 @@ impl crate::wire::query::FromQuery for DescribeNatGatewaysRequest {
             let key = crate::wire::query::key(prefix, "NextToken");
             let k = key.as_str();
             out.next_token = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DescribeNetworkAclsRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "NextToken");
+            let k = key.as_str();
+            out.next_token = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "MaxResults");
+            let k = key.as_str();
+            out.max_results = q.scalar::<i32>(k)?;
+            if let ::std::option::Option::Some(v) = &out.max_results {
+                crate::wire::query::check_range(k, *v as i64, Some(5), Some(1000))?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NetworkAclId");
+            let k = key.as_str();
+            out.network_acl_ids = dec_NetworkAclIdStringList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Filter");
+            let k = key.as_str();
+            out.filters = dec_FilterList(q, k)?;
         }
         ::std::result::Result::Ok(out)
     }
@@ -4855,6 +5193,26 @@ impl crate::wire::query::FromQuery for Filter {
     }
 }
 
+impl crate::wire::query::FromQuery for IcmpTypeCode {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Code");
+            let k = key.as_str();
+            out.code = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Type");
+            let k = key.as_str();
+            out.type_ = q.scalar::<i32>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for InstanceIpv6Address {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -5409,6 +5767,26 @@ impl crate::wire::query::FromQuery for OperatorRequest {
     }
 }
 
+impl crate::wire::query::FromQuery for PortRange {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "From");
+            let k = key.as_str();
+            out.from = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "To");
+            let k = key.as_str();
+            out.to = q.scalar::<i32>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for PrefixListId {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -5510,6 +5888,115 @@ impl crate::wire::query::FromQuery for ReleaseAddressRequest {
             let key = crate::wire::query::key(prefix, "DryRun");
             let k = key.as_str();
             out.dry_run = q.scalar::<bool>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for ReplaceNetworkAclAssociationRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AssociationId");
+            let k = key.as_str();
+            out.association_id = q.scalar::<::std::string::String>(k)?;
+            if out.association_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NetworkAclId");
+            let k = key.as_str();
+            out.network_acl_id = q.scalar::<::std::string::String>(k)?;
+            if out.network_acl_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for ReplaceNetworkAclEntryRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NetworkAclId");
+            let k = key.as_str();
+            out.network_acl_id = q.scalar::<::std::string::String>(k)?;
+            if out.network_acl_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "RuleNumber");
+            let k = key.as_str();
+            out.rule_number = q.scalar::<i32>(k)?;
+            if out.rule_number.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Protocol");
+            let k = key.as_str();
+            out.protocol = q.scalar::<::std::string::String>(k)?;
+            if out.protocol.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "RuleAction");
+            let k = key.as_str();
+            out.rule_action = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.rule_action {
+                crate::wire::query::check_enum(k, v, enums::RuleAction)?;
+            }
+            if out.rule_action.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Egress");
+            let k = key.as_str();
+            out.egress = q.scalar::<bool>(k)?;
+            if out.egress.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "CidrBlock");
+            let k = key.as_str();
+            out.cidr_block = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv6CidrBlock");
+            let k = key.as_str();
+            out.ipv6_cidr_block = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Icmp");
+            let k = key.as_str();
+            out.icmp_type_code = crate::wire::query::structure::<IcmpTypeCode>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PortRange");
+            let k = key.as_str();
+            out.port_range = crate::wire::query::structure::<PortRange>(q, k)?;
         }
         ::std::result::Result::Ok(out)
     }
@@ -6425,6 +6912,29 @@ fn dec_Ipv6RangeList(
 }
 
 fn dec_NatGatewayIdStringList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_NetworkAclIdStringList(
     q: &crate::wire::QueryInput,
     key: &str,
 ) -> ::std::result::Result<
@@ -7457,6 +7967,19 @@ impl crate::wire::xml::ToXml for CreateNatGatewayResult {
     }
 }
 
+impl crate::wire::xml::ToXml for CreateNetworkAclResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.network_acl {
+            w.start("networkAcl");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("networkAcl");
+        }
+        if let ::std::option::Option::Some(v) = &self.client_token {
+            w.element("clientToken", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for CreateNetworkInterfaceResult {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.network_interface {
@@ -7668,6 +8191,17 @@ impl crate::wire::xml::ToXml for DescribeNatGatewaysResult {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.nat_gateways {
             enc_NatGatewayList(w, "natGatewaySet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.next_token {
+            w.element("nextToken", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for DescribeNetworkAclsResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.network_acls {
+            enc_NetworkAclList(w, "networkAclSet", v);
         }
         if let ::std::option::Option::Some(v) = &self.next_token {
             w.element("nextToken", v);
@@ -7945,6 +8479,17 @@ impl crate::wire::xml::ToXml for GroupIdentifier {
     }
 }
 
+impl crate::wire::xml::ToXml for IcmpTypeCode {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.code {
+            w.element("code", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.type_ {
+            w.element("type", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for InternetGateway {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.attachments {
@@ -8210,6 +8755,79 @@ impl crate::wire::xml::ToXml for NatGatewayAttachedAppliance {
     }
 }
 
+impl crate::wire::xml::ToXml for NetworkAcl {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.associations {
+            enc_NetworkAclAssociationList(w, "associationSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.entries {
+            enc_NetworkAclEntryList(w, "entrySet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.is_default {
+            w.element("default", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.network_acl_id {
+            w.element("networkAclId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.tags {
+            enc_TagList(w, "tagSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.vpc_id {
+            w.element("vpcId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.owner_id {
+            w.element("ownerId", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for NetworkAclAssociation {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.network_acl_association_id {
+            w.element("networkAclAssociationId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.network_acl_id {
+            w.element("networkAclId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.subnet_id {
+            w.element("subnetId", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for NetworkAclEntry {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.cidr_block {
+            w.element("cidrBlock", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.egress {
+            w.element("egress", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.icmp_type_code {
+            w.start("icmpTypeCode");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("icmpTypeCode");
+        }
+        if let ::std::option::Option::Some(v) = &self.ipv6_cidr_block {
+            w.element("ipv6CidrBlock", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.port_range {
+            w.start("portRange");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("portRange");
+        }
+        if let ::std::option::Option::Some(v) = &self.protocol {
+            w.element("protocol", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.rule_action {
+            w.element("ruleAction", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.rule_number {
+            w.element("ruleNumber", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for NetworkInterface {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.association {
@@ -8442,6 +9060,17 @@ impl crate::wire::xml::ToXml for PayerResponsibilityEntry {
     }
 }
 
+impl crate::wire::xml::ToXml for PortRange {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.from {
+            w.element("from", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.to {
+            w.element("to", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for PrefixList {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.cidrs {
@@ -8600,6 +9229,14 @@ impl crate::wire::xml::ToXml for RejectVpcEndpointConnectionsResult {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.unsuccessful {
             enc_UnsuccessfulItemSet(w, "unsuccessful", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for ReplaceNetworkAclAssociationResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.new_association_id {
+            w.element("newAssociationId", v);
         }
     }
 }
@@ -9924,6 +10561,48 @@ fn enc_NatGatewayList(
     w.end(name);
 }
 
+fn enc_NetworkAclAssociationList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<NetworkAclAssociation>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_NetworkAclEntryList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<NetworkAclEntry>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_NetworkAclList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<NetworkAcl>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
 fn enc_NetworkInterfaceIpv6AddressesList(
     w: &mut crate::wire::XmlWriter,
     name: &str,
@@ -10402,6 +11081,8 @@ pub const OPERATIONS: &[&str] = &[
     "CreateEgressOnlyInternetGateway",
     "CreateInternetGateway",
     "CreateNatGateway",
+    "CreateNetworkAcl",
+    "CreateNetworkAclEntry",
     "CreateNetworkInterface",
     "CreateRoute",
     "CreateRouteTable",
@@ -10416,6 +11097,8 @@ pub const OPERATIONS: &[&str] = &[
     "DeleteEgressOnlyInternetGateway",
     "DeleteInternetGateway",
     "DeleteNatGateway",
+    "DeleteNetworkAcl",
+    "DeleteNetworkAclEntry",
     "DeleteNetworkInterface",
     "DeleteRoute",
     "DeleteRouteTable",
@@ -10432,6 +11115,7 @@ pub const OPERATIONS: &[&str] = &[
     "DescribeEgressOnlyInternetGateways",
     "DescribeInternetGateways",
     "DescribeNatGateways",
+    "DescribeNetworkAcls",
     "DescribeNetworkInterfaces",
     "DescribePrefixLists",
     "DescribeRegions",
@@ -10460,6 +11144,8 @@ pub const OPERATIONS: &[&str] = &[
     "ModifyVpcEndpointServicePermissions",
     "RejectVpcEndpointConnections",
     "ReleaseAddress",
+    "ReplaceNetworkAclAssociation",
+    "ReplaceNetworkAclEntry",
     "ReplaceRoute",
     "ReplaceRouteTableAssociation",
     "RevokeSecurityGroupEgress",
@@ -10482,6 +11168,8 @@ pub enum Request {
     CreateEgressOnlyInternetGateway(CreateEgressOnlyInternetGatewayRequest),
     CreateInternetGateway(CreateInternetGatewayRequest),
     CreateNatGateway(CreateNatGatewayRequest),
+    CreateNetworkAcl(CreateNetworkAclRequest),
+    CreateNetworkAclEntry(CreateNetworkAclEntryRequest),
     CreateNetworkInterface(CreateNetworkInterfaceRequest),
     CreateRoute(CreateRouteRequest),
     CreateRouteTable(CreateRouteTableRequest),
@@ -10496,6 +11184,8 @@ pub enum Request {
     DeleteEgressOnlyInternetGateway(DeleteEgressOnlyInternetGatewayRequest),
     DeleteInternetGateway(DeleteInternetGatewayRequest),
     DeleteNatGateway(DeleteNatGatewayRequest),
+    DeleteNetworkAcl(DeleteNetworkAclRequest),
+    DeleteNetworkAclEntry(DeleteNetworkAclEntryRequest),
     DeleteNetworkInterface(DeleteNetworkInterfaceRequest),
     DeleteRoute(DeleteRouteRequest),
     DeleteRouteTable(DeleteRouteTableRequest),
@@ -10512,6 +11202,7 @@ pub enum Request {
     DescribeEgressOnlyInternetGateways(DescribeEgressOnlyInternetGatewaysRequest),
     DescribeInternetGateways(DescribeInternetGatewaysRequest),
     DescribeNatGateways(DescribeNatGatewaysRequest),
+    DescribeNetworkAcls(DescribeNetworkAclsRequest),
     DescribeNetworkInterfaces(DescribeNetworkInterfacesRequest),
     DescribePrefixLists(DescribePrefixListsRequest),
     DescribeRegions(DescribeRegionsRequest),
@@ -10540,6 +11231,8 @@ pub enum Request {
     ModifyVpcEndpointServicePermissions(ModifyVpcEndpointServicePermissionsRequest),
     RejectVpcEndpointConnections(RejectVpcEndpointConnectionsRequest),
     ReleaseAddress(ReleaseAddressRequest),
+    ReplaceNetworkAclAssociation(ReplaceNetworkAclAssociationRequest),
+    ReplaceNetworkAclEntry(ReplaceNetworkAclEntryRequest),
     ReplaceRoute(ReplaceRouteRequest),
     ReplaceRouteTableAssociation(ReplaceRouteTableAssociationRequest),
     RevokeSecurityGroupEgress(RevokeSecurityGroupEgressRequest),
@@ -10564,6 +11257,8 @@ pub enum Response {
     CreateEgressOnlyInternetGateway(CreateEgressOnlyInternetGatewayResult),
     CreateInternetGateway(CreateInternetGatewayResult),
     CreateNatGateway(CreateNatGatewayResult),
+    CreateNetworkAcl(CreateNetworkAclResult),
+    CreateNetworkAclEntry,
     CreateNetworkInterface(CreateNetworkInterfaceResult),
     CreateRoute(CreateRouteResult),
     CreateRouteTable(CreateRouteTableResult),
@@ -10578,6 +11273,8 @@ pub enum Response {
     DeleteEgressOnlyInternetGateway(DeleteEgressOnlyInternetGatewayResult),
     DeleteInternetGateway,
     DeleteNatGateway(DeleteNatGatewayResult),
+    DeleteNetworkAcl,
+    DeleteNetworkAclEntry,
     DeleteNetworkInterface,
     DeleteRoute,
     DeleteRouteTable,
@@ -10594,6 +11291,7 @@ pub enum Response {
     DescribeEgressOnlyInternetGateways(DescribeEgressOnlyInternetGatewaysResult),
     DescribeInternetGateways(DescribeInternetGatewaysResult),
     DescribeNatGateways(DescribeNatGatewaysResult),
+    DescribeNetworkAcls(DescribeNetworkAclsResult),
     DescribeNetworkInterfaces(DescribeNetworkInterfacesResult),
     DescribePrefixLists(DescribePrefixListsResult),
     DescribeRegions(DescribeRegionsResult),
@@ -10622,6 +11320,8 @@ pub enum Response {
     ModifyVpcEndpointServicePermissions(ModifyVpcEndpointServicePermissionsResult),
     RejectVpcEndpointConnections(RejectVpcEndpointConnectionsResult),
     ReleaseAddress,
+    ReplaceNetworkAclAssociation(ReplaceNetworkAclAssociationResult),
+    ReplaceNetworkAclEntry,
     ReplaceRoute,
     ReplaceRouteTableAssociation(ReplaceRouteTableAssociationResult),
     RevokeSecurityGroupEgress(RevokeSecurityGroupEgressResult),
@@ -10646,6 +11346,8 @@ impl Request {
             Request::CreateEgressOnlyInternetGateway(_) => "CreateEgressOnlyInternetGateway",
             Request::CreateInternetGateway(_) => "CreateInternetGateway",
             Request::CreateNatGateway(_) => "CreateNatGateway",
+            Request::CreateNetworkAcl(_) => "CreateNetworkAcl",
+            Request::CreateNetworkAclEntry(_) => "CreateNetworkAclEntry",
             Request::CreateNetworkInterface(_) => "CreateNetworkInterface",
             Request::CreateRoute(_) => "CreateRoute",
             Request::CreateRouteTable(_) => "CreateRouteTable",
@@ -10664,6 +11366,8 @@ impl Request {
             Request::DeleteEgressOnlyInternetGateway(_) => "DeleteEgressOnlyInternetGateway",
             Request::DeleteInternetGateway(_) => "DeleteInternetGateway",
             Request::DeleteNatGateway(_) => "DeleteNatGateway",
+            Request::DeleteNetworkAcl(_) => "DeleteNetworkAcl",
+            Request::DeleteNetworkAclEntry(_) => "DeleteNetworkAclEntry",
             Request::DeleteNetworkInterface(_) => "DeleteNetworkInterface",
             Request::DeleteRoute(_) => "DeleteRoute",
             Request::DeleteRouteTable(_) => "DeleteRouteTable",
@@ -10684,6 +11388,7 @@ impl Request {
             Request::DescribeEgressOnlyInternetGateways(_) => "DescribeEgressOnlyInternetGateways",
             Request::DescribeInternetGateways(_) => "DescribeInternetGateways",
             Request::DescribeNatGateways(_) => "DescribeNatGateways",
+            Request::DescribeNetworkAcls(_) => "DescribeNetworkAcls",
             Request::DescribeNetworkInterfaces(_) => "DescribeNetworkInterfaces",
             Request::DescribePrefixLists(_) => "DescribePrefixLists",
             Request::DescribeRegions(_) => "DescribeRegions",
@@ -10726,6 +11431,8 @@ impl Request {
             }
             Request::RejectVpcEndpointConnections(_) => "RejectVpcEndpointConnections",
             Request::ReleaseAddress(_) => "ReleaseAddress",
+            Request::ReplaceNetworkAclAssociation(_) => "ReplaceNetworkAclAssociation",
+            Request::ReplaceNetworkAclEntry(_) => "ReplaceNetworkAclEntry",
             Request::ReplaceRoute(_) => "ReplaceRoute",
             Request::ReplaceRouteTableAssociation(_) => "ReplaceRouteTableAssociation",
             Request::RevokeSecurityGroupEgress(_) => "RevokeSecurityGroupEgress",
@@ -10755,6 +11462,8 @@ pub fn decode(
 "CreateEgressOnlyInternetGateway" => <CreateEgressOnlyInternetGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateEgressOnlyInternetGateway),
 "CreateInternetGateway" => <CreateInternetGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateInternetGateway),
 "CreateNatGateway" => <CreateNatGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateNatGateway),
+"CreateNetworkAcl" => <CreateNetworkAclRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateNetworkAcl),
+"CreateNetworkAclEntry" => <CreateNetworkAclEntryRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateNetworkAclEntry),
 "CreateNetworkInterface" => <CreateNetworkInterfaceRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateNetworkInterface),
 "CreateRoute" => <CreateRouteRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateRoute),
 "CreateRouteTable" => <CreateRouteTableRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateRouteTable),
@@ -10769,6 +11478,8 @@ pub fn decode(
 "DeleteEgressOnlyInternetGateway" => <DeleteEgressOnlyInternetGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteEgressOnlyInternetGateway),
 "DeleteInternetGateway" => <DeleteInternetGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteInternetGateway),
 "DeleteNatGateway" => <DeleteNatGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteNatGateway),
+"DeleteNetworkAcl" => <DeleteNetworkAclRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteNetworkAcl),
+"DeleteNetworkAclEntry" => <DeleteNetworkAclEntryRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteNetworkAclEntry),
 "DeleteNetworkInterface" => <DeleteNetworkInterfaceRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteNetworkInterface),
 "DeleteRoute" => <DeleteRouteRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteRoute),
 "DeleteRouteTable" => <DeleteRouteTableRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DeleteRouteTable),
@@ -10785,6 +11496,7 @@ pub fn decode(
 "DescribeEgressOnlyInternetGateways" => <DescribeEgressOnlyInternetGatewaysRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeEgressOnlyInternetGateways),
 "DescribeInternetGateways" => <DescribeInternetGatewaysRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeInternetGateways),
 "DescribeNatGateways" => <DescribeNatGatewaysRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeNatGateways),
+"DescribeNetworkAcls" => <DescribeNetworkAclsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeNetworkAcls),
 "DescribeNetworkInterfaces" => <DescribeNetworkInterfacesRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeNetworkInterfaces),
 "DescribePrefixLists" => <DescribePrefixListsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribePrefixLists),
 "DescribeRegions" => <DescribeRegionsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeRegions),
@@ -10813,6 +11525,8 @@ pub fn decode(
 "ModifyVpcEndpointServicePermissions" => <ModifyVpcEndpointServicePermissionsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ModifyVpcEndpointServicePermissions),
 "RejectVpcEndpointConnections" => <RejectVpcEndpointConnectionsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::RejectVpcEndpointConnections),
 "ReleaseAddress" => <ReleaseAddressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ReleaseAddress),
+"ReplaceNetworkAclAssociation" => <ReplaceNetworkAclAssociationRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ReplaceNetworkAclAssociation),
+"ReplaceNetworkAclEntry" => <ReplaceNetworkAclEntryRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ReplaceNetworkAclEntry),
 "ReplaceRoute" => <ReplaceRouteRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ReplaceRoute),
 "ReplaceRouteTableAssociation" => <ReplaceRouteTableAssociationRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ReplaceRouteTableAssociation),
 "RevokeSecurityGroupEgress" => <RevokeSecurityGroupEgressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::RevokeSecurityGroupEgress),
@@ -10842,6 +11556,8 @@ impl Response {
             }
             Response::CreateInternetGateway(_) => "CreateInternetGatewayResponse",
             Response::CreateNatGateway(_) => "CreateNatGatewayResponse",
+            Response::CreateNetworkAcl(_) => "CreateNetworkAclResponse",
+            Response::CreateNetworkAclEntry => "CreateNetworkAclEntryResponse",
             Response::CreateNetworkInterface(_) => "CreateNetworkInterfaceResponse",
             Response::CreateRoute(_) => "CreateRouteResponse",
             Response::CreateRouteTable(_) => "CreateRouteTableResponse",
@@ -10862,6 +11578,8 @@ impl Response {
             }
             Response::DeleteInternetGateway => "DeleteInternetGatewayResponse",
             Response::DeleteNatGateway(_) => "DeleteNatGatewayResponse",
+            Response::DeleteNetworkAcl => "DeleteNetworkAclResponse",
+            Response::DeleteNetworkAclEntry => "DeleteNetworkAclEntryResponse",
             Response::DeleteNetworkInterface => "DeleteNetworkInterfaceResponse",
             Response::DeleteRoute => "DeleteRouteResponse",
             Response::DeleteRouteTable => "DeleteRouteTableResponse",
@@ -10884,6 +11602,7 @@ impl Response {
             }
             Response::DescribeInternetGateways(_) => "DescribeInternetGatewaysResponse",
             Response::DescribeNatGateways(_) => "DescribeNatGatewaysResponse",
+            Response::DescribeNetworkAcls(_) => "DescribeNetworkAclsResponse",
             Response::DescribeNetworkInterfaces(_) => "DescribeNetworkInterfacesResponse",
             Response::DescribePrefixLists(_) => "DescribePrefixListsResponse",
             Response::DescribeRegions(_) => "DescribeRegionsResponse",
@@ -10926,6 +11645,8 @@ impl Response {
             }
             Response::RejectVpcEndpointConnections(_) => "RejectVpcEndpointConnectionsResponse",
             Response::ReleaseAddress => "ReleaseAddressResponse",
+            Response::ReplaceNetworkAclAssociation(_) => "ReplaceNetworkAclAssociationResponse",
+            Response::ReplaceNetworkAclEntry => "ReplaceNetworkAclEntryResponse",
             Response::ReplaceRoute => "ReplaceRouteResponse",
             Response::ReplaceRouteTableAssociation(_) => "ReplaceRouteTableAssociationResponse",
             Response::RevokeSecurityGroupEgress(_) => "RevokeSecurityGroupEgressResponse",
@@ -10957,6 +11678,8 @@ impl Response {
             }
             Response::CreateInternetGateway(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::CreateNatGateway(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::CreateNetworkAcl(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::CreateNetworkAclEntry => w.element("return", &true),
             Response::CreateNetworkInterface(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::CreateRoute(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::CreateRouteTable(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
@@ -10977,6 +11700,8 @@ impl Response {
             }
             Response::DeleteInternetGateway => w.element("return", &true),
             Response::DeleteNatGateway(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::DeleteNetworkAcl => w.element("return", &true),
+            Response::DeleteNetworkAclEntry => w.element("return", &true),
             Response::DeleteNetworkInterface => w.element("return", &true),
             Response::DeleteRoute => w.element("return", &true),
             Response::DeleteRouteTable => w.element("return", &true),
@@ -10999,6 +11724,7 @@ impl Response {
             }
             Response::DescribeInternetGateways(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeNatGateways(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::DescribeNetworkAcls(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeNetworkInterfaces(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribePrefixLists(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeRegions(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
@@ -11049,6 +11775,10 @@ impl Response {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
             }
             Response::ReleaseAddress => w.element("return", &true),
+            Response::ReplaceNetworkAclAssociation(v) => {
+                crate::wire::xml::ToXml::write_xml(v, &mut w)
+            }
+            Response::ReplaceNetworkAclEntry => w.element("return", &true),
             Response::ReplaceRoute => w.element("return", &true),
             Response::ReplaceRouteTableAssociation(v) => {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
@@ -11169,6 +11899,22 @@ pub trait Api {
     ) -> ::std::result::Result<CreateNatGatewayResult, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("CreateNatGateway"))
     }
+    fn create_network_acl(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: CreateNetworkAclRequest,
+    ) -> ::std::result::Result<CreateNetworkAclResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("CreateNetworkAcl"))
+    }
+    fn create_network_acl_entry(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: CreateNetworkAclEntryRequest,
+    ) -> ::std::result::Result<(), crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "CreateNetworkAclEntry",
+        ))
+    }
     fn create_network_interface(
         &self,
         ctx: &mut Self::Ctx,
@@ -11280,6 +12026,22 @@ pub trait Api {
         input: DeleteNatGatewayRequest,
     ) -> ::std::result::Result<DeleteNatGatewayResult, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DeleteNatGateway"))
+    }
+    fn delete_network_acl(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DeleteNetworkAclRequest,
+    ) -> ::std::result::Result<(), crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DeleteNetworkAcl"))
+    }
+    fn delete_network_acl_entry(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DeleteNetworkAclEntryRequest,
+    ) -> ::std::result::Result<(), crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DeleteNetworkAclEntry",
+        ))
     }
     fn delete_network_interface(
         &self,
@@ -11412,6 +12174,15 @@ pub trait Api {
     ) -> ::std::result::Result<DescribeNatGatewaysResult, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "DescribeNatGateways",
+        ))
+    }
+    fn describe_network_acls(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeNetworkAclsRequest,
+    ) -> ::std::result::Result<DescribeNetworkAclsResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DescribeNetworkAcls",
         ))
     }
     fn describe_network_interfaces(
@@ -11663,6 +12434,24 @@ pub trait Api {
     ) -> ::std::result::Result<(), crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("ReleaseAddress"))
     }
+    fn replace_network_acl_association(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ReplaceNetworkAclAssociationRequest,
+    ) -> ::std::result::Result<ReplaceNetworkAclAssociationResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "ReplaceNetworkAclAssociation",
+        ))
+    }
+    fn replace_network_acl_entry(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ReplaceNetworkAclEntryRequest,
+    ) -> ::std::result::Result<(), crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "ReplaceNetworkAclEntry",
+        ))
+    }
     fn replace_route(
         &self,
         ctx: &mut Self::Ctx,
@@ -11754,6 +12543,12 @@ pub fn call<A: Api + ?Sized>(
         Request::CreateNatGateway(input) => api
             .create_nat_gateway(ctx, input)
             .map(Response::CreateNatGateway),
+        Request::CreateNetworkAcl(input) => api
+            .create_network_acl(ctx, input)
+            .map(Response::CreateNetworkAcl),
+        Request::CreateNetworkAclEntry(input) => api
+            .create_network_acl_entry(ctx, input)
+            .map(|()| Response::CreateNetworkAclEntry),
         Request::CreateNetworkInterface(input) => api
             .create_network_interface(ctx, input)
             .map(Response::CreateNetworkInterface),
@@ -11788,6 +12583,12 @@ pub fn call<A: Api + ?Sized>(
         Request::DeleteNatGateway(input) => api
             .delete_nat_gateway(ctx, input)
             .map(Response::DeleteNatGateway),
+        Request::DeleteNetworkAcl(input) => api
+            .delete_network_acl(ctx, input)
+            .map(|()| Response::DeleteNetworkAcl),
+        Request::DeleteNetworkAclEntry(input) => api
+            .delete_network_acl_entry(ctx, input)
+            .map(|()| Response::DeleteNetworkAclEntry),
         Request::DeleteNetworkInterface(input) => api
             .delete_network_interface(ctx, input)
             .map(|()| Response::DeleteNetworkInterface),
@@ -11830,6 +12631,9 @@ pub fn call<A: Api + ?Sized>(
         Request::DescribeNatGateways(input) => api
             .describe_nat_gateways(ctx, input)
             .map(Response::DescribeNatGateways),
+        Request::DescribeNetworkAcls(input) => api
+            .describe_network_acls(ctx, input)
+            .map(Response::DescribeNetworkAcls),
         Request::DescribeNetworkInterfaces(input) => api
             .describe_network_interfaces(ctx, input)
             .map(Response::DescribeNetworkInterfaces),
@@ -11910,6 +12714,12 @@ pub fn call<A: Api + ?Sized>(
         Request::ReleaseAddress(input) => api
             .release_address(ctx, input)
             .map(|()| Response::ReleaseAddress),
+        Request::ReplaceNetworkAclAssociation(input) => api
+            .replace_network_acl_association(ctx, input)
+            .map(Response::ReplaceNetworkAclAssociation),
+        Request::ReplaceNetworkAclEntry(input) => api
+            .replace_network_acl_entry(ctx, input)
+            .map(|()| Response::ReplaceNetworkAclEntry),
         Request::ReplaceRoute(input) => api
             .replace_route(ctx, input)
             .map(|()| Response::ReplaceRoute),

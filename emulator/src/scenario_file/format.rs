@@ -80,6 +80,8 @@ pub struct RegionResources {
     #[serde(default)]
     pub dhcp_options: Vec<DhcpOptions>,
     #[serde(default)]
+    pub network_acls: Vec<NetworkAcl>,
+    #[serde(default)]
     pub load_balancers: Vec<LoadBalancer>,
     #[serde(default)]
     pub endpoint_services: Vec<EndpointService>,
@@ -107,6 +109,11 @@ pub struct DefaultVpc {
     /// The default subnets' ids, one per Availability Zone in zone order.
     #[serde(default)]
     pub subnets: Vec<String>,
+    pub default_network_acl_id: Option<String>,
+    /// The default subnets' associations with the default network ACL, in
+    /// zone order (`""`: generated).
+    #[serde(default)]
+    pub network_acl_association_ids: Vec<String>,
 }
 
 /// A network interface AWS creates for a resource (endpoint, load balancer,
@@ -193,6 +200,8 @@ pub struct Vpc {
     /// Routes added to its main route table (its local route comes with it).
     #[serde(default)]
     pub routes: Vec<Route>,
+    /// Pins the id of its default network ACL.
+    pub default_network_acl_id: Option<String>,
     /// The DHCP options set it uses when not the account's default: a name
     /// of `dhcpOptions`, an id, or `default` (none).
     pub dhcp_options: Option<String>,
@@ -221,6 +230,8 @@ pub struct Subnet {
     pub vpc: String,
     pub cidr: String,
     pub az: String,
+    /// Pins the id of its association with the VPC's default network ACL.
+    pub network_acl_association_id: Option<String>,
     /// ModifySubnetAttribute's settings, when not AWS's defaults.
     pub map_public_ip_on_launch: Option<bool>,
     pub enable_dns64: Option<bool>,
@@ -322,6 +333,47 @@ pub struct EgressOnlyInternetGateway {
     pub vpc: String,
     #[serde(default)]
     pub tags: Tags,
+}
+
+/// A network ACL of `vpc`; with `default: true`, the VPC's own default ACL
+/// (its entries then replace AWS's). `subnets` move to it from the ACL
+/// they were with.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NetworkAcl {
+    pub name: String,
+    pub id: Option<String>,
+    pub vpc: String,
+    #[serde(default)]
+    pub default: bool,
+    /// Its rules (AWS's `32767` deny-all rules come with every ACL).
+    #[serde(default)]
+    pub entries: Vec<AclEntry>,
+    #[serde(default)]
+    pub subnets: Vec<String>,
+    /// Pins the subnets' new associations, in the order of `subnets`.
+    #[serde(default)]
+    pub association_ids: Vec<String>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AclEntry {
+    pub rule_number: i32,
+    #[serde(default)]
+    pub egress: bool,
+    /// `-1` (all), or a protocol number or name.
+    pub protocol: String,
+    /// `allow` or `deny`.
+    pub action: String,
+    pub cidr: Option<String>,
+    pub ipv6_cidr: Option<String>,
+    /// `[from, to]`, for TCP and UDP.
+    pub ports: Option<(i32, i32)>,
+    /// `[type, code]`, for ICMP.
+    pub icmp: Option<(i32, i32)>,
 }
 
 /// A DHCP options set: its configurations in order.

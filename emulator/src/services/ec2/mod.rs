@@ -1,6 +1,7 @@
 //! EC2: VPCs, subnets, security groups, route tables, network interfaces,
 //! zones and tags (the VPC basics endpoints build on).
 
+mod acls;
 mod addresses;
 pub mod catalog;
 mod checks;
@@ -107,6 +108,51 @@ impl Api for Ec2 {
         input: m::AssociateDhcpOptionsRequest,
     ) -> R<()> {
         dhcp::associate(ctx, input)
+    }
+    fn create_network_acl(
+        &self,
+        ctx: &mut Ctx,
+        input: m::CreateNetworkAclRequest,
+    ) -> R<m::CreateNetworkAclResult> {
+        acls::create(ctx, input)
+    }
+    fn delete_network_acl(&self, ctx: &mut Ctx, input: m::DeleteNetworkAclRequest) -> R<()> {
+        acls::delete(ctx, input)
+    }
+    fn describe_network_acls(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeNetworkAclsRequest,
+    ) -> R<m::DescribeNetworkAclsResult> {
+        acls::describe(ctx, input)
+    }
+    fn create_network_acl_entry(
+        &self,
+        ctx: &mut Ctx,
+        input: m::CreateNetworkAclEntryRequest,
+    ) -> R<()> {
+        acls::create_entry(ctx, input)
+    }
+    fn replace_network_acl_entry(
+        &self,
+        ctx: &mut Ctx,
+        input: m::ReplaceNetworkAclEntryRequest,
+    ) -> R<()> {
+        acls::replace_entry(ctx, input)
+    }
+    fn delete_network_acl_entry(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DeleteNetworkAclEntryRequest,
+    ) -> R<()> {
+        acls::delete_entry(ctx, input)
+    }
+    fn replace_network_acl_association(
+        &self,
+        ctx: &mut Ctx,
+        input: m::ReplaceNetworkAclAssociationRequest,
+    ) -> R<m::ReplaceNetworkAclAssociationResult> {
+        acls::replace_association(ctx, input)
     }
     fn create_subnet(
         &self,

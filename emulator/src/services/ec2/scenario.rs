@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use super::state::{Peer, Rule, SecurityGroup, State, Subnet, Vpc, VpcEndpoint};
+use super::state::{NetworkAcl, Peer, Rule, SecurityGroup, State, Subnet, Vpc, VpcEndpoint};
 use super::tags::Tags;
 use crate::scenario_file::format as f;
 use crate::scenario_file::mapping::time;
@@ -96,7 +96,21 @@ pub(crate) fn default_vpc(
             "rtbassoc",
             d.main_route_table_association_id.as_ref(),
         )?
-        .ids(&at, "subnets", "subnet", d.subnets.iter().map(Some))?;
+        .ids(&at, "subnets", "subnet", d.subnets.iter().map(Some))?
+        .id(
+            &at,
+            "defaultNetworkAclId",
+            "acl",
+            d.default_network_acl_id.as_ref(),
+        )?
+        .ids(
+            &at,
+            "networkAclAssociationIds",
+            "aclassoc",
+            d.network_acl_association_ids
+                .iter()
+                .map(|a| Some(a).filter(|a| !a.is_empty())),
+        )?;
     pins.run(world, || {
         drop(world.context(&at.who(), "scenario"));
     });
@@ -146,7 +160,13 @@ pub(crate) fn network(
                 "vpc-cidr-assoc",
                 v.cidr_association_id.as_ref(),
             )?
-            .id(&at, "dhcpOptionsId", "dopt", v.dhcp_options_id.as_ref())?;
+            .id(&at, "dhcpOptionsId", "dopt", v.dhcp_options_id.as_ref())?
+            .id(
+                &at,
+                "defaultNetworkAclId",
+                "acl",
+                v.default_network_acl_id.as_ref(),
+            )?;
         let out = pins.run(world, || {
             ec2(
                 world,
@@ -204,7 +224,12 @@ pub(crate) fn network(
         } else {
             (Some(s.az.clone()), None)
         };
-        let pins = Pins::default().id(&at, "id", "subnet", s.id.as_ref())?;
+        let pins = Pins::default().id(&at, "id", "subnet", s.id.as_ref())?.id(
+            &at,
+            "networkAclAssociationId",
+            "aclassoc",
+            s.network_acl_association_id.as_ref(),
+        )?;
         let out = pins.run(world, || {
             ec2(
                 world,
@@ -262,6 +287,7 @@ pub(crate) fn network(
         }
         names.put(p.account, p.region, "subnet", &s.name, id);
     }
+    network_acls(world, p, names, res)?;
     for (i, g) in res.security_groups.iter().enumerate() {
         let at = p.at(format!("{}.securityGroups[{i}]", p.base));
         let vpc = one_ref(names, &at, "vpc", "vpc", "vpc", &g.vpc)?;
@@ -775,6 +801,186 @@ fn routes(
                 }
             }
         }
+    }
+    Ok(())
+}
+
+/// The request that makes a scenario's ACL entry.
+fn acl_entry_request(acl: &str, x: &format::AclEntry) -> e::CreateNetworkAclEntryRequest {
+    e::CreateNetworkAclEntryRequest {
+        network_acl_id: Some(acl.to_string()),
+        rule_number: Some(x.rule_number),
+        protocol: Some(x.protocol.clone()),
+        rule_action: Some(x.action.clone()),
+        egress: Some(x.egress),
+        cidr_block: x.cidr.clone(),
+        ipv6_cidr_block: x.ipv6_cidr.clone(),
+        port_range: x.ports.map(|(from, to)| e::PortRange {
+            from: Some(from),
+            to: Some(to),
+        }),
+        icmp_type_code: x.icmp.map(|(t, c)| e::IcmpTypeCode {
+            type_: Some(t),
+            code: Some(c),
+        }),
+        ..Default::default()
+    }
+}
+
+/// Network ACLs: new ones with their entries, a VPC's default one with the
+/// entries it declares instead of AWS's, and the subnets moved to them.
+fn network_acls(
+    world: &Arc<World>,
+    p: &Phase<'_>,
+    names: &mut Names,
+    res: &format::RegionResources,
+) -> Result<(), ScenarioError> {
+    let who = p.at(String::new()).who();
+    for (i, a) in res.network_acls.iter().enumerate() {
+        let at = p.at(format!("{}.networkAcls[{i}]", p.base));
+        let vpc = one_ref(names, &at, "vpc", "vpc", "vpc", &a.vpc)?;
+        let subnets = refs(names, &at, "subnets", "subnet", "subnet", &a.subnets)?;
+        let id = if a.default {
+            // The VPC's own: AWS's entries go unless declared.
+            let (id, existing) = {
+                let ctx = world.context(&who, "scenario");
+                let Some(acl) = ctx
+                    .acct()
+                    .ec2
+                    .network_acls
+                    .values()
+                    .find(|x| x.is_default && x.vpc_id == vpc)
+                else {
+                    return Err(at.err("vpc", format!("no VPC '{vpc}' in this account and Region")));
+                };
+                (acl.id.clone(), acl.entries.clone())
+            };
+            for x in existing.iter().filter(|x| x.rule_number != 32767) {
+                let declared = a
+                    .entries
+                    .iter()
+                    .any(|d| d.rule_number == x.rule_number && d.egress == x.egress);
+                if !declared {
+                    ec2(
+                        world,
+                        &at,
+                        e::Request::DeleteNetworkAclEntry(e::DeleteNetworkAclEntryRequest {
+                            network_acl_id: Some(id.clone()),
+                            rule_number: Some(x.rule_number),
+                            egress: Some(x.egress),
+                            ..Default::default()
+                        }),
+                    )?;
+                }
+            }
+            if !a.tags.is_empty() {
+                ec2(
+                    world,
+                    &at,
+                    e::Request::CreateTags(e::CreateTagsRequest {
+                        resources: Some(vec![id.clone()]),
+                        tags: tags("network-acl", &a.tags)
+                            .and_then(|t| t.into_iter().next())
+                            .and_then(|t| t.tags),
+                        ..Default::default()
+                    }),
+                )?;
+            }
+            for (ei, x) in a.entries.iter().enumerate() {
+                let present = existing
+                    .iter()
+                    .any(|y| y.rule_number == x.rule_number && y.egress == x.egress);
+                let at_entry = p.at(format!("{}.entries[{ei}]", at.path));
+                let req = acl_entry_request(&id, x);
+                if present {
+                    let r = e::ReplaceNetworkAclEntryRequest {
+                        network_acl_id: req.network_acl_id,
+                        rule_number: req.rule_number,
+                        protocol: req.protocol,
+                        rule_action: req.rule_action,
+                        egress: req.egress,
+                        cidr_block: req.cidr_block,
+                        ipv6_cidr_block: req.ipv6_cidr_block,
+                        port_range: req.port_range,
+                        icmp_type_code: req.icmp_type_code,
+                        ..Default::default()
+                    };
+                    ec2(world, &at_entry, e::Request::ReplaceNetworkAclEntry(r))?;
+                } else {
+                    ec2(world, &at_entry, e::Request::CreateNetworkAclEntry(req))?;
+                }
+            }
+            id
+        } else {
+            let pins = Pins::default().id(&at, "id", "acl", a.id.as_ref())?;
+            let out = pins.run(world, || {
+                ec2(
+                    world,
+                    &at,
+                    e::Request::CreateNetworkAcl(e::CreateNetworkAclRequest {
+                        vpc_id: Some(vpc.clone()),
+                        tag_specifications: tags("network-acl", &a.tags),
+                        ..Default::default()
+                    }),
+                )
+            })?;
+            let e::Response::CreateNetworkAcl(out) = out else {
+                return Err(at.err("", "unexpected answer"));
+            };
+            let id = out
+                .network_acl
+                .and_then(|x| x.network_acl_id)
+                .unwrap_or_default();
+            for (ei, x) in a.entries.iter().enumerate() {
+                let at_entry = p.at(format!("{}.entries[{ei}]", at.path));
+                ec2(
+                    world,
+                    &at_entry,
+                    e::Request::CreateNetworkAclEntry(acl_entry_request(&id, x)),
+                )?;
+            }
+            id
+        };
+        if a.association_ids.len() > subnets.len() {
+            return Err(at.err("associationIds", "one per subnet at most"));
+        }
+        for (si, s) in subnets.iter().enumerate() {
+            let current = {
+                let ctx = world.context(&who, "scenario");
+                ctx.acct().ec2.network_acls.values().find_map(|x| {
+                    x.associations
+                        .iter()
+                        .find(|(_, sub)| sub == s)
+                        .map(|(assoc, _)| assoc.clone())
+                })
+            };
+            let Some(current) = current else {
+                return Err(at.err(
+                    &format!("subnets[{si}]"),
+                    format!("subnet '{s}' has no network ACL association"),
+                ));
+            };
+            let pins = Pins::default().id(
+                &at,
+                &format!("associationIds[{si}]"),
+                "aclassoc",
+                a.association_ids.get(si),
+            )?;
+            pins.run(world, || {
+                ec2(
+                    world,
+                    &at,
+                    e::Request::ReplaceNetworkAclAssociation(
+                        e::ReplaceNetworkAclAssociationRequest {
+                            association_id: Some(current),
+                            network_acl_id: Some(id.clone()),
+                            ..Default::default()
+                        },
+                    ),
+                )
+            })?;
+        }
+        names.put(p.account, p.region, "networkAcl", &a.name, id);
     }
     Ok(())
 }
@@ -1408,6 +1614,11 @@ pub(crate) fn export(
             main_route_table_id: Some(v.main_route_table_id.clone()),
             main_route_table_association_id: main,
             subnets: subnets.iter().map(|s| s.id.clone()).collect(),
+            default_network_acl_id: default_acl(st, &v.id).map(|a| a.id.clone()),
+            network_acl_association_ids: subnets
+                .iter()
+                .map(|s| default_acl_association(st, &v.id, &s.id).unwrap_or_default())
+                .collect(),
         });
     }
     for v in st.vpcs.values().filter(|v| !v.is_default) {
@@ -1426,6 +1637,7 @@ pub(crate) fn export(
             dns_hostnames: Some(v.enable_dns_hostnames),
             dhcp_options: Some(v.dhcp_options_id.clone())
                 .filter(|d| Some(d) != st.default_dhcp_options.as_ref()),
+            default_network_acl_id: default_acl(st, &v.id).map(|a| a.id.clone()),
             routes: user_routes(st, v, &v.main_route_table_id),
             tags: export_tags(&v.tags),
         });
@@ -1438,6 +1650,7 @@ pub(crate) fn export(
             vpc: s.vpc_id.clone(),
             cidr: s.cidr.clone(),
             az: s.availability_zone.clone(),
+            network_acl_association_id: default_acl_association(st, &s.vpc_id, &s.id),
             map_public_ip_on_launch: s.map_public_ip_on_launch.then_some(true),
             enable_dns64: s.options.enable_dns64.then_some(true),
             hostname_type: Some(s.options.hostname_type.clone()).filter(|t| t != "ip-name"),
@@ -1505,6 +1718,68 @@ pub(crate) fn export(
                 public_ip: None,
             }),
             tags: export_tags(&g.tags),
+        });
+    }
+    for acl in st.network_acls.values() {
+        let as_made = acl.is_default && acl.tags.is_empty() && {
+            let mut rules: Vec<(i32, bool, &str, &str, Option<&str>)> = acl
+                .entries
+                .iter()
+                .filter(|e| e.rule_number != 32767 && e.ports.is_none() && e.icmp.is_none())
+                .map(|e| {
+                    (
+                        e.rule_number,
+                        e.egress,
+                        e.protocol.as_str(),
+                        e.action.as_str(),
+                        e.cidr.as_deref(),
+                    )
+                })
+                .collect();
+            rules.sort();
+            acl.entries
+                .iter()
+                .filter(|e| e.rule_number != 32767)
+                .count()
+                == 2
+                && rules
+                    == [
+                        (100, false, "-1", "allow", Some("0.0.0.0/0")),
+                        (100, true, "-1", "allow", Some("0.0.0.0/0")),
+                    ]
+        };
+        if as_made {
+            continue;
+        }
+        // A default ACL's subnets come with it; another's are moved to it.
+        let moved: Vec<&(String, String)> = if acl.is_default {
+            vec![]
+        } else {
+            acl.associations.iter().collect()
+        };
+        out.network_acls.push(f::NetworkAcl {
+            name: acl.id.clone(),
+            id: (!acl.is_default).then(|| acl.id.clone()),
+            vpc: acl.vpc_id.clone(),
+            default: acl.is_default,
+            entries: acl
+                .entries
+                .iter()
+                .filter(|e| e.rule_number != 32767)
+                .map(|e| f::AclEntry {
+                    rule_number: e.rule_number,
+                    egress: e.egress,
+                    protocol: e.protocol.clone(),
+                    action: e.action.clone(),
+                    cidr: e.cidr.clone(),
+                    ipv6_cidr: e.ipv6_cidr.clone(),
+                    ports: e.ports,
+                    icmp: e.icmp,
+                })
+                .collect(),
+            subnets: moved.iter().map(|(_, s)| s.clone()).collect(),
+            association_ids: moved.iter().map(|(a, _)| a.clone()).collect(),
+            tags: export_tags(&acl.tags),
         });
     }
     for d in st
@@ -1658,4 +1933,20 @@ fn user_routes(st: &State, v: &Vpc, table_id: &str) -> Vec<f::Route> {
             })
         })
         .collect()
+}
+
+/// The VPC's default network ACL.
+fn default_acl<'a>(st: &'a State, vpc: &str) -> Option<&'a NetworkAcl> {
+    st.network_acls
+        .values()
+        .find(|a| a.is_default && a.vpc_id == vpc)
+}
+
+/// A subnet's association with its VPC's default ACL, while it has one.
+fn default_acl_association(st: &State, vpc: &str, subnet: &str) -> Option<String> {
+    default_acl(st, vpc)?
+        .associations
+        .iter()
+        .find(|(_, s)| s == subnet)
+        .map(|(a, _)| a.clone())
 }

@@ -36,6 +36,7 @@ pub struct State {
     pub addresses: BTreeMap<String, Address>,
     pub nat_gateways: BTreeMap<String, NatGateway>,
     pub dhcp_options: BTreeMap<String, DhcpOptionSet>,
+    pub network_acls: BTreeMap<String, NetworkAcl>,
     /// The set AWS made with the account's default VPC: new VPCs get it.
     pub default_dhcp_options: Option<String>,
     /// `ClientToken` → (operation, resource id), for idempotent creates.
@@ -218,6 +219,34 @@ pub struct EgressOnlyGateway {
     pub id: String,
     pub vpc_id: String,
     pub tags: Tags,
+}
+
+/// A network ACL: its entries and the subnets associated with it (every
+/// subnet is, with its VPC's default ACL unless moved).
+#[derive(Debug, Clone, Serialize)]
+pub struct NetworkAcl {
+    pub id: String,
+    pub vpc_id: String,
+    pub is_default: bool,
+    pub entries: Vec<AclEntry>,
+    /// (association id, subnet id).
+    pub associations: Vec<(String, String)>,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AclEntry {
+    pub rule_number: i32,
+    pub egress: bool,
+    /// `-1` for all, else a protocol number.
+    pub protocol: String,
+    /// `allow` or `deny`.
+    pub action: String,
+    pub cidr: Option<String>,
+    pub ipv6_cidr: Option<String>,
+    pub ports: Option<(i32, i32)>,
+    /// (type, code).
+    pub icmp: Option<(i32, i32)>,
 }
 
 /// A DHCP options set: `(key, values)` in the order given.

@@ -28,7 +28,9 @@ pub(super) fn check_subnet_id(ctx: &Ctx, id: &str) -> R<()> {
 
 fn insert(ctx: &mut Ctx, subnet: Subnet) {
     let id = subnet.id.clone();
+    let vpc_id = subnet.vpc_id.clone();
     ctx.acct_mut().ec2.subnets.insert(id.clone(), subnet);
+    super::acls::associate_default(ctx, &vpc_id, &id);
     ctx.emit(event("subnet", &id, "created", Some("available")));
 }
 
@@ -336,6 +338,7 @@ pub(super) fn delete(ctx: &mut Ctx, input: m::DeleteSubnetRequest) -> R<()> {
             .associations
             .retain(|a| a.subnet_id.as_deref() != Some(id.as_str()));
     }
+    super::acls::dissociate_subnet(ctx, &id);
     ctx.emit(event("subnet", &id, "deleted", Some("deleted")));
     Ok(())
 }

@@ -25,6 +25,7 @@ pub(super) fn tags_of(ctx: &Ctx, id: &str) -> Result<Tags, AwsError> {
         Some("elastic-ip") => st.addresses.get(id).map(|r| &r.tags),
         Some("natgateway") => st.nat_gateways.get(id).map(|r| &r.tags),
         Some("dhcp-options") => st.dhcp_options.get(id).map(|r| &r.tags),
+        Some("network-acl") => st.network_acls.get(id).map(|r| &r.tags),
         Some("vpc-endpoint-service") => ctx
             .region
             .common
@@ -56,6 +57,10 @@ fn not_found(id: &str) -> AwsError {
         Some("elastic-ip") => AwsError::new(
             "InvalidAllocationID.NotFound",
             format!("The allocation ID '{id}' does not exist"),
+        ),
+        Some("network-acl") => AwsError::new(
+            "InvalidNetworkAclID.NotFound",
+            format!("The networkAcl ID '{id}' does not exist"),
         ),
         Some("dhcp-options") => AwsError::new(
             "InvalidDhcpOptionID.NotFound",
@@ -90,6 +95,7 @@ fn tags_mut<'a>(ctx: &'a mut Ctx, id: &str) -> Option<&'a mut Tags> {
         "elastic-ip" => st.addresses.get_mut(id).map(|r| &mut r.tags),
         "natgateway" => st.nat_gateways.get_mut(id).map(|r| &mut r.tags),
         "dhcp-options" => st.dhcp_options.get_mut(id).map(|r| &mut r.tags),
+        "network-acl" => st.network_acls.get_mut(id).map(|r| &mut r.tags),
         _ => None,
     }
 }
@@ -173,6 +179,7 @@ pub(super) fn describe(
     all.extend(st.addresses.iter().map(|(k, v)| (k.clone(), &v.tags)));
     all.extend(st.nat_gateways.iter().map(|(k, v)| (k.clone(), &v.tags)));
     all.extend(st.dhcp_options.iter().map(|(k, v)| (k.clone(), &v.tags)));
+    all.extend(st.network_acls.iter().map(|(k, v)| (k.clone(), &v.tags)));
     all.extend(
         ctx.region
             .common

@@ -143,6 +143,7 @@ pub fn resource_type_of(id: &str) -> Option<&'static str> {
         "eigw" => "egress-only-internet-gateway",
         "eipalloc" => "elastic-ip",
         "nat" => "natgateway",
+        "acl" => "network-acl",
         _ => return None,
     })
 }

@@ -64,6 +64,7 @@ fn insert(ctx: &mut Ctx, cidr: Ipv4Net, is_default: bool, tenancy: String, tags:
     ctx.emit(event("vpc", &vpc_id, "created", Some(&vpc.state)));
     ctx.emit(event("security-group", &sg_id, "created", None));
     ctx.emit(event("route-table", &rtb_id, "created", None));
+    super::acls::create_default(ctx, &vpc_id);
     vpc
 }
 
@@ -225,7 +226,11 @@ pub(super) fn delete(ctx: &mut Ctx, input: m::DeleteVpcRequest) -> R<()> {
             .internet_gateways
             .values()
             .any(|g| g.vpc_id.as_deref() == Some(id.as_str()))
-        || st.egress_only_gateways.values().any(|g| g.vpc_id == id);
+        || st.egress_only_gateways.values().any(|g| g.vpc_id == id)
+        || st
+            .network_acls
+            .values()
+            .any(|a| a.vpc_id == id && !a.is_default);
     if in_use {
         return Err(errors::dependency("vpc", &id));
     }
@@ -249,6 +254,7 @@ pub(super) fn delete(ctx: &mut Ctx, input: m::DeleteVpcRequest) -> R<()> {
         "deleted",
         None,
     ));
+    super::acls::delete_default(ctx, &id);
     Ok(())
 }
 
