@@ -112,26 +112,69 @@ def test_describe_internet_gateways_filters(ec2):
         resp = c.describe_internet_gateways(Filters=[{"Name": n, "Values": v} for n, v in filters])
         return sorted(g["InternetGatewayId"] for g in resp["InternetGateways"])
 
+    default_vpc = c.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    [default_igw] = ids(("attachment.vpc-id", [default_vpc]))
     assert ids(("attachment.vpc-id", [vpc])) == [attached]
-    assert ids(("attachment.state", ["available"])) == [attached]
+    assert ids(("attachment.state", ["available"])) == sorted([attached, default_igw])
     assert ids(("internet-gateway-id", [free])) == [free]
     assert ids(("tag:Name", ["b"])) == [free]
     assert ids(("tag-key", ["Name"])) == sorted([attached, free])
     assert ids(("owner-id", [DEFAULT_ACCOUNT]), ("tag:Name", ["a", "b"])) == sorted([attached, free])
     with raises_code("InvalidParameterValue"):
         ids(("no-such-filter", ["x"]))
+    # The default VPC's gateway is there too.
     pages = c.get_paginator("describe_internet_gateways").paginate(PaginationConfig={"PageSize": 5})
-    assert sorted(g["InternetGatewayId"] for p in pages for g in p["InternetGateways"]) == sorted([attached, free])
+    assert sorted(g["InternetGatewayId"] for p in pages for g in p["InternetGateways"]) == sorted(
+        [attached, free, default_igw])
 
 
 def test_dry_run_creates_nothing(ec2):
     c = ec2()
+    before = c.describe_internet_gateways()["InternetGateways"]
     with raises_code("DryRunOperation", 412):
         c.create_internet_gateway(DryRun=True)
     with raises_code("DryRunOperation", 412):
         c.allocate_address(Domain="vpc", DryRun=True)
-    assert c.describe_internet_gateways()["InternetGateways"] == []
+    assert c.describe_internet_gateways()["InternetGateways"] == before
     assert c.describe_addresses()["Addresses"] == []
+
+
+def test_the_default_vpc_reaches_the_internet(ec2):
+    """As AWS makes it: an internet gateway, and 0.0.0.0/0 to it in the main
+    route table; CreateDefaultVpc and CreateDefaultSubnet make them again."""
+    c = ec2()
+    vpc = c.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    [igw] = c.describe_internet_gateways(
+        Filters=[{"Name": "attachment.vpc-id", "Values": [vpc]}])["InternetGateways"]
+    [main] = c.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]},
+                                              {"Name": "association.main", "Values": ["true"]}])["RouteTables"]
+    assert [(r.get("DestinationCidrBlock"), r.get("GatewayId"), r["State"]) for r in main["Routes"]] == [
+        ("172.31.0.0/16", "local", "active"), ("0.0.0.0/0", igw["InternetGatewayId"], "active")]
+    with raises_code("DefaultVpcAlreadyExists"):
+        c.create_default_vpc()
+    subnets = c.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]
+    in_a = next(s for s in subnets if s["AvailabilityZone"] == "us-east-1a")
+    with raises_code("DefaultSubnetAlreadyExistsInAvailabilityZone"):
+        c.create_default_subnet(AvailabilityZone="us-east-1a")
+    c.delete_subnet(SubnetId=in_a["SubnetId"])
+    again = c.create_default_subnet(AvailabilityZone="us-east-1a")["Subnet"]
+    assert again["DefaultForAz"] is True and again["MapPublicIpOnLaunch"] is True
+    assert again["CidrBlock"] == in_a["CidrBlock"]
+
+    # Without its gateway, route and subnets, the default VPC can go, and
+    # CreateDefaultVpc makes a whole new one.
+    c.detach_internet_gateway(InternetGatewayId=igw["InternetGatewayId"], VpcId=vpc)
+    c.delete_internet_gateway(InternetGatewayId=igw["InternetGatewayId"])
+    for s in c.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]:
+        c.delete_subnet(SubnetId=s["SubnetId"])
+    c.delete_vpc(VpcId=vpc)
+    with raises_code("DefaultVpcDoesNotExist"):
+        c.create_default_subnet(AvailabilityZone="us-east-1a")
+    made = c.create_default_vpc()["Vpc"]
+    assert made["IsDefault"] is True and made["CidrBlock"] == "172.31.0.0/16"
+    assert len(c.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [made["VpcId"]]}])["Subnets"]) == 6
+    assert c.describe_internet_gateways(
+        Filters=[{"Name": "attachment.vpc-id", "Values": [made["VpcId"]]}])["InternetGateways"]
 
 
 # ---------------------------------------------------------------------------
@@ -437,7 +480,9 @@ def test_scenario_declares_the_vpc_edge(awsemu_launcher, client_for, tmp_path):
     try:
         c = client_for(url, "ec2", account="333333333333")
         vpc = c.describe_vpcs(Filters=[{"Name": "cidr-block", "Values": ["10.20.0.0/16"]}])["Vpcs"][0]["VpcId"]
-        gateways = {tags_dict(g["Tags"]).get("Name", "-"): g for g in c.describe_internet_gateways()["InternetGateways"]}
+        default_vpc = c.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+        gateways = {tags_dict(g["Tags"]).get("Name", "-"): g for g in c.describe_internet_gateways()["InternetGateways"]
+                    if [a["VpcId"] for a in g["Attachments"]] != [default_vpc]}
         assert gateways["edge"]["Attachments"] == [{"State": "available", "VpcId": vpc}]
         assert gateways["-"]["Attachments"] == []
         eigws = c.describe_egress_only_internet_gateways()["EgressOnlyInternetGateways"]

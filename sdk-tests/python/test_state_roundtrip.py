@@ -243,14 +243,17 @@ def test_export_then_load_gives_the_same_world(awsemu_launcher, client_for, tmp_
         "has reached ", "(deployment ", "has started "]
     assert len(after["notifications"]["ConnectionNotificationSet"]) == 1
     edge = after["provider"]
-    assert sorted(len(g["Attachments"]) for g in edge["internet_gateways"]["InternetGateways"]) == [0, 1]
+    # Its own two gateways, and the default VPC's.
+    assert sorted(len(g["Attachments"]) for g in edge["internet_gateways"]["InternetGateways"]) == [0, 1, 1]
     assert len(edge["egress_only_gateways"]["EgressOnlyInternetGateways"]) == 1
     assert sorted("AssociationId" in a for a in edge["addresses"]["Addresses"]) == [False, True, True]
     assert sorted((g["ConnectivityType"], g["State"]) for g in edge["nat_gateways"]["NatGateways"]) == [
         ("private", "available"), ("public", "available")]
     routes = [r for t in edge["tables"]["RouteTables"] for r in t["Routes"]]
+    # Three routes added and one replaced, and the default VPC's route to its
+    # internet gateway.
     assert sorted(r["Origin"] for r in routes if r["Origin"] != "CreateRouteTable") == [
-        "CreateRoute", "CreateRoute", "CreateRoute", "ReplaceRoute"]
+        "CreateRoute", "CreateRoute", "CreateRoute", "CreateRoute", "ReplaceRoute"]
     # The reloaded world exports as the same scenario.
     assert export(second) == exported
     stop_second()

@@ -611,6 +611,29 @@ pub struct ConnectionTrackingSpecificationRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateDefaultSubnetRequest {
+    pub availability_zone: ::std::option::Option<::std::string::String>,
+    pub dry_run: ::std::option::Option<bool>,
+    pub ipv6_native: ::std::option::Option<bool>,
+    pub availability_zone_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateDefaultSubnetResult {
+    pub subnet: ::std::option::Option<Subnet>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateDefaultVpcRequest {
+    pub dry_run: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateDefaultVpcResult {
+    pub vpc: ::std::option::Option<Vpc>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateDhcpOptionsRequest {
     pub dhcp_configurations: ::std::option::Option<::std::vec::Vec<NewDhcpConfiguration>>,
     pub tag_specifications: ::std::option::Option<::std::vec::Vec<TagSpecification>>,
@@ -2862,6 +2885,51 @@ impl crate::wire::query::FromQuery for ConnectionTrackingSpecificationRequest {
             let key = crate::wire::query::key(prefix, "UdpTimeout");
             let k = key.as_str();
             out.udp_timeout = q.scalar::<i32>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for CreateDefaultSubnetRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "AvailabilityZone");
+            let k = key.as_str();
+            out.availability_zone = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv6Native");
+            let k = key.as_str();
+            out.ipv6_native = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AvailabilityZoneId");
+            let k = key.as_str();
+            out.availability_zone_id = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for CreateDefaultVpcRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
         }
         ::std::result::Result::Ok(out)
     }
@@ -7921,6 +7989,26 @@ impl crate::wire::xml::ToXml for ConnectionTrackingConfiguration {
     }
 }
 
+impl crate::wire::xml::ToXml for CreateDefaultSubnetResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.subnet {
+            w.start("subnet");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("subnet");
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for CreateDefaultVpcResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.vpc {
+            w.start("vpc");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("vpc");
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for CreateDhcpOptionsResult {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.dhcp_options {
@@ -11077,6 +11165,8 @@ pub const OPERATIONS: &[&str] = &[
     "AttachInternetGateway",
     "AuthorizeSecurityGroupEgress",
     "AuthorizeSecurityGroupIngress",
+    "CreateDefaultSubnet",
+    "CreateDefaultVpc",
     "CreateDhcpOptions",
     "CreateEgressOnlyInternetGateway",
     "CreateInternetGateway",
@@ -11164,6 +11254,8 @@ pub enum Request {
     AttachInternetGateway(AttachInternetGatewayRequest),
     AuthorizeSecurityGroupEgress(AuthorizeSecurityGroupEgressRequest),
     AuthorizeSecurityGroupIngress(AuthorizeSecurityGroupIngressRequest),
+    CreateDefaultSubnet(CreateDefaultSubnetRequest),
+    CreateDefaultVpc(CreateDefaultVpcRequest),
     CreateDhcpOptions(CreateDhcpOptionsRequest),
     CreateEgressOnlyInternetGateway(CreateEgressOnlyInternetGatewayRequest),
     CreateInternetGateway(CreateInternetGatewayRequest),
@@ -11253,6 +11345,8 @@ pub enum Response {
     AttachInternetGateway,
     AuthorizeSecurityGroupEgress(AuthorizeSecurityGroupEgressResult),
     AuthorizeSecurityGroupIngress(AuthorizeSecurityGroupIngressResult),
+    CreateDefaultSubnet(CreateDefaultSubnetResult),
+    CreateDefaultVpc(CreateDefaultVpcResult),
     CreateDhcpOptions(CreateDhcpOptionsResult),
     CreateEgressOnlyInternetGateway(CreateEgressOnlyInternetGatewayResult),
     CreateInternetGateway(CreateInternetGatewayResult),
@@ -11342,6 +11436,8 @@ impl Request {
             Request::AttachInternetGateway(_) => "AttachInternetGateway",
             Request::AuthorizeSecurityGroupEgress(_) => "AuthorizeSecurityGroupEgress",
             Request::AuthorizeSecurityGroupIngress(_) => "AuthorizeSecurityGroupIngress",
+            Request::CreateDefaultSubnet(_) => "CreateDefaultSubnet",
+            Request::CreateDefaultVpc(_) => "CreateDefaultVpc",
             Request::CreateDhcpOptions(_) => "CreateDhcpOptions",
             Request::CreateEgressOnlyInternetGateway(_) => "CreateEgressOnlyInternetGateway",
             Request::CreateInternetGateway(_) => "CreateInternetGateway",
@@ -11458,6 +11554,8 @@ pub fn decode(
 "AttachInternetGateway" => <AttachInternetGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AttachInternetGateway),
 "AuthorizeSecurityGroupEgress" => <AuthorizeSecurityGroupEgressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AuthorizeSecurityGroupEgress),
 "AuthorizeSecurityGroupIngress" => <AuthorizeSecurityGroupIngressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AuthorizeSecurityGroupIngress),
+"CreateDefaultSubnet" => <CreateDefaultSubnetRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateDefaultSubnet),
+"CreateDefaultVpc" => <CreateDefaultVpcRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateDefaultVpc),
 "CreateDhcpOptions" => <CreateDhcpOptionsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateDhcpOptions),
 "CreateEgressOnlyInternetGateway" => <CreateEgressOnlyInternetGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateEgressOnlyInternetGateway),
 "CreateInternetGateway" => <CreateInternetGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateInternetGateway),
@@ -11550,6 +11648,8 @@ impl Response {
             Response::AttachInternetGateway => "AttachInternetGatewayResponse",
             Response::AuthorizeSecurityGroupEgress(_) => "AuthorizeSecurityGroupEgressResponse",
             Response::AuthorizeSecurityGroupIngress(_) => "AuthorizeSecurityGroupIngressResponse",
+            Response::CreateDefaultSubnet(_) => "CreateDefaultSubnetResponse",
+            Response::CreateDefaultVpc(_) => "CreateDefaultVpcResponse",
             Response::CreateDhcpOptions(_) => "CreateDhcpOptionsResponse",
             Response::CreateEgressOnlyInternetGateway(_) => {
                 "CreateEgressOnlyInternetGatewayResponse"
@@ -11672,6 +11772,8 @@ impl Response {
             Response::AuthorizeSecurityGroupIngress(v) => {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
             }
+            Response::CreateDefaultSubnet(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::CreateDefaultVpc(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::CreateDhcpOptions(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::CreateEgressOnlyInternetGateway(v) => {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
@@ -11866,6 +11968,22 @@ pub trait Api {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "AuthorizeSecurityGroupIngress",
         ))
+    }
+    fn create_default_subnet(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: CreateDefaultSubnetRequest,
+    ) -> ::std::result::Result<CreateDefaultSubnetResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "CreateDefaultSubnet",
+        ))
+    }
+    fn create_default_vpc(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: CreateDefaultVpcRequest,
+    ) -> ::std::result::Result<CreateDefaultVpcResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("CreateDefaultVpc"))
     }
     fn create_dhcp_options(
         &self,
@@ -12531,6 +12649,12 @@ pub fn call<A: Api + ?Sized>(
         Request::AuthorizeSecurityGroupIngress(input) => api
             .authorize_security_group_ingress(ctx, input)
             .map(Response::AuthorizeSecurityGroupIngress),
+        Request::CreateDefaultSubnet(input) => api
+            .create_default_subnet(ctx, input)
+            .map(Response::CreateDefaultSubnet),
+        Request::CreateDefaultVpc(input) => api
+            .create_default_vpc(ctx, input)
+            .map(Response::CreateDefaultVpc),
         Request::CreateDhcpOptions(input) => api
             .create_dhcp_options(ctx, input)
             .map(Response::CreateDhcpOptions),

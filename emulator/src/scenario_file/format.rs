@@ -110,6 +110,8 @@ pub struct DefaultVpc {
     #[serde(default)]
     pub subnets: Vec<String>,
     pub default_network_acl_id: Option<String>,
+    /// Pins the id of its internet gateway.
+    pub internet_gateway_id: Option<String>,
     /// The default subnets' associations with the default network ACL, in
     /// zone order (`""`: generated).
     #[serde(default)]

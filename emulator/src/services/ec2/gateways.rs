@@ -93,6 +93,24 @@ pub(super) fn create(
     })
 }
 
+/// An internet gateway attached to `vpc_id` at once (the default VPC's).
+pub(crate) fn create_attached(ctx: &mut Ctx, vpc_id: &str) -> String {
+    let g = InternetGateway {
+        id: ctx.new_id("igw"),
+        vpc_id: Some(vpc_id.to_string()),
+        tags: Default::default(),
+    };
+    let id = g.id.clone();
+    ctx.acct_mut().ec2.internet_gateways.insert(id.clone(), g);
+    ctx.emit(event(
+        "internet-gateway",
+        &id,
+        "attached",
+        Some("available"),
+    ));
+    id
+}
+
 /// The internet gateway attached to `vpc_id`, if any.
 fn of_vpc<'a>(ctx: &'a Ctx, vpc_id: &str) -> Option<&'a InternetGateway> {
     ctx.acct()

@@ -75,6 +75,20 @@ impl Api for Ec2 {
     fn delete_vpc(&self, ctx: &mut Ctx, input: m::DeleteVpcRequest) -> R<()> {
         vpcs::delete(ctx, input)
     }
+    fn create_default_vpc(
+        &self,
+        ctx: &mut Ctx,
+        input: m::CreateDefaultVpcRequest,
+    ) -> R<m::CreateDefaultVpcResult> {
+        vpcs::create_default_request(ctx, input)
+    }
+    fn create_default_subnet(
+        &self,
+        ctx: &mut Ctx,
+        input: m::CreateDefaultSubnetRequest,
+    ) -> R<m::CreateDefaultSubnetResult> {
+        subnets::create_default_request(ctx, input)
+    }
     fn modify_vpc_attribute(&self, ctx: &mut Ctx, input: m::ModifyVpcAttributeRequest) -> R<()> {
         vpcs::modify_attribute(ctx, input)
     }

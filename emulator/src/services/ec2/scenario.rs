@@ -103,6 +103,12 @@ pub(crate) fn default_vpc(
             "acl",
             d.default_network_acl_id.as_ref(),
         )?
+        .id(
+            &at,
+            "internetGatewayId",
+            "igw",
+            d.internet_gateway_id.as_ref(),
+        )?
         .ids(
             &at,
             "networkAclAssociationIds",
@@ -1614,6 +1620,11 @@ pub(crate) fn export(
             main_route_table_id: Some(v.main_route_table_id.clone()),
             main_route_table_association_id: main,
             subnets: subnets.iter().map(|s| s.id.clone()).collect(),
+            internet_gateway_id: st
+                .internet_gateways
+                .values()
+                .find(|g| g.vpc_id.as_ref() == Some(&v.id))
+                .map(|g| g.id.clone()),
             default_network_acl_id: default_acl(st, &v.id).map(|a| a.id.clone()),
             network_acl_association_ids: subnets
                 .iter()
@@ -1801,7 +1812,13 @@ pub(crate) fn export(
             tags: export_tags(&d.tags),
         });
     }
-    for g in st.internet_gateways.values() {
+    // The default VPC's gateway comes with it.
+    let default_vpc_id = st.vpcs.values().find(|v| v.is_default).map(|v| &v.id);
+    for g in st
+        .internet_gateways
+        .values()
+        .filter(|g| g.vpc_id.is_none() || g.vpc_id.as_ref() != default_vpc_id)
+    {
         out.internet_gateways.push(f::InternetGateway {
             name: g.id.clone(),
             id: Some(g.id.clone()),

@@ -38,20 +38,92 @@ pub(super) fn create_default_subnets(ctx: &mut Ctx, vpc_id: &str) {
     for (i, zone) in regions::zones(ctx.region_name()).into_iter().enumerate() {
         let cidr = Ipv4Net::new(std::net::Ipv4Addr::new(172, 31, (16 * i) as u8, 0), 20)
             .expect("constant prefix length");
-        let subnet = Subnet {
-            id: ctx.new_id("subnet"),
-            vpc_id: vpc_id.to_string(),
-            cidr: cidr.to_string(),
-            availability_zone: zone.name,
-            availability_zone_id: zone.id,
-            default_for_az: true,
-            map_public_ip_on_launch: true,
-            options: Default::default(),
-            used_ips: Default::default(),
-            tags: Tags::default(),
-        };
-        insert(ctx, subnet);
+        default_subnet(ctx, vpc_id, cidr, zone);
     }
+}
+
+/// A default subnet: public addresses on launch, as AWS makes them.
+fn default_subnet(ctx: &mut Ctx, vpc_id: &str, cidr: Ipv4Net, zone: regions::Zone) -> Subnet {
+    let subnet = Subnet {
+        id: ctx.new_id("subnet"),
+        vpc_id: vpc_id.to_string(),
+        cidr: cidr.to_string(),
+        availability_zone: zone.name,
+        availability_zone_id: zone.id,
+        default_for_az: true,
+        map_public_ip_on_launch: true,
+        options: Default::default(),
+        used_ips: Default::default(),
+        tags: Tags::default(),
+    };
+    insert(ctx, subnet.clone());
+    subnet
+}
+
+/// CreateDefaultSubnet: a /20 of the default VPC in a zone that has none.
+pub(super) fn create_default_request(
+    ctx: &mut Ctx,
+    input: m::CreateDefaultSubnetRequest,
+) -> R<m::CreateDefaultSubnetResult> {
+    let zones = regions::zones(ctx.region_name());
+    let wanted = input
+        .availability_zone
+        .clone()
+        .or(input.availability_zone_id.clone())
+        .ok_or_else(|| errors::missing("AvailabilityZone"))?;
+    let Some(zone) = zones
+        .iter()
+        .find(|z| z.name == wanted || z.id == wanted)
+        .cloned()
+    else {
+        return Err(errors::invalid_value(
+            "availabilityZone",
+            &wanted,
+            "The Availability Zone does not exist in this Region.",
+        ));
+    };
+    let st = &ctx.acct().ec2;
+    let Some(vpc) = st.vpcs.values().find(|v| v.is_default).cloned() else {
+        return Err(AwsError::new(
+            "DefaultVpcDoesNotExist",
+            "No default VPC for this user",
+        ));
+    };
+    let in_vpc: Vec<&Subnet> = st.subnets.values().filter(|s| s.vpc_id == vpc.id).collect();
+    if in_vpc
+        .iter()
+        .any(|s| s.default_for_az && s.availability_zone == zone.name)
+    {
+        return Err(AwsError::new(
+            "DefaultSubnetAlreadyExistsInAvailabilityZone",
+            format!(
+                "A default subnet already exists in availability zone {}",
+                zone.name
+            ),
+        ));
+    }
+    // The first /20 of the VPC that no subnet overlaps.
+    let vpc_block: Ipv4Net = vpc
+        .cidr
+        .parse()
+        .map_err(|_| errors::vpc_not_found(&vpc.id))?;
+    let free = vpc_block
+        .subnets(20)
+        .ok()
+        .into_iter()
+        .flatten()
+        .find(|c| !in_vpc.iter().any(|s| overlaps(&block(s), c)));
+    let Some(cidr) = free else {
+        return Err(AwsError::new(
+            "InsufficientFreeAddressesInSubnet",
+            "The default VPC has no room for another default subnet.",
+        ));
+    };
+    ctx.dry_run(input.dry_run)?;
+    let subnet = default_subnet(ctx, &vpc.id, cidr, zone);
+    Ok(m::CreateDefaultSubnetResult {
+        subnet: Some(to_model(ctx, &subnet)),
+    })
 }
 
 fn block(s: &Subnet) -> Ipv4Net {

@@ -79,10 +79,47 @@ fn dhcp_options_id(ctx: &mut Ctx) -> String {
     }
 }
 
-pub(super) fn create_default(ctx: &mut Ctx) {
+/// The default VPC as AWS makes it: 172.31.0.0/16, a default subnet in
+/// every zone, an internet gateway and a main route table routing
+/// 0.0.0.0/0 to it.
+pub(super) fn create_default(ctx: &mut Ctx) -> Vpc {
     let cidr: Ipv4Net = "172.31.0.0/16".parse().expect("constant CIDR");
     let vpc = insert(ctx, cidr, true, "default".into(), Tags::default());
     super::subnets::create_default_subnets(ctx, &vpc.id);
+    let igw = super::gateways::create_attached(ctx, &vpc.id);
+    if let Some(t) = ctx
+        .acct_mut()
+        .ec2
+        .route_tables
+        .get_mut(&vpc.main_route_table_id)
+    {
+        t.routes.push(Route {
+            destination_cidr: Some("0.0.0.0/0".into()),
+            gateway_id: Some(igw),
+            origin: "CreateRoute".into(),
+            state: "active".into(),
+            ..Default::default()
+        });
+    }
+    vpc
+}
+
+/// CreateDefaultVpc: only when the account has none in the Region.
+pub(super) fn create_default_request(
+    ctx: &mut Ctx,
+    input: m::CreateDefaultVpcRequest,
+) -> R<m::CreateDefaultVpcResult> {
+    if ctx.acct().ec2.vpcs.values().any(|v| v.is_default) {
+        return Err(AwsError::new(
+            "DefaultVpcAlreadyExists",
+            "A Default VPC already exists for this account in this region.",
+        ));
+    }
+    ctx.dry_run(input.dry_run)?;
+    let vpc = create_default(ctx);
+    Ok(m::CreateDefaultVpcResult {
+        vpc: Some(to_model(&vpc, &ctx.account)),
+    })
 }
 
 pub(super) fn become_available(ctx: &mut Ctx, id: &str) {
