@@ -307,6 +307,22 @@ fn new_entry(
     })
 }
 
+/// The entry of a Create or Replace request (the same members in both).
+macro_rules! entry_of {
+    ($i:expr) => {
+        new_entry(
+            $i.rule_number,
+            $i.egress,
+            $i.protocol,
+            $i.rule_action,
+            $i.cidr_block,
+            $i.ipv6_cidr_block,
+            $i.port_range,
+            $i.icmp_type_code,
+        )
+    };
+}
+
 fn entry_not_found(n: i32) -> AwsError {
     AwsError::new(
         "InvalidNetworkAclEntry.NotFound",
@@ -317,16 +333,7 @@ fn entry_not_found(n: i32) -> AwsError {
 pub(super) fn create_entry(ctx: &mut Ctx, i: m::CreateNetworkAclEntryRequest) -> R<()> {
     let id = i.network_acl_id.unwrap_or_default();
     check_id(ctx, &id)?;
-    let e = new_entry(
-        i.rule_number,
-        i.egress,
-        i.protocol,
-        i.rule_action,
-        i.cidr_block,
-        i.ipv6_cidr_block,
-        i.port_range,
-        i.icmp_type_code,
-    )?;
+    let e = entry_of!(i)?;
     let acl = &ctx.acct().ec2.network_acls[&id];
     if acl
         .entries
@@ -352,16 +359,7 @@ pub(super) fn create_entry(ctx: &mut Ctx, i: m::CreateNetworkAclEntryRequest) ->
 pub(super) fn replace_entry(ctx: &mut Ctx, i: m::ReplaceNetworkAclEntryRequest) -> R<()> {
     let id = i.network_acl_id.unwrap_or_default();
     check_id(ctx, &id)?;
-    let e = new_entry(
-        i.rule_number,
-        i.egress,
-        i.protocol,
-        i.rule_action,
-        i.cidr_block,
-        i.ipv6_cidr_block,
-        i.port_range,
-        i.icmp_type_code,
-    )?;
+    let e = entry_of!(i)?;
     let Some(at) = ctx.acct().ec2.network_acls[&id]
         .entries
         .iter()
