@@ -605,3 +605,69 @@ def test_dhcp_options_lifecycle(ec2):
 
 def re_match_dopt(dopt: str) -> bool:
     return id_re("dopt").match(dopt) is not None
+
+
+# ---------------------------------------------------------------------------
+# Network interface attributes and secondary addresses (item 8)
+
+
+def test_interface_attributes_and_secondary_addresses(ec2):
+    c = ec2()
+    vpc = new_vpc(c)
+    subnet = new_subnet(c, vpc, "10.0.1.0/24")
+    other_sg = c.create_security_group(GroupName="app", Description="app", VpcId=vpc)["GroupId"]
+    eni = c.create_network_interface(SubnetId=subnet, PrivateIpAddress="10.0.1.10")["NetworkInterface"]
+    eni_id = eni["NetworkInterfaceId"]
+
+    c.modify_network_interface_attribute(NetworkInterfaceId=eni_id, Description={"Value": "front"})
+    c.modify_network_interface_attribute(NetworkInterfaceId=eni_id, Groups=[other_sg])
+    c.modify_network_interface_attribute(NetworkInterfaceId=eni_id, SourceDestCheck={"Value": False})
+    attr = lambda a: c.describe_network_interface_attribute(NetworkInterfaceId=eni_id, Attribute=a)  # noqa: E731
+    assert attr("description")["Description"] == {"Value": "front"}
+    assert [g["GroupId"] for g in attr("groupSet")["Groups"]] == [other_sg]
+    assert attr("sourceDestCheck")["SourceDestCheck"] == {"Value": False}
+    with raises_code("InvalidParameterCombination"):
+        c.modify_network_interface_attribute(NetworkInterfaceId=eni_id, Description={"Value": "x"},
+                                             SourceDestCheck={"Value": True})
+
+    assigned = c.assign_private_ip_addresses(NetworkInterfaceId=eni_id, PrivateIpAddresses=["10.0.1.20"])
+    assert [a["PrivateIpAddress"] for a in assigned["AssignedPrivateIpAddresses"]] == ["10.0.1.20"]
+    more = c.assign_private_ip_addresses(NetworkInterfaceId=eni_id, SecondaryPrivateIpAddressCount=2)
+    extra = [a["PrivateIpAddress"] for a in more["AssignedPrivateIpAddresses"]]
+    assert len(extra) == 2 and "10.0.1.10" not in extra and "10.0.1.20" not in extra
+    n = c.describe_network_interfaces(NetworkInterfaceIds=[eni_id])["NetworkInterfaces"][0]
+    assert [(a["PrivateIpAddress"], a["Primary"]) for a in n["PrivateIpAddresses"]] == [
+        ("10.0.1.10", True), ("10.0.1.20", False), (extra[0], False), (extra[1], False)]
+    assert n["SourceDestCheck"] is False and n["Description"] == "front"
+    by_secondary = c.describe_network_interfaces(
+        Filters=[{"Name": "addresses.private-ip-address", "Values": ["10.0.1.20"]}])["NetworkInterfaces"]
+    assert [x["NetworkInterfaceId"] for x in by_secondary] == [eni_id]
+    # Taken addresses are refused, on this interface or another.
+    with raises_code("InvalidIPAddress.InUse"):
+        c.assign_private_ip_addresses(NetworkInterfaceId=eni_id, PrivateIpAddresses=["10.0.1.20"])
+    with raises_code("InvalidIPAddress.InUse"):
+        c.create_network_interface(SubnetId=subnet, PrivateIpAddress="10.0.1.10")
+    with raises_code("InvalidParameterValue"):
+        c.unassign_private_ip_addresses(NetworkInterfaceId=eni_id, PrivateIpAddresses=["10.0.1.10"])
+    c.unassign_private_ip_addresses(NetworkInterfaceId=eni_id, PrivateIpAddresses=["10.0.1.20"])
+    n = c.describe_network_interfaces(NetworkInterfaceIds=[eni_id])["NetworkInterfaces"][0]
+    assert [a["PrivateIpAddress"] for a in n["PrivateIpAddresses"]] == ["10.0.1.10", *extra]
+    with raises_code("InvalidParameterValue"):
+        c.unassign_private_ip_addresses(NetworkInterfaceId=eni_id, PrivateIpAddresses=["10.0.1.20"])
+    # A service's interface is the service's to change.
+    ep = c.create_vpc_endpoint(VpcId=vpc, VpcEndpointType="Interface",
+                               ServiceName="com.amazonaws.us-east-1.logs", SubnetIds=[subnet])
+    managed = c.describe_vpc_endpoints(VpcEndpointIds=[ep["VpcEndpoint"]["VpcEndpointId"]])
+    managed = managed["VpcEndpoints"][0]["NetworkInterfaceIds"][0]
+    with raises_code("OperationNotPermitted"):
+        c.modify_network_interface_attribute(NetworkInterfaceId=managed, Description={"Value": "mine"})
+
+
+def test_a_secondary_address_is_taken_for_new_interfaces(ec2):
+    c = ec2()
+    vpc = new_vpc(c)
+    subnet = new_subnet(c, vpc, "10.0.1.0/24")
+    eni = c.create_network_interface(SubnetId=subnet)["NetworkInterface"]["NetworkInterfaceId"]
+    c.assign_private_ip_addresses(NetworkInterfaceId=eni, PrivateIpAddresses=["10.0.1.99"])
+    with raises_code("InvalidIPAddress.InUse"):
+        c.create_network_interface(SubnetId=subnet, PrivateIpAddress="10.0.1.99")

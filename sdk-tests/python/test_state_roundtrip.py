@@ -70,6 +70,9 @@ def build(ec2p, ec2c, elbv2p, ecsp, ec2w, tick):
     eni = ec2p.create_network_interface(SubnetId=subnets[0], Description="app", Groups=[sg],
                                         TagSpecifications=[{"ResourceType": "network-interface",
                                                             "Tags": [{"Key": "role", "Value": "app"}]}])
+    eni_id = eni["NetworkInterface"]["NetworkInterfaceId"]
+    ec2p.assign_private_ip_addresses(NetworkInterfaceId=eni_id, SecondaryPrivateIpAddressCount=2)
+    ec2p.modify_network_interface_attribute(NetworkInterfaceId=eni_id, SourceDestCheck={"Value": False})
     eip = ec2p.allocate_address(Domain="vpc")
     ec2p.associate_address(AllocationId=eip["AllocationId"],
                            NetworkInterfaceId=eni["NetworkInterface"]["NetworkInterfaceId"])

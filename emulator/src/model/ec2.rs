@@ -81,6 +81,14 @@ pub mod enums {
     #[allow(non_upper_case_globals)]
     pub const NatGatewayState: &[&str] = &["pending", "failed", "available", "deleting", "deleted"];
     #[allow(non_upper_case_globals)]
+    pub const NetworkInterfaceAttribute: &[&str] = &[
+        "description",
+        "groupSet",
+        "sourceDestCheck",
+        "attachment",
+        "associatePublicIpAddress",
+    ];
+    #[allow(non_upper_case_globals)]
     pub const NetworkInterfaceCreationType: &[&str] = &["efa", "efa-only", "branch", "trunk"];
     #[allow(non_upper_case_globals)]
     pub const NetworkInterfaceStatus: &[&str] = &[
@@ -430,6 +438,29 @@ pub struct AllowedPrincipal {
     pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
     pub service_id: ::std::option::Option<::std::string::String>,
     pub permission_type: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AssignPrivateIpAddressesRequest {
+    pub ipv4_prefixes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub ipv4_prefix_count: ::std::option::Option<i32>,
+    pub network_interface_id: ::std::option::Option<::std::string::String>,
+    pub private_ip_addresses: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub secondary_private_ip_address_count: ::std::option::Option<i32>,
+    pub allow_reassignment: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AssignPrivateIpAddressesResult {
+    pub network_interface_id: ::std::option::Option<::std::string::String>,
+    pub assigned_private_ip_addresses:
+        ::std::option::Option<::std::vec::Vec<AssignedPrivateIpAddress>>,
+    pub assigned_ipv4_prefixes: ::std::option::Option<::std::vec::Vec<Ipv4PrefixSpecification>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AssignedPrivateIpAddress {
+    pub private_ip_address: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1161,6 +1192,23 @@ pub struct DescribeNetworkAclsResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeNetworkInterfaceAttributeRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub network_interface_id: ::std::option::Option<::std::string::String>,
+    pub attribute: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeNetworkInterfaceAttributeResult {
+    pub attachment: ::std::option::Option<NetworkInterfaceAttachment>,
+    pub description: ::std::option::Option<AttributeValue>,
+    pub groups: ::std::option::Option<::std::vec::Vec<GroupIdentifier>>,
+    pub network_interface_id: ::std::option::Option<::std::string::String>,
+    pub source_dest_check: ::std::option::Option<AttributeBooleanValue>,
+    pub associate_public_ip_address: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DescribeNetworkInterfacesRequest {
     pub next_token: ::std::option::Option<::std::string::String>,
     pub max_results: ::std::option::Option<i32>,
@@ -1466,6 +1514,17 @@ pub struct EgressOnlyInternetGateway {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct EnaSrdSpecification {
+    pub ena_srd_enabled: ::std::option::Option<bool>,
+    pub ena_srd_udp_specification: ::std::option::Option<EnaSrdUdpSpecification>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EnaSrdUdpSpecification {
+    pub ena_srd_udp_enabled: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Filter {
     pub name: ::std::option::Option<::std::string::String>,
     pub values: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -1550,6 +1609,22 @@ pub struct Ipv6Range {
 pub struct LastError {
     pub message: ::std::option::Option<::std::string::String>,
     pub code: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModifyNetworkInterfaceAttributeRequest {
+    pub ena_srd_specification: ::std::option::Option<EnaSrdSpecification>,
+    pub enable_primary_ipv6: ::std::option::Option<bool>,
+    pub connection_tracking_specification:
+        ::std::option::Option<ConnectionTrackingSpecificationRequest>,
+    pub associate_public_ip_address: ::std::option::Option<bool>,
+    pub associated_subnet_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub dry_run: ::std::option::Option<bool>,
+    pub network_interface_id: ::std::option::Option<::std::string::String>,
+    pub description: ::std::option::Option<AttributeValue>,
+    pub source_dest_check: ::std::option::Option<AttributeBooleanValue>,
+    pub groups: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub attachment: ::std::option::Option<NetworkInterfaceAttachmentChanges>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1803,6 +1878,14 @@ pub struct NetworkInterfaceAttachment {
     pub status: ::std::option::Option<::std::string::String>,
     pub ena_srd_specification: ::std::option::Option<AttachmentEnaSrdSpecification>,
     pub ena_queue_count: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NetworkInterfaceAttachmentChanges {
+    pub default_ena_queue_count: ::std::option::Option<bool>,
+    pub ena_queue_count: ::std::option::Option<i32>,
+    pub attachment_id: ::std::option::Option<::std::string::String>,
+    pub delete_on_termination: ::std::option::Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2305,6 +2388,13 @@ pub struct TagSpecification {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct UnassignPrivateIpAddressesRequest {
+    pub ipv4_prefixes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub network_interface_id: ::std::option::Option<::std::string::String>,
+    pub private_ip_addresses: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnsuccessfulItem {
     pub error: ::std::option::Option<UnsuccessfulItemError>,
     pub resource_id: ::std::option::Option<::std::string::String>,
@@ -2552,6 +2642,49 @@ impl crate::wire::query::FromQuery for AllocateAddressRequest {
     }
 }
 
+impl crate::wire::query::FromQuery for AssignPrivateIpAddressesRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Ipv4Prefix");
+            let k = key.as_str();
+            out.ipv4_prefixes = dec_IpPrefixList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv4PrefixCount");
+            let k = key.as_str();
+            out.ipv4_prefix_count = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NetworkInterfaceId");
+            let k = key.as_str();
+            out.network_interface_id = q.scalar::<::std::string::String>(k)?;
+            if out.network_interface_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PrivateIpAddress");
+            let k = key.as_str();
+            out.private_ip_addresses = dec_PrivateIpAddressStringList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SecondaryPrivateIpAddressCount");
+            let k = key.as_str();
+            out.secondary_private_ip_address_count = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AllowReassignment");
+            let k = key.as_str();
+            out.allow_reassignment = q.scalar::<bool>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for AssociateAddressRequest {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -2707,6 +2840,21 @@ impl crate::wire::query::FromQuery for AttributeBooleanValue {
             let key = crate::wire::query::key(prefix, "Value");
             let k = key.as_str();
             out.value = q.scalar::<bool>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for AttributeValue {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Value");
+            let k = key.as_str();
+            out.value = q.scalar::<::std::string::String>(k)?;
         }
         ::std::result::Result::Ok(out)
     }
@@ -4549,6 +4697,37 @@ impl crate::wire::query::FromQuery for DescribeNetworkAclsRequest {
     }
 }
 
+impl crate::wire::query::FromQuery for DescribeNetworkInterfaceAttributeRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NetworkInterfaceId");
+            let k = key.as_str();
+            out.network_interface_id = q.scalar::<::std::string::String>(k)?;
+            if out.network_interface_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Attribute");
+            let k = key.as_str();
+            out.attribute = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.attribute {
+                crate::wire::query::check_enum(k, v, enums::NetworkInterfaceAttribute)?;
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for DescribeNetworkInterfacesRequest {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -5241,6 +5420,42 @@ impl crate::wire::query::FromQuery for DnsOptionsSpecification {
     }
 }
 
+impl crate::wire::query::FromQuery for EnaSrdSpecification {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "EnaSrdEnabled");
+            let k = key.as_str();
+            out.ena_srd_enabled = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "EnaSrdUdpSpecification");
+            let k = key.as_str();
+            out.ena_srd_udp_specification =
+                crate::wire::query::structure::<EnaSrdUdpSpecification>(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for EnaSrdUdpSpecification {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "EnaSrdUdpEnabled");
+            let k = key.as_str();
+            out.ena_srd_udp_enabled = q.scalar::<bool>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for Filter {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -5411,6 +5626,76 @@ impl crate::wire::query::FromQuery for Ipv6Range {
             let key = crate::wire::query::key(prefix, "CidrIpv6");
             let k = key.as_str();
             out.cidr_ipv6 = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for ModifyNetworkInterfaceAttributeRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "EnaSrdSpecification");
+            let k = key.as_str();
+            out.ena_srd_specification = crate::wire::query::structure::<EnaSrdSpecification>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "EnablePrimaryIpv6");
+            let k = key.as_str();
+            out.enable_primary_ipv6 = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ConnectionTrackingSpecification");
+            let k = key.as_str();
+            out.connection_tracking_specification =
+                crate::wire::query::structure::<ConnectionTrackingSpecificationRequest>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AssociatePublicIpAddress");
+            let k = key.as_str();
+            out.associate_public_ip_address = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AssociatedSubnetId");
+            let k = key.as_str();
+            out.associated_subnet_ids = dec_SubnetIdList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NetworkInterfaceId");
+            let k = key.as_str();
+            out.network_interface_id = q.scalar::<::std::string::String>(k)?;
+            if out.network_interface_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Description");
+            let k = key.as_str();
+            out.description = crate::wire::query::structure::<AttributeValue>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SourceDestCheck");
+            let k = key.as_str();
+            out.source_dest_check = crate::wire::query::structure::<AttributeBooleanValue>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SecurityGroupId");
+            let k = key.as_str();
+            out.groups = dec_SecurityGroupIdStringList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Attachment");
+            let k = key.as_str();
+            out.attachment =
+                crate::wire::query::structure::<NetworkInterfaceAttachmentChanges>(q, k)?;
         }
         ::std::result::Result::Ok(out)
     }
@@ -5795,6 +6080,36 @@ impl crate::wire::query::FromQuery for ModifyVpcEndpointServicePermissionsReques
             if let ::std::option::Option::Some(v) = &out.permission_type {
                 crate::wire::query::check_enum(k, v, enums::PermissionType)?;
             }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for NetworkInterfaceAttachmentChanges {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DefaultEnaQueueCount");
+            let k = key.as_str();
+            out.default_ena_queue_count = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "EnaQueueCount");
+            let k = key.as_str();
+            out.ena_queue_count = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AttachmentId");
+            let k = key.as_str();
+            out.attachment_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DeleteOnTermination");
+            let k = key.as_str();
+            out.delete_on_termination = q.scalar::<bool>(k)?;
         }
         ::std::result::Result::Ok(out)
     }
@@ -6423,6 +6738,34 @@ impl crate::wire::query::FromQuery for TagSpecification {
     }
 }
 
+impl crate::wire::query::FromQuery for UnassignPrivateIpAddressesRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Ipv4Prefix");
+            let k = key.as_str();
+            out.ipv4_prefixes = dec_IpPrefixList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NetworkInterfaceId");
+            let k = key.as_str();
+            out.network_interface_id = q.scalar::<::std::string::String>(k)?;
+            if out.network_interface_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PrivateIpAddress");
+            let k = key.as_str();
+            out.private_ip_addresses = dec_PrivateIpAddressStringList(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for UserIdGroupPair {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -6887,6 +7230,29 @@ fn dec_IpPermissionList(
     ::std::result::Result::Ok(::std::option::Option::Some(items))
 }
 
+fn dec_IpPrefixList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
 fn dec_IpRangeList(
     q: &crate::wire::QueryInput,
     key: &str,
@@ -7168,6 +7534,29 @@ fn dec_PrivateIpAddressSpecificationList(
     ::std::result::Result::Ok(::std::option::Option::Some(items))
 }
 
+fn dec_PrivateIpAddressStringList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
 fn dec_PublicIpStringList(
     q: &crate::wire::QueryInput,
     key: &str,
@@ -7325,6 +7714,29 @@ fn dec_SubnetConfigurationsList(
         if let ::std::option::Option::Some(v) =
             crate::wire::query::structure::<SubnetConfiguration>(q, k)?
         {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_SubnetIdList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
             items.push(v);
         }
     }
@@ -7783,6 +8195,28 @@ impl crate::wire::xml::ToXml for AllowedPrincipal {
         }
         if let ::std::option::Option::Some(v) = &self.permission_type {
             w.element("permissionType", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for AssignPrivateIpAddressesResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.network_interface_id {
+            w.element("networkInterfaceId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.assigned_private_ip_addresses {
+            enc_AssignedPrivateIpAddressList(w, "assignedPrivateIpAddressesSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.assigned_ipv4_prefixes {
+            enc_Ipv4PrefixesList(w, "assignedIpv4PrefixSet", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for AssignedPrivateIpAddress {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.private_ip_address {
+            w.element("privateIpAddress", v);
         }
     }
 }
@@ -8293,6 +8727,35 @@ impl crate::wire::xml::ToXml for DescribeNetworkAclsResult {
         }
         if let ::std::option::Option::Some(v) = &self.next_token {
             w.element("nextToken", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for DescribeNetworkInterfaceAttributeResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.attachment {
+            w.start("attachment");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("attachment");
+        }
+        if let ::std::option::Option::Some(v) = &self.description {
+            w.start("description");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("description");
+        }
+        if let ::std::option::Option::Some(v) = &self.groups {
+            enc_GroupIdentifierList(w, "groupSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.network_interface_id {
+            w.element("networkInterfaceId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.source_dest_check {
+            w.start("sourceDestCheck");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("sourceDestCheck");
+        }
+        if let ::std::option::Option::Some(v) = &self.associate_public_ip_address {
+            w.element("associatePublicIpAddress", v);
         }
     }
 }
@@ -10337,6 +10800,20 @@ fn enc_AllowedPrincipalSet(
     w.end(name);
 }
 
+fn enc_AssignedPrivateIpAddressList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<AssignedPrivateIpAddress>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
 fn enc_AssociatedSubnetList(
     w: &mut crate::wire::XmlWriter,
     name: &str,
@@ -11159,6 +11636,7 @@ fn enc_VpcList(w: &mut crate::wire::XmlWriter, name: &str, value: &::std::vec::V
 pub const OPERATIONS: &[&str] = &[
     "AcceptVpcEndpointConnections",
     "AllocateAddress",
+    "AssignPrivateIpAddresses",
     "AssociateAddress",
     "AssociateDhcpOptions",
     "AssociateRouteTable",
@@ -11206,6 +11684,7 @@ pub const OPERATIONS: &[&str] = &[
     "DescribeInternetGateways",
     "DescribeNatGateways",
     "DescribeNetworkAcls",
+    "DescribeNetworkInterfaceAttribute",
     "DescribeNetworkInterfaces",
     "DescribePrefixLists",
     "DescribeRegions",
@@ -11225,6 +11704,7 @@ pub const OPERATIONS: &[&str] = &[
     "DetachInternetGateway",
     "DisassociateAddress",
     "DisassociateRouteTable",
+    "ModifyNetworkInterfaceAttribute",
     "ModifySubnetAttribute",
     "ModifyVpcAttribute",
     "ModifyVpcEndpoint",
@@ -11241,6 +11721,7 @@ pub const OPERATIONS: &[&str] = &[
     "RevokeSecurityGroupEgress",
     "RevokeSecurityGroupIngress",
     "StartVpcEndpointServicePrivateDnsVerification",
+    "UnassignPrivateIpAddresses",
 ];
 
 /// A decoded request.
@@ -11248,6 +11729,7 @@ pub const OPERATIONS: &[&str] = &[
 pub enum Request {
     AcceptVpcEndpointConnections(AcceptVpcEndpointConnectionsRequest),
     AllocateAddress(AllocateAddressRequest),
+    AssignPrivateIpAddresses(AssignPrivateIpAddressesRequest),
     AssociateAddress(AssociateAddressRequest),
     AssociateDhcpOptions(AssociateDhcpOptionsRequest),
     AssociateRouteTable(AssociateRouteTableRequest),
@@ -11295,6 +11777,7 @@ pub enum Request {
     DescribeInternetGateways(DescribeInternetGatewaysRequest),
     DescribeNatGateways(DescribeNatGatewaysRequest),
     DescribeNetworkAcls(DescribeNetworkAclsRequest),
+    DescribeNetworkInterfaceAttribute(DescribeNetworkInterfaceAttributeRequest),
     DescribeNetworkInterfaces(DescribeNetworkInterfacesRequest),
     DescribePrefixLists(DescribePrefixListsRequest),
     DescribeRegions(DescribeRegionsRequest),
@@ -11314,6 +11797,7 @@ pub enum Request {
     DetachInternetGateway(DetachInternetGatewayRequest),
     DisassociateAddress(DisassociateAddressRequest),
     DisassociateRouteTable(DisassociateRouteTableRequest),
+    ModifyNetworkInterfaceAttribute(ModifyNetworkInterfaceAttributeRequest),
     ModifySubnetAttribute(ModifySubnetAttributeRequest),
     ModifyVpcAttribute(ModifyVpcAttributeRequest),
     ModifyVpcEndpoint(ModifyVpcEndpointRequest),
@@ -11332,6 +11816,7 @@ pub enum Request {
     StartVpcEndpointServicePrivateDnsVerification(
         StartVpcEndpointServicePrivateDnsVerificationRequest,
     ),
+    UnassignPrivateIpAddresses(UnassignPrivateIpAddressesRequest),
 }
 
 /// A handler's answer.
@@ -11339,6 +11824,7 @@ pub enum Request {
 pub enum Response {
     AcceptVpcEndpointConnections(AcceptVpcEndpointConnectionsResult),
     AllocateAddress(AllocateAddressResult),
+    AssignPrivateIpAddresses(AssignPrivateIpAddressesResult),
     AssociateAddress(AssociateAddressResult),
     AssociateDhcpOptions,
     AssociateRouteTable(AssociateRouteTableResult),
@@ -11386,6 +11872,7 @@ pub enum Response {
     DescribeInternetGateways(DescribeInternetGatewaysResult),
     DescribeNatGateways(DescribeNatGatewaysResult),
     DescribeNetworkAcls(DescribeNetworkAclsResult),
+    DescribeNetworkInterfaceAttribute(DescribeNetworkInterfaceAttributeResult),
     DescribeNetworkInterfaces(DescribeNetworkInterfacesResult),
     DescribePrefixLists(DescribePrefixListsResult),
     DescribeRegions(DescribeRegionsResult),
@@ -11405,6 +11892,7 @@ pub enum Response {
     DetachInternetGateway,
     DisassociateAddress,
     DisassociateRouteTable,
+    ModifyNetworkInterfaceAttribute,
     ModifySubnetAttribute,
     ModifyVpcAttribute,
     ModifyVpcEndpoint(ModifyVpcEndpointResult),
@@ -11423,6 +11911,7 @@ pub enum Response {
     StartVpcEndpointServicePrivateDnsVerification(
         StartVpcEndpointServicePrivateDnsVerificationResult,
     ),
+    UnassignPrivateIpAddresses,
 }
 
 impl Request {
@@ -11430,6 +11919,7 @@ impl Request {
         match self {
             Request::AcceptVpcEndpointConnections(_) => "AcceptVpcEndpointConnections",
             Request::AllocateAddress(_) => "AllocateAddress",
+            Request::AssignPrivateIpAddresses(_) => "AssignPrivateIpAddresses",
             Request::AssociateAddress(_) => "AssociateAddress",
             Request::AssociateDhcpOptions(_) => "AssociateDhcpOptions",
             Request::AssociateRouteTable(_) => "AssociateRouteTable",
@@ -11485,6 +11975,7 @@ impl Request {
             Request::DescribeInternetGateways(_) => "DescribeInternetGateways",
             Request::DescribeNatGateways(_) => "DescribeNatGateways",
             Request::DescribeNetworkAcls(_) => "DescribeNetworkAcls",
+            Request::DescribeNetworkInterfaceAttribute(_) => "DescribeNetworkInterfaceAttribute",
             Request::DescribeNetworkInterfaces(_) => "DescribeNetworkInterfaces",
             Request::DescribePrefixLists(_) => "DescribePrefixLists",
             Request::DescribeRegions(_) => "DescribeRegions",
@@ -11510,6 +12001,7 @@ impl Request {
             Request::DetachInternetGateway(_) => "DetachInternetGateway",
             Request::DisassociateAddress(_) => "DisassociateAddress",
             Request::DisassociateRouteTable(_) => "DisassociateRouteTable",
+            Request::ModifyNetworkInterfaceAttribute(_) => "ModifyNetworkInterfaceAttribute",
             Request::ModifySubnetAttribute(_) => "ModifySubnetAttribute",
             Request::ModifyVpcAttribute(_) => "ModifyVpcAttribute",
             Request::ModifyVpcEndpoint(_) => "ModifyVpcEndpoint",
@@ -11536,6 +12028,7 @@ impl Request {
             Request::StartVpcEndpointServicePrivateDnsVerification(_) => {
                 "StartVpcEndpointServicePrivateDnsVerification"
             }
+            Request::UnassignPrivateIpAddresses(_) => "UnassignPrivateIpAddresses",
         }
     }
 }
@@ -11548,6 +12041,7 @@ pub fn decode(
     let r = match operation {
 "AcceptVpcEndpointConnections" => <AcceptVpcEndpointConnectionsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AcceptVpcEndpointConnections),
 "AllocateAddress" => <AllocateAddressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AllocateAddress),
+"AssignPrivateIpAddresses" => <AssignPrivateIpAddressesRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AssignPrivateIpAddresses),
 "AssociateAddress" => <AssociateAddressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AssociateAddress),
 "AssociateDhcpOptions" => <AssociateDhcpOptionsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AssociateDhcpOptions),
 "AssociateRouteTable" => <AssociateRouteTableRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AssociateRouteTable),
@@ -11595,6 +12089,7 @@ pub fn decode(
 "DescribeInternetGateways" => <DescribeInternetGatewaysRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeInternetGateways),
 "DescribeNatGateways" => <DescribeNatGatewaysRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeNatGateways),
 "DescribeNetworkAcls" => <DescribeNetworkAclsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeNetworkAcls),
+"DescribeNetworkInterfaceAttribute" => <DescribeNetworkInterfaceAttributeRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeNetworkInterfaceAttribute),
 "DescribeNetworkInterfaces" => <DescribeNetworkInterfacesRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeNetworkInterfaces),
 "DescribePrefixLists" => <DescribePrefixListsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribePrefixLists),
 "DescribeRegions" => <DescribeRegionsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeRegions),
@@ -11614,6 +12109,7 @@ pub fn decode(
 "DetachInternetGateway" => <DetachInternetGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DetachInternetGateway),
 "DisassociateAddress" => <DisassociateAddressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DisassociateAddress),
 "DisassociateRouteTable" => <DisassociateRouteTableRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DisassociateRouteTable),
+"ModifyNetworkInterfaceAttribute" => <ModifyNetworkInterfaceAttributeRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ModifyNetworkInterfaceAttribute),
 "ModifySubnetAttribute" => <ModifySubnetAttributeRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ModifySubnetAttribute),
 "ModifyVpcAttribute" => <ModifyVpcAttributeRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ModifyVpcAttribute),
 "ModifyVpcEndpoint" => <ModifyVpcEndpointRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ModifyVpcEndpoint),
@@ -11630,6 +12126,7 @@ pub fn decode(
 "RevokeSecurityGroupEgress" => <RevokeSecurityGroupEgressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::RevokeSecurityGroupEgress),
 "RevokeSecurityGroupIngress" => <RevokeSecurityGroupIngressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::RevokeSecurityGroupIngress),
 "StartVpcEndpointServicePrivateDnsVerification" => <StartVpcEndpointServicePrivateDnsVerificationRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::StartVpcEndpointServicePrivateDnsVerification),
+"UnassignPrivateIpAddresses" => <UnassignPrivateIpAddressesRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::UnassignPrivateIpAddresses),
 _ => return ::std::option::Option::None,
 };
     ::std::option::Option::Some(r)
@@ -11642,6 +12139,7 @@ impl Response {
         let root = match self {
             Response::AcceptVpcEndpointConnections(_) => "AcceptVpcEndpointConnectionsResponse",
             Response::AllocateAddress(_) => "AllocateAddressResponse",
+            Response::AssignPrivateIpAddresses(_) => "AssignPrivateIpAddressesResponse",
             Response::AssociateAddress(_) => "AssociateAddressResponse",
             Response::AssociateDhcpOptions => "AssociateDhcpOptionsResponse",
             Response::AssociateRouteTable(_) => "AssociateRouteTableResponse",
@@ -11703,6 +12201,9 @@ impl Response {
             Response::DescribeInternetGateways(_) => "DescribeInternetGatewaysResponse",
             Response::DescribeNatGateways(_) => "DescribeNatGatewaysResponse",
             Response::DescribeNetworkAcls(_) => "DescribeNetworkAclsResponse",
+            Response::DescribeNetworkInterfaceAttribute(_) => {
+                "DescribeNetworkInterfaceAttributeResponse"
+            }
             Response::DescribeNetworkInterfaces(_) => "DescribeNetworkInterfacesResponse",
             Response::DescribePrefixLists(_) => "DescribePrefixListsResponse",
             Response::DescribeRegions(_) => "DescribeRegionsResponse",
@@ -11728,6 +12229,7 @@ impl Response {
             Response::DetachInternetGateway => "DetachInternetGatewayResponse",
             Response::DisassociateAddress => "DisassociateAddressResponse",
             Response::DisassociateRouteTable => "DisassociateRouteTableResponse",
+            Response::ModifyNetworkInterfaceAttribute => "ModifyNetworkInterfaceAttributeResponse",
             Response::ModifySubnetAttribute => "ModifySubnetAttributeResponse",
             Response::ModifyVpcAttribute => "ModifyVpcAttributeResponse",
             Response::ModifyVpcEndpoint(_) => "ModifyVpcEndpointResponse",
@@ -11754,6 +12256,7 @@ impl Response {
             Response::StartVpcEndpointServicePrivateDnsVerification(_) => {
                 "StartVpcEndpointServicePrivateDnsVerificationResponse"
             }
+            Response::UnassignPrivateIpAddresses => "UnassignPrivateIpAddressesResponse",
         };
         w.start_ns(root, XML_NAMESPACE);
         w.element("requestId", request_id);
@@ -11762,6 +12265,7 @@ impl Response {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
             }
             Response::AllocateAddress(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::AssignPrivateIpAddresses(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::AssociateAddress(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::AssociateDhcpOptions => w.element("return", &true),
             Response::AssociateRouteTable(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
@@ -11827,6 +12331,9 @@ impl Response {
             Response::DescribeInternetGateways(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeNatGateways(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeNetworkAcls(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::DescribeNetworkInterfaceAttribute(v) => {
+                crate::wire::xml::ToXml::write_xml(v, &mut w)
+            }
             Response::DescribeNetworkInterfaces(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribePrefixLists(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeRegions(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
@@ -11858,6 +12365,7 @@ impl Response {
             Response::DetachInternetGateway => w.element("return", &true),
             Response::DisassociateAddress => w.element("return", &true),
             Response::DisassociateRouteTable => w.element("return", &true),
+            Response::ModifyNetworkInterfaceAttribute => w.element("return", &true),
             Response::ModifySubnetAttribute => w.element("return", &true),
             Response::ModifyVpcAttribute => w.element("return", &true),
             Response::ModifyVpcEndpoint(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
@@ -11892,6 +12400,7 @@ impl Response {
             Response::StartVpcEndpointServicePrivateDnsVerification(v) => {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
             }
+            Response::UnassignPrivateIpAddresses => w.element("return", &true),
         }
         w.end(root);
         w.finish()
@@ -11916,6 +12425,15 @@ pub trait Api {
         input: AllocateAddressRequest,
     ) -> ::std::result::Result<AllocateAddressResult, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("AllocateAddress"))
+    }
+    fn assign_private_ip_addresses(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: AssignPrivateIpAddressesRequest,
+    ) -> ::std::result::Result<AssignPrivateIpAddressesResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "AssignPrivateIpAddresses",
+        ))
     }
     fn associate_address(
         &self,
@@ -12303,6 +12821,15 @@ pub trait Api {
             "DescribeNetworkAcls",
         ))
     }
+    fn describe_network_interface_attribute(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeNetworkInterfaceAttributeRequest,
+    ) -> ::std::result::Result<DescribeNetworkInterfaceAttributeResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DescribeNetworkInterfaceAttribute",
+        ))
+    }
     fn describe_network_interfaces(
         &self,
         ctx: &mut Self::Ctx,
@@ -12471,6 +12998,15 @@ pub trait Api {
             "DisassociateRouteTable",
         ))
     }
+    fn modify_network_interface_attribute(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ModifyNetworkInterfaceAttributeRequest,
+    ) -> ::std::result::Result<(), crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "ModifyNetworkInterfaceAttribute",
+        ))
+    }
     fn modify_subnet_attribute(
         &self,
         ctx: &mut Self::Ctx,
@@ -12616,6 +13152,15 @@ pub trait Api {
             "StartVpcEndpointServicePrivateDnsVerification",
         ))
     }
+    fn unassign_private_ip_addresses(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: UnassignPrivateIpAddressesRequest,
+    ) -> ::std::result::Result<(), crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "UnassignPrivateIpAddresses",
+        ))
+    }
 }
 
 /// Routes a decoded request to its handler.
@@ -12631,6 +13176,9 @@ pub fn call<A: Api + ?Sized>(
         Request::AllocateAddress(input) => api
             .allocate_address(ctx, input)
             .map(Response::AllocateAddress),
+        Request::AssignPrivateIpAddresses(input) => api
+            .assign_private_ip_addresses(ctx, input)
+            .map(Response::AssignPrivateIpAddresses),
         Request::AssociateAddress(input) => api
             .associate_address(ctx, input)
             .map(Response::AssociateAddress),
@@ -12758,6 +13306,9 @@ pub fn call<A: Api + ?Sized>(
         Request::DescribeNetworkAcls(input) => api
             .describe_network_acls(ctx, input)
             .map(Response::DescribeNetworkAcls),
+        Request::DescribeNetworkInterfaceAttribute(input) => api
+            .describe_network_interface_attribute(ctx, input)
+            .map(Response::DescribeNetworkInterfaceAttribute),
         Request::DescribeNetworkInterfaces(input) => api
             .describe_network_interfaces(ctx, input)
             .map(Response::DescribeNetworkInterfaces),
@@ -12811,6 +13362,9 @@ pub fn call<A: Api + ?Sized>(
         Request::DisassociateRouteTable(input) => api
             .disassociate_route_table(ctx, input)
             .map(|()| Response::DisassociateRouteTable),
+        Request::ModifyNetworkInterfaceAttribute(input) => api
+            .modify_network_interface_attribute(ctx, input)
+            .map(|()| Response::ModifyNetworkInterfaceAttribute),
         Request::ModifySubnetAttribute(input) => api
             .modify_subnet_attribute(ctx, input)
             .map(|()| Response::ModifySubnetAttribute),
@@ -12859,5 +13413,8 @@ pub fn call<A: Api + ?Sized>(
         Request::StartVpcEndpointServicePrivateDnsVerification(input) => api
             .start_vpc_endpoint_service_private_dns_verification(ctx, input)
             .map(Response::StartVpcEndpointServicePrivateDnsVerification),
+        Request::UnassignPrivateIpAddresses(input) => api
+            .unassign_private_ip_addresses(ctx, input)
+            .map(|()| Response::UnassignPrivateIpAddresses),
     }
 }

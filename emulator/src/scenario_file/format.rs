@@ -312,6 +312,11 @@ pub struct Interface {
     pub private_ip: Option<String>,
     pub mac: Option<String>,
     pub description: Option<String>,
+    /// Addresses assigned beyond the primary one.
+    #[serde(default)]
+    pub secondary_private_ips: Vec<String>,
+    /// `false` turns the source/destination check off.
+    pub source_dest_check: Option<bool>,
     #[serde(default)]
     pub tags: Tags,
 }

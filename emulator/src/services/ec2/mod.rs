@@ -12,6 +12,7 @@ mod endpoint_states;
 pub(crate) mod endpoints;
 pub mod errors;
 mod gateways;
+mod interfaces;
 pub mod links;
 mod nat;
 mod network;
@@ -412,6 +413,34 @@ impl Api for Ec2 {
         input: m::ReplaceRouteTableAssociationRequest,
     ) -> R<m::ReplaceRouteTableAssociationResult> {
         route_tables::replace_association(ctx, input)
+    }
+    fn modify_network_interface_attribute(
+        &self,
+        ctx: &mut Ctx,
+        input: m::ModifyNetworkInterfaceAttributeRequest,
+    ) -> R<()> {
+        interfaces::modify_attribute(ctx, input)
+    }
+    fn describe_network_interface_attribute(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeNetworkInterfaceAttributeRequest,
+    ) -> R<m::DescribeNetworkInterfaceAttributeResult> {
+        interfaces::describe_attribute(ctx, input)
+    }
+    fn assign_private_ip_addresses(
+        &self,
+        ctx: &mut Ctx,
+        input: m::AssignPrivateIpAddressesRequest,
+    ) -> R<m::AssignPrivateIpAddressesResult> {
+        interfaces::assign(ctx, input)
+    }
+    fn unassign_private_ip_addresses(
+        &self,
+        ctx: &mut Ctx,
+        input: m::UnassignPrivateIpAddressesRequest,
+    ) -> R<()> {
+        interfaces::unassign(ctx, input)
     }
     fn describe_network_interfaces(
         &self,

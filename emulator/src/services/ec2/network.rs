@@ -48,7 +48,7 @@ fn public_association(ctx: &Ctx, e: &NetworkInterface) -> Option<m::NetworkInter
         })
 }
 
-fn eni_model(ctx: &Ctx, e: &NetworkInterface) -> m::NetworkInterface {
+pub(super) fn eni_model(ctx: &Ctx, e: &NetworkInterface) -> m::NetworkInterface {
     let dns = private_dns_name(ctx.region_name(), &e.private_ip);
     let groups = e
         .group_ids
@@ -76,15 +76,20 @@ fn eni_model(ctx: &Ctx, e: &NetworkInterface) -> m::NetworkInterface {
         owner_id: Some(ctx.account.clone()),
         private_dns_name: Some(dns.clone()),
         private_ip_address: Some(e.private_ip.clone()),
-        private_ip_addresses: Some(vec![m::NetworkInterfacePrivateIpAddress {
-            primary: Some(true),
-            private_ip_address: Some(e.private_ip.clone()),
-            private_dns_name: Some(dns),
-            ..Default::default()
-        }]),
+        private_ip_addresses: Some(
+            std::iter::once((true, &e.private_ip))
+                .chain(e.secondary_ips.iter().map(|ip| (false, ip)))
+                .map(|(primary, ip)| m::NetworkInterfacePrivateIpAddress {
+                    primary: Some(primary),
+                    private_ip_address: Some(ip.clone()),
+                    private_dns_name: Some(private_dns_name(ctx.region_name(), ip)),
+                    ..Default::default()
+                })
+                .collect(),
+        ),
         requester_id: e.requester_id.clone(),
         requester_managed: Some(e.requester_managed),
-        source_dest_check: Some(true),
+        source_dest_check: Some(e.source_dest_check),
         status: Some(e.status.clone()),
         tag_set: Some(e.tags.to_model()),
         association: public_association(ctx, e),
@@ -123,7 +128,11 @@ const ENI_FILTERS: &[&str] = &[
 
 fn eni_filter_values(ctx: &Ctx, e: &NetworkInterface, name: &str) -> Vec<String> {
     match name {
-        "addresses.private-ip-address" | "private-ip-address" => one(&e.private_ip),
+        "addresses.private-ip-address" => std::iter::once(&e.private_ip)
+            .chain(&e.secondary_ips)
+            .cloned()
+            .collect(),
+        "private-ip-address" => one(&e.private_ip),
         "addresses.primary" => bool_value(true),
         "availability-zone" => one(&e.availability_zone),
         "description" => one(&e.description),
@@ -145,7 +154,7 @@ fn eni_filter_values(ctx: &Ctx, e: &NetworkInterface, name: &str) -> Vec<String>
         "owner-id" => one(&ctx.account),
         "requester-id" => e.requester_id.iter().cloned().collect(),
         "requester-managed" => bool_value(e.requester_managed),
-        "source-dest-check" => bool_value(true),
+        "source-dest-check" => bool_value(e.source_dest_check),
         "status" => one(&e.status),
         "subnet-id" => one(&e.subnet_id),
         "vpc-id" => one(&e.vpc_id),
@@ -189,11 +198,9 @@ pub(super) fn check_requested_ip(ctx: &Ctx, subnet_id: &str, ip: &str) -> R<()> 
             "Address does not fall within the subnet's address range",
         ));
     }
-    if st
-        .enis
-        .values()
-        .any(|e| e.subnet_id == subnet_id && e.private_ip == ip)
-    {
+    if st.enis.values().any(|e| {
+        e.subnet_id == subnet_id && (e.private_ip == ip || e.secondary_ips.iter().any(|s| s == ip))
+    }) {
         return Err(AwsError::new(
             "InvalidIPAddress.InUse",
             format!("Address {ip} is in use."),
@@ -526,6 +533,8 @@ pub(crate) fn create_eni(ctx: &mut Ctx, spec: NewEni<'_>) -> R<String> {
                 format!("54.{}.{}.{}", ids.byte(), ids.byte(), ids.byte().max(1))
             })
         }),
+        secondary_ips: vec![],
+        source_dest_check: true,
         created: ctx.now(),
         tags: Default::default(),
     };
@@ -546,6 +555,9 @@ pub(crate) fn delete_eni(ctx: &mut Ctx, id: &str) {
     }
     if let Some(eni) = ctx.acct_mut().ec2.enis.remove(id) {
         super::subnets::release_ip(ctx, &eni.subnet_id, &eni.private_ip);
+        for ip in &eni.secondary_ips {
+            super::subnets::release_ip(ctx, &eni.subnet_id, ip);
+        }
         ctx.emit(event("network-interface", id, "deleted", None));
     }
 }

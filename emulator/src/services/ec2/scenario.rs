@@ -592,6 +592,30 @@ pub(crate) fn network(
             .network_interface
             .and_then(|n| n.network_interface_id)
             .unwrap_or_default();
+        if !n.secondary_private_ips.is_empty() {
+            ec2(
+                world,
+                &at,
+                e::Request::AssignPrivateIpAddresses(e::AssignPrivateIpAddressesRequest {
+                    network_interface_id: Some(id.clone()),
+                    private_ip_addresses: Some(n.secondary_private_ips.clone()),
+                    ..Default::default()
+                }),
+            )?;
+        }
+        if let Some(check) = n.source_dest_check {
+            ec2(
+                world,
+                &at,
+                e::Request::ModifyNetworkInterfaceAttribute(
+                    e::ModifyNetworkInterfaceAttributeRequest {
+                        network_interface_id: Some(id.clone()),
+                        source_dest_check: Some(e::AttributeBooleanValue { value: Some(check) }),
+                        ..Default::default()
+                    },
+                ),
+            )?;
+        }
         names.put(p.account, p.region, "networkInterface", &n.name, id);
     }
     gateways(world, p, names, res)?;
@@ -1702,6 +1726,8 @@ pub(crate) fn export(
             private_ip: Some(n.private_ip.clone()),
             mac: Some(n.mac_address.clone()),
             description: Some(n.description.clone()).filter(|d| !d.is_empty()),
+            secondary_private_ips: n.secondary_ips.clone(),
+            source_dest_check: (!n.source_dest_check).then_some(false),
             tags: export_tags(&n.tags),
         });
     }

@@ -317,6 +317,9 @@ pub struct NetworkInterface {
     pub group_ids: Vec<String>,
     /// An Amazon-owned public address (ECS `assignPublicIp=ENABLED`).
     pub public_ip: Option<String>,
+    /// Addresses beyond the primary one (AssignPrivateIpAddresses).
+    pub secondary_ips: Vec<String>,
+    pub source_dest_check: bool,
     pub created: Timestamp,
     pub tags: Tags,
 }
