@@ -671,3 +671,18 @@ def test_a_secondary_address_is_taken_for_new_interfaces(ec2):
     c.assign_private_ip_addresses(NetworkInterfaceId=eni, PrivateIpAddresses=["10.0.1.99"])
     with raises_code("InvalidIPAddress.InUse"):
         c.create_network_interface(SubnetId=subnet, PrivateIpAddress="10.0.1.99")
+
+
+@pytest.mark.parametrize("call,ids_param,bad,code", [
+    ("describe_internet_gateways", "InternetGatewayIds", "igw-nope", "InvalidInternetGatewayId.Malformed"),
+    ("describe_egress_only_internet_gateways", "EgressOnlyInternetGatewayIds", "eigw-nope",
+     "InvalidEgressOnlyInternetGatewayId.Malformed"),
+    ("describe_addresses", "AllocationIds", "eipalloc-nope", "InvalidAllocationID.Malformed"),
+    ("describe_nat_gateways", "NatGatewayIds", "nat-nope", "NatGatewayMalformed"),
+    ("describe_network_acls", "NetworkAclIds", "acl-nope", "InvalidNetworkAclId.Malformed"),
+    ("describe_dhcp_options", "DhcpOptionsIds", "dopt-nope", "InvalidDhcpOptionsId.Malformed"),
+])
+def test_malformed_ids_are_refused(ec2, call, ids_param, bad, code):
+    with raises_code(code) as e:
+        getattr(ec2(), call)(**{ids_param: [bad]})
+    assert bad in err_message(e)

@@ -3,7 +3,7 @@
 //! CreateNetworkAcl, DeleteNetworkAcl, DescribeNetworkAcls, the entries
 //! (Create/Replace/DeleteNetworkAclEntry) and ReplaceNetworkAclAssociation.
 
-use super::checks::check_vpc_id;
+use super::checks::{check_known, check_vpc_id};
 use super::errors::{self, R};
 use super::query::{bool_value, check_max_results, one, paginate, Filters};
 use super::state::{event, AclEntry, NetworkAcl};
@@ -11,7 +11,6 @@ use super::tags::{self, Tags};
 use crate::model::ec2 as m;
 use crate::services::state::Ctx;
 use crate::wire::AwsError;
-use crate::world::ids::is_valid_id;
 
 /// AWS's own last rule, which matches what no other rule did.
 const DENY_ALL: i32 = 32767;
@@ -86,16 +85,10 @@ fn not_found(id: &str) -> AwsError {
 }
 
 fn check_id(ctx: &Ctx, id: &str) -> R<()> {
-    if !is_valid_id(id, "acl") {
-        return Err(AwsError::new(
-            "InvalidNetworkAclId.Malformed",
-            format!("Invalid id: \"{id}\" (expecting \"acl-...\")"),
-        ));
-    }
-    if !ctx.acct().ec2.network_acls.contains_key(id) {
-        return Err(not_found(id));
-    }
-    Ok(())
+    let exists = ctx.acct().ec2.network_acls.contains_key(id);
+    check_known(id, "acl", "InvalidNetworkAclId.Malformed", exists, || {
+        not_found(id)
+    })
 }
 
 fn entry_model(e: &AclEntry) -> m::NetworkAclEntry {

@@ -4,6 +4,7 @@
 //! generator, so `--seed` makes them reproducible) and are unique in their
 //! Region; AWS's default quota of five per account and Region holds.
 
+use super::checks::check_known;
 use super::errors::{self, R};
 use super::query::{one, Filters};
 use super::state::{event, Address, AddressAssociation};
@@ -24,16 +25,14 @@ fn allocation_not_found(id: &str) -> AwsError {
 }
 
 fn check_allocation_id(ctx: &Ctx, id: &str) -> R<()> {
-    if !is_valid_id(id, "eipalloc") {
-        return Err(AwsError::new(
-            "InvalidAllocationID.Malformed",
-            format!("Invalid id: \"{id}\" (expecting \"eipalloc-...\")"),
-        ));
-    }
-    if !ctx.acct().ec2.addresses.contains_key(id) {
-        return Err(allocation_not_found(id));
-    }
-    Ok(())
+    let exists = ctx.acct().ec2.addresses.contains_key(id);
+    check_known(
+        id,
+        "eipalloc",
+        "InvalidAllocationID.Malformed",
+        exists,
+        || allocation_not_found(id),
+    )
 }
 
 /// The allocation id of the caller's address `ip`.

@@ -5,6 +5,7 @@ use ipnet::Ipv4Net;
 
 use super::errors::{self, R};
 use crate::services::state::Ctx;
+use crate::wire::AwsError;
 use crate::world::ids::is_valid_id;
 
 /// Parses an IPv4 CIDR and returns it in canonical form (host bits cleared).
@@ -35,6 +36,28 @@ pub(crate) fn check_route_table_id(ctx: &Ctx, id: &str) -> R<()> {
     }
     if !ctx.acct().ec2.route_tables.contains_key(id) {
         return Err(errors::route_table_not_found(id));
+    }
+    Ok(())
+}
+
+/// An id of `prefix-` that must name one of the caller's resources: refused
+/// with `malformed` (AWS's code for its kind) when it is no such id, with
+/// `not_found` when none has it.
+pub(crate) fn check_known(
+    id: &str,
+    prefix: &str,
+    malformed: &'static str,
+    exists: bool,
+    not_found: impl FnOnce() -> AwsError,
+) -> R<()> {
+    if !is_valid_id(id, prefix) {
+        return Err(AwsError::new(
+            malformed,
+            format!("Invalid id: \"{id}\" (expecting \"{prefix}-...\")"),
+        ));
+    }
+    if !exists {
+        return Err(not_found());
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! elsewhere; `AmazonProvidedDNS`), CreateDhcpOptions, DeleteDhcpOptions,
 //! DescribeDhcpOptions and AssociateDhcpOptions (`default` for none).
 
-use super::checks::check_vpc_id;
+use super::checks::{check_known, check_vpc_id};
 use super::errors::{self, R};
 use super::query::{check_max_results, one, paginate, Filters};
 use super::state::{event, DhcpOptionSet};
@@ -11,7 +11,6 @@ use super::tags::{self, Tags};
 use crate::model::ec2 as m;
 use crate::services::state::Ctx;
 use crate::wire::AwsError;
-use crate::world::ids::is_valid_id;
 
 /// The keys a set may have [R: Amazon VPC User Guide, "DHCP option sets"].
 const KEYS: &[&str] = &[
@@ -56,16 +55,10 @@ fn not_found(id: &str) -> AwsError {
 }
 
 fn check_id(ctx: &Ctx, id: &str) -> R<()> {
-    if !is_valid_id(id, "dopt") {
-        return Err(AwsError::new(
-            "InvalidDhcpOptionsId.Malformed",
-            format!("Invalid id: \"{id}\" (expecting \"dopt-...\")"),
-        ));
-    }
-    if !ctx.acct().ec2.dhcp_options.contains_key(id) {
-        return Err(not_found(id));
-    }
-    Ok(())
+    let exists = ctx.acct().ec2.dhcp_options.contains_key(id);
+    check_known(id, "dopt", "InvalidDhcpOptionsId.Malformed", exists, || {
+        not_found(id)
+    })
 }
 
 fn model(ctx: &Ctx, s: &DhcpOptionSet) -> m::DhcpOptions {

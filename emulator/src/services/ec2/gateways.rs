@@ -3,7 +3,7 @@
 //! rules: one internet gateway per VPC and one VPC per gateway, no delete
 //! while attached, no detach while the VPC has public addresses mapped.
 
-use super::checks::check_vpc_id;
+use super::checks::{check_known, check_vpc_id};
 use super::errors::{self, R};
 use super::query::{check_max_results, one, paginate, Filters};
 use super::state::{event, EgressOnlyGateway, InternetGateway};
@@ -11,38 +11,37 @@ use super::tags;
 use crate::model::ec2 as m;
 use crate::services::state::Ctx;
 use crate::wire::AwsError;
-use crate::world::ids::is_valid_id;
 
 fn check_igw_id(ctx: &Ctx, id: &str) -> R<()> {
-    if !is_valid_id(id, "igw") {
-        return Err(AwsError::new(
-            "InvalidInternetGatewayId.Malformed",
-            format!("Invalid id: \"{id}\" (expecting \"igw-...\")"),
-        ));
-    }
-    if !ctx.acct().ec2.internet_gateways.contains_key(id) {
-        return Err(AwsError::new(
-            "InvalidInternetGatewayID.NotFound",
-            format!("The internetGateway ID '{id}' does not exist"),
-        ));
-    }
-    Ok(())
+    let exists = ctx.acct().ec2.internet_gateways.contains_key(id);
+    check_known(
+        id,
+        "igw",
+        "InvalidInternetGatewayId.Malformed",
+        exists,
+        || {
+            AwsError::new(
+                "InvalidInternetGatewayID.NotFound",
+                format!("The internetGateway ID '{id}' does not exist"),
+            )
+        },
+    )
 }
 
 fn check_eigw_id(ctx: &Ctx, id: &str) -> R<()> {
-    if !is_valid_id(id, "eigw") {
-        return Err(AwsError::new(
-            "InvalidEgressOnlyInternetGatewayId.Malformed",
-            format!("Invalid id: \"{id}\" (expecting \"eigw-...\")"),
-        ));
-    }
-    if !ctx.acct().ec2.egress_only_gateways.contains_key(id) {
-        return Err(AwsError::new(
-            "InvalidGatewayID.NotFound",
-            format!("The eigw ID '{id}' does not exist"),
-        ));
-    }
-    Ok(())
+    let exists = ctx.acct().ec2.egress_only_gateways.contains_key(id);
+    check_known(
+        id,
+        "eigw",
+        "InvalidEgressOnlyInternetGatewayId.Malformed",
+        exists,
+        || {
+            AwsError::new(
+                "InvalidGatewayID.NotFound",
+                format!("The eigw ID '{id}' does not exist"),
+            )
+        },
+    )
 }
 
 fn igw_model(ctx: &Ctx, g: &InternetGateway) -> m::InternetGateway {

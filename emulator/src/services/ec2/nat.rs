@@ -5,6 +5,7 @@
 //! gateway fails instead, as in AWS. Deleting goes `deleting` → `deleted`;
 //! a deleted gateway stays visible for an hour, as AWS keeps it.
 
+use super::checks::check_known;
 use super::errors::{self, R};
 use super::network::{check_requested_ip, create_eni, delete_eni, has_free_ip, NewEni};
 use super::query::{check_max_results, one, paginate, Filters};
@@ -14,7 +15,6 @@ use super::tags;
 use crate::model::ec2 as m;
 use crate::services::state::Ctx;
 use crate::wire::AwsError;
-use crate::world::ids::is_valid_id;
 
 /// How long AWS takes for each step, scaled by the pace.
 const AVAILABLE_MS: i64 = 5_000;
@@ -33,16 +33,8 @@ fn not_found(id: &str) -> AwsError {
 }
 
 fn check_id(ctx: &Ctx, id: &str) -> R<()> {
-    if !is_valid_id(id, "nat") {
-        return Err(AwsError::new(
-            "NatGatewayMalformed",
-            format!("The Nat Gateway ID '{id}' is malformed"),
-        ));
-    }
-    if !ctx.acct().ec2.nat_gateways.contains_key(id) {
-        return Err(not_found(id));
-    }
-    Ok(())
+    let exists = ctx.acct().ec2.nat_gateways.contains_key(id);
+    check_known(id, "nat", "NatGatewayMalformed", exists, || not_found(id))
 }
 
 fn model(g: &NatGateway) -> m::NatGateway {
