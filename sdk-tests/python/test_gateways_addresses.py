@@ -686,3 +686,22 @@ def test_malformed_ids_are_refused(ec2, call, ids_param, bad, code):
     with raises_code(code) as e:
         getattr(ec2(), call)(**{ids_param: [bad]})
     assert bad in err_message(e)
+
+
+def test_network_address_usage_metrics_attribute(ec2):
+    c = ec2()
+    vpc = new_vpc(c)
+    attr = "enableNetworkAddressUsageMetrics"
+    assert c.describe_vpc_attribute(VpcId=vpc, Attribute=attr)["EnableNetworkAddressUsageMetrics"] == {
+        "Value": False}
+    c.modify_vpc_attribute(VpcId=vpc, EnableNetworkAddressUsageMetrics={"Value": True})
+    assert c.describe_vpc_attribute(VpcId=vpc, Attribute=attr)["EnableNetworkAddressUsageMetrics"] == {
+        "Value": True}
+    with raises_code("InvalidParameterCombination") as e:
+        c.modify_vpc_attribute(VpcId=vpc, EnableDnsSupport={"Value": True},
+                               EnableNetworkAddressUsageMetrics={"Value": False})
+    assert err_message(e) == (
+        "Fields for multiple attribute types specified: enableDnsSupport, enableNetworkAddressUsageMetrics")
+    # Nothing half-applied.
+    assert c.describe_vpc_attribute(VpcId=vpc, Attribute=attr)["EnableNetworkAddressUsageMetrics"] == {
+        "Value": True}

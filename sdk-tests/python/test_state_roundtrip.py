@@ -58,6 +58,7 @@ def build(ec2p, ec2c, elbv2p, ecsp, ec2w, tick):
     ec2p.replace_network_acl_association(AssociationId=moving["NetworkAclAssociationId"], NetworkAclId=acl)
     ec2p.create_network_acl_entry(NetworkAclId=acls["NetworkAclId"], RuleNumber=90, Protocol="-1",
                                   RuleAction="deny", Egress=False, CidrBlock="192.0.2.0/24")
+    ec2p.modify_vpc_attribute(VpcId=vpc, EnableNetworkAddressUsageMetrics={"Value": True})
     ec2p.modify_subnet_attribute(SubnetId=subnets[0], MapPublicIpOnLaunch={"Value": True})
     ec2p.modify_subnet_attribute(SubnetId=subnets[1], PrivateDnsHostnameTypeOnLaunch="resource-name")
     # The VPC's edge: an internet gateway, an egress-only one, an interface
@@ -162,6 +163,9 @@ def snapshot(ec2p, ec2c, elbv2p, ecsp, ec2w):
     for who, ec2 in (("provider", ec2p), ("consumer", ec2c), ("consumer_west", ec2w)):
         out[who] = {
             "vpcs": ec2.describe_vpcs(),
+            "address_usage_metrics": [
+                ec2.describe_vpc_attribute(VpcId=v["VpcId"], Attribute="enableNetworkAddressUsageMetrics")
+                for v in ec2.describe_vpcs()["Vpcs"]],
             "subnets": ec2.describe_subnets(),
             "groups": ec2.describe_security_groups(),
             "rules": ec2.describe_security_group_rules(),

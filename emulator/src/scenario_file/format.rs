@@ -199,6 +199,8 @@ pub struct Vpc {
     pub cidr: String,
     pub dns_support: Option<bool>,
     pub dns_hostnames: Option<bool>,
+    /// `enableNetworkAddressUsageMetrics`.
+    pub address_usage_metrics: Option<bool>,
     /// Routes added to its main route table (its local route comes with it).
     #[serde(default)]
     pub routes: Vec<Route>,

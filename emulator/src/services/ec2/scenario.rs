@@ -188,17 +188,21 @@ pub(crate) fn network(
             return Err(at.err("", "unexpected answer"));
         };
         let id = out.vpc.and_then(|v| v.vpc_id).unwrap_or_default();
-        for (attr, value) in [("support", v.dns_support), ("hostnames", v.dns_hostnames)] {
+        for (attr, value) in [
+            ("support", v.dns_support),
+            ("hostnames", v.dns_hostnames),
+            ("metrics", v.address_usage_metrics),
+        ] {
             if let Some(b) = value {
                 let val = Some(e::AttributeBooleanValue { value: Some(b) });
                 let mut req = e::ModifyVpcAttributeRequest {
                     vpc_id: Some(id.clone()),
                     ..Default::default()
                 };
-                if attr == "support" {
-                    req.enable_dns_support = val;
-                } else {
-                    req.enable_dns_hostnames = val;
+                match attr {
+                    "support" => req.enable_dns_support = val,
+                    "hostnames" => req.enable_dns_hostnames = val,
+                    _ => req.enable_network_address_usage_metrics = val,
                 }
                 ec2(world, &at, e::Request::ModifyVpcAttribute(req))?;
             }
@@ -1670,6 +1674,7 @@ pub(crate) fn export(
             cidr: v.cidr.clone(),
             dns_support: Some(v.enable_dns_support),
             dns_hostnames: Some(v.enable_dns_hostnames),
+            address_usage_metrics: v.enable_network_address_usage_metrics.then_some(true),
             dhcp_options: Some(v.dhcp_options_id.clone())
                 .filter(|d| Some(d) != st.default_dhcp_options.as_ref()),
             default_network_acl_id: default_acl(st, &v.id).map(|a| a.id.clone()),

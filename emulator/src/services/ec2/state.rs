@@ -54,6 +54,7 @@ pub struct Vpc {
     pub dhcp_options_id: String,
     pub enable_dns_support: bool,
     pub enable_dns_hostnames: bool,
+    pub enable_network_address_usage_metrics: bool,
     pub default_security_group_id: String,
     pub main_route_table_id: String,
     pub tags: Tags,

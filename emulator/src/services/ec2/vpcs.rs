@@ -33,6 +33,7 @@ fn insert(ctx: &mut Ctx, cidr: Ipv4Net, is_default: bool, tenancy: String, tags:
         dhcp_options_id: dhcp_options_id(ctx),
         enable_dns_support: true,
         enable_dns_hostnames: is_default,
+        enable_network_address_usage_metrics: false,
         default_security_group_id: sg_id.clone(),
         main_route_table_id: rtb_id.clone(),
         tags,
@@ -300,17 +301,31 @@ pub(super) fn modify_attribute(ctx: &mut Ctx, input: m::ModifyVpcAttributeReques
     check_vpc_id(ctx, &id)?;
     let support = input.enable_dns_support.and_then(|a| a.value);
     let hostnames = input.enable_dns_hostnames.and_then(|a| a.value);
-    match (support, hostnames) {
-        (Some(_), Some(_)) => return Err(errors::combination(
-            "Fields for multiple attribute types specified: enableDnsHostnames, enableDnsSupport",
-        )),
-        (None, None) => {
+    let metrics = input
+        .enable_network_address_usage_metrics
+        .and_then(|a| a.value);
+    let named: Vec<&str> = [
+        (hostnames.is_some(), "enableDnsHostnames"),
+        (support.is_some(), "enableDnsSupport"),
+        (metrics.is_some(), "enableNetworkAddressUsageMetrics"),
+    ]
+    .into_iter()
+    .filter_map(|(given, name)| given.then_some(name))
+    .collect();
+    match named.len() {
+        0 => {
             return Err(AwsError::new(
                 "MissingParameter",
                 "The request must contain exactly one attribute to modify.",
             ))
         }
-        _ => {}
+        1 => {}
+        _ => {
+            return Err(errors::combination(format!(
+                "Fields for multiple attribute types specified: {}",
+                named.join(", ")
+            )))
+        }
     }
     let st = &mut ctx.acct_mut().ec2;
     let vpc = st
@@ -322,6 +337,9 @@ pub(super) fn modify_attribute(ctx: &mut Ctx, input: m::ModifyVpcAttributeReques
     }
     if let Some(v) = hostnames {
         vpc.enable_dns_hostnames = v;
+    }
+    if let Some(v) = metrics {
+        vpc.enable_network_address_usage_metrics = v;
     }
     Ok(())
 }
@@ -343,7 +361,8 @@ pub(super) fn describe_attribute(
         Some("enableDnsSupport") => out.enable_dns_support = value(vpc.enable_dns_support),
         Some("enableDnsHostnames") => out.enable_dns_hostnames = value(vpc.enable_dns_hostnames),
         Some("enableNetworkAddressUsageMetrics") => {
-            out.enable_network_address_usage_metrics = value(false)
+            out.enable_network_address_usage_metrics =
+                value(vpc.enable_network_address_usage_metrics)
         }
         other => {
             return Err(errors::invalid_value(
