@@ -98,6 +98,35 @@ def build(ec2p, ec2c, elbv2p, ecsp, ec2w, tick):
     ec2p.create_route(RouteTableId=main["RouteTables"][0]["RouteTableId"], DestinationCidrBlock="0.0.0.0/0",
                       GatewayId=igw["InternetGateway"]["InternetGatewayId"])
     tick()
+    # Instances: one running (a public address, an extra volume, a second
+    # interface, an Elastic IP, a route through it) and one stopped.
+    image = ec2p.describe_images(Owners=["amazon"], Filters=[
+        {"Name": "name", "Values": ["al2023-ami-ecs-hvm-*-x86_64"]}])["Images"][0]["ImageId"]
+    web = ec2p.run_instances(
+        ImageId=image, InstanceType="m5.large", MinCount=1, MaxCount=1, SubnetId=subnets[0],
+        SecurityGroupIds=[sg], KeyName="ops", UserData="#!/bin/bash\necho hi\n",
+        IamInstanceProfile={"Name": "ecsInstanceRole"},
+        BlockDeviceMappings=[{"DeviceName": "/dev/xvdb", "Ebs": {"VolumeSize": 20, "DeleteOnTermination": False}}],
+        TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "web"}]},
+                           {"ResourceType": "volume", "Tags": [{"Key": "backup", "Value": "daily"}]}],
+    )["Instances"][0]["InstanceId"]
+    tick()
+    spare = ec2p.create_network_interface(SubnetId=subnets[0])["NetworkInterface"]["NetworkInterfaceId"]
+    ec2p.attach_network_interface(NetworkInterfaceId=spare, InstanceId=web, DeviceIndex=1)
+    ec2p.associate_address(AllocationId=ec2p.allocate_address(Domain="vpc")["AllocationId"],
+                           NetworkInterfaceId=spare)
+    db = ec2p.run_instances(ImageId=image, InstanceType="t3.micro", MinCount=1, MaxCount=1, SubnetId=subnets[1],
+                            PrivateIpAddress="10.7.2.50", DisableApiTermination=True)["Instances"][0]["InstanceId"]
+    tick()
+    ec2p.describe_instances()
+    ec2p.create_route(RouteTableId=rtb, DestinationCidrBlock="172.16.0.0/12", InstanceId=db)
+    ec2p.stop_instances(InstanceIds=[web])
+    tick()
+    ec2p.describe_instances()
+    ec2p.start_instances(InstanceIds=[web])
+    tick()
+    ec2p.stop_instances(InstanceIds=[db])
+    tick()
     lb = elbv2p.create_load_balancer(Name="rt-nlb", Type="network", Scheme="internal", Subnets=subnets)
     arn = lb["LoadBalancers"][0]["LoadBalancerArn"]
     svc = ec2p.create_vpc_endpoint_service_configuration(NetworkLoadBalancerArns=[arn], AcceptanceRequired=True,
@@ -178,6 +207,9 @@ def snapshot(ec2p, ec2c, elbv2p, ecsp, ec2w):
             "nat_gateways": ec2.describe_nat_gateways(),
             "dhcp_options": ec2.describe_dhcp_options(),
             "network_acls": ec2.describe_network_acls(),
+            "instances": ec2.describe_instances(),
+            "instance_status": ec2.describe_instance_status(IncludeAllInstances=True),
+            "volumes": ec2.describe_volumes(),
         }
     services = ec2p.describe_vpc_endpoint_service_configurations()
     out["services"] = services
@@ -253,14 +285,19 @@ def test_export_then_load_gives_the_same_world(awsemu_launcher, client_for, tmp_
     # Its own two gateways, and the default VPC's.
     assert sorted(len(g["Attachments"]) for g in edge["internet_gateways"]["InternetGateways"]) == [0, 1, 1]
     assert len(edge["egress_only_gateways"]["EgressOnlyInternetGateways"]) == 1
-    assert sorted("AssociationId" in a for a in edge["addresses"]["Addresses"]) == [False, True, True]
+    assert sorted("AssociationId" in a for a in edge["addresses"]["Addresses"]) == [False, True, True, True]
     assert sorted((g["ConnectivityType"], g["State"]) for g in edge["nat_gateways"]["NatGateways"]) == [
         ("private", "available"), ("public", "available")]
     routes = [r for t in edge["tables"]["RouteTables"] for r in t["Routes"]]
-    # Three routes added and one replaced, and the default VPC's route to its
-    # internet gateway.
+    # Four routes added (one to the stopped instance, a blackhole) and one
+    # replaced, and the default VPC's route to its internet gateway.
     assert sorted(r["Origin"] for r in routes if r["Origin"] != "CreateRouteTable") == [
-        "CreateRoute", "CreateRoute", "CreateRoute", "CreateRoute", "ReplaceRoute"]
+        "CreateRoute", "CreateRoute", "CreateRoute", "CreateRoute", "CreateRoute", "ReplaceRoute"]
+    assert [r["State"] for r in routes if "InstanceId" in r] == ["blackhole"]
+    got = {i["Tags"][0]["Value"] if i.get("Tags") else "db": i["State"]["Name"]
+           for r in edge["instances"]["Reservations"] for i in r["Instances"]}
+    assert got == {"web": "running", "db": "stopped"}
+    assert len(edge["volumes"]["Volumes"]) == 3
     # The reloaded world exports as the same scenario.
     assert export(second) == exported
     stop_second()

@@ -16,6 +16,14 @@ pub const SIGNING_NAME: &str = "ec2";
 /// Modelled enum values, by shape name.
 pub mod enums {
     #[allow(non_upper_case_globals)]
+    pub const AmdSevSnpSpecification: &[&str] = &["enabled", "disabled"];
+    #[allow(non_upper_case_globals)]
+    pub const ArchitectureType: &[&str] = &["i386", "x86_64", "arm64", "x86_64_mac", "arm64_mac"];
+    #[allow(non_upper_case_globals)]
+    pub const ArchitectureValues: &[&str] = &["i386", "x86_64", "arm64", "x86_64_mac", "arm64_mac"];
+    #[allow(non_upper_case_globals)]
+    pub const AttachmentLimitType: &[&str] = &["shared", "dedicated"];
+    #[allow(non_upper_case_globals)]
     pub const AttachmentStatus: &[&str] = &["attaching", "attached", "detaching", "detached"];
     #[allow(non_upper_case_globals)]
     pub const AutoProvisionZonesState: &[&str] = &["enabled", "disabled"];
@@ -35,7 +43,16 @@ pub mod enums {
         "constrained",
     ];
     #[allow(non_upper_case_globals)]
+    pub const BandwidthWeightingType: &[&str] = &["default", "vpc-1", "ebs-1"];
+    #[allow(non_upper_case_globals)]
     pub const BlockPublicAccessMode: &[&str] = &["off", "block-bidirectional", "block-ingress"];
+    #[allow(non_upper_case_globals)]
+    pub const BootModeType: &[&str] = &["legacy-bios", "uefi"];
+    #[allow(non_upper_case_globals)]
+    pub const BootModeValues: &[&str] = &["legacy-bios", "uefi", "uefi-preferred"];
+    #[allow(non_upper_case_globals)]
+    pub const CapacityReservationPreference: &[&str] =
+        &["capacity-reservations-only", "open", "none"];
     #[allow(non_upper_case_globals)]
     pub const ConnectionNotificationState: &[&str] = &["Enabled", "Disabled"];
     #[allow(non_upper_case_globals)]
@@ -43,19 +60,1568 @@ pub mod enums {
     #[allow(non_upper_case_globals)]
     pub const ConnectivityType: &[&str] = &["private", "public"];
     #[allow(non_upper_case_globals)]
+    pub const DeviceType: &[&str] = &["ebs", "instance-store"];
+    #[allow(non_upper_case_globals)]
+    pub const DiskType: &[&str] = &["hdd", "ssd"];
+    #[allow(non_upper_case_globals)]
     pub const DnsNameState: &[&str] = &["pendingVerification", "verified", "failed"];
     #[allow(non_upper_case_globals)]
     pub const DnsRecordIpType: &[&str] = &["ipv4", "dualstack", "ipv6", "service-defined"];
     #[allow(non_upper_case_globals)]
     pub const DomainType: &[&str] = &["vpc", "standard"];
     #[allow(non_upper_case_globals)]
+    pub const EbsEncryptionSupport: &[&str] = &["unsupported", "supported"];
+    #[allow(non_upper_case_globals)]
+    pub const EbsNvmeSupport: &[&str] = &["unsupported", "supported", "required"];
+    #[allow(non_upper_case_globals)]
+    pub const EbsOptimizedSupport: &[&str] = &["unsupported", "supported", "default"];
+    #[allow(non_upper_case_globals)]
+    pub const EnaSupport: &[&str] = &["unsupported", "supported", "required"];
+    #[allow(non_upper_case_globals)]
+    pub const EphemeralNvmeSupport: &[&str] = &["unsupported", "supported", "required"];
+    #[allow(non_upper_case_globals)]
+    pub const EventCode: &[&str] = &[
+        "instance-reboot",
+        "system-reboot",
+        "system-maintenance",
+        "instance-retirement",
+        "instance-stop",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const FlexibleEnaQueuesSupport: &[&str] = &["unsupported", "supported"];
+    #[allow(non_upper_case_globals)]
     pub const HostnameType: &[&str] = &["ip-name", "resource-name"];
+    #[allow(non_upper_case_globals)]
+    pub const HttpTokensState: &[&str] = &["optional", "required"];
+    #[allow(non_upper_case_globals)]
+    pub const HypervisorType: &[&str] = &["ovm", "xen"];
+    #[allow(non_upper_case_globals)]
+    pub const ImageState: &[&str] = &[
+        "pending",
+        "available",
+        "invalid",
+        "deregistered",
+        "transient",
+        "failed",
+        "error",
+        "disabled",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const ImageTypeValues: &[&str] = &["machine", "kernel", "ramdisk"];
+    #[allow(non_upper_case_globals)]
+    pub const ImdsSupportValues: &[&str] = &["v2.0"];
+    #[allow(non_upper_case_globals)]
+    pub const InstanceAttributeName: &[&str] = &[
+        "instanceType",
+        "kernel",
+        "ramdisk",
+        "userData",
+        "disableApiTermination",
+        "instanceInitiatedShutdownBehavior",
+        "rootDeviceName",
+        "blockDeviceMapping",
+        "productCodes",
+        "sourceDestCheck",
+        "groupSet",
+        "ebsOptimized",
+        "sriovNetSupport",
+        "enaSupport",
+        "enclaveOptions",
+        "disableApiStop",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const InstanceAutoRecoveryState: &[&str] = &["disabled", "default"];
+    #[allow(non_upper_case_globals)]
+    pub const InstanceBandwidthWeighting: &[&str] = &["default", "vpc-1", "ebs-1"];
+    #[allow(non_upper_case_globals)]
+    pub const InstanceBootModeValues: &[&str] = &["legacy-bios", "uefi"];
+    #[allow(non_upper_case_globals)]
+    pub const InstanceInterruptionBehavior: &[&str] = &["hibernate", "stop", "terminate"];
+    #[allow(non_upper_case_globals)]
+    pub const InstanceLifecycleType: &[&str] = &[
+        "spot",
+        "scheduled",
+        "capacity-block",
+        "interruptible-capacity-reservation",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const InstanceMetadataEndpointState: &[&str] = &["disabled", "enabled"];
+    #[allow(non_upper_case_globals)]
+    pub const InstanceMetadataOptionsState: &[&str] = &["pending", "applied"];
+    #[allow(non_upper_case_globals)]
+    pub const InstanceMetadataProtocolState: &[&str] = &["disabled", "enabled"];
+    #[allow(non_upper_case_globals)]
+    pub const InstanceMetadataTagsState: &[&str] = &["disabled", "enabled"];
+    #[allow(non_upper_case_globals)]
+    pub const InstanceRebootMigrationState: &[&str] = &["disabled", "default"];
+    #[allow(non_upper_case_globals)]
+    pub const InstanceStateName: &[&str] = &[
+        "pending",
+        "running",
+        "shutting-down",
+        "terminated",
+        "stopping",
+        "stopped",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const InstanceStorageEncryptionSupport: &[&str] = &["unsupported", "required"];
+    #[allow(non_upper_case_globals)]
+    pub const InstanceType: &[&str] = &[
+        "a1.medium",
+        "a1.large",
+        "a1.xlarge",
+        "a1.2xlarge",
+        "a1.4xlarge",
+        "a1.metal",
+        "c1.medium",
+        "c1.xlarge",
+        "c3.large",
+        "c3.xlarge",
+        "c3.2xlarge",
+        "c3.4xlarge",
+        "c3.8xlarge",
+        "c4.large",
+        "c4.xlarge",
+        "c4.2xlarge",
+        "c4.4xlarge",
+        "c4.8xlarge",
+        "c5.large",
+        "c5.xlarge",
+        "c5.2xlarge",
+        "c5.4xlarge",
+        "c5.9xlarge",
+        "c5.12xlarge",
+        "c5.18xlarge",
+        "c5.24xlarge",
+        "c5.metal",
+        "c5a.large",
+        "c5a.xlarge",
+        "c5a.2xlarge",
+        "c5a.4xlarge",
+        "c5a.8xlarge",
+        "c5a.12xlarge",
+        "c5a.16xlarge",
+        "c5a.24xlarge",
+        "c5ad.large",
+        "c5ad.xlarge",
+        "c5ad.2xlarge",
+        "c5ad.4xlarge",
+        "c5ad.8xlarge",
+        "c5ad.12xlarge",
+        "c5ad.16xlarge",
+        "c5ad.24xlarge",
+        "c5d.large",
+        "c5d.xlarge",
+        "c5d.2xlarge",
+        "c5d.4xlarge",
+        "c5d.9xlarge",
+        "c5d.12xlarge",
+        "c5d.18xlarge",
+        "c5d.24xlarge",
+        "c5d.metal",
+        "c5n.large",
+        "c5n.xlarge",
+        "c5n.2xlarge",
+        "c5n.4xlarge",
+        "c5n.9xlarge",
+        "c5n.18xlarge",
+        "c5n.metal",
+        "c6g.medium",
+        "c6g.large",
+        "c6g.xlarge",
+        "c6g.2xlarge",
+        "c6g.4xlarge",
+        "c6g.8xlarge",
+        "c6g.12xlarge",
+        "c6g.16xlarge",
+        "c6g.metal",
+        "c6gd.medium",
+        "c6gd.large",
+        "c6gd.xlarge",
+        "c6gd.2xlarge",
+        "c6gd.4xlarge",
+        "c6gd.8xlarge",
+        "c6gd.12xlarge",
+        "c6gd.16xlarge",
+        "c6gd.metal",
+        "c6gn.medium",
+        "c6gn.large",
+        "c6gn.xlarge",
+        "c6gn.2xlarge",
+        "c6gn.4xlarge",
+        "c6gn.8xlarge",
+        "c6gn.12xlarge",
+        "c6gn.16xlarge",
+        "c6i.large",
+        "c6i.xlarge",
+        "c6i.2xlarge",
+        "c6i.4xlarge",
+        "c6i.8xlarge",
+        "c6i.12xlarge",
+        "c6i.16xlarge",
+        "c6i.24xlarge",
+        "c6i.32xlarge",
+        "c6i.metal",
+        "cc1.4xlarge",
+        "cc2.8xlarge",
+        "cg1.4xlarge",
+        "cr1.8xlarge",
+        "d2.xlarge",
+        "d2.2xlarge",
+        "d2.4xlarge",
+        "d2.8xlarge",
+        "d3.xlarge",
+        "d3.2xlarge",
+        "d3.4xlarge",
+        "d3.8xlarge",
+        "d3en.xlarge",
+        "d3en.2xlarge",
+        "d3en.4xlarge",
+        "d3en.6xlarge",
+        "d3en.8xlarge",
+        "d3en.12xlarge",
+        "dl1.24xlarge",
+        "f1.2xlarge",
+        "f1.4xlarge",
+        "f1.16xlarge",
+        "g2.2xlarge",
+        "g2.8xlarge",
+        "g3.4xlarge",
+        "g3.8xlarge",
+        "g3.16xlarge",
+        "g3s.xlarge",
+        "g4ad.xlarge",
+        "g4ad.2xlarge",
+        "g4ad.4xlarge",
+        "g4ad.8xlarge",
+        "g4ad.16xlarge",
+        "g4dn.xlarge",
+        "g4dn.2xlarge",
+        "g4dn.4xlarge",
+        "g4dn.8xlarge",
+        "g4dn.12xlarge",
+        "g4dn.16xlarge",
+        "g4dn.metal",
+        "g5.xlarge",
+        "g5.2xlarge",
+        "g5.4xlarge",
+        "g5.8xlarge",
+        "g5.12xlarge",
+        "g5.16xlarge",
+        "g5.24xlarge",
+        "g5.48xlarge",
+        "g5g.xlarge",
+        "g5g.2xlarge",
+        "g5g.4xlarge",
+        "g5g.8xlarge",
+        "g5g.16xlarge",
+        "g5g.metal",
+        "hi1.4xlarge",
+        "hpc6a.48xlarge",
+        "hs1.8xlarge",
+        "h1.2xlarge",
+        "h1.4xlarge",
+        "h1.8xlarge",
+        "h1.16xlarge",
+        "i2.xlarge",
+        "i2.2xlarge",
+        "i2.4xlarge",
+        "i2.8xlarge",
+        "i3.large",
+        "i3.xlarge",
+        "i3.2xlarge",
+        "i3.4xlarge",
+        "i3.8xlarge",
+        "i3.16xlarge",
+        "i3.metal",
+        "i3en.large",
+        "i3en.xlarge",
+        "i3en.2xlarge",
+        "i3en.3xlarge",
+        "i3en.6xlarge",
+        "i3en.12xlarge",
+        "i3en.24xlarge",
+        "i3en.metal",
+        "im4gn.large",
+        "im4gn.xlarge",
+        "im4gn.2xlarge",
+        "im4gn.4xlarge",
+        "im4gn.8xlarge",
+        "im4gn.16xlarge",
+        "inf1.xlarge",
+        "inf1.2xlarge",
+        "inf1.6xlarge",
+        "inf1.24xlarge",
+        "is4gen.medium",
+        "is4gen.large",
+        "is4gen.xlarge",
+        "is4gen.2xlarge",
+        "is4gen.4xlarge",
+        "is4gen.8xlarge",
+        "m1.small",
+        "m1.medium",
+        "m1.large",
+        "m1.xlarge",
+        "m2.xlarge",
+        "m2.2xlarge",
+        "m2.4xlarge",
+        "m3.medium",
+        "m3.large",
+        "m3.xlarge",
+        "m3.2xlarge",
+        "m4.large",
+        "m4.xlarge",
+        "m4.2xlarge",
+        "m4.4xlarge",
+        "m4.10xlarge",
+        "m4.16xlarge",
+        "m5.large",
+        "m5.xlarge",
+        "m5.2xlarge",
+        "m5.4xlarge",
+        "m5.8xlarge",
+        "m5.12xlarge",
+        "m5.16xlarge",
+        "m5.24xlarge",
+        "m5.metal",
+        "m5a.large",
+        "m5a.xlarge",
+        "m5a.2xlarge",
+        "m5a.4xlarge",
+        "m5a.8xlarge",
+        "m5a.12xlarge",
+        "m5a.16xlarge",
+        "m5a.24xlarge",
+        "m5ad.large",
+        "m5ad.xlarge",
+        "m5ad.2xlarge",
+        "m5ad.4xlarge",
+        "m5ad.8xlarge",
+        "m5ad.12xlarge",
+        "m5ad.16xlarge",
+        "m5ad.24xlarge",
+        "m5d.large",
+        "m5d.xlarge",
+        "m5d.2xlarge",
+        "m5d.4xlarge",
+        "m5d.8xlarge",
+        "m5d.12xlarge",
+        "m5d.16xlarge",
+        "m5d.24xlarge",
+        "m5d.metal",
+        "m5dn.large",
+        "m5dn.xlarge",
+        "m5dn.2xlarge",
+        "m5dn.4xlarge",
+        "m5dn.8xlarge",
+        "m5dn.12xlarge",
+        "m5dn.16xlarge",
+        "m5dn.24xlarge",
+        "m5dn.metal",
+        "m5n.large",
+        "m5n.xlarge",
+        "m5n.2xlarge",
+        "m5n.4xlarge",
+        "m5n.8xlarge",
+        "m5n.12xlarge",
+        "m5n.16xlarge",
+        "m5n.24xlarge",
+        "m5n.metal",
+        "m5zn.large",
+        "m5zn.xlarge",
+        "m5zn.2xlarge",
+        "m5zn.3xlarge",
+        "m5zn.6xlarge",
+        "m5zn.12xlarge",
+        "m5zn.metal",
+        "m6a.large",
+        "m6a.xlarge",
+        "m6a.2xlarge",
+        "m6a.4xlarge",
+        "m6a.8xlarge",
+        "m6a.12xlarge",
+        "m6a.16xlarge",
+        "m6a.24xlarge",
+        "m6a.32xlarge",
+        "m6a.48xlarge",
+        "m6g.metal",
+        "m6g.medium",
+        "m6g.large",
+        "m6g.xlarge",
+        "m6g.2xlarge",
+        "m6g.4xlarge",
+        "m6g.8xlarge",
+        "m6g.12xlarge",
+        "m6g.16xlarge",
+        "m6gd.metal",
+        "m6gd.medium",
+        "m6gd.large",
+        "m6gd.xlarge",
+        "m6gd.2xlarge",
+        "m6gd.4xlarge",
+        "m6gd.8xlarge",
+        "m6gd.12xlarge",
+        "m6gd.16xlarge",
+        "m6i.large",
+        "m6i.xlarge",
+        "m6i.2xlarge",
+        "m6i.4xlarge",
+        "m6i.8xlarge",
+        "m6i.12xlarge",
+        "m6i.16xlarge",
+        "m6i.24xlarge",
+        "m6i.32xlarge",
+        "m6i.metal",
+        "mac1.metal",
+        "p2.xlarge",
+        "p2.8xlarge",
+        "p2.16xlarge",
+        "p3.2xlarge",
+        "p3.8xlarge",
+        "p3.16xlarge",
+        "p3dn.24xlarge",
+        "p4d.24xlarge",
+        "r3.large",
+        "r3.xlarge",
+        "r3.2xlarge",
+        "r3.4xlarge",
+        "r3.8xlarge",
+        "r4.large",
+        "r4.xlarge",
+        "r4.2xlarge",
+        "r4.4xlarge",
+        "r4.8xlarge",
+        "r4.16xlarge",
+        "r5.large",
+        "r5.xlarge",
+        "r5.2xlarge",
+        "r5.4xlarge",
+        "r5.8xlarge",
+        "r5.12xlarge",
+        "r5.16xlarge",
+        "r5.24xlarge",
+        "r5.metal",
+        "r5a.large",
+        "r5a.xlarge",
+        "r5a.2xlarge",
+        "r5a.4xlarge",
+        "r5a.8xlarge",
+        "r5a.12xlarge",
+        "r5a.16xlarge",
+        "r5a.24xlarge",
+        "r5ad.large",
+        "r5ad.xlarge",
+        "r5ad.2xlarge",
+        "r5ad.4xlarge",
+        "r5ad.8xlarge",
+        "r5ad.12xlarge",
+        "r5ad.16xlarge",
+        "r5ad.24xlarge",
+        "r5b.large",
+        "r5b.xlarge",
+        "r5b.2xlarge",
+        "r5b.4xlarge",
+        "r5b.8xlarge",
+        "r5b.12xlarge",
+        "r5b.16xlarge",
+        "r5b.24xlarge",
+        "r5b.metal",
+        "r5d.large",
+        "r5d.xlarge",
+        "r5d.2xlarge",
+        "r5d.4xlarge",
+        "r5d.8xlarge",
+        "r5d.12xlarge",
+        "r5d.16xlarge",
+        "r5d.24xlarge",
+        "r5d.metal",
+        "r5dn.large",
+        "r5dn.xlarge",
+        "r5dn.2xlarge",
+        "r5dn.4xlarge",
+        "r5dn.8xlarge",
+        "r5dn.12xlarge",
+        "r5dn.16xlarge",
+        "r5dn.24xlarge",
+        "r5dn.metal",
+        "r5n.large",
+        "r5n.xlarge",
+        "r5n.2xlarge",
+        "r5n.4xlarge",
+        "r5n.8xlarge",
+        "r5n.12xlarge",
+        "r5n.16xlarge",
+        "r5n.24xlarge",
+        "r5n.metal",
+        "r6g.medium",
+        "r6g.large",
+        "r6g.xlarge",
+        "r6g.2xlarge",
+        "r6g.4xlarge",
+        "r6g.8xlarge",
+        "r6g.12xlarge",
+        "r6g.16xlarge",
+        "r6g.metal",
+        "r6gd.medium",
+        "r6gd.large",
+        "r6gd.xlarge",
+        "r6gd.2xlarge",
+        "r6gd.4xlarge",
+        "r6gd.8xlarge",
+        "r6gd.12xlarge",
+        "r6gd.16xlarge",
+        "r6gd.metal",
+        "r6i.large",
+        "r6i.xlarge",
+        "r6i.2xlarge",
+        "r6i.4xlarge",
+        "r6i.8xlarge",
+        "r6i.12xlarge",
+        "r6i.16xlarge",
+        "r6i.24xlarge",
+        "r6i.32xlarge",
+        "r6i.metal",
+        "t1.micro",
+        "t2.nano",
+        "t2.micro",
+        "t2.small",
+        "t2.medium",
+        "t2.large",
+        "t2.xlarge",
+        "t2.2xlarge",
+        "t3.nano",
+        "t3.micro",
+        "t3.small",
+        "t3.medium",
+        "t3.large",
+        "t3.xlarge",
+        "t3.2xlarge",
+        "t3a.nano",
+        "t3a.micro",
+        "t3a.small",
+        "t3a.medium",
+        "t3a.large",
+        "t3a.xlarge",
+        "t3a.2xlarge",
+        "t4g.nano",
+        "t4g.micro",
+        "t4g.small",
+        "t4g.medium",
+        "t4g.large",
+        "t4g.xlarge",
+        "t4g.2xlarge",
+        "u-6tb1.56xlarge",
+        "u-6tb1.112xlarge",
+        "u-9tb1.112xlarge",
+        "u-12tb1.112xlarge",
+        "u-6tb1.metal",
+        "u-9tb1.metal",
+        "u-12tb1.metal",
+        "u-18tb1.metal",
+        "u-24tb1.metal",
+        "vt1.3xlarge",
+        "vt1.6xlarge",
+        "vt1.24xlarge",
+        "x1.16xlarge",
+        "x1.32xlarge",
+        "x1e.xlarge",
+        "x1e.2xlarge",
+        "x1e.4xlarge",
+        "x1e.8xlarge",
+        "x1e.16xlarge",
+        "x1e.32xlarge",
+        "x2iezn.2xlarge",
+        "x2iezn.4xlarge",
+        "x2iezn.6xlarge",
+        "x2iezn.8xlarge",
+        "x2iezn.12xlarge",
+        "x2iezn.metal",
+        "x2gd.medium",
+        "x2gd.large",
+        "x2gd.xlarge",
+        "x2gd.2xlarge",
+        "x2gd.4xlarge",
+        "x2gd.8xlarge",
+        "x2gd.12xlarge",
+        "x2gd.16xlarge",
+        "x2gd.metal",
+        "z1d.large",
+        "z1d.xlarge",
+        "z1d.2xlarge",
+        "z1d.3xlarge",
+        "z1d.6xlarge",
+        "z1d.12xlarge",
+        "z1d.metal",
+        "x2idn.16xlarge",
+        "x2idn.24xlarge",
+        "x2idn.32xlarge",
+        "x2iedn.xlarge",
+        "x2iedn.2xlarge",
+        "x2iedn.4xlarge",
+        "x2iedn.8xlarge",
+        "x2iedn.16xlarge",
+        "x2iedn.24xlarge",
+        "x2iedn.32xlarge",
+        "c6a.large",
+        "c6a.xlarge",
+        "c6a.2xlarge",
+        "c6a.4xlarge",
+        "c6a.8xlarge",
+        "c6a.12xlarge",
+        "c6a.16xlarge",
+        "c6a.24xlarge",
+        "c6a.32xlarge",
+        "c6a.48xlarge",
+        "c6a.metal",
+        "m6a.metal",
+        "i4i.large",
+        "i4i.xlarge",
+        "i4i.2xlarge",
+        "i4i.4xlarge",
+        "i4i.8xlarge",
+        "i4i.16xlarge",
+        "i4i.32xlarge",
+        "i4i.metal",
+        "x2idn.metal",
+        "x2iedn.metal",
+        "c7g.medium",
+        "c7g.large",
+        "c7g.xlarge",
+        "c7g.2xlarge",
+        "c7g.4xlarge",
+        "c7g.8xlarge",
+        "c7g.12xlarge",
+        "c7g.16xlarge",
+        "mac2.metal",
+        "c6id.large",
+        "c6id.xlarge",
+        "c6id.2xlarge",
+        "c6id.4xlarge",
+        "c6id.8xlarge",
+        "c6id.12xlarge",
+        "c6id.16xlarge",
+        "c6id.24xlarge",
+        "c6id.32xlarge",
+        "c6id.metal",
+        "m6id.large",
+        "m6id.xlarge",
+        "m6id.2xlarge",
+        "m6id.4xlarge",
+        "m6id.8xlarge",
+        "m6id.12xlarge",
+        "m6id.16xlarge",
+        "m6id.24xlarge",
+        "m6id.32xlarge",
+        "m6id.metal",
+        "r6id.large",
+        "r6id.xlarge",
+        "r6id.2xlarge",
+        "r6id.4xlarge",
+        "r6id.8xlarge",
+        "r6id.12xlarge",
+        "r6id.16xlarge",
+        "r6id.24xlarge",
+        "r6id.32xlarge",
+        "r6id.metal",
+        "r6a.large",
+        "r6a.xlarge",
+        "r6a.2xlarge",
+        "r6a.4xlarge",
+        "r6a.8xlarge",
+        "r6a.12xlarge",
+        "r6a.16xlarge",
+        "r6a.24xlarge",
+        "r6a.32xlarge",
+        "r6a.48xlarge",
+        "r6a.metal",
+        "p4de.24xlarge",
+        "u-3tb1.56xlarge",
+        "u-18tb1.112xlarge",
+        "u-24tb1.112xlarge",
+        "trn1.2xlarge",
+        "trn1.32xlarge",
+        "hpc6id.32xlarge",
+        "c6in.large",
+        "c6in.xlarge",
+        "c6in.2xlarge",
+        "c6in.4xlarge",
+        "c6in.8xlarge",
+        "c6in.12xlarge",
+        "c6in.16xlarge",
+        "c6in.24xlarge",
+        "c6in.32xlarge",
+        "m6in.large",
+        "m6in.xlarge",
+        "m6in.2xlarge",
+        "m6in.4xlarge",
+        "m6in.8xlarge",
+        "m6in.12xlarge",
+        "m6in.16xlarge",
+        "m6in.24xlarge",
+        "m6in.32xlarge",
+        "m6idn.large",
+        "m6idn.xlarge",
+        "m6idn.2xlarge",
+        "m6idn.4xlarge",
+        "m6idn.8xlarge",
+        "m6idn.12xlarge",
+        "m6idn.16xlarge",
+        "m6idn.24xlarge",
+        "m6idn.32xlarge",
+        "r6in.large",
+        "r6in.xlarge",
+        "r6in.2xlarge",
+        "r6in.4xlarge",
+        "r6in.8xlarge",
+        "r6in.12xlarge",
+        "r6in.16xlarge",
+        "r6in.24xlarge",
+        "r6in.32xlarge",
+        "r6idn.large",
+        "r6idn.xlarge",
+        "r6idn.2xlarge",
+        "r6idn.4xlarge",
+        "r6idn.8xlarge",
+        "r6idn.12xlarge",
+        "r6idn.16xlarge",
+        "r6idn.24xlarge",
+        "r6idn.32xlarge",
+        "c7g.metal",
+        "m7g.medium",
+        "m7g.large",
+        "m7g.xlarge",
+        "m7g.2xlarge",
+        "m7g.4xlarge",
+        "m7g.8xlarge",
+        "m7g.12xlarge",
+        "m7g.16xlarge",
+        "m7g.metal",
+        "r7g.medium",
+        "r7g.large",
+        "r7g.xlarge",
+        "r7g.2xlarge",
+        "r7g.4xlarge",
+        "r7g.8xlarge",
+        "r7g.12xlarge",
+        "r7g.16xlarge",
+        "r7g.metal",
+        "c6in.metal",
+        "m6in.metal",
+        "m6idn.metal",
+        "r6in.metal",
+        "r6idn.metal",
+        "inf2.xlarge",
+        "inf2.8xlarge",
+        "inf2.24xlarge",
+        "inf2.48xlarge",
+        "trn1n.32xlarge",
+        "i4g.large",
+        "i4g.xlarge",
+        "i4g.2xlarge",
+        "i4g.4xlarge",
+        "i4g.8xlarge",
+        "i4g.16xlarge",
+        "hpc7g.4xlarge",
+        "hpc7g.8xlarge",
+        "hpc7g.16xlarge",
+        "c7gn.medium",
+        "c7gn.large",
+        "c7gn.xlarge",
+        "c7gn.2xlarge",
+        "c7gn.4xlarge",
+        "c7gn.8xlarge",
+        "c7gn.12xlarge",
+        "c7gn.16xlarge",
+        "p5.48xlarge",
+        "m7i.large",
+        "m7i.xlarge",
+        "m7i.2xlarge",
+        "m7i.4xlarge",
+        "m7i.8xlarge",
+        "m7i.12xlarge",
+        "m7i.16xlarge",
+        "m7i.24xlarge",
+        "m7i.48xlarge",
+        "m7i-flex.large",
+        "m7i-flex.xlarge",
+        "m7i-flex.2xlarge",
+        "m7i-flex.4xlarge",
+        "m7i-flex.8xlarge",
+        "m7a.medium",
+        "m7a.large",
+        "m7a.xlarge",
+        "m7a.2xlarge",
+        "m7a.4xlarge",
+        "m7a.8xlarge",
+        "m7a.12xlarge",
+        "m7a.16xlarge",
+        "m7a.24xlarge",
+        "m7a.32xlarge",
+        "m7a.48xlarge",
+        "m7a.metal-48xl",
+        "hpc7a.12xlarge",
+        "hpc7a.24xlarge",
+        "hpc7a.48xlarge",
+        "hpc7a.96xlarge",
+        "c7gd.medium",
+        "c7gd.large",
+        "c7gd.xlarge",
+        "c7gd.2xlarge",
+        "c7gd.4xlarge",
+        "c7gd.8xlarge",
+        "c7gd.12xlarge",
+        "c7gd.16xlarge",
+        "m7gd.medium",
+        "m7gd.large",
+        "m7gd.xlarge",
+        "m7gd.2xlarge",
+        "m7gd.4xlarge",
+        "m7gd.8xlarge",
+        "m7gd.12xlarge",
+        "m7gd.16xlarge",
+        "r7gd.medium",
+        "r7gd.large",
+        "r7gd.xlarge",
+        "r7gd.2xlarge",
+        "r7gd.4xlarge",
+        "r7gd.8xlarge",
+        "r7gd.12xlarge",
+        "r7gd.16xlarge",
+        "r7a.medium",
+        "r7a.large",
+        "r7a.xlarge",
+        "r7a.2xlarge",
+        "r7a.4xlarge",
+        "r7a.8xlarge",
+        "r7a.12xlarge",
+        "r7a.16xlarge",
+        "r7a.24xlarge",
+        "r7a.32xlarge",
+        "r7a.48xlarge",
+        "c7i.large",
+        "c7i.xlarge",
+        "c7i.2xlarge",
+        "c7i.4xlarge",
+        "c7i.8xlarge",
+        "c7i.12xlarge",
+        "c7i.16xlarge",
+        "c7i.24xlarge",
+        "c7i.48xlarge",
+        "mac2-m2pro.metal",
+        "r7iz.large",
+        "r7iz.xlarge",
+        "r7iz.2xlarge",
+        "r7iz.4xlarge",
+        "r7iz.8xlarge",
+        "r7iz.12xlarge",
+        "r7iz.16xlarge",
+        "r7iz.32xlarge",
+        "c7a.medium",
+        "c7a.large",
+        "c7a.xlarge",
+        "c7a.2xlarge",
+        "c7a.4xlarge",
+        "c7a.8xlarge",
+        "c7a.12xlarge",
+        "c7a.16xlarge",
+        "c7a.24xlarge",
+        "c7a.32xlarge",
+        "c7a.48xlarge",
+        "c7a.metal-48xl",
+        "r7a.metal-48xl",
+        "r7i.large",
+        "r7i.xlarge",
+        "r7i.2xlarge",
+        "r7i.4xlarge",
+        "r7i.8xlarge",
+        "r7i.12xlarge",
+        "r7i.16xlarge",
+        "r7i.24xlarge",
+        "r7i.48xlarge",
+        "dl2q.24xlarge",
+        "mac2-m2.metal",
+        "i4i.12xlarge",
+        "i4i.24xlarge",
+        "c7i.metal-24xl",
+        "c7i.metal-48xl",
+        "m7i.metal-24xl",
+        "m7i.metal-48xl",
+        "r7i.metal-24xl",
+        "r7i.metal-48xl",
+        "r7iz.metal-16xl",
+        "r7iz.metal-32xl",
+        "c7gd.metal",
+        "m7gd.metal",
+        "r7gd.metal",
+        "g6.xlarge",
+        "g6.2xlarge",
+        "g6.4xlarge",
+        "g6.8xlarge",
+        "g6.12xlarge",
+        "g6.16xlarge",
+        "g6.24xlarge",
+        "g6.48xlarge",
+        "gr6.4xlarge",
+        "gr6.8xlarge",
+        "c7i-flex.large",
+        "c7i-flex.xlarge",
+        "c7i-flex.2xlarge",
+        "c7i-flex.4xlarge",
+        "c7i-flex.8xlarge",
+        "u7i-12tb.224xlarge",
+        "u7in-16tb.224xlarge",
+        "u7in-24tb.224xlarge",
+        "u7in-32tb.224xlarge",
+        "u7ib-12tb.224xlarge",
+        "c7gn.metal",
+        "r8g.medium",
+        "r8g.large",
+        "r8g.xlarge",
+        "r8g.2xlarge",
+        "r8g.4xlarge",
+        "r8g.8xlarge",
+        "r8g.12xlarge",
+        "r8g.16xlarge",
+        "r8g.24xlarge",
+        "r8g.48xlarge",
+        "r8g.metal-24xl",
+        "r8g.metal-48xl",
+        "mac2-m1ultra.metal",
+        "g6e.xlarge",
+        "g6e.2xlarge",
+        "g6e.4xlarge",
+        "g6e.8xlarge",
+        "g6e.12xlarge",
+        "g6e.16xlarge",
+        "g6e.24xlarge",
+        "g6e.48xlarge",
+        "c8g.medium",
+        "c8g.large",
+        "c8g.xlarge",
+        "c8g.2xlarge",
+        "c8g.4xlarge",
+        "c8g.8xlarge",
+        "c8g.12xlarge",
+        "c8g.16xlarge",
+        "c8g.24xlarge",
+        "c8g.48xlarge",
+        "c8g.metal-24xl",
+        "c8g.metal-48xl",
+        "m8g.medium",
+        "m8g.large",
+        "m8g.xlarge",
+        "m8g.2xlarge",
+        "m8g.4xlarge",
+        "m8g.8xlarge",
+        "m8g.12xlarge",
+        "m8g.16xlarge",
+        "m8g.24xlarge",
+        "m8g.48xlarge",
+        "m8g.metal-24xl",
+        "m8g.metal-48xl",
+        "x8g.medium",
+        "x8g.large",
+        "x8g.xlarge",
+        "x8g.2xlarge",
+        "x8g.4xlarge",
+        "x8g.8xlarge",
+        "x8g.12xlarge",
+        "x8g.16xlarge",
+        "x8g.24xlarge",
+        "x8g.48xlarge",
+        "x8g.metal-24xl",
+        "x8g.metal-48xl",
+        "i7ie.large",
+        "i7ie.xlarge",
+        "i7ie.2xlarge",
+        "i7ie.3xlarge",
+        "i7ie.6xlarge",
+        "i7ie.12xlarge",
+        "i7ie.18xlarge",
+        "i7ie.24xlarge",
+        "i7ie.48xlarge",
+        "i8g.large",
+        "i8g.xlarge",
+        "i8g.2xlarge",
+        "i8g.4xlarge",
+        "i8g.8xlarge",
+        "i8g.12xlarge",
+        "i8g.16xlarge",
+        "i8g.24xlarge",
+        "i8g.metal-24xl",
+        "u7i-6tb.112xlarge",
+        "u7i-8tb.112xlarge",
+        "u7inh-32tb.480xlarge",
+        "p5e.48xlarge",
+        "p5en.48xlarge",
+        "f2.12xlarge",
+        "f2.48xlarge",
+        "trn2.48xlarge",
+        "c7i-flex.12xlarge",
+        "c7i-flex.16xlarge",
+        "m7i-flex.12xlarge",
+        "m7i-flex.16xlarge",
+        "i7ie.metal-24xl",
+        "i7ie.metal-48xl",
+        "i8g.48xlarge",
+        "c8gd.medium",
+        "c8gd.large",
+        "c8gd.xlarge",
+        "c8gd.2xlarge",
+        "c8gd.4xlarge",
+        "c8gd.8xlarge",
+        "c8gd.12xlarge",
+        "c8gd.16xlarge",
+        "c8gd.24xlarge",
+        "c8gd.48xlarge",
+        "c8gd.metal-24xl",
+        "c8gd.metal-48xl",
+        "i7i.large",
+        "i7i.xlarge",
+        "i7i.2xlarge",
+        "i7i.4xlarge",
+        "i7i.8xlarge",
+        "i7i.12xlarge",
+        "i7i.16xlarge",
+        "i7i.24xlarge",
+        "i7i.48xlarge",
+        "i7i.metal-24xl",
+        "i7i.metal-48xl",
+        "p6-b200.48xlarge",
+        "m8gd.medium",
+        "m8gd.large",
+        "m8gd.xlarge",
+        "m8gd.2xlarge",
+        "m8gd.4xlarge",
+        "m8gd.8xlarge",
+        "m8gd.12xlarge",
+        "m8gd.16xlarge",
+        "m8gd.24xlarge",
+        "m8gd.48xlarge",
+        "m8gd.metal-24xl",
+        "m8gd.metal-48xl",
+        "r8gd.medium",
+        "r8gd.large",
+        "r8gd.xlarge",
+        "r8gd.2xlarge",
+        "r8gd.4xlarge",
+        "r8gd.8xlarge",
+        "r8gd.12xlarge",
+        "r8gd.16xlarge",
+        "r8gd.24xlarge",
+        "r8gd.48xlarge",
+        "r8gd.metal-24xl",
+        "r8gd.metal-48xl",
+        "c8gn.medium",
+        "c8gn.large",
+        "c8gn.xlarge",
+        "c8gn.2xlarge",
+        "c8gn.4xlarge",
+        "c8gn.8xlarge",
+        "c8gn.12xlarge",
+        "c8gn.16xlarge",
+        "c8gn.24xlarge",
+        "c8gn.48xlarge",
+        "c8gn.metal-24xl",
+        "c8gn.metal-48xl",
+        "f2.6xlarge",
+        "p6e-gb200.36xlarge",
+        "g6f.large",
+        "g6f.xlarge",
+        "g6f.2xlarge",
+        "g6f.4xlarge",
+        "gr6f.4xlarge",
+        "p5.4xlarge",
+        "r8i.large",
+        "r8i.xlarge",
+        "r8i.2xlarge",
+        "r8i.4xlarge",
+        "r8i.8xlarge",
+        "r8i.12xlarge",
+        "r8i.16xlarge",
+        "r8i.24xlarge",
+        "r8i.32xlarge",
+        "r8i.48xlarge",
+        "r8i.96xlarge",
+        "r8i.metal-48xl",
+        "r8i.metal-96xl",
+        "r8i-flex.large",
+        "r8i-flex.xlarge",
+        "r8i-flex.2xlarge",
+        "r8i-flex.4xlarge",
+        "r8i-flex.8xlarge",
+        "r8i-flex.12xlarge",
+        "r8i-flex.16xlarge",
+        "m8i.large",
+        "m8i.xlarge",
+        "m8i.2xlarge",
+        "m8i.4xlarge",
+        "m8i.8xlarge",
+        "m8i.12xlarge",
+        "m8i.16xlarge",
+        "m8i.24xlarge",
+        "m8i.32xlarge",
+        "m8i.48xlarge",
+        "m8i.96xlarge",
+        "m8i.metal-48xl",
+        "m8i.metal-96xl",
+        "m8i-flex.large",
+        "m8i-flex.xlarge",
+        "m8i-flex.2xlarge",
+        "m8i-flex.4xlarge",
+        "m8i-flex.8xlarge",
+        "m8i-flex.12xlarge",
+        "m8i-flex.16xlarge",
+        "i8ge.large",
+        "i8ge.xlarge",
+        "i8ge.2xlarge",
+        "i8ge.3xlarge",
+        "i8ge.6xlarge",
+        "i8ge.12xlarge",
+        "i8ge.18xlarge",
+        "i8ge.24xlarge",
+        "i8ge.48xlarge",
+        "i8ge.metal-24xl",
+        "i8ge.metal-48xl",
+        "mac-m4.metal",
+        "mac-m4pro.metal",
+        "r8gn.medium",
+        "r8gn.large",
+        "r8gn.xlarge",
+        "r8gn.2xlarge",
+        "r8gn.4xlarge",
+        "r8gn.8xlarge",
+        "r8gn.12xlarge",
+        "r8gn.16xlarge",
+        "r8gn.24xlarge",
+        "r8gn.48xlarge",
+        "r8gn.metal-24xl",
+        "r8gn.metal-48xl",
+        "c8i.large",
+        "c8i.xlarge",
+        "c8i.2xlarge",
+        "c8i.4xlarge",
+        "c8i.8xlarge",
+        "c8i.12xlarge",
+        "c8i.16xlarge",
+        "c8i.24xlarge",
+        "c8i.32xlarge",
+        "c8i.48xlarge",
+        "c8i.96xlarge",
+        "c8i.metal-48xl",
+        "c8i.metal-96xl",
+        "c8i-flex.large",
+        "c8i-flex.xlarge",
+        "c8i-flex.2xlarge",
+        "c8i-flex.4xlarge",
+        "c8i-flex.8xlarge",
+        "c8i-flex.12xlarge",
+        "c8i-flex.16xlarge",
+        "r8gb.medium",
+        "r8gb.large",
+        "r8gb.xlarge",
+        "r8gb.2xlarge",
+        "r8gb.4xlarge",
+        "r8gb.8xlarge",
+        "r8gb.12xlarge",
+        "r8gb.16xlarge",
+        "r8gb.24xlarge",
+        "r8gb.metal-24xl",
+        "m8a.medium",
+        "m8a.large",
+        "m8a.xlarge",
+        "m8a.2xlarge",
+        "m8a.4xlarge",
+        "m8a.8xlarge",
+        "m8a.12xlarge",
+        "m8a.16xlarge",
+        "m8a.24xlarge",
+        "m8a.48xlarge",
+        "m8a.metal-24xl",
+        "m8a.metal-48xl",
+        "trn2.3xlarge",
+        "r8a.medium",
+        "r8a.large",
+        "r8a.xlarge",
+        "r8a.2xlarge",
+        "r8a.4xlarge",
+        "r8a.8xlarge",
+        "r8a.12xlarge",
+        "r8a.16xlarge",
+        "r8a.24xlarge",
+        "r8a.48xlarge",
+        "r8a.metal-24xl",
+        "r8a.metal-48xl",
+        "p6-b300.48xlarge",
+        "c8a.medium",
+        "c8a.large",
+        "c8a.xlarge",
+        "c8a.2xlarge",
+        "c8a.4xlarge",
+        "c8a.8xlarge",
+        "c8a.12xlarge",
+        "c8a.16xlarge",
+        "c8a.24xlarge",
+        "c8a.48xlarge",
+        "c8a.metal-24xl",
+        "c8a.metal-48xl",
+        "c8gb.12xlarge",
+        "c8gb.16xlarge",
+        "c8gb.24xlarge",
+        "c8gb.2xlarge",
+        "c8gb.4xlarge",
+        "c8gb.8xlarge",
+        "c8gb.large",
+        "c8gb.medium",
+        "c8gb.metal-24xl",
+        "c8gb.xlarge",
+        "c8gb.48xlarge",
+        "c8gb.metal-48xl",
+        "m8gb.12xlarge",
+        "m8gb.16xlarge",
+        "m8gb.24xlarge",
+        "m8gb.2xlarge",
+        "m8gb.4xlarge",
+        "m8gb.8xlarge",
+        "m8gb.large",
+        "m8gb.medium",
+        "m8gb.xlarge",
+        "m8gb.48xlarge",
+        "m8gb.metal-24xl",
+        "m8gb.metal-48xl",
+        "m8gn.12xlarge",
+        "m8gn.16xlarge",
+        "m8gn.24xlarge",
+        "m8gn.2xlarge",
+        "m8gn.48xlarge",
+        "m8gn.4xlarge",
+        "m8gn.8xlarge",
+        "m8gn.large",
+        "m8gn.medium",
+        "m8gn.xlarge",
+        "m8gn.metal-24xl",
+        "m8gn.metal-48xl",
+        "x8aedz.12xlarge",
+        "x8aedz.24xlarge",
+        "x8aedz.3xlarge",
+        "x8aedz.6xlarge",
+        "x8aedz.large",
+        "x8aedz.metal-12xl",
+        "x8aedz.metal-24xl",
+        "x8aedz.xlarge",
+        "m8azn.medium",
+        "m8azn.large",
+        "m8azn.xlarge",
+        "m8azn.3xlarge",
+        "m8azn.6xlarge",
+        "m8azn.12xlarge",
+        "m8azn.24xlarge",
+        "m8azn.metal-12xl",
+        "m8azn.metal-24xl",
+        "x8i.large",
+        "x8i.xlarge",
+        "x8i.2xlarge",
+        "x8i.4xlarge",
+        "x8i.8xlarge",
+        "x8i.12xlarge",
+        "x8i.16xlarge",
+        "x8i.24xlarge",
+        "x8i.32xlarge",
+        "x8i.48xlarge",
+        "x8i.64xlarge",
+        "x8i.96xlarge",
+        "x8i.metal-48xl",
+        "x8i.metal-96xl",
+        "mac-m4max.metal",
+        "g7e.2xlarge",
+        "g7e.4xlarge",
+        "g7e.8xlarge",
+        "g7e.12xlarge",
+        "g7e.24xlarge",
+        "g7e.48xlarge",
+        "r8id.large",
+        "r8id.xlarge",
+        "r8id.2xlarge",
+        "r8id.4xlarge",
+        "r8id.8xlarge",
+        "r8id.12xlarge",
+        "r8id.16xlarge",
+        "r8id.24xlarge",
+        "r8id.32xlarge",
+        "r8id.48xlarge",
+        "r8id.96xlarge",
+        "r8id.metal-48xl",
+        "r8id.metal-96xl",
+        "c8id.large",
+        "c8id.xlarge",
+        "c8id.2xlarge",
+        "c8id.4xlarge",
+        "c8id.8xlarge",
+        "c8id.12xlarge",
+        "c8id.16xlarge",
+        "c8id.24xlarge",
+        "c8id.32xlarge",
+        "c8id.48xlarge",
+        "c8id.96xlarge",
+        "c8id.metal-48xl",
+        "c8id.metal-96xl",
+        "m8id.large",
+        "m8id.xlarge",
+        "m8id.2xlarge",
+        "m8id.4xlarge",
+        "m8id.8xlarge",
+        "m8id.12xlarge",
+        "m8id.16xlarge",
+        "m8id.24xlarge",
+        "m8id.32xlarge",
+        "m8id.48xlarge",
+        "m8id.96xlarge",
+        "m8id.metal-48xl",
+        "m8id.metal-96xl",
+        "hpc8a.96xlarge",
+        "c8in.large",
+        "c8in.xlarge",
+        "c8in.2xlarge",
+        "c8in.4xlarge",
+        "c8in.8xlarge",
+        "c8in.12xlarge",
+        "c8in.16xlarge",
+        "c8in.24xlarge",
+        "c8in.32xlarge",
+        "c8in.48xlarge",
+        "c8in.96xlarge",
+        "c8in.metal-48xl",
+        "c8in.metal-96xl",
+        "c8ib.large",
+        "c8ib.xlarge",
+        "c8ib.2xlarge",
+        "c8ib.4xlarge",
+        "c8ib.8xlarge",
+        "c8ib.12xlarge",
+        "c8ib.16xlarge",
+        "c8ib.24xlarge",
+        "c8ib.32xlarge",
+        "c8ib.48xlarge",
+        "c8ib.96xlarge",
+        "c8ib.metal-48xl",
+        "c8ib.metal-96xl",
+        "r8in.large",
+        "r8in.xlarge",
+        "r8in.2xlarge",
+        "r8in.4xlarge",
+        "r8in.8xlarge",
+        "r8in.12xlarge",
+        "r8in.16xlarge",
+        "r8in.24xlarge",
+        "r8in.32xlarge",
+        "r8in.48xlarge",
+        "r8in.96xlarge",
+        "r8ib.large",
+        "r8ib.xlarge",
+        "r8ib.2xlarge",
+        "r8ib.4xlarge",
+        "r8ib.8xlarge",
+        "r8ib.12xlarge",
+        "r8ib.16xlarge",
+        "r8ib.24xlarge",
+        "r8ib.32xlarge",
+        "r8ib.48xlarge",
+        "r8ib.96xlarge",
+        "m8in.large",
+        "m8in.xlarge",
+        "m8in.2xlarge",
+        "m8in.4xlarge",
+        "m8in.8xlarge",
+        "m8in.12xlarge",
+        "m8in.16xlarge",
+        "m8in.24xlarge",
+        "m8in.32xlarge",
+        "m8in.48xlarge",
+        "m8in.96xlarge",
+        "m8ib.large",
+        "m8ib.xlarge",
+        "m8ib.2xlarge",
+        "m8ib.4xlarge",
+        "m8ib.8xlarge",
+        "m8ib.12xlarge",
+        "m8ib.16xlarge",
+        "m8ib.24xlarge",
+        "m8ib.32xlarge",
+        "m8ib.48xlarge",
+        "m8ib.96xlarge",
+        "m8ine.large",
+        "m8ine.xlarge",
+        "m8ine.2xlarge",
+        "m8ine.4xlarge",
+        "m8ine.8xlarge",
+        "m8ine.12xlarge",
+        "c8ine.large",
+        "c8ine.xlarge",
+        "c8ine.2xlarge",
+        "c8ine.4xlarge",
+        "c8ine.8xlarge",
+        "c8ine.12xlarge",
+        "m8idn.large",
+        "m8idn.xlarge",
+        "m8idn.2xlarge",
+        "m8idn.4xlarge",
+        "m8idn.8xlarge",
+        "m8idn.12xlarge",
+        "m8idn.16xlarge",
+        "m8idn.24xlarge",
+        "m8idn.32xlarge",
+        "m8idn.48xlarge",
+        "m8idn.96xlarge",
+        "r8idn.large",
+        "r8idn.xlarge",
+        "r8idn.2xlarge",
+        "r8idn.4xlarge",
+        "r8idn.8xlarge",
+        "r8idn.12xlarge",
+        "r8idn.16xlarge",
+        "r8idn.24xlarge",
+        "r8idn.32xlarge",
+        "r8idn.48xlarge",
+        "r8idn.96xlarge",
+        "m8idb.large",
+        "m8idb.xlarge",
+        "m8idb.2xlarge",
+        "m8idb.4xlarge",
+        "m8idb.8xlarge",
+        "m8idb.12xlarge",
+        "m8idb.16xlarge",
+        "m8idb.24xlarge",
+        "m8idb.32xlarge",
+        "m8idb.48xlarge",
+        "m8idb.96xlarge",
+        "r8idb.large",
+        "r8idb.xlarge",
+        "r8idb.2xlarge",
+        "r8idb.4xlarge",
+        "r8idb.8xlarge",
+        "r8idb.12xlarge",
+        "r8idb.16xlarge",
+        "r8idb.24xlarge",
+        "r8idb.32xlarge",
+        "r8idb.48xlarge",
+        "r8idb.96xlarge",
+        "mac-m3ultra.metal",
+        "m9g.large",
+        "m9g.xlarge",
+        "m9g.2xlarge",
+        "m9g.4xlarge",
+        "m9g.8xlarge",
+        "m9g.12xlarge",
+        "m9g.16xlarge",
+        "m9g.24xlarge",
+        "m9g.48xlarge",
+        "m9g.metal-24xl",
+        "m9g.metal-48xl",
+        "m9gd.large",
+        "m9gd.xlarge",
+        "m9gd.2xlarge",
+        "m9gd.4xlarge",
+        "m9gd.8xlarge",
+        "m9gd.12xlarge",
+        "m9gd.16xlarge",
+        "m9gd.24xlarge",
+        "m9gd.48xlarge",
+        "m9gd.metal-24xl",
+        "m9gd.metal-48xl",
+        "r8in.metal-48xl",
+        "r8in.metal-96xl",
+        "r8ib.metal-48xl",
+        "r8ib.metal-96xl",
+        "r8idn.metal-48xl",
+        "r8idn.metal-96xl",
+        "r8idb.metal-48xl",
+        "r8idb.metal-96xl",
+        "m8in.metal-48xl",
+        "m8in.metal-96xl",
+        "m8ib.metal-48xl",
+        "m8ib.metal-96xl",
+        "m8idn.metal-48xl",
+        "m8idn.metal-96xl",
+        "m8idb.metal-48xl",
+        "m8idb.metal-96xl",
+        "g7.2xlarge",
+        "g7.4xlarge",
+        "g7.8xlarge",
+        "g7.12xlarge",
+        "g7.24xlarge",
+        "g7.48xlarge",
+        "c9g.medium",
+        "c9g.large",
+        "c9g.xlarge",
+        "c9g.2xlarge",
+        "c9g.4xlarge",
+        "c9g.8xlarge",
+        "c9g.12xlarge",
+        "c9g.16xlarge",
+        "c9g.24xlarge",
+        "c9g.48xlarge",
+        "c9g.metal-48xl",
+        "c9gd.medium",
+        "c9gd.large",
+        "c9gd.xlarge",
+        "c9gd.2xlarge",
+        "c9gd.4xlarge",
+        "c9gd.8xlarge",
+        "c9gd.12xlarge",
+        "c9gd.16xlarge",
+        "c9gd.24xlarge",
+        "c9gd.48xlarge",
+        "c9gd.metal-48xl",
+        "r9g.medium",
+        "r9g.large",
+        "r9g.xlarge",
+        "r9g.2xlarge",
+        "r9g.4xlarge",
+        "r9g.8xlarge",
+        "r9g.12xlarge",
+        "r9g.16xlarge",
+        "r9g.24xlarge",
+        "r9g.48xlarge",
+        "r9g.metal-48xl",
+        "r9gd.medium",
+        "r9gd.large",
+        "r9gd.xlarge",
+        "r9gd.2xlarge",
+        "r9gd.4xlarge",
+        "r9gd.8xlarge",
+        "r9gd.12xlarge",
+        "r9gd.16xlarge",
+        "r9gd.24xlarge",
+        "r9gd.48xlarge",
+        "r9gd.metal-48xl",
+        "m9g.medium",
+        "t8i.nano",
+        "t8i.micro",
+        "t8i.small",
+        "t8i.medium",
+        "i8g.metal-48xl",
+        "r8gb.48xlarge",
+        "r8gb.metal-48xl",
+        "m9gd.medium",
+        "trn2u.48xlarge",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const InstanceTypeHypervisor: &[&str] = &["nitro", "xen"];
     #[allow(non_upper_case_globals)]
     pub const IpAddressType: &[&str] = &["ipv4", "dualstack", "ipv6"];
     #[allow(non_upper_case_globals)]
     pub const IpSource: &[&str] = &["amazon", "byoip", "none"];
     #[allow(non_upper_case_globals)]
     pub const Ipv6AddressAttribute: &[&str] = &["public", "private"];
+    #[allow(non_upper_case_globals)]
+    pub const MarketType: &[&str] = &[
+        "spot",
+        "capacity-block",
+        "interruptible-capacity-reservation",
+        "on-demand",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const MonitoringState: &[&str] = &["disabled", "disabling", "enabled", "pending"];
     #[allow(non_upper_case_globals)]
     pub const NatGatewayAddressStatus: &[&str] = &[
         "assigning",
@@ -80,6 +1646,10 @@ pub mod enums {
     pub const NatGatewayApplianceType: &[&str] = &["network-firewall-proxy"];
     #[allow(non_upper_case_globals)]
     pub const NatGatewayState: &[&str] = &["pending", "failed", "available", "deleting", "deleted"];
+    #[allow(non_upper_case_globals)]
+    pub const NestedVirtualizationSpecification: &[&str] = &["enabled", "disabled"];
+    #[allow(non_upper_case_globals)]
+    pub const NetworkCardInterfaceType: &[&str] = &["interface", "efa", "efa-only", "secondary"];
     #[allow(non_upper_case_globals)]
     pub const NetworkInterfaceAttribute: &[&str] = &[
         "description",
@@ -120,6 +1690,10 @@ pub mod enums {
         "aws_codestar_connections_managed",
     ];
     #[allow(non_upper_case_globals)]
+    pub const NitroEnclavesSupport: &[&str] = &["unsupported", "supported"];
+    #[allow(non_upper_case_globals)]
+    pub const NitroTpmSupport: &[&str] = &["unsupported", "supported"];
+    #[allow(non_upper_case_globals)]
     pub const PayerResponsibility: &[&str] = &["ServiceOwner"];
     #[allow(non_upper_case_globals)]
     pub const PayerResponsibilityScope: &[&str] =
@@ -133,6 +1707,12 @@ pub mod enums {
     #[allow(non_upper_case_globals)]
     pub const PermissionType: &[&str] = &["vpc-endpoint", "transit-gateway-attachment"];
     #[allow(non_upper_case_globals)]
+    pub const PhcSupport: &[&str] = &["unsupported", "supported"];
+    #[allow(non_upper_case_globals)]
+    pub const PlacementGroupStrategy: &[&str] = &["cluster", "partition", "spread"];
+    #[allow(non_upper_case_globals)]
+    pub const PlatformValues: &[&str] = &["Windows"];
+    #[allow(non_upper_case_globals)]
     pub const PrincipalType: &[&str] = &[
         "All",
         "Service",
@@ -141,6 +1721,10 @@ pub mod enums {
         "User",
         "Role",
     ];
+    #[allow(non_upper_case_globals)]
+    pub const ProductCodeValues: &[&str] = &["devpay", "marketplace"];
+    #[allow(non_upper_case_globals)]
+    pub const RebootMigrationSupport: &[&str] = &["unsupported", "supported"];
     #[allow(non_upper_case_globals)]
     pub const ResourceType: &[&str] = &[
         "capacity-reservation",
@@ -259,6 +1843,8 @@ pub mod enums {
         "metric-category",
     ];
     #[allow(non_upper_case_globals)]
+    pub const RootDeviceType: &[&str] = &["ebs", "instance-store"];
+    #[allow(non_upper_case_globals)]
     pub const RouteOrigin: &[&str] = &[
         "CreateRouteTable",
         "CreateRoute",
@@ -278,6 +1864,12 @@ pub mod enums {
     #[allow(non_upper_case_globals)]
     pub const RuleAction: &[&str] = &["allow", "deny"];
     #[allow(non_upper_case_globals)]
+    pub const SSEType: &[&str] = &["sse-ebs", "sse-kms", "none"];
+    #[allow(non_upper_case_globals)]
+    pub const SecondaryInterfaceStatus: &[&str] = &["available", "in-use"];
+    #[allow(non_upper_case_globals)]
+    pub const SecondaryInterfaceType: &[&str] = &["secondary"];
+    #[allow(non_upper_case_globals)]
     pub const ServiceConnectivityType: &[&str] = &["ipv4", "ipv6"];
     #[allow(non_upper_case_globals)]
     pub const ServiceManaged: &[&str] = &["alb", "nlb", "rnat", "rds"];
@@ -285,6 +1877,12 @@ pub mod enums {
     pub const ServiceState: &[&str] = &["Pending", "Available", "Deleting", "Deleted", "Failed"];
     #[allow(non_upper_case_globals)]
     pub const ServiceType: &[&str] = &["Interface", "Gateway", "GatewayLoadBalancer"];
+    #[allow(non_upper_case_globals)]
+    pub const SeverityLabel: &[&str] = &["informational", "low", "medium", "high", "critical"];
+    #[allow(non_upper_case_globals)]
+    pub const ShutdownBehavior: &[&str] = &["stop", "terminate"];
+    #[allow(non_upper_case_globals)]
+    pub const SpotInstanceType: &[&str] = &["one-time", "persistent"];
     #[allow(non_upper_case_globals)]
     pub const State: &[&str] = &[
         "PendingAcceptance",
@@ -297,6 +1895,10 @@ pub mod enums {
         "Expired",
         "Partial",
     ];
+    #[allow(non_upper_case_globals)]
+    pub const StatusName: &[&str] = &["reachability"];
+    #[allow(non_upper_case_globals)]
+    pub const StatusType: &[&str] = &["passed", "failed", "insufficient-data", "initializing"];
     #[allow(non_upper_case_globals)]
     pub const SubnetCidrBlockStateCode: &[&str] = &[
         "associating",
@@ -315,7 +1917,38 @@ pub mod enums {
         "failed-insufficient-capacity",
     ];
     #[allow(non_upper_case_globals)]
+    pub const SummaryStatus: &[&str] = &[
+        "ok",
+        "impaired",
+        "insufficient-data",
+        "not-applicable",
+        "initializing",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const SupportedAdditionalProcessorFeature: &[&str] =
+        &["amd-sev-snp", "nested-virtualization"];
+    #[allow(non_upper_case_globals)]
     pub const Tenancy: &[&str] = &["default", "dedicated", "host"];
+    #[allow(non_upper_case_globals)]
+    pub const TpmSupportValues: &[&str] = &["v2.0"];
+    #[allow(non_upper_case_globals)]
+    pub const UsageClassType: &[&str] = &["spot", "on-demand", "capacity-block"];
+    #[allow(non_upper_case_globals)]
+    pub const VirtualizationType: &[&str] = &["hvm", "paravirtual"];
+    #[allow(non_upper_case_globals)]
+    pub const VolumeAttachmentState: &[&str] =
+        &["attaching", "attached", "detaching", "detached", "busy"];
+    #[allow(non_upper_case_globals)]
+    pub const VolumeState: &[&str] = &[
+        "creating",
+        "available",
+        "in-use",
+        "deleting",
+        "deleted",
+        "error",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const VolumeType: &[&str] = &["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"];
     #[allow(non_upper_case_globals)]
     pub const VpcAttributeName: &[&str] = &[
         "enableDnsSupport",
@@ -441,6 +2074,12 @@ pub struct AllowedPrincipal {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct ApplicationStatusSummary {
+    pub status: ::std::option::Option<::std::string::String>,
+    pub impaired_since: ::std::option::Option<crate::wire::Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssignPrivateIpAddressesRequest {
     pub ipv4_prefixes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     pub ipv4_prefix_count: ::std::option::Option<i32>,
@@ -506,6 +2145,23 @@ pub struct AttachInternetGatewayRequest {
     pub dry_run: ::std::option::Option<bool>,
     pub internet_gateway_id: ::std::option::Option<::std::string::String>,
     pub vpc_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AttachNetworkInterfaceRequest {
+    pub network_card_index: ::std::option::Option<i32>,
+    pub ena_srd_specification: ::std::option::Option<EnaSrdSpecification>,
+    pub ena_queue_count: ::std::option::Option<i32>,
+    pub dry_run: ::std::option::Option<bool>,
+    pub network_interface_id: ::std::option::Option<::std::string::String>,
+    pub instance_id: ::std::option::Option<::std::string::String>,
+    pub device_index: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AttachNetworkInterfaceResult {
+    pub attachment_id: ::std::option::Option<::std::string::String>,
+    pub network_card_index: ::std::option::Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -611,8 +2267,40 @@ pub struct AvailabilityZoneSubGeography {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct BlockDeviceMapping {
+    pub ebs: ::std::option::Option<EbsBlockDevice>,
+    pub no_device: ::std::option::Option<::std::string::String>,
+    pub device_name: ::std::option::Option<::std::string::String>,
+    pub virtual_name: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BlockPublicAccessStates {
     pub internet_gateway_block_mode: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CapacityReservationSpecification {
+    pub capacity_reservation_preference: ::std::option::Option<::std::string::String>,
+    pub capacity_reservation_target: ::std::option::Option<CapacityReservationTarget>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CapacityReservationSpecificationResponse {
+    pub capacity_reservation_preference: ::std::option::Option<::std::string::String>,
+    pub capacity_reservation_target: ::std::option::Option<CapacityReservationTargetResponse>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CapacityReservationTarget {
+    pub capacity_reservation_id: ::std::option::Option<::std::string::String>,
+    pub capacity_reservation_resource_group_arn: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CapacityReservationTargetResponse {
+    pub capacity_reservation_id: ::std::option::Option<::std::string::String>,
+    pub capacity_reservation_resource_group_arn: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -639,6 +2327,29 @@ pub struct ConnectionTrackingSpecificationRequest {
     pub tcp_established_timeout: ::std::option::Option<i32>,
     pub udp_stream_timeout: ::std::option::Option<i32>,
     pub udp_timeout: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConnectionTrackingSpecificationResponse {
+    pub tcp_established_timeout: ::std::option::Option<i32>,
+    pub udp_stream_timeout: ::std::option::Option<i32>,
+    pub udp_timeout: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CpuOptions {
+    pub core_count: ::std::option::Option<i32>,
+    pub threads_per_core: ::std::option::Option<i32>,
+    pub amd_sev_snp: ::std::option::Option<::std::string::String>,
+    pub nested_virtualization: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CpuOptionsRequest {
+    pub core_count: ::std::option::Option<i32>,
+    pub threads_per_core: ::std::option::Option<i32>,
+    pub amd_sev_snp: ::std::option::Option<::std::string::String>,
+    pub nested_virtualization: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -954,6 +2665,18 @@ pub struct CreateVpcResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreditSpecificationRequest {
+    pub cpu_credits: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DefaultConnectionTrackingConfiguration {
+    pub default_tcp_established_timeout: ::std::option::Option<i32>,
+    pub default_udp_timeout: ::std::option::Option<i32>,
+    pub default_udp_stream_timeout: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteDhcpOptionsRequest {
     pub dhcp_options_id: ::std::option::Option<::std::string::String>,
     pub dry_run: ::std::option::Option<bool>,
@@ -1147,6 +2870,81 @@ pub struct DescribeEgressOnlyInternetGatewaysResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeImagesRequest {
+    pub executable_users: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub image_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub owners: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub include_deprecated: ::std::option::Option<bool>,
+    pub include_disabled: ::std::option::Option<bool>,
+    pub max_results: ::std::option::Option<i32>,
+    pub next_token: ::std::option::Option<::std::string::String>,
+    pub dry_run: ::std::option::Option<bool>,
+    pub filters: ::std::option::Option<::std::vec::Vec<Filter>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeImagesResult {
+    pub next_token: ::std::option::Option<::std::string::String>,
+    pub images: ::std::option::Option<::std::vec::Vec<Image>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeInstanceAttributeRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub instance_id: ::std::option::Option<::std::string::String>,
+    pub attribute: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeInstanceStatusRequest {
+    pub instance_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub max_results: ::std::option::Option<i32>,
+    pub next_token: ::std::option::Option<::std::string::String>,
+    pub include_managed_resources: ::std::option::Option<bool>,
+    pub dry_run: ::std::option::Option<bool>,
+    pub filters: ::std::option::Option<::std::vec::Vec<Filter>>,
+    pub include_all_instances: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeInstanceStatusResult {
+    pub instance_statuses: ::std::option::Option<::std::vec::Vec<InstanceStatus>>,
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeInstanceTypesRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub instance_types: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub filters: ::std::option::Option<::std::vec::Vec<Filter>>,
+    pub max_results: ::std::option::Option<i32>,
+    pub next_token: ::std::option::Option<::std::string::String>,
+    pub include_unsupported_in_region: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeInstanceTypesResult {
+    pub instance_types: ::std::option::Option<::std::vec::Vec<InstanceTypeInfo>>,
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeInstancesRequest {
+    pub instance_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub include_managed_resources: ::std::option::Option<bool>,
+    pub dry_run: ::std::option::Option<bool>,
+    pub filters: ::std::option::Option<::std::vec::Vec<Filter>>,
+    pub next_token: ::std::option::Option<::std::string::String>,
+    pub max_results: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeInstancesResult {
+    pub next_token: ::std::option::Option<::std::string::String>,
+    pub reservations: ::std::option::Option<::std::vec::Vec<Reservation>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DescribeInternetGatewaysRequest {
     pub next_token: ::std::option::Option<::std::string::String>,
     pub max_results: ::std::option::Option<i32>,
@@ -1328,6 +3126,22 @@ pub struct DescribeTagsResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeVolumesRequest {
+    pub volume_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub include_managed_resources: ::std::option::Option<bool>,
+    pub dry_run: ::std::option::Option<bool>,
+    pub filters: ::std::option::Option<::std::vec::Vec<Filter>>,
+    pub next_token: ::std::option::Option<::std::string::String>,
+    pub max_results: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeVolumesResult {
+    pub next_token: ::std::option::Option<::std::string::String>,
+    pub volumes: ::std::option::Option<::std::vec::Vec<Volume>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DescribeVpcAttributeRequest {
     pub attribute: ::std::option::Option<::std::string::String>,
     pub vpc_id: ::std::option::Option<::std::string::String>,
@@ -1456,6 +3270,13 @@ pub struct DetachInternetGatewayRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct DetachNetworkInterfaceRequest {
+    pub dry_run: ::std::option::Option<bool>,
+    pub attachment_id: ::std::option::Option<::std::string::String>,
+    pub force: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DhcpConfiguration {
     pub key: ::std::option::Option<::std::string::String>,
     pub values: ::std::option::Option<::std::vec::Vec<AttributeValue>>,
@@ -1483,6 +3304,13 @@ pub struct DisassociateRouteTableRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct DiskInfo {
+    pub size_in_gb: ::std::option::Option<i64>,
+    pub count: ::std::option::Option<i32>,
+    pub type_: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DnsEntry {
     pub dns_name: ::std::option::Option<::std::string::String>,
     pub hosted_zone_id: ::std::option::Option<::std::string::String>,
@@ -1507,10 +3335,125 @@ pub struct DnsOptionsSpecification {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct EbsBlockDevice {
+    pub delete_on_termination: ::std::option::Option<bool>,
+    pub iops: ::std::option::Option<i32>,
+    pub snapshot_id: ::std::option::Option<::std::string::String>,
+    pub volume_size: ::std::option::Option<i32>,
+    pub volume_type: ::std::option::Option<::std::string::String>,
+    pub kms_key_id: ::std::option::Option<::std::string::String>,
+    pub throughput: ::std::option::Option<i32>,
+    pub outpost_arn: ::std::option::Option<::std::string::String>,
+    pub availability_zone: ::std::option::Option<::std::string::String>,
+    pub encrypted: ::std::option::Option<bool>,
+    pub volume_initialization_rate: ::std::option::Option<i32>,
+    pub availability_zone_id: ::std::option::Option<::std::string::String>,
+    pub ebs_card_index: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EbsCardInfo {
+    pub ebs_card_index: ::std::option::Option<i32>,
+    pub baseline_bandwidth_in_mbps: ::std::option::Option<i32>,
+    pub baseline_throughput_in_m_bps: ::std::option::Option<f64>,
+    pub baseline_iops: ::std::option::Option<i32>,
+    pub maximum_bandwidth_in_mbps: ::std::option::Option<i32>,
+    pub maximum_throughput_in_m_bps: ::std::option::Option<f64>,
+    pub maximum_iops: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EbsInfo {
+    pub ebs_optimized_support: ::std::option::Option<::std::string::String>,
+    pub encryption_support: ::std::option::Option<::std::string::String>,
+    pub ebs_optimized_info: ::std::option::Option<EbsOptimizedInfo>,
+    pub nvme_support: ::std::option::Option<::std::string::String>,
+    pub maximum_ebs_attachments: ::std::option::Option<i32>,
+    pub attachment_limit_type: ::std::option::Option<::std::string::String>,
+    pub maximum_ebs_cards: ::std::option::Option<i32>,
+    pub ebs_cards: ::std::option::Option<::std::vec::Vec<EbsCardInfo>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EbsInstanceBlockDevice {
+    pub attach_time: ::std::option::Option<crate::wire::Timestamp>,
+    pub delete_on_termination: ::std::option::Option<bool>,
+    pub status: ::std::option::Option<::std::string::String>,
+    pub volume_id: ::std::option::Option<::std::string::String>,
+    pub associated_resource: ::std::option::Option<::std::string::String>,
+    pub volume_owner_id: ::std::option::Option<::std::string::String>,
+    pub operator: ::std::option::Option<OperatorResponse>,
+    pub ebs_card_index: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EbsInstanceBlockDeviceSpecification {
+    pub volume_id: ::std::option::Option<::std::string::String>,
+    pub delete_on_termination: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EbsOptimizedInfo {
+    pub baseline_bandwidth_in_mbps: ::std::option::Option<i32>,
+    pub baseline_throughput_in_m_bps: ::std::option::Option<f64>,
+    pub baseline_iops: ::std::option::Option<i32>,
+    pub maximum_bandwidth_in_mbps: ::std::option::Option<i32>,
+    pub maximum_throughput_in_m_bps: ::std::option::Option<f64>,
+    pub maximum_iops: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EbsStatusDetails {
+    pub impaired_since: ::std::option::Option<crate::wire::Timestamp>,
+    pub name: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EbsStatusSummary {
+    pub details: ::std::option::Option<::std::vec::Vec<EbsStatusDetails>>,
+    pub status: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EfaInfo {
+    pub maximum_efa_interfaces: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EgressOnlyInternetGateway {
     pub attachments: ::std::option::Option<::std::vec::Vec<InternetGatewayAttachment>>,
     pub egress_only_internet_gateway_id: ::std::option::Option<::std::string::String>,
     pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ElasticGpuAssociation {
+    pub elastic_gpu_id: ::std::option::Option<::std::string::String>,
+    pub elastic_gpu_association_id: ::std::option::Option<::std::string::String>,
+    pub elastic_gpu_association_state: ::std::option::Option<::std::string::String>,
+    pub elastic_gpu_association_time: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ElasticGpuSpecification {
+    pub type_: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ElasticInferenceAccelerator {
+    pub type_: ::std::option::Option<::std::string::String>,
+    pub count: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ElasticInferenceAcceleratorAssociation {
+    pub elastic_inference_accelerator_arn: ::std::option::Option<::std::string::String>,
+    pub elastic_inference_accelerator_association_id: ::std::option::Option<::std::string::String>,
+    pub elastic_inference_accelerator_association_state:
+        ::std::option::Option<::std::string::String>,
+    pub elastic_inference_accelerator_association_time:
+        ::std::option::Option<crate::wire::Timestamp>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1520,8 +3463,29 @@ pub struct EnaSrdSpecification {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct EnaSrdSpecificationRequest {
+    pub ena_srd_enabled: ::std::option::Option<bool>,
+    pub ena_srd_udp_specification: ::std::option::Option<EnaSrdUdpSpecificationRequest>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EnaSrdUdpSpecification {
     pub ena_srd_udp_enabled: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EnaSrdUdpSpecificationRequest {
+    pub ena_srd_udp_enabled: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EnclaveOptions {
+    pub enabled: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EnclaveOptionsRequest {
+    pub enabled: ::std::option::Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1531,9 +3495,72 @@ pub struct Filter {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct FpgaDeviceInfo {
+    pub name: ::std::option::Option<::std::string::String>,
+    pub manufacturer: ::std::option::Option<::std::string::String>,
+    pub count: ::std::option::Option<i32>,
+    pub memory_info: ::std::option::Option<FpgaDeviceMemoryInfo>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FpgaDeviceMemoryInfo {
+    pub size_in_mi_b: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FpgaInfo {
+    pub fpgas: ::std::option::Option<::std::vec::Vec<FpgaDeviceInfo>>,
+    pub total_fpga_memory_in_mi_b: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GpuDeviceInfo {
+    pub name: ::std::option::Option<::std::string::String>,
+    pub manufacturer: ::std::option::Option<::std::string::String>,
+    pub count: ::std::option::Option<i32>,
+    pub logical_gpu_count: ::std::option::Option<i32>,
+    pub gpu_partition_size: ::std::option::Option<f64>,
+    pub workloads: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub memory_info: ::std::option::Option<GpuDeviceMemoryInfo>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GpuDeviceMemoryInfo {
+    pub size_in_mi_b: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GpuInfo {
+    pub gpus: ::std::option::Option<::std::vec::Vec<GpuDeviceInfo>>,
+    pub total_gpu_memory_in_mi_b: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GroupIdentifier {
     pub group_id: ::std::option::Option<::std::string::String>,
     pub group_name: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HibernationOptions {
+    pub configured: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HibernationOptionsRequest {
+    pub configured: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IamInstanceProfile {
+    pub arn: ::std::option::Option<::std::string::String>,
+    pub id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IamInstanceProfileSpecification {
+    pub arn: ::std::option::Option<::std::string::String>,
+    pub name: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1543,9 +3570,488 @@ pub struct IcmpTypeCode {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct Image {
+    pub platform_details: ::std::option::Option<::std::string::String>,
+    pub usage_operation: ::std::option::Option<::std::string::String>,
+    pub block_device_mappings: ::std::option::Option<::std::vec::Vec<BlockDeviceMapping>>,
+    pub description: ::std::option::Option<::std::string::String>,
+    pub ena_support: ::std::option::Option<bool>,
+    pub hypervisor: ::std::option::Option<::std::string::String>,
+    pub image_owner_alias: ::std::option::Option<::std::string::String>,
+    pub name: ::std::option::Option<::std::string::String>,
+    pub root_device_name: ::std::option::Option<::std::string::String>,
+    pub root_device_type: ::std::option::Option<::std::string::String>,
+    pub sriov_net_support: ::std::option::Option<::std::string::String>,
+    pub state_reason: ::std::option::Option<StateReason>,
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+    pub virtualization_type: ::std::option::Option<::std::string::String>,
+    pub boot_mode: ::std::option::Option<::std::string::String>,
+    pub tpm_support: ::std::option::Option<::std::string::String>,
+    pub deprecation_time: ::std::option::Option<::std::string::String>,
+    pub imds_support: ::std::option::Option<::std::string::String>,
+    pub source_instance_id: ::std::option::Option<::std::string::String>,
+    pub deregistration_protection: ::std::option::Option<::std::string::String>,
+    pub last_launched_time: ::std::option::Option<::std::string::String>,
+    pub image_allowed: ::std::option::Option<bool>,
+    pub source_image_id: ::std::option::Option<::std::string::String>,
+    pub source_image_region: ::std::option::Option<::std::string::String>,
+    pub free_tier_eligible: ::std::option::Option<bool>,
+    pub public_ssm_parameter_name: ::std::option::Option<::std::string::String>,
+    pub image_watermarks: ::std::option::Option<::std::vec::Vec<ImageWatermark>>,
+    pub scan_results: ::std::option::Option<ScanResults>,
+    pub instance_type_specification: ::std::option::Option<InstanceTypeSpecification>,
+    pub image_id: ::std::option::Option<::std::string::String>,
+    pub image_location: ::std::option::Option<::std::string::String>,
+    pub state: ::std::option::Option<::std::string::String>,
+    pub owner_id: ::std::option::Option<::std::string::String>,
+    pub creation_date: ::std::option::Option<::std::string::String>,
+    pub public: ::std::option::Option<bool>,
+    pub product_codes: ::std::option::Option<::std::vec::Vec<ProductCode>>,
+    pub architecture: ::std::option::Option<::std::string::String>,
+    pub image_type: ::std::option::Option<::std::string::String>,
+    pub kernel_id: ::std::option::Option<::std::string::String>,
+    pub ramdisk_id: ::std::option::Option<::std::string::String>,
+    pub platform: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ImageWatermark {
+    pub watermark_key: ::std::option::Option<::std::string::String>,
+    pub source_image_region: ::std::option::Option<::std::string::String>,
+    pub source_image_id: ::std::option::Option<::std::string::String>,
+    pub source_image_creation_time: ::std::option::Option<crate::wire::Timestamp>,
+    pub watermark_creation_time: ::std::option::Option<crate::wire::Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InferenceAcceleratorInfo {
+    pub accelerators: ::std::option::Option<::std::vec::Vec<InferenceDeviceInfo>>,
+    pub total_inference_memory_in_mi_b: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InferenceDeviceInfo {
+    pub count: ::std::option::Option<i32>,
+    pub name: ::std::option::Option<::std::string::String>,
+    pub manufacturer: ::std::option::Option<::std::string::String>,
+    pub memory_info: ::std::option::Option<InferenceDeviceMemoryInfo>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InferenceDeviceMemoryInfo {
+    pub size_in_mi_b: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Instance {
+    pub architecture: ::std::option::Option<::std::string::String>,
+    pub block_device_mappings: ::std::option::Option<::std::vec::Vec<InstanceBlockDeviceMapping>>,
+    pub client_token: ::std::option::Option<::std::string::String>,
+    pub ebs_optimized: ::std::option::Option<bool>,
+    pub ena_support: ::std::option::Option<bool>,
+    pub hypervisor: ::std::option::Option<::std::string::String>,
+    pub iam_instance_profile: ::std::option::Option<IamInstanceProfile>,
+    pub instance_lifecycle: ::std::option::Option<::std::string::String>,
+    pub elastic_gpu_associations: ::std::option::Option<::std::vec::Vec<ElasticGpuAssociation>>,
+    pub elastic_inference_accelerator_associations:
+        ::std::option::Option<::std::vec::Vec<ElasticInferenceAcceleratorAssociation>>,
+    pub network_interfaces: ::std::option::Option<::std::vec::Vec<InstanceNetworkInterface>>,
+    pub outpost_arn: ::std::option::Option<::std::string::String>,
+    pub root_device_name: ::std::option::Option<::std::string::String>,
+    pub root_device_type: ::std::option::Option<::std::string::String>,
+    pub security_groups: ::std::option::Option<::std::vec::Vec<GroupIdentifier>>,
+    pub source_dest_check: ::std::option::Option<bool>,
+    pub spot_instance_request_id: ::std::option::Option<::std::string::String>,
+    pub sriov_net_support: ::std::option::Option<::std::string::String>,
+    pub state_reason: ::std::option::Option<StateReason>,
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+    pub virtualization_type: ::std::option::Option<::std::string::String>,
+    pub cpu_options: ::std::option::Option<CpuOptions>,
+    pub capacity_block_id: ::std::option::Option<::std::string::String>,
+    pub capacity_reservation_id: ::std::option::Option<::std::string::String>,
+    pub capacity_reservation_specification:
+        ::std::option::Option<CapacityReservationSpecificationResponse>,
+    pub hibernation_options: ::std::option::Option<HibernationOptions>,
+    pub licenses: ::std::option::Option<::std::vec::Vec<LicenseConfiguration>>,
+    pub metadata_options: ::std::option::Option<InstanceMetadataOptionsResponse>,
+    pub enclave_options: ::std::option::Option<EnclaveOptions>,
+    pub boot_mode: ::std::option::Option<::std::string::String>,
+    pub platform_details: ::std::option::Option<::std::string::String>,
+    pub usage_operation: ::std::option::Option<::std::string::String>,
+    pub usage_operation_update_time: ::std::option::Option<crate::wire::Timestamp>,
+    pub private_dns_name_options: ::std::option::Option<PrivateDnsNameOptionsResponse>,
+    pub ipv6_address: ::std::option::Option<::std::string::String>,
+    pub tpm_support: ::std::option::Option<::std::string::String>,
+    pub maintenance_options: ::std::option::Option<InstanceMaintenanceOptions>,
+    pub current_instance_boot_mode: ::std::option::Option<::std::string::String>,
+    pub network_performance_options: ::std::option::Option<InstanceNetworkPerformanceOptions>,
+    pub operator: ::std::option::Option<OperatorResponse>,
+    pub secondary_interfaces: ::std::option::Option<::std::vec::Vec<InstanceSecondaryInterface>>,
+    pub instance_id: ::std::option::Option<::std::string::String>,
+    pub image_id: ::std::option::Option<::std::string::String>,
+    pub state: ::std::option::Option<InstanceState>,
+    pub private_dns_name: ::std::option::Option<::std::string::String>,
+    pub public_dns_name: ::std::option::Option<::std::string::String>,
+    pub state_transition_reason: ::std::option::Option<::std::string::String>,
+    pub key_name: ::std::option::Option<::std::string::String>,
+    pub ami_launch_index: ::std::option::Option<i32>,
+    pub product_codes: ::std::option::Option<::std::vec::Vec<ProductCode>>,
+    pub instance_type: ::std::option::Option<::std::string::String>,
+    pub launch_time: ::std::option::Option<crate::wire::Timestamp>,
+    pub placement: ::std::option::Option<Placement>,
+    pub kernel_id: ::std::option::Option<::std::string::String>,
+    pub ramdisk_id: ::std::option::Option<::std::string::String>,
+    pub platform: ::std::option::Option<::std::string::String>,
+    pub monitoring: ::std::option::Option<Monitoring>,
+    pub subnet_id: ::std::option::Option<::std::string::String>,
+    pub vpc_id: ::std::option::Option<::std::string::String>,
+    pub private_ip_address: ::std::option::Option<::std::string::String>,
+    pub public_ip_address: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceAttachmentEnaSrdSpecification {
+    pub ena_srd_enabled: ::std::option::Option<bool>,
+    pub ena_srd_udp_specification: ::std::option::Option<InstanceAttachmentEnaSrdUdpSpecification>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceAttachmentEnaSrdUdpSpecification {
+    pub ena_srd_udp_enabled: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceAttribute {
+    pub block_device_mappings: ::std::option::Option<::std::vec::Vec<InstanceBlockDeviceMapping>>,
+    pub disable_api_termination: ::std::option::Option<AttributeBooleanValue>,
+    pub ena_support: ::std::option::Option<AttributeBooleanValue>,
+    pub enclave_options: ::std::option::Option<EnclaveOptions>,
+    pub ebs_optimized: ::std::option::Option<AttributeBooleanValue>,
+    pub instance_id: ::std::option::Option<::std::string::String>,
+    pub instance_initiated_shutdown_behavior: ::std::option::Option<AttributeValue>,
+    pub instance_type: ::std::option::Option<AttributeValue>,
+    pub kernel_id: ::std::option::Option<AttributeValue>,
+    pub product_codes: ::std::option::Option<::std::vec::Vec<ProductCode>>,
+    pub ramdisk_id: ::std::option::Option<AttributeValue>,
+    pub root_device_name: ::std::option::Option<AttributeValue>,
+    pub source_dest_check: ::std::option::Option<AttributeBooleanValue>,
+    pub sriov_net_support: ::std::option::Option<AttributeValue>,
+    pub user_data: ::std::option::Option<AttributeValue>,
+    pub disable_api_stop: ::std::option::Option<AttributeBooleanValue>,
+    pub groups: ::std::option::Option<::std::vec::Vec<GroupIdentifier>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceBlockDeviceMapping {
+    pub device_name: ::std::option::Option<::std::string::String>,
+    pub ebs: ::std::option::Option<EbsInstanceBlockDevice>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceBlockDeviceMappingSpecification {
+    pub device_name: ::std::option::Option<::std::string::String>,
+    pub ebs: ::std::option::Option<EbsInstanceBlockDeviceSpecification>,
+    pub virtual_name: ::std::option::Option<::std::string::String>,
+    pub no_device: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceIpv4Prefix {
+    pub ipv4_prefix: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct InstanceIpv6Address {
     pub ipv6_address: ::std::option::Option<::std::string::String>,
     pub is_primary_ipv6: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceIpv6Prefix {
+    pub ipv6_prefix: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceMaintenanceOptions {
+    pub auto_recovery: ::std::option::Option<::std::string::String>,
+    pub reboot_migration: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceMaintenanceOptionsRequest {
+    pub auto_recovery: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceMarketOptionsRequest {
+    pub market_type: ::std::option::Option<::std::string::String>,
+    pub spot_options: ::std::option::Option<SpotMarketOptions>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceMetadataOptionsRequest {
+    pub http_tokens: ::std::option::Option<::std::string::String>,
+    pub http_put_response_hop_limit: ::std::option::Option<i32>,
+    pub http_endpoint: ::std::option::Option<::std::string::String>,
+    pub http_protocol_ipv6: ::std::option::Option<::std::string::String>,
+    pub instance_metadata_tags: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceMetadataOptionsResponse {
+    pub state: ::std::option::Option<::std::string::String>,
+    pub http_tokens: ::std::option::Option<::std::string::String>,
+    pub http_put_response_hop_limit: ::std::option::Option<i32>,
+    pub http_endpoint: ::std::option::Option<::std::string::String>,
+    pub http_protocol_ipv6: ::std::option::Option<::std::string::String>,
+    pub instance_metadata_tags: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceNetworkInterface {
+    pub association: ::std::option::Option<InstanceNetworkInterfaceAssociation>,
+    pub attachment: ::std::option::Option<InstanceNetworkInterfaceAttachment>,
+    pub description: ::std::option::Option<::std::string::String>,
+    pub groups: ::std::option::Option<::std::vec::Vec<GroupIdentifier>>,
+    pub ipv6_addresses: ::std::option::Option<::std::vec::Vec<InstanceIpv6Address>>,
+    pub mac_address: ::std::option::Option<::std::string::String>,
+    pub network_interface_id: ::std::option::Option<::std::string::String>,
+    pub owner_id: ::std::option::Option<::std::string::String>,
+    pub private_dns_name: ::std::option::Option<::std::string::String>,
+    pub private_ip_address: ::std::option::Option<::std::string::String>,
+    pub private_ip_addresses: ::std::option::Option<::std::vec::Vec<InstancePrivateIpAddress>>,
+    pub source_dest_check: ::std::option::Option<bool>,
+    pub status: ::std::option::Option<::std::string::String>,
+    pub subnet_id: ::std::option::Option<::std::string::String>,
+    pub vpc_id: ::std::option::Option<::std::string::String>,
+    pub interface_type: ::std::option::Option<::std::string::String>,
+    pub ipv4_prefixes: ::std::option::Option<::std::vec::Vec<InstanceIpv4Prefix>>,
+    pub ipv6_prefixes: ::std::option::Option<::std::vec::Vec<InstanceIpv6Prefix>>,
+    pub connection_tracking_configuration:
+        ::std::option::Option<ConnectionTrackingSpecificationResponse>,
+    pub operator: ::std::option::Option<OperatorResponse>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceNetworkInterfaceAssociation {
+    pub carrier_ip: ::std::option::Option<::std::string::String>,
+    pub customer_owned_ip: ::std::option::Option<::std::string::String>,
+    pub ip_owner_id: ::std::option::Option<::std::string::String>,
+    pub public_dns_name: ::std::option::Option<::std::string::String>,
+    pub public_ip: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceNetworkInterfaceAttachment {
+    pub attach_time: ::std::option::Option<crate::wire::Timestamp>,
+    pub attachment_id: ::std::option::Option<::std::string::String>,
+    pub delete_on_termination: ::std::option::Option<bool>,
+    pub device_index: ::std::option::Option<i32>,
+    pub status: ::std::option::Option<::std::string::String>,
+    pub network_card_index: ::std::option::Option<i32>,
+    pub ena_srd_specification: ::std::option::Option<InstanceAttachmentEnaSrdSpecification>,
+    pub ena_queue_count: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceNetworkInterfaceSpecification {
+    pub associate_public_ip_address: ::std::option::Option<bool>,
+    pub delete_on_termination: ::std::option::Option<bool>,
+    pub description: ::std::option::Option<::std::string::String>,
+    pub device_index: ::std::option::Option<i32>,
+    pub groups: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub ipv6_address_count: ::std::option::Option<i32>,
+    pub ipv6_addresses: ::std::option::Option<::std::vec::Vec<InstanceIpv6Address>>,
+    pub network_interface_id: ::std::option::Option<::std::string::String>,
+    pub private_ip_address: ::std::option::Option<::std::string::String>,
+    pub private_ip_addresses: ::std::option::Option<::std::vec::Vec<PrivateIpAddressSpecification>>,
+    pub secondary_private_ip_address_count: ::std::option::Option<i32>,
+    pub subnet_id: ::std::option::Option<::std::string::String>,
+    pub associate_carrier_ip_address: ::std::option::Option<bool>,
+    pub interface_type: ::std::option::Option<::std::string::String>,
+    pub network_card_index: ::std::option::Option<i32>,
+    pub ipv4_prefixes: ::std::option::Option<::std::vec::Vec<Ipv4PrefixSpecificationRequest>>,
+    pub ipv4_prefix_count: ::std::option::Option<i32>,
+    pub ipv6_prefixes: ::std::option::Option<::std::vec::Vec<Ipv6PrefixSpecificationRequest>>,
+    pub ipv6_prefix_count: ::std::option::Option<i32>,
+    pub primary_ipv6: ::std::option::Option<bool>,
+    pub ena_srd_specification: ::std::option::Option<EnaSrdSpecificationRequest>,
+    pub connection_tracking_specification:
+        ::std::option::Option<ConnectionTrackingSpecificationRequest>,
+    pub ena_queue_count: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceNetworkPerformanceOptions {
+    pub bandwidth_weighting: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceNetworkPerformanceOptionsRequest {
+    pub bandwidth_weighting: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstancePrivateIpAddress {
+    pub association: ::std::option::Option<InstanceNetworkInterfaceAssociation>,
+    pub primary: ::std::option::Option<bool>,
+    pub private_dns_name: ::std::option::Option<::std::string::String>,
+    pub private_ip_address: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceSecondaryInterface {
+    pub attachment: ::std::option::Option<InstanceSecondaryInterfaceAttachment>,
+    pub mac_address: ::std::option::Option<::std::string::String>,
+    pub secondary_interface_id: ::std::option::Option<::std::string::String>,
+    pub owner_id: ::std::option::Option<::std::string::String>,
+    pub private_ip_addresses:
+        ::std::option::Option<::std::vec::Vec<InstanceSecondaryInterfacePrivateIpAddress>>,
+    pub source_dest_check: ::std::option::Option<bool>,
+    pub status: ::std::option::Option<::std::string::String>,
+    pub secondary_subnet_id: ::std::option::Option<::std::string::String>,
+    pub secondary_network_id: ::std::option::Option<::std::string::String>,
+    pub interface_type: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceSecondaryInterfaceAttachment {
+    pub attach_time: ::std::option::Option<crate::wire::Timestamp>,
+    pub attachment_id: ::std::option::Option<::std::string::String>,
+    pub delete_on_termination: ::std::option::Option<bool>,
+    pub device_index: ::std::option::Option<i32>,
+    pub status: ::std::option::Option<::std::string::String>,
+    pub network_card_index: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceSecondaryInterfacePrivateIpAddress {
+    pub private_ip_address: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceSecondaryInterfacePrivateIpAddressRequest {
+    pub private_ip_address: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceSecondaryInterfaceSpecificationRequest {
+    pub delete_on_termination: ::std::option::Option<bool>,
+    pub device_index: ::std::option::Option<i32>,
+    pub private_ip_addresses:
+        ::std::option::Option<::std::vec::Vec<InstanceSecondaryInterfacePrivateIpAddressRequest>>,
+    pub private_ip_address_count: ::std::option::Option<i32>,
+    pub secondary_subnet_id: ::std::option::Option<::std::string::String>,
+    pub interface_type: ::std::option::Option<::std::string::String>,
+    pub network_card_index: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceState {
+    pub code: ::std::option::Option<i32>,
+    pub name: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceStateChange {
+    pub instance_id: ::std::option::Option<::std::string::String>,
+    pub current_state: ::std::option::Option<InstanceState>,
+    pub previous_state: ::std::option::Option<InstanceState>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceStatus {
+    pub availability_zone: ::std::option::Option<::std::string::String>,
+    pub availability_zone_id: ::std::option::Option<::std::string::String>,
+    pub outpost_arn: ::std::option::Option<::std::string::String>,
+    pub operator: ::std::option::Option<OperatorResponse>,
+    pub events: ::std::option::Option<::std::vec::Vec<InstanceStatusEvent>>,
+    pub instance_id: ::std::option::Option<::std::string::String>,
+    pub instance_state: ::std::option::Option<InstanceState>,
+    pub instance_status: ::std::option::Option<InstanceStatusSummary>,
+    pub system_status: ::std::option::Option<InstanceStatusSummary>,
+    pub attached_ebs_status: ::std::option::Option<EbsStatusSummary>,
+    pub application_status: ::std::option::Option<ApplicationStatusSummary>,
+    pub performance_status: ::std::option::Option<PerformanceStatusSummary>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceStatusDetails {
+    pub impaired_since: ::std::option::Option<crate::wire::Timestamp>,
+    pub name: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceStatusEvent {
+    pub instance_event_id: ::std::option::Option<::std::string::String>,
+    pub code: ::std::option::Option<::std::string::String>,
+    pub description: ::std::option::Option<::std::string::String>,
+    pub not_after: ::std::option::Option<crate::wire::Timestamp>,
+    pub not_before: ::std::option::Option<crate::wire::Timestamp>,
+    pub not_before_deadline: ::std::option::Option<crate::wire::Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceStatusSummary {
+    pub details: ::std::option::Option<::std::vec::Vec<InstanceStatusDetails>>,
+    pub status: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceStorageInfo {
+    pub total_size_in_gb: ::std::option::Option<i64>,
+    pub disks: ::std::option::Option<::std::vec::Vec<DiskInfo>>,
+    pub nvme_support: ::std::option::Option<::std::string::String>,
+    pub encryption_support: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceTypeInfo {
+    pub instance_type: ::std::option::Option<::std::string::String>,
+    pub current_generation: ::std::option::Option<bool>,
+    pub free_tier_eligible: ::std::option::Option<bool>,
+    pub supported_usage_classes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub supported_root_device_types: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub supported_virtualization_types:
+        ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub bare_metal: ::std::option::Option<bool>,
+    pub hypervisor: ::std::option::Option<::std::string::String>,
+    pub processor_info: ::std::option::Option<ProcessorInfo>,
+    pub v_cpu_info: ::std::option::Option<VCpuInfo>,
+    pub memory_info: ::std::option::Option<MemoryInfo>,
+    pub instance_storage_supported: ::std::option::Option<bool>,
+    pub instance_storage_info: ::std::option::Option<InstanceStorageInfo>,
+    pub ebs_info: ::std::option::Option<EbsInfo>,
+    pub network_info: ::std::option::Option<NetworkInfo>,
+    pub gpu_info: ::std::option::Option<GpuInfo>,
+    pub fpga_info: ::std::option::Option<FpgaInfo>,
+    pub placement_group_info: ::std::option::Option<PlacementGroupInfo>,
+    pub inference_accelerator_info: ::std::option::Option<InferenceAcceleratorInfo>,
+    pub hibernation_supported: ::std::option::Option<bool>,
+    pub burstable_performance_supported: ::std::option::Option<bool>,
+    pub dedicated_hosts_supported: ::std::option::Option<bool>,
+    pub auto_recovery_supported: ::std::option::Option<bool>,
+    pub supported_boot_modes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub nitro_enclaves_support: ::std::option::Option<::std::string::String>,
+    pub nitro_tpm_support: ::std::option::Option<::std::string::String>,
+    pub nitro_tpm_info: ::std::option::Option<NitroTpmInfo>,
+    pub media_accelerator_info: ::std::option::Option<MediaAcceleratorInfo>,
+    pub neuron_info: ::std::option::Option<NeuronInfo>,
+    pub phc_support: ::std::option::Option<::std::string::String>,
+    pub reboot_migration_support: ::std::option::Option<::std::string::String>,
+    pub supported_in_region: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceTypeItem {
+    pub instance_type: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceTypeSpecification {
+    pub supported_instance_types: ::std::option::Option<::std::vec::Vec<InstanceTypeItem>>,
+    pub unsupported_instance_types: ::std::option::Option<::std::vec::Vec<InstanceTypeItem>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1609,6 +4115,70 @@ pub struct Ipv6Range {
 pub struct LastError {
     pub message: ::std::option::Option<::std::string::String>,
     pub code: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LaunchTemplateSpecification {
+    pub launch_template_id: ::std::option::Option<::std::string::String>,
+    pub launch_template_name: ::std::option::Option<::std::string::String>,
+    pub version: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LicenseConfiguration {
+    pub license_configuration_arn: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LicenseConfigurationRequest {
+    pub license_configuration_arn: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MediaAcceleratorInfo {
+    pub accelerators: ::std::option::Option<::std::vec::Vec<MediaDeviceInfo>>,
+    pub total_media_memory_in_mi_b: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MediaDeviceInfo {
+    pub count: ::std::option::Option<i32>,
+    pub name: ::std::option::Option<::std::string::String>,
+    pub manufacturer: ::std::option::Option<::std::string::String>,
+    pub memory_info: ::std::option::Option<MediaDeviceMemoryInfo>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MediaDeviceMemoryInfo {
+    pub size_in_mi_b: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MemoryInfo {
+    pub size_in_mi_b: ::std::option::Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModifyInstanceAttributeRequest {
+    pub source_dest_check: ::std::option::Option<AttributeBooleanValue>,
+    pub enclave_options: ::std::option::Option<EnclaveOptionsRequest>,
+    pub disable_api_stop: ::std::option::Option<AttributeBooleanValue>,
+    pub dry_run: ::std::option::Option<bool>,
+    pub instance_id: ::std::option::Option<::std::string::String>,
+    pub attribute: ::std::option::Option<::std::string::String>,
+    pub value: ::std::option::Option<::std::string::String>,
+    pub block_device_mappings:
+        ::std::option::Option<::std::vec::Vec<InstanceBlockDeviceMappingSpecification>>,
+    pub disable_api_termination: ::std::option::Option<AttributeBooleanValue>,
+    pub instance_type: ::std::option::Option<AttributeValue>,
+    pub kernel: ::std::option::Option<AttributeValue>,
+    pub ramdisk: ::std::option::Option<AttributeValue>,
+    pub user_data: ::std::option::Option<SecureBlobAttributeValue>,
+    pub instance_initiated_shutdown_behavior: ::std::option::Option<AttributeValue>,
+    pub groups: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub ebs_optimized: ::std::option::Option<AttributeBooleanValue>,
+    pub sriov_net_support: ::std::option::Option<AttributeValue>,
+    pub ena_support: ::std::option::Option<AttributeBooleanValue>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1743,6 +4313,12 @@ pub struct ModifyVpcEndpointServicePermissionsResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct Monitoring {
+    pub metric_category_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub state: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct NatGateway {
     pub create_time: ::std::option::Option<crate::wire::Timestamp>,
     pub delete_time: ::std::option::Option<crate::wire::Timestamp>,
@@ -1816,6 +4392,44 @@ pub struct NetworkAclEntry {
     pub protocol: ::std::option::Option<::std::string::String>,
     pub rule_action: ::std::option::Option<::std::string::String>,
     pub rule_number: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NetworkCardInfo {
+    pub network_card_index: ::std::option::Option<i32>,
+    pub network_performance: ::std::option::Option<::std::string::String>,
+    pub maximum_network_interfaces: ::std::option::Option<i32>,
+    pub additional_flexible_network_interfaces: ::std::option::Option<i32>,
+    pub baseline_bandwidth_in_gbps: ::std::option::Option<f64>,
+    pub peak_bandwidth_in_gbps: ::std::option::Option<f64>,
+    pub default_ena_queue_count_per_interface: ::std::option::Option<i32>,
+    pub maximum_ena_queue_count: ::std::option::Option<i32>,
+    pub maximum_ena_queue_count_per_interface: ::std::option::Option<i32>,
+    pub interface_types: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NetworkInfo {
+    pub network_performance: ::std::option::Option<::std::string::String>,
+    pub maximum_network_interfaces: ::std::option::Option<i32>,
+    pub maximum_network_cards: ::std::option::Option<i32>,
+    pub default_network_card_index: ::std::option::Option<i32>,
+    pub network_cards: ::std::option::Option<::std::vec::Vec<NetworkCardInfo>>,
+    pub ipv4_addresses_per_interface: ::std::option::Option<i32>,
+    pub ipv6_addresses_per_interface: ::std::option::Option<i32>,
+    pub ipv6_supported: ::std::option::Option<bool>,
+    pub ena_support: ::std::option::Option<::std::string::String>,
+    pub efa_supported: ::std::option::Option<bool>,
+    pub efa_info: ::std::option::Option<EfaInfo>,
+    pub encryption_in_transit_supported: ::std::option::Option<bool>,
+    pub ena_srd_supported: ::std::option::Option<bool>,
+    pub bandwidth_weightings: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub flexible_ena_queues_support: ::std::option::Option<::std::string::String>,
+    pub connection_tracking_configuration:
+        ::std::option::Option<DefaultConnectionTrackingConfiguration>,
+    pub secondary_network_supported: ::std::option::Option<bool>,
+    pub maximum_secondary_network_interfaces: ::std::option::Option<i32>,
+    pub ipv4_addresses_per_secondary_interface: ::std::option::Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1904,9 +4518,39 @@ pub struct NetworkInterfacePrivateIpAddress {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct NeuronDeviceCoreInfo {
+    pub count: ::std::option::Option<i32>,
+    pub version: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NeuronDeviceInfo {
+    pub count: ::std::option::Option<i32>,
+    pub name: ::std::option::Option<::std::string::String>,
+    pub core_info: ::std::option::Option<NeuronDeviceCoreInfo>,
+    pub memory_info: ::std::option::Option<NeuronDeviceMemoryInfo>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NeuronDeviceMemoryInfo {
+    pub size_in_mi_b: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NeuronInfo {
+    pub neuron_devices: ::std::option::Option<::std::vec::Vec<NeuronDeviceInfo>>,
+    pub total_neuron_device_memory_in_mi_b: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct NewDhcpConfiguration {
     pub key: ::std::option::Option<::std::string::String>,
     pub values: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NitroTpmInfo {
+    pub supported_versions: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1925,6 +4569,32 @@ pub struct OperatorResponse {
 pub struct PayerResponsibilityEntry {
     pub scope: ::std::option::Option<::std::string::String>,
     pub payer_responsibility_type: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PerformanceStatusSummary {
+    pub status: ::std::option::Option<::std::string::String>,
+    pub impaired_since: ::std::option::Option<crate::wire::Timestamp>,
+    pub remediation: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Placement {
+    pub availability_zone_id: ::std::option::Option<::std::string::String>,
+    pub affinity: ::std::option::Option<::std::string::String>,
+    pub group_name: ::std::option::Option<::std::string::String>,
+    pub partition_number: ::std::option::Option<i32>,
+    pub host_id: ::std::option::Option<::std::string::String>,
+    pub tenancy: ::std::option::Option<::std::string::String>,
+    pub spread_domain: ::std::option::Option<::std::string::String>,
+    pub host_resource_group_arn: ::std::option::Option<::std::string::String>,
+    pub group_id: ::std::option::Option<::std::string::String>,
+    pub availability_zone: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PlacementGroupInfo {
+    pub supported_strategies: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1967,9 +4637,37 @@ pub struct PrivateDnsNameOptionsOnLaunch {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct PrivateDnsNameOptionsRequest {
+    pub hostname_type: ::std::option::Option<::std::string::String>,
+    pub enable_resource_name_dns_a_record: ::std::option::Option<bool>,
+    pub enable_resource_name_dns_aaaa_record: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PrivateDnsNameOptionsResponse {
+    pub hostname_type: ::std::option::Option<::std::string::String>,
+    pub enable_resource_name_dns_a_record: ::std::option::Option<bool>,
+    pub enable_resource_name_dns_aaaa_record: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PrivateIpAddressSpecification {
     pub primary: ::std::option::Option<bool>,
     pub private_ip_address: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProcessorInfo {
+    pub supported_architectures: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub sustained_clock_speed_in_ghz: ::std::option::Option<f64>,
+    pub supported_features: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub manufacturer: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProductCode {
+    pub product_code_id: ::std::option::Option<::std::string::String>,
+    pub product_code_type: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1992,6 +4690,12 @@ pub struct PublicIpDnsNameOptions {
     pub public_ipv4_dns_name: ::std::option::Option<::std::string::String>,
     pub public_ipv6_dns_name: ::std::option::Option<::std::string::String>,
     pub public_dual_stack_dns_name: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RebootInstancesRequest {
+    pub instance_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub dry_run: ::std::option::Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2097,6 +4801,15 @@ pub struct ReplaceRouteTableAssociationRequest {
 pub struct ReplaceRouteTableAssociationResult {
     pub new_association_id: ::std::option::Option<::std::string::String>,
     pub association_state: ::std::option::Option<RouteTableAssociationState>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Reservation {
+    pub reservation_id: ::std::option::Option<::std::string::String>,
+    pub owner_id: ::std::option::Option<::std::string::String>,
+    pub requester_id: ::std::option::Option<::std::string::String>,
+    pub groups: ::std::option::Option<::std::vec::Vec<GroupIdentifier>>,
+    pub instances: ::std::option::Option<::std::vec::Vec<Instance>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2210,6 +4923,80 @@ pub struct RouteTableAssociationState {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunInstancesMonitoringEnabled {
+    pub metric_category_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub enabled: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunInstancesRequest {
+    pub block_device_mappings: ::std::option::Option<::std::vec::Vec<BlockDeviceMapping>>,
+    pub image_id: ::std::option::Option<::std::string::String>,
+    pub instance_type: ::std::option::Option<::std::string::String>,
+    pub ipv6_address_count: ::std::option::Option<i32>,
+    pub ipv6_addresses: ::std::option::Option<::std::vec::Vec<InstanceIpv6Address>>,
+    pub kernel_id: ::std::option::Option<::std::string::String>,
+    pub key_name: ::std::option::Option<::std::string::String>,
+    pub max_count: ::std::option::Option<i32>,
+    pub min_count: ::std::option::Option<i32>,
+    pub monitoring: ::std::option::Option<RunInstancesMonitoringEnabled>,
+    pub placement: ::std::option::Option<Placement>,
+    pub ramdisk_id: ::std::option::Option<::std::string::String>,
+    pub security_group_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub security_groups: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub subnet_id: ::std::option::Option<::std::string::String>,
+    pub user_data: ::std::option::Option<::std::string::String>,
+    pub elastic_gpu_specification: ::std::option::Option<::std::vec::Vec<ElasticGpuSpecification>>,
+    pub elastic_inference_accelerators:
+        ::std::option::Option<::std::vec::Vec<ElasticInferenceAccelerator>>,
+    pub tag_specifications: ::std::option::Option<::std::vec::Vec<TagSpecification>>,
+    pub launch_template: ::std::option::Option<LaunchTemplateSpecification>,
+    pub instance_market_options: ::std::option::Option<InstanceMarketOptionsRequest>,
+    pub credit_specification: ::std::option::Option<CreditSpecificationRequest>,
+    pub cpu_options: ::std::option::Option<CpuOptionsRequest>,
+    pub capacity_reservation_specification: ::std::option::Option<CapacityReservationSpecification>,
+    pub hibernation_options: ::std::option::Option<HibernationOptionsRequest>,
+    pub license_specifications: ::std::option::Option<::std::vec::Vec<LicenseConfigurationRequest>>,
+    pub metadata_options: ::std::option::Option<InstanceMetadataOptionsRequest>,
+    pub enclave_options: ::std::option::Option<EnclaveOptionsRequest>,
+    pub private_dns_name_options: ::std::option::Option<PrivateDnsNameOptionsRequest>,
+    pub maintenance_options: ::std::option::Option<InstanceMaintenanceOptionsRequest>,
+    pub disable_api_stop: ::std::option::Option<bool>,
+    pub enable_primary_ipv6: ::std::option::Option<bool>,
+    pub network_performance_options:
+        ::std::option::Option<InstanceNetworkPerformanceOptionsRequest>,
+    pub operator: ::std::option::Option<OperatorRequest>,
+    pub secondary_interfaces:
+        ::std::option::Option<::std::vec::Vec<InstanceSecondaryInterfaceSpecificationRequest>>,
+    pub dry_run: ::std::option::Option<bool>,
+    pub disable_api_termination: ::std::option::Option<bool>,
+    pub instance_initiated_shutdown_behavior: ::std::option::Option<::std::string::String>,
+    pub private_ip_address: ::std::option::Option<::std::string::String>,
+    pub client_token: ::std::option::Option<::std::string::String>,
+    pub additional_info: ::std::option::Option<::std::string::String>,
+    pub network_interfaces:
+        ::std::option::Option<::std::vec::Vec<InstanceNetworkInterfaceSpecification>>,
+    pub iam_instance_profile: ::std::option::Option<IamInstanceProfileSpecification>,
+    pub ebs_optimized: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScanResults {
+    pub highest_finding_severity_label: ::std::option::Option<::std::string::String>,
+    pub finding_scan_date: ::std::option::Option<crate::wire::Timestamp>,
+    pub informational_fix_available_since: ::std::option::Option<crate::wire::Timestamp>,
+    pub low_fix_available_since: ::std::option::Option<crate::wire::Timestamp>,
+    pub medium_fix_available_since: ::std::option::Option<crate::wire::Timestamp>,
+    pub high_fix_available_since: ::std::option::Option<crate::wire::Timestamp>,
+    pub critical_fix_available_since: ::std::option::Option<crate::wire::Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SecureBlobAttributeValue {
+    pub value: ::std::option::Option<crate::wire::Blob>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SecurityGroup {
     pub group_id: ::std::option::Option<::std::string::String>,
     pub ip_permissions_egress: ::std::option::Option<::std::vec::Vec<IpPermission>>,
@@ -2295,6 +5082,27 @@ pub struct ServiceTypeDetail {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct SpotMarketOptions {
+    pub max_price: ::std::option::Option<::std::string::String>,
+    pub spot_instance_type: ::std::option::Option<::std::string::String>,
+    pub block_duration_minutes: ::std::option::Option<i32>,
+    pub valid_until: ::std::option::Option<crate::wire::Timestamp>,
+    pub instance_interruption_behavior: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StartInstancesRequest {
+    pub instance_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub additional_info: ::std::option::Option<::std::string::String>,
+    pub dry_run: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StartInstancesResult {
+    pub starting_instances: ::std::option::Option<::std::vec::Vec<InstanceStateChange>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct StartVpcEndpointServicePrivateDnsVerificationRequest {
     pub dry_run: ::std::option::Option<bool>,
     pub service_id: ::std::option::Option<::std::string::String>,
@@ -2303,6 +5111,26 @@ pub struct StartVpcEndpointServicePrivateDnsVerificationRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StartVpcEndpointServicePrivateDnsVerificationResult {
     pub return_value: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StateReason {
+    pub code: ::std::option::Option<::std::string::String>,
+    pub message: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StopInstancesRequest {
+    pub instance_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub hibernate: ::std::option::Option<bool>,
+    pub skip_os_shutdown: ::std::option::Option<bool>,
+    pub dry_run: ::std::option::Option<bool>,
+    pub force: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StopInstancesResult {
+    pub stopping_instances: ::std::option::Option<::std::vec::Vec<InstanceStateChange>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2388,6 +5216,19 @@ pub struct TagSpecification {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct TerminateInstancesRequest {
+    pub instance_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub force: ::std::option::Option<bool>,
+    pub skip_os_shutdown: ::std::option::Option<bool>,
+    pub dry_run: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TerminateInstancesResult {
+    pub terminating_instances: ::std::option::Option<::std::vec::Vec<InstanceStateChange>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnassignPrivateIpAddressesRequest {
     pub ipv4_prefixes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     pub network_interface_id: ::std::option::Option<::std::string::String>,
@@ -2415,6 +5256,55 @@ pub struct UserIdGroupPair {
     pub vpc_id: ::std::option::Option<::std::string::String>,
     pub vpc_peering_connection_id: ::std::option::Option<::std::string::String>,
     pub peering_status: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VCpuInfo {
+    pub default_v_cpus: ::std::option::Option<i32>,
+    pub default_cores: ::std::option::Option<i32>,
+    pub default_threads_per_core: ::std::option::Option<i32>,
+    pub valid_cores: ::std::option::Option<::std::vec::Vec<i32>>,
+    pub valid_threads_per_core: ::std::option::Option<::std::vec::Vec<i32>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Volume {
+    pub availability_zone_id: ::std::option::Option<::std::string::String>,
+    pub outpost_arn: ::std::option::Option<::std::string::String>,
+    pub source_volume_id: ::std::option::Option<::std::string::String>,
+    pub iops: ::std::option::Option<i32>,
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+    pub volume_type: ::std::option::Option<::std::string::String>,
+    pub fast_restored: ::std::option::Option<bool>,
+    pub multi_attach_enabled: ::std::option::Option<bool>,
+    pub throughput: ::std::option::Option<i32>,
+    pub sse_type: ::std::option::Option<::std::string::String>,
+    pub operator: ::std::option::Option<OperatorResponse>,
+    pub volume_initialization_rate: ::std::option::Option<i32>,
+    pub volume_arn: ::std::option::Option<::std::string::String>,
+    pub owner_id: ::std::option::Option<::std::string::String>,
+    pub volume_id: ::std::option::Option<::std::string::String>,
+    pub size: ::std::option::Option<i32>,
+    pub snapshot_id: ::std::option::Option<::std::string::String>,
+    pub availability_zone: ::std::option::Option<::std::string::String>,
+    pub state: ::std::option::Option<::std::string::String>,
+    pub create_time: ::std::option::Option<crate::wire::Timestamp>,
+    pub attachments: ::std::option::Option<::std::vec::Vec<VolumeAttachment>>,
+    pub encrypted: ::std::option::Option<bool>,
+    pub kms_key_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VolumeAttachment {
+    pub delete_on_termination: ::std::option::Option<bool>,
+    pub associated_resource: ::std::option::Option<::std::string::String>,
+    pub instance_owning_service: ::std::option::Option<::std::string::String>,
+    pub ebs_card_index: ::std::option::Option<i32>,
+    pub volume_id: ::std::option::Option<::std::string::String>,
+    pub instance_id: ::std::option::Option<::std::string::String>,
+    pub device: ::std::option::Option<::std::string::String>,
+    pub state: ::std::option::Option<::std::string::String>,
+    pub attach_time: ::std::option::Option<crate::wire::Timestamp>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2830,6 +5720,60 @@ impl crate::wire::query::FromQuery for AttachInternetGatewayRequest {
     }
 }
 
+impl crate::wire::query::FromQuery for AttachNetworkInterfaceRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "NetworkCardIndex");
+            let k = key.as_str();
+            out.network_card_index = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "EnaSrdSpecification");
+            let k = key.as_str();
+            out.ena_srd_specification = crate::wire::query::structure::<EnaSrdSpecification>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "EnaQueueCount");
+            let k = key.as_str();
+            out.ena_queue_count = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NetworkInterfaceId");
+            let k = key.as_str();
+            out.network_interface_id = q.scalar::<::std::string::String>(k)?;
+            if out.network_interface_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "InstanceId");
+            let k = key.as_str();
+            out.instance_id = q.scalar::<::std::string::String>(k)?;
+            if out.instance_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DeviceIndex");
+            let k = key.as_str();
+            out.device_index = q.scalar::<i32>(k)?;
+            if out.device_index.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for AttributeBooleanValue {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -3013,6 +5957,80 @@ impl crate::wire::query::FromQuery for AvailabilityZoneAddress {
     }
 }
 
+impl crate::wire::query::FromQuery for BlockDeviceMapping {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Ebs");
+            let k = key.as_str();
+            out.ebs = crate::wire::query::structure::<EbsBlockDevice>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NoDevice");
+            let k = key.as_str();
+            out.no_device = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DeviceName");
+            let k = key.as_str();
+            out.device_name = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "VirtualName");
+            let k = key.as_str();
+            out.virtual_name = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for CapacityReservationSpecification {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "CapacityReservationPreference");
+            let k = key.as_str();
+            out.capacity_reservation_preference = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.capacity_reservation_preference {
+                crate::wire::query::check_enum(k, v, enums::CapacityReservationPreference)?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "CapacityReservationTarget");
+            let k = key.as_str();
+            out.capacity_reservation_target =
+                crate::wire::query::structure::<CapacityReservationTarget>(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for CapacityReservationTarget {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "CapacityReservationId");
+            let k = key.as_str();
+            out.capacity_reservation_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "CapacityReservationResourceGroupArn");
+            let k = key.as_str();
+            out.capacity_reservation_resource_group_arn = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for ConnectionTrackingSpecificationRequest {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -3033,6 +6051,42 @@ impl crate::wire::query::FromQuery for ConnectionTrackingSpecificationRequest {
             let key = crate::wire::query::key(prefix, "UdpTimeout");
             let k = key.as_str();
             out.udp_timeout = q.scalar::<i32>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for CpuOptionsRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "CoreCount");
+            let k = key.as_str();
+            out.core_count = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ThreadsPerCore");
+            let k = key.as_str();
+            out.threads_per_core = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AmdSevSnp");
+            let k = key.as_str();
+            out.amd_sev_snp = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.amd_sev_snp {
+                crate::wire::query::check_enum(k, v, enums::AmdSevSnpSpecification)?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NestedVirtualization");
+            let k = key.as_str();
+            out.nested_virtualization = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.nested_virtualization {
+                crate::wire::query::check_enum(k, v, enums::NestedVirtualizationSpecification)?;
+            }
         }
         ::std::result::Result::Ok(out)
     }
@@ -4036,6 +7090,24 @@ impl crate::wire::query::FromQuery for CreateVpcRequest {
     }
 }
 
+impl crate::wire::query::FromQuery for CreditSpecificationRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "CpuCredits");
+            let k = key.as_str();
+            out.cpu_credits = q.scalar::<::std::string::String>(k)?;
+            if out.cpu_credits.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for DeleteDhcpOptionsRequest {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -4583,6 +7655,223 @@ impl crate::wire::query::FromQuery for DescribeEgressOnlyInternetGatewaysRequest
     }
 }
 
+impl crate::wire::query::FromQuery for DescribeImagesRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "ExecutableBy");
+            let k = key.as_str();
+            out.executable_users = dec_ExecutableByStringList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ImageId");
+            let k = key.as_str();
+            out.image_ids = dec_ImageIdStringList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Owner");
+            let k = key.as_str();
+            out.owners = dec_OwnerStringList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "IncludeDeprecated");
+            let k = key.as_str();
+            out.include_deprecated = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "IncludeDisabled");
+            let k = key.as_str();
+            out.include_disabled = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "MaxResults");
+            let k = key.as_str();
+            out.max_results = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NextToken");
+            let k = key.as_str();
+            out.next_token = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Filter");
+            let k = key.as_str();
+            out.filters = dec_FilterList(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DescribeInstanceAttributeRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "InstanceId");
+            let k = key.as_str();
+            out.instance_id = q.scalar::<::std::string::String>(k)?;
+            if out.instance_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Attribute");
+            let k = key.as_str();
+            out.attribute = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.attribute {
+                crate::wire::query::check_enum(k, v, enums::InstanceAttributeName)?;
+            }
+            if out.attribute.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DescribeInstanceStatusRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "InstanceId");
+            let k = key.as_str();
+            out.instance_ids = dec_InstanceIdStringList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "MaxResults");
+            let k = key.as_str();
+            out.max_results = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NextToken");
+            let k = key.as_str();
+            out.next_token = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "IncludeManagedResources");
+            let k = key.as_str();
+            out.include_managed_resources = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Filter");
+            let k = key.as_str();
+            out.filters = dec_FilterList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "IncludeAllInstances");
+            let k = key.as_str();
+            out.include_all_instances = q.scalar::<bool>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DescribeInstanceTypesRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "InstanceType");
+            let k = key.as_str();
+            out.instance_types = dec_RequestInstanceTypeList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Filter");
+            let k = key.as_str();
+            out.filters = dec_FilterList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "MaxResults");
+            let k = key.as_str();
+            out.max_results = q.scalar::<i32>(k)?;
+            if let ::std::option::Option::Some(v) = &out.max_results {
+                crate::wire::query::check_range(k, *v as i64, Some(5), Some(100))?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NextToken");
+            let k = key.as_str();
+            out.next_token = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "IncludeUnsupportedInRegion");
+            let k = key.as_str();
+            out.include_unsupported_in_region = q.scalar::<bool>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DescribeInstancesRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "InstanceId");
+            let k = key.as_str();
+            out.instance_ids = dec_InstanceIdStringList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "IncludeManagedResources");
+            let k = key.as_str();
+            out.include_managed_resources = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Filter");
+            let k = key.as_str();
+            out.filters = dec_FilterList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NextToken");
+            let k = key.as_str();
+            out.next_token = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "MaxResults");
+            let k = key.as_str();
+            out.max_results = q.scalar::<i32>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for DescribeInternetGatewaysRequest {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -5023,6 +8312,46 @@ impl crate::wire::query::FromQuery for DescribeTagsRequest {
     }
 }
 
+impl crate::wire::query::FromQuery for DescribeVolumesRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "VolumeId");
+            let k = key.as_str();
+            out.volume_ids = dec_VolumeIdStringList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "IncludeManagedResources");
+            let k = key.as_str();
+            out.include_managed_resources = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Filter");
+            let k = key.as_str();
+            out.filters = dec_FilterList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NextToken");
+            let k = key.as_str();
+            out.next_token = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "MaxResults");
+            let k = key.as_str();
+            out.max_results = q.scalar::<i32>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for DescribeVpcAttributeRequest {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -5339,6 +8668,34 @@ impl crate::wire::query::FromQuery for DetachInternetGatewayRequest {
     }
 }
 
+impl crate::wire::query::FromQuery for DetachNetworkInterfaceRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AttachmentId");
+            let k = key.as_str();
+            out.attachment_id = q.scalar::<::std::string::String>(k)?;
+            if out.attachment_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Force");
+            let k = key.as_str();
+            out.force = q.scalar::<bool>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for DisassociateAddressRequest {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -5420,6 +8777,148 @@ impl crate::wire::query::FromQuery for DnsOptionsSpecification {
     }
 }
 
+impl crate::wire::query::FromQuery for EbsBlockDevice {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DeleteOnTermination");
+            let k = key.as_str();
+            out.delete_on_termination = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Iops");
+            let k = key.as_str();
+            out.iops = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SnapshotId");
+            let k = key.as_str();
+            out.snapshot_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "VolumeSize");
+            let k = key.as_str();
+            out.volume_size = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "VolumeType");
+            let k = key.as_str();
+            out.volume_type = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.volume_type {
+                crate::wire::query::check_enum(k, v, enums::VolumeType)?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "KmsKeyId");
+            let k = key.as_str();
+            out.kms_key_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Throughput");
+            let k = key.as_str();
+            out.throughput = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "OutpostArn");
+            let k = key.as_str();
+            out.outpost_arn = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AvailabilityZone");
+            let k = key.as_str();
+            out.availability_zone = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Encrypted");
+            let k = key.as_str();
+            out.encrypted = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "VolumeInitializationRate");
+            let k = key.as_str();
+            out.volume_initialization_rate = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AvailabilityZoneId");
+            let k = key.as_str();
+            out.availability_zone_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "EbsCardIndex");
+            let k = key.as_str();
+            out.ebs_card_index = q.scalar::<i32>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for EbsInstanceBlockDeviceSpecification {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "VolumeId");
+            let k = key.as_str();
+            out.volume_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DeleteOnTermination");
+            let k = key.as_str();
+            out.delete_on_termination = q.scalar::<bool>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for ElasticGpuSpecification {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Type");
+            let k = key.as_str();
+            out.type_ = q.scalar::<::std::string::String>(k)?;
+            if out.type_.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for ElasticInferenceAccelerator {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Type");
+            let k = key.as_str();
+            out.type_ = q.scalar::<::std::string::String>(k)?;
+            if out.type_.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Count");
+            let k = key.as_str();
+            out.count = q.scalar::<i32>(k)?;
+            if let ::std::option::Option::Some(v) = &out.count {
+                crate::wire::query::check_range(k, *v as i64, Some(1), None)?;
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for EnaSrdSpecification {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -5441,6 +8940,27 @@ impl crate::wire::query::FromQuery for EnaSrdSpecification {
     }
 }
 
+impl crate::wire::query::FromQuery for EnaSrdSpecificationRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "EnaSrdEnabled");
+            let k = key.as_str();
+            out.ena_srd_enabled = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "EnaSrdUdpSpecification");
+            let k = key.as_str();
+            out.ena_srd_udp_specification =
+                crate::wire::query::structure::<EnaSrdUdpSpecificationRequest>(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for EnaSrdUdpSpecification {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -5451,6 +8971,36 @@ impl crate::wire::query::FromQuery for EnaSrdUdpSpecification {
             let key = crate::wire::query::key(prefix, "EnaSrdUdpEnabled");
             let k = key.as_str();
             out.ena_srd_udp_enabled = q.scalar::<bool>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for EnaSrdUdpSpecificationRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "EnaSrdUdpEnabled");
+            let k = key.as_str();
+            out.ena_srd_udp_enabled = q.scalar::<bool>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for EnclaveOptionsRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Enabled");
+            let k = key.as_str();
+            out.enabled = q.scalar::<bool>(k)?;
         }
         ::std::result::Result::Ok(out)
     }
@@ -5476,6 +9026,41 @@ impl crate::wire::query::FromQuery for Filter {
     }
 }
 
+impl crate::wire::query::FromQuery for HibernationOptionsRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Configured");
+            let k = key.as_str();
+            out.configured = q.scalar::<bool>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for IamInstanceProfileSpecification {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Arn");
+            let k = key.as_str();
+            out.arn = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Name");
+            let k = key.as_str();
+            out.name = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for IcmpTypeCode {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -5496,6 +9081,36 @@ impl crate::wire::query::FromQuery for IcmpTypeCode {
     }
 }
 
+impl crate::wire::query::FromQuery for InstanceBlockDeviceMappingSpecification {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DeviceName");
+            let k = key.as_str();
+            out.device_name = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ebs");
+            let k = key.as_str();
+            out.ebs = crate::wire::query::structure::<EbsInstanceBlockDeviceSpecification>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "VirtualName");
+            let k = key.as_str();
+            out.virtual_name = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NoDevice");
+            let k = key.as_str();
+            out.no_device = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for InstanceIpv6Address {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -5511,6 +9126,306 @@ impl crate::wire::query::FromQuery for InstanceIpv6Address {
             let key = crate::wire::query::key(prefix, "IsPrimaryIpv6");
             let k = key.as_str();
             out.is_primary_ipv6 = q.scalar::<bool>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for InstanceMaintenanceOptionsRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "AutoRecovery");
+            let k = key.as_str();
+            out.auto_recovery = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.auto_recovery {
+                crate::wire::query::check_enum(k, v, enums::InstanceAutoRecoveryState)?;
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for InstanceMarketOptionsRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "MarketType");
+            let k = key.as_str();
+            out.market_type = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.market_type {
+                crate::wire::query::check_enum(k, v, enums::MarketType)?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SpotOptions");
+            let k = key.as_str();
+            out.spot_options = crate::wire::query::structure::<SpotMarketOptions>(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for InstanceMetadataOptionsRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "HttpTokens");
+            let k = key.as_str();
+            out.http_tokens = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.http_tokens {
+                crate::wire::query::check_enum(k, v, enums::HttpTokensState)?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "HttpPutResponseHopLimit");
+            let k = key.as_str();
+            out.http_put_response_hop_limit = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "HttpEndpoint");
+            let k = key.as_str();
+            out.http_endpoint = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.http_endpoint {
+                crate::wire::query::check_enum(k, v, enums::InstanceMetadataEndpointState)?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "HttpProtocolIpv6");
+            let k = key.as_str();
+            out.http_protocol_ipv6 = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.http_protocol_ipv6 {
+                crate::wire::query::check_enum(k, v, enums::InstanceMetadataProtocolState)?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "InstanceMetadataTags");
+            let k = key.as_str();
+            out.instance_metadata_tags = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.instance_metadata_tags {
+                crate::wire::query::check_enum(k, v, enums::InstanceMetadataTagsState)?;
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for InstanceNetworkInterfaceSpecification {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "AssociatePublicIpAddress");
+            let k = key.as_str();
+            out.associate_public_ip_address = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DeleteOnTermination");
+            let k = key.as_str();
+            out.delete_on_termination = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Description");
+            let k = key.as_str();
+            out.description = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DeviceIndex");
+            let k = key.as_str();
+            out.device_index = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SecurityGroupId");
+            let k = key.as_str();
+            out.groups = dec_SecurityGroupIdStringList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv6AddressCount");
+            let k = key.as_str();
+            out.ipv6_address_count = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv6Addresses");
+            let k = key.as_str();
+            out.ipv6_addresses = dec_InstanceIpv6AddressList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NetworkInterfaceId");
+            let k = key.as_str();
+            out.network_interface_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PrivateIpAddress");
+            let k = key.as_str();
+            out.private_ip_address = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PrivateIpAddresses");
+            let k = key.as_str();
+            out.private_ip_addresses = dec_PrivateIpAddressSpecificationList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SecondaryPrivateIpAddressCount");
+            let k = key.as_str();
+            out.secondary_private_ip_address_count = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SubnetId");
+            let k = key.as_str();
+            out.subnet_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AssociateCarrierIpAddress");
+            let k = key.as_str();
+            out.associate_carrier_ip_address = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "InterfaceType");
+            let k = key.as_str();
+            out.interface_type = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NetworkCardIndex");
+            let k = key.as_str();
+            out.network_card_index = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv4Prefix");
+            let k = key.as_str();
+            out.ipv4_prefixes = dec_Ipv4PrefixList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv4PrefixCount");
+            let k = key.as_str();
+            out.ipv4_prefix_count = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv6Prefix");
+            let k = key.as_str();
+            out.ipv6_prefixes = dec_Ipv6PrefixList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv6PrefixCount");
+            let k = key.as_str();
+            out.ipv6_prefix_count = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PrimaryIpv6");
+            let k = key.as_str();
+            out.primary_ipv6 = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "EnaSrdSpecification");
+            let k = key.as_str();
+            out.ena_srd_specification =
+                crate::wire::query::structure::<EnaSrdSpecificationRequest>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ConnectionTrackingSpecification");
+            let k = key.as_str();
+            out.connection_tracking_specification =
+                crate::wire::query::structure::<ConnectionTrackingSpecificationRequest>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "EnaQueueCount");
+            let k = key.as_str();
+            out.ena_queue_count = q.scalar::<i32>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for InstanceNetworkPerformanceOptionsRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "BandwidthWeighting");
+            let k = key.as_str();
+            out.bandwidth_weighting = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.bandwidth_weighting {
+                crate::wire::query::check_enum(k, v, enums::InstanceBandwidthWeighting)?;
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for InstanceSecondaryInterfacePrivateIpAddressRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "PrivateIpAddress");
+            let k = key.as_str();
+            out.private_ip_address = q.scalar::<::std::string::String>(k)?;
+            if out.private_ip_address.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for InstanceSecondaryInterfaceSpecificationRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "DeleteOnTermination");
+            let k = key.as_str();
+            out.delete_on_termination = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DeviceIndex");
+            let k = key.as_str();
+            out.device_index = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PrivateIpAddress");
+            let k = key.as_str();
+            out.private_ip_addresses =
+                dec_InstanceSecondaryInterfacePrivateIpAddressListRequest(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PrivateIpAddressCount");
+            let k = key.as_str();
+            out.private_ip_address_count = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SecondarySubnetId");
+            let k = key.as_str();
+            out.secondary_subnet_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "InterfaceType");
+            let k = key.as_str();
+            out.interface_type = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.interface_type {
+                crate::wire::query::check_enum(k, v, enums::SecondaryInterfaceType)?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NetworkCardIndex");
+            let k = key.as_str();
+            out.network_card_index = q.scalar::<i32>(k)?;
         }
         ::std::result::Result::Ok(out)
     }
@@ -5626,6 +9541,154 @@ impl crate::wire::query::FromQuery for Ipv6Range {
             let key = crate::wire::query::key(prefix, "CidrIpv6");
             let k = key.as_str();
             out.cidr_ipv6 = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for LaunchTemplateSpecification {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "LaunchTemplateId");
+            let k = key.as_str();
+            out.launch_template_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "LaunchTemplateName");
+            let k = key.as_str();
+            out.launch_template_name = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Version");
+            let k = key.as_str();
+            out.version = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for LicenseConfigurationRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "LicenseConfigurationArn");
+            let k = key.as_str();
+            out.license_configuration_arn = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for ModifyInstanceAttributeRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "SourceDestCheck");
+            let k = key.as_str();
+            out.source_dest_check = crate::wire::query::structure::<AttributeBooleanValue>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "EnclaveOptions");
+            let k = key.as_str();
+            out.enclave_options = crate::wire::query::structure::<EnclaveOptionsRequest>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DisableApiStop");
+            let k = key.as_str();
+            out.disable_api_stop = crate::wire::query::structure::<AttributeBooleanValue>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "InstanceId");
+            let k = key.as_str();
+            out.instance_id = q.scalar::<::std::string::String>(k)?;
+            if out.instance_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Attribute");
+            let k = key.as_str();
+            out.attribute = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.attribute {
+                crate::wire::query::check_enum(k, v, enums::InstanceAttributeName)?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Value");
+            let k = key.as_str();
+            out.value = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "BlockDeviceMapping");
+            let k = key.as_str();
+            out.block_device_mappings = dec_InstanceBlockDeviceMappingSpecificationList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DisableApiTermination");
+            let k = key.as_str();
+            out.disable_api_termination =
+                crate::wire::query::structure::<AttributeBooleanValue>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "InstanceType");
+            let k = key.as_str();
+            out.instance_type = crate::wire::query::structure::<AttributeValue>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Kernel");
+            let k = key.as_str();
+            out.kernel = crate::wire::query::structure::<AttributeValue>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ramdisk");
+            let k = key.as_str();
+            out.ramdisk = crate::wire::query::structure::<AttributeValue>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "UserData");
+            let k = key.as_str();
+            out.user_data = crate::wire::query::structure::<SecureBlobAttributeValue>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "InstanceInitiatedShutdownBehavior");
+            let k = key.as_str();
+            out.instance_initiated_shutdown_behavior =
+                crate::wire::query::structure::<AttributeValue>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "GroupId");
+            let k = key.as_str();
+            out.groups = dec_GroupIdStringList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "EbsOptimized");
+            let k = key.as_str();
+            out.ebs_optimized = crate::wire::query::structure::<AttributeBooleanValue>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SriovNetSupport");
+            let k = key.as_str();
+            out.sriov_net_support = crate::wire::query::structure::<AttributeValue>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "EnaSupport");
+            let k = key.as_str();
+            out.ena_support = crate::wire::query::structure::<AttributeBooleanValue>(q, k)?;
         }
         ::std::result::Result::Ok(out)
     }
@@ -6150,6 +10213,69 @@ impl crate::wire::query::FromQuery for OperatorRequest {
     }
 }
 
+impl crate::wire::query::FromQuery for Placement {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "AvailabilityZoneId");
+            let k = key.as_str();
+            out.availability_zone_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Affinity");
+            let k = key.as_str();
+            out.affinity = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "GroupName");
+            let k = key.as_str();
+            out.group_name = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PartitionNumber");
+            let k = key.as_str();
+            out.partition_number = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "HostId");
+            let k = key.as_str();
+            out.host_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Tenancy");
+            let k = key.as_str();
+            out.tenancy = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.tenancy {
+                crate::wire::query::check_enum(k, v, enums::Tenancy)?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SpreadDomain");
+            let k = key.as_str();
+            out.spread_domain = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "HostResourceGroupArn");
+            let k = key.as_str();
+            out.host_resource_group_arn = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "GroupId");
+            let k = key.as_str();
+            out.group_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AvailabilityZone");
+            let k = key.as_str();
+            out.availability_zone = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for PortRange {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -6190,6 +10316,34 @@ impl crate::wire::query::FromQuery for PrefixListId {
     }
 }
 
+impl crate::wire::query::FromQuery for PrivateDnsNameOptionsRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "HostnameType");
+            let k = key.as_str();
+            out.hostname_type = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.hostname_type {
+                crate::wire::query::check_enum(k, v, enums::HostnameType)?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "EnableResourceNameDnsARecord");
+            let k = key.as_str();
+            out.enable_resource_name_dns_a_record = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "EnableResourceNameDnsAAAARecord");
+            let k = key.as_str();
+            out.enable_resource_name_dns_aaaa_record = q.scalar::<bool>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for PrivateIpAddressSpecification {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -6205,6 +10359,29 @@ impl crate::wire::query::FromQuery for PrivateIpAddressSpecification {
             let key = crate::wire::query::key(prefix, "PrivateIpAddress");
             let k = key.as_str();
             out.private_ip_address = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for RebootInstancesRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "InstanceId");
+            let k = key.as_str();
+            out.instance_ids = dec_InstanceIdStringList(q, k)?;
+            if out.instance_ids.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
         }
         ::std::result::Result::Ok(out)
     }
@@ -6647,6 +10824,366 @@ impl crate::wire::query::FromQuery for RevokeSecurityGroupIngressRequest {
     }
 }
 
+impl crate::wire::query::FromQuery for RunInstancesMonitoringEnabled {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "MetricCategoryId");
+            let k = key.as_str();
+            out.metric_category_ids = dec_MetricCategoryIdList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Enabled");
+            let k = key.as_str();
+            out.enabled = q.scalar::<bool>(k)?;
+            if out.enabled.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for RunInstancesRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "BlockDeviceMapping");
+            let k = key.as_str();
+            out.block_device_mappings = dec_BlockDeviceMappingRequestList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ImageId");
+            let k = key.as_str();
+            out.image_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "InstanceType");
+            let k = key.as_str();
+            out.instance_type = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.instance_type {
+                crate::wire::query::check_enum(k, v, enums::InstanceType)?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv6AddressCount");
+            let k = key.as_str();
+            out.ipv6_address_count = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv6Address");
+            let k = key.as_str();
+            out.ipv6_addresses = dec_InstanceIpv6AddressList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "KernelId");
+            let k = key.as_str();
+            out.kernel_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "KeyName");
+            let k = key.as_str();
+            out.key_name = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "MaxCount");
+            let k = key.as_str();
+            out.max_count = q.scalar::<i32>(k)?;
+            if out.max_count.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "MinCount");
+            let k = key.as_str();
+            out.min_count = q.scalar::<i32>(k)?;
+            if out.min_count.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Monitoring");
+            let k = key.as_str();
+            out.monitoring = crate::wire::query::structure::<RunInstancesMonitoringEnabled>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Placement");
+            let k = key.as_str();
+            out.placement = crate::wire::query::structure::<Placement>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "RamdiskId");
+            let k = key.as_str();
+            out.ramdisk_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SecurityGroupId");
+            let k = key.as_str();
+            out.security_group_ids = dec_SecurityGroupIdStringList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SecurityGroup");
+            let k = key.as_str();
+            out.security_groups = dec_SecurityGroupStringList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SubnetId");
+            let k = key.as_str();
+            out.subnet_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "UserData");
+            let k = key.as_str();
+            out.user_data = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ElasticGpuSpecification");
+            let k = key.as_str();
+            out.elastic_gpu_specification = dec_ElasticGpuSpecifications(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ElasticInferenceAccelerator");
+            let k = key.as_str();
+            out.elastic_inference_accelerators = dec_ElasticInferenceAccelerators(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "TagSpecification");
+            let k = key.as_str();
+            out.tag_specifications = dec_TagSpecificationList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "LaunchTemplate");
+            let k = key.as_str();
+            out.launch_template =
+                crate::wire::query::structure::<LaunchTemplateSpecification>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "InstanceMarketOptions");
+            let k = key.as_str();
+            out.instance_market_options =
+                crate::wire::query::structure::<InstanceMarketOptionsRequest>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "CreditSpecification");
+            let k = key.as_str();
+            out.credit_specification =
+                crate::wire::query::structure::<CreditSpecificationRequest>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "CpuOptions");
+            let k = key.as_str();
+            out.cpu_options = crate::wire::query::structure::<CpuOptionsRequest>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "CapacityReservationSpecification");
+            let k = key.as_str();
+            out.capacity_reservation_specification =
+                crate::wire::query::structure::<CapacityReservationSpecification>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "HibernationOptions");
+            let k = key.as_str();
+            out.hibernation_options =
+                crate::wire::query::structure::<HibernationOptionsRequest>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "LicenseSpecification");
+            let k = key.as_str();
+            out.license_specifications = dec_LicenseSpecificationListRequest(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "MetadataOptions");
+            let k = key.as_str();
+            out.metadata_options =
+                crate::wire::query::structure::<InstanceMetadataOptionsRequest>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "EnclaveOptions");
+            let k = key.as_str();
+            out.enclave_options = crate::wire::query::structure::<EnclaveOptionsRequest>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PrivateDnsNameOptions");
+            let k = key.as_str();
+            out.private_dns_name_options =
+                crate::wire::query::structure::<PrivateDnsNameOptionsRequest>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "MaintenanceOptions");
+            let k = key.as_str();
+            out.maintenance_options =
+                crate::wire::query::structure::<InstanceMaintenanceOptionsRequest>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DisableApiStop");
+            let k = key.as_str();
+            out.disable_api_stop = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "EnablePrimaryIpv6");
+            let k = key.as_str();
+            out.enable_primary_ipv6 = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NetworkPerformanceOptions");
+            let k = key.as_str();
+            out.network_performance_options =
+                crate::wire::query::structure::<InstanceNetworkPerformanceOptionsRequest>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Operator");
+            let k = key.as_str();
+            out.operator = crate::wire::query::structure::<OperatorRequest>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SecondaryInterface");
+            let k = key.as_str();
+            out.secondary_interfaces =
+                dec_InstanceSecondaryInterfaceSpecificationListRequest(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DisableApiTermination");
+            let k = key.as_str();
+            out.disable_api_termination = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "InstanceInitiatedShutdownBehavior");
+            let k = key.as_str();
+            out.instance_initiated_shutdown_behavior = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.instance_initiated_shutdown_behavior {
+                crate::wire::query::check_enum(k, v, enums::ShutdownBehavior)?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PrivateIpAddress");
+            let k = key.as_str();
+            out.private_ip_address = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ClientToken");
+            let k = key.as_str();
+            out.client_token = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AdditionalInfo");
+            let k = key.as_str();
+            out.additional_info = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "NetworkInterface");
+            let k = key.as_str();
+            out.network_interfaces = dec_InstanceNetworkInterfaceSpecificationList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "IamInstanceProfile");
+            let k = key.as_str();
+            out.iam_instance_profile =
+                crate::wire::query::structure::<IamInstanceProfileSpecification>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "EbsOptimized");
+            let k = key.as_str();
+            out.ebs_optimized = q.scalar::<bool>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for SecureBlobAttributeValue {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Value");
+            let k = key.as_str();
+            out.value = q.scalar::<crate::wire::Blob>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for SpotMarketOptions {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "MaxPrice");
+            let k = key.as_str();
+            out.max_price = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SpotInstanceType");
+            let k = key.as_str();
+            out.spot_instance_type = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.spot_instance_type {
+                crate::wire::query::check_enum(k, v, enums::SpotInstanceType)?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "BlockDurationMinutes");
+            let k = key.as_str();
+            out.block_duration_minutes = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ValidUntil");
+            let k = key.as_str();
+            out.valid_until = q.scalar::<crate::wire::Timestamp>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "InstanceInterruptionBehavior");
+            let k = key.as_str();
+            out.instance_interruption_behavior = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.instance_interruption_behavior {
+                crate::wire::query::check_enum(k, v, enums::InstanceInterruptionBehavior)?;
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for StartInstancesRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "InstanceId");
+            let k = key.as_str();
+            out.instance_ids = dec_InstanceIdStringList(q, k)?;
+            if out.instance_ids.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AdditionalInfo");
+            let k = key.as_str();
+            out.additional_info = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for StartVpcEndpointServicePrivateDnsVerificationRequest {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -6665,6 +11202,44 @@ impl crate::wire::query::FromQuery for StartVpcEndpointServicePrivateDnsVerifica
             if out.service_id.is_none() {
                 return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
             }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for StopInstancesRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "InstanceId");
+            let k = key.as_str();
+            out.instance_ids = dec_InstanceIdStringList(q, k)?;
+            if out.instance_ids.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Hibernate");
+            let k = key.as_str();
+            out.hibernate = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SkipOsShutdown");
+            let k = key.as_str();
+            out.skip_os_shutdown = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Force");
+            let k = key.as_str();
+            out.force = q.scalar::<bool>(k)?;
         }
         ::std::result::Result::Ok(out)
     }
@@ -6733,6 +11308,39 @@ impl crate::wire::query::FromQuery for TagSpecification {
             let key = crate::wire::query::key(prefix, "Tag");
             let k = key.as_str();
             out.tags = dec_TagList(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for TerminateInstancesRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "InstanceId");
+            let k = key.as_str();
+            out.instance_ids = dec_InstanceIdStringList(q, k)?;
+            if out.instance_ids.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Force");
+            let k = key.as_str();
+            out.force = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SkipOsShutdown");
+            let k = key.as_str();
+            out.skip_os_shutdown = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DryRun");
+            let k = key.as_str();
+            out.dry_run = q.scalar::<bool>(k)?;
         }
         ::std::result::Result::Ok(out)
     }
@@ -7000,6 +11608,31 @@ fn dec_AvailabilityZoneAddresses(
     ::std::result::Result::Ok(::std::option::Option::Some(items))
 }
 
+fn dec_BlockDeviceMappingRequestList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<BlockDeviceMapping>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) =
+            crate::wire::query::structure::<BlockDeviceMapping>(q, k)?
+        {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
 fn dec_ConnectionNotificationIdsList(
     q: &crate::wire::QueryInput,
     key: &str,
@@ -7047,6 +11680,79 @@ fn dec_DhcpOptionsIdStringList(
 }
 
 fn dec_EgressOnlyInternetGatewayIdList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_ElasticGpuSpecifications(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<ElasticGpuSpecification>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) =
+            crate::wire::query::structure::<ElasticGpuSpecification>(q, k)?
+        {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_ElasticInferenceAccelerators(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<ElasticInferenceAccelerator>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) =
+            crate::wire::query::structure::<ElasticInferenceAccelerator>(q, k)?
+        {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_ExecutableByStringList(
     q: &crate::wire::QueryInput,
     key: &str,
 ) -> ::std::result::Result<
@@ -7135,6 +11841,77 @@ fn dec_GroupNameStringList(
     ::std::result::Result::Ok(::std::option::Option::Some(items))
 }
 
+fn dec_ImageIdStringList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_InstanceBlockDeviceMappingSpecificationList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<InstanceBlockDeviceMappingSpecification>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) =
+            crate::wire::query::structure::<InstanceBlockDeviceMappingSpecification>(q, k)?
+        {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_InstanceIdStringList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
 fn dec_InstanceIpv6AddressList(
     q: &crate::wire::QueryInput,
     key: &str,
@@ -7153,6 +11930,82 @@ fn dec_InstanceIpv6AddressList(
         let k = key.as_str();
         if let ::std::option::Option::Some(v) =
             crate::wire::query::structure::<InstanceIpv6Address>(q, k)?
+        {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_InstanceNetworkInterfaceSpecificationList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<InstanceNetworkInterfaceSpecification>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) =
+            crate::wire::query::structure::<InstanceNetworkInterfaceSpecification>(q, k)?
+        {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_InstanceSecondaryInterfacePrivateIpAddressListRequest(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<InstanceSecondaryInterfacePrivateIpAddressRequest>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = crate::wire::query::structure::<
+            InstanceSecondaryInterfacePrivateIpAddressRequest,
+        >(q, k)?
+        {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_InstanceSecondaryInterfaceSpecificationListRequest(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<InstanceSecondaryInterfaceSpecificationRequest>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) =
+            crate::wire::query::structure::<InstanceSecondaryInterfaceSpecificationRequest>(q, k)?
         {
             items.push(v);
         }
@@ -7345,6 +12198,54 @@ fn dec_Ipv6RangeList(
     ::std::result::Result::Ok(::std::option::Option::Some(items))
 }
 
+fn dec_LicenseSpecificationListRequest(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<LicenseConfigurationRequest>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) =
+            crate::wire::query::structure::<LicenseConfigurationRequest>(q, k)?
+        {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_MetricCategoryIdList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
 fn dec_NatGatewayIdStringList(
     q: &crate::wire::QueryInput,
     key: &str,
@@ -7433,6 +12334,29 @@ fn dec_NewDhcpConfigurationList(
         if let ::std::option::Option::Some(v) =
             crate::wire::query::structure::<NewDhcpConfiguration>(q, k)?
         {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_OwnerStringList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
             items.push(v);
         }
     }
@@ -7603,6 +12527,33 @@ fn dec_RegionNameStringList(
     ::std::result::Result::Ok(::std::option::Option::Some(items))
 }
 
+fn dec_RequestInstanceTypeList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            {
+                let v = &v;
+                crate::wire::query::check_enum(k, v, enums::InstanceType)?;
+            }
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
 fn dec_ResourceIdList(
     q: &crate::wire::QueryInput,
     key: &str,
@@ -7673,6 +12624,29 @@ fn dec_SecurityGroupIdStringList(
 }
 
 fn dec_SecurityGroupRuleIdList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_SecurityGroupStringList(
     q: &crate::wire::QueryInput,
     key: &str,
 ) -> ::std::result::Result<
@@ -7860,6 +12834,29 @@ fn dec_UserIdGroupPairList(
 }
 
 fn dec_ValueStringList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = key.to_string();
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_VolumeIdStringList(
     q: &crate::wire::QueryInput,
     key: &str,
 ) -> ::std::result::Result<
@@ -8199,6 +13196,17 @@ impl crate::wire::xml::ToXml for AllowedPrincipal {
     }
 }
 
+impl crate::wire::xml::ToXml for ApplicationStatusSummary {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.status {
+            w.element("status", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.impaired_since {
+            w.element("impairedSince", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for AssignPrivateIpAddressesResult {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.network_interface_id {
@@ -8238,6 +13246,17 @@ impl crate::wire::xml::ToXml for AssociateRouteTableResult {
             w.start("associationState");
             crate::wire::xml::ToXml::write_xml(v, w);
             w.end("associationState");
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for AttachNetworkInterfaceResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.attachment_id {
+            w.element("attachmentId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.network_card_index {
+            w.element("networkCardIndex", v);
         }
     }
 }
@@ -8372,10 +13391,53 @@ impl crate::wire::xml::ToXml for AvailabilityZoneSubGeography {
     }
 }
 
+impl crate::wire::xml::ToXml for BlockDeviceMapping {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.ebs {
+            w.start("ebs");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("ebs");
+        }
+        if let ::std::option::Option::Some(v) = &self.no_device {
+            w.element("noDevice", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.device_name {
+            w.element("deviceName", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.virtual_name {
+            w.element("virtualName", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for BlockPublicAccessStates {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.internet_gateway_block_mode {
             w.element("internetGatewayBlockMode", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for CapacityReservationSpecificationResponse {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.capacity_reservation_preference {
+            w.element("capacityReservationPreference", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.capacity_reservation_target {
+            w.start("capacityReservationTarget");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("capacityReservationTarget");
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for CapacityReservationTargetResponse {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.capacity_reservation_id {
+            w.element("capacityReservationId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.capacity_reservation_resource_group_arn {
+            w.element("capacityReservationResourceGroupArn", v);
         }
     }
 }
@@ -8419,6 +13481,37 @@ impl crate::wire::xml::ToXml for ConnectionTrackingConfiguration {
         }
         if let ::std::option::Option::Some(v) = &self.udp_timeout {
             w.element("udpTimeout", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for ConnectionTrackingSpecificationResponse {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.tcp_established_timeout {
+            w.element("tcpEstablishedTimeout", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.udp_stream_timeout {
+            w.element("udpStreamTimeout", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.udp_timeout {
+            w.element("udpTimeout", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for CpuOptions {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.core_count {
+            w.element("coreCount", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.threads_per_core {
+            w.element("threadsPerCore", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.amd_sev_snp {
+            w.element("amdSevSnp", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.nested_virtualization {
+            w.element("nestedVirtualization", v);
         }
     }
 }
@@ -8609,6 +13702,20 @@ impl crate::wire::xml::ToXml for CreateVpcResult {
     }
 }
 
+impl crate::wire::xml::ToXml for DefaultConnectionTrackingConfiguration {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.default_tcp_established_timeout {
+            w.element("defaultTcpEstablishedTimeout", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.default_udp_timeout {
+            w.element("defaultUdpTimeout", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.default_udp_stream_timeout {
+            w.element("defaultUdpStreamTimeout", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for DeleteEgressOnlyInternetGatewayResult {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.return_code {
@@ -8694,6 +13801,50 @@ impl crate::wire::xml::ToXml for DescribeEgressOnlyInternetGatewaysResult {
         }
         if let ::std::option::Option::Some(v) = &self.next_token {
             w.element("nextToken", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for DescribeImagesResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.next_token {
+            w.element("nextToken", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.images {
+            enc_ImageList(w, "imagesSet", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for DescribeInstanceStatusResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.instance_statuses {
+            enc_InstanceStatusList(w, "instanceStatusSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.next_token {
+            w.element("nextToken", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for DescribeInstanceTypesResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.instance_types {
+            enc_InstanceTypeInfoList(w, "instanceTypeSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.next_token {
+            w.element("nextToken", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for DescribeInstancesResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.next_token {
+            w.element("nextToken", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.reservations {
+            enc_ReservationList(w, "reservationSet", v);
         }
     }
 }
@@ -8845,6 +13996,17 @@ impl crate::wire::xml::ToXml for DescribeTagsResult {
     }
 }
 
+impl crate::wire::xml::ToXml for DescribeVolumesResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.next_token {
+            w.element("nextToken", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.volumes {
+            enc_VolumeList(w, "volumeSet", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for DescribeVpcAttributeResult {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.enable_dns_hostnames {
@@ -8976,6 +14138,20 @@ impl crate::wire::xml::ToXml for DhcpOptions {
     }
 }
 
+impl crate::wire::xml::ToXml for DiskInfo {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.size_in_gb {
+            w.element("sizeInGB", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.count {
+            w.element("count", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.type_ {
+            w.element("type", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for DnsEntry {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.dns_name {
@@ -9005,6 +14181,194 @@ impl crate::wire::xml::ToXml for DnsOptions {
     }
 }
 
+impl crate::wire::xml::ToXml for EbsBlockDevice {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.delete_on_termination {
+            w.element("deleteOnTermination", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.iops {
+            w.element("iops", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.snapshot_id {
+            w.element("snapshotId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.volume_size {
+            w.element("volumeSize", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.volume_type {
+            w.element("volumeType", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.kms_key_id {
+            w.element("kmsKeyId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.throughput {
+            w.element("throughput", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.outpost_arn {
+            w.element("outpostArn", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.availability_zone {
+            w.element("availabilityZone", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.encrypted {
+            w.element("encrypted", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.volume_initialization_rate {
+            w.element("VolumeInitializationRate", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.availability_zone_id {
+            w.element("AvailabilityZoneId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ebs_card_index {
+            w.element("EbsCardIndex", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for EbsCardInfo {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.ebs_card_index {
+            w.element("ebsCardIndex", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.baseline_bandwidth_in_mbps {
+            w.element("baselineBandwidthInMbps", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.baseline_throughput_in_m_bps {
+            w.element("baselineThroughputInMBps", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.baseline_iops {
+            w.element("baselineIops", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.maximum_bandwidth_in_mbps {
+            w.element("maximumBandwidthInMbps", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.maximum_throughput_in_m_bps {
+            w.element("maximumThroughputInMBps", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.maximum_iops {
+            w.element("maximumIops", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for EbsInfo {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.ebs_optimized_support {
+            w.element("ebsOptimizedSupport", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.encryption_support {
+            w.element("encryptionSupport", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ebs_optimized_info {
+            w.start("ebsOptimizedInfo");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("ebsOptimizedInfo");
+        }
+        if let ::std::option::Option::Some(v) = &self.nvme_support {
+            w.element("nvmeSupport", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.maximum_ebs_attachments {
+            w.element("maximumEbsAttachments", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.attachment_limit_type {
+            w.element("attachmentLimitType", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.maximum_ebs_cards {
+            w.element("maximumEbsCards", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ebs_cards {
+            enc_EbsCardInfoList(w, "ebsCardSet", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for EbsInstanceBlockDevice {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.attach_time {
+            w.element("attachTime", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.delete_on_termination {
+            w.element("deleteOnTermination", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.status {
+            w.element("status", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.volume_id {
+            w.element("volumeId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.associated_resource {
+            w.element("associatedResource", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.volume_owner_id {
+            w.element("volumeOwnerId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.operator {
+            w.start("operator");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("operator");
+        }
+        if let ::std::option::Option::Some(v) = &self.ebs_card_index {
+            w.element("ebsCardIndex", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for EbsOptimizedInfo {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.baseline_bandwidth_in_mbps {
+            w.element("baselineBandwidthInMbps", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.baseline_throughput_in_m_bps {
+            w.element("baselineThroughputInMBps", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.baseline_iops {
+            w.element("baselineIops", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.maximum_bandwidth_in_mbps {
+            w.element("maximumBandwidthInMbps", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.maximum_throughput_in_m_bps {
+            w.element("maximumThroughputInMBps", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.maximum_iops {
+            w.element("maximumIops", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for EbsStatusDetails {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.impaired_since {
+            w.element("impairedSince", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.name {
+            w.element("name", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.status {
+            w.element("status", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for EbsStatusSummary {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.details {
+            enc_EbsStatusDetailsList(w, "details", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.status {
+            w.element("status", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for EfaInfo {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.maximum_efa_interfaces {
+            w.element("maximumEfaInterfaces", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for EgressOnlyInternetGateway {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.attachments {
@@ -9015,6 +14379,136 @@ impl crate::wire::xml::ToXml for EgressOnlyInternetGateway {
         }
         if let ::std::option::Option::Some(v) = &self.tags {
             enc_TagList(w, "tagSet", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for ElasticGpuAssociation {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.elastic_gpu_id {
+            w.element("elasticGpuId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.elastic_gpu_association_id {
+            w.element("elasticGpuAssociationId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.elastic_gpu_association_state {
+            w.element("elasticGpuAssociationState", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.elastic_gpu_association_time {
+            w.element("elasticGpuAssociationTime", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for ElasticInferenceAcceleratorAssociation {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.elastic_inference_accelerator_arn {
+            w.element("elasticInferenceAcceleratorArn", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.elastic_inference_accelerator_association_id {
+            w.element("elasticInferenceAcceleratorAssociationId", v);
+        }
+        if let ::std::option::Option::Some(v) =
+            &self.elastic_inference_accelerator_association_state
+        {
+            w.element("elasticInferenceAcceleratorAssociationState", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.elastic_inference_accelerator_association_time
+        {
+            w.element("elasticInferenceAcceleratorAssociationTime", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for EnclaveOptions {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.enabled {
+            w.element("enabled", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for FpgaDeviceInfo {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.name {
+            w.element("name", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.manufacturer {
+            w.element("manufacturer", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.count {
+            w.element("count", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.memory_info {
+            w.start("memoryInfo");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("memoryInfo");
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for FpgaDeviceMemoryInfo {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.size_in_mi_b {
+            w.element("sizeInMiB", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for FpgaInfo {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.fpgas {
+            enc_FpgaDeviceInfoList(w, "fpgas", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.total_fpga_memory_in_mi_b {
+            w.element("totalFpgaMemoryInMiB", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for GpuDeviceInfo {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.name {
+            w.element("name", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.manufacturer {
+            w.element("manufacturer", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.count {
+            w.element("count", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.logical_gpu_count {
+            w.element("logicalGpuCount", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.gpu_partition_size {
+            w.element("gpuPartitionSize", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.workloads {
+            enc_WorkloadsList(w, "workloadSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.memory_info {
+            w.start("memoryInfo");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("memoryInfo");
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for GpuDeviceMemoryInfo {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.size_in_mi_b {
+            w.element("sizeInMiB", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for GpuInfo {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.gpus {
+            enc_GpuDeviceInfoList(w, "gpus", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.total_gpu_memory_in_mi_b {
+            w.element("totalGpuMemoryInMiB", v);
         }
     }
 }
@@ -9030,6 +14524,25 @@ impl crate::wire::xml::ToXml for GroupIdentifier {
     }
 }
 
+impl crate::wire::xml::ToXml for HibernationOptions {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.configured {
+            w.element("configured", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for IamInstanceProfile {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.arn {
+            w.element("arn", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.id {
+            w.element("id", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for IcmpTypeCode {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.code {
@@ -9037,6 +14550,1109 @@ impl crate::wire::xml::ToXml for IcmpTypeCode {
         }
         if let ::std::option::Option::Some(v) = &self.type_ {
             w.element("type", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for Image {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.platform_details {
+            w.element("platformDetails", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.usage_operation {
+            w.element("usageOperation", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.block_device_mappings {
+            enc_BlockDeviceMappingList(w, "blockDeviceMapping", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.description {
+            w.element("description", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ena_support {
+            w.element("enaSupport", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.hypervisor {
+            w.element("hypervisor", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.image_owner_alias {
+            w.element("imageOwnerAlias", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.name {
+            w.element("name", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.root_device_name {
+            w.element("rootDeviceName", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.root_device_type {
+            w.element("rootDeviceType", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.sriov_net_support {
+            w.element("sriovNetSupport", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.state_reason {
+            w.start("stateReason");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("stateReason");
+        }
+        if let ::std::option::Option::Some(v) = &self.tags {
+            enc_TagList(w, "tagSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.virtualization_type {
+            w.element("virtualizationType", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.boot_mode {
+            w.element("bootMode", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.tpm_support {
+            w.element("tpmSupport", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.deprecation_time {
+            w.element("deprecationTime", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.imds_support {
+            w.element("imdsSupport", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.source_instance_id {
+            w.element("sourceInstanceId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.deregistration_protection {
+            w.element("deregistrationProtection", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.last_launched_time {
+            w.element("lastLaunchedTime", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.image_allowed {
+            w.element("imageAllowed", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.source_image_id {
+            w.element("sourceImageId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.source_image_region {
+            w.element("sourceImageRegion", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.free_tier_eligible {
+            w.element("freeTierEligible", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.public_ssm_parameter_name {
+            w.element("publicSsmParameterName", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.image_watermarks {
+            enc_ImageWatermarkList(w, "imageWatermarkSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.scan_results {
+            w.start("scanResults");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("scanResults");
+        }
+        if let ::std::option::Option::Some(v) = &self.instance_type_specification {
+            w.start("instanceTypeSpecification");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("instanceTypeSpecification");
+        }
+        if let ::std::option::Option::Some(v) = &self.image_id {
+            w.element("imageId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.image_location {
+            w.element("imageLocation", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.state {
+            w.element("imageState", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.owner_id {
+            w.element("imageOwnerId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.creation_date {
+            w.element("creationDate", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.public {
+            w.element("isPublic", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.product_codes {
+            enc_ProductCodeList(w, "productCodes", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.architecture {
+            w.element("architecture", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.image_type {
+            w.element("imageType", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.kernel_id {
+            w.element("kernelId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ramdisk_id {
+            w.element("ramdiskId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.platform {
+            w.element("platform", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for ImageWatermark {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.watermark_key {
+            w.element("watermarkKey", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.source_image_region {
+            w.element("sourceImageRegion", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.source_image_id {
+            w.element("sourceImageId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.source_image_creation_time {
+            w.element("sourceImageCreationTime", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.watermark_creation_time {
+            w.element("watermarkCreationTime", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for InferenceAcceleratorInfo {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.accelerators {
+            enc_InferenceDeviceInfoList(w, "accelerators", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.total_inference_memory_in_mi_b {
+            w.element("totalInferenceMemoryInMiB", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for InferenceDeviceInfo {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.count {
+            w.element("count", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.name {
+            w.element("name", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.manufacturer {
+            w.element("manufacturer", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.memory_info {
+            w.start("memoryInfo");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("memoryInfo");
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for InferenceDeviceMemoryInfo {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.size_in_mi_b {
+            w.element("sizeInMiB", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for Instance {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.architecture {
+            w.element("architecture", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.block_device_mappings {
+            enc_InstanceBlockDeviceMappingList(w, "blockDeviceMapping", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.client_token {
+            w.element("clientToken", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ebs_optimized {
+            w.element("ebsOptimized", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ena_support {
+            w.element("enaSupport", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.hypervisor {
+            w.element("hypervisor", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.iam_instance_profile {
+            w.start("iamInstanceProfile");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("iamInstanceProfile");
+        }
+        if let ::std::option::Option::Some(v) = &self.instance_lifecycle {
+            w.element("instanceLifecycle", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.elastic_gpu_associations {
+            enc_ElasticGpuAssociationList(w, "elasticGpuAssociationSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.elastic_inference_accelerator_associations {
+            enc_ElasticInferenceAcceleratorAssociationList(
+                w,
+                "elasticInferenceAcceleratorAssociationSet",
+                v,
+            );
+        }
+        if let ::std::option::Option::Some(v) = &self.network_interfaces {
+            enc_InstanceNetworkInterfaceList(w, "networkInterfaceSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.outpost_arn {
+            w.element("outpostArn", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.root_device_name {
+            w.element("rootDeviceName", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.root_device_type {
+            w.element("rootDeviceType", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.security_groups {
+            enc_GroupIdentifierList(w, "groupSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.source_dest_check {
+            w.element("sourceDestCheck", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.spot_instance_request_id {
+            w.element("spotInstanceRequestId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.sriov_net_support {
+            w.element("sriovNetSupport", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.state_reason {
+            w.start("stateReason");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("stateReason");
+        }
+        if let ::std::option::Option::Some(v) = &self.tags {
+            enc_TagList(w, "tagSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.virtualization_type {
+            w.element("virtualizationType", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.cpu_options {
+            w.start("cpuOptions");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("cpuOptions");
+        }
+        if let ::std::option::Option::Some(v) = &self.capacity_block_id {
+            w.element("capacityBlockId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.capacity_reservation_id {
+            w.element("capacityReservationId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.capacity_reservation_specification {
+            w.start("capacityReservationSpecification");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("capacityReservationSpecification");
+        }
+        if let ::std::option::Option::Some(v) = &self.hibernation_options {
+            w.start("hibernationOptions");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("hibernationOptions");
+        }
+        if let ::std::option::Option::Some(v) = &self.licenses {
+            enc_LicenseList(w, "licenseSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.metadata_options {
+            w.start("metadataOptions");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("metadataOptions");
+        }
+        if let ::std::option::Option::Some(v) = &self.enclave_options {
+            w.start("enclaveOptions");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("enclaveOptions");
+        }
+        if let ::std::option::Option::Some(v) = &self.boot_mode {
+            w.element("bootMode", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.platform_details {
+            w.element("platformDetails", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.usage_operation {
+            w.element("usageOperation", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.usage_operation_update_time {
+            w.element("usageOperationUpdateTime", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.private_dns_name_options {
+            w.start("privateDnsNameOptions");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("privateDnsNameOptions");
+        }
+        if let ::std::option::Option::Some(v) = &self.ipv6_address {
+            w.element("ipv6Address", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.tpm_support {
+            w.element("tpmSupport", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.maintenance_options {
+            w.start("maintenanceOptions");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("maintenanceOptions");
+        }
+        if let ::std::option::Option::Some(v) = &self.current_instance_boot_mode {
+            w.element("currentInstanceBootMode", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.network_performance_options {
+            w.start("networkPerformanceOptions");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("networkPerformanceOptions");
+        }
+        if let ::std::option::Option::Some(v) = &self.operator {
+            w.start("operator");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("operator");
+        }
+        if let ::std::option::Option::Some(v) = &self.secondary_interfaces {
+            enc_InstanceSecondaryInterfaceList(w, "secondaryInterfaceSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.instance_id {
+            w.element("instanceId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.image_id {
+            w.element("imageId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.state {
+            w.start("instanceState");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("instanceState");
+        }
+        if let ::std::option::Option::Some(v) = &self.private_dns_name {
+            w.element("privateDnsName", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.public_dns_name {
+            w.element("dnsName", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.state_transition_reason {
+            w.element("reason", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.key_name {
+            w.element("keyName", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ami_launch_index {
+            w.element("amiLaunchIndex", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.product_codes {
+            enc_ProductCodeList(w, "productCodes", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.instance_type {
+            w.element("instanceType", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.launch_time {
+            w.element("launchTime", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.placement {
+            w.start("placement");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("placement");
+        }
+        if let ::std::option::Option::Some(v) = &self.kernel_id {
+            w.element("kernelId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ramdisk_id {
+            w.element("ramdiskId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.platform {
+            w.element("platform", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.monitoring {
+            w.start("monitoring");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("monitoring");
+        }
+        if let ::std::option::Option::Some(v) = &self.subnet_id {
+            w.element("subnetId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.vpc_id {
+            w.element("vpcId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.private_ip_address {
+            w.element("privateIpAddress", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.public_ip_address {
+            w.element("ipAddress", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for InstanceAttachmentEnaSrdSpecification {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.ena_srd_enabled {
+            w.element("enaSrdEnabled", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ena_srd_udp_specification {
+            w.start("enaSrdUdpSpecification");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("enaSrdUdpSpecification");
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for InstanceAttachmentEnaSrdUdpSpecification {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.ena_srd_udp_enabled {
+            w.element("enaSrdUdpEnabled", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for InstanceAttribute {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.block_device_mappings {
+            enc_InstanceBlockDeviceMappingList(w, "blockDeviceMapping", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.disable_api_termination {
+            w.start("disableApiTermination");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("disableApiTermination");
+        }
+        if let ::std::option::Option::Some(v) = &self.ena_support {
+            w.start("enaSupport");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("enaSupport");
+        }
+        if let ::std::option::Option::Some(v) = &self.enclave_options {
+            w.start("enclaveOptions");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("enclaveOptions");
+        }
+        if let ::std::option::Option::Some(v) = &self.ebs_optimized {
+            w.start("ebsOptimized");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("ebsOptimized");
+        }
+        if let ::std::option::Option::Some(v) = &self.instance_id {
+            w.element("instanceId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.instance_initiated_shutdown_behavior {
+            w.start("instanceInitiatedShutdownBehavior");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("instanceInitiatedShutdownBehavior");
+        }
+        if let ::std::option::Option::Some(v) = &self.instance_type {
+            w.start("instanceType");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("instanceType");
+        }
+        if let ::std::option::Option::Some(v) = &self.kernel_id {
+            w.start("kernel");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("kernel");
+        }
+        if let ::std::option::Option::Some(v) = &self.product_codes {
+            enc_ProductCodeList(w, "productCodes", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ramdisk_id {
+            w.start("ramdisk");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("ramdisk");
+        }
+        if let ::std::option::Option::Some(v) = &self.root_device_name {
+            w.start("rootDeviceName");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("rootDeviceName");
+        }
+        if let ::std::option::Option::Some(v) = &self.source_dest_check {
+            w.start("sourceDestCheck");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("sourceDestCheck");
+        }
+        if let ::std::option::Option::Some(v) = &self.sriov_net_support {
+            w.start("sriovNetSupport");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("sriovNetSupport");
+        }
+        if let ::std::option::Option::Some(v) = &self.user_data {
+            w.start("userData");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("userData");
+        }
+        if let ::std::option::Option::Some(v) = &self.disable_api_stop {
+            w.start("disableApiStop");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("disableApiStop");
+        }
+        if let ::std::option::Option::Some(v) = &self.groups {
+            enc_GroupIdentifierList(w, "groupSet", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for InstanceBlockDeviceMapping {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.device_name {
+            w.element("deviceName", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ebs {
+            w.start("ebs");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("ebs");
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for InstanceIpv4Prefix {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.ipv4_prefix {
+            w.element("ipv4Prefix", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for InstanceIpv6Address {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.ipv6_address {
+            w.element("ipv6Address", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.is_primary_ipv6 {
+            w.element("isPrimaryIpv6", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for InstanceIpv6Prefix {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.ipv6_prefix {
+            w.element("ipv6Prefix", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for InstanceMaintenanceOptions {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.auto_recovery {
+            w.element("autoRecovery", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.reboot_migration {
+            w.element("rebootMigration", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for InstanceMetadataOptionsResponse {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.state {
+            w.element("state", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.http_tokens {
+            w.element("httpTokens", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.http_put_response_hop_limit {
+            w.element("httpPutResponseHopLimit", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.http_endpoint {
+            w.element("httpEndpoint", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.http_protocol_ipv6 {
+            w.element("httpProtocolIpv6", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.instance_metadata_tags {
+            w.element("instanceMetadataTags", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for InstanceNetworkInterface {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.association {
+            w.start("association");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("association");
+        }
+        if let ::std::option::Option::Some(v) = &self.attachment {
+            w.start("attachment");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("attachment");
+        }
+        if let ::std::option::Option::Some(v) = &self.description {
+            w.element("description", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.groups {
+            enc_GroupIdentifierList(w, "groupSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ipv6_addresses {
+            enc_InstanceIpv6AddressList(w, "ipv6AddressesSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.mac_address {
+            w.element("macAddress", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.network_interface_id {
+            w.element("networkInterfaceId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.owner_id {
+            w.element("ownerId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.private_dns_name {
+            w.element("privateDnsName", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.private_ip_address {
+            w.element("privateIpAddress", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.private_ip_addresses {
+            enc_InstancePrivateIpAddressList(w, "privateIpAddressesSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.source_dest_check {
+            w.element("sourceDestCheck", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.status {
+            w.element("status", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.subnet_id {
+            w.element("subnetId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.vpc_id {
+            w.element("vpcId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.interface_type {
+            w.element("interfaceType", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ipv4_prefixes {
+            enc_InstanceIpv4PrefixList(w, "ipv4PrefixSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ipv6_prefixes {
+            enc_InstanceIpv6PrefixList(w, "ipv6PrefixSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.connection_tracking_configuration {
+            w.start("connectionTrackingConfiguration");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("connectionTrackingConfiguration");
+        }
+        if let ::std::option::Option::Some(v) = &self.operator {
+            w.start("operator");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("operator");
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for InstanceNetworkInterfaceAssociation {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.carrier_ip {
+            w.element("carrierIp", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.customer_owned_ip {
+            w.element("customerOwnedIp", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ip_owner_id {
+            w.element("ipOwnerId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.public_dns_name {
+            w.element("publicDnsName", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.public_ip {
+            w.element("publicIp", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for InstanceNetworkInterfaceAttachment {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.attach_time {
+            w.element("attachTime", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.attachment_id {
+            w.element("attachmentId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.delete_on_termination {
+            w.element("deleteOnTermination", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.device_index {
+            w.element("deviceIndex", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.status {
+            w.element("status", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.network_card_index {
+            w.element("networkCardIndex", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ena_srd_specification {
+            w.start("enaSrdSpecification");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("enaSrdSpecification");
+        }
+        if let ::std::option::Option::Some(v) = &self.ena_queue_count {
+            w.element("enaQueueCount", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for InstanceNetworkPerformanceOptions {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.bandwidth_weighting {
+            w.element("bandwidthWeighting", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for InstancePrivateIpAddress {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.association {
+            w.start("association");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("association");
+        }
+        if let ::std::option::Option::Some(v) = &self.primary {
+            w.element("primary", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.private_dns_name {
+            w.element("privateDnsName", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.private_ip_address {
+            w.element("privateIpAddress", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for InstanceSecondaryInterface {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.attachment {
+            w.start("attachment");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("attachment");
+        }
+        if let ::std::option::Option::Some(v) = &self.mac_address {
+            w.element("macAddress", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.secondary_interface_id {
+            w.element("secondaryInterfaceId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.owner_id {
+            w.element("ownerId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.private_ip_addresses {
+            enc_InstanceSecondaryInterfacePrivateIpAddressList(w, "privateIpAddressSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.source_dest_check {
+            w.element("sourceDestCheck", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.status {
+            w.element("status", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.secondary_subnet_id {
+            w.element("secondarySubnetId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.secondary_network_id {
+            w.element("secondaryNetworkId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.interface_type {
+            w.element("interfaceType", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for InstanceSecondaryInterfaceAttachment {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.attach_time {
+            w.element("attachTime", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.attachment_id {
+            w.element("attachmentId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.delete_on_termination {
+            w.element("deleteOnTermination", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.device_index {
+            w.element("deviceIndex", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.status {
+            w.element("status", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.network_card_index {
+            w.element("networkCardIndex", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for InstanceSecondaryInterfacePrivateIpAddress {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.private_ip_address {
+            w.element("privateIpAddress", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for InstanceState {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.code {
+            w.element("code", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.name {
+            w.element("name", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for InstanceStateChange {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.instance_id {
+            w.element("instanceId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.current_state {
+            w.start("currentState");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("currentState");
+        }
+        if let ::std::option::Option::Some(v) = &self.previous_state {
+            w.start("previousState");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("previousState");
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for InstanceStatus {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.availability_zone {
+            w.element("availabilityZone", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.availability_zone_id {
+            w.element("availabilityZoneId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.outpost_arn {
+            w.element("outpostArn", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.operator {
+            w.start("operator");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("operator");
+        }
+        if let ::std::option::Option::Some(v) = &self.events {
+            enc_InstanceStatusEventList(w, "eventsSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.instance_id {
+            w.element("instanceId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.instance_state {
+            w.start("instanceState");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("instanceState");
+        }
+        if let ::std::option::Option::Some(v) = &self.instance_status {
+            w.start("instanceStatus");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("instanceStatus");
+        }
+        if let ::std::option::Option::Some(v) = &self.system_status {
+            w.start("systemStatus");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("systemStatus");
+        }
+        if let ::std::option::Option::Some(v) = &self.attached_ebs_status {
+            w.start("attachedEbsStatus");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("attachedEbsStatus");
+        }
+        if let ::std::option::Option::Some(v) = &self.application_status {
+            w.start("applicationStatus");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("applicationStatus");
+        }
+        if let ::std::option::Option::Some(v) = &self.performance_status {
+            w.start("performanceStatus");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("performanceStatus");
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for InstanceStatusDetails {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.impaired_since {
+            w.element("impairedSince", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.name {
+            w.element("name", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.status {
+            w.element("status", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for InstanceStatusEvent {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.instance_event_id {
+            w.element("instanceEventId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.code {
+            w.element("code", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.description {
+            w.element("description", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.not_after {
+            w.element("notAfter", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.not_before {
+            w.element("notBefore", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.not_before_deadline {
+            w.element("notBeforeDeadline", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for InstanceStatusSummary {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.details {
+            enc_InstanceStatusDetailsList(w, "details", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.status {
+            w.element("status", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for InstanceStorageInfo {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.total_size_in_gb {
+            w.element("totalSizeInGB", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.disks {
+            enc_DiskInfoList(w, "disks", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.nvme_support {
+            w.element("nvmeSupport", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.encryption_support {
+            w.element("encryptionSupport", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for InstanceTypeInfo {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.instance_type {
+            w.element("instanceType", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.current_generation {
+            w.element("currentGeneration", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.free_tier_eligible {
+            w.element("freeTierEligible", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.supported_usage_classes {
+            enc_UsageClassTypeList(w, "supportedUsageClasses", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.supported_root_device_types {
+            enc_RootDeviceTypeList(w, "supportedRootDeviceTypes", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.supported_virtualization_types {
+            enc_VirtualizationTypeList(w, "supportedVirtualizationTypes", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.bare_metal {
+            w.element("bareMetal", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.hypervisor {
+            w.element("hypervisor", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.processor_info {
+            w.start("processorInfo");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("processorInfo");
+        }
+        if let ::std::option::Option::Some(v) = &self.v_cpu_info {
+            w.start("vCpuInfo");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("vCpuInfo");
+        }
+        if let ::std::option::Option::Some(v) = &self.memory_info {
+            w.start("memoryInfo");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("memoryInfo");
+        }
+        if let ::std::option::Option::Some(v) = &self.instance_storage_supported {
+            w.element("instanceStorageSupported", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.instance_storage_info {
+            w.start("instanceStorageInfo");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("instanceStorageInfo");
+        }
+        if let ::std::option::Option::Some(v) = &self.ebs_info {
+            w.start("ebsInfo");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("ebsInfo");
+        }
+        if let ::std::option::Option::Some(v) = &self.network_info {
+            w.start("networkInfo");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("networkInfo");
+        }
+        if let ::std::option::Option::Some(v) = &self.gpu_info {
+            w.start("gpuInfo");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("gpuInfo");
+        }
+        if let ::std::option::Option::Some(v) = &self.fpga_info {
+            w.start("fpgaInfo");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("fpgaInfo");
+        }
+        if let ::std::option::Option::Some(v) = &self.placement_group_info {
+            w.start("placementGroupInfo");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("placementGroupInfo");
+        }
+        if let ::std::option::Option::Some(v) = &self.inference_accelerator_info {
+            w.start("inferenceAcceleratorInfo");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("inferenceAcceleratorInfo");
+        }
+        if let ::std::option::Option::Some(v) = &self.hibernation_supported {
+            w.element("hibernationSupported", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.burstable_performance_supported {
+            w.element("burstablePerformanceSupported", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.dedicated_hosts_supported {
+            w.element("dedicatedHostsSupported", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.auto_recovery_supported {
+            w.element("autoRecoverySupported", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.supported_boot_modes {
+            enc_BootModeTypeList(w, "supportedBootModes", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.nitro_enclaves_support {
+            w.element("nitroEnclavesSupport", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.nitro_tpm_support {
+            w.element("nitroTpmSupport", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.nitro_tpm_info {
+            w.start("nitroTpmInfo");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("nitroTpmInfo");
+        }
+        if let ::std::option::Option::Some(v) = &self.media_accelerator_info {
+            w.start("mediaAcceleratorInfo");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("mediaAcceleratorInfo");
+        }
+        if let ::std::option::Option::Some(v) = &self.neuron_info {
+            w.start("neuronInfo");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("neuronInfo");
+        }
+        if let ::std::option::Option::Some(v) = &self.phc_support {
+            w.element("phcSupport", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.reboot_migration_support {
+            w.element("rebootMigrationSupport", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.supported_in_region {
+            w.element("supportedInRegion", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for InstanceTypeItem {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.instance_type {
+            w.element("instanceType", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for InstanceTypeSpecification {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.supported_instance_types {
+            enc_SupportedInstanceTypeSet(w, "supportedInstanceTypeSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.unsupported_instance_types {
+            enc_UnsupportedInstanceTypeSet(w, "unsupportedInstanceTypeSet", v);
         }
     }
 }
@@ -9144,6 +15760,60 @@ impl crate::wire::xml::ToXml for LastError {
     }
 }
 
+impl crate::wire::xml::ToXml for LicenseConfiguration {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.license_configuration_arn {
+            w.element("licenseConfigurationArn", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for MediaAcceleratorInfo {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.accelerators {
+            enc_MediaDeviceInfoList(w, "accelerators", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.total_media_memory_in_mi_b {
+            w.element("totalMediaMemoryInMiB", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for MediaDeviceInfo {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.count {
+            w.element("count", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.name {
+            w.element("name", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.manufacturer {
+            w.element("manufacturer", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.memory_info {
+            w.start("memoryInfo");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("memoryInfo");
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for MediaDeviceMemoryInfo {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.size_in_mi_b {
+            w.element("sizeInMiB", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for MemoryInfo {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.size_in_mi_b {
+            w.element("sizeInMiB", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for ModifyVpcEndpointConnectionNotificationResult {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.return_value {
@@ -9183,6 +15853,17 @@ impl crate::wire::xml::ToXml for ModifyVpcEndpointServicePermissionsResult {
         }
         if let ::std::option::Option::Some(v) = &self.return_value {
             w.element("return", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for Monitoring {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.metric_category_ids {
+            enc_MetricCategoryIdList(w, "metricCategoryIdSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.state {
+            w.element("state", v);
         }
     }
 }
@@ -9375,6 +16056,107 @@ impl crate::wire::xml::ToXml for NetworkAclEntry {
         }
         if let ::std::option::Option::Some(v) = &self.rule_number {
             w.element("ruleNumber", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for NetworkCardInfo {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.network_card_index {
+            w.element("networkCardIndex", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.network_performance {
+            w.element("networkPerformance", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.maximum_network_interfaces {
+            w.element("maximumNetworkInterfaces", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.additional_flexible_network_interfaces {
+            w.element("additionalFlexibleNetworkInterfaces", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.baseline_bandwidth_in_gbps {
+            w.element("baselineBandwidthInGbps", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.peak_bandwidth_in_gbps {
+            w.element("peakBandwidthInGbps", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.default_ena_queue_count_per_interface {
+            w.element("defaultEnaQueueCountPerInterface", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.maximum_ena_queue_count {
+            w.element("maximumEnaQueueCount", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.maximum_ena_queue_count_per_interface {
+            w.element("maximumEnaQueueCountPerInterface", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.interface_types {
+            enc_NetworkCardInterfaceTypeList(w, "interfaceTypeSet", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for NetworkInfo {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.network_performance {
+            w.element("networkPerformance", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.maximum_network_interfaces {
+            w.element("maximumNetworkInterfaces", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.maximum_network_cards {
+            w.element("maximumNetworkCards", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.default_network_card_index {
+            w.element("defaultNetworkCardIndex", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.network_cards {
+            enc_NetworkCardInfoList(w, "networkCards", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ipv4_addresses_per_interface {
+            w.element("ipv4AddressesPerInterface", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ipv6_addresses_per_interface {
+            w.element("ipv6AddressesPerInterface", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ipv6_supported {
+            w.element("ipv6Supported", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ena_support {
+            w.element("enaSupport", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.efa_supported {
+            w.element("efaSupported", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.efa_info {
+            w.start("efaInfo");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("efaInfo");
+        }
+        if let ::std::option::Option::Some(v) = &self.encryption_in_transit_supported {
+            w.element("encryptionInTransitSupported", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ena_srd_supported {
+            w.element("enaSrdSupported", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.bandwidth_weightings {
+            enc_BandwidthWeightingTypeList(w, "bandwidthWeightings", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.flexible_ena_queues_support {
+            w.element("flexibleEnaQueuesSupport", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.connection_tracking_configuration {
+            w.start("connectionTrackingConfiguration");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("connectionTrackingConfiguration");
+        }
+        if let ::std::option::Option::Some(v) = &self.secondary_network_supported {
+            w.element("secondaryNetworkSupported", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.maximum_secondary_network_interfaces {
+            w.element("maximumSecondaryNetworkInterfaces", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ipv4_addresses_per_secondary_interface {
+            w.element("ipv4AddressesPerSecondaryInterface", v);
         }
     }
 }
@@ -9586,6 +16368,65 @@ impl crate::wire::xml::ToXml for NetworkInterfacePrivateIpAddress {
     }
 }
 
+impl crate::wire::xml::ToXml for NeuronDeviceCoreInfo {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.count {
+            w.element("count", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.version {
+            w.element("version", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for NeuronDeviceInfo {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.count {
+            w.element("count", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.name {
+            w.element("name", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.core_info {
+            w.start("coreInfo");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("coreInfo");
+        }
+        if let ::std::option::Option::Some(v) = &self.memory_info {
+            w.start("memoryInfo");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("memoryInfo");
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for NeuronDeviceMemoryInfo {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.size_in_mi_b {
+            w.element("sizeInMiB", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for NeuronInfo {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.neuron_devices {
+            enc_NeuronDeviceInfoList(w, "neuronDevices", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.total_neuron_device_memory_in_mi_b {
+            w.element("totalNeuronDeviceMemoryInMiB", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for NitroTpmInfo {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.supported_versions {
+            enc_NitroTpmSupportedVersionsList(w, "supportedVersions", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for OperatorResponse {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.managed {
@@ -9607,6 +16448,63 @@ impl crate::wire::xml::ToXml for PayerResponsibilityEntry {
         }
         if let ::std::option::Option::Some(v) = &self.payer_responsibility_type {
             w.element("payerResponsibilityType", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for PerformanceStatusSummary {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.status {
+            w.element("status", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.impaired_since {
+            w.element("impairedSince", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.remediation {
+            w.element("remediation", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for Placement {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.availability_zone_id {
+            w.element("availabilityZoneId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.affinity {
+            w.element("affinity", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.group_name {
+            w.element("groupName", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.partition_number {
+            w.element("partitionNumber", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.host_id {
+            w.element("hostId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.tenancy {
+            w.element("tenancy", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.spread_domain {
+            w.element("spreadDomain", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.host_resource_group_arn {
+            w.element("hostResourceGroupArn", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.group_id {
+            w.element("groupId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.availability_zone {
+            w.element("availabilityZone", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for PlacementGroupInfo {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.supported_strategies {
+            enc_PlacementGroupStrategyList(w, "supportedStrategies", v);
         }
     }
 }
@@ -9682,6 +16580,48 @@ impl crate::wire::xml::ToXml for PrivateDnsNameOptionsOnLaunch {
         }
         if let ::std::option::Option::Some(v) = &self.enable_resource_name_dns_aaaa_record {
             w.element("enableResourceNameDnsAAAARecord", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for PrivateDnsNameOptionsResponse {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.hostname_type {
+            w.element("hostnameType", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.enable_resource_name_dns_a_record {
+            w.element("enableResourceNameDnsARecord", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.enable_resource_name_dns_aaaa_record {
+            w.element("enableResourceNameDnsAAAARecord", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for ProcessorInfo {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.supported_architectures {
+            enc_ArchitectureTypeList(w, "supportedArchitectures", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.sustained_clock_speed_in_ghz {
+            w.element("sustainedClockSpeedInGhz", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.supported_features {
+            enc_SupportedAdditionalProcessorFeatureList(w, "supportedFeatures", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.manufacturer {
+            w.element("manufacturer", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for ProductCode {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.product_code_id {
+            w.element("productCode", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.product_code_type {
+            w.element("type", v);
         }
     }
 }
@@ -9801,6 +16741,26 @@ impl crate::wire::xml::ToXml for ReplaceRouteTableAssociationResult {
             w.start("associationState");
             crate::wire::xml::ToXml::write_xml(v, w);
             w.end("associationState");
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for Reservation {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.reservation_id {
+            w.element("reservationId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.owner_id {
+            w.element("ownerId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.requester_id {
+            w.element("requesterId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.groups {
+            enc_GroupIdentifierList(w, "groupSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.instances {
+            enc_InstanceList(w, "instancesSet", v);
         }
     }
 }
@@ -9991,6 +16951,32 @@ impl crate::wire::xml::ToXml for RouteTableAssociationState {
         }
         if let ::std::option::Option::Some(v) = &self.status_message {
             w.element("statusMessage", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for ScanResults {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.highest_finding_severity_label {
+            w.element("highestFindingSeverityLabel", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.finding_scan_date {
+            w.element("findingScanDate", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.informational_fix_available_since {
+            w.element("informationalFixAvailableSince", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.low_fix_available_since {
+            w.element("lowFixAvailableSince", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.medium_fix_available_since {
+            w.element("mediumFixAvailableSince", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.high_fix_available_since {
+            w.element("highFixAvailableSince", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.critical_fix_available_since {
+            w.element("criticalFixAvailableSince", v);
         }
     }
 }
@@ -10212,10 +17198,37 @@ impl crate::wire::xml::ToXml for ServiceTypeDetail {
     }
 }
 
+impl crate::wire::xml::ToXml for StartInstancesResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.starting_instances {
+            enc_InstanceStateChangeList(w, "instancesSet", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for StartVpcEndpointServicePrivateDnsVerificationResult {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.return_value {
             w.element("return", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for StateReason {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.code {
+            w.element("code", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.message {
+            w.element("message", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for StopInstancesResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.stopping_instances {
+            enc_InstanceStateChangeList(w, "instancesSet", v);
         }
     }
 }
@@ -10381,6 +17394,14 @@ impl crate::wire::xml::ToXml for TagDescription {
     }
 }
 
+impl crate::wire::xml::ToXml for TerminateInstancesResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.terminating_instances {
+            enc_InstanceStateChangeList(w, "instancesSet", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for UnsuccessfulItem {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.error {
@@ -10427,6 +17448,134 @@ impl crate::wire::xml::ToXml for UserIdGroupPair {
         }
         if let ::std::option::Option::Some(v) = &self.peering_status {
             w.element("peeringStatus", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for VCpuInfo {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.default_v_cpus {
+            w.element("defaultVCpus", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.default_cores {
+            w.element("defaultCores", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.default_threads_per_core {
+            w.element("defaultThreadsPerCore", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.valid_cores {
+            enc_CoreCountList(w, "validCores", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.valid_threads_per_core {
+            enc_ThreadsPerCoreList(w, "validThreadsPerCore", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for Volume {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.availability_zone_id {
+            w.element("availabilityZoneId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.outpost_arn {
+            w.element("outpostArn", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.source_volume_id {
+            w.element("sourceVolumeId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.iops {
+            w.element("iops", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.tags {
+            enc_TagList(w, "tagSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.volume_type {
+            w.element("volumeType", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.fast_restored {
+            w.element("fastRestored", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.multi_attach_enabled {
+            w.element("multiAttachEnabled", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.throughput {
+            w.element("throughput", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.sse_type {
+            w.element("sseType", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.operator {
+            w.start("operator");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("operator");
+        }
+        if let ::std::option::Option::Some(v) = &self.volume_initialization_rate {
+            w.element("volumeInitializationRate", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.volume_arn {
+            w.element("volumeArn", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.owner_id {
+            w.element("ownerId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.volume_id {
+            w.element("volumeId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.size {
+            w.element("size", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.snapshot_id {
+            w.element("snapshotId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.availability_zone {
+            w.element("availabilityZone", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.state {
+            w.element("status", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.create_time {
+            w.element("createTime", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.attachments {
+            enc_VolumeAttachmentList(w, "attachmentSet", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.encrypted {
+            w.element("encrypted", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.kms_key_id {
+            w.element("kmsKeyId", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for VolumeAttachment {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.delete_on_termination {
+            w.element("deleteOnTermination", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.associated_resource {
+            w.element("associatedResource", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.instance_owning_service {
+            w.element("instanceOwningService", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ebs_card_index {
+            w.element("ebsCardIndex", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.volume_id {
+            w.element("volumeId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.instance_id {
+            w.element("instanceId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.device {
+            w.element("device", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.state {
+            w.element("status", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.attach_time {
+            w.element("attachTime", v);
         }
     }
 }
@@ -10800,6 +17949,18 @@ fn enc_AllowedPrincipalSet(
     w.end(name);
 }
 
+fn enc_ArchitectureTypeList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<::std::string::String>,
+) {
+    w.start(name);
+    for v in value {
+        w.element("item", v);
+    }
+    w.end(name);
+}
+
 fn enc_AssignedPrivateIpAddressList(
     w: &mut crate::wire::XmlWriter,
     name: &str,
@@ -10882,6 +18043,44 @@ fn enc_AvailabilityZoneSubGeographyList(
     w.end(name);
 }
 
+fn enc_BandwidthWeightingTypeList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<::std::string::String>,
+) {
+    w.start(name);
+    for v in value {
+        w.element("item", v);
+    }
+    w.end(name);
+}
+
+fn enc_BlockDeviceMappingList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<BlockDeviceMapping>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_BootModeTypeList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<::std::string::String>,
+) {
+    w.start(name);
+    for v in value {
+        w.element("item", v);
+    }
+    w.end(name);
+}
+
 fn enc_ConnectionNotificationSet(
     w: &mut crate::wire::XmlWriter,
     name: &str,
@@ -10892,6 +18091,14 @@ fn enc_ConnectionNotificationSet(
         w.start("item");
         crate::wire::xml::ToXml::write_xml(v, w);
         w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_CoreCountList(w: &mut crate::wire::XmlWriter, name: &str, value: &::std::vec::Vec<i32>) {
+    w.start(name);
+    for v in value {
+        w.element("item", v);
     }
     w.end(name);
 }
@@ -10938,7 +18145,45 @@ fn enc_DhcpOptionsList(
     w.end(name);
 }
 
+fn enc_DiskInfoList(w: &mut crate::wire::XmlWriter, name: &str, value: &::std::vec::Vec<DiskInfo>) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
 fn enc_DnsEntrySet(w: &mut crate::wire::XmlWriter, name: &str, value: &::std::vec::Vec<DnsEntry>) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_EbsCardInfoList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<EbsCardInfo>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_EbsStatusDetailsList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<EbsStatusDetails>,
+) {
     w.start(name);
     for v in value {
         w.start("item");
@@ -10952,6 +18197,62 @@ fn enc_EgressOnlyInternetGatewayList(
     w: &mut crate::wire::XmlWriter,
     name: &str,
     value: &::std::vec::Vec<EgressOnlyInternetGateway>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_ElasticGpuAssociationList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<ElasticGpuAssociation>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_ElasticInferenceAcceleratorAssociationList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<ElasticInferenceAcceleratorAssociation>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_FpgaDeviceInfoList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<FpgaDeviceInfo>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_GpuDeviceInfoList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<GpuDeviceInfo>,
 ) {
     w.start(name);
     for v in value {
@@ -10980,6 +18281,236 @@ fn enc_GroupIdentifierSet(
     w: &mut crate::wire::XmlWriter,
     name: &str,
     value: &::std::vec::Vec<SecurityGroupIdentifier>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_ImageList(w: &mut crate::wire::XmlWriter, name: &str, value: &::std::vec::Vec<Image>) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_ImageWatermarkList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<ImageWatermark>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_InferenceDeviceInfoList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<InferenceDeviceInfo>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_InstanceBlockDeviceMappingList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<InstanceBlockDeviceMapping>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_InstanceIpv4PrefixList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<InstanceIpv4Prefix>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_InstanceIpv6AddressList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<InstanceIpv6Address>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_InstanceIpv6PrefixList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<InstanceIpv6Prefix>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_InstanceList(w: &mut crate::wire::XmlWriter, name: &str, value: &::std::vec::Vec<Instance>) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_InstanceNetworkInterfaceList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<InstanceNetworkInterface>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_InstancePrivateIpAddressList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<InstancePrivateIpAddress>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_InstanceSecondaryInterfaceList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<InstanceSecondaryInterface>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_InstanceSecondaryInterfacePrivateIpAddressList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<InstanceSecondaryInterfacePrivateIpAddress>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_InstanceStateChangeList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<InstanceStateChange>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_InstanceStatusDetailsList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<InstanceStatusDetails>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_InstanceStatusEventList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<InstanceStatusEvent>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_InstanceStatusList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<InstanceStatus>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_InstanceTypeInfoList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<InstanceTypeInfo>,
 ) {
     w.start(name);
     for v in value {
@@ -11084,6 +18615,46 @@ fn enc_Ipv6RangeList(
     w.end(name);
 }
 
+fn enc_LicenseList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<LicenseConfiguration>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_MediaDeviceInfoList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<MediaDeviceInfo>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_MetricCategoryIdList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<::std::string::String>,
+) {
+    w.start(name);
+    for v in value {
+        w.element("item", v);
+    }
+    w.end(name);
+}
+
 fn enc_NatGatewayAddressList(
     w: &mut crate::wire::XmlWriter,
     name: &str,
@@ -11168,6 +18739,32 @@ fn enc_NetworkAclList(
     w.end(name);
 }
 
+fn enc_NetworkCardInfoList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<NetworkCardInfo>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_NetworkCardInterfaceTypeList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<::std::string::String>,
+) {
+    w.start(name);
+    for v in value {
+        w.element("item", v);
+    }
+    w.end(name);
+}
+
 fn enc_NetworkInterfaceIpv6AddressesList(
     w: &mut crate::wire::XmlWriter,
     name: &str,
@@ -11210,6 +18807,32 @@ fn enc_NetworkInterfacePrivateIpAddressList(
     w.end(name);
 }
 
+fn enc_NeuronDeviceInfoList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<NeuronDeviceInfo>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_NitroTpmSupportedVersionsList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<::std::string::String>,
+) {
+    w.start(name);
+    for v in value {
+        w.element("item", v);
+    }
+    w.end(name);
+}
+
 fn enc_PayerResponsibilitySet(
     w: &mut crate::wire::XmlWriter,
     name: &str,
@@ -11220,6 +18843,18 @@ fn enc_PayerResponsibilitySet(
         w.start("item");
         crate::wire::xml::ToXml::write_xml(v, w);
         w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_PlacementGroupStrategyList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<::std::string::String>,
+) {
+    w.start(name);
+    for v in value {
+        w.element("item", v);
     }
     w.end(name);
 }
@@ -11278,6 +18913,20 @@ fn enc_PrivateDnsSpecifiedDomainSet(
     w.end(name);
 }
 
+fn enc_ProductCodeList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<ProductCode>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
 fn enc_PropagatingVgwList(
     w: &mut crate::wire::XmlWriter,
     name: &str,
@@ -11316,6 +18965,20 @@ fn enc_RegionList(w: &mut crate::wire::XmlWriter, name: &str, value: &::std::vec
     w.end(name);
 }
 
+fn enc_ReservationList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<Reservation>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
 fn enc_RevokedSecurityGroupRuleList(
     w: &mut crate::wire::XmlWriter,
     name: &str,
@@ -11326,6 +18989,18 @@ fn enc_RevokedSecurityGroupRuleList(
         w.start("item");
         crate::wire::xml::ToXml::write_xml(v, w);
         w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_RootDeviceTypeList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<::std::string::String>,
+) {
+    w.start(name);
+    for v in value {
+        w.element("item", v);
     }
     w.end(name);
 }
@@ -11476,6 +19151,32 @@ fn enc_SubnetList(w: &mut crate::wire::XmlWriter, name: &str, value: &::std::vec
     w.end(name);
 }
 
+fn enc_SupportedAdditionalProcessorFeatureList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<::std::string::String>,
+) {
+    w.start(name);
+    for v in value {
+        w.element("item", v);
+    }
+    w.end(name);
+}
+
+fn enc_SupportedInstanceTypeSet(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<InstanceTypeItem>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
 fn enc_SupportedIpAddressTypes(
     w: &mut crate::wire::XmlWriter,
     name: &str,
@@ -11526,6 +19227,18 @@ fn enc_TagList(w: &mut crate::wire::XmlWriter, name: &str, value: &::std::vec::V
     w.end(name);
 }
 
+fn enc_ThreadsPerCoreList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<i32>,
+) {
+    w.start(name);
+    for v in value {
+        w.element("item", v);
+    }
+    w.end(name);
+}
+
 fn enc_UnsuccessfulItemSet(
     w: &mut crate::wire::XmlWriter,
     name: &str,
@@ -11536,6 +19249,32 @@ fn enc_UnsuccessfulItemSet(
         w.start("item");
         crate::wire::xml::ToXml::write_xml(v, w);
         w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_UnsupportedInstanceTypeSet(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<InstanceTypeItem>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_UsageClassTypeList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<::std::string::String>,
+) {
+    w.start(name);
+    for v in value {
+        w.element("item", v);
     }
     w.end(name);
 }
@@ -11562,6 +19301,42 @@ fn enc_ValueStringList(
     w.start(name);
     for v in value {
         w.element("item", v);
+    }
+    w.end(name);
+}
+
+fn enc_VirtualizationTypeList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<::std::string::String>,
+) {
+    w.start(name);
+    for v in value {
+        w.element("item", v);
+    }
+    w.end(name);
+}
+
+fn enc_VolumeAttachmentList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<VolumeAttachment>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
+    }
+    w.end(name);
+}
+
+fn enc_VolumeList(w: &mut crate::wire::XmlWriter, name: &str, value: &::std::vec::Vec<Volume>) {
+    w.start(name);
+    for v in value {
+        w.start("item");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("item");
     }
     w.end(name);
 }
@@ -11632,6 +19407,18 @@ fn enc_VpcList(w: &mut crate::wire::XmlWriter, name: &str, value: &::std::vec::V
     w.end(name);
 }
 
+fn enc_WorkloadsList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<::std::string::String>,
+) {
+    w.start(name);
+    for v in value {
+        w.element("item", v);
+    }
+    w.end(name);
+}
+
 /// The operations this module implements the wire for.
 pub const OPERATIONS: &[&str] = &[
     "AcceptVpcEndpointConnections",
@@ -11641,6 +19428,7 @@ pub const OPERATIONS: &[&str] = &[
     "AssociateDhcpOptions",
     "AssociateRouteTable",
     "AttachInternetGateway",
+    "AttachNetworkInterface",
     "AuthorizeSecurityGroupEgress",
     "AuthorizeSecurityGroupIngress",
     "CreateDefaultSubnet",
@@ -11681,6 +19469,11 @@ pub const OPERATIONS: &[&str] = &[
     "DescribeAvailabilityZones",
     "DescribeDhcpOptions",
     "DescribeEgressOnlyInternetGateways",
+    "DescribeImages",
+    "DescribeInstanceAttribute",
+    "DescribeInstanceStatus",
+    "DescribeInstanceTypes",
+    "DescribeInstances",
     "DescribeInternetGateways",
     "DescribeNatGateways",
     "DescribeNetworkAcls",
@@ -11693,6 +19486,7 @@ pub const OPERATIONS: &[&str] = &[
     "DescribeSecurityGroups",
     "DescribeSubnets",
     "DescribeTags",
+    "DescribeVolumes",
     "DescribeVpcAttribute",
     "DescribeVpcEndpointConnectionNotifications",
     "DescribeVpcEndpointConnections",
@@ -11702,8 +19496,10 @@ pub const OPERATIONS: &[&str] = &[
     "DescribeVpcEndpoints",
     "DescribeVpcs",
     "DetachInternetGateway",
+    "DetachNetworkInterface",
     "DisassociateAddress",
     "DisassociateRouteTable",
+    "ModifyInstanceAttribute",
     "ModifyNetworkInterfaceAttribute",
     "ModifySubnetAttribute",
     "ModifyVpcAttribute",
@@ -11712,6 +19508,7 @@ pub const OPERATIONS: &[&str] = &[
     "ModifyVpcEndpointServiceConfiguration",
     "ModifyVpcEndpointServicePayerResponsibility",
     "ModifyVpcEndpointServicePermissions",
+    "RebootInstances",
     "RejectVpcEndpointConnections",
     "ReleaseAddress",
     "ReplaceNetworkAclAssociation",
@@ -11720,7 +19517,11 @@ pub const OPERATIONS: &[&str] = &[
     "ReplaceRouteTableAssociation",
     "RevokeSecurityGroupEgress",
     "RevokeSecurityGroupIngress",
+    "RunInstances",
+    "StartInstances",
     "StartVpcEndpointServicePrivateDnsVerification",
+    "StopInstances",
+    "TerminateInstances",
     "UnassignPrivateIpAddresses",
 ];
 
@@ -11734,6 +19535,7 @@ pub enum Request {
     AssociateDhcpOptions(AssociateDhcpOptionsRequest),
     AssociateRouteTable(AssociateRouteTableRequest),
     AttachInternetGateway(AttachInternetGatewayRequest),
+    AttachNetworkInterface(AttachNetworkInterfaceRequest),
     AuthorizeSecurityGroupEgress(AuthorizeSecurityGroupEgressRequest),
     AuthorizeSecurityGroupIngress(AuthorizeSecurityGroupIngressRequest),
     CreateDefaultSubnet(CreateDefaultSubnetRequest),
@@ -11774,6 +19576,11 @@ pub enum Request {
     DescribeAvailabilityZones(DescribeAvailabilityZonesRequest),
     DescribeDhcpOptions(DescribeDhcpOptionsRequest),
     DescribeEgressOnlyInternetGateways(DescribeEgressOnlyInternetGatewaysRequest),
+    DescribeImages(DescribeImagesRequest),
+    DescribeInstanceAttribute(DescribeInstanceAttributeRequest),
+    DescribeInstanceStatus(DescribeInstanceStatusRequest),
+    DescribeInstanceTypes(DescribeInstanceTypesRequest),
+    DescribeInstances(DescribeInstancesRequest),
     DescribeInternetGateways(DescribeInternetGatewaysRequest),
     DescribeNatGateways(DescribeNatGatewaysRequest),
     DescribeNetworkAcls(DescribeNetworkAclsRequest),
@@ -11786,6 +19593,7 @@ pub enum Request {
     DescribeSecurityGroups(DescribeSecurityGroupsRequest),
     DescribeSubnets(DescribeSubnetsRequest),
     DescribeTags(DescribeTagsRequest),
+    DescribeVolumes(DescribeVolumesRequest),
     DescribeVpcAttribute(DescribeVpcAttributeRequest),
     DescribeVpcEndpointConnectionNotifications(DescribeVpcEndpointConnectionNotificationsRequest),
     DescribeVpcEndpointConnections(DescribeVpcEndpointConnectionsRequest),
@@ -11795,8 +19603,10 @@ pub enum Request {
     DescribeVpcEndpoints(DescribeVpcEndpointsRequest),
     DescribeVpcs(DescribeVpcsRequest),
     DetachInternetGateway(DetachInternetGatewayRequest),
+    DetachNetworkInterface(DetachNetworkInterfaceRequest),
     DisassociateAddress(DisassociateAddressRequest),
     DisassociateRouteTable(DisassociateRouteTableRequest),
+    ModifyInstanceAttribute(ModifyInstanceAttributeRequest),
     ModifyNetworkInterfaceAttribute(ModifyNetworkInterfaceAttributeRequest),
     ModifySubnetAttribute(ModifySubnetAttributeRequest),
     ModifyVpcAttribute(ModifyVpcAttributeRequest),
@@ -11805,6 +19615,7 @@ pub enum Request {
     ModifyVpcEndpointServiceConfiguration(ModifyVpcEndpointServiceConfigurationRequest),
     ModifyVpcEndpointServicePayerResponsibility(ModifyVpcEndpointServicePayerResponsibilityRequest),
     ModifyVpcEndpointServicePermissions(ModifyVpcEndpointServicePermissionsRequest),
+    RebootInstances(RebootInstancesRequest),
     RejectVpcEndpointConnections(RejectVpcEndpointConnectionsRequest),
     ReleaseAddress(ReleaseAddressRequest),
     ReplaceNetworkAclAssociation(ReplaceNetworkAclAssociationRequest),
@@ -11813,9 +19624,13 @@ pub enum Request {
     ReplaceRouteTableAssociation(ReplaceRouteTableAssociationRequest),
     RevokeSecurityGroupEgress(RevokeSecurityGroupEgressRequest),
     RevokeSecurityGroupIngress(RevokeSecurityGroupIngressRequest),
+    RunInstances(RunInstancesRequest),
+    StartInstances(StartInstancesRequest),
     StartVpcEndpointServicePrivateDnsVerification(
         StartVpcEndpointServicePrivateDnsVerificationRequest,
     ),
+    StopInstances(StopInstancesRequest),
+    TerminateInstances(TerminateInstancesRequest),
     UnassignPrivateIpAddresses(UnassignPrivateIpAddressesRequest),
 }
 
@@ -11829,6 +19644,7 @@ pub enum Response {
     AssociateDhcpOptions,
     AssociateRouteTable(AssociateRouteTableResult),
     AttachInternetGateway,
+    AttachNetworkInterface(AttachNetworkInterfaceResult),
     AuthorizeSecurityGroupEgress(AuthorizeSecurityGroupEgressResult),
     AuthorizeSecurityGroupIngress(AuthorizeSecurityGroupIngressResult),
     CreateDefaultSubnet(CreateDefaultSubnetResult),
@@ -11869,6 +19685,11 @@ pub enum Response {
     DescribeAvailabilityZones(DescribeAvailabilityZonesResult),
     DescribeDhcpOptions(DescribeDhcpOptionsResult),
     DescribeEgressOnlyInternetGateways(DescribeEgressOnlyInternetGatewaysResult),
+    DescribeImages(DescribeImagesResult),
+    DescribeInstanceAttribute(InstanceAttribute),
+    DescribeInstanceStatus(DescribeInstanceStatusResult),
+    DescribeInstanceTypes(DescribeInstanceTypesResult),
+    DescribeInstances(DescribeInstancesResult),
     DescribeInternetGateways(DescribeInternetGatewaysResult),
     DescribeNatGateways(DescribeNatGatewaysResult),
     DescribeNetworkAcls(DescribeNetworkAclsResult),
@@ -11881,6 +19702,7 @@ pub enum Response {
     DescribeSecurityGroups(DescribeSecurityGroupsResult),
     DescribeSubnets(DescribeSubnetsResult),
     DescribeTags(DescribeTagsResult),
+    DescribeVolumes(DescribeVolumesResult),
     DescribeVpcAttribute(DescribeVpcAttributeResult),
     DescribeVpcEndpointConnectionNotifications(DescribeVpcEndpointConnectionNotificationsResult),
     DescribeVpcEndpointConnections(DescribeVpcEndpointConnectionsResult),
@@ -11890,8 +19712,10 @@ pub enum Response {
     DescribeVpcEndpoints(DescribeVpcEndpointsResult),
     DescribeVpcs(DescribeVpcsResult),
     DetachInternetGateway,
+    DetachNetworkInterface,
     DisassociateAddress,
     DisassociateRouteTable,
+    ModifyInstanceAttribute,
     ModifyNetworkInterfaceAttribute,
     ModifySubnetAttribute,
     ModifyVpcAttribute,
@@ -11900,6 +19724,7 @@ pub enum Response {
     ModifyVpcEndpointServiceConfiguration(ModifyVpcEndpointServiceConfigurationResult),
     ModifyVpcEndpointServicePayerResponsibility(ModifyVpcEndpointServicePayerResponsibilityResult),
     ModifyVpcEndpointServicePermissions(ModifyVpcEndpointServicePermissionsResult),
+    RebootInstances,
     RejectVpcEndpointConnections(RejectVpcEndpointConnectionsResult),
     ReleaseAddress,
     ReplaceNetworkAclAssociation(ReplaceNetworkAclAssociationResult),
@@ -11908,9 +19733,13 @@ pub enum Response {
     ReplaceRouteTableAssociation(ReplaceRouteTableAssociationResult),
     RevokeSecurityGroupEgress(RevokeSecurityGroupEgressResult),
     RevokeSecurityGroupIngress(RevokeSecurityGroupIngressResult),
+    RunInstances(Reservation),
+    StartInstances(StartInstancesResult),
     StartVpcEndpointServicePrivateDnsVerification(
         StartVpcEndpointServicePrivateDnsVerificationResult,
     ),
+    StopInstances(StopInstancesResult),
+    TerminateInstances(TerminateInstancesResult),
     UnassignPrivateIpAddresses,
 }
 
@@ -11924,6 +19753,7 @@ impl Request {
             Request::AssociateDhcpOptions(_) => "AssociateDhcpOptions",
             Request::AssociateRouteTable(_) => "AssociateRouteTable",
             Request::AttachInternetGateway(_) => "AttachInternetGateway",
+            Request::AttachNetworkInterface(_) => "AttachNetworkInterface",
             Request::AuthorizeSecurityGroupEgress(_) => "AuthorizeSecurityGroupEgress",
             Request::AuthorizeSecurityGroupIngress(_) => "AuthorizeSecurityGroupIngress",
             Request::CreateDefaultSubnet(_) => "CreateDefaultSubnet",
@@ -11972,6 +19802,11 @@ impl Request {
             Request::DescribeAvailabilityZones(_) => "DescribeAvailabilityZones",
             Request::DescribeDhcpOptions(_) => "DescribeDhcpOptions",
             Request::DescribeEgressOnlyInternetGateways(_) => "DescribeEgressOnlyInternetGateways",
+            Request::DescribeImages(_) => "DescribeImages",
+            Request::DescribeInstanceAttribute(_) => "DescribeInstanceAttribute",
+            Request::DescribeInstanceStatus(_) => "DescribeInstanceStatus",
+            Request::DescribeInstanceTypes(_) => "DescribeInstanceTypes",
+            Request::DescribeInstances(_) => "DescribeInstances",
             Request::DescribeInternetGateways(_) => "DescribeInternetGateways",
             Request::DescribeNatGateways(_) => "DescribeNatGateways",
             Request::DescribeNetworkAcls(_) => "DescribeNetworkAcls",
@@ -11984,6 +19819,7 @@ impl Request {
             Request::DescribeSecurityGroups(_) => "DescribeSecurityGroups",
             Request::DescribeSubnets(_) => "DescribeSubnets",
             Request::DescribeTags(_) => "DescribeTags",
+            Request::DescribeVolumes(_) => "DescribeVolumes",
             Request::DescribeVpcAttribute(_) => "DescribeVpcAttribute",
             Request::DescribeVpcEndpointConnectionNotifications(_) => {
                 "DescribeVpcEndpointConnectionNotifications"
@@ -11999,8 +19835,10 @@ impl Request {
             Request::DescribeVpcEndpoints(_) => "DescribeVpcEndpoints",
             Request::DescribeVpcs(_) => "DescribeVpcs",
             Request::DetachInternetGateway(_) => "DetachInternetGateway",
+            Request::DetachNetworkInterface(_) => "DetachNetworkInterface",
             Request::DisassociateAddress(_) => "DisassociateAddress",
             Request::DisassociateRouteTable(_) => "DisassociateRouteTable",
+            Request::ModifyInstanceAttribute(_) => "ModifyInstanceAttribute",
             Request::ModifyNetworkInterfaceAttribute(_) => "ModifyNetworkInterfaceAttribute",
             Request::ModifySubnetAttribute(_) => "ModifySubnetAttribute",
             Request::ModifyVpcAttribute(_) => "ModifyVpcAttribute",
@@ -12017,6 +19855,7 @@ impl Request {
             Request::ModifyVpcEndpointServicePermissions(_) => {
                 "ModifyVpcEndpointServicePermissions"
             }
+            Request::RebootInstances(_) => "RebootInstances",
             Request::RejectVpcEndpointConnections(_) => "RejectVpcEndpointConnections",
             Request::ReleaseAddress(_) => "ReleaseAddress",
             Request::ReplaceNetworkAclAssociation(_) => "ReplaceNetworkAclAssociation",
@@ -12025,9 +19864,13 @@ impl Request {
             Request::ReplaceRouteTableAssociation(_) => "ReplaceRouteTableAssociation",
             Request::RevokeSecurityGroupEgress(_) => "RevokeSecurityGroupEgress",
             Request::RevokeSecurityGroupIngress(_) => "RevokeSecurityGroupIngress",
+            Request::RunInstances(_) => "RunInstances",
+            Request::StartInstances(_) => "StartInstances",
             Request::StartVpcEndpointServicePrivateDnsVerification(_) => {
                 "StartVpcEndpointServicePrivateDnsVerification"
             }
+            Request::StopInstances(_) => "StopInstances",
+            Request::TerminateInstances(_) => "TerminateInstances",
             Request::UnassignPrivateIpAddresses(_) => "UnassignPrivateIpAddresses",
         }
     }
@@ -12046,6 +19889,7 @@ pub fn decode(
 "AssociateDhcpOptions" => <AssociateDhcpOptionsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AssociateDhcpOptions),
 "AssociateRouteTable" => <AssociateRouteTableRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AssociateRouteTable),
 "AttachInternetGateway" => <AttachInternetGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AttachInternetGateway),
+"AttachNetworkInterface" => <AttachNetworkInterfaceRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AttachNetworkInterface),
 "AuthorizeSecurityGroupEgress" => <AuthorizeSecurityGroupEgressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AuthorizeSecurityGroupEgress),
 "AuthorizeSecurityGroupIngress" => <AuthorizeSecurityGroupIngressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AuthorizeSecurityGroupIngress),
 "CreateDefaultSubnet" => <CreateDefaultSubnetRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::CreateDefaultSubnet),
@@ -12086,6 +19930,11 @@ pub fn decode(
 "DescribeAvailabilityZones" => <DescribeAvailabilityZonesRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeAvailabilityZones),
 "DescribeDhcpOptions" => <DescribeDhcpOptionsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeDhcpOptions),
 "DescribeEgressOnlyInternetGateways" => <DescribeEgressOnlyInternetGatewaysRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeEgressOnlyInternetGateways),
+"DescribeImages" => <DescribeImagesRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeImages),
+"DescribeInstanceAttribute" => <DescribeInstanceAttributeRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeInstanceAttribute),
+"DescribeInstanceStatus" => <DescribeInstanceStatusRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeInstanceStatus),
+"DescribeInstanceTypes" => <DescribeInstanceTypesRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeInstanceTypes),
+"DescribeInstances" => <DescribeInstancesRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeInstances),
 "DescribeInternetGateways" => <DescribeInternetGatewaysRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeInternetGateways),
 "DescribeNatGateways" => <DescribeNatGatewaysRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeNatGateways),
 "DescribeNetworkAcls" => <DescribeNetworkAclsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeNetworkAcls),
@@ -12098,6 +19947,7 @@ pub fn decode(
 "DescribeSecurityGroups" => <DescribeSecurityGroupsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeSecurityGroups),
 "DescribeSubnets" => <DescribeSubnetsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeSubnets),
 "DescribeTags" => <DescribeTagsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeTags),
+"DescribeVolumes" => <DescribeVolumesRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeVolumes),
 "DescribeVpcAttribute" => <DescribeVpcAttributeRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeVpcAttribute),
 "DescribeVpcEndpointConnectionNotifications" => <DescribeVpcEndpointConnectionNotificationsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeVpcEndpointConnectionNotifications),
 "DescribeVpcEndpointConnections" => <DescribeVpcEndpointConnectionsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeVpcEndpointConnections),
@@ -12107,8 +19957,10 @@ pub fn decode(
 "DescribeVpcEndpoints" => <DescribeVpcEndpointsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeVpcEndpoints),
 "DescribeVpcs" => <DescribeVpcsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DescribeVpcs),
 "DetachInternetGateway" => <DetachInternetGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DetachInternetGateway),
+"DetachNetworkInterface" => <DetachNetworkInterfaceRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DetachNetworkInterface),
 "DisassociateAddress" => <DisassociateAddressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DisassociateAddress),
 "DisassociateRouteTable" => <DisassociateRouteTableRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DisassociateRouteTable),
+"ModifyInstanceAttribute" => <ModifyInstanceAttributeRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ModifyInstanceAttribute),
 "ModifyNetworkInterfaceAttribute" => <ModifyNetworkInterfaceAttributeRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ModifyNetworkInterfaceAttribute),
 "ModifySubnetAttribute" => <ModifySubnetAttributeRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ModifySubnetAttribute),
 "ModifyVpcAttribute" => <ModifyVpcAttributeRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ModifyVpcAttribute),
@@ -12117,6 +19969,7 @@ pub fn decode(
 "ModifyVpcEndpointServiceConfiguration" => <ModifyVpcEndpointServiceConfigurationRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ModifyVpcEndpointServiceConfiguration),
 "ModifyVpcEndpointServicePayerResponsibility" => <ModifyVpcEndpointServicePayerResponsibilityRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ModifyVpcEndpointServicePayerResponsibility),
 "ModifyVpcEndpointServicePermissions" => <ModifyVpcEndpointServicePermissionsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ModifyVpcEndpointServicePermissions),
+"RebootInstances" => <RebootInstancesRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::RebootInstances),
 "RejectVpcEndpointConnections" => <RejectVpcEndpointConnectionsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::RejectVpcEndpointConnections),
 "ReleaseAddress" => <ReleaseAddressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ReleaseAddress),
 "ReplaceNetworkAclAssociation" => <ReplaceNetworkAclAssociationRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ReplaceNetworkAclAssociation),
@@ -12125,7 +19978,11 @@ pub fn decode(
 "ReplaceRouteTableAssociation" => <ReplaceRouteTableAssociationRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ReplaceRouteTableAssociation),
 "RevokeSecurityGroupEgress" => <RevokeSecurityGroupEgressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::RevokeSecurityGroupEgress),
 "RevokeSecurityGroupIngress" => <RevokeSecurityGroupIngressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::RevokeSecurityGroupIngress),
+"RunInstances" => <RunInstancesRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::RunInstances),
+"StartInstances" => <StartInstancesRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::StartInstances),
 "StartVpcEndpointServicePrivateDnsVerification" => <StartVpcEndpointServicePrivateDnsVerificationRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::StartVpcEndpointServicePrivateDnsVerification),
+"StopInstances" => <StopInstancesRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::StopInstances),
+"TerminateInstances" => <TerminateInstancesRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::TerminateInstances),
 "UnassignPrivateIpAddresses" => <UnassignPrivateIpAddressesRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::UnassignPrivateIpAddresses),
 _ => return ::std::option::Option::None,
 };
@@ -12144,6 +20001,7 @@ impl Response {
             Response::AssociateDhcpOptions => "AssociateDhcpOptionsResponse",
             Response::AssociateRouteTable(_) => "AssociateRouteTableResponse",
             Response::AttachInternetGateway => "AttachInternetGatewayResponse",
+            Response::AttachNetworkInterface(_) => "AttachNetworkInterfaceResponse",
             Response::AuthorizeSecurityGroupEgress(_) => "AuthorizeSecurityGroupEgressResponse",
             Response::AuthorizeSecurityGroupIngress(_) => "AuthorizeSecurityGroupIngressResponse",
             Response::CreateDefaultSubnet(_) => "CreateDefaultSubnetResponse",
@@ -12198,6 +20056,11 @@ impl Response {
             Response::DescribeEgressOnlyInternetGateways(_) => {
                 "DescribeEgressOnlyInternetGatewaysResponse"
             }
+            Response::DescribeImages(_) => "DescribeImagesResponse",
+            Response::DescribeInstanceAttribute(_) => "DescribeInstanceAttributeResponse",
+            Response::DescribeInstanceStatus(_) => "DescribeInstanceStatusResponse",
+            Response::DescribeInstanceTypes(_) => "DescribeInstanceTypesResponse",
+            Response::DescribeInstances(_) => "DescribeInstancesResponse",
             Response::DescribeInternetGateways(_) => "DescribeInternetGatewaysResponse",
             Response::DescribeNatGateways(_) => "DescribeNatGatewaysResponse",
             Response::DescribeNetworkAcls(_) => "DescribeNetworkAclsResponse",
@@ -12212,6 +20075,7 @@ impl Response {
             Response::DescribeSecurityGroups(_) => "DescribeSecurityGroupsResponse",
             Response::DescribeSubnets(_) => "DescribeSubnetsResponse",
             Response::DescribeTags(_) => "DescribeTagsResponse",
+            Response::DescribeVolumes(_) => "DescribeVolumesResponse",
             Response::DescribeVpcAttribute(_) => "DescribeVpcAttributeResponse",
             Response::DescribeVpcEndpointConnectionNotifications(_) => {
                 "DescribeVpcEndpointConnectionNotificationsResponse"
@@ -12227,8 +20091,10 @@ impl Response {
             Response::DescribeVpcEndpoints(_) => "DescribeVpcEndpointsResponse",
             Response::DescribeVpcs(_) => "DescribeVpcsResponse",
             Response::DetachInternetGateway => "DetachInternetGatewayResponse",
+            Response::DetachNetworkInterface => "DetachNetworkInterfaceResponse",
             Response::DisassociateAddress => "DisassociateAddressResponse",
             Response::DisassociateRouteTable => "DisassociateRouteTableResponse",
+            Response::ModifyInstanceAttribute => "ModifyInstanceAttributeResponse",
             Response::ModifyNetworkInterfaceAttribute => "ModifyNetworkInterfaceAttributeResponse",
             Response::ModifySubnetAttribute => "ModifySubnetAttributeResponse",
             Response::ModifyVpcAttribute => "ModifyVpcAttributeResponse",
@@ -12245,6 +20111,7 @@ impl Response {
             Response::ModifyVpcEndpointServicePermissions(_) => {
                 "ModifyVpcEndpointServicePermissionsResponse"
             }
+            Response::RebootInstances => "RebootInstancesResponse",
             Response::RejectVpcEndpointConnections(_) => "RejectVpcEndpointConnectionsResponse",
             Response::ReleaseAddress => "ReleaseAddressResponse",
             Response::ReplaceNetworkAclAssociation(_) => "ReplaceNetworkAclAssociationResponse",
@@ -12253,9 +20120,13 @@ impl Response {
             Response::ReplaceRouteTableAssociation(_) => "ReplaceRouteTableAssociationResponse",
             Response::RevokeSecurityGroupEgress(_) => "RevokeSecurityGroupEgressResponse",
             Response::RevokeSecurityGroupIngress(_) => "RevokeSecurityGroupIngressResponse",
+            Response::RunInstances(_) => "RunInstancesResponse",
+            Response::StartInstances(_) => "StartInstancesResponse",
             Response::StartVpcEndpointServicePrivateDnsVerification(_) => {
                 "StartVpcEndpointServicePrivateDnsVerificationResponse"
             }
+            Response::StopInstances(_) => "StopInstancesResponse",
+            Response::TerminateInstances(_) => "TerminateInstancesResponse",
             Response::UnassignPrivateIpAddresses => "UnassignPrivateIpAddressesResponse",
         };
         w.start_ns(root, XML_NAMESPACE);
@@ -12270,6 +20141,7 @@ impl Response {
             Response::AssociateDhcpOptions => w.element("return", &true),
             Response::AssociateRouteTable(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::AttachInternetGateway => w.element("return", &true),
+            Response::AttachNetworkInterface(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::AuthorizeSecurityGroupEgress(v) => {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
             }
@@ -12328,6 +20200,11 @@ impl Response {
             Response::DescribeEgressOnlyInternetGateways(v) => {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
             }
+            Response::DescribeImages(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::DescribeInstanceAttribute(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::DescribeInstanceStatus(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::DescribeInstanceTypes(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::DescribeInstances(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeInternetGateways(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeNatGateways(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeNetworkAcls(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
@@ -12344,6 +20221,7 @@ impl Response {
             Response::DescribeSecurityGroups(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeSubnets(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeTags(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::DescribeVolumes(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeVpcAttribute(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeVpcEndpointConnectionNotifications(v) => {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
@@ -12363,8 +20241,10 @@ impl Response {
             Response::DescribeVpcEndpoints(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DescribeVpcs(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::DetachInternetGateway => w.element("return", &true),
+            Response::DetachNetworkInterface => w.element("return", &true),
             Response::DisassociateAddress => w.element("return", &true),
             Response::DisassociateRouteTable => w.element("return", &true),
+            Response::ModifyInstanceAttribute => w.element("return", &true),
             Response::ModifyNetworkInterfaceAttribute => w.element("return", &true),
             Response::ModifySubnetAttribute => w.element("return", &true),
             Response::ModifyVpcAttribute => w.element("return", &true),
@@ -12381,6 +20261,7 @@ impl Response {
             Response::ModifyVpcEndpointServicePermissions(v) => {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
             }
+            Response::RebootInstances => w.element("return", &true),
             Response::RejectVpcEndpointConnections(v) => {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
             }
@@ -12397,9 +20278,13 @@ impl Response {
             Response::RevokeSecurityGroupIngress(v) => {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
             }
+            Response::RunInstances(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::StartInstances(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::StartVpcEndpointServicePrivateDnsVerification(v) => {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
             }
+            Response::StopInstances(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::TerminateInstances(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::UnassignPrivateIpAddresses => w.element("return", &true),
         }
         w.end(root);
@@ -12467,6 +20352,15 @@ pub trait Api {
     ) -> ::std::result::Result<(), crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "AttachInternetGateway",
+        ))
+    }
+    fn attach_network_interface(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: AttachNetworkInterfaceRequest,
+    ) -> ::std::result::Result<AttachNetworkInterfaceResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "AttachNetworkInterface",
         ))
     }
     fn authorize_security_group_egress(
@@ -12794,6 +20688,47 @@ pub trait Api {
             "DescribeEgressOnlyInternetGateways",
         ))
     }
+    fn describe_images(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeImagesRequest,
+    ) -> ::std::result::Result<DescribeImagesResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DescribeImages"))
+    }
+    fn describe_instance_attribute(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeInstanceAttributeRequest,
+    ) -> ::std::result::Result<InstanceAttribute, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DescribeInstanceAttribute",
+        ))
+    }
+    fn describe_instance_status(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeInstanceStatusRequest,
+    ) -> ::std::result::Result<DescribeInstanceStatusResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DescribeInstanceStatus",
+        ))
+    }
+    fn describe_instance_types(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeInstanceTypesRequest,
+    ) -> ::std::result::Result<DescribeInstanceTypesResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DescribeInstanceTypes",
+        ))
+    }
+    fn describe_instances(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeInstancesRequest,
+    ) -> ::std::result::Result<DescribeInstancesResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DescribeInstances"))
+    }
     fn describe_internet_gateways(
         &self,
         ctx: &mut Self::Ctx,
@@ -12896,6 +20831,13 @@ pub trait Api {
     ) -> ::std::result::Result<DescribeTagsResult, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DescribeTags"))
     }
+    fn describe_volumes(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeVolumesRequest,
+    ) -> ::std::result::Result<DescribeVolumesResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DescribeVolumes"))
+    }
     fn describe_vpc_attribute(
         &self,
         ctx: &mut Self::Ctx,
@@ -12980,6 +20922,15 @@ pub trait Api {
             "DetachInternetGateway",
         ))
     }
+    fn detach_network_interface(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DetachNetworkInterfaceRequest,
+    ) -> ::std::result::Result<(), crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DetachNetworkInterface",
+        ))
+    }
     fn disassociate_address(
         &self,
         ctx: &mut Self::Ctx,
@@ -12996,6 +20947,15 @@ pub trait Api {
     ) -> ::std::result::Result<(), crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "DisassociateRouteTable",
+        ))
+    }
+    fn modify_instance_attribute(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ModifyInstanceAttributeRequest,
+    ) -> ::std::result::Result<(), crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "ModifyInstanceAttribute",
         ))
     }
     fn modify_network_interface_attribute(
@@ -13072,6 +21032,13 @@ pub trait Api {
             "ModifyVpcEndpointServicePermissions",
         ))
     }
+    fn reboot_instances(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: RebootInstancesRequest,
+    ) -> ::std::result::Result<(), crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("RebootInstances"))
+    }
     fn reject_vpc_endpoint_connections(
         &self,
         ctx: &mut Self::Ctx,
@@ -13140,6 +21107,20 @@ pub trait Api {
             "RevokeSecurityGroupIngress",
         ))
     }
+    fn run_instances(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: RunInstancesRequest,
+    ) -> ::std::result::Result<Reservation, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("RunInstances"))
+    }
+    fn start_instances(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: StartInstancesRequest,
+    ) -> ::std::result::Result<StartInstancesResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("StartInstances"))
+    }
     fn start_vpc_endpoint_service_private_dns_verification(
         &self,
         ctx: &mut Self::Ctx,
@@ -13151,6 +21132,20 @@ pub trait Api {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "StartVpcEndpointServicePrivateDnsVerification",
         ))
+    }
+    fn stop_instances(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: StopInstancesRequest,
+    ) -> ::std::result::Result<StopInstancesResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("StopInstances"))
+    }
+    fn terminate_instances(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: TerminateInstancesRequest,
+    ) -> ::std::result::Result<TerminateInstancesResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("TerminateInstances"))
     }
     fn unassign_private_ip_addresses(
         &self,
@@ -13191,6 +21186,9 @@ pub fn call<A: Api + ?Sized>(
         Request::AttachInternetGateway(input) => api
             .attach_internet_gateway(ctx, input)
             .map(|()| Response::AttachInternetGateway),
+        Request::AttachNetworkInterface(input) => api
+            .attach_network_interface(ctx, input)
+            .map(Response::AttachNetworkInterface),
         Request::AuthorizeSecurityGroupEgress(input) => api
             .authorize_security_group_egress(ctx, input)
             .map(Response::AuthorizeSecurityGroupEgress),
@@ -13297,6 +21295,21 @@ pub fn call<A: Api + ?Sized>(
         Request::DescribeEgressOnlyInternetGateways(input) => api
             .describe_egress_only_internet_gateways(ctx, input)
             .map(Response::DescribeEgressOnlyInternetGateways),
+        Request::DescribeImages(input) => api
+            .describe_images(ctx, input)
+            .map(Response::DescribeImages),
+        Request::DescribeInstanceAttribute(input) => api
+            .describe_instance_attribute(ctx, input)
+            .map(Response::DescribeInstanceAttribute),
+        Request::DescribeInstanceStatus(input) => api
+            .describe_instance_status(ctx, input)
+            .map(Response::DescribeInstanceStatus),
+        Request::DescribeInstanceTypes(input) => api
+            .describe_instance_types(ctx, input)
+            .map(Response::DescribeInstanceTypes),
+        Request::DescribeInstances(input) => api
+            .describe_instances(ctx, input)
+            .map(Response::DescribeInstances),
         Request::DescribeInternetGateways(input) => api
             .describe_internet_gateways(ctx, input)
             .map(Response::DescribeInternetGateways),
@@ -13331,6 +21344,9 @@ pub fn call<A: Api + ?Sized>(
             .describe_subnets(ctx, input)
             .map(Response::DescribeSubnets),
         Request::DescribeTags(input) => api.describe_tags(ctx, input).map(Response::DescribeTags),
+        Request::DescribeVolumes(input) => api
+            .describe_volumes(ctx, input)
+            .map(Response::DescribeVolumes),
         Request::DescribeVpcAttribute(input) => api
             .describe_vpc_attribute(ctx, input)
             .map(Response::DescribeVpcAttribute),
@@ -13356,12 +21372,18 @@ pub fn call<A: Api + ?Sized>(
         Request::DetachInternetGateway(input) => api
             .detach_internet_gateway(ctx, input)
             .map(|()| Response::DetachInternetGateway),
+        Request::DetachNetworkInterface(input) => api
+            .detach_network_interface(ctx, input)
+            .map(|()| Response::DetachNetworkInterface),
         Request::DisassociateAddress(input) => api
             .disassociate_address(ctx, input)
             .map(|()| Response::DisassociateAddress),
         Request::DisassociateRouteTable(input) => api
             .disassociate_route_table(ctx, input)
             .map(|()| Response::DisassociateRouteTable),
+        Request::ModifyInstanceAttribute(input) => api
+            .modify_instance_attribute(ctx, input)
+            .map(|()| Response::ModifyInstanceAttribute),
         Request::ModifyNetworkInterfaceAttribute(input) => api
             .modify_network_interface_attribute(ctx, input)
             .map(|()| Response::ModifyNetworkInterfaceAttribute),
@@ -13386,6 +21408,9 @@ pub fn call<A: Api + ?Sized>(
         Request::ModifyVpcEndpointServicePermissions(input) => api
             .modify_vpc_endpoint_service_permissions(ctx, input)
             .map(Response::ModifyVpcEndpointServicePermissions),
+        Request::RebootInstances(input) => api
+            .reboot_instances(ctx, input)
+            .map(|()| Response::RebootInstances),
         Request::RejectVpcEndpointConnections(input) => api
             .reject_vpc_endpoint_connections(ctx, input)
             .map(Response::RejectVpcEndpointConnections),
@@ -13410,9 +21435,19 @@ pub fn call<A: Api + ?Sized>(
         Request::RevokeSecurityGroupIngress(input) => api
             .revoke_security_group_ingress(ctx, input)
             .map(Response::RevokeSecurityGroupIngress),
+        Request::RunInstances(input) => api.run_instances(ctx, input).map(Response::RunInstances),
+        Request::StartInstances(input) => api
+            .start_instances(ctx, input)
+            .map(Response::StartInstances),
         Request::StartVpcEndpointServicePrivateDnsVerification(input) => api
             .start_vpc_endpoint_service_private_dns_verification(ctx, input)
             .map(Response::StartVpcEndpointServicePrivateDnsVerification),
+        Request::StopInstances(input) => {
+            api.stop_instances(ctx, input).map(Response::StopInstances)
+        }
+        Request::TerminateInstances(input) => api
+            .terminate_instances(ctx, input)
+            .map(Response::TerminateInstances),
         Request::UnassignPrivateIpAddresses(input) => api
             .unassign_private_ip_addresses(ctx, input)
             .map(|()| Response::UnassignPrivateIpAddresses),

@@ -55,7 +55,11 @@ pub fn apply(world: &Arc<World>, all: &[Loaded]) -> Result<(), ScenarioError> {
                         ec2::scenario::default_vpc(world, &p, res.default_vpc.as_ref())?;
                     }
                     match phase {
-                        0 => ec2::scenario::network(world, &p, &mut names, res)?,
+                        0 => {
+                            ec2::scenario::network(world, &p, &mut names, res)?;
+                            ec2::instances::scenario::apply(world, &p, &mut names, res)?;
+                            ec2::scenario::routes(world, &p, &mut names, res)?;
+                        }
                         1 => elbv2::scenario::load_balancers(world, &p, &mut names, res)?,
                         2 => ec2::scenario::endpoint_services(world, &p, &mut names, res)?,
                         3 => ec2::scenario::endpoints(world, &p, &mut names, res)?,
@@ -67,6 +71,25 @@ pub fn apply(world: &Arc<World>, all: &[Loaded]) -> Result<(), ScenarioError> {
         }
     }
     world.settle();
+    // Instances, once they run: their other interfaces, their restarts and
+    // their declared states, a step at a time.
+    for step in 0..3 {
+        for loaded in all {
+            for (ai, account) in loaded.scenario.accounts.iter().enumerate() {
+                for (region, res) in &account.regions {
+                    let base = format!("accounts[{ai}].regions.{region}");
+                    let p = Phase {
+                        loaded,
+                        account: &account.id,
+                        region,
+                        base: &base,
+                    };
+                    ec2::instances::scenario::settle_step(world, &p, &names, res, step)?;
+                }
+            }
+        }
+        world.settle();
+    }
     ecs::scenario::apply_later(world, later);
     Ok(())
 }

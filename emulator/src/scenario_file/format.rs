@@ -78,6 +78,8 @@ pub struct RegionResources {
     #[serde(default)]
     pub nat_gateways: Vec<NatGateway>,
     #[serde(default)]
+    pub instances: Vec<Instance>,
+    #[serde(default)]
     pub dhcp_options: Vec<DhcpOptions>,
     #[serde(default)]
     pub network_acls: Vec<NetworkAcl>,
@@ -319,6 +321,85 @@ pub struct Interface {
     pub secondary_private_ips: Vec<String>,
     /// `false` turns the source/destination check off.
     pub source_dest_check: Option<bool>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+/// An instance, launched from `image` (an AMI name or id) in `subnet`, in
+/// its declared state (`running` unless `stopped`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Instance {
+    pub name: String,
+    pub id: Option<String>,
+    pub reservation_id: Option<String>,
+    pub image: String,
+    pub instance_type: String,
+    pub subnet: String,
+    /// The VPC's default group when empty.
+    #[serde(default)]
+    pub security_groups: Vec<String>,
+    /// Its primary network interface's pins (id, address, MAC, public IP).
+    pub network_interface: Option<NetworkInterface>,
+    pub attachment_id: Option<String>,
+    /// An Amazon-owned public address with each start.
+    pub public_ip_on_launch: Option<bool>,
+    pub description: Option<String>,
+    #[serde(default)]
+    pub secondary_private_ips: Vec<String>,
+    pub source_dest_check: Option<bool>,
+    #[serde(default)]
+    pub network_interface_tags: Tags,
+    /// Interfaces of the scenario's (`networkInterfaces`) attached beyond
+    /// device 0.
+    #[serde(default)]
+    pub attachments: Vec<InstanceAttachment>,
+    /// Its EBS volumes, the root device's first.
+    #[serde(default)]
+    pub volumes: Vec<InstanceVolume>,
+    pub key_name: Option<String>,
+    /// Base64, as RunInstances takes it.
+    pub user_data: Option<String>,
+    pub iam_instance_profile: Option<String>,
+    pub state: Option<String>,
+    pub launched_at: Option<String>,
+    /// When it was last started, when that was not its launch.
+    pub started_at: Option<String>,
+    /// When it was last stopped.
+    pub stopped_at: Option<String>,
+    pub client_token: Option<String>,
+    pub disable_api_termination: Option<bool>,
+    pub disable_api_stop: Option<bool>,
+    pub shutdown_behavior: Option<String>,
+    pub ebs_optimized: Option<bool>,
+    pub monitoring: Option<bool>,
+    pub http_tokens: Option<String>,
+    pub http_hop_limit: Option<i32>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct InstanceAttachment {
+    pub network_interface: String,
+    pub device_index: i32,
+    pub attachment_id: Option<String>,
+    pub attached_at: Option<String>,
+    pub delete_on_termination: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct InstanceVolume {
+    pub device: String,
+    pub id: Option<String>,
+    pub size: Option<i32>,
+    pub volume_type: Option<String>,
+    pub iops: Option<i32>,
+    pub throughput: Option<i32>,
+    pub encrypted: Option<bool>,
+    pub delete_on_termination: Option<bool>,
     #[serde(default)]
     pub tags: Tags,
 }

@@ -344,6 +344,14 @@ impl<S: Services> Ctx<S> {
         self.schedule_for(&account, realistic_ms, work);
     }
 
+    /// Schedules `work` for the caller's account after `ms` of world time,
+    /// whatever the pace: how long AWS keeps showing what is gone is a
+    /// duration, not a transition.
+    pub fn schedule_unscaled(&mut self, ms: i64, work: impl FnOnce(&mut Ctx<S>) + Send + 'static) {
+        let account = self.account.clone();
+        self.insert_due(&account, self.now_ms + ms.max(0), work);
+    }
+
     pub fn schedule_for(
         &mut self,
         account: &str,
@@ -351,6 +359,15 @@ impl<S: Services> Ctx<S> {
         work: impl FnOnce(&mut Ctx<S>) + Send + 'static,
     ) {
         let due = self.now_ms + self.world.clock.pace().delay_ms(realistic_ms);
+        self.insert_due(account, due, work);
+    }
+
+    fn insert_due(
+        &mut self,
+        account: &str,
+        due: i64,
+        work: impl FnOnce(&mut Ctx<S>) + Send + 'static,
+    ) {
         let region = &mut *self.region;
         region.schedule_seq += 1;
         let key = (due, region.schedule_seq);

@@ -72,9 +72,62 @@ fn in_use(ctx: &Ctx, ip: &str) -> bool {
     })
 }
 
+/// The interface an address given to an instance goes to: its only one.
+fn instance_eni(ctx: &Ctx, instance: &str) -> R<String> {
+    let st = &ctx.acct().ec2;
+    check_known(
+        instance,
+        "i",
+        "InvalidInstanceID.Malformed",
+        st.instances.contains_key(instance),
+        || {
+            AwsError::new(
+                "InvalidInstanceID.NotFound",
+                format!("The instance ID '{instance}' does not exist"),
+            )
+        },
+    )?;
+    let state = st.instances[instance].state.clone();
+    if !matches!(state.as_str(), "running" | "stopped" | "stopping") {
+        return Err(AwsError::new(
+            "IncorrectInstanceState",
+            format!("The instance '{instance}' is not in a valid state for this operation."),
+        ));
+    }
+    let enis: Vec<&str> = st
+        .enis
+        .values()
+        .filter(|e| {
+            e.attachment
+                .as_ref()
+                .is_some_and(|a| a.instance_id == instance)
+        })
+        .map(|e| e.id.as_str())
+        .collect();
+    match enis.as_slice() {
+        [one] => Ok(one.to_string()),
+        [] => Err(AwsError::new(
+            "IncorrectInstanceState",
+            format!("The instance '{instance}' is not in a valid state for this operation."),
+        )),
+        _ => Err(AwsError::new(
+            "InvalidInstanceID",
+            format!("There are multiple interfaces attached to instance '{instance}'. Please specify an interface ID for the operation instead."),
+        )),
+    }
+}
+
+/// The instance the address's interface is attached to.
+fn instance_of(ctx: &Ctx, a: &Address) -> Option<String> {
+    let x = a.association.as_ref()?;
+    let e = ctx.acct().ec2.enis.get(&x.network_interface_id)?;
+    e.attachment.as_ref().map(|t| t.instance_id.clone())
+}
+
 fn model(ctx: &Ctx, a: &Address) -> m::Address {
     let x = a.association.as_ref();
     m::Address {
+        instance_id: instance_of(ctx, a),
         allocation_id: Some(a.allocation_id.clone()),
         association_id: x.map(|x| x.id.clone()),
         domain: Some("vpc".into()),
@@ -180,12 +233,7 @@ pub(super) fn associate(
     };
     let eni_id = match (&input.network_interface_id, &input.instance_id) {
         (Some(eni), _) => eni.clone(),
-        (None, Some(instance)) => {
-            return Err(AwsError::new(
-                "InvalidInstanceID.NotFound",
-                format!("The instance ID '{instance}' does not exist"),
-            ))
-        }
+        (None, Some(instance)) => instance_eni(ctx, instance)?,
         (None, None) => {
             return Err(errors::missing("InstanceId or NetworkInterfaceId"));
         }
@@ -331,6 +379,7 @@ fn filter_values(ctx: &Ctx, a: &Address, name: &str) -> Vec<String> {
         "allocation-id" => one(&a.allocation_id),
         "association-id" => x.map(|x| x.id.clone()).into_iter().collect(),
         "domain" => one("vpc"),
+        "instance-id" => instance_of(ctx, a).into_iter().collect(),
         "network-border-group" => one(ctx.region_name()),
         "network-interface-id" => x
             .map(|x| x.network_interface_id.clone())

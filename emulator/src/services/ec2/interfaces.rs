@@ -66,11 +66,15 @@ pub(super) fn modify_attribute(
             "Only one attribute can be modified at a time.",
         ));
     }
-    if input.attachment.is_some() {
-        return Err(AwsError::new(
-            "InvalidAttachmentID.NotFound",
-            format!("The network interface '{id}' is not attached."),
-        ));
+    if let Some(change) = &input.attachment {
+        let wanted = change.attachment_id.clone().unwrap_or_default();
+        let ours = interface(ctx, &id)?
+            .attachment
+            .as_ref()
+            .map(|a| a.id.clone());
+        if ours.as_deref() != Some(wanted.as_str()) {
+            return Err(attachment_not_found(&wanted));
+        }
     }
     let vpc = interface(ctx, &id)?.vpc_id.clone();
     if let Some(groups) = &input.groups {
@@ -102,6 +106,11 @@ pub(super) fn modify_attribute(
     if let Some(check) = input.source_dest_check {
         e.source_dest_check = check.value.unwrap_or(true);
     }
+    if let Some(change) = input.attachment {
+        if let (Some(a), Some(d)) = (e.attachment.as_mut(), change.delete_on_termination) {
+            a.delete_on_termination = d;
+        }
+    }
     if let Some(public) = input.associate_public_ip_address {
         // An Amazon-owned address comes or goes with the flag.
         if !public {
@@ -109,6 +118,131 @@ pub(super) fn modify_attribute(
         }
     }
     ctx.emit(event("network-interface", &id, "modified", None));
+    Ok(())
+}
+
+fn attachment_not_found(id: &str) -> AwsError {
+    AwsError::new(
+        "InvalidAttachmentID.NotFound",
+        format!("Interface attachment '{id}' not found."),
+    )
+}
+
+/// AttachNetworkInterface: an `available` interface of the caller's to one
+/// of its instances in the same zone, at a free device index, within the
+/// instance type's limit.
+pub(super) fn attach(
+    ctx: &mut Ctx,
+    input: m::AttachNetworkInterfaceRequest,
+) -> R<m::AttachNetworkInterfaceResult> {
+    let id = input.network_interface_id.clone().unwrap_or_default();
+    let instance_id = input.instance_id.clone().unwrap_or_default();
+    let device_index = input
+        .device_index
+        .ok_or_else(|| errors::missing("DeviceIndex"))?;
+    let e = interface(ctx, &id)?;
+    super::instances::check_id(ctx, &instance_id)?;
+    let i = &ctx.acct().ec2.instances[&instance_id];
+    if !matches!(i.state.as_str(), "running" | "stopped") {
+        return Err(AwsError::new(
+            "IncorrectInstanceState",
+            format!("The instance '{instance_id}' is not in a valid state for this operation."),
+        ));
+    }
+    if e.attachment.is_some() || e.status != "available" {
+        return Err(AwsError::new(
+            "InvalidNetworkInterface.InUse",
+            format!("Interface: [{id}] in use."),
+        ));
+    }
+    if e.availability_zone != i.availability_zone {
+        return Err(errors::invalid_value_message(
+            "You may not attach a network interface to an instance if they are not in the same availability zone",
+        ));
+    }
+    let attached = super::instances::enis_of(ctx, &instance_id);
+    if attached.iter().any(|x| {
+        x.attachment
+            .as_ref()
+            .is_some_and(|a| a.device_index == device_index)
+    }) {
+        return Err(errors::invalid_value_message(format!(
+            "Instance '{instance_id}' already has an interface attached at device index '{device_index}'."
+        )));
+    }
+    if let Some(t) = super::instances::catalog::instance_type(&i.instance_type) {
+        if attached.len() as i32 >= t.max_enis {
+            return Err(AwsError::new(
+                "AttachmentLimitExceeded",
+                format!(
+                    "Interface count {} exceeds the limit for {}",
+                    attached.len() + 1,
+                    t.name
+                ),
+            ));
+        }
+    }
+    ctx.dry_run(input.dry_run)?;
+    let attachment_id = ctx.new_id("eni-attach");
+    let now = ctx.now();
+    if let Some(e) = ctx.acct_mut().ec2.enis.get_mut(&id) {
+        e.attachment = Some(super::state::EniAttachment {
+            id: attachment_id.clone(),
+            instance_id,
+            device_index,
+            status: "attached".into(),
+            delete_on_termination: false,
+            attached: now,
+        });
+        e.status = "in-use".into();
+    }
+    ctx.emit(event("network-interface", &id, "attached", Some("in-use")));
+    Ok(m::AttachNetworkInterfaceResult {
+        attachment_id: Some(attachment_id),
+        network_card_index: Some(0),
+    })
+}
+
+/// DetachNetworkInterface: any attachment but an instance's primary
+/// interface (device 0) and a service's interface.
+pub(super) fn detach(ctx: &mut Ctx, input: m::DetachNetworkInterfaceRequest) -> R<()> {
+    let attachment_id = input.attachment_id.clone().unwrap_or_default();
+    let Some(e) = ctx
+        .acct()
+        .ec2
+        .enis
+        .values()
+        .find(|e| e.attachment.as_ref().is_some_and(|a| a.id == attachment_id))
+    else {
+        return Err(if is_valid_id(&attachment_id, "eni-attach") {
+            attachment_not_found(&attachment_id)
+        } else {
+            AwsError::new(
+                "InvalidAttachmentID.Malformed",
+                format!("Invalid id: \"{attachment_id}\" (expecting \"eni-attach-...\")"),
+            )
+        });
+    };
+    if e.attachment.as_ref().is_some_and(|a| a.device_index == 0) {
+        return Err(AwsError::new(
+            "OperationNotPermitted",
+            format!(
+                "The network interface at device index 0 cannot be detached. (attachment '{attachment_id}')"
+            ),
+        ));
+    }
+    let id = e.id.clone();
+    ctx.dry_run(input.dry_run)?;
+    if let Some(e) = ctx.acct_mut().ec2.enis.get_mut(&id) {
+        e.attachment = None;
+        e.status = "available".into();
+    }
+    ctx.emit(event(
+        "network-interface",
+        &id,
+        "detached",
+        Some("available"),
+    ));
     Ok(())
 }
 
@@ -152,8 +286,7 @@ pub(super) fn describe_attribute(
         Some("associatePublicIpAddress") => {
             out.associate_public_ip_address = Some(e.public_ip.is_some())
         }
-        // Not attached to anything: no attachment to show.
-        Some("attachment") => {}
+        Some("attachment") => out.attachment = super::network::attachment_model(ctx, e),
         _ => return Err(errors::missing("Attribute")),
     }
     ctx.dry_run(input.dry_run)?;

@@ -12,6 +12,7 @@ mod endpoint_states;
 pub(crate) mod endpoints;
 pub mod errors;
 mod gateways;
+pub mod instances;
 mod interfaces;
 pub mod links;
 mod nat;
@@ -62,6 +63,97 @@ pub fn create_default_vpc(ctx: &mut Ctx) {
 
 impl Api for Ec2 {
     type Ctx = Ctx;
+
+    fn run_instances(&self, ctx: &mut Ctx, input: m::RunInstancesRequest) -> R<m::Reservation> {
+        instances::run::run_instances(ctx, input)
+    }
+    fn describe_instances(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeInstancesRequest,
+    ) -> R<m::DescribeInstancesResult> {
+        instances::describe::describe_instances(ctx, input)
+    }
+    fn describe_instance_status(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeInstanceStatusRequest,
+    ) -> R<m::DescribeInstanceStatusResult> {
+        instances::describe::describe_instance_status(ctx, input)
+    }
+    fn start_instances(
+        &self,
+        ctx: &mut Ctx,
+        input: m::StartInstancesRequest,
+    ) -> R<m::StartInstancesResult> {
+        instances::start_instances(ctx, input)
+    }
+    fn stop_instances(
+        &self,
+        ctx: &mut Ctx,
+        input: m::StopInstancesRequest,
+    ) -> R<m::StopInstancesResult> {
+        instances::stop_instances(ctx, input)
+    }
+    fn reboot_instances(&self, ctx: &mut Ctx, input: m::RebootInstancesRequest) -> R<()> {
+        instances::reboot_instances(ctx, input)
+    }
+    fn terminate_instances(
+        &self,
+        ctx: &mut Ctx,
+        input: m::TerminateInstancesRequest,
+    ) -> R<m::TerminateInstancesResult> {
+        instances::terminate_instances(ctx, input)
+    }
+    fn describe_instance_attribute(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeInstanceAttributeRequest,
+    ) -> R<m::InstanceAttribute> {
+        instances::attributes::describe(ctx, input)
+    }
+    fn modify_instance_attribute(
+        &self,
+        ctx: &mut Ctx,
+        input: m::ModifyInstanceAttributeRequest,
+    ) -> R<()> {
+        instances::attributes::modify(ctx, input)
+    }
+    fn describe_images(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeImagesRequest,
+    ) -> R<m::DescribeImagesResult> {
+        instances::catalog::describe_images(ctx, input)
+    }
+    fn describe_instance_types(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeInstanceTypesRequest,
+    ) -> R<m::DescribeInstanceTypesResult> {
+        instances::catalog::describe_instance_types(ctx, input)
+    }
+    fn describe_volumes(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeVolumesRequest,
+    ) -> R<m::DescribeVolumesResult> {
+        instances::volumes::describe(ctx, input)
+    }
+    fn attach_network_interface(
+        &self,
+        ctx: &mut Ctx,
+        input: m::AttachNetworkInterfaceRequest,
+    ) -> R<m::AttachNetworkInterfaceResult> {
+        interfaces::attach(ctx, input)
+    }
+    fn detach_network_interface(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DetachNetworkInterfaceRequest,
+    ) -> R<()> {
+        interfaces::detach(ctx, input)
+    }
 
     fn create_vpc(&self, ctx: &mut Ctx, input: m::CreateVpcRequest) -> R<m::CreateVpcResult> {
         vpcs::create(ctx, input)

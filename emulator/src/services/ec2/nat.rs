@@ -268,7 +268,7 @@ fn become_deleted(ctx: &mut Ctx, id: &str) {
     release_interface(ctx, id);
     set_state(ctx, id, "deleted");
     let due = id.to_string();
-    ctx.schedule(GONE_MS, move |ctx| {
+    ctx.schedule_unscaled(GONE_MS, move |ctx| {
         ctx.acct_mut().ec2.nat_gateways.remove(&due);
     });
 }

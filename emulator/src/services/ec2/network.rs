@@ -23,10 +23,29 @@ pub(crate) fn private_dns_name(region: &str, ip: &str) -> String {
     format!("ip-{}.{domain}", ip.replace('.', "-"))
 }
 
+/// The public DNS name AWS gives an address in `vpc_id`: only when the VPC
+/// has DNS support and DNS hostnames on [R: VPC user guide, "DNS attributes
+/// for your VPC"].
+pub(crate) fn public_dns_name(ctx: &Ctx, vpc_id: &str, ip: &str) -> Option<String> {
+    let on = ctx
+        .acct()
+        .ec2
+        .vpcs
+        .get(vpc_id)
+        .is_some_and(|v| v.enable_dns_hostnames && v.enable_dns_support);
+    let region = ctx.region_name();
+    let domain = if region == "us-east-1" {
+        "compute-1.amazonaws.com".to_string()
+    } else {
+        format!("{region}.compute.amazonaws.com")
+    };
+    on.then(|| format!("ec2-{}.{domain}", ip.replace('.', "-")))
+}
+
 /// The interface's public address: an Elastic IP associated with it, or
 /// one AWS assigned.
 fn public_association(ctx: &Ctx, e: &NetworkInterface) -> Option<m::NetworkInterfaceAssociation> {
-    let dns = |ip: &str| format!("ec2-{}.compute-1.amazonaws.com", ip.replace('.', "-"));
+    let dns = |ip: &str| public_dns_name(ctx, &e.vpc_id, ip).unwrap_or_default();
     if let Some(a) = super::addresses::of_eni(ctx, &e.id) {
         let x = a.association.as_ref()?;
         return Some(m::NetworkInterfaceAssociation {
@@ -93,8 +112,29 @@ pub(super) fn eni_model(ctx: &Ctx, e: &NetworkInterface) -> m::NetworkInterface 
         status: Some(e.status.clone()),
         tag_set: Some(e.tags.to_model()),
         association: public_association(ctx, e),
+        attachment: attachment_model(ctx, e),
         ..Default::default()
     }
+}
+
+/// The interface's attachment to an instance of the caller's.
+pub(super) fn attachment_model(
+    ctx: &Ctx,
+    e: &NetworkInterface,
+) -> Option<m::NetworkInterfaceAttachment> {
+    e.attachment
+        .as_ref()
+        .map(|a| m::NetworkInterfaceAttachment {
+            attach_time: Some(a.attached),
+            attachment_id: Some(a.id.clone()),
+            delete_on_termination: Some(a.delete_on_termination),
+            device_index: Some(a.device_index),
+            network_card_index: Some(0),
+            instance_id: Some(a.instance_id.clone()),
+            instance_owner_id: Some(ctx.account.clone()),
+            status: Some(a.status.clone()),
+            ..Default::default()
+        })
 }
 
 const ENI_FILTERS: &[&str] = &[
@@ -121,8 +161,13 @@ const ENI_FILTERS: &[&str] = &[
     "association.association-id",
     "association.ip-owner-id",
     "association.public-dns-name",
+    "attachment.attach-time",
     "attachment.attachment-id",
+    "attachment.delete-on-termination",
+    "attachment.device-index",
     "attachment.instance-id",
+    "attachment.instance-owner-id",
+    "attachment.network-card-index",
     "attachment.status",
 ];
 
@@ -178,8 +223,23 @@ fn eni_filter_values(ctx: &Ctx, e: &NetworkInterface, name: &str) -> Vec<String>
             .and_then(|a| a.public_dns_name)
             .into_iter()
             .collect(),
+        "attachment.attach-time" => attached(e, |a| a.attached.to_iso8601()),
+        "attachment.attachment-id" => attached(e, |a| a.id.clone()),
+        "attachment.delete-on-termination" => attached(e, |a| a.delete_on_termination.to_string()),
+        "attachment.device-index" => attached(e, |a| a.device_index.to_string()),
+        "attachment.instance-id" => attached(e, |a| a.instance_id.clone()),
+        "attachment.instance-owner-id" => attached(e, |_| ctx.account.clone()),
+        "attachment.network-card-index" => attached(e, |_| "0".into()),
+        "attachment.status" => attached(e, |a| a.status.clone()),
         _ => vec![],
     }
+}
+
+fn attached(
+    e: &NetworkInterface,
+    f: impl Fn(&super::state::EniAttachment) -> String,
+) -> Vec<String> {
+    e.attachment.iter().map(f).collect()
 }
 
 /// An address asked for in `subnet_id`: inside its block and free.
@@ -535,6 +595,7 @@ pub(crate) fn create_eni(ctx: &mut Ctx, spec: NewEni<'_>) -> R<String> {
         }),
         secondary_ips: vec![],
         source_dest_check: true,
+        attachment: None,
         created: ctx.now(),
         tags: Default::default(),
     };

@@ -34,6 +34,14 @@ pub(crate) fn state(st: &State, vpc_id: &str, r: &Route) -> &'static str {
             .is_some_and(|n| matches!(n.state.as_str(), "pending" | "available"))
     } else if let Some(e) = &r.egress_only_gateway_id {
         st.egress_only_gateways.contains_key(e)
+    } else if let Some(i) = &r.instance_id {
+        // An instance that is not running sends nowhere.
+        st.instances.get(i).is_some_and(|i| i.state == "running")
+            && r.network_interface_id.as_ref().is_some_and(|e| {
+                st.enis
+                    .get(e)
+                    .is_some_and(|e| e.attachment.as_ref().is_some_and(|a| &a.instance_id == i))
+            })
     } else if let Some(e) = &r.network_interface_id {
         st.enis.contains_key(e)
     } else {
@@ -237,10 +245,20 @@ fn route(ctx: &Ctx, spec: &Spec, table: &RouteTable) -> R<Route> {
             r.network_interface_id = Some(target);
         }
         "instance" => {
-            return Err(AwsError::new(
-                "InvalidInstanceID.NotFound",
-                format!("The instance ID '{target}' does not exist"),
-            ))
+            // Through its only interface, which the route names too.
+            super::instances::check_id(ctx, &target)?;
+            let enis = super::instances::enis_of(ctx, &target);
+            let [eni] = enis.as_slice() else {
+                return Err(AwsError::new(
+                    "InvalidInstanceID",
+                    format!("There are multiple interfaces attached to instance '{target}'. Please specify an interface ID for the operation instead."),
+                ));
+            };
+            if eni.vpc_id != table.vpc_id {
+                return Err(apart(&target));
+            }
+            r.network_interface_id = Some(eni.id.clone());
+            r.instance_id = Some(target);
         }
         "peering" => {
             if !is_valid_id(&target, "pcx") {

@@ -650,8 +650,7 @@ pub(crate) fn network(
         let id = out.allocation_id.unwrap_or_default();
         names.put(p.account, p.region, "elasticIp", &a.name, id);
     }
-    nat_gateways(world, p, names, res)?;
-    routes(world, p, names, res)
+    nat_gateways(world, p, names, res)
 }
 
 fn nat_gateways(
@@ -720,6 +719,7 @@ fn route_target(
         ("natGateway", "nat"),
         ("egressOnlyInternetGateway", "eigw"),
         ("networkInterface", "eni"),
+        ("instance", "i"),
     ];
     let id = KINDS
         .iter()
@@ -730,6 +730,7 @@ fn route_target(
         Some("nat") => "nat",
         Some("eigw") => "egressOnly",
         Some("eni") => "interface",
+        Some("i") => "instance",
         Some("pcx") => "peering",
         Some("tgw") => "transit",
         _ => {
@@ -745,8 +746,8 @@ fn route_target(
 }
 
 /// Routes added to route tables (and to VPCs' main tables), once every
-/// target exists.
-fn routes(
+/// target exists (the network's and instances).
+pub(crate) fn routes(
     world: &Arc<World>,
     p: &Phase<'_>,
     names: &mut Names,
@@ -804,6 +805,7 @@ fn routes(
                 "nat" => create.nat_gateway_id = t,
                 "egressOnly" => create.egress_only_internet_gateway_id = t,
                 "interface" => create.network_interface_id = t,
+                "instance" => create.instance_id = t,
                 "peering" => create.vpc_peering_connection_id = t,
                 _ => create.transit_gateway_id = t,
             }
@@ -1722,7 +1724,10 @@ pub(crate) fn export(
             tags: export_tags(&g.tags),
         });
     }
-    for n in st.enis.values().filter(|n| n.requester_id.is_none()) {
+    // An instance's primary interface goes with the instance.
+    for n in st.enis.values().filter(|n| {
+        n.requester_id.is_none() && n.attachment.as_ref().is_none_or(|t| t.device_index != 0)
+    }) {
         out.network_interfaces.push(f::Interface {
             name: n.id.clone(),
             id: Some(n.id.clone()),
@@ -1958,7 +1963,7 @@ pub(crate) fn export(
 
 /// The routes someone added to table `table_id` of VPC `v`, as a scenario
 /// declares them: not the local route, not a gateway endpoint's, and not a
-/// blackhole (its target is gone: nothing could create it again).
+/// blackhole whose target is gone (nothing could create it again).
 fn user_routes(st: &State, v: &Vpc, table_id: &str) -> Vec<f::Route> {
     let Some(t) = st.route_tables.get(table_id) else {
         return vec![];
@@ -1972,7 +1977,13 @@ fn user_routes(st: &State, v: &Vpc, table_id: &str) -> Vec<f::Route> {
                     .as_deref()
                     .is_some_and(|g| g.starts_with("vpce-")))
         })
-        .filter(|r| super::routes::state(st, &v.id, r) == "active")
+        // A route to a stopped instance is a blackhole that comes back.
+        .filter(|r| {
+            super::routes::state(st, &v.id, r) == "active"
+                || r.instance_id
+                    .as_ref()
+                    .is_some_and(|i| st.instances.contains_key(i))
+        })
         .filter_map(|r| {
             Some(f::Route {
                 destination: r.destination()?.to_string(),

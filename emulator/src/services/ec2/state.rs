@@ -37,6 +37,9 @@ pub struct State {
     pub nat_gateways: BTreeMap<String, NatGateway>,
     pub dhcp_options: BTreeMap<String, DhcpOptionSet>,
     pub network_acls: BTreeMap<String, NetworkAcl>,
+    pub instances: BTreeMap<String, Instance>,
+    /// EBS volumes (the ones instances launch with).
+    pub volumes: BTreeMap<String, Volume>,
     /// The set AWS made with the account's default VPC: new VPCs get it.
     pub default_dhcp_options: Option<String>,
     /// `ClientToken` → (operation, resource id), for idempotent creates.
@@ -164,8 +167,9 @@ impl Route {
             &self.gateway_id,
             &self.nat_gateway_id,
             &self.egress_only_gateway_id,
-            &self.network_interface_id,
+            // An instance's route names its interface too.
             &self.instance_id,
+            &self.network_interface_id,
             &self.vpc_peering_connection_id,
             &self.transit_gateway_id,
         ]
@@ -321,8 +325,92 @@ pub struct NetworkInterface {
     /// Addresses beyond the primary one (AssignPrivateIpAddresses).
     pub secondary_ips: Vec<String>,
     pub source_dest_check: bool,
+    /// The instance it is attached to.
+    pub attachment: Option<EniAttachment>,
     pub created: Timestamp,
     pub tags: Tags,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EniAttachment {
+    pub id: String,
+    pub instance_id: String,
+    pub device_index: i32,
+    /// `attaching`, `attached`, `detaching`.
+    pub status: String,
+    pub delete_on_termination: bool,
+    pub attached: Timestamp,
+}
+
+/// An instance: `pending` → `running`, `stopping` → `stopped`,
+/// `shutting-down` → `terminated`, on the world clock. Its addresses and
+/// security groups are those of its network interfaces (device 0 first).
+#[derive(Debug, Clone, Serialize)]
+pub struct Instance {
+    pub id: String,
+    pub reservation_id: String,
+    pub launch_index: i32,
+    pub image_id: String,
+    pub instance_type: String,
+    pub architecture: String,
+    pub key_name: Option<String>,
+    pub subnet_id: String,
+    pub vpc_id: String,
+    pub availability_zone: String,
+    /// `pending`, `running`, `stopping`, `stopped`, `shutting-down`,
+    /// `terminated`.
+    pub state: String,
+    /// Why it last stopped or terminated: AWS's text and (code, message).
+    pub transition_reason: String,
+    pub state_reason: Option<(String, String)>,
+    /// When a user last stopped it (the time in `transition_reason`).
+    pub stopped_at: Option<Timestamp>,
+    /// When it was last started.
+    pub launch_time: Timestamp,
+    /// The status checks passed since it last started (`ok`, not
+    /// `initializing`).
+    pub checks_passed: bool,
+    /// Base64, as sent.
+    pub user_data: Option<String>,
+    pub iam_instance_profile: Option<String>,
+    pub disable_api_termination: bool,
+    pub disable_api_stop: bool,
+    /// `stop` or `terminate`.
+    pub shutdown_behavior: String,
+    pub ebs_optimized: bool,
+    pub monitoring: bool,
+    /// IMDS: `optional` or `required`, and the hop limit.
+    pub http_tokens: String,
+    pub http_hop_limit: i32,
+    /// An Amazon-owned public address comes with each start.
+    pub public_ip_on_start: bool,
+    pub root_device_name: String,
+    pub client_token: Option<String>,
+    pub tags: Tags,
+}
+
+/// An EBS volume.
+#[derive(Debug, Clone, Serialize)]
+pub struct Volume {
+    pub id: String,
+    pub size: i32,
+    pub volume_type: String,
+    pub iops: Option<i32>,
+    pub throughput: Option<i32>,
+    pub encrypted: bool,
+    pub snapshot_id: String,
+    pub availability_zone: String,
+    pub created: Timestamp,
+    pub attachment: Option<VolumeAttachment>,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VolumeAttachment {
+    pub instance_id: String,
+    pub device: String,
+    pub delete_on_termination: bool,
+    pub attached: Timestamp,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -26,6 +26,8 @@ pub(super) fn tags_of(ctx: &Ctx, id: &str) -> Result<Tags, AwsError> {
         Some("natgateway") => st.nat_gateways.get(id).map(|r| &r.tags),
         Some("dhcp-options") => st.dhcp_options.get(id).map(|r| &r.tags),
         Some("network-acl") => st.network_acls.get(id).map(|r| &r.tags),
+        Some("instance") => st.instances.get(id).map(|r| &r.tags),
+        Some("volume") => st.volumes.get(id).map(|r| &r.tags),
         Some("vpc-endpoint-service") => ctx
             .region
             .common
@@ -70,6 +72,14 @@ fn not_found(id: &str) -> AwsError {
             "NatGatewayNotFound",
             format!("The Nat Gateway {id} was not found"),
         ),
+        Some("instance") => AwsError::new(
+            "InvalidInstanceID.NotFound",
+            format!("The instance ID '{id}' does not exist"),
+        ),
+        Some("volume") => AwsError::new(
+            "InvalidVolume.NotFound",
+            format!("The volume '{id}' does not exist."),
+        ),
         Some("vpc-endpoint-service") => AwsError::new(
             "InvalidVpcEndpointServiceId.NotFound",
             format!("The VpcEndpointService Id '{id}' does not exist"),
@@ -96,6 +106,8 @@ fn tags_mut<'a>(ctx: &'a mut Ctx, id: &str) -> Option<&'a mut Tags> {
         "natgateway" => st.nat_gateways.get_mut(id).map(|r| &mut r.tags),
         "dhcp-options" => st.dhcp_options.get_mut(id).map(|r| &mut r.tags),
         "network-acl" => st.network_acls.get_mut(id).map(|r| &mut r.tags),
+        "instance" => st.instances.get_mut(id).map(|r| &mut r.tags),
+        "volume" => st.volumes.get_mut(id).map(|r| &mut r.tags),
         _ => None,
     }
 }
@@ -180,6 +192,8 @@ pub(super) fn describe(
     all.extend(st.nat_gateways.iter().map(|(k, v)| (k.clone(), &v.tags)));
     all.extend(st.dhcp_options.iter().map(|(k, v)| (k.clone(), &v.tags)));
     all.extend(st.network_acls.iter().map(|(k, v)| (k.clone(), &v.tags)));
+    all.extend(st.instances.iter().map(|(k, v)| (k.clone(), &v.tags)));
+    all.extend(st.volumes.iter().map(|(k, v)| (k.clone(), &v.tags)));
     all.extend(
         ctx.region
             .common

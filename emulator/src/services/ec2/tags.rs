@@ -144,6 +144,8 @@ pub fn resource_type_of(id: &str) -> Option<&'static str> {
         "eipalloc" => "elastic-ip",
         "nat" => "natgateway",
         "acl" => "network-acl",
+        "i" => "instance",
+        "vol" => "volume",
         _ => return None,
     })
 }
