@@ -502,6 +502,41 @@ pub struct AssociateRouteTableResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct AssociateSubnetCidrBlockRequest {
+    pub ipv6_ipam_pool_id: ::std::option::Option<::std::string::String>,
+    pub ipv6_netmask_length: ::std::option::Option<i32>,
+    pub subnet_id: ::std::option::Option<::std::string::String>,
+    pub ipv6_cidr_block: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AssociateSubnetCidrBlockResult {
+    pub ipv6_cidr_block_association: ::std::option::Option<SubnetIpv6CidrBlockAssociation>,
+    pub subnet_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AssociateVpcCidrBlockRequest {
+    pub cidr_block: ::std::option::Option<::std::string::String>,
+    pub ipv6_cidr_block_network_border_group: ::std::option::Option<::std::string::String>,
+    pub ipv6_pool: ::std::option::Option<::std::string::String>,
+    pub ipv6_cidr_block: ::std::option::Option<::std::string::String>,
+    pub ipv4_ipam_pool_id: ::std::option::Option<::std::string::String>,
+    pub ipv4_netmask_length: ::std::option::Option<i32>,
+    pub ipv6_ipam_pool_id: ::std::option::Option<::std::string::String>,
+    pub ipv6_netmask_length: ::std::option::Option<i32>,
+    pub vpc_id: ::std::option::Option<::std::string::String>,
+    pub amazon_provided_ipv6_cidr_block: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AssociateVpcCidrBlockResult {
+    pub ipv6_cidr_block_association: ::std::option::Option<VpcIpv6CidrBlockAssociation>,
+    pub cidr_block_association: ::std::option::Option<VpcCidrBlockAssociation>,
+    pub vpc_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AttachInternetGatewayRequest {
     pub dry_run: ::std::option::Option<bool>,
     pub internet_gateway_id: ::std::option::Option<::std::string::String>,
@@ -1480,6 +1515,29 @@ pub struct DisassociateAddressRequest {
 pub struct DisassociateRouteTableRequest {
     pub dry_run: ::std::option::Option<bool>,
     pub association_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DisassociateSubnetCidrBlockRequest {
+    pub association_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DisassociateSubnetCidrBlockResult {
+    pub ipv6_cidr_block_association: ::std::option::Option<SubnetIpv6CidrBlockAssociation>,
+    pub subnet_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DisassociateVpcCidrBlockRequest {
+    pub association_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DisassociateVpcCidrBlockResult {
+    pub ipv6_cidr_block_association: ::std::option::Option<VpcIpv6CidrBlockAssociation>,
+    pub cidr_block_association: ::std::option::Option<VpcCidrBlockAssociation>,
+    pub vpc_id: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2794,6 +2852,102 @@ impl crate::wire::query::FromQuery for AssociateRouteTableRequest {
             if out.route_table_id.is_none() {
                 return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
             }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for AssociateSubnetCidrBlockRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Ipv6IpamPoolId");
+            let k = key.as_str();
+            out.ipv6_ipam_pool_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv6NetmaskLength");
+            let k = key.as_str();
+            out.ipv6_netmask_length = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SubnetId");
+            let k = key.as_str();
+            out.subnet_id = q.scalar::<::std::string::String>(k)?;
+            if out.subnet_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv6CidrBlock");
+            let k = key.as_str();
+            out.ipv6_cidr_block = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for AssociateVpcCidrBlockRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "CidrBlock");
+            let k = key.as_str();
+            out.cidr_block = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv6CidrBlockNetworkBorderGroup");
+            let k = key.as_str();
+            out.ipv6_cidr_block_network_border_group = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv6Pool");
+            let k = key.as_str();
+            out.ipv6_pool = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv6CidrBlock");
+            let k = key.as_str();
+            out.ipv6_cidr_block = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv4IpamPoolId");
+            let k = key.as_str();
+            out.ipv4_ipam_pool_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv4NetmaskLength");
+            let k = key.as_str();
+            out.ipv4_netmask_length = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv6IpamPoolId");
+            let k = key.as_str();
+            out.ipv6_ipam_pool_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv6NetmaskLength");
+            let k = key.as_str();
+            out.ipv6_netmask_length = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "VpcId");
+            let k = key.as_str();
+            out.vpc_id = q.scalar::<::std::string::String>(k)?;
+            if out.vpc_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AmazonProvidedIpv6CidrBlock");
+            let k = key.as_str();
+            out.amazon_provided_ipv6_cidr_block = q.scalar::<bool>(k)?;
         }
         ::std::result::Result::Ok(out)
     }
@@ -5375,6 +5529,42 @@ impl crate::wire::query::FromQuery for DisassociateRouteTableRequest {
             let k = key.as_str();
             out.dry_run = q.scalar::<bool>(k)?;
         }
+        {
+            let key = crate::wire::query::key(prefix, "AssociationId");
+            let k = key.as_str();
+            out.association_id = q.scalar::<::std::string::String>(k)?;
+            if out.association_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DisassociateSubnetCidrBlockRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "AssociationId");
+            let k = key.as_str();
+            out.association_id = q.scalar::<::std::string::String>(k)?;
+            if out.association_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DisassociateVpcCidrBlockRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
         {
             let key = crate::wire::query::key(prefix, "AssociationId");
             let k = key.as_str();
@@ -8242,6 +8432,37 @@ impl crate::wire::xml::ToXml for AssociateRouteTableResult {
     }
 }
 
+impl crate::wire::xml::ToXml for AssociateSubnetCidrBlockResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.ipv6_cidr_block_association {
+            w.start("ipv6CidrBlockAssociation");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("ipv6CidrBlockAssociation");
+        }
+        if let ::std::option::Option::Some(v) = &self.subnet_id {
+            w.element("subnetId", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for AssociateVpcCidrBlockResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.ipv6_cidr_block_association {
+            w.start("ipv6CidrBlockAssociation");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("ipv6CidrBlockAssociation");
+        }
+        if let ::std::option::Option::Some(v) = &self.cidr_block_association {
+            w.start("cidrBlockAssociation");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("cidrBlockAssociation");
+        }
+        if let ::std::option::Option::Some(v) = &self.vpc_id {
+            w.element("vpcId", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for AttachmentEnaSrdSpecification {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.ena_srd_enabled {
@@ -8972,6 +9193,37 @@ impl crate::wire::xml::ToXml for DhcpOptions {
         }
         if let ::std::option::Option::Some(v) = &self.dhcp_configurations {
             enc_DhcpConfigurationList(w, "dhcpConfigurationSet", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for DisassociateSubnetCidrBlockResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.ipv6_cidr_block_association {
+            w.start("ipv6CidrBlockAssociation");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("ipv6CidrBlockAssociation");
+        }
+        if let ::std::option::Option::Some(v) = &self.subnet_id {
+            w.element("subnetId", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for DisassociateVpcCidrBlockResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.ipv6_cidr_block_association {
+            w.start("ipv6CidrBlockAssociation");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("ipv6CidrBlockAssociation");
+        }
+        if let ::std::option::Option::Some(v) = &self.cidr_block_association {
+            w.start("cidrBlockAssociation");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("cidrBlockAssociation");
+        }
+        if let ::std::option::Option::Some(v) = &self.vpc_id {
+            w.element("vpcId", v);
         }
     }
 }
@@ -11640,6 +11892,8 @@ pub const OPERATIONS: &[&str] = &[
     "AssociateAddress",
     "AssociateDhcpOptions",
     "AssociateRouteTable",
+    "AssociateSubnetCidrBlock",
+    "AssociateVpcCidrBlock",
     "AttachInternetGateway",
     "AuthorizeSecurityGroupEgress",
     "AuthorizeSecurityGroupIngress",
@@ -11704,6 +11958,8 @@ pub const OPERATIONS: &[&str] = &[
     "DetachInternetGateway",
     "DisassociateAddress",
     "DisassociateRouteTable",
+    "DisassociateSubnetCidrBlock",
+    "DisassociateVpcCidrBlock",
     "ModifyNetworkInterfaceAttribute",
     "ModifySubnetAttribute",
     "ModifyVpcAttribute",
@@ -11733,6 +11989,8 @@ pub enum Request {
     AssociateAddress(AssociateAddressRequest),
     AssociateDhcpOptions(AssociateDhcpOptionsRequest),
     AssociateRouteTable(AssociateRouteTableRequest),
+    AssociateSubnetCidrBlock(AssociateSubnetCidrBlockRequest),
+    AssociateVpcCidrBlock(AssociateVpcCidrBlockRequest),
     AttachInternetGateway(AttachInternetGatewayRequest),
     AuthorizeSecurityGroupEgress(AuthorizeSecurityGroupEgressRequest),
     AuthorizeSecurityGroupIngress(AuthorizeSecurityGroupIngressRequest),
@@ -11797,6 +12055,8 @@ pub enum Request {
     DetachInternetGateway(DetachInternetGatewayRequest),
     DisassociateAddress(DisassociateAddressRequest),
     DisassociateRouteTable(DisassociateRouteTableRequest),
+    DisassociateSubnetCidrBlock(DisassociateSubnetCidrBlockRequest),
+    DisassociateVpcCidrBlock(DisassociateVpcCidrBlockRequest),
     ModifyNetworkInterfaceAttribute(ModifyNetworkInterfaceAttributeRequest),
     ModifySubnetAttribute(ModifySubnetAttributeRequest),
     ModifyVpcAttribute(ModifyVpcAttributeRequest),
@@ -11828,6 +12088,8 @@ pub enum Response {
     AssociateAddress(AssociateAddressResult),
     AssociateDhcpOptions,
     AssociateRouteTable(AssociateRouteTableResult),
+    AssociateSubnetCidrBlock(AssociateSubnetCidrBlockResult),
+    AssociateVpcCidrBlock(AssociateVpcCidrBlockResult),
     AttachInternetGateway,
     AuthorizeSecurityGroupEgress(AuthorizeSecurityGroupEgressResult),
     AuthorizeSecurityGroupIngress(AuthorizeSecurityGroupIngressResult),
@@ -11892,6 +12154,8 @@ pub enum Response {
     DetachInternetGateway,
     DisassociateAddress,
     DisassociateRouteTable,
+    DisassociateSubnetCidrBlock(DisassociateSubnetCidrBlockResult),
+    DisassociateVpcCidrBlock(DisassociateVpcCidrBlockResult),
     ModifyNetworkInterfaceAttribute,
     ModifySubnetAttribute,
     ModifyVpcAttribute,
@@ -11923,6 +12187,8 @@ impl Request {
             Request::AssociateAddress(_) => "AssociateAddress",
             Request::AssociateDhcpOptions(_) => "AssociateDhcpOptions",
             Request::AssociateRouteTable(_) => "AssociateRouteTable",
+            Request::AssociateSubnetCidrBlock(_) => "AssociateSubnetCidrBlock",
+            Request::AssociateVpcCidrBlock(_) => "AssociateVpcCidrBlock",
             Request::AttachInternetGateway(_) => "AttachInternetGateway",
             Request::AuthorizeSecurityGroupEgress(_) => "AuthorizeSecurityGroupEgress",
             Request::AuthorizeSecurityGroupIngress(_) => "AuthorizeSecurityGroupIngress",
@@ -12001,6 +12267,8 @@ impl Request {
             Request::DetachInternetGateway(_) => "DetachInternetGateway",
             Request::DisassociateAddress(_) => "DisassociateAddress",
             Request::DisassociateRouteTable(_) => "DisassociateRouteTable",
+            Request::DisassociateSubnetCidrBlock(_) => "DisassociateSubnetCidrBlock",
+            Request::DisassociateVpcCidrBlock(_) => "DisassociateVpcCidrBlock",
             Request::ModifyNetworkInterfaceAttribute(_) => "ModifyNetworkInterfaceAttribute",
             Request::ModifySubnetAttribute(_) => "ModifySubnetAttribute",
             Request::ModifyVpcAttribute(_) => "ModifyVpcAttribute",
@@ -12045,6 +12313,8 @@ pub fn decode(
 "AssociateAddress" => <AssociateAddressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AssociateAddress),
 "AssociateDhcpOptions" => <AssociateDhcpOptionsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AssociateDhcpOptions),
 "AssociateRouteTable" => <AssociateRouteTableRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AssociateRouteTable),
+"AssociateSubnetCidrBlock" => <AssociateSubnetCidrBlockRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AssociateSubnetCidrBlock),
+"AssociateVpcCidrBlock" => <AssociateVpcCidrBlockRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AssociateVpcCidrBlock),
 "AttachInternetGateway" => <AttachInternetGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AttachInternetGateway),
 "AuthorizeSecurityGroupEgress" => <AuthorizeSecurityGroupEgressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AuthorizeSecurityGroupEgress),
 "AuthorizeSecurityGroupIngress" => <AuthorizeSecurityGroupIngressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AuthorizeSecurityGroupIngress),
@@ -12109,6 +12379,8 @@ pub fn decode(
 "DetachInternetGateway" => <DetachInternetGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DetachInternetGateway),
 "DisassociateAddress" => <DisassociateAddressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DisassociateAddress),
 "DisassociateRouteTable" => <DisassociateRouteTableRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DisassociateRouteTable),
+"DisassociateSubnetCidrBlock" => <DisassociateSubnetCidrBlockRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DisassociateSubnetCidrBlock),
+"DisassociateVpcCidrBlock" => <DisassociateVpcCidrBlockRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DisassociateVpcCidrBlock),
 "ModifyNetworkInterfaceAttribute" => <ModifyNetworkInterfaceAttributeRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ModifyNetworkInterfaceAttribute),
 "ModifySubnetAttribute" => <ModifySubnetAttributeRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ModifySubnetAttribute),
 "ModifyVpcAttribute" => <ModifyVpcAttributeRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ModifyVpcAttribute),
@@ -12143,6 +12415,8 @@ impl Response {
             Response::AssociateAddress(_) => "AssociateAddressResponse",
             Response::AssociateDhcpOptions => "AssociateDhcpOptionsResponse",
             Response::AssociateRouteTable(_) => "AssociateRouteTableResponse",
+            Response::AssociateSubnetCidrBlock(_) => "AssociateSubnetCidrBlockResponse",
+            Response::AssociateVpcCidrBlock(_) => "AssociateVpcCidrBlockResponse",
             Response::AttachInternetGateway => "AttachInternetGatewayResponse",
             Response::AuthorizeSecurityGroupEgress(_) => "AuthorizeSecurityGroupEgressResponse",
             Response::AuthorizeSecurityGroupIngress(_) => "AuthorizeSecurityGroupIngressResponse",
@@ -12229,6 +12503,8 @@ impl Response {
             Response::DetachInternetGateway => "DetachInternetGatewayResponse",
             Response::DisassociateAddress => "DisassociateAddressResponse",
             Response::DisassociateRouteTable => "DisassociateRouteTableResponse",
+            Response::DisassociateSubnetCidrBlock(_) => "DisassociateSubnetCidrBlockResponse",
+            Response::DisassociateVpcCidrBlock(_) => "DisassociateVpcCidrBlockResponse",
             Response::ModifyNetworkInterfaceAttribute => "ModifyNetworkInterfaceAttributeResponse",
             Response::ModifySubnetAttribute => "ModifySubnetAttributeResponse",
             Response::ModifyVpcAttribute => "ModifyVpcAttributeResponse",
@@ -12269,6 +12545,8 @@ impl Response {
             Response::AssociateAddress(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::AssociateDhcpOptions => w.element("return", &true),
             Response::AssociateRouteTable(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::AssociateSubnetCidrBlock(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::AssociateVpcCidrBlock(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::AttachInternetGateway => w.element("return", &true),
             Response::AuthorizeSecurityGroupEgress(v) => {
                 crate::wire::xml::ToXml::write_xml(v, &mut w)
@@ -12365,6 +12643,10 @@ impl Response {
             Response::DetachInternetGateway => w.element("return", &true),
             Response::DisassociateAddress => w.element("return", &true),
             Response::DisassociateRouteTable => w.element("return", &true),
+            Response::DisassociateSubnetCidrBlock(v) => {
+                crate::wire::xml::ToXml::write_xml(v, &mut w)
+            }
+            Response::DisassociateVpcCidrBlock(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::ModifyNetworkInterfaceAttribute => w.element("return", &true),
             Response::ModifySubnetAttribute => w.element("return", &true),
             Response::ModifyVpcAttribute => w.element("return", &true),
@@ -12458,6 +12740,24 @@ pub trait Api {
     ) -> ::std::result::Result<AssociateRouteTableResult, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "AssociateRouteTable",
+        ))
+    }
+    fn associate_subnet_cidr_block(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: AssociateSubnetCidrBlockRequest,
+    ) -> ::std::result::Result<AssociateSubnetCidrBlockResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "AssociateSubnetCidrBlock",
+        ))
+    }
+    fn associate_vpc_cidr_block(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: AssociateVpcCidrBlockRequest,
+    ) -> ::std::result::Result<AssociateVpcCidrBlockResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "AssociateVpcCidrBlock",
         ))
     }
     fn attach_internet_gateway(
@@ -12998,6 +13298,24 @@ pub trait Api {
             "DisassociateRouteTable",
         ))
     }
+    fn disassociate_subnet_cidr_block(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DisassociateSubnetCidrBlockRequest,
+    ) -> ::std::result::Result<DisassociateSubnetCidrBlockResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DisassociateSubnetCidrBlock",
+        ))
+    }
+    fn disassociate_vpc_cidr_block(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DisassociateVpcCidrBlockRequest,
+    ) -> ::std::result::Result<DisassociateVpcCidrBlockResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DisassociateVpcCidrBlock",
+        ))
+    }
     fn modify_network_interface_attribute(
         &self,
         ctx: &mut Self::Ctx,
@@ -13188,6 +13506,12 @@ pub fn call<A: Api + ?Sized>(
         Request::AssociateRouteTable(input) => api
             .associate_route_table(ctx, input)
             .map(Response::AssociateRouteTable),
+        Request::AssociateSubnetCidrBlock(input) => api
+            .associate_subnet_cidr_block(ctx, input)
+            .map(Response::AssociateSubnetCidrBlock),
+        Request::AssociateVpcCidrBlock(input) => api
+            .associate_vpc_cidr_block(ctx, input)
+            .map(Response::AssociateVpcCidrBlock),
         Request::AttachInternetGateway(input) => api
             .attach_internet_gateway(ctx, input)
             .map(|()| Response::AttachInternetGateway),
@@ -13362,6 +13686,12 @@ pub fn call<A: Api + ?Sized>(
         Request::DisassociateRouteTable(input) => api
             .disassociate_route_table(ctx, input)
             .map(|()| Response::DisassociateRouteTable),
+        Request::DisassociateSubnetCidrBlock(input) => api
+            .disassociate_subnet_cidr_block(ctx, input)
+            .map(Response::DisassociateSubnetCidrBlock),
+        Request::DisassociateVpcCidrBlock(input) => api
+            .disassociate_vpc_cidr_block(ctx, input)
+            .map(Response::DisassociateVpcCidrBlock),
         Request::ModifyNetworkInterfaceAttribute(input) => api
             .modify_network_interface_attribute(ctx, input)
             .map(|()| Response::ModifyNetworkInterfaceAttribute),
