@@ -13,10 +13,9 @@ use std::collections::BTreeSet;
 
 use ipnet::{Ipv4Net, Ipv6Net};
 
-use super::checks::{check_vpc_id, overlaps, parse_cidr};
+use super::checks::{check_known, check_vpc_id, overlaps, parse_cidr};
 use super::errors::{self, R};
 use super::state::{event, CidrAssociation, Route, State, Subnet, Vpc};
-use super::subnets::check_subnet_id;
 use crate::model::ec2 as m;
 use crate::services::state::Ctx;
 use crate::wire::AwsError;
@@ -730,7 +729,15 @@ pub(super) fn associate_subnet(
     input: m::AssociateSubnetCidrBlockRequest,
 ) -> R<m::AssociateSubnetCidrBlockResult> {
     let subnet_id = input.subnet_id.unwrap_or_default();
-    check_subnet_id(ctx, &subnet_id)?;
+    // (`subnets` uses this module: the check is made here.)
+    let exists = ctx.acct().ec2.subnets.contains_key(&subnet_id);
+    check_known(
+        &subnet_id,
+        "subnet",
+        "InvalidSubnetID.Malformed",
+        exists,
+        || errors::subnet_not_found(&subnet_id),
+    )?;
     if let Some(pool) = input.ipv6_ipam_pool_id.as_deref() {
         return Err(AwsError::new(
             "InvalidIpamPoolId.NotFound",
