@@ -149,7 +149,7 @@ fn cidr_blocks(
         let field = format!("cidrBlocks[{j}]");
         let mut pins = Pins::default().id(
             at,
-            "cidrBlocks.associationId",
+            &format!("{field}.associationId"),
             "vpc-cidr-assoc",
             b.association_id.as_ref(),
         )?;
