@@ -2141,6 +2141,41 @@ pub struct AssociateRouteTableResult {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct AssociateSubnetCidrBlockRequest {
+    pub ipv6_ipam_pool_id: ::std::option::Option<::std::string::String>,
+    pub ipv6_netmask_length: ::std::option::Option<i32>,
+    pub subnet_id: ::std::option::Option<::std::string::String>,
+    pub ipv6_cidr_block: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AssociateSubnetCidrBlockResult {
+    pub ipv6_cidr_block_association: ::std::option::Option<SubnetIpv6CidrBlockAssociation>,
+    pub subnet_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AssociateVpcCidrBlockRequest {
+    pub cidr_block: ::std::option::Option<::std::string::String>,
+    pub ipv6_cidr_block_network_border_group: ::std::option::Option<::std::string::String>,
+    pub ipv6_pool: ::std::option::Option<::std::string::String>,
+    pub ipv6_cidr_block: ::std::option::Option<::std::string::String>,
+    pub ipv4_ipam_pool_id: ::std::option::Option<::std::string::String>,
+    pub ipv4_netmask_length: ::std::option::Option<i32>,
+    pub ipv6_ipam_pool_id: ::std::option::Option<::std::string::String>,
+    pub ipv6_netmask_length: ::std::option::Option<i32>,
+    pub vpc_id: ::std::option::Option<::std::string::String>,
+    pub amazon_provided_ipv6_cidr_block: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AssociateVpcCidrBlockResult {
+    pub ipv6_cidr_block_association: ::std::option::Option<VpcIpv6CidrBlockAssociation>,
+    pub cidr_block_association: ::std::option::Option<VpcCidrBlockAssociation>,
+    pub vpc_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AttachInternetGatewayRequest {
     pub dry_run: ::std::option::Option<bool>,
     pub internet_gateway_id: ::std::option::Option<::std::string::String>,
@@ -3301,6 +3336,29 @@ pub struct DisassociateAddressRequest {
 pub struct DisassociateRouteTableRequest {
     pub dry_run: ::std::option::Option<bool>,
     pub association_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DisassociateSubnetCidrBlockRequest {
+    pub association_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DisassociateSubnetCidrBlockResult {
+    pub ipv6_cidr_block_association: ::std::option::Option<SubnetIpv6CidrBlockAssociation>,
+    pub subnet_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DisassociateVpcCidrBlockRequest {
+    pub association_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DisassociateVpcCidrBlockResult {
+    pub ipv6_cidr_block_association: ::std::option::Option<VpcIpv6CidrBlockAssociation>,
+    pub cidr_block_association: ::std::option::Option<VpcCidrBlockAssociation>,
+    pub vpc_id: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -5684,6 +5742,102 @@ impl crate::wire::query::FromQuery for AssociateRouteTableRequest {
             if out.route_table_id.is_none() {
                 return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
             }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for AssociateSubnetCidrBlockRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Ipv6IpamPoolId");
+            let k = key.as_str();
+            out.ipv6_ipam_pool_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv6NetmaskLength");
+            let k = key.as_str();
+            out.ipv6_netmask_length = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SubnetId");
+            let k = key.as_str();
+            out.subnet_id = q.scalar::<::std::string::String>(k)?;
+            if out.subnet_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv6CidrBlock");
+            let k = key.as_str();
+            out.ipv6_cidr_block = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for AssociateVpcCidrBlockRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "CidrBlock");
+            let k = key.as_str();
+            out.cidr_block = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv6CidrBlockNetworkBorderGroup");
+            let k = key.as_str();
+            out.ipv6_cidr_block_network_border_group = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv6Pool");
+            let k = key.as_str();
+            out.ipv6_pool = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv6CidrBlock");
+            let k = key.as_str();
+            out.ipv6_cidr_block = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv4IpamPoolId");
+            let k = key.as_str();
+            out.ipv4_ipam_pool_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv4NetmaskLength");
+            let k = key.as_str();
+            out.ipv4_netmask_length = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv6IpamPoolId");
+            let k = key.as_str();
+            out.ipv6_ipam_pool_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Ipv6NetmaskLength");
+            let k = key.as_str();
+            out.ipv6_netmask_length = q.scalar::<i32>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "VpcId");
+            let k = key.as_str();
+            out.vpc_id = q.scalar::<::std::string::String>(k)?;
+            if out.vpc_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AmazonProvidedIpv6CidrBlock");
+            let k = key.as_str();
+            out.amazon_provided_ipv6_cidr_block = q.scalar::<bool>(k)?;
         }
         ::std::result::Result::Ok(out)
     }
@@ -8732,6 +8886,42 @@ impl crate::wire::query::FromQuery for DisassociateRouteTableRequest {
             let k = key.as_str();
             out.dry_run = q.scalar::<bool>(k)?;
         }
+        {
+            let key = crate::wire::query::key(prefix, "AssociationId");
+            let k = key.as_str();
+            out.association_id = q.scalar::<::std::string::String>(k)?;
+            if out.association_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DisassociateSubnetCidrBlockRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "AssociationId");
+            let k = key.as_str();
+            out.association_id = q.scalar::<::std::string::String>(k)?;
+            if out.association_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DisassociateVpcCidrBlockRequest {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
         {
             let key = crate::wire::query::key(prefix, "AssociationId");
             let k = key.as_str();
@@ -13250,6 +13440,37 @@ impl crate::wire::xml::ToXml for AssociateRouteTableResult {
     }
 }
 
+impl crate::wire::xml::ToXml for AssociateSubnetCidrBlockResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.ipv6_cidr_block_association {
+            w.start("ipv6CidrBlockAssociation");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("ipv6CidrBlockAssociation");
+        }
+        if let ::std::option::Option::Some(v) = &self.subnet_id {
+            w.element("subnetId", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for AssociateVpcCidrBlockResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.ipv6_cidr_block_association {
+            w.start("ipv6CidrBlockAssociation");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("ipv6CidrBlockAssociation");
+        }
+        if let ::std::option::Option::Some(v) = &self.cidr_block_association {
+            w.start("cidrBlockAssociation");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("cidrBlockAssociation");
+        }
+        if let ::std::option::Option::Some(v) = &self.vpc_id {
+            w.element("vpcId", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for AttachNetworkInterfaceResult {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.attachment_id {
@@ -14134,6 +14355,37 @@ impl crate::wire::xml::ToXml for DhcpOptions {
         }
         if let ::std::option::Option::Some(v) = &self.dhcp_configurations {
             enc_DhcpConfigurationList(w, "dhcpConfigurationSet", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for DisassociateSubnetCidrBlockResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.ipv6_cidr_block_association {
+            w.start("ipv6CidrBlockAssociation");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("ipv6CidrBlockAssociation");
+        }
+        if let ::std::option::Option::Some(v) = &self.subnet_id {
+            w.element("subnetId", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for DisassociateVpcCidrBlockResult {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.ipv6_cidr_block_association {
+            w.start("ipv6CidrBlockAssociation");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("ipv6CidrBlockAssociation");
+        }
+        if let ::std::option::Option::Some(v) = &self.cidr_block_association {
+            w.start("cidrBlockAssociation");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("cidrBlockAssociation");
+        }
+        if let ::std::option::Option::Some(v) = &self.vpc_id {
+            w.element("vpcId", v);
         }
     }
 }
@@ -19427,6 +19679,8 @@ pub const OPERATIONS: &[&str] = &[
     "AssociateAddress",
     "AssociateDhcpOptions",
     "AssociateRouteTable",
+    "AssociateSubnetCidrBlock",
+    "AssociateVpcCidrBlock",
     "AttachInternetGateway",
     "AttachNetworkInterface",
     "AuthorizeSecurityGroupEgress",
@@ -19499,6 +19753,8 @@ pub const OPERATIONS: &[&str] = &[
     "DetachNetworkInterface",
     "DisassociateAddress",
     "DisassociateRouteTable",
+    "DisassociateSubnetCidrBlock",
+    "DisassociateVpcCidrBlock",
     "ModifyInstanceAttribute",
     "ModifyNetworkInterfaceAttribute",
     "ModifySubnetAttribute",
@@ -19534,6 +19790,8 @@ pub enum Request {
     AssociateAddress(AssociateAddressRequest),
     AssociateDhcpOptions(AssociateDhcpOptionsRequest),
     AssociateRouteTable(AssociateRouteTableRequest),
+    AssociateSubnetCidrBlock(AssociateSubnetCidrBlockRequest),
+    AssociateVpcCidrBlock(AssociateVpcCidrBlockRequest),
     AttachInternetGateway(AttachInternetGatewayRequest),
     AttachNetworkInterface(AttachNetworkInterfaceRequest),
     AuthorizeSecurityGroupEgress(AuthorizeSecurityGroupEgressRequest),
@@ -19606,6 +19864,8 @@ pub enum Request {
     DetachNetworkInterface(DetachNetworkInterfaceRequest),
     DisassociateAddress(DisassociateAddressRequest),
     DisassociateRouteTable(DisassociateRouteTableRequest),
+    DisassociateSubnetCidrBlock(DisassociateSubnetCidrBlockRequest),
+    DisassociateVpcCidrBlock(DisassociateVpcCidrBlockRequest),
     ModifyInstanceAttribute(ModifyInstanceAttributeRequest),
     ModifyNetworkInterfaceAttribute(ModifyNetworkInterfaceAttributeRequest),
     ModifySubnetAttribute(ModifySubnetAttributeRequest),
@@ -19643,6 +19903,8 @@ pub enum Response {
     AssociateAddress(AssociateAddressResult),
     AssociateDhcpOptions,
     AssociateRouteTable(AssociateRouteTableResult),
+    AssociateSubnetCidrBlock(AssociateSubnetCidrBlockResult),
+    AssociateVpcCidrBlock(AssociateVpcCidrBlockResult),
     AttachInternetGateway,
     AttachNetworkInterface(AttachNetworkInterfaceResult),
     AuthorizeSecurityGroupEgress(AuthorizeSecurityGroupEgressResult),
@@ -19715,6 +19977,8 @@ pub enum Response {
     DetachNetworkInterface,
     DisassociateAddress,
     DisassociateRouteTable,
+    DisassociateSubnetCidrBlock(DisassociateSubnetCidrBlockResult),
+    DisassociateVpcCidrBlock(DisassociateVpcCidrBlockResult),
     ModifyInstanceAttribute,
     ModifyNetworkInterfaceAttribute,
     ModifySubnetAttribute,
@@ -19752,6 +20016,8 @@ impl Request {
             Request::AssociateAddress(_) => "AssociateAddress",
             Request::AssociateDhcpOptions(_) => "AssociateDhcpOptions",
             Request::AssociateRouteTable(_) => "AssociateRouteTable",
+            Request::AssociateSubnetCidrBlock(_) => "AssociateSubnetCidrBlock",
+            Request::AssociateVpcCidrBlock(_) => "AssociateVpcCidrBlock",
             Request::AttachInternetGateway(_) => "AttachInternetGateway",
             Request::AttachNetworkInterface(_) => "AttachNetworkInterface",
             Request::AuthorizeSecurityGroupEgress(_) => "AuthorizeSecurityGroupEgress",
@@ -19838,6 +20104,8 @@ impl Request {
             Request::DetachNetworkInterface(_) => "DetachNetworkInterface",
             Request::DisassociateAddress(_) => "DisassociateAddress",
             Request::DisassociateRouteTable(_) => "DisassociateRouteTable",
+            Request::DisassociateSubnetCidrBlock(_) => "DisassociateSubnetCidrBlock",
+            Request::DisassociateVpcCidrBlock(_) => "DisassociateVpcCidrBlock",
             Request::ModifyInstanceAttribute(_) => "ModifyInstanceAttribute",
             Request::ModifyNetworkInterfaceAttribute(_) => "ModifyNetworkInterfaceAttribute",
             Request::ModifySubnetAttribute(_) => "ModifySubnetAttribute",
@@ -19888,6 +20156,8 @@ pub fn decode(
 "AssociateAddress" => <AssociateAddressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AssociateAddress),
 "AssociateDhcpOptions" => <AssociateDhcpOptionsRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AssociateDhcpOptions),
 "AssociateRouteTable" => <AssociateRouteTableRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AssociateRouteTable),
+"AssociateSubnetCidrBlock" => <AssociateSubnetCidrBlockRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AssociateSubnetCidrBlock),
+"AssociateVpcCidrBlock" => <AssociateVpcCidrBlockRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AssociateVpcCidrBlock),
 "AttachInternetGateway" => <AttachInternetGatewayRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AttachInternetGateway),
 "AttachNetworkInterface" => <AttachNetworkInterfaceRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AttachNetworkInterface),
 "AuthorizeSecurityGroupEgress" => <AuthorizeSecurityGroupEgressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AuthorizeSecurityGroupEgress),
@@ -19960,6 +20230,8 @@ pub fn decode(
 "DetachNetworkInterface" => <DetachNetworkInterfaceRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DetachNetworkInterface),
 "DisassociateAddress" => <DisassociateAddressRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DisassociateAddress),
 "DisassociateRouteTable" => <DisassociateRouteTableRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DisassociateRouteTable),
+"DisassociateSubnetCidrBlock" => <DisassociateSubnetCidrBlockRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DisassociateSubnetCidrBlock),
+"DisassociateVpcCidrBlock" => <DisassociateVpcCidrBlockRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::DisassociateVpcCidrBlock),
 "ModifyInstanceAttribute" => <ModifyInstanceAttributeRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ModifyInstanceAttribute),
 "ModifyNetworkInterfaceAttribute" => <ModifyNetworkInterfaceAttributeRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ModifyNetworkInterfaceAttribute),
 "ModifySubnetAttribute" => <ModifySubnetAttributeRequest as crate::wire::query::FromQuery>::from_query(q, "").map(Request::ModifySubnetAttribute),
@@ -20000,6 +20272,8 @@ impl Response {
             Response::AssociateAddress(_) => "AssociateAddressResponse",
             Response::AssociateDhcpOptions => "AssociateDhcpOptionsResponse",
             Response::AssociateRouteTable(_) => "AssociateRouteTableResponse",
+            Response::AssociateSubnetCidrBlock(_) => "AssociateSubnetCidrBlockResponse",
+            Response::AssociateVpcCidrBlock(_) => "AssociateVpcCidrBlockResponse",
             Response::AttachInternetGateway => "AttachInternetGatewayResponse",
             Response::AttachNetworkInterface(_) => "AttachNetworkInterfaceResponse",
             Response::AuthorizeSecurityGroupEgress(_) => "AuthorizeSecurityGroupEgressResponse",
@@ -20094,6 +20368,8 @@ impl Response {
             Response::DetachNetworkInterface => "DetachNetworkInterfaceResponse",
             Response::DisassociateAddress => "DisassociateAddressResponse",
             Response::DisassociateRouteTable => "DisassociateRouteTableResponse",
+            Response::DisassociateSubnetCidrBlock(_) => "DisassociateSubnetCidrBlockResponse",
+            Response::DisassociateVpcCidrBlock(_) => "DisassociateVpcCidrBlockResponse",
             Response::ModifyInstanceAttribute => "ModifyInstanceAttributeResponse",
             Response::ModifyNetworkInterfaceAttribute => "ModifyNetworkInterfaceAttributeResponse",
             Response::ModifySubnetAttribute => "ModifySubnetAttributeResponse",
@@ -20140,6 +20416,8 @@ impl Response {
             Response::AssociateAddress(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::AssociateDhcpOptions => w.element("return", &true),
             Response::AssociateRouteTable(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::AssociateSubnetCidrBlock(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
+            Response::AssociateVpcCidrBlock(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::AttachInternetGateway => w.element("return", &true),
             Response::AttachNetworkInterface(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::AuthorizeSecurityGroupEgress(v) => {
@@ -20244,6 +20522,10 @@ impl Response {
             Response::DetachNetworkInterface => w.element("return", &true),
             Response::DisassociateAddress => w.element("return", &true),
             Response::DisassociateRouteTable => w.element("return", &true),
+            Response::DisassociateSubnetCidrBlock(v) => {
+                crate::wire::xml::ToXml::write_xml(v, &mut w)
+            }
+            Response::DisassociateVpcCidrBlock(v) => crate::wire::xml::ToXml::write_xml(v, &mut w),
             Response::ModifyInstanceAttribute => w.element("return", &true),
             Response::ModifyNetworkInterfaceAttribute => w.element("return", &true),
             Response::ModifySubnetAttribute => w.element("return", &true),
@@ -20343,6 +20625,24 @@ pub trait Api {
     ) -> ::std::result::Result<AssociateRouteTableResult, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "AssociateRouteTable",
+        ))
+    }
+    fn associate_subnet_cidr_block(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: AssociateSubnetCidrBlockRequest,
+    ) -> ::std::result::Result<AssociateSubnetCidrBlockResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "AssociateSubnetCidrBlock",
+        ))
+    }
+    fn associate_vpc_cidr_block(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: AssociateVpcCidrBlockRequest,
+    ) -> ::std::result::Result<AssociateVpcCidrBlockResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "AssociateVpcCidrBlock",
         ))
     }
     fn attach_internet_gateway(
@@ -20949,6 +21249,24 @@ pub trait Api {
             "DisassociateRouteTable",
         ))
     }
+    fn disassociate_subnet_cidr_block(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DisassociateSubnetCidrBlockRequest,
+    ) -> ::std::result::Result<DisassociateSubnetCidrBlockResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DisassociateSubnetCidrBlock",
+        ))
+    }
+    fn disassociate_vpc_cidr_block(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DisassociateVpcCidrBlockRequest,
+    ) -> ::std::result::Result<DisassociateVpcCidrBlockResult, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DisassociateVpcCidrBlock",
+        ))
+    }
     fn modify_instance_attribute(
         &self,
         ctx: &mut Self::Ctx,
@@ -21183,6 +21501,12 @@ pub fn call<A: Api + ?Sized>(
         Request::AssociateRouteTable(input) => api
             .associate_route_table(ctx, input)
             .map(Response::AssociateRouteTable),
+        Request::AssociateSubnetCidrBlock(input) => api
+            .associate_subnet_cidr_block(ctx, input)
+            .map(Response::AssociateSubnetCidrBlock),
+        Request::AssociateVpcCidrBlock(input) => api
+            .associate_vpc_cidr_block(ctx, input)
+            .map(Response::AssociateVpcCidrBlock),
         Request::AttachInternetGateway(input) => api
             .attach_internet_gateway(ctx, input)
             .map(|()| Response::AttachInternetGateway),
@@ -21381,6 +21705,12 @@ pub fn call<A: Api + ?Sized>(
         Request::DisassociateRouteTable(input) => api
             .disassociate_route_table(ctx, input)
             .map(|()| Response::DisassociateRouteTable),
+        Request::DisassociateSubnetCidrBlock(input) => api
+            .disassociate_subnet_cidr_block(ctx, input)
+            .map(Response::DisassociateSubnetCidrBlock),
+        Request::DisassociateVpcCidrBlock(input) => api
+            .disassociate_vpc_cidr_block(ctx, input)
+            .map(Response::DisassociateVpcCidrBlock),
         Request::ModifyInstanceAttribute(input) => api
             .modify_instance_attribute(ctx, input)
             .map(|()| Response::ModifyInstanceAttribute),

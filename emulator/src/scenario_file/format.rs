@@ -118,6 +118,9 @@ pub struct DefaultVpc {
     /// zone order (`""`: generated).
     #[serde(default)]
     pub network_acl_association_ids: Vec<String>,
+    /// Blocks associated with it since (AssociateVpcCidrBlock), in order.
+    #[serde(default)]
+    pub cidr_blocks: Vec<CidrBlock>,
 }
 
 /// A network interface AWS creates for a resource (endpoint, load balancer,
@@ -211,8 +214,25 @@ pub struct Vpc {
     /// The DHCP options set it uses when not the account's default: a name
     /// of `dhcpOptions`, an id, or `default` (none).
     pub dhcp_options: Option<String>,
+    /// Blocks beyond its primary one (AssociateVpcCidrBlock), in the order
+    /// they were associated.
+    #[serde(default)]
+    pub cidr_blocks: Vec<CidrBlock>,
     #[serde(default)]
     pub tags: Tags,
+}
+
+/// A block a VPC has beyond its primary one: a secondary IPv4 block
+/// (`cidr`), or an Amazon-provided IPv6 /56 (`amazonProvidedIpv6: true`;
+/// `cidr` then pins the block, else AWS picks it).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CidrBlock {
+    pub cidr: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub amazon_provided_ipv6: bool,
+    /// Pins its `vpc-cidr-assoc-` id.
+    pub association_id: Option<String>,
 }
 
 /// A route: `destination` is a CIDR block (IPv4 or IPv6) or a prefix list;
@@ -245,6 +265,11 @@ pub struct Subnet {
     pub hostname_type: Option<String>,
     pub resource_name_dns_a: Option<bool>,
     pub resource_name_dns_aaaa: Option<bool>,
+    /// An IPv6 /64 of its VPC's /56.
+    pub ipv6_cidr: Option<String>,
+    /// Pins the `subnet-cidr-assoc-` id of its IPv6 block.
+    pub ipv6_association_id: Option<String>,
+    pub assign_ipv6_address_on_creation: Option<bool>,
     #[serde(default)]
     pub tags: Tags,
 }

@@ -5,6 +5,7 @@ mod acls;
 mod addresses;
 pub mod catalog;
 mod checks;
+mod cidrs;
 mod dhcp;
 mod endpoint_model;
 mod endpoint_services;
@@ -191,6 +192,34 @@ impl Api for Ec2 {
         input: m::DescribeVpcAttributeRequest,
     ) -> R<m::DescribeVpcAttributeResult> {
         vpcs::describe_attribute(ctx, input)
+    }
+    fn associate_vpc_cidr_block(
+        &self,
+        ctx: &mut Ctx,
+        input: m::AssociateVpcCidrBlockRequest,
+    ) -> R<m::AssociateVpcCidrBlockResult> {
+        cidrs::associate_vpc(ctx, input)
+    }
+    fn disassociate_vpc_cidr_block(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DisassociateVpcCidrBlockRequest,
+    ) -> R<m::DisassociateVpcCidrBlockResult> {
+        cidrs::disassociate_vpc(ctx, input)
+    }
+    fn associate_subnet_cidr_block(
+        &self,
+        ctx: &mut Ctx,
+        input: m::AssociateSubnetCidrBlockRequest,
+    ) -> R<m::AssociateSubnetCidrBlockResult> {
+        cidrs::associate_subnet(ctx, input)
+    }
+    fn disassociate_subnet_cidr_block(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DisassociateSubnetCidrBlockRequest,
+    ) -> R<m::DisassociateSubnetCidrBlockResult> {
+        cidrs::disassociate_subnet(ctx, input)
     }
     fn create_dhcp_options(
         &self,

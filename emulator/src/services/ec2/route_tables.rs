@@ -78,18 +78,12 @@ pub(super) fn create(
         }
     }
     ctx.dry_run(input.dry_run)?;
-    let cidr = ctx.acct().ec2.vpcs[&vpc_id].cidr.clone();
+    // A local route for each of the VPC's blocks.
+    let routes = super::cidrs::local_routes(&ctx.acct().ec2.vpcs[&vpc_id]);
     let table = RouteTable {
         id: ctx.new_id("rtb"),
         vpc_id,
-        routes: vec![Route {
-            destination_cidr: Some(cidr),
-            destination_prefix_list: None,
-            gateway_id: Some("local".into()),
-            origin: "CreateRouteTable".into(),
-            state: "active".into(),
-            ..Default::default()
-        }],
+        routes,
         associations: vec![],
         tags,
     };

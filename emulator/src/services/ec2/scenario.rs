@@ -120,6 +120,66 @@ pub(crate) fn default_vpc(
     pins.run(world, || {
         drop(world.context(&at.who(), "scenario"));
     });
+    if !d.cidr_blocks.is_empty() {
+        let id = {
+            let ctx = world.context(&at.who(), "scenario");
+            ctx.acct()
+                .ec2
+                .vpcs
+                .values()
+                .find(|v| v.is_default)
+                .map(|v| v.id.clone())
+        };
+        if let Some(id) = id {
+            cidr_blocks(world, &at, &id, &d.cidr_blocks)?;
+        }
+    }
+    Ok(())
+}
+
+/// A VPC's blocks beyond its primary one, associated in order with their
+/// association ids (and IPv6 blocks) pinned.
+fn cidr_blocks(
+    world: &Arc<World>,
+    at: &At<'_>,
+    vpc_id: &str,
+    blocks: &[format::CidrBlock],
+) -> Result<(), ScenarioError> {
+    for (j, b) in blocks.iter().enumerate() {
+        let field = format!("cidrBlocks[{j}]");
+        let mut pins = Pins::default().id(
+            at,
+            &format!("{field}.associationId"),
+            "vpc-cidr-assoc",
+            b.association_id.as_ref(),
+        )?;
+        let mut req = e::AssociateVpcCidrBlockRequest {
+            vpc_id: Some(vpc_id.to_string()),
+            ..Default::default()
+        };
+        if b.amazon_provided_ipv6 {
+            if let Some(c) = &b.cidr {
+                if c.parse::<ipnet::Ipv6Net>()
+                    .map_or(true, |n| n.prefix_len() != 56)
+                {
+                    return Err(bad(at, &field, c, "an IPv6 /56"));
+                }
+                pins = pins.push(super::cidrs::IPV6_PIN, c.clone().into());
+            }
+            req.amazon_provided_ipv6_cidr_block = Some(true);
+        } else {
+            let Some(c) = &b.cidr else {
+                return Err(at.err(&field, "an IPv4 block needs its cidr"));
+            };
+            if c.parse::<ipnet::Ipv4Net>().is_err() {
+                return Err(bad(at, &field, c, "an IPv4 CIDR block"));
+            }
+            req.cidr_block = Some(c.clone());
+        }
+        pins.run(world, || {
+            ec2(world, at, e::Request::AssociateVpcCidrBlock(req))
+        })?;
+    }
     Ok(())
 }
 
@@ -207,6 +267,7 @@ pub(crate) fn network(
                 ec2(world, &at, e::Request::ModifyVpcAttribute(req))?;
             }
         }
+        cidr_blocks(world, &at, &id, &v.cidr_blocks)?;
         names.put(p.account, p.region, "vpc", &v.name, id);
     }
     dhcp_options(world, p, names, res)?;
@@ -234,12 +295,25 @@ pub(crate) fn network(
         } else {
             (Some(s.az.clone()), None)
         };
-        let pins = Pins::default().id(&at, "id", "subnet", s.id.as_ref())?.id(
-            &at,
-            "networkAclAssociationId",
-            "aclassoc",
-            s.network_acl_association_id.as_ref(),
-        )?;
+        if let Some(c) = &s.ipv6_cidr {
+            if c.parse::<ipnet::Ipv6Net>().is_err() {
+                return Err(bad(&at, "ipv6Cidr", c, "an IPv6 CIDR block"));
+            }
+        }
+        let pins = Pins::default()
+            .id(&at, "id", "subnet", s.id.as_ref())?
+            .id(
+                &at,
+                "networkAclAssociationId",
+                "aclassoc",
+                s.network_acl_association_id.as_ref(),
+            )?
+            .id(
+                &at,
+                "ipv6AssociationId",
+                "subnet-cidr-assoc",
+                s.ipv6_association_id.as_ref(),
+            )?;
         let out = pins.run(world, || {
             ec2(
                 world,
@@ -247,6 +321,7 @@ pub(crate) fn network(
                 e::Request::CreateSubnet(e::CreateSubnetRequest {
                     vpc_id: Some(vpc),
                     cidr_block: Some(s.cidr.clone()),
+                    ipv6_cidr_block: s.ipv6_cidr.clone(),
                     availability_zone: az,
                     availability_zone_id: az_id,
                     tag_specifications: tags("subnet", &s.tags),
@@ -281,6 +356,10 @@ pub(crate) fn network(
                 enable_resource_name_dns_aaaa_record_on_launch: flag(s.resource_name_dns_aaaa),
                 ..Default::default()
             },
+            e::ModifySubnetAttributeRequest {
+                assign_ipv6_address_on_creation: flag(s.assign_ipv6_address_on_creation),
+                ..Default::default()
+            },
         ];
         let given = [
             s.map_public_ip_on_launch.is_some(),
@@ -288,6 +367,7 @@ pub(crate) fn network(
             s.hostname_type.is_some(),
             s.resource_name_dns_a.is_some(),
             s.resource_name_dns_aaaa.is_some(),
+            s.assign_ipv6_address_on_creation.is_some(),
         ];
         for (mut change, given) in changes.into_iter().zip(given) {
             if given {
@@ -1660,6 +1740,7 @@ pub(crate) fn export(
                 .iter()
                 .map(|s| default_acl_association(st, &v.id, &s.id).unwrap_or_default())
                 .collect(),
+            cidr_blocks: export_cidr_blocks(v),
         });
     }
     for v in st.vpcs.values().filter(|v| !v.is_default) {
@@ -1681,11 +1762,14 @@ pub(crate) fn export(
                 .filter(|d| Some(d) != st.default_dhcp_options.as_ref()),
             default_network_acl_id: default_acl(st, &v.id).map(|a| a.id.clone()),
             routes: user_routes(st, v, &v.main_route_table_id),
+            cidr_blocks: export_cidr_blocks(v),
             tags: export_tags(&v.tags),
         });
     }
     // The default VPC's own subnets, group and main table come with it.
     for s in st.subnets.values().filter(|s| !s.default_for_az) {
+        // Its live IPv6 block (one being removed is not carried) [U].
+        let ipv6 = s.ipv6_cidrs.iter().find(|b| b.live());
         out.subnets.push(f::Subnet {
             name: s.id.clone(),
             id: Some(s.id.clone()),
@@ -1698,6 +1782,9 @@ pub(crate) fn export(
             hostname_type: Some(s.options.hostname_type.clone()).filter(|t| t != "ip-name"),
             resource_name_dns_a: s.options.resource_name_dns_a.then_some(true),
             resource_name_dns_aaaa: s.options.resource_name_dns_aaaa.then_some(true),
+            ipv6_cidr: ipv6.map(|b| b.cidr.clone()),
+            ipv6_association_id: ipv6.map(|b| b.id.clone()),
+            assign_ipv6_address_on_creation: s.assign_ipv6_on_creation.then_some(true),
             tags: export_tags(&s.tags),
         });
     }
@@ -1959,6 +2046,20 @@ pub(crate) fn export(
         ep.notifications = notifications_of(a, None, Some(&e.id));
         out.vpc_endpoints.push(ep);
     }
+}
+
+/// The blocks a VPC has beyond its primary one, in the order they were
+/// associated (blocks being removed are not carried) [U].
+fn export_cidr_blocks(v: &Vpc) -> Vec<f::CidrBlock> {
+    v.cidr_blocks
+        .iter()
+        .filter(|b| b.live())
+        .map(|b| f::CidrBlock {
+            cidr: Some(b.cidr.clone()),
+            amazon_provided_ipv6: b.ipv6,
+            association_id: Some(b.id.clone()),
+        })
+        .collect()
 }
 
 /// The routes someone added to table `table_id` of VPC `v`, as a scenario

@@ -60,7 +60,34 @@ pub struct Vpc {
     pub enable_network_address_usage_metrics: bool,
     pub default_security_group_id: String,
     pub main_route_table_id: String,
+    /// Blocks beyond the primary one: secondary IPv4 blocks and the
+    /// Amazon-provided IPv6 block, in the order they were associated.
+    pub cidr_blocks: Vec<CidrAssociation>,
     pub tags: Tags,
+}
+
+/// A CIDR block associated with a VPC or a subnet, beyond a VPC's primary
+/// IPv4 block (see `cidrs`).
+#[derive(Debug, Clone, Serialize)]
+pub struct CidrAssociation {
+    /// `vpc-cidr-assoc-…` or `subnet-cidr-assoc-…`.
+    pub id: String,
+    /// Canonical (host bits cleared).
+    pub cidr: String,
+    pub ipv6: bool,
+    /// `associating`, `associated`, `disassociating`, `disassociated`.
+    pub state: String,
+    /// An Amazon-provided IPv6 block: where it is advertised (the Region).
+    pub border_group: Option<String>,
+    /// A disassociated block is still described until then (world ms).
+    pub gone_at: Option<i64>,
+}
+
+impl CidrAssociation {
+    /// Associated or on its way there: a block the VPC or subnet has.
+    pub fn live(&self) -> bool {
+        matches!(self.state.as_str(), "associating" | "associated")
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -76,6 +103,9 @@ pub struct Subnet {
     pub options: SubnetOptions,
     /// Addresses taken by network interfaces, as offsets into the block.
     pub used_ips: std::collections::BTreeSet<u32>,
+    /// Its IPv6 block associations (one live at most).
+    pub ipv6_cidrs: Vec<CidrAssociation>,
+    pub assign_ipv6_on_creation: bool,
     pub tags: Tags,
 }
 

@@ -54,6 +54,8 @@ fn default_subnet(ctx: &mut Ctx, vpc_id: &str, cidr: Ipv4Net, zone: regions::Zon
         map_public_ip_on_launch: true,
         options: Default::default(),
         used_ips: Default::default(),
+        ipv6_cidrs: vec![],
+        assign_ipv6_on_creation: false,
         tags: Tags::default(),
     };
     insert(ctx, subnet.clone());
@@ -214,8 +216,13 @@ fn to_model(ctx: &Ctx, s: &Subnet) -> m::Subnet {
         default_for_az: Some(s.default_for_az),
         map_public_ip_on_launch: Some(s.map_public_ip_on_launch),
         map_customer_owned_ip_on_launch: Some(false),
-        assign_ipv6_address_on_creation: Some(false),
-        ipv6_cidr_block_association_set: Some(vec![]),
+        assign_ipv6_address_on_creation: Some(s.assign_ipv6_on_creation),
+        ipv6_cidr_block_association_set: Some(
+            s.ipv6_cidrs
+                .iter()
+                .map(super::cidrs::subnet_model)
+                .collect(),
+        ),
         ipv6_native: Some(false),
         enable_dns64: Some(s.options.enable_dns64),
         private_dns_name_options_on_launch: Some(m::PrivateDnsNameOptionsOnLaunch {
@@ -232,6 +239,31 @@ fn to_model(ctx: &Ctx, s: &Subnet) -> m::Subnet {
 pub(super) fn create(ctx: &mut Ctx, input: m::CreateSubnetRequest) -> R<m::CreateSubnetResult> {
     let vpc_id = input.vpc_id.unwrap_or_default();
     check_vpc_id(ctx, &vpc_id)?;
+    // IPAM pools: none exist here [U: code and wording].
+    if let Some(pool) = input
+        .ipv4_ipam_pool_id
+        .as_deref()
+        .or(input.ipv6_ipam_pool_id.as_deref())
+    {
+        return Err(AwsError::new(
+            "InvalidIpamPoolId.NotFound",
+            format!("The ipam pool ID '{pool}' does not exist"),
+        ));
+    }
+    if input.ipv6_native == Some(true) {
+        // [U] An IPv6-only subnet has no IPv4 block; the emulator's subnets
+        // all have one, so it takes none of them.
+        return Err(match input.cidr_block {
+            Some(_) => errors::combination(
+                "An IPv6-native subnet cannot have an IPv4 CIDR block (cidrBlock).",
+            ),
+            None => errors::invalid_value(
+                "ipv6Native",
+                "true",
+                "IPv6-only subnets are not supported by awsemu.",
+            ),
+        });
+    }
     let Some(raw) = input.cidr_block.as_deref() else {
         return Err(AwsError::new(
             "MissingParameter",
@@ -240,14 +272,15 @@ pub(super) fn create(ctx: &mut Ctx, input: m::CreateSubnetRequest) -> R<m::Creat
     };
     let cidr = parse_cidr("cidrBlock", raw)?;
     let st = &ctx.acct().ec2;
-    let vpc_cidr: Ipv4Net = parse_cidr("cidrBlock", &st.vpcs[&vpc_id].cidr)?;
     let range_error = || {
         AwsError::new(
             "InvalidSubnet.Range",
             format!("The CIDR '{raw}' is invalid."),
         )
     };
-    if !(16..=28).contains(&cidr.prefix_len()) || !vpc_cidr.contains(&cidr) {
+    // Any IPv4 block of the VPC will do, not only the primary one.
+    let blocks = super::cidrs::ipv4_blocks(&st.vpcs[&vpc_id]);
+    if !(16..=28).contains(&cidr.prefix_len()) || !blocks.iter().any(|b| b.contains(&cidr)) {
         return Err(range_error());
     }
     let conflict = st.subnets.values().filter(|s| s.vpc_id == vpc_id).any(|s| {
@@ -261,6 +294,16 @@ pub(super) fn create(ctx: &mut Ctx, input: m::CreateSubnetRequest) -> R<m::Creat
             format!("The CIDR '{raw}' conflicts with another subnet"),
         ));
     }
+    super::cidrs::prune(ctx);
+    let ipv6 = match input.ipv6_cidr_block.as_deref() {
+        Some(v6) => Some(super::cidrs::check_subnet_ipv6(
+            &ctx.acct().ec2,
+            &vpc_id,
+            v6,
+            None,
+        )?),
+        None => None,
+    };
     let zones = regions::zones(ctx.region_name());
     let zone = match (
         input.availability_zone.as_deref(),
@@ -292,8 +335,13 @@ pub(super) fn create(ctx: &mut Ctx, input: m::CreateSubnetRequest) -> R<m::Creat
     };
     let tags = tags::from_specs(input.tag_specifications, "subnet")?;
     ctx.dry_run(input.dry_run)?;
+    let id = ctx.new_id("subnet");
+    let ipv6_cidrs = ipv6
+        .iter()
+        .map(|n| super::cidrs::new_subnet_block(ctx, &id, n))
+        .collect();
     let subnet = Subnet {
-        id: ctx.new_id("subnet"),
+        id,
         vpc_id,
         cidr: cidr.to_string(),
         availability_zone: zone.name.clone(),
@@ -302,6 +350,8 @@ pub(super) fn create(ctx: &mut Ctx, input: m::CreateSubnetRequest) -> R<m::Creat
         map_public_ip_on_launch: false,
         options: Default::default(),
         used_ips: Default::default(),
+        ipv6_cidrs,
+        assign_ipv6_on_creation: false,
         tags,
     };
     let out = to_model(ctx, &subnet);
@@ -309,6 +359,10 @@ pub(super) fn create(ctx: &mut Ctx, input: m::CreateSubnetRequest) -> R<m::Creat
     Ok(m::CreateSubnetResult { subnet: Some(out) })
 }
 
+/// DescribeSubnets' filters: those of the API reference with the aliases it
+/// names (`availabilityZone`, `availabilityZoneId`, `cidr`, `cidrBlock`,
+/// `defaultForAz`, which Terraform's `aws_subnet` data source and
+/// `aws_default_subnet` send).
 const FILTERS: &[&str] = &[
     "availability-zone",
     "availabilityZone",
@@ -340,9 +394,13 @@ const FILTERS: &[&str] = &[
     "enable-lni-at-device-index",
 ];
 
+/// The subnet's values for a filter; the IPv6 ones match any of its
+/// associations (disassociated ones still described included).
 fn filter_values(m: &m::Subnet, name: &str) -> Vec<String> {
     let s = |v: &Option<String>| v.iter().cloned().collect::<Vec<_>>();
     let b = |v: Option<bool>| bool_value(v.unwrap_or(false));
+    let v6 = m.ipv6_cidr_block_association_set.iter().flatten();
+    let dns = m.private_dns_name_options_on_launch.as_ref();
     match name {
         "availability-zone" | "availabilityZone" => s(&m.availability_zone),
         "availability-zone-id" | "availabilityZoneId" => s(&m.availability_zone_id),
@@ -358,10 +416,24 @@ fn filter_values(m: &m::Subnet, name: &str) -> Vec<String> {
         "subnet-arn" => s(&m.subnet_arn),
         "subnet-id" => s(&m.subnet_id),
         "vpc-id" => s(&m.vpc_id),
-        "private-dns-name-options-on-launch.hostname-type" => one("ip-name"),
-        "private-dns-name-options-on-launch.enable-resource-name-dns-a-record"
-        | "private-dns-name-options-on-launch.enable-resource-name-dns-aaaa-record" => {
-            bool_value(false)
+        "ipv6-cidr-block-association.ipv6-cidr-block" => {
+            v6.filter_map(|a| a.ipv6_cidr_block.clone()).collect()
+        }
+        "ipv6-cidr-block-association.association-id" => {
+            v6.filter_map(|a| a.association_id.clone()).collect()
+        }
+        "ipv6-cidr-block-association.state" => v6
+            .filter_map(|a| a.ipv6_cidr_block_state.as_ref()?.state.clone())
+            .collect(),
+        "private-dns-name-options-on-launch.hostname-type" => dns
+            .and_then(|d| d.hostname_type.clone())
+            .into_iter()
+            .collect(),
+        "private-dns-name-options-on-launch.enable-resource-name-dns-a-record" => {
+            b(dns.and_then(|d| d.enable_resource_name_dns_a_record))
+        }
+        "private-dns-name-options-on-launch.enable-resource-name-dns-aaaa-record" => {
+            b(dns.and_then(|d| d.enable_resource_name_dns_aaaa_record))
         }
         _ => vec![],
     }
@@ -377,6 +449,7 @@ pub(super) fn describe(
         check_subnet_id(ctx, id)?;
     }
     ctx.dry_run(input.dry_run)?;
+    super::cidrs::prune(ctx);
     let st = &ctx.acct().ec2;
     let items = st
         .subnets
@@ -442,15 +515,19 @@ pub(super) fn modify_attribute(ctx: &mut Ctx, input: m::ModifySubnetAttributeReq
             "Only one attribute can be modified at a time.",
         ));
     }
-    // No IPv6 block, no customer-owned pool, no local network interfaces in
-    // the emulator: turning those on is refused, turning them off is a no-op.
-    if flag(&input.assign_ipv6_address_on_creation) == Some(true) {
-        return Err(errors::invalid_value(
-            "AssignIpv6AddressOnCreation",
-            "true",
-            &format!("The subnet '{id}' has no IPv6 CIDR block."),
+    // AssignIpv6AddressOnCreation needs an IPv6 block [R: AWS's words].
+    let has_ipv6 = ctx.acct().ec2.subnets[&id]
+        .ipv6_cidrs
+        .iter()
+        .any(|b| b.live());
+    if flag(&input.assign_ipv6_address_on_creation) == Some(true) && !has_ipv6 {
+        return Err(AwsError::new(
+            "InvalidParameterValue",
+            format!("Invalid value 'true' for assign-ipv6-address-on-creation. Cannot set assign-ipv6-address-on-creation to true unless the subnet ({id}) has an IPv6 CIDR block associated with it."),
         ));
     }
+    // No customer-owned pool, no local network interfaces in the emulator:
+    // turning those on is refused, turning them off is a no-op.
     if flag(&input.map_customer_owned_ip_on_launch) == Some(true) {
         return Err(errors::missing("CustomerOwnedIpv4Pool"));
     }
@@ -468,6 +545,9 @@ pub(super) fn modify_attribute(ctx: &mut Ctx, input: m::ModifySubnetAttributeReq
     };
     if let Some(v) = flag(&input.map_public_ip_on_launch) {
         s.map_public_ip_on_launch = v;
+    }
+    if let Some(v) = flag(&input.assign_ipv6_address_on_creation) {
+        s.assign_ipv6_on_creation = v;
     }
     if let Some(v) = flag(&input.enable_dns64) {
         s.options.enable_dns64 = v;

@@ -36,20 +36,14 @@ fn insert(ctx: &mut Ctx, cidr: Ipv4Net, is_default: bool, tenancy: String, tags:
         enable_network_address_usage_metrics: false,
         default_security_group_id: sg_id.clone(),
         main_route_table_id: rtb_id.clone(),
+        cidr_blocks: vec![],
         tags,
     };
     let group = new_default_group(ctx, &sg_id, &vpc_id);
     let table = RouteTable {
         id: rtb_id.clone(),
         vpc_id: vpc_id.clone(),
-        routes: vec![Route {
-            destination_cidr: Some(cidr.to_string()),
-            destination_prefix_list: None,
-            gateway_id: Some("local".into()),
-            origin: "CreateRouteTable".into(),
-            state: "active".into(),
-            ..Default::default()
-        }],
+        routes: super::cidrs::local_routes(&vpc),
         associations: vec![Association {
             id: ctx.new_id("rtbassoc"),
             subnet_id: None,
@@ -137,20 +131,14 @@ pub(super) fn become_available(ctx: &mut Ctx, id: &str) {
 }
 
 pub(super) fn to_model(vpc: &Vpc, owner: &str) -> m::Vpc {
+    let (v4, v6) = super::cidrs::vpc_sets(vpc);
     m::Vpc {
         vpc_id: Some(vpc.id.clone()),
         owner_id: Some(owner.to_string()),
         state: Some(vpc.state.clone()),
         cidr_block: Some(vpc.cidr.clone()),
-        cidr_block_association_set: Some(vec![m::VpcCidrBlockAssociation {
-            association_id: Some(vpc.cidr_association_id.clone()),
-            cidr_block: Some(vpc.cidr.clone()),
-            cidr_block_state: Some(m::VpcCidrBlockState {
-                state: Some("associated".into()),
-                status_message: None,
-            }),
-        }]),
-        ipv6_cidr_block_association_set: Some(vec![]),
+        cidr_block_association_set: Some(v4),
+        ipv6_cidr_block_association_set: Some(v6),
         dhcp_options_id: Some(vpc.dhcp_options_id.clone()),
         instance_tenancy: Some(vpc.instance_tenancy.clone()),
         is_default: Some(vpc.is_default),
@@ -173,21 +161,72 @@ pub(super) fn create(ctx: &mut Ctx, input: m::CreateVpcRequest) -> R<m::CreateVp
             format!("The CIDR '{raw}' is invalid."),
         ));
     }
+    let amazon_ipv6 = input.amazon_provided_ipv6_cidr_block == Some(true);
+    let group = input.ipv6_cidr_block_network_border_group.as_deref();
+    if group.is_some() && !amazon_ipv6 {
+        return Err(errors::combination(
+            "ipv6CidrBlockNetworkBorderGroup requires amazonProvidedIpv6CidrBlock.",
+        ));
+    }
+    // BYOIP and IPAM pools: none exist here [U: codes and wording].
+    if let Some(pool) = input.ipv6_pool.as_deref() {
+        return Err(AwsError::new(
+            "InvalidIpv6PoolID.NotFound",
+            format!("The ipv6Pool ID '{pool}' does not exist"),
+        ));
+    }
+    if let Some(pool) = input
+        .ipv4_ipam_pool_id
+        .as_deref()
+        .or(input.ipv6_ipam_pool_id.as_deref())
+    {
+        return Err(AwsError::new(
+            "InvalidIpamPoolId.NotFound",
+            format!("The ipam pool ID '{pool}' does not exist"),
+        ));
+    }
+    if input.ipv6_cidr_block.is_some() {
+        return Err(errors::combination("ipv6CidrBlock requires ipv6Pool."));
+    }
+    if amazon_ipv6 {
+        if let Some(g) = group.filter(|g| *g != ctx.region_name()) {
+            return Err(errors::invalid_value(
+                "ipv6CidrBlockNetworkBorderGroup",
+                g,
+                &format!(
+                    "The network border group must be the Region's own ({}).",
+                    ctx.region_name()
+                ),
+            ));
+        }
+    }
     let tags = tags::from_specs(input.tag_specifications, "vpc")?;
     ctx.dry_run(input.dry_run)?;
+    let ipv6 = match amazon_ipv6 {
+        true => Some(super::cidrs::allocate_ipv6(ctx)?),
+        false => None,
+    };
     let tenancy = input.instance_tenancy.unwrap_or_else(|| "default".into());
-    let vpc = insert(ctx, cidr, false, tenancy, tags);
+    let mut vpc = insert(ctx, cidr, false, tenancy, tags);
     let id = vpc.id.clone();
     ctx.schedule(VPC_AVAILABLE_MS, move |ctx| become_available(ctx, &id));
-    Ok(m::CreateVpcResult {
-        vpc: Some(to_model(&vpc, &ctx.account)),
-    })
+    if let Some(block) = ipv6 {
+        vpc.cidr_blocks
+            .push(super::cidrs::attach(ctx, &vpc.id, block, true));
+    }
+    let mut out = to_model(&vpc, &ctx.account);
+    // AWS's answer does not show the IPv6 block yet [R: CLI example].
+    for b in out.ipv6_cidr_block_association_set.iter_mut().flatten() {
+        b.ipv6_cidr_block = Some(String::new());
+    }
+    Ok(m::CreateVpcResult { vpc: Some(out) })
 }
 
+/// DescribeVpcs' filters: those of the API reference, and the legacy names
+/// real clients send (`cidr-block`: Ansible's `ec2_vpc_net`; `isDefault`:
+/// Terraform's `aws_vpc` data source and `aws_default_vpc`).
 const FILTERS: &[&str] = &[
     "cidr",
-    // Not in the API reference, but EC2 takes it and Ansible's
-    // `ec2_vpc_net` sends it.
     "cidr-block",
     "cidr-block-association.cidr-block",
     "cidr-block-association.association-id",
@@ -198,18 +237,44 @@ const FILTERS: &[&str] = &[
     "ipv6-cidr-block-association.association-id",
     "ipv6-cidr-block-association.state",
     "is-default",
+    "isDefault",
     "owner-id",
     "state",
     "vpc-id",
 ];
 
+/// The VPC's values for a filter: the multi-block ones match any of its
+/// associations (disassociated ones still described included).
 fn filter_values(v: &Vpc, owner: &str, name: &str) -> Vec<String> {
+    let (v4, v6) = super::cidrs::vpc_sets(v);
+    let state = |s: &Option<m::VpcCidrBlockState>| s.as_ref().and_then(|s| s.state.clone());
     match name {
-        "cidr" | "cidr-block" | "cidr-block-association.cidr-block" => one(&v.cidr),
-        "cidr-block-association.association-id" => one(&v.cidr_association_id),
-        "cidr-block-association.state" => one("associated"),
+        "cidr" | "cidr-block" => one(&v.cidr),
+        "cidr-block-association.cidr-block" => {
+            v4.into_iter().filter_map(|a| a.cidr_block).collect()
+        }
+        "cidr-block-association.association-id" => {
+            v4.into_iter().filter_map(|a| a.association_id).collect()
+        }
+        "cidr-block-association.state" => v4
+            .iter()
+            .filter_map(|a| state(&a.cidr_block_state))
+            .collect(),
+        "ipv6-cidr-block-association.ipv6-cidr-block" => {
+            v6.into_iter().filter_map(|a| a.ipv6_cidr_block).collect()
+        }
+        "ipv6-cidr-block-association.ipv6-pool" => {
+            v6.into_iter().filter_map(|a| a.ipv6_pool).collect()
+        }
+        "ipv6-cidr-block-association.association-id" => {
+            v6.into_iter().filter_map(|a| a.association_id).collect()
+        }
+        "ipv6-cidr-block-association.state" => v6
+            .iter()
+            .filter_map(|a| state(&a.ipv6_cidr_block_state))
+            .collect(),
         "dhcp-options-id" => one(&v.dhcp_options_id),
-        "is-default" => bool_value(v.is_default),
+        "is-default" | "isDefault" => bool_value(v.is_default),
         "owner-id" => one(owner),
         "state" => one(&v.state),
         "vpc-id" => one(&v.id),
@@ -224,6 +289,7 @@ pub(super) fn describe(ctx: &mut Ctx, input: m::DescribeVpcsRequest) -> R<m::Des
         check_vpc_id(ctx, id)?;
     }
     ctx.dry_run(input.dry_run)?;
+    super::cidrs::prune(ctx);
     let owner = ctx.account.clone();
     let items = ctx
         .acct()
