@@ -15,6 +15,7 @@ emulator/src/scenario_file/format.rs (field names), README "Scenarios".
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import subprocess
 from pathlib import Path
@@ -561,14 +562,71 @@ def test_empty_scenario_has_only_default_vpcs(awsemu_launcher, client_for):
 
 @pytest.mark.parametrize("target", [
     "ecs-private-subnet.yaml", "privatelink-provider-consumer.yaml",
-    "service-connect-tls.yaml", "empty.yaml", ".",
+    "service-connect-tls.yaml", "ecs-public-private.yaml", "empty.yaml", ".",
 ])
 def test_bundled_scenarios_pass_check(awsemu_run, target):
     path = (SCENARIOS / target).resolve()
     proc = awsemu_run("scenario", "check", str(path))
-    files = 4 if target == "." else 1
+    files = 5 if target == "." else 1
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == f"ok: {files} scenario file(s) apply cleanly", proc.stdout
+
+
+# ===========================================================================
+# ecs-public-private.yaml
+# ===========================================================================
+WEB_ACCOUNT = "333333333333"
+
+
+@pytest.fixture(scope="module")
+def ecs_public_private(awsemu_launcher, client_for):
+    url, stop = awsemu_launcher(*scenario_args(SCENARIOS / "ecs-public-private.yaml"))
+    yield SimpleNamespace(
+        ec2=client_for(url, "ec2", WEB_ACCOUNT),
+        ecs=client_for(url, "ecs", WEB_ACCOUNT),
+    )
+    stop()
+
+
+def test_ecs_public_private_routes_out_through_igw_and_nat(ecs_public_private):
+    c = ecs_public_private.ec2
+    igw = c.describe_internet_gateways(InternetGatewayIds=["igw-0c000000000000001"])["InternetGateways"][0]
+    assert igw["Attachments"] == [{"State": "available", "VpcId": "vpc-0c000000000000001"}]
+    nat = c.describe_nat_gateways(NatGatewayIds=["nat-0c000000000000001"])["NatGateways"][0]
+    assert (nat["State"], nat["SubnetId"]) == ("available", "subnet-0c000000000000001")
+    assert nat["NatGatewayAddresses"][0]["PublicIp"] == "54.0.4.1"
+    assert nat["NatGatewayAddresses"][0]["AllocationId"] == "eipalloc-0c000000000000001"
+
+    def default_route(rtb):
+        t = c.describe_route_tables(RouteTableIds=[rtb])["RouteTables"][0]
+        return [r for r in t["Routes"] if r.get("DestinationCidrBlock") == "0.0.0.0/0"]
+
+    (public,) = default_route("rtb-0c000000000000001")
+    assert (public["GatewayId"], public["State"]) == ("igw-0c000000000000001", "active")
+    (private,) = default_route("rtb-0c000000000000002")
+    assert (private["NatGatewayId"], private["State"]) == ("nat-0c000000000000001", "active")
+    subnets = {s["SubnetId"]: s["MapPublicIpOnLaunch"] for s in c.describe_subnets(
+        Filters=[{"Name": "vpc-id", "Values": ["vpc-0c000000000000001"]}])["Subnets"]}
+    assert subnets == {"subnet-0c000000000000001": True, "subnet-0c000000000000002": True,
+                       "subnet-0c000000000000003": False, "subnet-0c000000000000004": False}
+
+
+def test_ecs_public_private_container_instance_and_service(ecs_public_private):
+    c = ecs_public_private.ec2
+    (r,) = c.describe_instances(InstanceIds=["i-0c000000000000001"])["Reservations"]
+    (i,) = r["Instances"]
+    assert i["State"]["Name"] == "running"
+    assert (i["InstanceType"], i["SubnetId"]) == ("t3.medium", "subnet-0c000000000000003")
+    assert "PublicIpAddress" not in i
+    assert i["SecurityGroups"] == [{"GroupId": "sg-0c000000000000002", "GroupName": "nodes"}]
+    assert i["IamInstanceProfile"]["Arn"] == "arn:aws:iam::333333333333:instance-profile/ecsInstanceRole"
+    assert tags_dict(i["Tags"]) == {"Name": "ecs-node-1"}
+    image = c.describe_images(ImageIds=[i["ImageId"]])["Images"][0]
+    assert image["Name"].startswith("al2023-ami-ecs-hvm-")
+    data = c.describe_instance_attribute(InstanceId=i["InstanceId"], Attribute="userData")["UserData"]["Value"]
+    assert b"ECS_CLUSTER=web" in base64.b64decode(data)
+    svc = ecs_public_private.ecs.describe_services(cluster="web", services=["api"])["services"][0]
+    assert (svc["desiredCount"], svc["runningCount"]) == (2, 2)
 
 
 # ===========================================================================
