@@ -1,7 +1,8 @@
 """A real infrastructure tool: the ``ansible`` package's amazon.aws
 collection builds the network of shared seed 000 (VPC, public and private
 subnets, internet gateway, NAT gateway, route tables, security group, the ECS
-interface endpoints) against awsemu, and a second run of the same playbook
+interface endpoints) and an EC2 container instance in a private subnet
+(ec2_instance, found by ec2_ami_info) against awsemu, and a second run of the same playbook
 reports no change (issue 12, "Must show").
 """
 
@@ -52,7 +53,7 @@ def test_ansible_builds_the_seed_network_and_a_second_run_changes_nothing(
     rc, out = run_playbook(awsemu_endpoint, account, tmp_path)
     assert rc == 0, out
     first = recap(out)
-    assert first["failed"] == 0 and first["changed"] >= 8, out
+    assert first["failed"] == 0 and first["changed"] >= 9, out
 
     # What the playbook built, as EC2 describes it.
     c = client_for(awsemu_endpoint, "ec2", account=account)
@@ -89,6 +90,14 @@ def test_ansible_builds_the_seed_network_and_a_second_run_changes_nothing(
     endpoints = c.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["VpcEndpoints"]
     assert sorted(e["ServiceName"].rsplit(".", 1)[1] for e in endpoints) == ["ecs", "ecs-agent", "ecs-telemetry"]
     assert {e["State"] for e in endpoints} == {"available"}
+    # The container instance, running in private-a with the ECS AMI.
+    [res] = c.describe_instances(Filters=[{"Name": "tag:Name", "Values": ["ecs-node"]}])["Reservations"]
+    [node] = res["Instances"]
+    assert node["State"]["Name"] == "running"
+    assert node["SubnetId"] == subnets["private-a"]["SubnetId"]
+    assert [g["GroupId"] for g in node["SecurityGroups"]] == [sg["GroupId"]]
+    assert "PublicIpAddress" not in node
+    assert c.describe_images(ImageIds=[node["ImageId"]])["Images"][0]["Name"].startswith("al2023-ami-ecs-hvm-")
 
     # The same playbook again: everything is there already.
     rc, out = run_playbook(awsemu_endpoint, account, tmp_path)
@@ -97,3 +106,4 @@ def test_ansible_builds_the_seed_network_and_a_second_run_changes_nothing(
     assert second["changed"] == 0 and second["failed"] == 0, out
     assert len(c.describe_nat_gateways(Filter=[{"Name": "vpc-id", "Values": [vpc_id]}])["NatGateways"]) == 1
     assert len(c.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["VpcEndpoints"]) == 3
+    assert len(c.describe_instances(Filters=[{"Name": "tag:Name", "Values": ["ecs-node"]}])["Reservations"]) == 1
