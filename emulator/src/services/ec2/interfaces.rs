@@ -262,22 +262,7 @@ pub(super) fn describe_attribute(
                 value: Some(e.description.clone()),
             })
         }
-        Some("groupSet") => {
-            out.groups = Some(
-                e.group_ids
-                    .iter()
-                    .map(|g| m::GroupIdentifier {
-                        group_id: Some(g.clone()),
-                        group_name: ctx
-                            .acct()
-                            .ec2
-                            .security_groups
-                            .get(g)
-                            .map(|s| s.name.clone()),
-                    })
-                    .collect(),
-            )
-        }
+        Some("groupSet") => out.groups = Some(super::network::group_identifiers(ctx, &e.group_ids)),
         Some("sourceDestCheck") => {
             out.source_dest_check = Some(m::AttributeBooleanValue {
                 value: Some(e.source_dest_check),

@@ -67,11 +67,9 @@ fn public_association(ctx: &Ctx, e: &NetworkInterface) -> Option<m::NetworkInter
         })
 }
 
-pub(super) fn eni_model(ctx: &Ctx, e: &NetworkInterface) -> m::NetworkInterface {
-    let dns = private_dns_name(ctx.region_name(), &e.private_ip);
-    let groups = e
-        .group_ids
-        .iter()
+/// Security groups by id, with their names, as the wire shows them.
+pub(super) fn group_identifiers(ctx: &Ctx, ids: &[String]) -> Vec<m::GroupIdentifier> {
+    ids.iter()
         .map(|g| m::GroupIdentifier {
             group_id: Some(g.clone()),
             group_name: ctx
@@ -81,7 +79,12 @@ pub(super) fn eni_model(ctx: &Ctx, e: &NetworkInterface) -> m::NetworkInterface 
                 .get(g)
                 .map(|sg| sg.name.clone()),
         })
-        .collect();
+        .collect()
+}
+
+pub(super) fn eni_model(ctx: &Ctx, e: &NetworkInterface) -> m::NetworkInterface {
+    let dns = private_dns_name(ctx.region_name(), &e.private_ip);
+    let groups = group_identifiers(ctx, &e.group_ids);
     m::NetworkInterface {
         network_interface_id: Some(e.id.clone()),
         subnet_id: Some(e.subnet_id.clone()),

@@ -3,6 +3,7 @@
 //! instance is stopped, as in AWS.
 
 use super::super::errors::{self, R};
+use super::super::network::group_identifiers;
 use super::{check_id, primary_eni, volumes};
 use crate::model::ec2 as m;
 use crate::services::state::Ctx;
@@ -62,20 +63,7 @@ pub(crate) fn describe(
         "groupSet" => {
             out.groups = Some(
                 primary
-                    .map(|e| {
-                        e.group_ids
-                            .iter()
-                            .map(|g| m::GroupIdentifier {
-                                group_id: Some(g.clone()),
-                                group_name: ctx
-                                    .acct()
-                                    .ec2
-                                    .security_groups
-                                    .get(g)
-                                    .map(|s| s.name.clone()),
-                            })
-                            .collect()
-                    })
+                    .map(|e| group_identifiers(ctx, &e.group_ids))
                     .unwrap_or_default(),
             )
         }

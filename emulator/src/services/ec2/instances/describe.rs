@@ -2,7 +2,7 @@
 //! documented filter) and DescribeInstanceStatus.
 
 use super::super::errors::{self, R};
-use super::super::network::{eni_model, private_dns_name, public_dns_name};
+use super::super::network::{eni_model, group_identifiers, private_dns_name, public_dns_name};
 use super::super::query::{bool_value, check_max_results, one, paginate, Filters};
 use super::super::state::Instance;
 use super::{check_ids, enis_of, primary_eni, state_model, volumes};
@@ -85,20 +85,7 @@ pub(crate) fn instance_model(ctx: &Ctx, i: &Instance) -> m::Instance {
         .and_then(|n| n.association.as_ref())
         .and_then(|a| a.public_ip.clone());
     let groups = primary
-        .map(|e| {
-            e.group_ids
-                .iter()
-                .map(|g| m::GroupIdentifier {
-                    group_id: Some(g.clone()),
-                    group_name: ctx
-                        .acct()
-                        .ec2
-                        .security_groups
-                        .get(g)
-                        .map(|s| s.name.clone()),
-                })
-                .collect()
-        })
+        .map(|e| group_identifiers(ctx, &e.group_ids))
         .unwrap_or_default();
     let zone_id = regions::zones(ctx.region_name())
         .into_iter()
