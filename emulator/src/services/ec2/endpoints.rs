@@ -1005,7 +1005,8 @@ pub(super) fn describe_services(
                 .as_ref()
                 .and_then(|t| t[0].service_type.clone())
                 .unwrap_or_default();
-            let keep = filters.matches(&Tags::default(), |f| match f {
+            // A customer's service carries its tags; AWS's have none.
+            let keep = filters.matches(&v.tags, |f| match f {
                 "owner" => d.owner.iter().cloned().collect(),
                 "service-name" => d.service_name.iter().cloned().collect(),
                 "service-region" => d.service_region.iter().cloned().collect(),
@@ -1032,7 +1033,7 @@ pub(super) fn describe_prefix_lists(
     ctx: &mut Ctx,
     input: m::DescribePrefixListsRequest,
 ) -> R<m::DescribePrefixListsResult> {
-    let filters = Filters::parse(input.filters, &["prefix-list-id", "prefix-list-name"])?;
+    let filters = Filters::parse_untagged(input.filters, &["prefix-list-id", "prefix-list-name"])?;
     let lists = catalog::prefix_lists(ctx.region_name());
     let ids = input.prefix_list_ids.unwrap_or_default();
     for id in &ids {

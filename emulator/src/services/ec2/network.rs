@@ -427,7 +427,7 @@ pub(super) fn describe_availability_zones(
     ctx: &mut Ctx,
     input: m::DescribeAvailabilityZonesRequest,
 ) -> R<m::DescribeAvailabilityZonesResult> {
-    let filters = Filters::parse(input.filters, AZ_FILTERS)?;
+    let filters = Filters::parse_untagged(input.filters, AZ_FILTERS)?;
     let region = ctx.region_name().to_string();
     let zones = regions::zones(&region);
     let names = input.zone_names.unwrap_or_default();
@@ -490,7 +490,8 @@ pub(super) fn describe_regions(
     ctx: &mut Ctx,
     input: m::DescribeRegionsRequest,
 ) -> R<m::DescribeRegionsResult> {
-    let filters = Filters::parse(input.filters, &["endpoint", "opt-in-status", "region-name"])?;
+    let filters =
+        Filters::parse_untagged(input.filters, &["endpoint", "opt-in-status", "region-name"])?;
     let names = input.region_names.unwrap_or_default();
     for n in &names {
         if regions::region_info(n).is_none() {

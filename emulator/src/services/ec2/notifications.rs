@@ -191,7 +191,8 @@ pub(super) fn describe(
             return Err(not_found(id));
         }
     }
-    let filters = Filters::parse(input.filters, FILTERS)?;
+    // Notifications carry no tags, so no tag filters.
+    let filters = Filters::parse_untagged(input.filters, FILTERS)?;
     ctx.dry_run(input.dry_run)?;
     let wanted = input.connection_notification_id;
     let items = ctx

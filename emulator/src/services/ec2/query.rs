@@ -1,6 +1,19 @@
 //! What every EC2 Describe call shares: filters (`Filter.N.Name` /
 //! `Filter.N.Value.M`, values OR-ed, filters AND-ed, `*` and `?` wildcards,
 //! `tag:<key>` and `tag-key`) and `MaxResults` / `NextToken` paging.
+//!
+//! What AWS does, as far as known (docs/ec2-filters.md has the per-call lists):
+//! * an unknown name is `InvalidParameterValue` "The filter '<name>' is
+//!   invalid" [R: aws-cli#4013 shows the raw XML]; a filter without a name is
+//!   "The filter 'null' is invalid" [R: aws-sdk-js-v3#6063];
+//! * tag filters exist only for resources that carry tags:
+//!   DescribeInstanceStatus answers "The filter 'tag:Name' is invalid"
+//!   [R: aws-cli#7225]; so calls over untagged things use `parse_untagged`;
+//! * a filter with no values matches nothing (`describe-subnets --filters
+//!   Name=vpc-id` gives `[]`) [R: moto#8570];
+//! * names and values are case-sensitive (DescribeAddresses docs), booleans
+//!   included (`true`/`false`) [U for booleans];
+//! * `\*`, `\?` and `\\` match a literal `*`, `?` and `\` (DescribeImages docs).
 
 use base64::Engine as _;
 
@@ -19,18 +32,38 @@ pub struct Filters(Vec<(String, Vec<String>)>);
 impl Filters {
     /// Validates names against `known` (plus the tag filters) and limits.
     pub fn parse(input: Option<Vec<Filter>>, known: &[&str]) -> Result<Self, AwsError> {
+        Self::parse_with(input, known, true)
+    }
+
+    /// For calls over things without tags (zones, Regions, AWS prefix lists,
+    /// connection notifications): `tag:<key>`, `tag-key` and `tag-value`
+    /// are unknown names there, as AWS has them.
+    pub fn parse_untagged(input: Option<Vec<Filter>>, known: &[&str]) -> Result<Self, AwsError> {
+        Self::parse_with(input, known, false)
+    }
+
+    fn parse_with(
+        input: Option<Vec<Filter>>,
+        known: &[&str],
+        tagged: bool,
+    ) -> Result<Self, AwsError> {
         let input = input.unwrap_or_default();
         if input.len() > MAX_FILTERS {
             return Err(filter_limit());
         }
         let mut out = Vec::with_capacity(input.len());
         for f in input {
-            let name = f.name.unwrap_or_default();
+            let name = f.name.unwrap_or_else(|| "null".to_string());
             let values = f.values.unwrap_or_default();
             if values.len() > MAX_VALUES {
                 return Err(filter_limit());
             }
-            let tag_filter = name == "tag-key" || name == "tag-value" || name.starts_with("tag:");
+            // `tag-value` was documented until about 2019; EC2 still takes
+            // it [U].
+            let tag_filter = tagged
+                && (name == "tag-key"
+                    || name == "tag-value"
+                    || (name.starts_with("tag:") && name.len() > 4));
             if !tag_filter && !known.contains(&name.as_str()) {
                 return Err(AwsError::new(
                     "InvalidParameterValue",
@@ -75,15 +108,37 @@ fn filter_limit() -> AwsError {
     )
 }
 
-/// `*` matches any run, `?` one character; everything else literally.
+/// One pattern element: a literal character, `?` or `*`.
+#[derive(Clone, Copy, PartialEq)]
+enum Pat {
+    Lit(char),
+    One,
+    Any,
+}
+
+/// `*` matches any run, `?` one character, a backslash makes the next
+/// character literal; everything else matches itself. Works on characters,
+/// so `?` is one Unicode character.
 pub fn glob(pattern: &[u8], text: &[u8]) -> bool {
+    let pattern = String::from_utf8_lossy(pattern);
+    let text: Vec<char> = String::from_utf8_lossy(text).chars().collect();
+    let mut pat = Vec::new();
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        pat.push(match c {
+            '\\' => Pat::Lit(chars.next().unwrap_or('\\')),
+            '*' => Pat::Any,
+            '?' => Pat::One,
+            c => Pat::Lit(c),
+        });
+    }
     let (mut p, mut t) = (0, 0);
     let (mut star, mut mark) = (None, 0);
     while t < text.len() {
-        if p < pattern.len() && (pattern[p] == b'?' || pattern[p] == text[t]) {
+        if p < pat.len() && (pat[p] == Pat::One || pat[p] == Pat::Lit(text[t])) {
             p += 1;
             t += 1;
-        } else if p < pattern.len() && pattern[p] == b'*' {
+        } else if p < pat.len() && pat[p] == Pat::Any {
             star = Some(p);
             mark = t;
             p += 1;
@@ -95,7 +150,7 @@ pub fn glob(pattern: &[u8], text: &[u8]) -> bool {
             return false;
         }
     }
-    pattern[p..].iter().all(|&c| c == b'*')
+    pat[p..].iter().all(|&c| c == Pat::Any)
 }
 
 /// A page of `items`, in the order of their keys, after `next_token`, at
@@ -168,6 +223,12 @@ mod tests {
         assert!(!glob(b"ap", b"app"));
         assert!(glob(b"*-az?", b"use1-az6"));
         assert!(!glob(b"b*", b"app"));
+        assert!(glob(b"a\\*b", b"a*b"));
+        assert!(!glob(b"a\\*b", b"axb"));
+        assert!(glob(b"a\\?", b"a?"));
+        assert!(!glob(b"a\\?", b"ab"));
+        assert!(glob(b"\\\\x", b"\\x"));
+        assert!(glob("caf?".as_bytes(), "café".as_bytes()));
     }
 
     #[test]
@@ -190,5 +251,20 @@ mod tests {
         }];
         let e = Filters::parse(Some(f), &["vpc-id"]).unwrap_err();
         assert_eq!(e.code, "InvalidParameterValue");
+        let nameless = vec![Filter {
+            name: None,
+            values: Some(vec!["x".into()]),
+        }];
+        let e = Filters::parse(Some(nameless), &["vpc-id"]).unwrap_err();
+        assert_eq!(e.message, "The filter 'null' is invalid");
+        let tag = || {
+            Some(vec![Filter {
+                name: Some("tag:Name".into()),
+                values: Some(vec!["x".into()]),
+            }])
+        };
+        assert!(Filters::parse(tag(), &[]).is_ok());
+        let e = Filters::parse_untagged(tag(), &[]).unwrap_err();
+        assert_eq!(e.message, "The filter 'tag:Name' is invalid");
     }
 }

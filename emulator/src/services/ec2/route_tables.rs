@@ -4,7 +4,7 @@ use super::checks::{check_route_table_id, check_vpc_id};
 use super::errors;
 use super::errors::R;
 use super::query::check_max_results;
-use super::query::{bool_value, one, paginate, Filters};
+use super::query::{one, paginate, Filters};
 use super::routes;
 use super::state::event;
 use super::state::{Association, Route, RouteTable};
@@ -136,7 +136,9 @@ fn filter_values(ctx: &Ctx, t: &RouteTable, name: &str) -> Vec<String> {
         "association.route-table-association-id" => assoc(&|a| Some(a.id.clone())),
         "association.route-table-id" => assoc(&|_| Some(t.id.clone())),
         "association.subnet-id" => assoc(&|a| a.subnet_id.clone()),
-        "association.main" => bool_value(t.is_main()),
+        // One value per association: a table without one matches neither
+        // `true` nor `false`, as the API reference says.
+        "association.main" => assoc(&|a| Some(a.main.to_string())),
         "owner-id" => one(&ctx.account),
         "route-table-id" => one(&t.id),
         "vpc-id" => one(&t.vpc_id),

@@ -31,6 +31,7 @@ pub(super) fn new_default_group(ctx: &Ctx, sg_id: &str, vpc_id: &str) -> Securit
                     user_id: ctx.account.clone(),
                 },
                 description: None,
+                tags: Tags::default(),
             },
             allow_all_egress(ctx),
         ],
@@ -47,6 +48,7 @@ fn allow_all_egress(ctx: &Ctx) -> Rule {
         to_port: None,
         peer: Peer::Cidr("0.0.0.0/0".into()),
         description: None,
+        tags: Tags::default(),
     }
 }
 
@@ -186,7 +188,7 @@ fn rule_model(ctx: &Ctx, group_id: &str, r: &Rule) -> m::SecurityGroupRule {
         from_port: Some(r.from_port.unwrap_or(-1)),
         to_port: Some(r.to_port.unwrap_or(-1)),
         description: r.description.clone(),
-        tags: Some(vec![]),
+        tags: Some(r.tags.to_model()),
         ..Default::default()
     };
     match &r.peer {
@@ -363,6 +365,7 @@ fn parse_rules(ctx: &Ctx, group: &SecurityGroup, egress: bool, req: RuleRequest)
                 to_port: to,
                 peer,
                 description,
+                tags: Tags::default(),
             });
         }
     }
@@ -391,6 +394,7 @@ fn authorize(
     group_name: Option<&str>,
     egress: bool,
     req: RuleRequest,
+    specs: Option<Vec<m::TagSpecification>>,
     dry_run: Option<bool>,
 ) -> R<Vec<m::SecurityGroupRule>> {
     let gid = if egress {
@@ -412,9 +416,11 @@ fn authorize(
             ));
         }
     }
+    let tags = tags::from_specs(specs, "security-group-rule")?;
     ctx.dry_run(dry_run)?;
     for r in &mut rules {
         r.id = ctx.new_id("sgr");
+        r.tags = tags.clone();
     }
     let out = rules.iter().map(|r| rule_model(ctx, &gid, r)).collect();
     if let Some(g) = ctx.acct_mut().ec2.security_groups.get_mut(&gid) {
@@ -494,6 +500,7 @@ pub(super) fn authorize_ingress(
         i.group_name.as_deref(),
         false,
         req,
+        i.tag_specifications,
         i.dry_run,
     )?;
     Ok(m::AuthorizeSecurityGroupIngressResult {
@@ -515,7 +522,15 @@ pub(super) fn authorize_egress(
         source_group_owner: i.source_security_group_owner_id,
         permissions: i.ip_permissions,
     };
-    let rules = authorize(ctx, i.group_id.as_deref(), None, true, req, i.dry_run)?;
+    let rules = authorize(
+        ctx,
+        i.group_id.as_deref(),
+        None,
+        true,
+        req,
+        i.tag_specifications,
+        i.dry_run,
+    )?;
     Ok(m::AuthorizeSecurityGroupEgressResult {
         return_: Some(true),
         security_group_rules: Some(rules),
@@ -746,13 +761,17 @@ pub(super) fn describe(
     })
 }
 
+/// The documented names; the rule's tags (`tag:<key>`, and `tag-key` [U])
+/// come on top.
+const RULE_FILTERS: &[&str] = &["group-id", "security-group-rule-id"];
+
 /// DescribeSecurityGroupRules: every rule of the caller's groups, by rule id.
 pub(super) fn describe_rules(
     ctx: &mut Ctx,
     input: m::DescribeSecurityGroupRulesRequest,
 ) -> R<m::DescribeSecurityGroupRulesResult> {
     check_max_results(input.max_results, 5, 1000)?;
-    let filters = Filters::parse(input.filters, &["group-id", "security-group-rule-id"])?;
+    let filters = Filters::parse(input.filters, RULE_FILTERS)?;
     let ids = input.security_group_rule_ids.unwrap_or_default();
     let st = &ctx.acct().ec2;
     for id in &ids {
@@ -782,7 +801,7 @@ pub(super) fn describe_rules(
         .flat_map(|g| g.rules.iter().map(move |r| (g, r)))
         .filter(|(_, r)| ids.is_empty() || ids.contains(&r.id))
         .filter(|(g, r)| {
-            filters.matches(&Tags::default(), |n| match n {
+            filters.matches(&r.tags, |n| match n {
                 "group-id" => one(&g.id),
                 "security-group-rule-id" => one(&r.id),
                 _ => vec![],

@@ -147,6 +147,7 @@ pub struct Rule {
     pub to_port: Option<i32>,
     pub peer: Peer,
     pub description: Option<String>,
+    pub tags: Tags,
 }
 
 impl Rule {

@@ -4,7 +4,7 @@
 use super::endpoint_services::services_mut;
 use super::errors;
 use super::query::{paginate, Filters};
-use super::tags::{pairs, resource_type_of, Tags};
+use super::tags::{check_reserved, pairs, resource_type_of, Reserved, Tags};
 use crate::model::ec2 as m;
 use crate::services::state::Ctx;
 use crate::wire::AwsError;
@@ -28,6 +28,12 @@ pub(super) fn tags_of(ctx: &Ctx, id: &str) -> Result<Tags, AwsError> {
         Some("network-acl") => st.network_acls.get(id).map(|r| &r.tags),
         Some("instance") => st.instances.get(id).map(|r| &r.tags),
         Some("volume") => st.volumes.get(id).map(|r| &r.tags),
+        Some("security-group-rule") => st
+            .security_groups
+            .values()
+            .flat_map(|g| g.rules.iter())
+            .find(|r| r.id == id)
+            .map(|r| &r.tags),
         Some("vpc-endpoint-service") => ctx
             .region
             .common
@@ -84,6 +90,10 @@ fn not_found(id: &str) -> AwsError {
             "InvalidVpcEndpointServiceId.NotFound",
             format!("The VpcEndpointService Id '{id}' does not exist"),
         ),
+        Some("security-group-rule") => AwsError::new(
+            "InvalidSecurityGroupRuleId.NotFound",
+            format!("The security group rule ID '{id}' does not exist"),
+        ),
         _ => errors::invalid_id(id),
     }
 }
@@ -108,6 +118,12 @@ fn tags_mut<'a>(ctx: &'a mut Ctx, id: &str) -> Option<&'a mut Tags> {
         "network-acl" => st.network_acls.get_mut(id).map(|r| &mut r.tags),
         "instance" => st.instances.get_mut(id).map(|r| &mut r.tags),
         "volume" => st.volumes.get_mut(id).map(|r| &mut r.tags),
+        "security-group-rule" => st
+            .security_groups
+            .values_mut()
+            .flat_map(|g| g.rules.iter_mut())
+            .find(|r| r.id == id)
+            .map(|r| &mut r.tags),
         _ => None,
     }
 }
@@ -134,6 +150,13 @@ pub(super) fn delete(ctx: &mut Ctx, input: m::DeleteTagsRequest) -> Result<(), A
     let ids = input.resources.unwrap_or_default();
     for id in &ids {
         tags_of(ctx, id)?;
+    }
+    // AWS's own tags cannot be removed either, and the call fails as a
+    // whole [R: chef-provisioning-aws#555].
+    for tag in input.tags.iter().flatten() {
+        if let Some(k) = tag.key.as_deref() {
+            check_reserved(k, Reserved::Named)?;
+        }
     }
     ctx.dry_run(input.dry_run)?;
     let specs = input.tags;
@@ -194,6 +217,12 @@ pub(super) fn describe(
     all.extend(st.network_acls.iter().map(|(k, v)| (k.clone(), &v.tags)));
     all.extend(st.instances.iter().map(|(k, v)| (k.clone(), &v.tags)));
     all.extend(st.volumes.iter().map(|(k, v)| (k.clone(), &v.tags)));
+    all.extend(
+        st.security_groups
+            .values()
+            .flat_map(|g| g.rules.iter())
+            .map(|r| (r.id.clone(), &r.tags)),
+    );
     all.extend(
         ctx.region
             .common

@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::errors;
 use crate::model::ec2 as m;
 use crate::wire::AwsError;
 
@@ -44,18 +43,22 @@ impl Tags {
             .collect()
     }
 
-    /// Checks that `add` can be merged in; nothing changes on error.
+    /// Checks that `add` can be merged in (CreateTags); nothing changes on
+    /// error.
     pub fn check_add(&self, add: &[(String, String)]) -> Result<(), AwsError> {
         for (k, v) in add {
-            validate_tag(k, v)?;
+            validate_tag(k, v, Reserved::Named)?;
         }
+        self.check_count(add)
+    }
+
+    /// At most 50 keys once merged: a key already there is overwritten and
+    /// does not count twice [R: moto#8150, tried against AWS].
+    fn check_count(&self, add: &[(String, String)]) -> Result<(), AwsError> {
         let mut keys: std::collections::BTreeSet<&str> = self.keys().collect();
         keys.extend(add.iter().map(|(k, _)| k.as_str()));
         if keys.len() > MAX_TAGS {
-            return Err(AwsError::new(
-                "TagLimitExceeded",
-                format!("The maximum number of tags per resource ({MAX_TAGS}) has been exceeded."),
-            ));
+            return Err(tag_limit());
         }
         Ok(())
     }
@@ -73,28 +76,64 @@ impl Tags {
     }
 }
 
-fn validate_tag(key: &str, value: &str) -> Result<(), AwsError> {
-    if key.is_empty() || key.chars().count() > 128 {
-        return Err(errors::invalid_value(
-            "Tag.Key",
-            key,
-            "Tag keys must be between 1 and 128 characters.",
+/// AWS's code when a resource would have more than 50 tags. The message is
+/// the one moto and Eucalyptus give [T].
+pub(crate) fn tag_limit() -> AwsError {
+    AwsError::new(
+        "TagLimitExceeded",
+        "The maximum number of Tags for a resource has been reached.",
+    )
+}
+
+/// How an `aws:` key is refused: CreateTags and DeleteTags name the key
+/// [R: kubernetes-sigs/cluster-api-provider-aws#5120, chef-provisioning-aws#555
+/// (a delete)], a `TagSpecification` does not [R: jcjorel/ec2-spot-converter#13,
+/// RunInstances].
+#[derive(Clone, Copy)]
+pub(crate) enum Reserved {
+    Named,
+    Unnamed,
+}
+
+/// `aws:` in any letter case is AWS's (the tagging guide says so) [U for
+/// the upper-case forms].
+pub(crate) fn check_reserved(key: &str, how: Reserved) -> Result<(), AwsError> {
+    if !key.to_ascii_lowercase().starts_with("aws:") {
+        return Ok(());
+    }
+    let why = "Tag keys starting with 'aws:' are reserved for internal use";
+    Err(match how {
+        Reserved::Named => AwsError::new(
+            "InvalidParameterValue",
+            format!("Value ( {key} ) for parameter key is invalid. {why}"),
+        ),
+        Reserved::Unnamed => AwsError::new("InvalidParameterValue", why),
+    })
+}
+
+/// Keys of 1 to 128 Unicode characters, values of at most 256. The value
+/// message is AWS's [R: iriusrisk/GoCD-EC2-Elastic-Agent-Plugin#24]; the key
+/// ones follow it [U].
+fn validate_tag(key: &str, value: &str, how: Reserved) -> Result<(), AwsError> {
+    if key.is_empty() {
+        return Err(AwsError::new(
+            "InvalidParameterValue",
+            "Tag key cannot be null or empty",
+        ));
+    }
+    if key.chars().count() > 128 {
+        return Err(AwsError::new(
+            "InvalidParameterValue",
+            "Tag key exceeds the maximum length of 128 characters",
         ));
     }
     if value.chars().count() > 256 {
-        return Err(errors::invalid_value(
-            "Tag.Value",
-            value,
-            "Tag values must be at most 256 characters.",
-        ));
-    }
-    if key.to_ascii_lowercase().starts_with("aws:") {
         return Err(AwsError::new(
             "InvalidParameterValue",
-            format!("Tag keys starting with 'aws:' are reserved for internal use ({key})."),
+            "Tag value exceeds the maximum length of 256 characters",
         ));
     }
-    Ok(())
+    check_reserved(key, how)
 }
 
 pub(super) fn pairs(tags: Option<Vec<m::Tag>>) -> Vec<(String, String)> {
@@ -105,23 +144,48 @@ pub(super) fn pairs(tags: Option<Vec<m::Tag>>) -> Vec<(String, String)> {
 }
 
 /// The tags of the `TagSpecification`s meant for `resource_type`, validated.
-/// A specification for another resource type is refused, as AWS does.
+/// A specification for another resource type is refused, as AWS does
+/// [T: moto, and the message is quoted in many user reports].
 pub fn from_specs(
     specs: Option<Vec<m::TagSpecification>>,
     resource_type: &str,
 ) -> Result<Tags, AwsError> {
     let mut out = Tags::default();
+    let mut seen = false;
     for spec in specs.unwrap_or_default() {
-        if let Some(t) = spec.resource_type.as_deref() {
-            if t != resource_type {
-                return Err(AwsError::new(
-                    "InvalidParameterValue",
-                    format!("'{t}' is not a valid taggable resource type for this operation."),
-                ));
-            }
+        let Some(t) = spec.resource_type.as_deref().filter(|t| !t.is_empty()) else {
+            // [T: moto]
+            return Err(AwsError::new(
+                "InvalidParameter",
+                "Tag specification resource type must have a value",
+            ));
+        };
+        if t != resource_type {
+            return Err(AwsError::new(
+                "InvalidParameterValue",
+                format!("'{t}' is not a valid taggable resource type for this operation."),
+            ));
         }
+        if seen {
+            // [U]
+            return Err(AwsError::new(
+                "InvalidParameterValue",
+                "The same resource type may not be specified more than once in tag specifications",
+            ));
+        }
+        seen = true;
         let add = pairs(spec.tags);
-        out.check_add(&add)?;
+        if add.is_empty() {
+            // [T: moto]
+            return Err(AwsError::new(
+                "InvalidParameterValue",
+                "Tag specification must have at least one tag",
+            ));
+        }
+        for (k, v) in &add {
+            validate_tag(k, v, Reserved::Unnamed)?;
+        }
+        out.check_count(&add)?;
         out.add(add);
     }
     Ok(out)
@@ -144,6 +208,8 @@ pub fn resource_type_of(id: &str) -> Option<&'static str> {
         "eipalloc" => "elastic-ip",
         "nat" => "natgateway",
         "acl" => "network-acl",
+        "sgr" => "security-group-rule",
+        // Instances and their volumes (instances/).
         "i" => "instance",
         "vol" => "volume",
         _ => return None,
