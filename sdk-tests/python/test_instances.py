@@ -650,3 +650,21 @@ def test_aws_cli_run_instances_as_in_the_issue(aws_cli, tmp_path):
     assert base64.b64decode(attr["UserData"]["Value"]).decode() == USER_DATA
     assert run("describe-instances", "--instance-ids", iid)["Reservations"][0]["Instances"][0]["State"][
         "Name"] == "running"
+
+
+def test_tag_rules_of_run_instances_and_status(ec2):
+    _, _, private, _ = network(ec2)
+    base = dict(ImageId=ami(ec2), InstanceType="t3.micro", MinCount=1, MaxCount=1, SubnetId=private)
+    # An aws: key in a TagSpecification: AWS's shorter message, without the key.
+    with raises_code("InvalidParameterValue") as e:
+        ec2.run_instances(**base, TagSpecifications=[
+            {"ResourceType": "instance", "Tags": [{"Key": "aws:owner", "Value": "x"}]}])
+    assert err_message(e) == "Tag keys starting with 'aws:' are reserved for internal use"
+    with raises_code("InvalidParameterValue"):
+        ec2.run_instances(**base, TagSpecifications=[
+            {"ResourceType": "instance", "Tags": [{"Key": "a", "Value": "1"}]},
+            {"ResourceType": "instance", "Tags": [{"Key": "b", "Value": "2"}]}])
+    assert ec2.describe_instances()["Reservations"] == []
+    # Statuses carry no tags: tag filters are refused.
+    with raises_code("InvalidParameterValue"):
+        ec2.describe_instance_status(Filters=[{"Name": "tag:Name", "Values": ["x"]}])

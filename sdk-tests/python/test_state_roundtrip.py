@@ -39,6 +39,9 @@ def build(ec2p, ec2c, elbv2p, ecsp, ec2w, tick):
     sg = ec2p.create_security_group(GroupName="svc", Description="svc", VpcId=vpc)["GroupId"]
     ec2p.authorize_security_group_ingress(GroupId=sg, IpPermissions=[
         {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}])
+    https = [r for r in ec2p.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [sg]}])[
+        "SecurityGroupRules"] if not r["IsEgress"]][0]["SecurityGroupRuleId"]
+    ec2p.create_tags(Resources=[https], Tags=[{"Key": "why", "Value": "https"}])
     rtb = ec2p.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
     for s in subnets:
         ec2p.associate_route_table(RouteTableId=rtb, SubnetId=s)

@@ -309,6 +309,9 @@ pub struct Rule {
     /// A security group of the scenario (local name) or an id.
     pub source_group: Option<String>,
     pub description: Option<String>,
+    /// The rule's own tags (they need its `id`).
+    #[serde(default)]
+    pub tags: Tags,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]

@@ -590,6 +590,36 @@ pub(crate) fn network(
                 authorize(egress, "egress", 0, true)?;
             }
         }
+        // Rules' own tags, on the ids they pin.
+        for (field, list) in [("ingress", Some(&g.ingress)), ("egress", g.egress.as_ref())] {
+            for (ri, r) in list.into_iter().flatten().enumerate() {
+                if r.tags.is_empty() {
+                    continue;
+                }
+                let Some(rule_id) = &r.id else {
+                    return Err(
+                        at.err(&format!("{field}[{ri}].tags"), "tags on a rule need its id")
+                    );
+                };
+                ec2(
+                    world,
+                    &at,
+                    e::Request::CreateTags(e::CreateTagsRequest {
+                        resources: Some(vec![rule_id.clone()]),
+                        tags: Some(
+                            r.tags
+                                .iter()
+                                .map(|(k, v)| e::Tag {
+                                    key: Some(k.clone()),
+                                    value: Some(v.clone()),
+                                })
+                                .collect(),
+                        ),
+                        ..Default::default()
+                    }),
+                )?;
+            }
+        }
     }
     for (i, t) in res.route_tables.iter().enumerate() {
         let at = p.at(format!("{}.routeTables[{i}]", p.base));
@@ -1572,6 +1602,7 @@ fn rule(r: &Rule) -> f::Rule {
         from_port: r.from_port,
         to_port: r.to_port,
         description: r.description.clone(),
+        tags: export_tags(&r.tags),
         ..Default::default()
     };
     match &r.peer {

@@ -150,8 +150,18 @@ pub fn from_specs(
     specs: Option<Vec<m::TagSpecification>>,
     resource_type: &str,
 ) -> Result<Tags, AwsError> {
-    let mut out = Tags::default();
-    let mut seen = false;
+    Ok(from_specs_for(specs, &[resource_type])?.remove(0))
+}
+
+/// The tags of the `TagSpecification`s of an operation that tags several
+/// kinds (RunInstances: `instance`, `volume`, `network-interface`), one set
+/// per kind in the order of `resource_types`, validated as `from_specs` does.
+pub fn from_specs_for(
+    specs: Option<Vec<m::TagSpecification>>,
+    resource_types: &[&str],
+) -> Result<Vec<Tags>, AwsError> {
+    let mut out = vec![Tags::default(); resource_types.len()];
+    let mut seen = vec![false; resource_types.len()];
     for spec in specs.unwrap_or_default() {
         let Some(t) = spec.resource_type.as_deref().filter(|t| !t.is_empty()) else {
             // [T: moto]
@@ -160,20 +170,20 @@ pub fn from_specs(
                 "Tag specification resource type must have a value",
             ));
         };
-        if t != resource_type {
+        let Some(k) = resource_types.iter().position(|r| *r == t) else {
             return Err(AwsError::new(
                 "InvalidParameterValue",
                 format!("'{t}' is not a valid taggable resource type for this operation."),
             ));
-        }
-        if seen {
+        };
+        if seen[k] {
             // [U]
             return Err(AwsError::new(
                 "InvalidParameterValue",
                 "The same resource type may not be specified more than once in tag specifications",
             ));
         }
-        seen = true;
+        seen[k] = true;
         let add = pairs(spec.tags);
         if add.is_empty() {
             // [T: moto]
@@ -182,11 +192,11 @@ pub fn from_specs(
                 "Tag specification must have at least one tag",
             ));
         }
-        for (k, v) in &add {
-            validate_tag(k, v, Reserved::Unnamed)?;
+        for (key, v) in &add {
+            validate_tag(key, v, Reserved::Unnamed)?;
         }
-        out.check_count(&add)?;
-        out.add(add);
+        out[k].check_count(&add)?;
+        out[k].add(add);
     }
     Ok(out)
 }

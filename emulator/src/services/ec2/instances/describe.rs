@@ -676,7 +676,8 @@ pub(crate) fn describe_instance_status(
     input: m::DescribeInstanceStatusRequest,
 ) -> R<m::DescribeInstanceStatusResult> {
     check_max_results(input.max_results, 5, 1000)?;
-    let filters = Filters::parse(input.filters, STATUS_FILTERS)?;
+    // Statuses have no tags: tag filters are refused [R].
+    let filters = Filters::parse_untagged(input.filters, STATUS_FILTERS)?;
     let ids = input.instance_ids.unwrap_or_default();
     if !ids.is_empty() && input.max_results.is_some() {
         return Err(errors::combination(

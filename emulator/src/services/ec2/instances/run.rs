@@ -51,28 +51,20 @@ struct Launch<'a> {
     input: &'a m::RunInstancesRequest,
 }
 
+/// The tags for the instances, their volumes and their interfaces (AWS
+/// also takes specifications for what awsemu does not make: spot requests,
+/// elastic GPUs).
 fn tag_specs(input: &m::RunInstancesRequest) -> R<(Tags, Tags, Tags)> {
-    let (mut instance, mut volume, mut eni) = (Tags::default(), Tags::default(), Tags::default());
-    for spec in input.tag_specifications.clone().unwrap_or_default() {
-        let kind = spec.resource_type.clone().unwrap_or_default();
-        let target = match kind.as_str() {
-            "instance" => &mut instance,
-            "volume" => &mut volume,
-            "network-interface" => &mut eni,
-            // Accepted by AWS, for what awsemu does not make.
-            "spot-instances-request" | "elastic-gpu" => continue,
-            _ => {
-                return Err(AwsError::new(
-                    "InvalidParameterValue",
-                    format!("'{kind}' is not a valid taggable resource type for this operation."),
-                ))
-            }
-        };
-        let add = tags::pairs(spec.tags);
-        target.check_add(&add)?;
-        target.add(add);
-    }
-    Ok((instance, volume, eni))
+    const KINDS: &[&str] = &[
+        "instance",
+        "volume",
+        "network-interface",
+        "spot-instances-request",
+        "elastic-gpu",
+    ];
+    let mut all = tags::from_specs_for(input.tag_specifications.clone(), KINDS)?.into_iter();
+    let mut next = || all.next().unwrap_or_default();
+    Ok((next(), next(), next()))
 }
 
 fn check_user_data(data: Option<&str>) -> R<()> {
