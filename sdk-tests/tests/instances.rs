@@ -1,6 +1,7 @@
 //! Instances, their network interfaces and volumes, the AMI and instance
-//! type catalogues, and secondary VPC CIDR blocks, through the real AWS SDK
-//! for Rust and its waiters (issue 12, items 7, 8 and 9).
+//! type catalogues, secondary VPC CIDR blocks, tag limits and legacy filter
+//! names, through the real AWS SDK for Rust and its waiters (issue 12,
+//! items 7 to 11).
 
 use std::time::Duration;
 
@@ -382,4 +383,54 @@ async fn secondary_vpc_cidr_blocks() {
         .await
         .expect("DescribeVpcs");
     assert_eq!(vpcs.vpcs()[0].vpc_id(), Some(vpc.as_str()));
+}
+
+#[tokio::test]
+async fn tag_limits_and_legacy_filters() {
+    let emu = Emulator::shared();
+    let ec2 = emu.ec2(&random_account(), REGION);
+    let vpc = create_vpc(&ec2, "10.9.0.0/16").await;
+    let err = ec2
+        .create_tags()
+        .resources(&vpc)
+        .tags(Tag::builder().key("aws:owner").value("me").build())
+        .send()
+        .await
+        .expect_err("a reserved key");
+    assert_eq!(error_code(&err).as_deref(), Some("InvalidParameterValue"));
+    let many: Vec<Tag> = (0..51)
+        .map(|i| Tag::builder().key(format!("k{i}")).value("v").build())
+        .collect();
+    let err = ec2
+        .create_tags()
+        .resources(&vpc)
+        .set_tags(Some(many))
+        .send()
+        .await
+        .expect_err("51 tags");
+    assert_eq!(error_code(&err).as_deref(), Some("TagLimitExceeded"));
+    // The legacy filter names real clients send (Ansible's ec2_vpc_net,
+    // Terraform's aws_default_vpc).
+    let by_cidr = ec2
+        .describe_vpcs()
+        .filters(filter("cidr-block", "10.9.0.0/16"))
+        .send()
+        .await
+        .expect("cidr-block");
+    assert_eq!(by_cidr.vpcs()[0].vpc_id(), Some(vpc.as_str()));
+    let defaults = ec2
+        .describe_vpcs()
+        .filters(filter("isDefault", "true"))
+        .send()
+        .await
+        .expect("isDefault");
+    assert_eq!(defaults.vpcs().len(), 1);
+    assert_eq!(defaults.vpcs()[0].is_default(), Some(true));
+    let err = ec2
+        .describe_vpcs()
+        .filters(filter("colour", "red"))
+        .send()
+        .await
+        .expect_err("an unknown filter");
+    assert_eq!(error_code(&err).as_deref(), Some("InvalidParameterValue"));
 }
