@@ -61,3 +61,36 @@ pub(crate) fn check_known(
     }
     Ok(())
 }
+
+/// Every id names one of the caller's instances: a malformed one is refused
+/// first, then all the unknown ones together, as AWS does.
+pub(crate) fn check_instance_ids(ctx: &Ctx, ids: &[String]) -> R<()> {
+    for id in ids {
+        if !is_valid_id(id, "i") {
+            return Err(AwsError::new(
+                "InvalidInstanceID.Malformed",
+                format!("Invalid id: \"{id}\""),
+            ));
+        }
+    }
+    let missing: Vec<&str> = ids
+        .iter()
+        .filter(|id| !ctx.acct().ec2.instances.contains_key(*id))
+        .map(String::as_str)
+        .collect();
+    match missing.as_slice() {
+        [] => Ok(()),
+        [one] => Err(AwsError::new(
+            "InvalidInstanceID.NotFound",
+            format!("The instance ID '{one}' does not exist"),
+        )),
+        _ => Err(AwsError::new(
+            "InvalidInstanceID.NotFound",
+            format!("The instance IDs '{}' do not exist", missing.join(", ")),
+        )),
+    }
+}
+
+pub(crate) fn check_instance_id(ctx: &Ctx, id: &str) -> R<()> {
+    check_instance_ids(ctx, &[id.to_string()])
+}

@@ -141,7 +141,7 @@ pub(super) fn attach(
         .device_index
         .ok_or_else(|| errors::missing("DeviceIndex"))?;
     let e = interface(ctx, &id)?;
-    super::instances::check_id(ctx, &instance_id)?;
+    super::checks::check_instance_id(ctx, &instance_id)?;
     let i = &ctx.acct().ec2.instances[&instance_id];
     if !matches!(i.state.as_str(), "running" | "stopped") {
         return Err(AwsError::new(
@@ -160,7 +160,7 @@ pub(super) fn attach(
             "You may not attach a network interface to an instance if they are not in the same availability zone",
         ));
     }
-    let attached = super::instances::enis_of(ctx, &instance_id);
+    let attached = super::network::instance_enis(ctx, &instance_id);
     if attached.iter().any(|x| {
         x.attachment
             .as_ref()
@@ -170,7 +170,7 @@ pub(super) fn attach(
             "Instance '{instance_id}' already has an interface attached at device index '{device_index}'."
         )));
     }
-    if let Some(t) = super::instances::catalog::instance_type(&i.instance_type) {
+    if let Some(t) = super::machines::instance_type(&i.instance_type) {
         if attached.len() as i32 >= t.max_enis {
             return Err(AwsError::new(
                 "AttachmentLimitExceeded",

@@ -16,6 +16,7 @@ mod gateways;
 pub mod instances;
 mod interfaces;
 pub mod links;
+mod machines;
 mod nat;
 mod network;
 mod notifications;

@@ -635,3 +635,27 @@ pub(crate) fn has_free_ip(ctx: &Ctx, subnet_id: &str) -> bool {
         .get(subnet_id)
         .is_some_and(|s| super::subnets::available_ips(s) > 0)
 }
+
+/// The network interfaces attached to an instance, by device index.
+pub(crate) fn instance_enis<'a>(ctx: &'a Ctx, instance_id: &str) -> Vec<&'a NetworkInterface> {
+    let mut enis: Vec<_> = ctx
+        .acct()
+        .ec2
+        .enis
+        .values()
+        .filter(|e| {
+            e.attachment
+                .as_ref()
+                .is_some_and(|a| a.instance_id == instance_id)
+        })
+        .collect();
+    enis.sort_by_key(|e| e.attachment.as_ref().map(|a| a.device_index));
+    enis
+}
+
+/// An instance's primary interface (device 0).
+pub(crate) fn primary_eni<'a>(ctx: &'a Ctx, instance_id: &str) -> Option<&'a NetworkInterface> {
+    instance_enis(ctx, instance_id)
+        .into_iter()
+        .find(|e| e.attachment.as_ref().is_some_and(|a| a.device_index == 0))
+}

@@ -246,8 +246,8 @@ fn route(ctx: &Ctx, spec: &Spec, table: &RouteTable) -> R<Route> {
         }
         "instance" => {
             // Through its only interface, which the route names too.
-            super::instances::check_id(ctx, &target)?;
-            let enis = super::instances::enis_of(ctx, &target);
+            super::checks::check_instance_id(ctx, &target)?;
+            let enis = super::network::instance_enis(ctx, &target);
             let [eni] = enis.as_slice() else {
                 return Err(AwsError::new(
                     "InvalidInstanceID",

@@ -17,7 +17,6 @@ use super::state::{event, Instance};
 use crate::model::ec2 as m;
 use crate::services::state::Ctx;
 use crate::wire::AwsError;
-use crate::world::ids::is_valid_id;
 
 /// How long AWS takes for each step, scaled by the pace.
 const RUNNING_MS: i64 = 5_000;
@@ -47,69 +46,8 @@ pub(crate) fn state_model(state: &str) -> m::InstanceState {
     }
 }
 
-fn not_found(ids: &[&str]) -> AwsError {
-    if ids.len() == 1 {
-        AwsError::new(
-            "InvalidInstanceID.NotFound",
-            format!("The instance ID '{}' does not exist", ids[0]),
-        )
-    } else {
-        AwsError::new(
-            "InvalidInstanceID.NotFound",
-            format!("The instance IDs '{}' do not exist", ids.join(", ")),
-        )
-    }
-}
-
-/// Every id names one of the caller's instances: a malformed one is refused
-/// first, then all the unknown ones together, as AWS does.
-pub(crate) fn check_ids(ctx: &Ctx, ids: &[String]) -> R<()> {
-    for id in ids {
-        if !is_valid_id(id, "i") {
-            return Err(AwsError::new(
-                "InvalidInstanceID.Malformed",
-                format!("Invalid id: \"{id}\""),
-            ));
-        }
-    }
-    let missing: Vec<&str> = ids
-        .iter()
-        .filter(|id| !ctx.acct().ec2.instances.contains_key(*id))
-        .map(String::as_str)
-        .collect();
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(not_found(&missing))
-    }
-}
-
-pub(crate) fn check_id(ctx: &Ctx, id: &str) -> R<()> {
-    check_ids(ctx, &[id.to_string()])
-}
-
-/// The network interfaces attached to the instance, by device index.
-pub(crate) fn enis_of<'a>(ctx: &'a Ctx, id: &str) -> Vec<&'a super::state::NetworkInterface> {
-    let mut enis: Vec<_> = ctx
-        .acct()
-        .ec2
-        .enis
-        .values()
-        .filter(|e| e.attachment.as_ref().is_some_and(|a| a.instance_id == id))
-        .collect();
-    enis.sort_by_key(|e| e.attachment.as_ref().map(|a| a.device_index));
-    enis
-}
-
-/// The instance's primary interface (device 0).
-pub(crate) fn primary_eni<'a>(
-    ctx: &'a Ctx,
-    id: &str,
-) -> Option<&'a super::state::NetworkInterface> {
-    enis_of(ctx, id)
-        .into_iter()
-        .find(|e| e.attachment.as_ref().is_some_and(|a| a.device_index == 0))
-}
+pub(crate) use super::checks::{check_instance_id as check_id, check_instance_ids as check_ids};
+pub(crate) use super::network::{instance_enis as enis_of, primary_eni};
 
 fn set_state(ctx: &mut Ctx, id: &str, state: &str) {
     if let Some(i) = ctx.acct_mut().ec2.instances.get_mut(id) {
