@@ -526,6 +526,19 @@ def test_modify_subnet_attribute(ec2):
 
     assert described()["MapPublicIpOnLaunch"] is False
     c.modify_subnet_attribute(SubnetId=subnet, MapPublicIpOnLaunch={"Value": True})
+    # DNS64 needs an IPv6 block, in AWS's words; with one it turns on.
+    with raises_code("InvalidParameterValue") as e:
+        c.modify_subnet_attribute(SubnetId=subnet, EnableDns64={"Value": True})
+    assert err_message(e) == (
+        "Invalid value 'true' for enable-dns64. Cannot set enable-dns64 to true unless the "
+        f"subnet ({subnet}) has an IPv6 CIDR block associated with it.")
+    with raises_code("InvalidParameterValue"):
+        c.modify_subnet_attribute(SubnetId=subnet, EnableResourceNameDnsAAAARecordOnLaunch={"Value": True})
+    block = c.associate_vpc_cidr_block(VpcId=vpc, AmazonProvidedIpv6CidrBlock=True)[
+        "Ipv6CidrBlockAssociation"]
+    v6 = c.describe_vpcs(VpcIds=[vpc])["Vpcs"][0]["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"]
+    assert block["AssociationId"]
+    c.associate_subnet_cidr_block(SubnetId=subnet, Ipv6CidrBlock=v6.replace("/56", "/64"))
     c.modify_subnet_attribute(SubnetId=subnet, EnableDns64={"Value": True})
     c.modify_subnet_attribute(SubnetId=subnet, PrivateDnsHostnameTypeOnLaunch="resource-name")
     c.modify_subnet_attribute(SubnetId=subnet, EnableResourceNameDnsARecordOnLaunch={"Value": True})
@@ -542,8 +555,9 @@ def test_modify_subnet_attribute(ec2):
     with raises_code("InvalidParameterCombination"):
         c.modify_subnet_attribute(SubnetId=subnet, MapPublicIpOnLaunch={"Value": False},
                                   EnableDns64={"Value": False})
+    other = new_subnet(c, vpc, "10.0.2.0/24")
     with raises_code("InvalidParameterValue"):
-        c.modify_subnet_attribute(SubnetId=subnet, AssignIpv6AddressOnCreation={"Value": True})
+        c.modify_subnet_attribute(SubnetId=other, AssignIpv6AddressOnCreation={"Value": True})
     with raises_code("InvalidSubnetID.NotFound"):
         c.modify_subnet_attribute(SubnetId="subnet-0123456789abcdef0", MapPublicIpOnLaunch={"Value": True})
     # Nothing half-applied by the refused calls.

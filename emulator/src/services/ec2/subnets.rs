@@ -520,11 +520,26 @@ pub(super) fn modify_attribute(ctx: &mut Ctx, input: m::ModifySubnetAttributeReq
         .ipv6_cidrs
         .iter()
         .any(|b| b.live());
-    if flag(&input.assign_ipv6_address_on_creation) == Some(true) && !has_ipv6 {
-        return Err(AwsError::new(
-            "InvalidParameterValue",
-            format!("Invalid value 'true' for assign-ipv6-address-on-creation. Cannot set assign-ipv6-address-on-creation to true unless the subnet ({id}) has an IPv6 CIDR block associated with it."),
-        ));
+    // The three IPv6 settings need an IPv6 block, in the same words [R:
+    // terraform-aws-modules/terraform-aws-vpc#930 for DNS64,
+    // hashicorp/terraform-provider-aws#32410 for the AAAA record].
+    for (setting, on) in [
+        (
+            "assign-ipv6-address-on-creation",
+            flag(&input.assign_ipv6_address_on_creation),
+        ),
+        ("enable-dns64", flag(&input.enable_dns64)),
+        (
+            "enable-resource-name-dns-aaaa-record-on-launch",
+            flag(&input.enable_resource_name_dns_aaaa_record_on_launch),
+        ),
+    ] {
+        if on == Some(true) && !has_ipv6 {
+            return Err(AwsError::new(
+                "InvalidParameterValue",
+                format!("Invalid value 'true' for {setting}. Cannot set {setting} to true unless the subnet ({id}) has an IPv6 CIDR block associated with it."),
+            ));
+        }
     }
     // No customer-owned pool, no local network interfaces in the emulator:
     // turning those on is refused, turning them off is a no-op.
