@@ -668,3 +668,23 @@ def test_tag_rules_of_run_instances_and_status(ec2):
     # Statuses carry no tags: tag filters are refused.
     with raises_code("InvalidParameterValue"):
         ec2.describe_instance_status(Filters=[{"Name": "tag:Name", "Values": ["x"]}])
+
+
+def test_aws_cli_associate_public_ip_address_moves_subnet_and_groups_into_an_interface(aws_cli):
+    """The CLI's --associate-public-ip-address sends the subnet and groups
+    inside NetworkInterfaces[0], as AWS requires."""
+    def run(*args):
+        rc, out, err = aws_cli("ec2", *args)
+        assert rc == 0, err
+        return out
+
+    image = run("describe-images", "--owners", "amazon", "--filters",
+                "Name=name,Values=al2023-ami-ecs-hvm-*-x86_64")["Images"][0]["ImageId"]
+    vpc = run("create-vpc", "--cidr-block", "10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = run("create-subnet", "--vpc-id", vpc, "--cidr-block", "10.0.1.0/24")["Subnet"]["SubnetId"]
+    sg = run("create-security-group", "--group-name", "web", "--description", "web", "--vpc-id", vpc)["GroupId"]
+    out = run("run-instances", "--image-id", image, "--instance-type", "t3.micro", "--subnet-id", subnet,
+              "--security-group-ids", sg, "--associate-public-ip-address")
+    i = out["Instances"][0]
+    assert i["SubnetId"] == subnet and i["PublicIpAddress"]
+    assert [g["GroupId"] for g in i["SecurityGroups"]] == [sg]

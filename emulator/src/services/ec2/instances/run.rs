@@ -1,6 +1,11 @@
 //! RunInstances: checks everything first (image, type, counts, network,
 //! groups, addresses, tags, user data), then launches `n` instances, each
 //! with its network interfaces and root volume, `pending` on the world clock.
+//!
+//! Error wording: the three "Network interfaces and an instance-level …"
+//! combinations are AWS's [R: aws/aws-cli#809, #518, hashicorp/terraform#687],
+//! as are the AMI and instance id errors and the user data ones [T]; the
+//! others (counts, device indexes, zones, interface limits) are [U].
 
 use base64::Engine as _;
 
@@ -192,7 +197,7 @@ fn nics(ctx: &Ctx, input: &m::RunInstancesRequest, eni_tags: &Tags) -> R<Vec<Nic
     }
     if input.private_ip_address.is_some() {
         return Err(errors::combination(
-            "Network interfaces and an instance-level private IP address should not be specified on the same request",
+            "Network interfaces and an instance-level private IP address may not be specified on the same request",
         ));
     }
     let mut out: Vec<Nic> = vec![];
