@@ -592,3 +592,100 @@ def test_aws_cli_nlb_target_group_listener_and_wait(aws_cli):
     assert rc == 0, err
     out = run("elbv2", "describe-target-health", "--target-group-arn", tg_arn)
     assert [d["TargetHealth"]["State"] for d in out["TargetHealthDescriptions"]] == ["healthy", "healthy"]
+
+
+# ---------------------------------------------------------------------------
+# Scenarios: target groups, targets and listeners declared by name
+# ---------------------------------------------------------------------------
+SCENARIO = """\
+version: 1
+accounts:
+  - id: "000000000000"
+    regions:
+      us-east-1:
+        vpcs: [{name: app, cidr: 10.5.0.0/16}]
+        subnets:
+          - {name: a, vpc: app, cidr: 10.5.1.0/24, az: us-east-1a}
+          - {name: b, vpc: app, cidr: 10.5.2.0/24, az: us-east-1b}
+        instances:
+          - {name: web-1, image: al2023-ami-ecs-hvm-2023.0.20241115-kernel-6.1-x86_64, instanceType: t3.micro, subnet: a}
+          - {name: web-2, image: al2023-ami-ecs-hvm-2023.0.20241115-kernel-6.1-x86_64, instanceType: t3.micro, subnet: b}
+          - {name: off, image: al2023-ami-ecs-hvm-2023.0.20241115-kernel-6.1-x86_64, instanceType: t3.micro, subnet: a,
+             state: stopped}
+        loadBalancers:
+          - {name: front, type: network, scheme: internal, subnets: [a, b]}
+          - {name: site, type: application, subnets: [a, b]}
+        targetGroups:
+          - name: web
+            protocol: TCP
+            port: 80
+            vpc: app
+            healthCheck: {protocol: HTTP, path: /health}
+            attributes: {deregistration_delay.timeout_seconds: "10"}
+            tags: {team: web}
+            targets: [{id: web-1}, {id: web-2, unhealthy: true}, {id: off}]
+          - {name: blue, protocol: HTTP, port: 80, vpc: app}
+          - {name: green, protocol: HTTP, port: 80, vpc: app}
+        listeners:
+          - loadBalancer: front
+            protocol: TCP
+            port: 80
+            defaultActions: [{type: forward, targetGroup: web}]
+          - loadBalancer: site
+            protocol: HTTP
+            port: 80
+            defaultActions:
+              - type: forward
+                targetGroups: [{targetGroup: blue, weight: 3}, {targetGroup: green, weight: 1}]
+                stickinessSeconds: 60
+          - loadBalancer: site
+            protocol: HTTP
+            port: 81
+            defaultActions:
+              - {type: redirect, redirect: {protocol: HTTPS, port: "443", statusCode: HTTP_301}}
+"""
+
+
+def test_scenario_declares_target_groups_targets_and_listeners(awsemu_launcher, client_for, tmp_path):
+    path = tmp_path / "elb.yaml"
+    path.write_text(SCENARIO)
+    url, stop = awsemu_launcher("--scenario", str(path))
+    try:
+        elb = client_for(url, "elbv2")
+        web = elb.describe_target_groups(Names=["web"])["TargetGroups"][0]
+        assert (web["HealthCheckProtocol"], web["HealthCheckPath"]) == ("HTTP", "/health")
+        front = elb.describe_load_balancers(Names=["front"])["LoadBalancers"][0]["LoadBalancerArn"]
+        assert web["LoadBalancerArns"] == [front]
+        assert attrs(elb, web["TargetGroupArn"])["deregistration_delay.timeout_seconds"] == "10"
+        got = {d["Target"]["Id"]: (d["TargetHealth"]["State"], d["TargetHealth"].get("Reason"))
+               for d in health(elb, web["TargetGroupArn"])}
+        assert len(got) == 3
+        assert sorted(got.values(), key=str) == sorted([
+            ("healthy", None), ("unhealthy", "Target.FailedHealthChecks"), ("unused", "Target.InvalidState")], key=str)
+        site = elb.describe_load_balancers(Names=["site"])["LoadBalancers"][0]["LoadBalancerArn"]
+        listeners = {x["Port"]: x for x in elb.describe_listeners(LoadBalancerArn=site)["Listeners"]}
+        fwd = listeners[80]["DefaultActions"][0]["ForwardConfig"]
+        assert [t["Weight"] for t in fwd["TargetGroups"]] == [3, 1]
+        assert fwd["TargetGroupStickinessConfig"] == {"Enabled": True, "DurationSeconds": 60}
+        assert listeners[81]["DefaultActions"][0]["RedirectConfig"]["Protocol"] == "HTTPS"
+        # The export loads back to the same world.
+        exported = requests.get(f"{url}/_awsemu/state", timeout=10).text
+        assert "targetGroups:" in exported and "listeners:" in exported and "unhealthy: true" in exported
+    finally:
+        stop()
+    again = tmp_path / "again.yaml"
+    again.write_text(exported)
+    url2, stop2 = awsemu_launcher("--scenario", str(again))
+    try:
+        elb2 = client_for(url2, "elbv2")
+        groups2 = elb2.describe_target_groups()["TargetGroups"]
+        assert {g["TargetGroupName"] for g in groups2} == {"web", "blue", "green"}
+        web2 = next(g for g in groups2 if g["TargetGroupName"] == "web")
+        assert web2 == web
+        got2 = {d["Target"]["Id"]: (d["TargetHealth"]["State"], d["TargetHealth"].get("Reason"))
+                for d in health(elb2, web2["TargetGroupArn"])}
+        assert got2 == got
+        site2 = elb2.describe_load_balancers(Names=["site"])["LoadBalancers"][0]["LoadBalancerArn"]
+        assert {x["Port"]: x for x in elb2.describe_listeners(LoadBalancerArn=site2)["Listeners"]} == listeners
+    finally:
+        stop2()

@@ -13,7 +13,6 @@ mod targets;
 
 pub use load_balancers::default_attributes;
 pub use state::*;
-pub use target_groups::default_attributes as target_group_default_attributes;
 
 use crate::model::elbv2::{self as m, Api};
 use crate::services::state::Ctx;

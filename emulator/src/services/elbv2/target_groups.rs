@@ -99,7 +99,7 @@ pub(super) fn lb_type_of(tg: &TargetGroup) -> &'static str {
 /// AWS's health check settings for a new target group of this kind, when
 /// the request leaves them out (ELB user guides, "Health checks for your
 /// target groups", per load balancer type).
-fn default_health(
+pub(super) fn default_health(
     target_type: &str,
     protocol: Option<&str>,
     version: Option<&str>,

@@ -530,3 +530,8 @@ pub(super) fn describe_health(
         target_health_descriptions: Some(out),
     })
 }
+
+/// A scenario says the target fails (or passes) its health checks.
+pub(super) fn set_failing(ctx: &mut Ctx, tg_arn: &str, id: &str, port: Option<i32>, failing: bool) {
+    set(ctx, tg_arn, id, port, |t| t.failing = failing);
+}
