@@ -1,13 +1,13 @@
-"""boto3 and the AWS CLI: ELBv2 target groups, targets and listeners (issue 13,
-items 1–3).
+"""boto3 and the AWS CLI: ELBv2 target groups, targets, listeners and rules
+(issue 13, items 1–3).
 
 Target groups of every target type and protocol with AWS's health check
 defaults and validation, their attributes, tags, paging; targets registered
 and deregistered with AWS's checks; DescribeTargetHealth's state machine on
 the world clock under ``--pace manual``; botocore's ``target_in_service`` and
 ``target_deregistered`` waiters; listeners with forward (single and
-weighted), redirect and fixed-response default actions; the AWS CLI flow of
-the issue.
+weighted), redirect and fixed-response default actions; rules with their
+conditions and priorities; scenarios; the AWS CLI flow of the issue.
 """
 
 from __future__ import annotations
@@ -570,6 +570,111 @@ def test_application_listener_actions(ec2, elb):
 
 
 # ---------------------------------------------------------------------------
+# Rules
+# ---------------------------------------------------------------------------
+def host(*values):
+    return {"Field": "host-header", "HostHeaderConfig": {"Values": list(values)}}
+
+
+def test_rules_conditions_priorities_and_errors(ec2, elb):
+    vpc, a, b = network(ec2)
+    lb = alb(elb, [a, b])
+    blue = tg(elb, "blue", Protocol="HTTP", Port=80, VpcId=vpc)["TargetGroupArn"]
+    green = tg(elb, "green", Protocol="HTTP", Port=80, VpcId=vpc)["TargetGroupArn"]
+    listener = elb.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=80,
+                                   DefaultActions=forward(blue))["Listeners"][0]["ListenerArn"]
+    r1 = elb.create_rule(ListenerArn=listener, Priority=10, Conditions=[
+        {"Field": "path-pattern", "Values": ["/api/*"]},
+        {"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": "X-Env", "Values": ["canary"]}},
+    ], Actions=forward(green), Tags=[{"Key": "k", "Value": "v"}])["Rules"][0]
+    assert r1["RuleArn"].startswith(listener.replace(":listener/", ":listener-rule/") + "/")
+    assert (r1["Priority"], r1["IsDefault"]) == ("10", False)
+    assert r1["Conditions"][0] == {"Field": "path-pattern", "Values": ["/api/*"],
+                                   "PathPatternConfig": {"Values": ["/api/*"]}}
+    assert r1["Conditions"][1] == {"Field": "http-header",
+                                   "HttpHeaderConfig": {"HttpHeaderName": "X-Env", "Values": ["canary"]}}
+    assert r1["Actions"][0]["TargetGroupArn"] == green
+    r2 = elb.create_rule(ListenerArn=listener, Priority=5, Conditions=[
+        host("api.example.com"),
+        {"Field": "query-string", "QueryStringConfig": {"Values": [{"Key": "v", "Value": "2"}]}},
+        {"Field": "source-ip", "SourceIpConfig": {"Values": ["10.0.0.0/8"]}},
+        {"Field": "http-request-method", "HttpRequestMethodConfig": {"Values": ["GET"]}},
+    ], Actions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}])["Rules"][0]
+    rules = elb.describe_rules(ListenerArn=listener)["Rules"]
+    assert [(r["Priority"], r["IsDefault"]) for r in rules] == [("5", False), ("10", False), ("default", True)]
+    default = rules[-1]
+    assert default["Conditions"] == [] and default["Actions"][0]["TargetGroupArn"] == blue
+    by_arn = elb.describe_rules(RuleArns=[default["RuleArn"], r1["RuleArn"]])["Rules"]
+    assert [r["Priority"] for r in by_arn] == ["10", "default"]
+    assert tags_dict(elb.describe_tags(ResourceArns=[r1["RuleArn"]])["TagDescriptions"][0]["Tags"]) == {"k": "v"}
+    # green is used by a rule: linked to the load balancer, not deletable.
+    assert elb.describe_target_groups(TargetGroupArns=[green])["TargetGroups"][0]["LoadBalancerArns"] == [lb]
+    with raises_code("ResourceInUse"):
+        elb.delete_target_group(TargetGroupArn=green)
+
+    with raises_code("PriorityInUse"):
+        elb.create_rule(ListenerArn=listener, Priority=10, Conditions=[host("x.example.com")],
+                        Actions=forward(blue))
+    bad_conditions = [
+        [],
+        [host("bad host")],
+        [host("a.example.com"), host("b.example.com")],
+        [host("a", "b", "c"), {"Field": "path-pattern", "Values": ["/1", "/2", "/3"]}],
+        [{"Field": "source-ip", "SourceIpConfig": {"Values": ["not-a-cidr"]}}],
+        [{"Field": "http-request-method", "HttpRequestMethodConfig": {"Values": ["get"]}}],
+        [{"Field": "colour", "Values": ["blue"]}],
+    ]
+    for conditions in bad_conditions:
+        with raises_code("ValidationError"):
+            elb.create_rule(ListenerArn=listener, Priority=20, Conditions=conditions, Actions=forward(blue))
+    assert len(elb.describe_rules(ListenerArn=listener)["Rules"]) == 3
+
+    # SetRulePriorities: a swap is fine, a clash is refused whole.
+    out = elb.set_rule_priorities(RulePriorities=[{"RuleArn": r1["RuleArn"], "Priority": 5},
+                                                  {"RuleArn": r2["RuleArn"], "Priority": 10}])["Rules"]
+    assert sorted(r["Priority"] for r in out) == ["10", "5"]
+    with raises_code("PriorityInUse"):
+        elb.set_rule_priorities(RulePriorities=[{"RuleArn": r1["RuleArn"], "Priority": 10}])
+    with raises_code("OperationNotPermitted"):
+        elb.set_rule_priorities(RulePriorities=[{"RuleArn": default["RuleArn"], "Priority": 1}])
+    assert [r["RuleArn"] for r in elb.describe_rules(ListenerArn=listener)["Rules"]][:2] == [
+        r1["RuleArn"], r2["RuleArn"]]
+
+    # ModifyRule, DeleteRule.
+    mod = elb.modify_rule(RuleArn=r1["RuleArn"], Conditions=[host("*.example.com")],
+                          Actions=forward(blue))["Rules"][0]
+    assert mod["Conditions"][0]["HostHeaderConfig"] == {"Values": ["*.example.com"]}
+    assert mod["Priority"] == "5"
+    assert elb.describe_target_groups(TargetGroupArns=[green])["TargetGroups"][0]["LoadBalancerArns"] == []
+    with raises_code("OperationNotPermitted"):
+        elb.delete_rule(RuleArn=default["RuleArn"])
+    elb.delete_rule(RuleArn=r1["RuleArn"])
+    with raises_code("RuleNotFound"):
+        elb.delete_rule(RuleArn=r1["RuleArn"])
+    with raises_code("RuleNotFound"):
+        elb.describe_rules(RuleArns=[r1["RuleArn"]])
+    # The listener's rules go with it.
+    elb.delete_listener(ListenerArn=listener)
+    with raises_code("RuleNotFound"):
+        elb.describe_rules(RuleArns=[r2["RuleArn"]])
+    with raises_code("ListenerNotFound"):
+        elb.describe_rules(ListenerArn=listener)
+
+
+def test_rules_belong_to_application_load_balancers(ec2, elb):
+    vpc, a, _ = network(ec2)
+    lb = nlb(elb, [a])
+    arn = tcp_tg(elb, vpc)["TargetGroupArn"]
+    listener = elb.create_listener(LoadBalancerArn=lb, Protocol="TCP", Port=80,
+                                   DefaultActions=forward(arn))["Listeners"][0]["ListenerArn"]
+    with raises_code("InvalidConfigurationRequest"):
+        elb.create_rule(ListenerArn=listener, Priority=1, Conditions=[host("a.example.com")],
+                        Actions=forward(arn))
+    rules = elb.describe_rules(ListenerArn=listener)["Rules"]
+    assert [(r["Priority"], r["IsDefault"]) for r in rules] == [("default", True)]
+
+
+# ---------------------------------------------------------------------------
 # The AWS CLI flow of the issue
 # ---------------------------------------------------------------------------
 def test_aws_cli_nlb_target_group_listener_and_wait(aws_cli):
@@ -643,6 +748,13 @@ accounts:
             port: 81
             defaultActions:
               - {type: redirect, redirect: {protocol: HTTPS, port: "443", statusCode: HTTP_301}}
+            rules:
+              - priority: 10
+                conditions:
+                  - {field: path-pattern, values: [/api/*]}
+                  - {field: query-string, query: [{key: v, value: "2"}]}
+                actions: [{type: forward, targetGroup: green}]
+                tags: {route: api}
 """
 
 
@@ -668,6 +780,9 @@ def test_scenario_declares_target_groups_targets_and_listeners(awsemu_launcher, 
         assert [t["Weight"] for t in fwd["TargetGroups"]] == [3, 1]
         assert fwd["TargetGroupStickinessConfig"] == {"Enabled": True, "DurationSeconds": 60}
         assert listeners[81]["DefaultActions"][0]["RedirectConfig"]["Protocol"] == "HTTPS"
+        rules = elb.describe_rules(ListenerArn=listeners[81]["ListenerArn"])["Rules"]
+        assert [r["Priority"] for r in rules] == ["10", "default"]
+        assert rules[0]["Conditions"][1]["QueryStringConfig"] == {"Values": [{"Key": "v", "Value": "2"}]}
         # The export loads back to the same world.
         exported = requests.get(f"{url}/_awsemu/state", timeout=10).text
         assert "targetGroups:" in exported and "listeners:" in exported and "unhealthy: true" in exported
@@ -687,5 +802,8 @@ def test_scenario_declares_target_groups_targets_and_listeners(awsemu_launcher, 
         assert got2 == got
         site2 = elb2.describe_load_balancers(Names=["site"])["LoadBalancers"][0]["LoadBalancerArn"]
         assert {x["Port"]: x for x in elb2.describe_listeners(LoadBalancerArn=site2)["Listeners"]} == listeners
+        assert elb2.describe_rules(ListenerArn=listeners[81]["ListenerArn"])["Rules"] == rules
+        assert elb2.describe_tags(ResourceArns=[rules[0]["RuleArn"]])["TagDescriptions"][0]["Tags"] == [
+            {"Key": "route", "Value": "api"}]
     finally:
         stop2()

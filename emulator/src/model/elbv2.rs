@@ -59,6 +59,8 @@ pub mod enums {
     #[allow(non_upper_case_globals)]
     pub const RedirectActionStatusCodeEnum: &[&str] = &["HTTP_301", "HTTP_302"];
     #[allow(non_upper_case_globals)]
+    pub const SourceIpAddressTypeEnum: &[&str] = &["ipv4", "ipv6"];
+    #[allow(non_upper_case_globals)]
     pub const TargetAdministrativeOverrideReasonEnum: &[&str] = &[
         "AdministrativeOverride.Unknown",
         "AdministrativeOverride.NoOverride",
@@ -101,6 +103,8 @@ pub mod enums {
     ];
     #[allow(non_upper_case_globals)]
     pub const TargetTypeEnum: &[&str] = &["instance", "ip", "lambda", "alb"];
+    #[allow(non_upper_case_globals)]
+    pub const TransformTypeEnum: &[&str] = &["host-header-rewrite", "url-rewrite"];
     #[allow(non_upper_case_globals)]
     pub const TrustStoreAssociationStatusEnum: &[&str] = &["active", "removed"];
 }
@@ -226,6 +230,21 @@ pub struct CreateLoadBalancerOutput {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateRuleInput {
+    pub listener_arn: ::std::option::Option<::std::string::String>,
+    pub conditions: ::std::option::Option<::std::vec::Vec<RuleCondition>>,
+    pub priority: ::std::option::Option<i32>,
+    pub actions: ::std::option::Option<::std::vec::Vec<Action>>,
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+    pub transforms: ::std::option::Option<::std::vec::Vec<RuleTransform>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateRuleOutput {
+    pub rules: ::std::option::Option<::std::vec::Vec<Rule>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateTargetGroupInput {
     pub name: ::std::option::Option<::std::string::String>,
     pub protocol: ::std::option::Option<::std::string::String>,
@@ -267,6 +286,14 @@ pub struct DeleteLoadBalancerInput {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteLoadBalancerOutput {}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteRuleInput {
+    pub rule_arn: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteRuleOutput {}
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteTargetGroupInput {
@@ -320,6 +347,20 @@ pub struct DescribeLoadBalancersInput {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DescribeLoadBalancersOutput {
     pub load_balancers: ::std::option::Option<::std::vec::Vec<LoadBalancer>>,
+    pub next_marker: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeRulesInput {
+    pub listener_arn: ::std::option::Option<::std::string::String>,
+    pub rule_arns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub marker: ::std::option::Option<::std::string::String>,
+    pub page_size: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeRulesOutput {
+    pub rules: ::std::option::Option<::std::vec::Vec<Rule>>,
     pub next_marker: ::std::option::Option<::std::string::String>,
 }
 
@@ -381,6 +422,29 @@ pub struct FixedResponseActionConfig {
 pub struct ForwardActionConfig {
     pub target_groups: ::std::option::Option<::std::vec::Vec<TargetGroupTuple>>,
     pub target_group_stickiness_config: ::std::option::Option<TargetGroupStickinessConfig>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HostHeaderConditionConfig {
+    pub values: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub regex_values: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HostHeaderRewriteConfig {
+    pub rewrites: ::std::option::Option<::std::vec::Vec<RewriteConfig>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HttpHeaderConditionConfig {
+    pub http_header_name: ::std::option::Option<::std::string::String>,
+    pub values: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub regex_values: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HttpRequestMethodConditionConfig {
+    pub values: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -492,6 +556,20 @@ pub struct ModifyLoadBalancerAttributesOutput {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModifyRuleInput {
+    pub rule_arn: ::std::option::Option<::std::string::String>,
+    pub conditions: ::std::option::Option<::std::vec::Vec<RuleCondition>>,
+    pub actions: ::std::option::Option<::std::vec::Vec<Action>>,
+    pub transforms: ::std::option::Option<::std::vec::Vec<RuleTransform>>,
+    pub reset_transforms: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModifyRuleOutput {
+    pub rules: ::std::option::Option<::std::vec::Vec<Rule>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModifyTargetGroupAttributesInput {
     pub target_group_arn: ::std::option::Option<::std::string::String>,
     pub attributes: ::std::option::Option<::std::vec::Vec<TargetGroupAttribute>>,
@@ -531,6 +609,23 @@ pub struct MutualAuthenticationAttributes {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct PathPatternConditionConfig {
+    pub values: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub regex_values: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueryStringConditionConfig {
+    pub values: ::std::option::Option<::std::vec::Vec<QueryStringKeyValuePair>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueryStringKeyValuePair {
+    pub key: ::std::option::Option<::std::string::String>,
+    pub value: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RedirectActionConfig {
     pub protocol: ::std::option::Option<::std::string::String>,
     pub port: ::std::option::Option<::std::string::String>,
@@ -557,6 +652,64 @@ pub struct RemoveTagsInput {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RemoveTagsOutput {}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RewriteConfig {
+    pub regex: ::std::option::Option<::std::string::String>,
+    pub replace: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rule {
+    pub rule_arn: ::std::option::Option<::std::string::String>,
+    pub priority: ::std::option::Option<::std::string::String>,
+    pub conditions: ::std::option::Option<::std::vec::Vec<RuleCondition>>,
+    pub actions: ::std::option::Option<::std::vec::Vec<Action>>,
+    pub is_default: ::std::option::Option<bool>,
+    pub transforms: ::std::option::Option<::std::vec::Vec<RuleTransform>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RuleCondition {
+    pub field: ::std::option::Option<::std::string::String>,
+    pub values: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub host_header_config: ::std::option::Option<HostHeaderConditionConfig>,
+    pub path_pattern_config: ::std::option::Option<PathPatternConditionConfig>,
+    pub http_header_config: ::std::option::Option<HttpHeaderConditionConfig>,
+    pub query_string_config: ::std::option::Option<QueryStringConditionConfig>,
+    pub http_request_method_config: ::std::option::Option<HttpRequestMethodConditionConfig>,
+    pub source_ip_config: ::std::option::Option<SourceIpConditionConfig>,
+    pub regex_values: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RulePriorityPair {
+    pub rule_arn: ::std::option::Option<::std::string::String>,
+    pub priority: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RuleTransform {
+    pub type_: ::std::option::Option<::std::string::String>,
+    pub host_header_rewrite_config: ::std::option::Option<HostHeaderRewriteConfig>,
+    pub url_rewrite_config: ::std::option::Option<UrlRewriteConfig>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SetRulePrioritiesInput {
+    pub rule_priorities: ::std::option::Option<::std::vec::Vec<RulePriorityPair>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SetRulePrioritiesOutput {
+    pub rules: ::std::option::Option<::std::vec::Vec<Rule>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SourceIpConditionConfig {
+    pub values: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub ip_address_type: ::std::option::Option<::std::string::String>,
+}
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SubnetMapping {
@@ -642,6 +795,11 @@ pub struct TargetHealthDescription {
     pub target_health: ::std::option::Option<TargetHealth>,
     pub anomaly_detection: ::std::option::Option<AnomalyDetection>,
     pub administrative_override: ::std::option::Option<AdministrativeOverride>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UrlRewriteConfig {
+    pub rewrites: ::std::option::Option<::std::vec::Vec<RewriteConfig>>,
 }
 
 impl crate::wire::query::FromQuery for Action {
@@ -1066,6 +1224,61 @@ impl crate::wire::query::FromQuery for CreateLoadBalancerInput {
     }
 }
 
+impl crate::wire::query::FromQuery for CreateRuleInput {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "ListenerArn");
+            let k = key.as_str();
+            out.listener_arn = q.scalar::<::std::string::String>(k)?;
+            if out.listener_arn.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Conditions");
+            let k = key.as_str();
+            out.conditions = dec_RuleConditionList(q, k)?;
+            if out.conditions.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Priority");
+            let k = key.as_str();
+            out.priority = q.scalar::<i32>(k)?;
+            if let ::std::option::Option::Some(v) = &out.priority {
+                crate::wire::query::check_range(k, *v as i64, Some(1), Some(50000))?;
+            }
+            if out.priority.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Actions");
+            let k = key.as_str();
+            out.actions = dec_Actions(q, k)?;
+            if out.actions.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Tags");
+            let k = key.as_str();
+            out.tags = dec_TagList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Transforms");
+            let k = key.as_str();
+            out.transforms = dec_RuleTransformList(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for CreateTargetGroupInput {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -1235,6 +1448,24 @@ impl crate::wire::query::FromQuery for DeleteLoadBalancerInput {
     }
 }
 
+impl crate::wire::query::FromQuery for DeleteRuleInput {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "RuleArn");
+            let k = key.as_str();
+            out.rule_arn = q.scalar::<::std::string::String>(k)?;
+            if out.rule_arn.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for DeleteTargetGroupInput {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -1345,6 +1576,39 @@ impl crate::wire::query::FromQuery for DescribeLoadBalancersInput {
             let key = crate::wire::query::key(prefix, "Names");
             let k = key.as_str();
             out.names = dec_LoadBalancerNames(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Marker");
+            let k = key.as_str();
+            out.marker = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PageSize");
+            let k = key.as_str();
+            out.page_size = q.scalar::<i32>(k)?;
+            if let ::std::option::Option::Some(v) = &out.page_size {
+                crate::wire::query::check_range(k, *v as i64, Some(1), Some(400))?;
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DescribeRulesInput {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "ListenerArn");
+            let k = key.as_str();
+            out.listener_arn = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "RuleArns");
+            let k = key.as_str();
+            out.rule_arns = dec_RuleArns(q, k)?;
         }
         {
             let key = crate::wire::query::key(prefix, "Marker");
@@ -1509,6 +1773,81 @@ impl crate::wire::query::FromQuery for ForwardActionConfig {
             let k = key.as_str();
             out.target_group_stickiness_config =
                 crate::wire::query::structure::<TargetGroupStickinessConfig>(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for HostHeaderConditionConfig {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Values");
+            let k = key.as_str();
+            out.values = dec_ListOfString(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "RegexValues");
+            let k = key.as_str();
+            out.regex_values = dec_ListOfString(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for HostHeaderRewriteConfig {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Rewrites");
+            let k = key.as_str();
+            out.rewrites = dec_RewriteConfigList(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for HttpHeaderConditionConfig {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "HttpHeaderName");
+            let k = key.as_str();
+            out.http_header_name = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Values");
+            let k = key.as_str();
+            out.values = dec_ListOfString(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "RegexValues");
+            let k = key.as_str();
+            out.regex_values = dec_ListOfString(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for HttpRequestMethodConditionConfig {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Values");
+            let k = key.as_str();
+            out.values = dec_ListOfString(q, k)?;
         }
         ::std::result::Result::Ok(out)
     }
@@ -1727,6 +2066,44 @@ impl crate::wire::query::FromQuery for ModifyLoadBalancerAttributesInput {
     }
 }
 
+impl crate::wire::query::FromQuery for ModifyRuleInput {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "RuleArn");
+            let k = key.as_str();
+            out.rule_arn = q.scalar::<::std::string::String>(k)?;
+            if out.rule_arn.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Conditions");
+            let k = key.as_str();
+            out.conditions = dec_RuleConditionList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Actions");
+            let k = key.as_str();
+            out.actions = dec_Actions(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Transforms");
+            let k = key.as_str();
+            out.transforms = dec_RuleTransformList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ResetTransforms");
+            let k = key.as_str();
+            out.reset_transforms = q.scalar::<bool>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for ModifyTargetGroupAttributesInput {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -1872,6 +2249,61 @@ impl crate::wire::query::FromQuery for MutualAuthenticationAttributes {
     }
 }
 
+impl crate::wire::query::FromQuery for PathPatternConditionConfig {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Values");
+            let k = key.as_str();
+            out.values = dec_ListOfString(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "RegexValues");
+            let k = key.as_str();
+            out.regex_values = dec_ListOfString(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for QueryStringConditionConfig {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Values");
+            let k = key.as_str();
+            out.values = dec_QueryStringKeyValuePairList(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for QueryStringKeyValuePair {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Key");
+            let k = key.as_str();
+            out.key = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Value");
+            let k = key.as_str();
+            out.value = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for RedirectActionConfig {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -1964,6 +2396,188 @@ impl crate::wire::query::FromQuery for RemoveTagsInput {
             out.tag_keys = dec_TagKeys(q, k)?;
             if out.tag_keys.is_none() {
                 return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for RewriteConfig {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Regex");
+            let k = key.as_str();
+            out.regex = q.scalar::<::std::string::String>(k)?;
+            if out.regex.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Replace");
+            let k = key.as_str();
+            out.replace = q.scalar::<::std::string::String>(k)?;
+            if out.replace.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for RuleCondition {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Field");
+            let k = key.as_str();
+            out.field = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Values");
+            let k = key.as_str();
+            out.values = dec_ListOfString(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "HostHeaderConfig");
+            let k = key.as_str();
+            out.host_header_config =
+                crate::wire::query::structure::<HostHeaderConditionConfig>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PathPatternConfig");
+            let k = key.as_str();
+            out.path_pattern_config =
+                crate::wire::query::structure::<PathPatternConditionConfig>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "HttpHeaderConfig");
+            let k = key.as_str();
+            out.http_header_config =
+                crate::wire::query::structure::<HttpHeaderConditionConfig>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "QueryStringConfig");
+            let k = key.as_str();
+            out.query_string_config =
+                crate::wire::query::structure::<QueryStringConditionConfig>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "HttpRequestMethodConfig");
+            let k = key.as_str();
+            out.http_request_method_config =
+                crate::wire::query::structure::<HttpRequestMethodConditionConfig>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SourceIpConfig");
+            let k = key.as_str();
+            out.source_ip_config = crate::wire::query::structure::<SourceIpConditionConfig>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "RegexValues");
+            let k = key.as_str();
+            out.regex_values = dec_ListOfString(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for RulePriorityPair {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "RuleArn");
+            let k = key.as_str();
+            out.rule_arn = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Priority");
+            let k = key.as_str();
+            out.priority = q.scalar::<i32>(k)?;
+            if let ::std::option::Option::Some(v) = &out.priority {
+                crate::wire::query::check_range(k, *v as i64, Some(1), Some(50000))?;
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for RuleTransform {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Type");
+            let k = key.as_str();
+            out.type_ = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.type_ {
+                crate::wire::query::check_enum(k, v, enums::TransformTypeEnum)?;
+            }
+            if out.type_.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "HostHeaderRewriteConfig");
+            let k = key.as_str();
+            out.host_header_rewrite_config =
+                crate::wire::query::structure::<HostHeaderRewriteConfig>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "UrlRewriteConfig");
+            let k = key.as_str();
+            out.url_rewrite_config = crate::wire::query::structure::<UrlRewriteConfig>(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for SetRulePrioritiesInput {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "RulePriorities");
+            let k = key.as_str();
+            out.rule_priorities = dec_RulePriorityList(q, k)?;
+            if out.rule_priorities.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for SourceIpConditionConfig {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Values");
+            let k = key.as_str();
+            out.values = dec_ListOfString(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "IpAddressType");
+            let k = key.as_str();
+            out.ip_address_type = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.ip_address_type {
+                crate::wire::query::check_enum(k, v, enums::SourceIpAddressTypeEnum)?;
             }
         }
         ::std::result::Result::Ok(out)
@@ -2119,6 +2733,21 @@ impl crate::wire::query::FromQuery for TargetGroupTuple {
             let key = crate::wire::query::key(prefix, "Weight");
             let k = key.as_str();
             out.weight = q.scalar::<i32>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for UrlRewriteConfig {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Rewrites");
+            let k = key.as_str();
+            out.rewrites = dec_RewriteConfigList(q, k)?;
         }
         ::std::result::Result::Ok(out)
     }
@@ -2354,6 +2983,33 @@ fn dec_ListOfDescribeTargetHealthIncludeOptions(
     ::std::result::Result::Ok(::std::option::Option::Some(items))
 }
 
+fn dec_ListOfString(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = format!("{key}.member");
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(
+            q.get(key)
+                .filter(|v| v.is_empty())
+                .map(|_| ::std::vec::Vec::new()),
+        );
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
 fn dec_ListenerArns(
     q: &crate::wire::QueryInput,
     key: &str,
@@ -2464,6 +3120,35 @@ fn dec_LoadBalancerNames(
     ::std::result::Result::Ok(::std::option::Option::Some(items))
 }
 
+fn dec_QueryStringKeyValuePairList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<QueryStringKeyValuePair>>,
+    crate::wire::WireError,
+> {
+    let base = format!("{key}.member");
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(
+            q.get(key)
+                .filter(|v| v.is_empty())
+                .map(|_| ::std::vec::Vec::new()),
+        );
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) =
+            crate::wire::query::structure::<QueryStringKeyValuePair>(q, k)?
+        {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
 fn dec_ResourceArns(
     q: &crate::wire::QueryInput,
     key: &str,
@@ -2485,6 +3170,149 @@ fn dec_ResourceArns(
         let key = format!("{base}.{i}");
         let k = key.as_str();
         if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_RewriteConfigList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<RewriteConfig>>,
+    crate::wire::WireError,
+> {
+    let base = format!("{key}.member");
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(
+            q.get(key)
+                .filter(|v| v.is_empty())
+                .map(|_| ::std::vec::Vec::new()),
+        );
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) =
+            crate::wire::query::structure::<RewriteConfig>(q, k)?
+        {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_RuleArns(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = format!("{key}.member");
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(
+            q.get(key)
+                .filter(|v| v.is_empty())
+                .map(|_| ::std::vec::Vec::new()),
+        );
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_RuleConditionList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<RuleCondition>>,
+    crate::wire::WireError,
+> {
+    let base = format!("{key}.member");
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(
+            q.get(key)
+                .filter(|v| v.is_empty())
+                .map(|_| ::std::vec::Vec::new()),
+        );
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) =
+            crate::wire::query::structure::<RuleCondition>(q, k)?
+        {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_RulePriorityList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<RulePriorityPair>>,
+    crate::wire::WireError,
+> {
+    let base = format!("{key}.member");
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(
+            q.get(key)
+                .filter(|v| v.is_empty())
+                .map(|_| ::std::vec::Vec::new()),
+        );
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) =
+            crate::wire::query::structure::<RulePriorityPair>(q, k)?
+        {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_RuleTransformList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<RuleTransform>>,
+    crate::wire::WireError,
+> {
+    let base = format!("{key}.member");
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(
+            q.get(key)
+                .filter(|v| v.is_empty())
+                .map(|_| ::std::vec::Vec::new()),
+        );
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) =
+            crate::wire::query::structure::<RuleTransform>(q, k)?
+        {
             items.push(v);
         }
     }
@@ -2964,6 +3792,14 @@ impl crate::wire::xml::ToXml for CreateLoadBalancerOutput {
     }
 }
 
+impl crate::wire::xml::ToXml for CreateRuleOutput {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.rules {
+            enc_Rules(w, "Rules", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for CreateTargetGroupOutput {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.target_groups {
@@ -2977,6 +3813,10 @@ impl crate::wire::xml::ToXml for DeleteListenerOutput {
 }
 
 impl crate::wire::xml::ToXml for DeleteLoadBalancerOutput {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {}
+}
+
+impl crate::wire::xml::ToXml for DeleteRuleOutput {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {}
 }
 
@@ -3011,6 +3851,17 @@ impl crate::wire::xml::ToXml for DescribeLoadBalancersOutput {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.load_balancers {
             enc_LoadBalancers(w, "LoadBalancers", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.next_marker {
+            w.element("NextMarker", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for DescribeRulesOutput {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.rules {
+            enc_Rules(w, "Rules", v);
         }
         if let ::std::option::Option::Some(v) = &self.next_marker {
             w.element("NextMarker", v);
@@ -3076,6 +3927,47 @@ impl crate::wire::xml::ToXml for ForwardActionConfig {
             w.start("TargetGroupStickinessConfig");
             crate::wire::xml::ToXml::write_xml(v, w);
             w.end("TargetGroupStickinessConfig");
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for HostHeaderConditionConfig {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.values {
+            enc_ListOfString(w, "Values", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.regex_values {
+            enc_ListOfString(w, "RegexValues", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for HostHeaderRewriteConfig {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.rewrites {
+            enc_RewriteConfigList(w, "Rewrites", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for HttpHeaderConditionConfig {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.http_header_name {
+            w.element("HttpHeaderName", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.values {
+            enc_ListOfString(w, "Values", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.regex_values {
+            enc_ListOfString(w, "RegexValues", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for HttpRequestMethodConditionConfig {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.values {
+            enc_ListOfString(w, "Values", v);
         }
     }
 }
@@ -3275,6 +4167,14 @@ impl crate::wire::xml::ToXml for ModifyLoadBalancerAttributesOutput {
     }
 }
 
+impl crate::wire::xml::ToXml for ModifyRuleOutput {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.rules {
+            enc_Rules(w, "Rules", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for ModifyTargetGroupAttributesOutput {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.attributes {
@@ -3311,6 +4211,36 @@ impl crate::wire::xml::ToXml for MutualAuthenticationAttributes {
     }
 }
 
+impl crate::wire::xml::ToXml for PathPatternConditionConfig {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.values {
+            enc_ListOfString(w, "Values", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.regex_values {
+            enc_ListOfString(w, "RegexValues", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for QueryStringConditionConfig {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.values {
+            enc_QueryStringKeyValuePairList(w, "Values", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for QueryStringKeyValuePair {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.key {
+            w.element("Key", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.value {
+            w.element("Value", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for RedirectActionConfig {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.protocol {
@@ -3340,6 +4270,121 @@ impl crate::wire::xml::ToXml for RegisterTargetsOutput {
 
 impl crate::wire::xml::ToXml for RemoveTagsOutput {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {}
+}
+
+impl crate::wire::xml::ToXml for RewriteConfig {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.regex {
+            w.element("Regex", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.replace {
+            w.element("Replace", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for Rule {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.rule_arn {
+            w.element("RuleArn", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.priority {
+            w.element("Priority", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.conditions {
+            enc_RuleConditionList(w, "Conditions", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.actions {
+            enc_Actions(w, "Actions", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.is_default {
+            w.element("IsDefault", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.transforms {
+            enc_RuleTransformList(w, "Transforms", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for RuleCondition {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.field {
+            w.element("Field", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.values {
+            enc_ListOfString(w, "Values", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.host_header_config {
+            w.start("HostHeaderConfig");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("HostHeaderConfig");
+        }
+        if let ::std::option::Option::Some(v) = &self.path_pattern_config {
+            w.start("PathPatternConfig");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("PathPatternConfig");
+        }
+        if let ::std::option::Option::Some(v) = &self.http_header_config {
+            w.start("HttpHeaderConfig");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("HttpHeaderConfig");
+        }
+        if let ::std::option::Option::Some(v) = &self.query_string_config {
+            w.start("QueryStringConfig");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("QueryStringConfig");
+        }
+        if let ::std::option::Option::Some(v) = &self.http_request_method_config {
+            w.start("HttpRequestMethodConfig");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("HttpRequestMethodConfig");
+        }
+        if let ::std::option::Option::Some(v) = &self.source_ip_config {
+            w.start("SourceIpConfig");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("SourceIpConfig");
+        }
+        if let ::std::option::Option::Some(v) = &self.regex_values {
+            enc_ListOfString(w, "RegexValues", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for RuleTransform {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.type_ {
+            w.element("Type", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.host_header_rewrite_config {
+            w.start("HostHeaderRewriteConfig");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("HostHeaderRewriteConfig");
+        }
+        if let ::std::option::Option::Some(v) = &self.url_rewrite_config {
+            w.start("UrlRewriteConfig");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("UrlRewriteConfig");
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for SetRulePrioritiesOutput {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.rules {
+            enc_Rules(w, "Rules", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for SourceIpConditionConfig {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.values {
+            enc_ListOfString(w, "Values", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ip_address_type {
+            w.element("IpAddressType", v);
+        }
+    }
 }
 
 impl crate::wire::xml::ToXml for Tag {
@@ -3520,6 +4565,14 @@ impl crate::wire::xml::ToXml for TargetHealthDescription {
     }
 }
 
+impl crate::wire::xml::ToXml for UrlRewriteConfig {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.rewrites {
+            enc_RewriteConfigList(w, "Rewrites", v);
+        }
+    }
+}
+
 fn enc_Actions(w: &mut crate::wire::XmlWriter, name: &str, value: &::std::vec::Vec<Action>) {
     w.start(name);
     for v in value {
@@ -3626,6 +4679,18 @@ fn enc_JwtValidationActionAdditionalClaims(
     w.end(name);
 }
 
+fn enc_ListOfString(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<::std::string::String>,
+) {
+    w.start(name);
+    for v in value {
+        w.element("member", v);
+    }
+    w.end(name);
+}
+
 fn enc_Listeners(w: &mut crate::wire::XmlWriter, name: &str, value: &::std::vec::Vec<Listener>) {
     w.start(name);
     for v in value {
@@ -3681,6 +4746,72 @@ fn enc_LoadBalancers(
     name: &str,
     value: &::std::vec::Vec<LoadBalancer>,
 ) {
+    w.start(name);
+    for v in value {
+        w.start("member");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("member");
+    }
+    w.end(name);
+}
+
+fn enc_QueryStringKeyValuePairList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<QueryStringKeyValuePair>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("member");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("member");
+    }
+    w.end(name);
+}
+
+fn enc_RewriteConfigList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<RewriteConfig>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("member");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("member");
+    }
+    w.end(name);
+}
+
+fn enc_RuleConditionList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<RuleCondition>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("member");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("member");
+    }
+    w.end(name);
+}
+
+fn enc_RuleTransformList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<RuleTransform>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("member");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("member");
+    }
+    w.end(name);
+}
+
+fn enc_Rules(w: &mut crate::wire::XmlWriter, name: &str, value: &::std::vec::Vec<Rule>) {
     w.start(name);
     for v in value {
         w.start("member");
@@ -3799,24 +4930,29 @@ pub const OPERATIONS: &[&str] = &[
     "AddTags",
     "CreateListener",
     "CreateLoadBalancer",
+    "CreateRule",
     "CreateTargetGroup",
     "DeleteListener",
     "DeleteLoadBalancer",
+    "DeleteRule",
     "DeleteTargetGroup",
     "DeregisterTargets",
     "DescribeListeners",
     "DescribeLoadBalancerAttributes",
     "DescribeLoadBalancers",
+    "DescribeRules",
     "DescribeTags",
     "DescribeTargetGroupAttributes",
     "DescribeTargetGroups",
     "DescribeTargetHealth",
     "ModifyListener",
     "ModifyLoadBalancerAttributes",
+    "ModifyRule",
     "ModifyTargetGroup",
     "ModifyTargetGroupAttributes",
     "RegisterTargets",
     "RemoveTags",
+    "SetRulePriorities",
 ];
 
 /// A decoded request.
@@ -3825,24 +4961,29 @@ pub enum Request {
     AddTags(AddTagsInput),
     CreateListener(CreateListenerInput),
     CreateLoadBalancer(CreateLoadBalancerInput),
+    CreateRule(CreateRuleInput),
     CreateTargetGroup(CreateTargetGroupInput),
     DeleteListener(DeleteListenerInput),
     DeleteLoadBalancer(DeleteLoadBalancerInput),
+    DeleteRule(DeleteRuleInput),
     DeleteTargetGroup(DeleteTargetGroupInput),
     DeregisterTargets(DeregisterTargetsInput),
     DescribeListeners(DescribeListenersInput),
     DescribeLoadBalancerAttributes(DescribeLoadBalancerAttributesInput),
     DescribeLoadBalancers(DescribeLoadBalancersInput),
+    DescribeRules(DescribeRulesInput),
     DescribeTags(DescribeTagsInput),
     DescribeTargetGroupAttributes(DescribeTargetGroupAttributesInput),
     DescribeTargetGroups(DescribeTargetGroupsInput),
     DescribeTargetHealth(DescribeTargetHealthInput),
     ModifyListener(ModifyListenerInput),
     ModifyLoadBalancerAttributes(ModifyLoadBalancerAttributesInput),
+    ModifyRule(ModifyRuleInput),
     ModifyTargetGroup(ModifyTargetGroupInput),
     ModifyTargetGroupAttributes(ModifyTargetGroupAttributesInput),
     RegisterTargets(RegisterTargetsInput),
     RemoveTags(RemoveTagsInput),
+    SetRulePriorities(SetRulePrioritiesInput),
 }
 
 /// A handler's answer.
@@ -3851,24 +4992,29 @@ pub enum Response {
     AddTags(AddTagsOutput),
     CreateListener(CreateListenerOutput),
     CreateLoadBalancer(CreateLoadBalancerOutput),
+    CreateRule(CreateRuleOutput),
     CreateTargetGroup(CreateTargetGroupOutput),
     DeleteListener(DeleteListenerOutput),
     DeleteLoadBalancer(DeleteLoadBalancerOutput),
+    DeleteRule(DeleteRuleOutput),
     DeleteTargetGroup(DeleteTargetGroupOutput),
     DeregisterTargets(DeregisterTargetsOutput),
     DescribeListeners(DescribeListenersOutput),
     DescribeLoadBalancerAttributes(DescribeLoadBalancerAttributesOutput),
     DescribeLoadBalancers(DescribeLoadBalancersOutput),
+    DescribeRules(DescribeRulesOutput),
     DescribeTags(DescribeTagsOutput),
     DescribeTargetGroupAttributes(DescribeTargetGroupAttributesOutput),
     DescribeTargetGroups(DescribeTargetGroupsOutput),
     DescribeTargetHealth(DescribeTargetHealthOutput),
     ModifyListener(ModifyListenerOutput),
     ModifyLoadBalancerAttributes(ModifyLoadBalancerAttributesOutput),
+    ModifyRule(ModifyRuleOutput),
     ModifyTargetGroup(ModifyTargetGroupOutput),
     ModifyTargetGroupAttributes(ModifyTargetGroupAttributesOutput),
     RegisterTargets(RegisterTargetsOutput),
     RemoveTags(RemoveTagsOutput),
+    SetRulePriorities(SetRulePrioritiesOutput),
 }
 
 impl Request {
@@ -3877,24 +5023,29 @@ impl Request {
             Request::AddTags(_) => "AddTags",
             Request::CreateListener(_) => "CreateListener",
             Request::CreateLoadBalancer(_) => "CreateLoadBalancer",
+            Request::CreateRule(_) => "CreateRule",
             Request::CreateTargetGroup(_) => "CreateTargetGroup",
             Request::DeleteListener(_) => "DeleteListener",
             Request::DeleteLoadBalancer(_) => "DeleteLoadBalancer",
+            Request::DeleteRule(_) => "DeleteRule",
             Request::DeleteTargetGroup(_) => "DeleteTargetGroup",
             Request::DeregisterTargets(_) => "DeregisterTargets",
             Request::DescribeListeners(_) => "DescribeListeners",
             Request::DescribeLoadBalancerAttributes(_) => "DescribeLoadBalancerAttributes",
             Request::DescribeLoadBalancers(_) => "DescribeLoadBalancers",
+            Request::DescribeRules(_) => "DescribeRules",
             Request::DescribeTags(_) => "DescribeTags",
             Request::DescribeTargetGroupAttributes(_) => "DescribeTargetGroupAttributes",
             Request::DescribeTargetGroups(_) => "DescribeTargetGroups",
             Request::DescribeTargetHealth(_) => "DescribeTargetHealth",
             Request::ModifyListener(_) => "ModifyListener",
             Request::ModifyLoadBalancerAttributes(_) => "ModifyLoadBalancerAttributes",
+            Request::ModifyRule(_) => "ModifyRule",
             Request::ModifyTargetGroup(_) => "ModifyTargetGroup",
             Request::ModifyTargetGroupAttributes(_) => "ModifyTargetGroupAttributes",
             Request::RegisterTargets(_) => "RegisterTargets",
             Request::RemoveTags(_) => "RemoveTags",
+            Request::SetRulePriorities(_) => "SetRulePriorities",
         }
     }
 }
@@ -3916,6 +5067,8 @@ pub fn decode(
             <CreateLoadBalancerInput as crate::wire::query::FromQuery>::from_query(q, "")
                 .map(Request::CreateLoadBalancer)
         }
+        "CreateRule" => <CreateRuleInput as crate::wire::query::FromQuery>::from_query(q, "")
+            .map(Request::CreateRule),
         "CreateTargetGroup" => {
             <CreateTargetGroupInput as crate::wire::query::FromQuery>::from_query(q, "")
                 .map(Request::CreateTargetGroup)
@@ -3928,6 +5081,8 @@ pub fn decode(
             <DeleteLoadBalancerInput as crate::wire::query::FromQuery>::from_query(q, "")
                 .map(Request::DeleteLoadBalancer)
         }
+        "DeleteRule" => <DeleteRuleInput as crate::wire::query::FromQuery>::from_query(q, "")
+            .map(Request::DeleteRule),
         "DeleteTargetGroup" => {
             <DeleteTargetGroupInput as crate::wire::query::FromQuery>::from_query(q, "")
                 .map(Request::DeleteTargetGroup)
@@ -3950,6 +5105,8 @@ pub fn decode(
             <DescribeLoadBalancersInput as crate::wire::query::FromQuery>::from_query(q, "")
                 .map(Request::DescribeLoadBalancers)
         }
+        "DescribeRules" => <DescribeRulesInput as crate::wire::query::FromQuery>::from_query(q, "")
+            .map(Request::DescribeRules),
         "DescribeTags" => <DescribeTagsInput as crate::wire::query::FromQuery>::from_query(q, "")
             .map(Request::DescribeTags),
         "DescribeTargetGroupAttributes" => {
@@ -3972,6 +5129,8 @@ pub fn decode(
             <ModifyLoadBalancerAttributesInput as crate::wire::query::FromQuery>::from_query(q, "")
                 .map(Request::ModifyLoadBalancerAttributes)
         }
+        "ModifyRule" => <ModifyRuleInput as crate::wire::query::FromQuery>::from_query(q, "")
+            .map(Request::ModifyRule),
         "ModifyTargetGroup" => {
             <ModifyTargetGroupInput as crate::wire::query::FromQuery>::from_query(q, "")
                 .map(Request::ModifyTargetGroup)
@@ -3986,6 +5145,10 @@ pub fn decode(
         }
         "RemoveTags" => <RemoveTagsInput as crate::wire::query::FromQuery>::from_query(q, "")
             .map(Request::RemoveTags),
+        "SetRulePriorities" => {
+            <SetRulePrioritiesInput as crate::wire::query::FromQuery>::from_query(q, "")
+                .map(Request::SetRulePriorities)
+        }
         _ => return ::std::option::Option::None,
     };
     ::std::option::Option::Some(r)
@@ -3999,24 +5162,29 @@ impl Response {
             Response::AddTags(_) => "AddTagsResponse",
             Response::CreateListener(_) => "CreateListenerResponse",
             Response::CreateLoadBalancer(_) => "CreateLoadBalancerResponse",
+            Response::CreateRule(_) => "CreateRuleResponse",
             Response::CreateTargetGroup(_) => "CreateTargetGroupResponse",
             Response::DeleteListener(_) => "DeleteListenerResponse",
             Response::DeleteLoadBalancer(_) => "DeleteLoadBalancerResponse",
+            Response::DeleteRule(_) => "DeleteRuleResponse",
             Response::DeleteTargetGroup(_) => "DeleteTargetGroupResponse",
             Response::DeregisterTargets(_) => "DeregisterTargetsResponse",
             Response::DescribeListeners(_) => "DescribeListenersResponse",
             Response::DescribeLoadBalancerAttributes(_) => "DescribeLoadBalancerAttributesResponse",
             Response::DescribeLoadBalancers(_) => "DescribeLoadBalancersResponse",
+            Response::DescribeRules(_) => "DescribeRulesResponse",
             Response::DescribeTags(_) => "DescribeTagsResponse",
             Response::DescribeTargetGroupAttributes(_) => "DescribeTargetGroupAttributesResponse",
             Response::DescribeTargetGroups(_) => "DescribeTargetGroupsResponse",
             Response::DescribeTargetHealth(_) => "DescribeTargetHealthResponse",
             Response::ModifyListener(_) => "ModifyListenerResponse",
             Response::ModifyLoadBalancerAttributes(_) => "ModifyLoadBalancerAttributesResponse",
+            Response::ModifyRule(_) => "ModifyRuleResponse",
             Response::ModifyTargetGroup(_) => "ModifyTargetGroupResponse",
             Response::ModifyTargetGroupAttributes(_) => "ModifyTargetGroupAttributesResponse",
             Response::RegisterTargets(_) => "RegisterTargetsResponse",
             Response::RemoveTags(_) => "RemoveTagsResponse",
+            Response::SetRulePriorities(_) => "SetRulePrioritiesResponse",
         };
         w.start_ns(root, XML_NAMESPACE);
         match self {
@@ -4035,6 +5203,11 @@ impl Response {
                 crate::wire::xml::ToXml::write_xml(v, &mut w);
                 w.end("CreateLoadBalancerResult");
             }
+            Response::CreateRule(v) => {
+                w.start("CreateRuleResult");
+                crate::wire::xml::ToXml::write_xml(v, &mut w);
+                w.end("CreateRuleResult");
+            }
             Response::CreateTargetGroup(v) => {
                 w.start("CreateTargetGroupResult");
                 crate::wire::xml::ToXml::write_xml(v, &mut w);
@@ -4049,6 +5222,11 @@ impl Response {
                 w.start("DeleteLoadBalancerResult");
                 crate::wire::xml::ToXml::write_xml(v, &mut w);
                 w.end("DeleteLoadBalancerResult");
+            }
+            Response::DeleteRule(v) => {
+                w.start("DeleteRuleResult");
+                crate::wire::xml::ToXml::write_xml(v, &mut w);
+                w.end("DeleteRuleResult");
             }
             Response::DeleteTargetGroup(v) => {
                 w.start("DeleteTargetGroupResult");
@@ -4074,6 +5252,11 @@ impl Response {
                 w.start("DescribeLoadBalancersResult");
                 crate::wire::xml::ToXml::write_xml(v, &mut w);
                 w.end("DescribeLoadBalancersResult");
+            }
+            Response::DescribeRules(v) => {
+                w.start("DescribeRulesResult");
+                crate::wire::xml::ToXml::write_xml(v, &mut w);
+                w.end("DescribeRulesResult");
             }
             Response::DescribeTags(v) => {
                 w.start("DescribeTagsResult");
@@ -4105,6 +5288,11 @@ impl Response {
                 crate::wire::xml::ToXml::write_xml(v, &mut w);
                 w.end("ModifyLoadBalancerAttributesResult");
             }
+            Response::ModifyRule(v) => {
+                w.start("ModifyRuleResult");
+                crate::wire::xml::ToXml::write_xml(v, &mut w);
+                w.end("ModifyRuleResult");
+            }
             Response::ModifyTargetGroup(v) => {
                 w.start("ModifyTargetGroupResult");
                 crate::wire::xml::ToXml::write_xml(v, &mut w);
@@ -4124,6 +5312,11 @@ impl Response {
                 w.start("RemoveTagsResult");
                 crate::wire::xml::ToXml::write_xml(v, &mut w);
                 w.end("RemoveTagsResult");
+            }
+            Response::SetRulePriorities(v) => {
+                w.start("SetRulePrioritiesResult");
+                crate::wire::xml::ToXml::write_xml(v, &mut w);
+                w.end("SetRulePrioritiesResult");
             }
         }
         w.start("ResponseMetadata");
@@ -4158,6 +5351,13 @@ pub trait Api {
     ) -> ::std::result::Result<CreateLoadBalancerOutput, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("CreateLoadBalancer"))
     }
+    fn create_rule(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: CreateRuleInput,
+    ) -> ::std::result::Result<CreateRuleOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("CreateRule"))
+    }
     fn create_target_group(
         &self,
         ctx: &mut Self::Ctx,
@@ -4178,6 +5378,13 @@ pub trait Api {
         input: DeleteLoadBalancerInput,
     ) -> ::std::result::Result<DeleteLoadBalancerOutput, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DeleteLoadBalancer"))
+    }
+    fn delete_rule(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DeleteRuleInput,
+    ) -> ::std::result::Result<DeleteRuleOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DeleteRule"))
     }
     fn delete_target_group(
         &self,
@@ -4217,6 +5424,13 @@ pub trait Api {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
             "DescribeLoadBalancers",
         ))
+    }
+    fn describe_rules(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeRulesInput,
+    ) -> ::std::result::Result<DescribeRulesOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DescribeRules"))
     }
     fn describe_tags(
         &self,
@@ -4268,6 +5482,13 @@ pub trait Api {
             "ModifyLoadBalancerAttributes",
         ))
     }
+    fn modify_rule(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ModifyRuleInput,
+    ) -> ::std::result::Result<ModifyRuleOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("ModifyRule"))
+    }
     fn modify_target_group(
         &self,
         ctx: &mut Self::Ctx,
@@ -4298,6 +5519,13 @@ pub trait Api {
     ) -> ::std::result::Result<RemoveTagsOutput, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("RemoveTags"))
     }
+    fn set_rule_priorities(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: SetRulePrioritiesInput,
+    ) -> ::std::result::Result<SetRulePrioritiesOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("SetRulePriorities"))
+    }
 }
 
 /// Routes a decoded request to its handler.
@@ -4314,6 +5542,7 @@ pub fn call<A: Api + ?Sized>(
         Request::CreateLoadBalancer(input) => api
             .create_load_balancer(ctx, input)
             .map(Response::CreateLoadBalancer),
+        Request::CreateRule(input) => api.create_rule(ctx, input).map(Response::CreateRule),
         Request::CreateTargetGroup(input) => api
             .create_target_group(ctx, input)
             .map(Response::CreateTargetGroup),
@@ -4323,6 +5552,7 @@ pub fn call<A: Api + ?Sized>(
         Request::DeleteLoadBalancer(input) => api
             .delete_load_balancer(ctx, input)
             .map(Response::DeleteLoadBalancer),
+        Request::DeleteRule(input) => api.delete_rule(ctx, input).map(Response::DeleteRule),
         Request::DeleteTargetGroup(input) => api
             .delete_target_group(ctx, input)
             .map(Response::DeleteTargetGroup),
@@ -4338,6 +5568,9 @@ pub fn call<A: Api + ?Sized>(
         Request::DescribeLoadBalancers(input) => api
             .describe_load_balancers(ctx, input)
             .map(Response::DescribeLoadBalancers),
+        Request::DescribeRules(input) => {
+            api.describe_rules(ctx, input).map(Response::DescribeRules)
+        }
         Request::DescribeTags(input) => api.describe_tags(ctx, input).map(Response::DescribeTags),
         Request::DescribeTargetGroupAttributes(input) => api
             .describe_target_group_attributes(ctx, input)
@@ -4354,6 +5587,7 @@ pub fn call<A: Api + ?Sized>(
         Request::ModifyLoadBalancerAttributes(input) => api
             .modify_load_balancer_attributes(ctx, input)
             .map(Response::ModifyLoadBalancerAttributes),
+        Request::ModifyRule(input) => api.modify_rule(ctx, input).map(Response::ModifyRule),
         Request::ModifyTargetGroup(input) => api
             .modify_target_group(ctx, input)
             .map(Response::ModifyTargetGroup),
@@ -4364,5 +5598,8 @@ pub fn call<A: Api + ?Sized>(
             .register_targets(ctx, input)
             .map(Response::RegisterTargets),
         Request::RemoveTags(input) => api.remove_tags(ctx, input).map(Response::RemoveTags),
+        Request::SetRulePriorities(input) => api
+            .set_rule_priorities(ctx, input)
+            .map(Response::SetRulePriorities),
     }
 }

@@ -643,6 +643,42 @@ pub struct Listener {
     pub default_actions: Vec<ListenerAction>,
     #[serde(default)]
     pub tags: TagList,
+    /// Its rules besides the default one (Application Load Balancers).
+    #[serde(default)]
+    pub rules: Vec<ListenerRule>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ListenerRule {
+    /// Pins the ARN (its listener's, as `listener-rule/…`, and a 16-hex suffix).
+    pub arn: Option<String>,
+    pub priority: i32,
+    pub conditions: Vec<RuleCondition>,
+    pub actions: Vec<ListenerAction>,
+    #[serde(default)]
+    pub tags: TagList,
+}
+
+/// `field`: `host-header`, `path-pattern`, `http-header` (with
+/// `headerName`), `http-request-method`, `source-ip` (with `values`), or
+/// `query-string` (with `query`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RuleCondition {
+    pub field: String,
+    #[serde(default)]
+    pub values: Vec<String>,
+    pub header_name: Option<String>,
+    #[serde(default)]
+    pub query: Vec<QueryPair>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct QueryPair {
+    pub key: Option<String>,
+    pub value: String,
 }
 
 /// A default action: `forward` (one `targetGroup`, or weighted

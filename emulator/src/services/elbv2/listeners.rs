@@ -121,15 +121,14 @@ const CONTENT_TYPES: &[&str] = &[
 
 /// Checks the default actions against the load balancer and its target
 /// groups, and gives them as AWS stores (and returns) them.
-fn check_actions(
+pub(super) fn check_actions(
     ctx: &Ctx,
     lb: &LoadBalancer,
     protocol: Option<&str>,
     actions: &[m::Action],
-    this_listener: Option<&str>,
 ) -> R<Vec<Action>> {
     if actions.is_empty() {
-        return Err(validation("At least one default action must be specified"));
+        return Err(validation("At least one action must be specified"));
     }
     let st = &ctx.acct().elbv2;
     let mut out = Vec::new();
@@ -229,18 +228,7 @@ fn check_actions(
                         )));
                     }
                     // A target group serves one load balancer.
-                    let others: Vec<String> = st
-                        .listeners
-                        .values()
-                        .filter(|l| Some(l.arn.as_str()) != this_listener && l.load_balancer_arn != lb.arn)
-                        .filter(|l| {
-                            l.default_actions
-                                .iter()
-                                .any(|x| x.target_groups().contains(&arn))
-                        })
-                        .map(|l| l.load_balancer_arn.clone())
-                        .collect();
-                    if !others.is_empty() {
+                    if st.load_balancers_of(arn).iter().any(|l| *l != lb.arn) {
                         return Err(AwsError::new(
                             "TargetGroupAssociationLimit",
                             format!("The following target groups cannot be associated with more than one load balancer: {arn}"),
@@ -443,7 +431,7 @@ fn check_tls(
     Ok((certificates.to_vec(), Some(policy), alpn.to_vec()))
 }
 
-fn action_model(a: &Action) -> m::Action {
+pub(super) fn action_model(a: &Action) -> m::Action {
     m::Action {
         type_: Some(a.action_type.clone()),
         target_group_arn: a.target_group_arn.clone(),
@@ -507,7 +495,7 @@ pub(super) fn to_model(l: &Listener) -> m::Listener {
     }
 }
 
-fn target_groups_of(actions: &[Action]) -> Vec<String> {
+pub(super) fn target_groups_of(actions: &[Action]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for a in actions {
         for t in a.target_groups() {
@@ -560,7 +548,6 @@ pub(super) fn create(ctx: &mut Ctx, input: m::CreateListenerInput) -> R<m::Creat
         &lb,
         protocol.as_deref(),
         &input.default_actions.clone().unwrap_or_default(),
-        None,
     )?;
     let tags = tags_from(input.tags.clone())?;
     // The same port twice: the same settings give the existing listener
@@ -736,7 +723,7 @@ pub(super) fn modify(ctx: &mut Ctx, input: m::ModifyListenerInput) -> R<m::Modif
     let (certificates, ssl_policy, alpn) =
         check_tls(protocol.as_deref(), &certs, ssl.as_ref(), &alpn)?;
     let actions = match &input.default_actions {
-        Some(a) => check_actions(ctx, &lb, protocol.as_deref(), a, Some(&arn))?,
+        Some(a) => check_actions(ctx, &lb, protocol.as_deref(), a)?,
         None => {
             // The kept actions must still suit the new protocol.
             for a in &old.default_actions {
@@ -791,11 +778,22 @@ pub(super) fn delete(ctx: &mut Ctx, input: m::DeleteListenerInput) -> R<m::Delet
     Ok(m::DeleteListenerOutput {})
 }
 
+/// A listener goes with its rules.
 fn remove(ctx: &mut Ctx, arn: &str) {
-    if let Some(l) = ctx.acct_mut().elbv2.listeners.remove(arn) {
-        for g in target_groups_of(&l.default_actions) {
-            targets::sync(ctx, &g);
+    let st = &mut ctx.acct_mut().elbv2;
+    let mut groups: Vec<String> = Vec::new();
+    st.rules.retain(|_, r| {
+        let mine = r.listener_arn == arn;
+        if mine {
+            groups.extend(target_groups_of(&r.actions));
         }
+        !mine
+    });
+    if let Some(l) = st.listeners.remove(arn) {
+        groups.extend(target_groups_of(&l.default_actions));
+    }
+    for g in groups {
+        targets::sync(ctx, &g);
     }
 }
 

@@ -1,10 +1,11 @@
 //! ELBv2 (query protocol, API 2015-12-01): load balancers (aws-spec.md §9),
 //! their target groups and targets with their health on the world clock,
-//! and listeners. One file per resource family; `common` is what they share.
+//! listeners and their rules. One file per resource family; `common` is what they share.
 
 mod common;
 mod listeners;
 mod load_balancers;
+mod rules;
 pub mod scenario;
 pub mod state;
 mod tags;
@@ -163,5 +164,28 @@ impl Api for Elbv2 {
         input: m::DeleteListenerInput,
     ) -> R<m::DeleteListenerOutput> {
         listeners::delete(ctx, input)
+    }
+    fn create_rule(&self, ctx: &mut Ctx, input: m::CreateRuleInput) -> R<m::CreateRuleOutput> {
+        rules::create(ctx, input)
+    }
+    fn describe_rules(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeRulesInput,
+    ) -> R<m::DescribeRulesOutput> {
+        rules::describe(ctx, input)
+    }
+    fn modify_rule(&self, ctx: &mut Ctx, input: m::ModifyRuleInput) -> R<m::ModifyRuleOutput> {
+        rules::modify(ctx, input)
+    }
+    fn delete_rule(&self, ctx: &mut Ctx, input: m::DeleteRuleInput) -> R<m::DeleteRuleOutput> {
+        rules::delete(ctx, input)
+    }
+    fn set_rule_priorities(
+        &self,
+        ctx: &mut Ctx,
+        input: m::SetRulePrioritiesInput,
+    ) -> R<m::SetRulePrioritiesOutput> {
+        rules::set_priorities(ctx, input)
     }
 }

@@ -292,64 +292,14 @@ pub(crate) fn target_groups_and_listeners(
         let pin = pinned_hex(&at, x.arn.as_ref(), &stem)?;
         let mut actions = Vec::new();
         for (j, a) in x.default_actions.iter().enumerate() {
-            let field = format!("defaultActions[{j}]");
-            let single = match &a.target_group {
-                Some(t) => Some(target_group_ref(
-                    names,
-                    &at,
-                    &format!("{field}.targetGroup"),
-                    t,
-                )?),
-                None => None,
-            };
-            let mut weighted = Vec::new();
-            for (k, w) in a.target_groups.iter().enumerate() {
-                weighted.push(l::TargetGroupTuple {
-                    target_group_arn: Some(target_group_ref(
-                        names,
-                        &at,
-                        &format!("{field}.targetGroups[{k}].targetGroup"),
-                        &w.target_group,
-                    )?),
-                    weight: w.weight,
-                });
-            }
-            let forward_config =
-                (!weighted.is_empty() || a.stickiness_seconds.is_some()).then(|| {
-                    l::ForwardActionConfig {
-                        target_groups: (!weighted.is_empty()).then_some(weighted),
-                        target_group_stickiness_config: a.stickiness_seconds.map(|d| {
-                            l::TargetGroupStickinessConfig {
-                                enabled: Some(true),
-                                duration_seconds: Some(d),
-                            }
-                        }),
-                    }
-                });
-            actions.push(l::Action {
-                type_: Some(a.action_type.clone()),
-                order: a.order,
-                target_group_arn: single,
-                forward_config,
-                redirect_config: a.redirect.as_ref().map(|r| l::RedirectActionConfig {
-                    protocol: r.protocol.clone(),
-                    port: r.port.clone(),
-                    host: r.host.clone(),
-                    path: r.path.clone(),
-                    query: r.query.clone(),
-                    status_code: Some(r.status_code.clone()),
-                }),
-                fixed_response_config: a.fixed_response.as_ref().map(|r| {
-                    l::FixedResponseActionConfig {
-                        status_code: Some(r.status_code.clone()),
-                        content_type: r.content_type.clone(),
-                        message_body: r.message_body.clone(),
-                    }
-                }),
-                ..Default::default()
-            });
+            actions.push(action_request(
+                names,
+                &at,
+                &format!("defaultActions[{j}]"),
+                a,
+            )?);
         }
-        Pins::default()
+        let out = Pins::default()
             .value("elbv2-listener-arn", pin.as_ref())
             .run(world, || {
                 elbv2(
@@ -375,9 +325,155 @@ pub(crate) fn target_groups_and_listeners(
                         ..Default::default()
                     }),
                 )
-            })?;
+            });
+        let l::Response::CreateListener(out) = out? else {
+            return Err(at.err("", "unexpected answer"));
+        };
+        let listener_arn = out
+            .listeners
+            .and_then(|v| v.into_iter().next())
+            .and_then(|x| x.listener_arn)
+            .unwrap_or_default();
+        for (k, r) in x.rules.iter().enumerate() {
+            let at = p.at(format!("{}.listeners[{i}].rules[{k}]", p.base));
+            let stem = listener_arn.replacen(":listener/", ":listener-rule/", 1);
+            let pin = pinned_hex(&at, r.arn.as_ref(), &stem)?;
+            let mut actions = Vec::new();
+            for (j, a) in r.actions.iter().enumerate() {
+                actions.push(action_request(names, &at, &format!("actions[{j}]"), a)?);
+            }
+            let conditions = r
+                .conditions
+                .iter()
+                .map(condition_request)
+                .collect::<Vec<_>>();
+            Pins::default()
+                .value("elbv2-rule-arn", pin.as_ref())
+                .run(world, || {
+                    elbv2(
+                        world,
+                        &at,
+                        l::Request::CreateRule(l::CreateRuleInput {
+                            listener_arn: Some(listener_arn.clone()),
+                            priority: Some(r.priority),
+                            conditions: Some(conditions),
+                            actions: Some(actions),
+                            tags: model_tags(&r.tags),
+                            ..Default::default()
+                        }),
+                    )
+                })?;
+        }
     }
     Ok(())
+}
+
+/// A rule condition as a request gives it (in its field's config).
+fn condition_request(c: &f::RuleCondition) -> l::RuleCondition {
+    let values = (!c.values.is_empty()).then(|| c.values.clone());
+    let mut out = l::RuleCondition {
+        field: Some(c.field.clone()),
+        ..Default::default()
+    };
+    match c.field.as_str() {
+        "host-header" => out.values = values,
+        "path-pattern" => out.values = values,
+        "http-header" => {
+            out.http_header_config = Some(l::HttpHeaderConditionConfig {
+                http_header_name: c.header_name.clone(),
+                values,
+                regex_values: None,
+            })
+        }
+        "http-request-method" => {
+            out.http_request_method_config = Some(l::HttpRequestMethodConditionConfig { values })
+        }
+        "source-ip" => {
+            out.source_ip_config = Some(l::SourceIpConditionConfig {
+                values,
+                ip_address_type: None,
+            })
+        }
+        "query-string" => {
+            out.query_string_config = Some(l::QueryStringConditionConfig {
+                values: Some(
+                    c.query
+                        .iter()
+                        .map(|q| l::QueryStringKeyValuePair {
+                            key: q.key.clone(),
+                            value: Some(q.value.clone()),
+                        })
+                        .collect(),
+                ),
+            })
+        }
+        // Refused by the handler, with AWS's words.
+        _ => out.values = values,
+    }
+    out
+}
+
+/// A listener or rule action as a request gives it.
+fn action_request(
+    names: &Names,
+    at: &At<'_>,
+    field: &str,
+    a: &f::ListenerAction,
+) -> Result<l::Action, ScenarioError> {
+    let single = match &a.target_group {
+        Some(t) => Some(target_group_ref(
+            names,
+            at,
+            &format!("{field}.targetGroup"),
+            t,
+        )?),
+        None => None,
+    };
+    let mut weighted = Vec::new();
+    for (k, w) in a.target_groups.iter().enumerate() {
+        weighted.push(l::TargetGroupTuple {
+            target_group_arn: Some(target_group_ref(
+                names,
+                at,
+                &format!("{field}.targetGroups[{k}].targetGroup"),
+                &w.target_group,
+            )?),
+            weight: w.weight,
+        });
+    }
+    let forward_config =
+        (!weighted.is_empty() || a.stickiness_seconds.is_some()).then(|| l::ForwardActionConfig {
+            target_groups: (!weighted.is_empty()).then_some(weighted),
+            target_group_stickiness_config: a.stickiness_seconds.map(|d| {
+                l::TargetGroupStickinessConfig {
+                    enabled: Some(true),
+                    duration_seconds: Some(d),
+                }
+            }),
+        });
+    Ok(l::Action {
+        type_: Some(a.action_type.clone()),
+        order: a.order,
+        target_group_arn: single,
+        forward_config,
+        redirect_config: a.redirect.as_ref().map(|r| l::RedirectActionConfig {
+            protocol: r.protocol.clone(),
+            port: r.port.clone(),
+            host: r.host.clone(),
+            path: r.path.clone(),
+            query: r.query.clone(),
+            status_code: Some(r.status_code.clone()),
+        }),
+        fixed_response_config: a
+            .fixed_response
+            .as_ref()
+            .map(|r| l::FixedResponseActionConfig {
+                status_code: Some(r.status_code.clone()),
+                content_type: r.content_type.clone(),
+                message_body: r.message_body.clone(),
+            }),
+        ..Default::default()
+    })
 }
 
 /// The targets of the target groups, once instances run.
@@ -459,15 +555,10 @@ pub(crate) fn targets(
     Ok(())
 }
 
-/// This account's target groups (with their targets) and listeners.
+/// This account's target groups (with their targets) and listeners (with
+/// their rules).
 pub(crate) fn export_targets_and_listeners(a: &Account, out: &mut f::RegionResources) {
     let st = &a.elbv2;
-    let name_of = |arn: &String| {
-        st.target_groups
-            .get(arn)
-            .map(|g| g.name.clone())
-            .unwrap_or_else(|| arn.clone())
-    };
     for g in st.target_groups.values() {
         let proto = g.protocol.as_deref();
         let version = g.protocol_version.as_deref();
@@ -551,41 +642,86 @@ pub(crate) fn export_targets_and_listeners(a: &Account, out: &mut f::RegionResou
             default_actions: x
                 .default_actions
                 .iter()
-                .map(|a| {
-                    let single = a.forward.len() == 1 && a.forward[0].1 == Some(1);
-                    f::ListenerAction {
-                        action_type: a.action_type.clone(),
-                        order: a.order,
-                        target_group: single.then(|| name_of(&a.forward[0].0)),
-                        target_groups: if single {
-                            Vec::new()
-                        } else {
-                            a.forward
-                                .iter()
-                                .map(|(arn, w)| f::WeightedTargetGroup {
-                                    target_group: name_of(arn),
-                                    weight: *w,
-                                })
-                                .collect()
-                        },
-                        stickiness_seconds: a.stickiness.filter(|s| s.0).and_then(|s| s.1),
-                        redirect: a.redirect.as_ref().map(|r| f::Redirect {
-                            protocol: r.protocol.clone(),
-                            port: r.port.clone(),
-                            host: r.host.clone(),
-                            path: r.path.clone(),
-                            query: r.query.clone(),
-                            status_code: r.status_code.clone(),
-                        }),
-                        fixed_response: a.fixed_response.as_ref().map(|r| f::FixedResponse {
-                            status_code: r.status_code.clone(),
-                            content_type: r.content_type.clone(),
-                            message_body: r.message_body.clone(),
-                        }),
-                    }
-                })
+                .map(|a| action_export(st, a))
                 .collect(),
             tags: f::TagList(x.tags.clone()),
+            rules: {
+                let mut rules: Vec<&super::state::Rule> = st
+                    .rules
+                    .values()
+                    .filter(|r| r.listener_arn == x.arn)
+                    .collect();
+                rules.sort_by_key(|r| r.priority);
+                rules
+                    .into_iter()
+                    .map(|r| f::ListenerRule {
+                        arn: Some(r.arn.clone()),
+                        priority: r.priority,
+                        conditions: r
+                            .conditions
+                            .iter()
+                            .map(|c| f::RuleCondition {
+                                field: c.field.clone(),
+                                values: c.values.clone(),
+                                header_name: c.header_name.clone(),
+                                query: c
+                                    .query
+                                    .iter()
+                                    .map(|(k, v)| f::QueryPair {
+                                        key: k.clone(),
+                                        value: v.clone(),
+                                    })
+                                    .collect(),
+                            })
+                            .collect(),
+                        actions: r.actions.iter().map(|a| action_export(st, a)).collect(),
+                        tags: f::TagList(r.tags.clone()),
+                    })
+                    .collect()
+            },
         });
+    }
+}
+
+/// A listener's or rule's action as a scenario declares it (target groups
+/// by name).
+fn action_export(st: &super::state::State, a: &super::state::Action) -> f::ListenerAction {
+    let name_of = |arn: &String| {
+        st.target_groups
+            .get(arn)
+            .map(|g| g.name.clone())
+            .unwrap_or_else(|| arn.clone())
+    };
+
+    let single = a.forward.len() == 1 && a.forward[0].1 == Some(1);
+    f::ListenerAction {
+        action_type: a.action_type.clone(),
+        order: a.order,
+        target_group: single.then(|| name_of(&a.forward[0].0)),
+        target_groups: if single {
+            Vec::new()
+        } else {
+            a.forward
+                .iter()
+                .map(|(arn, w)| f::WeightedTargetGroup {
+                    target_group: name_of(arn),
+                    weight: *w,
+                })
+                .collect()
+        },
+        stickiness_seconds: a.stickiness.filter(|s| s.0).and_then(|s| s.1),
+        redirect: a.redirect.as_ref().map(|r| f::Redirect {
+            protocol: r.protocol.clone(),
+            port: r.port.clone(),
+            host: r.host.clone(),
+            path: r.path.clone(),
+            query: r.query.clone(),
+            status_code: r.status_code.clone(),
+        }),
+        fixed_response: a.fixed_response.as_ref().map(|r| f::FixedResponse {
+            status_code: r.status_code.clone(),
+            content_type: r.content_type.clone(),
+            message_body: r.message_body.clone(),
+        }),
     }
 }

@@ -14,6 +14,8 @@ pub struct State {
     pub target_groups: BTreeMap<String, TargetGroup>,
     /// By ARN.
     pub listeners: BTreeMap<String, Listener>,
+    /// Listener rules besides the default ones, by ARN.
+    pub rules: BTreeMap<String, Rule>,
     /// The last `Target::seq` handed out.
     pub seq: u64,
 }
@@ -153,17 +155,57 @@ impl Action {
     }
 }
 
+/// A listener rule (the default rule is the listener's default actions).
+#[derive(Debug, Clone, Serialize)]
+pub struct Rule {
+    pub arn: String,
+    pub listener_arn: String,
+    pub priority: i32,
+    pub conditions: Vec<Condition>,
+    pub actions: Vec<Action>,
+    pub tags: Vec<(String, String)>,
+}
+
+/// A rule condition.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Condition {
+    /// `host-header`, `path-pattern`, `http-header`, `http-request-method`,
+    /// `query-string`, `source-ip`.
+    pub field: String,
+    /// The values of every field but `query-string`.
+    pub values: Vec<String>,
+    /// `http-header`: the header's name.
+    pub header_name: Option<String>,
+    /// `query-string`: (key, value) pairs.
+    pub query: Vec<(Option<String>, String)>,
+}
+
+fn forwards_to(actions: &[Action], target_group: &str) -> bool {
+    actions
+        .iter()
+        .any(|a| a.target_groups().iter().any(|t| *t == target_group))
+}
+
 impl State {
-    /// The load balancers whose listeners forward to the target group.
+    /// The load balancers whose listeners or rules forward to the target
+    /// group.
     pub fn load_balancers_of(&self, target_group: &str) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
+        let mut add = |lb: &String| {
+            if !out.contains(lb) {
+                out.push(lb.clone());
+            }
+        };
         for l in self.listeners.values() {
-            if l.default_actions
-                .iter()
-                .any(|a| a.target_groups().iter().any(|t| *t == target_group))
-                && !out.contains(&l.load_balancer_arn)
-            {
-                out.push(l.load_balancer_arn.clone());
+            if forwards_to(&l.default_actions, target_group) {
+                add(&l.load_balancer_arn);
+            }
+        }
+        for r in self.rules.values() {
+            if forwards_to(&r.actions, target_group) {
+                if let Some(l) = self.listeners.get(&r.listener_arn) {
+                    add(&l.load_balancer_arn);
+                }
             }
         }
         out

@@ -1,11 +1,11 @@
-//! AddTags, RemoveTags and DescribeTags, for load balancers, target groups
-//! and listeners alike.
+//! AddTags, RemoveTags and DescribeTags, for load balancers, target groups,
+//! listeners and rules alike.
 
 use std::collections::BTreeSet;
 
 use super::common::{check_lb_arn, resource_of, R};
 use super::state::State;
-use super::{listeners, target_groups};
+use super::{listeners, rules, target_groups};
 use crate::model::elbv2 as m;
 use crate::services::state::Ctx;
 use crate::wire::AwsError;
@@ -16,6 +16,7 @@ fn tags_of<'a>(st: &'a State, arn: &str) -> Option<&'a Vec<(String, String)>> {
         .map(|x| &x.tags)
         .or_else(|| st.target_groups.get(arn).map(|x| &x.tags))
         .or_else(|| st.listeners.get(arn).map(|x| &x.tags))
+        .or_else(|| st.rules.get(arn).map(|x| &x.tags))
 }
 
 fn tags_of_mut<'a>(st: &'a mut State, arn: &str) -> Option<&'a mut Vec<(String, String)>> {
@@ -25,7 +26,10 @@ fn tags_of_mut<'a>(st: &'a mut State, arn: &str) -> Option<&'a mut Vec<(String, 
     if let Some(x) = st.target_groups.get_mut(arn) {
         return Some(&mut x.tags);
     }
-    st.listeners.get_mut(arn).map(|x| &mut x.tags)
+    if let Some(x) = st.listeners.get_mut(arn) {
+        return Some(&mut x.tags);
+    }
+    st.rules.get_mut(arn).map(|x| &mut x.tags)
 }
 
 /// Every ARN is well formed and names one of the caller's resources; the
@@ -41,6 +45,12 @@ fn existing(ctx: &Ctx, arns: &[String]) -> R<()> {
                 target_groups::check_arn(a)?;
                 if !st.target_groups.contains_key(a) {
                     return Err(target_groups::not_found());
+                }
+            }
+            "listener-rule" => {
+                rules::check_arn(a)?;
+                if !st.rules.contains_key(a) {
+                    return Err(rules::not_found());
                 }
             }
             "listener" => {

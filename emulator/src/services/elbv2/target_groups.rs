@@ -44,7 +44,10 @@ pub(super) fn get<'a>(ctx: &'a Ctx, arn: &str) -> R<&'a TargetGroup> {
 }
 
 fn check_name(name: &str) -> R<()> {
-    if name.is_empty() || name.len() > 32 {
+    if name.is_empty() {
+        return Err(validation("A target group name must be specified"));
+    }
+    if name.len() > 32 {
         return Err(validation(format!(
             "Target group name '{name}' cannot be longer than '32' characters"
         )));

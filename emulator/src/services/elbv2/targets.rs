@@ -385,14 +385,20 @@ fn health_of(
         );
     }
     if tg.target_type == "instance" {
-        if let Some(i) = ctx.acct().ec2.instances.get(&t.id) {
-            if i.state != "running" {
-                return (
-                    "unused",
-                    Some("Target.InvalidState"),
-                    Some(format!("Target is in the {} state", i.state)),
-                );
-            }
+        // A terminated instance no longer described counts as terminated
+        // [U: AWS deregisters terminated instances itself].
+        let state = ctx
+            .acct()
+            .ec2
+            .instances
+            .get(&t.id)
+            .map_or("terminated", |i| i.state.as_str());
+        if state != "running" {
+            return (
+                "unused",
+                Some("Target.InvalidState"),
+                Some(format!("Target is in the {state} state")),
+            );
         }
     }
     if let Some(az) = zone_of(ctx, tg, t).filter(|a| a != "all") {
