@@ -569,6 +569,26 @@ def test_application_listener_actions(ec2, elb):
     elb.delete_target_group(TargetGroupArn=blue)
 
 
+def test_gateway_listener_forwards_to_geneve(ec2, elb):
+    vpc, a, _ = network(ec2)
+    gw = elb.create_load_balancer(Name="gw", Type="gateway", Subnets=[a])["LoadBalancers"][0]["LoadBalancerArn"]
+    gen = tg(elb, "gen", Protocol="GENEVE", Port=6081, VpcId=vpc, TargetType="ip")["TargetGroupArn"]
+    tcp = tcp_tg(elb, vpc)["TargetGroupArn"]
+    with raises_code("UnsupportedProtocol"):
+        elb.create_listener(LoadBalancerArn=gw, Protocol="TCP", Port=80, DefaultActions=forward(gen))
+    with raises_code("IncompatibleProtocols"):
+        elb.create_listener(LoadBalancerArn=gw, DefaultActions=forward(tcp))
+    l = elb.create_listener(LoadBalancerArn=gw, DefaultActions=forward(gen))["Listeners"][0]
+    assert "Protocol" not in l and "Port" not in l
+    assert l["ListenerArn"].split(":listener/")[1].startswith("gwy/gw/")
+    gen2 = tg(elb, "gen2", Protocol="GENEVE", Port=6081, VpcId=vpc)["TargetGroupArn"]
+    with raises_code("TooManyListeners"):
+        elb.create_listener(LoadBalancerArn=gw, DefaultActions=forward(gen2))
+    elb.register_targets(TargetGroupArn=gen, Targets=[{"Id": "10.0.1.30"}])
+    elb.get_waiter("target_in_service").wait(TargetGroupArn=gen, WaiterConfig={"Delay": 1, "MaxAttempts": 5})
+    assert health(elb, gen)[0]["HealthCheckPort"] == "80"
+
+
 # ---------------------------------------------------------------------------
 # Rules
 # ---------------------------------------------------------------------------

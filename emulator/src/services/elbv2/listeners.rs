@@ -569,7 +569,7 @@ pub(super) fn create(ctx: &mut Ctx, input: m::CreateListenerInput) -> R<m::Creat
             });
         }
     }
-    check_port_free(ctx, &lb_arn, port, None)?;
+    // A Gateway Load Balancer has one listener [U: which error AWS gives].
     if lb.lb_type == "gateway"
         && ctx
             .acct()
@@ -583,6 +583,7 @@ pub(super) fn create(ctx: &mut Ctx, input: m::CreateListenerInput) -> R<m::Creat
             "A Gateway Load Balancer can have only one listener",
         ));
     }
+    check_port_free(ctx, &lb_arn, port, None)?;
     if ctx
         .acct()
         .elbv2
