@@ -460,6 +460,26 @@ def test_health_state_machine_on_the_clock(manual):
     assert states(elb, arn) == [("unused", "Target.NotInUse")]
 
 
+def test_control_api_makes_a_target_fail_its_checks(ec2, elb, awsemu_endpoint):
+    vpc, a, _ = network(ec2)
+    arn = tcp_tg(elb, vpc, TargetType="ip")["TargetGroupArn"]
+    elb.create_listener(LoadBalancerArn=nlb(elb, [a]), Protocol="TCP", Port=80, DefaultActions=forward(arn))
+    elb.register_targets(TargetGroupArn=arn, Targets=[{"Id": "10.0.1.10"}])
+    assert states(elb, arn) == [("healthy", None)]
+    url = f"{awsemu_endpoint}/_awsemu/elbv2/target-health"
+    r = requests.post(url, json={"targetGroupArn": arn, "targetId": "10.0.1.10", "healthy": False}, timeout=10)
+    assert r.status_code == 200, r.text
+    d = health(elb, arn)[0]["TargetHealth"]
+    assert (d["State"], d["Reason"]) == ("unhealthy", "Target.FailedHealthChecks")
+    with pytest.raises(Exception):
+        elb.get_waiter("target_in_service").wait(TargetGroupArn=arn, WaiterConfig={"Delay": 1, "MaxAttempts": 2})
+    r = requests.post(url, json={"targetGroupArn": arn, "targetId": "10.0.1.99", "healthy": False}, timeout=10)
+    assert r.status_code == 404, r.text
+    r = requests.post(url, json={"targetGroupArn": arn, "targetId": "10.0.1.10", "healthy": True}, timeout=10)
+    assert r.status_code == 200, r.text
+    assert states(elb, arn) == [("healthy", None)]
+
+
 # ---------------------------------------------------------------------------
 # Listeners
 # ---------------------------------------------------------------------------

@@ -541,3 +541,30 @@ pub(super) fn describe_health(
 pub(super) fn set_failing(ctx: &mut Ctx, tg_arn: &str, id: &str, port: Option<i32>, failing: bool) {
     set(ctx, tg_arn, id, port, |t| t.failing = failing);
 }
+
+/// The control API says a registered target fails (or passes) its health
+/// checks: `Err` says why nothing changed.
+pub fn set_health(
+    ctx: &mut Ctx,
+    tg_arn: &str,
+    id: &str,
+    port: Option<i32>,
+    failing: bool,
+) -> Result<(), String> {
+    let Some(tg) = ctx.acct().elbv2.target_groups.get(tg_arn) else {
+        return Err(format!("no target group {tg_arn}"));
+    };
+    let port = if tg.target_type == "lambda" {
+        None
+    } else {
+        port.or(tg.port)
+    };
+    if !tg.targets.iter().any(|t| same(t, id, port)) {
+        return Err(format!(
+            "no target {id} (port {}) registered in {tg_arn}",
+            port.map_or("none".into(), |p| p.to_string())
+        ));
+    }
+    set_failing(ctx, tg_arn, id, port, failing);
+    Ok(())
+}
