@@ -110,6 +110,7 @@ pub fn handle(
             world.advance((seconds * 1000.0).round() as i64);
             reply(StatusCode::OK, clock(world))
         }
+        (&Method::POST, "/_awsemu/elbv2/target-health") => target_health(world, body),
         _ => reply(
             StatusCode::NOT_FOUND,
             json!({
@@ -117,9 +118,58 @@ pub fn handle(
                 "endpoints": [
                     "GET /_awsemu/health", "POST /_awsemu/reset", "GET /_awsemu/state",
                     "GET /_awsemu/events?since=N", "GET /_awsemu/notifications", "GET /_awsemu/clock",
-                    "POST /_awsemu/clock {\"seconds\": N}", "POST /moto-api/reset"
+                    "POST /_awsemu/clock {\"seconds\": N}", "POST /moto-api/reset",
+                    "POST /_awsemu/elbv2/target-health {\"targetGroupArn\", \"targetId\", \"port\", \"healthy\"}"
                 ],
             }),
         ),
+    }
+}
+
+/// `{"targetGroupArn", "targetId", "port"?, "healthy": false}`: the target
+/// fails its health checks from now on (`unhealthy`,
+/// `Target.FailedHealthChecks`), or passes them again with `true`. The
+/// account and Region are the target group ARN's.
+fn target_health(world: &std::sync::Arc<World>, body: &[u8]) -> Response<Full<Bytes>> {
+    let bad = |e: String| reply(StatusCode::BAD_REQUEST, json!({ "error": e }));
+    let Ok(v) = serde_json::from_slice::<Value>(body) else {
+        return bad(
+            "a JSON body is needed: {\"targetGroupArn\", \"targetId\", \"port\", \"healthy\"}"
+                .into(),
+        );
+    };
+    let arn = v
+        .get("targetGroupArn")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let id = v.get("targetId").and_then(Value::as_str).unwrap_or("");
+    let port = v.get("port").and_then(Value::as_i64).map(|p| p as i32);
+    let Some(healthy) = v.get("healthy").and_then(Value::as_bool) else {
+        return bad("\"healthy\": true or false is needed".into());
+    };
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let well_formed = parts.len() == 6
+        && parts[2] == "elasticloadbalancing"
+        && crate::world::regions::is_region_name(parts[3])
+        && parts[4].len() == 12
+        && parts[4].bytes().all(|b| b.is_ascii_digit());
+    if !well_formed || id.is_empty() {
+        return bad(format!(
+            "'{arn}' is not a target group ARN, or no targetId was given"
+        ));
+    }
+    let who = crate::world::Identity {
+        access_key: None,
+        account: parts[4].to_string(),
+        region: parts[3].to_string(),
+        principal: format!("arn:aws:iam::{}:root", parts[4]),
+    };
+    let mut ctx = world.context(&who, "control");
+    match crate::services::elbv2::set_target_health(&mut ctx, arn, id, port, !healthy) {
+        Ok(()) => reply(
+            StatusCode::OK,
+            json!({ "targetGroupArn": arn, "targetId": id, "healthy": healthy }),
+        ),
+        Err(e) => reply(StatusCode::NOT_FOUND, json!({ "error": e })),
     }
 }

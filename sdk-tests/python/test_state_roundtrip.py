@@ -31,6 +31,9 @@ def strip(v):
     return v
 
 
+CERT = "arn:aws:acm:us-east-1:111111111111:certificate/0a1b2c3d-1111-2222-3333-444455556666"
+
+
 def build(ec2p, ec2c, elbv2p, ecsp, ec2w, tick):
     vpc = ec2p.create_vpc(CidrBlock="10.7.0.0/16",
                           TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "svc"}]}])["Vpc"]["VpcId"]
@@ -132,6 +135,27 @@ def build(ec2p, ec2c, elbv2p, ecsp, ec2w, tick):
     tick()
     lb = elbv2p.create_load_balancer(Name="rt-nlb", Type="network", Scheme="internal", Subnets=subnets)
     arn = lb["LoadBalancers"][0]["LoadBalancerArn"]
+    # Target groups with their targets, listeners forwarding to them.
+    tg_web = elbv2p.create_target_group(
+        Name="rt-web", Protocol="TCP", Port=80, VpcId=vpc, HealthCheckProtocol="HTTP", HealthCheckPath="/health",
+        HealthyThresholdCount=3, Tags=[{"Key": "tier", "Value": "web"}])["TargetGroups"][0]["TargetGroupArn"]
+    tg_ip = elbv2p.create_target_group(Name="rt-ip", Protocol="TCP", Port=8080, VpcId=vpc,
+                                       TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+    elbv2p.create_target_group(Name="rt-spare", Protocol="UDP", Port=53, VpcId=vpc)
+    elbv2p.modify_target_group_attributes(TargetGroupArn=tg_ip, Attributes=[
+        {"Key": "deregistration_delay.timeout_seconds", "Value": "30"},
+        {"Key": "proxy_protocol_v2.enabled", "Value": "true"}])
+    elbv2p.create_listener(LoadBalancerArn=arn, Protocol="TCP", Port=80,
+                           DefaultActions=[{"Type": "forward", "TargetGroupArn": tg_web}],
+                           Tags=[{"Key": "port", "Value": "80"}])
+    elbv2p.create_listener(LoadBalancerArn=arn, Protocol="TLS", Port=443, SslPolicy="ELBSecurityPolicy-TLS13-1-2-2021-06",
+                           Certificates=[{"CertificateArn": CERT}], AlpnPolicy=["HTTP2Preferred"],
+                           DefaultActions=[{"Type": "forward", "TargetGroupArn": tg_ip}])
+    elbv2p.register_targets(TargetGroupArn=tg_web, Targets=[{"Id": web}])
+    elbv2p.register_targets(TargetGroupArn=tg_ip, Targets=[
+        {"Id": "10.7.1.20"}, {"Id": "192.168.0.9", "Port": 9000, "AvailabilityZone": "all"}])
+    tick()
+    tick()
     svc = ec2p.create_vpc_endpoint_service_configuration(NetworkLoadBalancerArns=[arn], AcceptanceRequired=True,
                                                            SupportedRegions=[WEST])
     sid = svc["ServiceConfiguration"]["ServiceId"]
@@ -221,6 +245,17 @@ def snapshot(ec2p, ec2c, elbv2p, ecsp, ec2w):
     out["connections"] = ec2p.describe_vpc_endpoint_connections()
     out["notifications"] = ec2p.describe_vpc_endpoint_connection_notifications()
     out["load_balancers"] = elbv2p.describe_load_balancers()
+    groups = elbv2p.describe_target_groups()["TargetGroups"]
+    out["target_groups"] = groups
+    out["target_group_attributes"] = [elbv2p.describe_target_group_attributes(TargetGroupArn=g["TargetGroupArn"])
+                                      for g in groups]
+    out["target_health"] = [elbv2p.describe_target_health(TargetGroupArn=g["TargetGroupArn"]) for g in groups]
+    listeners = [x for lb in out["load_balancers"]["LoadBalancers"]
+                 for x in elbv2p.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]]
+    out["listeners"] = listeners
+    if groups:
+        out["elb_tags"] = elbv2p.describe_tags(
+            ResourceArns=[g["TargetGroupArn"] for g in groups] + [x["ListenerArn"] for x in listeners])
     out["clusters"] = ecsp.describe_clusters(
         clusters=["rt"], include=["ATTACHMENTS", "CONFIGURATIONS", "SETTINGS", "STATISTICS", "TAGS"])
     out["task_definition"] = ecsp.describe_task_definition(taskDefinition="web", include=["TAGS"])
@@ -301,6 +336,11 @@ def test_export_then_load_gives_the_same_world(awsemu_launcher, client_for, tmp_
            for r in edge["instances"]["Reservations"] for i in r["Instances"]}
     assert got == {"web": "running", "db": "stopped"}
     assert len(edge["volumes"]["Volumes"]) == 3
+    health = sorted((d["Target"]["Id"], d["TargetHealth"]["State"])
+                    for h in after["target_health"] for d in h["TargetHealthDescriptions"])
+    assert [s for _, s in health] == ["healthy", "healthy", "healthy"]
+    assert sorted((x["Protocol"], x["Port"]) for x in after["listeners"]) == [("TCP", 80), ("TLS", 443)]
+    assert len(after["target_groups"]) == 3
     # The reloaded world exports as the same scenario.
     assert export(second) == exported
     stop_second()

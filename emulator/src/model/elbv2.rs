@@ -16,9 +16,33 @@ pub const SIGNING_NAME: &str = "elasticloadbalancing";
 /// Modelled enum values, by shape name.
 pub mod enums {
     #[allow(non_upper_case_globals)]
+    pub const ActionTypeEnum: &[&str] = &[
+        "forward",
+        "authenticate-oidc",
+        "authenticate-cognito",
+        "redirect",
+        "fixed-response",
+        "jwt-validation",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const AdvertiseTrustStoreCaNamesEnum: &[&str] = &["on", "off"];
+    #[allow(non_upper_case_globals)]
+    pub const AnomalyResultEnum: &[&str] = &["anomalous", "normal"];
+    #[allow(non_upper_case_globals)]
+    pub const AuthenticateCognitoActionConditionalBehaviorEnum: &[&str] =
+        &["deny", "allow", "authenticate"];
+    #[allow(non_upper_case_globals)]
+    pub const AuthenticateOidcActionConditionalBehaviorEnum: &[&str] =
+        &["deny", "allow", "authenticate"];
+    #[allow(non_upper_case_globals)]
+    pub const DescribeTargetHealthInputIncludeEnum: &[&str] = &["AnomalyDetection", "All"];
+    #[allow(non_upper_case_globals)]
     pub const EnablePrefixForIpv6SourceNatEnum: &[&str] = &["on", "off"];
     #[allow(non_upper_case_globals)]
     pub const IpAddressType: &[&str] = &["ipv4", "dualstack", "dualstack-without-public-ipv4"];
+    #[allow(non_upper_case_globals)]
+    pub const JwtValidationActionAdditionalClaimFormatEnum: &[&str] =
+        &["single-string", "string-array", "space-separated-values"];
     #[allow(non_upper_case_globals)]
     pub const LoadBalancerSchemeEnum: &[&str] = &["internet-facing", "internal"];
     #[allow(non_upper_case_globals)]
@@ -26,6 +50,76 @@ pub mod enums {
         &["active", "provisioning", "active_impaired", "failed"];
     #[allow(non_upper_case_globals)]
     pub const LoadBalancerTypeEnum: &[&str] = &["application", "network", "gateway"];
+    #[allow(non_upper_case_globals)]
+    pub const MitigationInEffectEnum: &[&str] = &["yes", "no"];
+    #[allow(non_upper_case_globals)]
+    pub const ProtocolEnum: &[&str] = &[
+        "HTTP", "HTTPS", "TCP", "TLS", "UDP", "TCP_UDP", "GENEVE", "QUIC", "TCP_QUIC",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const RedirectActionStatusCodeEnum: &[&str] = &["HTTP_301", "HTTP_302"];
+    #[allow(non_upper_case_globals)]
+    pub const SourceIpAddressTypeEnum: &[&str] = &["ipv4", "ipv6"];
+    #[allow(non_upper_case_globals)]
+    pub const TargetAdministrativeOverrideReasonEnum: &[&str] = &[
+        "AdministrativeOverride.Unknown",
+        "AdministrativeOverride.NoOverride",
+        "AdministrativeOverride.ZonalShiftActive",
+        "AdministrativeOverride.ZonalShiftDelegatedToDns",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const TargetAdministrativeOverrideStateEnum: &[&str] = &[
+        "unknown",
+        "no_override",
+        "zonal_shift_active",
+        "zonal_shift_delegated_to_dns",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const TargetGroupIpAddressTypeEnum: &[&str] = &["ipv4", "ipv6"];
+    #[allow(non_upper_case_globals)]
+    pub const TargetHealthReasonEnum: &[&str] = &[
+        "Elb.RegistrationInProgress",
+        "Elb.InitialHealthChecking",
+        "Target.ResponseCodeMismatch",
+        "Target.Timeout",
+        "Target.FailedHealthChecks",
+        "Target.NotRegistered",
+        "Target.NotInUse",
+        "Target.DeregistrationInProgress",
+        "Target.InvalidState",
+        "Target.IpUnusable",
+        "Target.HealthCheckDisabled",
+        "Elb.InternalError",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const TargetHealthStateEnum: &[&str] = &[
+        "initial",
+        "healthy",
+        "unhealthy",
+        "unhealthy.draining",
+        "unused",
+        "draining",
+        "unavailable",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const TargetTypeEnum: &[&str] = &["instance", "ip", "lambda", "alb"];
+    #[allow(non_upper_case_globals)]
+    pub const TransformTypeEnum: &[&str] = &["host-header-rewrite", "url-rewrite"];
+    #[allow(non_upper_case_globals)]
+    pub const TrustStoreAssociationStatusEnum: &[&str] = &["active", "removed"];
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Action {
+    pub type_: ::std::option::Option<::std::string::String>,
+    pub target_group_arn: ::std::option::Option<::std::string::String>,
+    pub authenticate_oidc_config: ::std::option::Option<AuthenticateOidcActionConfig>,
+    pub authenticate_cognito_config: ::std::option::Option<AuthenticateCognitoActionConfig>,
+    pub order: ::std::option::Option<i32>,
+    pub redirect_config: ::std::option::Option<RedirectActionConfig>,
+    pub fixed_response_config: ::std::option::Option<FixedResponseActionConfig>,
+    pub forward_config: ::std::option::Option<ForwardActionConfig>,
+    pub jwt_validation_config: ::std::option::Option<JwtValidationActionConfig>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -38,12 +132,81 @@ pub struct AddTagsInput {
 pub struct AddTagsOutput {}
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct AdministrativeOverride {
+    pub state: ::std::option::Option<::std::string::String>,
+    pub reason: ::std::option::Option<::std::string::String>,
+    pub description: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AnomalyDetection {
+    pub result: ::std::option::Option<::std::string::String>,
+    pub mitigation_in_effect: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuthenticateCognitoActionConfig {
+    pub user_pool_arn: ::std::option::Option<::std::string::String>,
+    pub user_pool_client_id: ::std::option::Option<::std::string::String>,
+    pub user_pool_domain: ::std::option::Option<::std::string::String>,
+    pub session_cookie_name: ::std::option::Option<::std::string::String>,
+    pub scope: ::std::option::Option<::std::string::String>,
+    pub session_timeout: ::std::option::Option<i64>,
+    pub authentication_request_extra_params: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    pub on_unauthenticated_request: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuthenticateOidcActionConfig {
+    pub issuer: ::std::option::Option<::std::string::String>,
+    pub authorization_endpoint: ::std::option::Option<::std::string::String>,
+    pub token_endpoint: ::std::option::Option<::std::string::String>,
+    pub user_info_endpoint: ::std::option::Option<::std::string::String>,
+    pub client_id: ::std::option::Option<::std::string::String>,
+    pub client_secret: ::std::option::Option<::std::string::String>,
+    pub session_cookie_name: ::std::option::Option<::std::string::String>,
+    pub scope: ::std::option::Option<::std::string::String>,
+    pub session_timeout: ::std::option::Option<i64>,
+    pub authentication_request_extra_params: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    pub on_unauthenticated_request: ::std::option::Option<::std::string::String>,
+    pub use_existing_client_secret: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AvailabilityZone {
     pub zone_name: ::std::option::Option<::std::string::String>,
     pub subnet_id: ::std::option::Option<::std::string::String>,
     pub outpost_id: ::std::option::Option<::std::string::String>,
     pub load_balancer_addresses: ::std::option::Option<::std::vec::Vec<LoadBalancerAddress>>,
     pub source_nat_ipv6_prefixes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Certificate {
+    pub certificate_arn: ::std::option::Option<::std::string::String>,
+    pub is_default: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateListenerInput {
+    pub load_balancer_arn: ::std::option::Option<::std::string::String>,
+    pub protocol: ::std::option::Option<::std::string::String>,
+    pub port: ::std::option::Option<i32>,
+    pub ssl_policy: ::std::option::Option<::std::string::String>,
+    pub certificates: ::std::option::Option<::std::vec::Vec<Certificate>>,
+    pub default_actions: ::std::option::Option<::std::vec::Vec<Action>>,
+    pub alpn_policy: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+    pub mutual_authentication: ::std::option::Option<MutualAuthenticationAttributes>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateListenerOutput {
+    pub listeners: ::std::option::Option<::std::vec::Vec<Listener>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -67,12 +230,101 @@ pub struct CreateLoadBalancerOutput {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateRuleInput {
+    pub listener_arn: ::std::option::Option<::std::string::String>,
+    pub conditions: ::std::option::Option<::std::vec::Vec<RuleCondition>>,
+    pub priority: ::std::option::Option<i32>,
+    pub actions: ::std::option::Option<::std::vec::Vec<Action>>,
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+    pub transforms: ::std::option::Option<::std::vec::Vec<RuleTransform>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateRuleOutput {
+    pub rules: ::std::option::Option<::std::vec::Vec<Rule>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateTargetGroupInput {
+    pub name: ::std::option::Option<::std::string::String>,
+    pub protocol: ::std::option::Option<::std::string::String>,
+    pub protocol_version: ::std::option::Option<::std::string::String>,
+    pub port: ::std::option::Option<i32>,
+    pub vpc_id: ::std::option::Option<::std::string::String>,
+    pub health_check_protocol: ::std::option::Option<::std::string::String>,
+    pub health_check_port: ::std::option::Option<::std::string::String>,
+    pub health_check_enabled: ::std::option::Option<bool>,
+    pub health_check_path: ::std::option::Option<::std::string::String>,
+    pub health_check_interval_seconds: ::std::option::Option<i32>,
+    pub health_check_timeout_seconds: ::std::option::Option<i32>,
+    pub healthy_threshold_count: ::std::option::Option<i32>,
+    pub unhealthy_threshold_count: ::std::option::Option<i32>,
+    pub matcher: ::std::option::Option<Matcher>,
+    pub target_type: ::std::option::Option<::std::string::String>,
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+    pub ip_address_type: ::std::option::Option<::std::string::String>,
+    pub target_control_port: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateTargetGroupOutput {
+    pub target_groups: ::std::option::Option<::std::vec::Vec<TargetGroup>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteListenerInput {
+    pub listener_arn: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteListenerOutput {}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteLoadBalancerInput {
     pub load_balancer_arn: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteLoadBalancerOutput {}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteRuleInput {
+    pub rule_arn: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteRuleOutput {}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteTargetGroupInput {
+    pub target_group_arn: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteTargetGroupOutput {}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeregisterTargetsInput {
+    pub target_group_arn: ::std::option::Option<::std::string::String>,
+    pub targets: ::std::option::Option<::std::vec::Vec<TargetDescription>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeregisterTargetsOutput {}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeListenersInput {
+    pub load_balancer_arn: ::std::option::Option<::std::string::String>,
+    pub listener_arns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub marker: ::std::option::Option<::std::string::String>,
+    pub page_size: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeListenersOutput {
+    pub listeners: ::std::option::Option<::std::vec::Vec<Listener>>,
+    pub next_marker: ::std::option::Option<::std::string::String>,
+}
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DescribeLoadBalancerAttributesInput {
@@ -99,6 +351,20 @@ pub struct DescribeLoadBalancersOutput {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeRulesInput {
+    pub listener_arn: ::std::option::Option<::std::string::String>,
+    pub rule_arns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub marker: ::std::option::Option<::std::string::String>,
+    pub page_size: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeRulesOutput {
+    pub rules: ::std::option::Option<::std::vec::Vec<Rule>>,
+    pub next_marker: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DescribeTagsInput {
     pub resource_arns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
@@ -109,8 +375,109 @@ pub struct DescribeTagsOutput {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeTargetGroupAttributesInput {
+    pub target_group_arn: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeTargetGroupAttributesOutput {
+    pub attributes: ::std::option::Option<::std::vec::Vec<TargetGroupAttribute>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeTargetGroupsInput {
+    pub load_balancer_arn: ::std::option::Option<::std::string::String>,
+    pub target_group_arns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub names: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub marker: ::std::option::Option<::std::string::String>,
+    pub page_size: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeTargetGroupsOutput {
+    pub target_groups: ::std::option::Option<::std::vec::Vec<TargetGroup>>,
+    pub next_marker: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeTargetHealthInput {
+    pub target_group_arn: ::std::option::Option<::std::string::String>,
+    pub targets: ::std::option::Option<::std::vec::Vec<TargetDescription>>,
+    pub include: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeTargetHealthOutput {
+    pub target_health_descriptions: ::std::option::Option<::std::vec::Vec<TargetHealthDescription>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FixedResponseActionConfig {
+    pub message_body: ::std::option::Option<::std::string::String>,
+    pub status_code: ::std::option::Option<::std::string::String>,
+    pub content_type: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ForwardActionConfig {
+    pub target_groups: ::std::option::Option<::std::vec::Vec<TargetGroupTuple>>,
+    pub target_group_stickiness_config: ::std::option::Option<TargetGroupStickinessConfig>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HostHeaderConditionConfig {
+    pub values: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub regex_values: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HostHeaderRewriteConfig {
+    pub rewrites: ::std::option::Option<::std::vec::Vec<RewriteConfig>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HttpHeaderConditionConfig {
+    pub http_header_name: ::std::option::Option<::std::string::String>,
+    pub values: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub regex_values: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HttpRequestMethodConditionConfig {
+    pub values: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct IpamPools {
     pub ipv4_ipam_pool_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JwtValidationActionAdditionalClaim {
+    pub format: ::std::option::Option<::std::string::String>,
+    pub name: ::std::option::Option<::std::string::String>,
+    pub values: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JwtValidationActionConfig {
+    pub jwks_endpoint: ::std::option::Option<::std::string::String>,
+    pub issuer: ::std::option::Option<::std::string::String>,
+    pub additional_claims:
+        ::std::option::Option<::std::vec::Vec<JwtValidationActionAdditionalClaim>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Listener {
+    pub listener_arn: ::std::option::Option<::std::string::String>,
+    pub load_balancer_arn: ::std::option::Option<::std::string::String>,
+    pub port: ::std::option::Option<i32>,
+    pub protocol: ::std::option::Option<::std::string::String>,
+    pub certificates: ::std::option::Option<::std::vec::Vec<Certificate>>,
+    pub ssl_policy: ::std::option::Option<::std::string::String>,
+    pub default_actions: ::std::option::Option<::std::vec::Vec<Action>>,
+    pub alpn_policy: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub mutual_authentication: ::std::option::Option<MutualAuthenticationAttributes>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -155,6 +522,29 @@ pub struct LoadBalancerState {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct Matcher {
+    pub http_code: ::std::option::Option<::std::string::String>,
+    pub grpc_code: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModifyListenerInput {
+    pub listener_arn: ::std::option::Option<::std::string::String>,
+    pub port: ::std::option::Option<i32>,
+    pub protocol: ::std::option::Option<::std::string::String>,
+    pub ssl_policy: ::std::option::Option<::std::string::String>,
+    pub certificates: ::std::option::Option<::std::vec::Vec<Certificate>>,
+    pub default_actions: ::std::option::Option<::std::vec::Vec<Action>>,
+    pub alpn_policy: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub mutual_authentication: ::std::option::Option<MutualAuthenticationAttributes>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModifyListenerOutput {
+    pub listeners: ::std::option::Option<::std::vec::Vec<Listener>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModifyLoadBalancerAttributesInput {
     pub load_balancer_arn: ::std::option::Option<::std::string::String>,
     pub attributes: ::std::option::Option<::std::vec::Vec<LoadBalancerAttribute>>,
@@ -166,6 +556,95 @@ pub struct ModifyLoadBalancerAttributesOutput {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModifyRuleInput {
+    pub rule_arn: ::std::option::Option<::std::string::String>,
+    pub conditions: ::std::option::Option<::std::vec::Vec<RuleCondition>>,
+    pub actions: ::std::option::Option<::std::vec::Vec<Action>>,
+    pub transforms: ::std::option::Option<::std::vec::Vec<RuleTransform>>,
+    pub reset_transforms: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModifyRuleOutput {
+    pub rules: ::std::option::Option<::std::vec::Vec<Rule>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModifyTargetGroupAttributesInput {
+    pub target_group_arn: ::std::option::Option<::std::string::String>,
+    pub attributes: ::std::option::Option<::std::vec::Vec<TargetGroupAttribute>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModifyTargetGroupAttributesOutput {
+    pub attributes: ::std::option::Option<::std::vec::Vec<TargetGroupAttribute>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModifyTargetGroupInput {
+    pub target_group_arn: ::std::option::Option<::std::string::String>,
+    pub health_check_protocol: ::std::option::Option<::std::string::String>,
+    pub health_check_port: ::std::option::Option<::std::string::String>,
+    pub health_check_path: ::std::option::Option<::std::string::String>,
+    pub health_check_enabled: ::std::option::Option<bool>,
+    pub health_check_interval_seconds: ::std::option::Option<i32>,
+    pub health_check_timeout_seconds: ::std::option::Option<i32>,
+    pub healthy_threshold_count: ::std::option::Option<i32>,
+    pub unhealthy_threshold_count: ::std::option::Option<i32>,
+    pub matcher: ::std::option::Option<Matcher>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModifyTargetGroupOutput {
+    pub target_groups: ::std::option::Option<::std::vec::Vec<TargetGroup>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MutualAuthenticationAttributes {
+    pub mode: ::std::option::Option<::std::string::String>,
+    pub trust_store_arn: ::std::option::Option<::std::string::String>,
+    pub ignore_client_certificate_expiry: ::std::option::Option<bool>,
+    pub trust_store_association_status: ::std::option::Option<::std::string::String>,
+    pub advertise_trust_store_ca_names: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PathPatternConditionConfig {
+    pub values: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub regex_values: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueryStringConditionConfig {
+    pub values: ::std::option::Option<::std::vec::Vec<QueryStringKeyValuePair>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueryStringKeyValuePair {
+    pub key: ::std::option::Option<::std::string::String>,
+    pub value: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RedirectActionConfig {
+    pub protocol: ::std::option::Option<::std::string::String>,
+    pub port: ::std::option::Option<::std::string::String>,
+    pub host: ::std::option::Option<::std::string::String>,
+    pub path: ::std::option::Option<::std::string::String>,
+    pub query: ::std::option::Option<::std::string::String>,
+    pub status_code: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RegisterTargetsInput {
+    pub target_group_arn: ::std::option::Option<::std::string::String>,
+    pub targets: ::std::option::Option<::std::vec::Vec<TargetDescription>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RegisterTargetsOutput {}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RemoveTagsInput {
     pub resource_arns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     pub tag_keys: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -173,6 +652,64 @@ pub struct RemoveTagsInput {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RemoveTagsOutput {}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RewriteConfig {
+    pub regex: ::std::option::Option<::std::string::String>,
+    pub replace: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rule {
+    pub rule_arn: ::std::option::Option<::std::string::String>,
+    pub priority: ::std::option::Option<::std::string::String>,
+    pub conditions: ::std::option::Option<::std::vec::Vec<RuleCondition>>,
+    pub actions: ::std::option::Option<::std::vec::Vec<Action>>,
+    pub is_default: ::std::option::Option<bool>,
+    pub transforms: ::std::option::Option<::std::vec::Vec<RuleTransform>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RuleCondition {
+    pub field: ::std::option::Option<::std::string::String>,
+    pub values: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub host_header_config: ::std::option::Option<HostHeaderConditionConfig>,
+    pub path_pattern_config: ::std::option::Option<PathPatternConditionConfig>,
+    pub http_header_config: ::std::option::Option<HttpHeaderConditionConfig>,
+    pub query_string_config: ::std::option::Option<QueryStringConditionConfig>,
+    pub http_request_method_config: ::std::option::Option<HttpRequestMethodConditionConfig>,
+    pub source_ip_config: ::std::option::Option<SourceIpConditionConfig>,
+    pub regex_values: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RulePriorityPair {
+    pub rule_arn: ::std::option::Option<::std::string::String>,
+    pub priority: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RuleTransform {
+    pub type_: ::std::option::Option<::std::string::String>,
+    pub host_header_rewrite_config: ::std::option::Option<HostHeaderRewriteConfig>,
+    pub url_rewrite_config: ::std::option::Option<UrlRewriteConfig>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SetRulePrioritiesInput {
+    pub rule_priorities: ::std::option::Option<::std::vec::Vec<RulePriorityPair>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SetRulePrioritiesOutput {
+    pub rules: ::std::option::Option<::std::vec::Vec<Rule>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SourceIpConditionConfig {
+    pub values: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub ip_address_type: ::std::option::Option<::std::string::String>,
+}
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SubnetMapping {
@@ -193,6 +730,144 @@ pub struct Tag {
 pub struct TagDescription {
     pub resource_arn: ::std::option::Option<::std::string::String>,
     pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TargetDescription {
+    pub id: ::std::option::Option<::std::string::String>,
+    pub port: ::std::option::Option<i32>,
+    pub availability_zone: ::std::option::Option<::std::string::String>,
+    pub quic_server_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TargetGroup {
+    pub target_group_arn: ::std::option::Option<::std::string::String>,
+    pub target_group_name: ::std::option::Option<::std::string::String>,
+    pub protocol: ::std::option::Option<::std::string::String>,
+    pub port: ::std::option::Option<i32>,
+    pub vpc_id: ::std::option::Option<::std::string::String>,
+    pub health_check_protocol: ::std::option::Option<::std::string::String>,
+    pub health_check_port: ::std::option::Option<::std::string::String>,
+    pub health_check_enabled: ::std::option::Option<bool>,
+    pub health_check_interval_seconds: ::std::option::Option<i32>,
+    pub health_check_timeout_seconds: ::std::option::Option<i32>,
+    pub healthy_threshold_count: ::std::option::Option<i32>,
+    pub unhealthy_threshold_count: ::std::option::Option<i32>,
+    pub health_check_path: ::std::option::Option<::std::string::String>,
+    pub matcher: ::std::option::Option<Matcher>,
+    pub load_balancer_arns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub target_type: ::std::option::Option<::std::string::String>,
+    pub protocol_version: ::std::option::Option<::std::string::String>,
+    pub ip_address_type: ::std::option::Option<::std::string::String>,
+    pub target_control_port: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TargetGroupAttribute {
+    pub key: ::std::option::Option<::std::string::String>,
+    pub value: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TargetGroupStickinessConfig {
+    pub enabled: ::std::option::Option<bool>,
+    pub duration_seconds: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TargetGroupTuple {
+    pub target_group_arn: ::std::option::Option<::std::string::String>,
+    pub weight: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TargetHealth {
+    pub state: ::std::option::Option<::std::string::String>,
+    pub reason: ::std::option::Option<::std::string::String>,
+    pub description: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TargetHealthDescription {
+    pub target: ::std::option::Option<TargetDescription>,
+    pub health_check_port: ::std::option::Option<::std::string::String>,
+    pub target_health: ::std::option::Option<TargetHealth>,
+    pub anomaly_detection: ::std::option::Option<AnomalyDetection>,
+    pub administrative_override: ::std::option::Option<AdministrativeOverride>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UrlRewriteConfig {
+    pub rewrites: ::std::option::Option<::std::vec::Vec<RewriteConfig>>,
+}
+
+impl crate::wire::query::FromQuery for Action {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Type");
+            let k = key.as_str();
+            out.type_ = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.type_ {
+                crate::wire::query::check_enum(k, v, enums::ActionTypeEnum)?;
+            }
+            if out.type_.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "TargetGroupArn");
+            let k = key.as_str();
+            out.target_group_arn = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AuthenticateOidcConfig");
+            let k = key.as_str();
+            out.authenticate_oidc_config =
+                crate::wire::query::structure::<AuthenticateOidcActionConfig>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AuthenticateCognitoConfig");
+            let k = key.as_str();
+            out.authenticate_cognito_config =
+                crate::wire::query::structure::<AuthenticateCognitoActionConfig>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Order");
+            let k = key.as_str();
+            out.order = q.scalar::<i32>(k)?;
+            if let ::std::option::Option::Some(v) = &out.order {
+                crate::wire::query::check_range(k, *v as i64, Some(1), Some(50000))?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "RedirectConfig");
+            let k = key.as_str();
+            out.redirect_config = crate::wire::query::structure::<RedirectActionConfig>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "FixedResponseConfig");
+            let k = key.as_str();
+            out.fixed_response_config =
+                crate::wire::query::structure::<FixedResponseActionConfig>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ForwardConfig");
+            let k = key.as_str();
+            out.forward_config = crate::wire::query::structure::<ForwardActionConfig>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "JwtValidationConfig");
+            let k = key.as_str();
+            out.jwt_validation_config =
+                crate::wire::query::structure::<JwtValidationActionConfig>(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
 }
 
 impl crate::wire::query::FromQuery for AddTagsInput {
@@ -216,6 +891,254 @@ impl crate::wire::query::FromQuery for AddTagsInput {
             if out.tags.is_none() {
                 return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
             }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for AuthenticateCognitoActionConfig {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "UserPoolArn");
+            let k = key.as_str();
+            out.user_pool_arn = q.scalar::<::std::string::String>(k)?;
+            if out.user_pool_arn.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "UserPoolClientId");
+            let k = key.as_str();
+            out.user_pool_client_id = q.scalar::<::std::string::String>(k)?;
+            if out.user_pool_client_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "UserPoolDomain");
+            let k = key.as_str();
+            out.user_pool_domain = q.scalar::<::std::string::String>(k)?;
+            if out.user_pool_domain.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SessionCookieName");
+            let k = key.as_str();
+            out.session_cookie_name = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Scope");
+            let k = key.as_str();
+            out.scope = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SessionTimeout");
+            let k = key.as_str();
+            out.session_timeout = q.scalar::<i64>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AuthenticationRequestExtraParams");
+            let k = key.as_str();
+            out.authentication_request_extra_params =
+                dec_AuthenticateCognitoActionAuthenticationRequestExtraParams(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "OnUnauthenticatedRequest");
+            let k = key.as_str();
+            out.on_unauthenticated_request = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.on_unauthenticated_request {
+                crate::wire::query::check_enum(
+                    k,
+                    v,
+                    enums::AuthenticateCognitoActionConditionalBehaviorEnum,
+                )?;
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for AuthenticateOidcActionConfig {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Issuer");
+            let k = key.as_str();
+            out.issuer = q.scalar::<::std::string::String>(k)?;
+            if out.issuer.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AuthorizationEndpoint");
+            let k = key.as_str();
+            out.authorization_endpoint = q.scalar::<::std::string::String>(k)?;
+            if out.authorization_endpoint.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "TokenEndpoint");
+            let k = key.as_str();
+            out.token_endpoint = q.scalar::<::std::string::String>(k)?;
+            if out.token_endpoint.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "UserInfoEndpoint");
+            let k = key.as_str();
+            out.user_info_endpoint = q.scalar::<::std::string::String>(k)?;
+            if out.user_info_endpoint.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ClientId");
+            let k = key.as_str();
+            out.client_id = q.scalar::<::std::string::String>(k)?;
+            if out.client_id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ClientSecret");
+            let k = key.as_str();
+            out.client_secret = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SessionCookieName");
+            let k = key.as_str();
+            out.session_cookie_name = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Scope");
+            let k = key.as_str();
+            out.scope = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SessionTimeout");
+            let k = key.as_str();
+            out.session_timeout = q.scalar::<i64>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AuthenticationRequestExtraParams");
+            let k = key.as_str();
+            out.authentication_request_extra_params =
+                dec_AuthenticateOidcActionAuthenticationRequestExtraParams(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "OnUnauthenticatedRequest");
+            let k = key.as_str();
+            out.on_unauthenticated_request = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.on_unauthenticated_request {
+                crate::wire::query::check_enum(
+                    k,
+                    v,
+                    enums::AuthenticateOidcActionConditionalBehaviorEnum,
+                )?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "UseExistingClientSecret");
+            let k = key.as_str();
+            out.use_existing_client_secret = q.scalar::<bool>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for Certificate {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "CertificateArn");
+            let k = key.as_str();
+            out.certificate_arn = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "IsDefault");
+            let k = key.as_str();
+            out.is_default = q.scalar::<bool>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for CreateListenerInput {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "LoadBalancerArn");
+            let k = key.as_str();
+            out.load_balancer_arn = q.scalar::<::std::string::String>(k)?;
+            if out.load_balancer_arn.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Protocol");
+            let k = key.as_str();
+            out.protocol = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.protocol {
+                crate::wire::query::check_enum(k, v, enums::ProtocolEnum)?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Port");
+            let k = key.as_str();
+            out.port = q.scalar::<i32>(k)?;
+            if let ::std::option::Option::Some(v) = &out.port {
+                crate::wire::query::check_range(k, *v as i64, Some(1), Some(65535))?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SslPolicy");
+            let k = key.as_str();
+            out.ssl_policy = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Certificates");
+            let k = key.as_str();
+            out.certificates = dec_CertificateList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DefaultActions");
+            let k = key.as_str();
+            out.default_actions = dec_Actions(q, k)?;
+            if out.default_actions.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AlpnPolicy");
+            let k = key.as_str();
+            out.alpn_policy = dec_AlpnPolicyName(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Tags");
+            let k = key.as_str();
+            out.tags = dec_TagList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "MutualAuthentication");
+            let k = key.as_str();
+            out.mutual_authentication =
+                crate::wire::query::structure::<MutualAuthenticationAttributes>(q, k)?;
         }
         ::std::result::Result::Ok(out)
     }
@@ -301,6 +1224,212 @@ impl crate::wire::query::FromQuery for CreateLoadBalancerInput {
     }
 }
 
+impl crate::wire::query::FromQuery for CreateRuleInput {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "ListenerArn");
+            let k = key.as_str();
+            out.listener_arn = q.scalar::<::std::string::String>(k)?;
+            if out.listener_arn.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Conditions");
+            let k = key.as_str();
+            out.conditions = dec_RuleConditionList(q, k)?;
+            if out.conditions.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Priority");
+            let k = key.as_str();
+            out.priority = q.scalar::<i32>(k)?;
+            if let ::std::option::Option::Some(v) = &out.priority {
+                crate::wire::query::check_range(k, *v as i64, Some(1), Some(50000))?;
+            }
+            if out.priority.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Actions");
+            let k = key.as_str();
+            out.actions = dec_Actions(q, k)?;
+            if out.actions.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Tags");
+            let k = key.as_str();
+            out.tags = dec_TagList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Transforms");
+            let k = key.as_str();
+            out.transforms = dec_RuleTransformList(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for CreateTargetGroupInput {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Name");
+            let k = key.as_str();
+            out.name = q.scalar::<::std::string::String>(k)?;
+            if out.name.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Protocol");
+            let k = key.as_str();
+            out.protocol = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.protocol {
+                crate::wire::query::check_enum(k, v, enums::ProtocolEnum)?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ProtocolVersion");
+            let k = key.as_str();
+            out.protocol_version = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Port");
+            let k = key.as_str();
+            out.port = q.scalar::<i32>(k)?;
+            if let ::std::option::Option::Some(v) = &out.port {
+                crate::wire::query::check_range(k, *v as i64, Some(1), Some(65535))?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "VpcId");
+            let k = key.as_str();
+            out.vpc_id = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "HealthCheckProtocol");
+            let k = key.as_str();
+            out.health_check_protocol = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.health_check_protocol {
+                crate::wire::query::check_enum(k, v, enums::ProtocolEnum)?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "HealthCheckPort");
+            let k = key.as_str();
+            out.health_check_port = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "HealthCheckEnabled");
+            let k = key.as_str();
+            out.health_check_enabled = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "HealthCheckPath");
+            let k = key.as_str();
+            out.health_check_path = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "HealthCheckIntervalSeconds");
+            let k = key.as_str();
+            out.health_check_interval_seconds = q.scalar::<i32>(k)?;
+            if let ::std::option::Option::Some(v) = &out.health_check_interval_seconds {
+                crate::wire::query::check_range(k, *v as i64, Some(5), Some(300))?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "HealthCheckTimeoutSeconds");
+            let k = key.as_str();
+            out.health_check_timeout_seconds = q.scalar::<i32>(k)?;
+            if let ::std::option::Option::Some(v) = &out.health_check_timeout_seconds {
+                crate::wire::query::check_range(k, *v as i64, Some(2), Some(120))?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "HealthyThresholdCount");
+            let k = key.as_str();
+            out.healthy_threshold_count = q.scalar::<i32>(k)?;
+            if let ::std::option::Option::Some(v) = &out.healthy_threshold_count {
+                crate::wire::query::check_range(k, *v as i64, Some(2), Some(10))?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "UnhealthyThresholdCount");
+            let k = key.as_str();
+            out.unhealthy_threshold_count = q.scalar::<i32>(k)?;
+            if let ::std::option::Option::Some(v) = &out.unhealthy_threshold_count {
+                crate::wire::query::check_range(k, *v as i64, Some(2), Some(10))?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Matcher");
+            let k = key.as_str();
+            out.matcher = crate::wire::query::structure::<Matcher>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "TargetType");
+            let k = key.as_str();
+            out.target_type = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.target_type {
+                crate::wire::query::check_enum(k, v, enums::TargetTypeEnum)?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Tags");
+            let k = key.as_str();
+            out.tags = dec_TagList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "IpAddressType");
+            let k = key.as_str();
+            out.ip_address_type = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.ip_address_type {
+                crate::wire::query::check_enum(k, v, enums::TargetGroupIpAddressTypeEnum)?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "TargetControlPort");
+            let k = key.as_str();
+            out.target_control_port = q.scalar::<i32>(k)?;
+            if let ::std::option::Option::Some(v) = &out.target_control_port {
+                crate::wire::query::check_range(k, *v as i64, Some(1), Some(65535))?;
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DeleteListenerInput {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "ListenerArn");
+            let k = key.as_str();
+            out.listener_arn = q.scalar::<::std::string::String>(k)?;
+            if out.listener_arn.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for DeleteLoadBalancerInput {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -313,6 +1442,101 @@ impl crate::wire::query::FromQuery for DeleteLoadBalancerInput {
             out.load_balancer_arn = q.scalar::<::std::string::String>(k)?;
             if out.load_balancer_arn.is_none() {
                 return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DeleteRuleInput {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "RuleArn");
+            let k = key.as_str();
+            out.rule_arn = q.scalar::<::std::string::String>(k)?;
+            if out.rule_arn.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DeleteTargetGroupInput {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "TargetGroupArn");
+            let k = key.as_str();
+            out.target_group_arn = q.scalar::<::std::string::String>(k)?;
+            if out.target_group_arn.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DeregisterTargetsInput {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "TargetGroupArn");
+            let k = key.as_str();
+            out.target_group_arn = q.scalar::<::std::string::String>(k)?;
+            if out.target_group_arn.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Targets");
+            let k = key.as_str();
+            out.targets = dec_TargetDescriptions(q, k)?;
+            if out.targets.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DescribeListenersInput {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "LoadBalancerArn");
+            let k = key.as_str();
+            out.load_balancer_arn = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ListenerArns");
+            let k = key.as_str();
+            out.listener_arns = dec_ListenerArns(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Marker");
+            let k = key.as_str();
+            out.marker = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PageSize");
+            let k = key.as_str();
+            out.page_size = q.scalar::<i32>(k)?;
+            if let ::std::option::Option::Some(v) = &out.page_size {
+                crate::wire::query::check_range(k, *v as i64, Some(1), Some(400))?;
             }
         }
         ::std::result::Result::Ok(out)
@@ -370,6 +1594,39 @@ impl crate::wire::query::FromQuery for DescribeLoadBalancersInput {
     }
 }
 
+impl crate::wire::query::FromQuery for DescribeRulesInput {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "ListenerArn");
+            let k = key.as_str();
+            out.listener_arn = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "RuleArns");
+            let k = key.as_str();
+            out.rule_arns = dec_RuleArns(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Marker");
+            let k = key.as_str();
+            out.marker = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PageSize");
+            let k = key.as_str();
+            out.page_size = q.scalar::<i32>(k)?;
+            if let ::std::option::Option::Some(v) = &out.page_size {
+                crate::wire::query::check_range(k, *v as i64, Some(1), Some(400))?;
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for DescribeTagsInput {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -383,6 +1640,214 @@ impl crate::wire::query::FromQuery for DescribeTagsInput {
             if out.resource_arns.is_none() {
                 return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
             }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DescribeTargetGroupAttributesInput {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "TargetGroupArn");
+            let k = key.as_str();
+            out.target_group_arn = q.scalar::<::std::string::String>(k)?;
+            if out.target_group_arn.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DescribeTargetGroupsInput {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "LoadBalancerArn");
+            let k = key.as_str();
+            out.load_balancer_arn = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "TargetGroupArns");
+            let k = key.as_str();
+            out.target_group_arns = dec_TargetGroupArns(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Names");
+            let k = key.as_str();
+            out.names = dec_TargetGroupNames(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Marker");
+            let k = key.as_str();
+            out.marker = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PageSize");
+            let k = key.as_str();
+            out.page_size = q.scalar::<i32>(k)?;
+            if let ::std::option::Option::Some(v) = &out.page_size {
+                crate::wire::query::check_range(k, *v as i64, Some(1), Some(400))?;
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DescribeTargetHealthInput {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "TargetGroupArn");
+            let k = key.as_str();
+            out.target_group_arn = q.scalar::<::std::string::String>(k)?;
+            if out.target_group_arn.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Targets");
+            let k = key.as_str();
+            out.targets = dec_TargetDescriptions(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Include");
+            let k = key.as_str();
+            out.include = dec_ListOfDescribeTargetHealthIncludeOptions(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for FixedResponseActionConfig {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "MessageBody");
+            let k = key.as_str();
+            out.message_body = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "StatusCode");
+            let k = key.as_str();
+            out.status_code = q.scalar::<::std::string::String>(k)?;
+            if out.status_code.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ContentType");
+            let k = key.as_str();
+            out.content_type = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for ForwardActionConfig {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "TargetGroups");
+            let k = key.as_str();
+            out.target_groups = dec_TargetGroupList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "TargetGroupStickinessConfig");
+            let k = key.as_str();
+            out.target_group_stickiness_config =
+                crate::wire::query::structure::<TargetGroupStickinessConfig>(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for HostHeaderConditionConfig {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Values");
+            let k = key.as_str();
+            out.values = dec_ListOfString(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "RegexValues");
+            let k = key.as_str();
+            out.regex_values = dec_ListOfString(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for HostHeaderRewriteConfig {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Rewrites");
+            let k = key.as_str();
+            out.rewrites = dec_RewriteConfigList(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for HttpHeaderConditionConfig {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "HttpHeaderName");
+            let k = key.as_str();
+            out.http_header_name = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Values");
+            let k = key.as_str();
+            out.values = dec_ListOfString(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "RegexValues");
+            let k = key.as_str();
+            out.regex_values = dec_ListOfString(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for HttpRequestMethodConditionConfig {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Values");
+            let k = key.as_str();
+            out.values = dec_ListOfString(q, k)?;
         }
         ::std::result::Result::Ok(out)
     }
@@ -403,6 +1868,78 @@ impl crate::wire::query::FromQuery for IpamPools {
     }
 }
 
+impl crate::wire::query::FromQuery for JwtValidationActionAdditionalClaim {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Format");
+            let k = key.as_str();
+            out.format = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.format {
+                crate::wire::query::check_enum(
+                    k,
+                    v,
+                    enums::JwtValidationActionAdditionalClaimFormatEnum,
+                )?;
+            }
+            if out.format.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Name");
+            let k = key.as_str();
+            out.name = q.scalar::<::std::string::String>(k)?;
+            if out.name.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Values");
+            let k = key.as_str();
+            out.values = dec_JwtValidationActionAdditionalClaimValues(q, k)?;
+            if out.values.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for JwtValidationActionConfig {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "JwksEndpoint");
+            let k = key.as_str();
+            out.jwks_endpoint = q.scalar::<::std::string::String>(k)?;
+            if out.jwks_endpoint.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Issuer");
+            let k = key.as_str();
+            out.issuer = q.scalar::<::std::string::String>(k)?;
+            if out.issuer.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AdditionalClaims");
+            let k = key.as_str();
+            out.additional_claims = dec_JwtValidationActionAdditionalClaims(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for LoadBalancerAttribute {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -418,6 +1955,86 @@ impl crate::wire::query::FromQuery for LoadBalancerAttribute {
             let key = crate::wire::query::key(prefix, "Value");
             let k = key.as_str();
             out.value = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for Matcher {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "HttpCode");
+            let k = key.as_str();
+            out.http_code = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "GrpcCode");
+            let k = key.as_str();
+            out.grpc_code = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for ModifyListenerInput {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "ListenerArn");
+            let k = key.as_str();
+            out.listener_arn = q.scalar::<::std::string::String>(k)?;
+            if out.listener_arn.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Port");
+            let k = key.as_str();
+            out.port = q.scalar::<i32>(k)?;
+            if let ::std::option::Option::Some(v) = &out.port {
+                crate::wire::query::check_range(k, *v as i64, Some(1), Some(65535))?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Protocol");
+            let k = key.as_str();
+            out.protocol = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.protocol {
+                crate::wire::query::check_enum(k, v, enums::ProtocolEnum)?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SslPolicy");
+            let k = key.as_str();
+            out.ssl_policy = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Certificates");
+            let k = key.as_str();
+            out.certificates = dec_CertificateList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DefaultActions");
+            let k = key.as_str();
+            out.default_actions = dec_Actions(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AlpnPolicy");
+            let k = key.as_str();
+            out.alpn_policy = dec_AlpnPolicyName(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "MutualAuthentication");
+            let k = key.as_str();
+            out.mutual_authentication =
+                crate::wire::query::structure::<MutualAuthenticationAttributes>(q, k)?;
         }
         ::std::result::Result::Ok(out)
     }
@@ -449,6 +2066,316 @@ impl crate::wire::query::FromQuery for ModifyLoadBalancerAttributesInput {
     }
 }
 
+impl crate::wire::query::FromQuery for ModifyRuleInput {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "RuleArn");
+            let k = key.as_str();
+            out.rule_arn = q.scalar::<::std::string::String>(k)?;
+            if out.rule_arn.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Conditions");
+            let k = key.as_str();
+            out.conditions = dec_RuleConditionList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Actions");
+            let k = key.as_str();
+            out.actions = dec_Actions(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Transforms");
+            let k = key.as_str();
+            out.transforms = dec_RuleTransformList(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "ResetTransforms");
+            let k = key.as_str();
+            out.reset_transforms = q.scalar::<bool>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for ModifyTargetGroupAttributesInput {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "TargetGroupArn");
+            let k = key.as_str();
+            out.target_group_arn = q.scalar::<::std::string::String>(k)?;
+            if out.target_group_arn.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Attributes");
+            let k = key.as_str();
+            out.attributes = dec_TargetGroupAttributes(q, k)?;
+            if out.attributes.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for ModifyTargetGroupInput {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "TargetGroupArn");
+            let k = key.as_str();
+            out.target_group_arn = q.scalar::<::std::string::String>(k)?;
+            if out.target_group_arn.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "HealthCheckProtocol");
+            let k = key.as_str();
+            out.health_check_protocol = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.health_check_protocol {
+                crate::wire::query::check_enum(k, v, enums::ProtocolEnum)?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "HealthCheckPort");
+            let k = key.as_str();
+            out.health_check_port = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "HealthCheckPath");
+            let k = key.as_str();
+            out.health_check_path = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "HealthCheckEnabled");
+            let k = key.as_str();
+            out.health_check_enabled = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "HealthCheckIntervalSeconds");
+            let k = key.as_str();
+            out.health_check_interval_seconds = q.scalar::<i32>(k)?;
+            if let ::std::option::Option::Some(v) = &out.health_check_interval_seconds {
+                crate::wire::query::check_range(k, *v as i64, Some(5), Some(300))?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "HealthCheckTimeoutSeconds");
+            let k = key.as_str();
+            out.health_check_timeout_seconds = q.scalar::<i32>(k)?;
+            if let ::std::option::Option::Some(v) = &out.health_check_timeout_seconds {
+                crate::wire::query::check_range(k, *v as i64, Some(2), Some(120))?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "HealthyThresholdCount");
+            let k = key.as_str();
+            out.healthy_threshold_count = q.scalar::<i32>(k)?;
+            if let ::std::option::Option::Some(v) = &out.healthy_threshold_count {
+                crate::wire::query::check_range(k, *v as i64, Some(2), Some(10))?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "UnhealthyThresholdCount");
+            let k = key.as_str();
+            out.unhealthy_threshold_count = q.scalar::<i32>(k)?;
+            if let ::std::option::Option::Some(v) = &out.unhealthy_threshold_count {
+                crate::wire::query::check_range(k, *v as i64, Some(2), Some(10))?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Matcher");
+            let k = key.as_str();
+            out.matcher = crate::wire::query::structure::<Matcher>(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for MutualAuthenticationAttributes {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Mode");
+            let k = key.as_str();
+            out.mode = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "TrustStoreArn");
+            let k = key.as_str();
+            out.trust_store_arn = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "IgnoreClientCertificateExpiry");
+            let k = key.as_str();
+            out.ignore_client_certificate_expiry = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "TrustStoreAssociationStatus");
+            let k = key.as_str();
+            out.trust_store_association_status = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.trust_store_association_status {
+                crate::wire::query::check_enum(k, v, enums::TrustStoreAssociationStatusEnum)?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AdvertiseTrustStoreCaNames");
+            let k = key.as_str();
+            out.advertise_trust_store_ca_names = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.advertise_trust_store_ca_names {
+                crate::wire::query::check_enum(k, v, enums::AdvertiseTrustStoreCaNamesEnum)?;
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for PathPatternConditionConfig {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Values");
+            let k = key.as_str();
+            out.values = dec_ListOfString(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "RegexValues");
+            let k = key.as_str();
+            out.regex_values = dec_ListOfString(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for QueryStringConditionConfig {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Values");
+            let k = key.as_str();
+            out.values = dec_QueryStringKeyValuePairList(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for QueryStringKeyValuePair {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Key");
+            let k = key.as_str();
+            out.key = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Value");
+            let k = key.as_str();
+            out.value = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for RedirectActionConfig {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Protocol");
+            let k = key.as_str();
+            out.protocol = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Port");
+            let k = key.as_str();
+            out.port = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Host");
+            let k = key.as_str();
+            out.host = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Path");
+            let k = key.as_str();
+            out.path = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Query");
+            let k = key.as_str();
+            out.query = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "StatusCode");
+            let k = key.as_str();
+            out.status_code = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.status_code {
+                crate::wire::query::check_enum(k, v, enums::RedirectActionStatusCodeEnum)?;
+            }
+            if out.status_code.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for RegisterTargetsInput {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "TargetGroupArn");
+            let k = key.as_str();
+            out.target_group_arn = q.scalar::<::std::string::String>(k)?;
+            if out.target_group_arn.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Targets");
+            let k = key.as_str();
+            out.targets = dec_TargetDescriptions(q, k)?;
+            if out.targets.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for RemoveTagsInput {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -469,6 +2396,188 @@ impl crate::wire::query::FromQuery for RemoveTagsInput {
             out.tag_keys = dec_TagKeys(q, k)?;
             if out.tag_keys.is_none() {
                 return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for RewriteConfig {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Regex");
+            let k = key.as_str();
+            out.regex = q.scalar::<::std::string::String>(k)?;
+            if out.regex.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Replace");
+            let k = key.as_str();
+            out.replace = q.scalar::<::std::string::String>(k)?;
+            if out.replace.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for RuleCondition {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Field");
+            let k = key.as_str();
+            out.field = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Values");
+            let k = key.as_str();
+            out.values = dec_ListOfString(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "HostHeaderConfig");
+            let k = key.as_str();
+            out.host_header_config =
+                crate::wire::query::structure::<HostHeaderConditionConfig>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PathPatternConfig");
+            let k = key.as_str();
+            out.path_pattern_config =
+                crate::wire::query::structure::<PathPatternConditionConfig>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "HttpHeaderConfig");
+            let k = key.as_str();
+            out.http_header_config =
+                crate::wire::query::structure::<HttpHeaderConditionConfig>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "QueryStringConfig");
+            let k = key.as_str();
+            out.query_string_config =
+                crate::wire::query::structure::<QueryStringConditionConfig>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "HttpRequestMethodConfig");
+            let k = key.as_str();
+            out.http_request_method_config =
+                crate::wire::query::structure::<HttpRequestMethodConditionConfig>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SourceIpConfig");
+            let k = key.as_str();
+            out.source_ip_config = crate::wire::query::structure::<SourceIpConditionConfig>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "RegexValues");
+            let k = key.as_str();
+            out.regex_values = dec_ListOfString(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for RulePriorityPair {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "RuleArn");
+            let k = key.as_str();
+            out.rule_arn = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Priority");
+            let k = key.as_str();
+            out.priority = q.scalar::<i32>(k)?;
+            if let ::std::option::Option::Some(v) = &out.priority {
+                crate::wire::query::check_range(k, *v as i64, Some(1), Some(50000))?;
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for RuleTransform {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Type");
+            let k = key.as_str();
+            out.type_ = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.type_ {
+                crate::wire::query::check_enum(k, v, enums::TransformTypeEnum)?;
+            }
+            if out.type_.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "HostHeaderRewriteConfig");
+            let k = key.as_str();
+            out.host_header_rewrite_config =
+                crate::wire::query::structure::<HostHeaderRewriteConfig>(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "UrlRewriteConfig");
+            let k = key.as_str();
+            out.url_rewrite_config = crate::wire::query::structure::<UrlRewriteConfig>(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for SetRulePrioritiesInput {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "RulePriorities");
+            let k = key.as_str();
+            out.rule_priorities = dec_RulePriorityList(q, k)?;
+            if out.rule_priorities.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for SourceIpConditionConfig {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Values");
+            let k = key.as_str();
+            out.values = dec_ListOfString(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "IpAddressType");
+            let k = key.as_str();
+            out.ip_address_type = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.ip_address_type {
+                crate::wire::query::check_enum(k, v, enums::SourceIpAddressTypeEnum)?;
             }
         }
         ::std::result::Result::Ok(out)
@@ -531,6 +2640,401 @@ impl crate::wire::query::FromQuery for Tag {
         }
         ::std::result::Result::Ok(out)
     }
+}
+
+impl crate::wire::query::FromQuery for TargetDescription {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Id");
+            let k = key.as_str();
+            out.id = q.scalar::<::std::string::String>(k)?;
+            if out.id.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Port");
+            let k = key.as_str();
+            out.port = q.scalar::<i32>(k)?;
+            if let ::std::option::Option::Some(v) = &out.port {
+                crate::wire::query::check_range(k, *v as i64, Some(1), Some(65535))?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "AvailabilityZone");
+            let k = key.as_str();
+            out.availability_zone = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "QuicServerId");
+            let k = key.as_str();
+            out.quic_server_id = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for TargetGroupAttribute {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Key");
+            let k = key.as_str();
+            out.key = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Value");
+            let k = key.as_str();
+            out.value = q.scalar::<::std::string::String>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for TargetGroupStickinessConfig {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Enabled");
+            let k = key.as_str();
+            out.enabled = q.scalar::<bool>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "DurationSeconds");
+            let k = key.as_str();
+            out.duration_seconds = q.scalar::<i32>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for TargetGroupTuple {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "TargetGroupArn");
+            let k = key.as_str();
+            out.target_group_arn = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Weight");
+            let k = key.as_str();
+            out.weight = q.scalar::<i32>(k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for UrlRewriteConfig {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Rewrites");
+            let k = key.as_str();
+            out.rewrites = dec_RewriteConfigList(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+fn dec_Actions(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<::std::option::Option<::std::vec::Vec<Action>>, crate::wire::WireError> {
+    let base = format!("{key}.member");
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(
+            q.get(key)
+                .filter(|v| v.is_empty())
+                .map(|_| ::std::vec::Vec::new()),
+        );
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = crate::wire::query::structure::<Action>(q, k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_AlpnPolicyName(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = format!("{key}.member");
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(
+            q.get(key)
+                .filter(|v| v.is_empty())
+                .map(|_| ::std::vec::Vec::new()),
+        );
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_AuthenticateCognitoActionAuthenticationRequestExtraParams(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    crate::wire::WireError,
+> {
+    let base = format!("{key}.entry");
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::collections::BTreeMap::new();
+    for i in idx {
+        let kk = format!("{base}.{i}.key");
+        let name = match q.get(&kk) {
+            ::std::option::Option::Some(n) => n.to_string(),
+            ::std::option::Option::None => {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(kk))
+            }
+        };
+        let key = format!("{base}.{i}.value");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = (q.scalar::<::std::string::String>(k))? {
+            items.insert(name, v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_AuthenticateOidcActionAuthenticationRequestExtraParams(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    crate::wire::WireError,
+> {
+    let base = format!("{key}.entry");
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(::std::option::Option::None);
+    }
+    let mut items = ::std::collections::BTreeMap::new();
+    for i in idx {
+        let kk = format!("{base}.{i}.key");
+        let name = match q.get(&kk) {
+            ::std::option::Option::Some(n) => n.to_string(),
+            ::std::option::Option::None => {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(kk))
+            }
+        };
+        let key = format!("{base}.{i}.value");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = (q.scalar::<::std::string::String>(k))? {
+            items.insert(name, v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_CertificateList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<Certificate>>,
+    crate::wire::WireError,
+> {
+    let base = format!("{key}.member");
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(
+            q.get(key)
+                .filter(|v| v.is_empty())
+                .map(|_| ::std::vec::Vec::new()),
+        );
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = crate::wire::query::structure::<Certificate>(q, k)?
+        {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_JwtValidationActionAdditionalClaimValues(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = format!("{key}.member");
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(
+            q.get(key)
+                .filter(|v| v.is_empty())
+                .map(|_| ::std::vec::Vec::new()),
+        );
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_JwtValidationActionAdditionalClaims(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<JwtValidationActionAdditionalClaim>>,
+    crate::wire::WireError,
+> {
+    let base = format!("{key}.member");
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(
+            q.get(key)
+                .filter(|v| v.is_empty())
+                .map(|_| ::std::vec::Vec::new()),
+        );
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) =
+            crate::wire::query::structure::<JwtValidationActionAdditionalClaim>(q, k)?
+        {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_ListOfDescribeTargetHealthIncludeOptions(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = format!("{key}.member");
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(
+            q.get(key)
+                .filter(|v| v.is_empty())
+                .map(|_| ::std::vec::Vec::new()),
+        );
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            {
+                let v = &v;
+                crate::wire::query::check_enum(k, v, enums::DescribeTargetHealthInputIncludeEnum)?;
+            }
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_ListOfString(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = format!("{key}.member");
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(
+            q.get(key)
+                .filter(|v| v.is_empty())
+                .map(|_| ::std::vec::Vec::new()),
+        );
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_ListenerArns(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = format!("{key}.member");
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(
+            q.get(key)
+                .filter(|v| v.is_empty())
+                .map(|_| ::std::vec::Vec::new()),
+        );
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
 }
 
 fn dec_LoadBalancerArns(
@@ -616,6 +3120,35 @@ fn dec_LoadBalancerNames(
     ::std::result::Result::Ok(::std::option::Option::Some(items))
 }
 
+fn dec_QueryStringKeyValuePairList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<QueryStringKeyValuePair>>,
+    crate::wire::WireError,
+> {
+    let base = format!("{key}.member");
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(
+            q.get(key)
+                .filter(|v| v.is_empty())
+                .map(|_| ::std::vec::Vec::new()),
+        );
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) =
+            crate::wire::query::structure::<QueryStringKeyValuePair>(q, k)?
+        {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
 fn dec_ResourceArns(
     q: &crate::wire::QueryInput,
     key: &str,
@@ -637,6 +3170,149 @@ fn dec_ResourceArns(
         let key = format!("{base}.{i}");
         let k = key.as_str();
         if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_RewriteConfigList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<RewriteConfig>>,
+    crate::wire::WireError,
+> {
+    let base = format!("{key}.member");
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(
+            q.get(key)
+                .filter(|v| v.is_empty())
+                .map(|_| ::std::vec::Vec::new()),
+        );
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) =
+            crate::wire::query::structure::<RewriteConfig>(q, k)?
+        {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_RuleArns(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = format!("{key}.member");
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(
+            q.get(key)
+                .filter(|v| v.is_empty())
+                .map(|_| ::std::vec::Vec::new()),
+        );
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_RuleConditionList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<RuleCondition>>,
+    crate::wire::WireError,
+> {
+    let base = format!("{key}.member");
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(
+            q.get(key)
+                .filter(|v| v.is_empty())
+                .map(|_| ::std::vec::Vec::new()),
+        );
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) =
+            crate::wire::query::structure::<RuleCondition>(q, k)?
+        {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_RulePriorityList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<RulePriorityPair>>,
+    crate::wire::WireError,
+> {
+    let base = format!("{key}.member");
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(
+            q.get(key)
+                .filter(|v| v.is_empty())
+                .map(|_| ::std::vec::Vec::new()),
+        );
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) =
+            crate::wire::query::structure::<RulePriorityPair>(q, k)?
+        {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_RuleTransformList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<RuleTransform>>,
+    crate::wire::WireError,
+> {
+    let base = format!("{key}.member");
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(
+            q.get(key)
+                .filter(|v| v.is_empty())
+                .map(|_| ::std::vec::Vec::new()),
+        );
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) =
+            crate::wire::query::structure::<RuleTransform>(q, k)?
+        {
             items.push(v);
         }
     }
@@ -777,8 +3453,296 @@ fn dec_TagList(
     ::std::result::Result::Ok(::std::option::Option::Some(items))
 }
 
+fn dec_TargetDescriptions(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<TargetDescription>>,
+    crate::wire::WireError,
+> {
+    let base = format!("{key}.member");
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(
+            q.get(key)
+                .filter(|v| v.is_empty())
+                .map(|_| ::std::vec::Vec::new()),
+        );
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) =
+            crate::wire::query::structure::<TargetDescription>(q, k)?
+        {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_TargetGroupArns(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = format!("{key}.member");
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(
+            q.get(key)
+                .filter(|v| v.is_empty())
+                .map(|_| ::std::vec::Vec::new()),
+        );
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_TargetGroupAttributes(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<TargetGroupAttribute>>,
+    crate::wire::WireError,
+> {
+    let base = format!("{key}.member");
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(
+            q.get(key)
+                .filter(|v| v.is_empty())
+                .map(|_| ::std::vec::Vec::new()),
+        );
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) =
+            crate::wire::query::structure::<TargetGroupAttribute>(q, k)?
+        {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_TargetGroupList(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<TargetGroupTuple>>,
+    crate::wire::WireError,
+> {
+    let base = format!("{key}.member");
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(
+            q.get(key)
+                .filter(|v| v.is_empty())
+                .map(|_| ::std::vec::Vec::new()),
+        );
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) =
+            crate::wire::query::structure::<TargetGroupTuple>(q, k)?
+        {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+fn dec_TargetGroupNames(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = format!("{key}.member");
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(
+            q.get(key)
+                .filter(|v| v.is_empty())
+                .map(|_| ::std::vec::Vec::new()),
+        );
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
+impl crate::wire::xml::ToXml for Action {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.type_ {
+            w.element("Type", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.target_group_arn {
+            w.element("TargetGroupArn", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.authenticate_oidc_config {
+            w.start("AuthenticateOidcConfig");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("AuthenticateOidcConfig");
+        }
+        if let ::std::option::Option::Some(v) = &self.authenticate_cognito_config {
+            w.start("AuthenticateCognitoConfig");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("AuthenticateCognitoConfig");
+        }
+        if let ::std::option::Option::Some(v) = &self.order {
+            w.element("Order", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.redirect_config {
+            w.start("RedirectConfig");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("RedirectConfig");
+        }
+        if let ::std::option::Option::Some(v) = &self.fixed_response_config {
+            w.start("FixedResponseConfig");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("FixedResponseConfig");
+        }
+        if let ::std::option::Option::Some(v) = &self.forward_config {
+            w.start("ForwardConfig");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("ForwardConfig");
+        }
+        if let ::std::option::Option::Some(v) = &self.jwt_validation_config {
+            w.start("JwtValidationConfig");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("JwtValidationConfig");
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for AddTagsOutput {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {}
+}
+
+impl crate::wire::xml::ToXml for AdministrativeOverride {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.state {
+            w.element("State", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.reason {
+            w.element("Reason", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.description {
+            w.element("Description", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for AnomalyDetection {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.result {
+            w.element("Result", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.mitigation_in_effect {
+            w.element("MitigationInEffect", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for AuthenticateCognitoActionConfig {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.user_pool_arn {
+            w.element("UserPoolArn", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.user_pool_client_id {
+            w.element("UserPoolClientId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.user_pool_domain {
+            w.element("UserPoolDomain", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.session_cookie_name {
+            w.element("SessionCookieName", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.scope {
+            w.element("Scope", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.session_timeout {
+            w.element("SessionTimeout", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.authentication_request_extra_params {
+            enc_AuthenticateCognitoActionAuthenticationRequestExtraParams(
+                w,
+                "AuthenticationRequestExtraParams",
+                v,
+            );
+        }
+        if let ::std::option::Option::Some(v) = &self.on_unauthenticated_request {
+            w.element("OnUnauthenticatedRequest", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for AuthenticateOidcActionConfig {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.issuer {
+            w.element("Issuer", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.authorization_endpoint {
+            w.element("AuthorizationEndpoint", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.token_endpoint {
+            w.element("TokenEndpoint", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.user_info_endpoint {
+            w.element("UserInfoEndpoint", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.client_id {
+            w.element("ClientId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.client_secret {
+            w.element("ClientSecret", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.session_cookie_name {
+            w.element("SessionCookieName", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.scope {
+            w.element("Scope", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.session_timeout {
+            w.element("SessionTimeout", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.authentication_request_extra_params {
+            enc_AuthenticateOidcActionAuthenticationRequestExtraParams(
+                w,
+                "AuthenticationRequestExtraParams",
+                v,
+            );
+        }
+        if let ::std::option::Option::Some(v) = &self.on_unauthenticated_request {
+            w.element("OnUnauthenticatedRequest", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.use_existing_client_secret {
+            w.element("UseExistingClientSecret", v);
+        }
+    }
 }
 
 impl crate::wire::xml::ToXml for AvailabilityZone {
@@ -801,6 +3765,25 @@ impl crate::wire::xml::ToXml for AvailabilityZone {
     }
 }
 
+impl crate::wire::xml::ToXml for Certificate {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.certificate_arn {
+            w.element("CertificateArn", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.is_default {
+            w.element("IsDefault", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for CreateListenerOutput {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.listeners {
+            enc_Listeners(w, "Listeners", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for CreateLoadBalancerOutput {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.load_balancers {
@@ -809,8 +3792,51 @@ impl crate::wire::xml::ToXml for CreateLoadBalancerOutput {
     }
 }
 
+impl crate::wire::xml::ToXml for CreateRuleOutput {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.rules {
+            enc_Rules(w, "Rules", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for CreateTargetGroupOutput {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.target_groups {
+            enc_TargetGroups(w, "TargetGroups", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for DeleteListenerOutput {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {}
+}
+
 impl crate::wire::xml::ToXml for DeleteLoadBalancerOutput {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {}
+}
+
+impl crate::wire::xml::ToXml for DeleteRuleOutput {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {}
+}
+
+impl crate::wire::xml::ToXml for DeleteTargetGroupOutput {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {}
+}
+
+impl crate::wire::xml::ToXml for DeregisterTargetsOutput {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {}
+}
+
+impl crate::wire::xml::ToXml for DescribeListenersOutput {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.listeners {
+            enc_Listeners(w, "Listeners", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.next_marker {
+            w.element("NextMarker", v);
+        }
+    }
 }
 
 impl crate::wire::xml::ToXml for DescribeLoadBalancerAttributesOutput {
@@ -832,6 +3858,17 @@ impl crate::wire::xml::ToXml for DescribeLoadBalancersOutput {
     }
 }
 
+impl crate::wire::xml::ToXml for DescribeRulesOutput {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.rules {
+            enc_Rules(w, "Rules", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.next_marker {
+            w.element("NextMarker", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for DescribeTagsOutput {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.tag_descriptions {
@@ -840,10 +3877,167 @@ impl crate::wire::xml::ToXml for DescribeTagsOutput {
     }
 }
 
+impl crate::wire::xml::ToXml for DescribeTargetGroupAttributesOutput {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.attributes {
+            enc_TargetGroupAttributes(w, "Attributes", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for DescribeTargetGroupsOutput {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.target_groups {
+            enc_TargetGroups(w, "TargetGroups", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.next_marker {
+            w.element("NextMarker", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for DescribeTargetHealthOutput {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.target_health_descriptions {
+            enc_TargetHealthDescriptions(w, "TargetHealthDescriptions", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for FixedResponseActionConfig {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.message_body {
+            w.element("MessageBody", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.status_code {
+            w.element("StatusCode", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.content_type {
+            w.element("ContentType", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for ForwardActionConfig {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.target_groups {
+            enc_TargetGroupList(w, "TargetGroups", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.target_group_stickiness_config {
+            w.start("TargetGroupStickinessConfig");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("TargetGroupStickinessConfig");
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for HostHeaderConditionConfig {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.values {
+            enc_ListOfString(w, "Values", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.regex_values {
+            enc_ListOfString(w, "RegexValues", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for HostHeaderRewriteConfig {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.rewrites {
+            enc_RewriteConfigList(w, "Rewrites", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for HttpHeaderConditionConfig {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.http_header_name {
+            w.element("HttpHeaderName", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.values {
+            enc_ListOfString(w, "Values", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.regex_values {
+            enc_ListOfString(w, "RegexValues", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for HttpRequestMethodConditionConfig {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.values {
+            enc_ListOfString(w, "Values", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for IpamPools {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.ipv4_ipam_pool_id {
             w.element("Ipv4IpamPoolId", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for JwtValidationActionAdditionalClaim {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.format {
+            w.element("Format", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.name {
+            w.element("Name", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.values {
+            enc_JwtValidationActionAdditionalClaimValues(w, "Values", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for JwtValidationActionConfig {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.jwks_endpoint {
+            w.element("JwksEndpoint", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.issuer {
+            w.element("Issuer", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.additional_claims {
+            enc_JwtValidationActionAdditionalClaims(w, "AdditionalClaims", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for Listener {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.listener_arn {
+            w.element("ListenerArn", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.load_balancer_arn {
+            w.element("LoadBalancerArn", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.port {
+            w.element("Port", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.protocol {
+            w.element("Protocol", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.certificates {
+            enc_CertificateList(w, "Certificates", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ssl_policy {
+            w.element("SslPolicy", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.default_actions {
+            enc_Actions(w, "DefaultActions", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.alpn_policy {
+            enc_AlpnPolicyName(w, "AlpnPolicy", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.mutual_authentication {
+            w.start("MutualAuthentication");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("MutualAuthentication");
         }
     }
 }
@@ -946,6 +4140,25 @@ impl crate::wire::xml::ToXml for LoadBalancerState {
     }
 }
 
+impl crate::wire::xml::ToXml for Matcher {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.http_code {
+            w.element("HttpCode", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.grpc_code {
+            w.element("GrpcCode", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for ModifyListenerOutput {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.listeners {
+            enc_Listeners(w, "Listeners", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for ModifyLoadBalancerAttributesOutput {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.attributes {
@@ -954,8 +4167,224 @@ impl crate::wire::xml::ToXml for ModifyLoadBalancerAttributesOutput {
     }
 }
 
+impl crate::wire::xml::ToXml for ModifyRuleOutput {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.rules {
+            enc_Rules(w, "Rules", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for ModifyTargetGroupAttributesOutput {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.attributes {
+            enc_TargetGroupAttributes(w, "Attributes", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for ModifyTargetGroupOutput {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.target_groups {
+            enc_TargetGroups(w, "TargetGroups", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for MutualAuthenticationAttributes {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.mode {
+            w.element("Mode", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.trust_store_arn {
+            w.element("TrustStoreArn", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ignore_client_certificate_expiry {
+            w.element("IgnoreClientCertificateExpiry", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.trust_store_association_status {
+            w.element("TrustStoreAssociationStatus", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.advertise_trust_store_ca_names {
+            w.element("AdvertiseTrustStoreCaNames", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for PathPatternConditionConfig {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.values {
+            enc_ListOfString(w, "Values", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.regex_values {
+            enc_ListOfString(w, "RegexValues", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for QueryStringConditionConfig {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.values {
+            enc_QueryStringKeyValuePairList(w, "Values", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for QueryStringKeyValuePair {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.key {
+            w.element("Key", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.value {
+            w.element("Value", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for RedirectActionConfig {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.protocol {
+            w.element("Protocol", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.port {
+            w.element("Port", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.host {
+            w.element("Host", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.path {
+            w.element("Path", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.query {
+            w.element("Query", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.status_code {
+            w.element("StatusCode", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for RegisterTargetsOutput {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {}
+}
+
 impl crate::wire::xml::ToXml for RemoveTagsOutput {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {}
+}
+
+impl crate::wire::xml::ToXml for RewriteConfig {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.regex {
+            w.element("Regex", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.replace {
+            w.element("Replace", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for Rule {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.rule_arn {
+            w.element("RuleArn", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.priority {
+            w.element("Priority", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.conditions {
+            enc_RuleConditionList(w, "Conditions", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.actions {
+            enc_Actions(w, "Actions", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.is_default {
+            w.element("IsDefault", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.transforms {
+            enc_RuleTransformList(w, "Transforms", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for RuleCondition {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.field {
+            w.element("Field", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.values {
+            enc_ListOfString(w, "Values", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.host_header_config {
+            w.start("HostHeaderConfig");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("HostHeaderConfig");
+        }
+        if let ::std::option::Option::Some(v) = &self.path_pattern_config {
+            w.start("PathPatternConfig");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("PathPatternConfig");
+        }
+        if let ::std::option::Option::Some(v) = &self.http_header_config {
+            w.start("HttpHeaderConfig");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("HttpHeaderConfig");
+        }
+        if let ::std::option::Option::Some(v) = &self.query_string_config {
+            w.start("QueryStringConfig");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("QueryStringConfig");
+        }
+        if let ::std::option::Option::Some(v) = &self.http_request_method_config {
+            w.start("HttpRequestMethodConfig");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("HttpRequestMethodConfig");
+        }
+        if let ::std::option::Option::Some(v) = &self.source_ip_config {
+            w.start("SourceIpConfig");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("SourceIpConfig");
+        }
+        if let ::std::option::Option::Some(v) = &self.regex_values {
+            enc_ListOfString(w, "RegexValues", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for RuleTransform {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.type_ {
+            w.element("Type", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.host_header_rewrite_config {
+            w.start("HostHeaderRewriteConfig");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("HostHeaderRewriteConfig");
+        }
+        if let ::std::option::Option::Some(v) = &self.url_rewrite_config {
+            w.start("UrlRewriteConfig");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("UrlRewriteConfig");
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for SetRulePrioritiesOutput {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.rules {
+            enc_Rules(w, "Rules", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for SourceIpConditionConfig {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.values {
+            enc_ListOfString(w, "Values", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ip_address_type {
+            w.element("IpAddressType", v);
+        }
+    }
 }
 
 impl crate::wire::xml::ToXml for Tag {
@@ -980,11 +4409,289 @@ impl crate::wire::xml::ToXml for TagDescription {
     }
 }
 
+impl crate::wire::xml::ToXml for TargetDescription {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.id {
+            w.element("Id", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.port {
+            w.element("Port", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.availability_zone {
+            w.element("AvailabilityZone", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.quic_server_id {
+            w.element("QuicServerId", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for TargetGroup {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.target_group_arn {
+            w.element("TargetGroupArn", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.target_group_name {
+            w.element("TargetGroupName", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.protocol {
+            w.element("Protocol", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.port {
+            w.element("Port", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.vpc_id {
+            w.element("VpcId", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.health_check_protocol {
+            w.element("HealthCheckProtocol", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.health_check_port {
+            w.element("HealthCheckPort", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.health_check_enabled {
+            w.element("HealthCheckEnabled", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.health_check_interval_seconds {
+            w.element("HealthCheckIntervalSeconds", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.health_check_timeout_seconds {
+            w.element("HealthCheckTimeoutSeconds", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.healthy_threshold_count {
+            w.element("HealthyThresholdCount", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.unhealthy_threshold_count {
+            w.element("UnhealthyThresholdCount", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.health_check_path {
+            w.element("HealthCheckPath", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.matcher {
+            w.start("Matcher");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("Matcher");
+        }
+        if let ::std::option::Option::Some(v) = &self.load_balancer_arns {
+            enc_LoadBalancerArns(w, "LoadBalancerArns", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.target_type {
+            w.element("TargetType", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.protocol_version {
+            w.element("ProtocolVersion", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ip_address_type {
+            w.element("IpAddressType", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.target_control_port {
+            w.element("TargetControlPort", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for TargetGroupAttribute {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.key {
+            w.element("Key", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.value {
+            w.element("Value", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for TargetGroupStickinessConfig {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.enabled {
+            w.element("Enabled", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.duration_seconds {
+            w.element("DurationSeconds", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for TargetGroupTuple {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.target_group_arn {
+            w.element("TargetGroupArn", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.weight {
+            w.element("Weight", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for TargetHealth {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.state {
+            w.element("State", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.reason {
+            w.element("Reason", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.description {
+            w.element("Description", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for TargetHealthDescription {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.target {
+            w.start("Target");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("Target");
+        }
+        if let ::std::option::Option::Some(v) = &self.health_check_port {
+            w.element("HealthCheckPort", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.target_health {
+            w.start("TargetHealth");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("TargetHealth");
+        }
+        if let ::std::option::Option::Some(v) = &self.anomaly_detection {
+            w.start("AnomalyDetection");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("AnomalyDetection");
+        }
+        if let ::std::option::Option::Some(v) = &self.administrative_override {
+            w.start("AdministrativeOverride");
+            crate::wire::xml::ToXml::write_xml(v, w);
+            w.end("AdministrativeOverride");
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for UrlRewriteConfig {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.rewrites {
+            enc_RewriteConfigList(w, "Rewrites", v);
+        }
+    }
+}
+
+fn enc_Actions(w: &mut crate::wire::XmlWriter, name: &str, value: &::std::vec::Vec<Action>) {
+    w.start(name);
+    for v in value {
+        w.start("member");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("member");
+    }
+    w.end(name);
+}
+
+fn enc_AlpnPolicyName(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<::std::string::String>,
+) {
+    w.start(name);
+    for v in value {
+        w.element("member", v);
+    }
+    w.end(name);
+}
+
+fn enc_AuthenticateCognitoActionAuthenticationRequestExtraParams(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+) {
+    w.start(name);
+    for (k, v) in value {
+        w.start("entry");
+        w.element("key", k);
+        w.element("value", v);
+        w.end("entry");
+    }
+    w.end(name);
+}
+
+fn enc_AuthenticateOidcActionAuthenticationRequestExtraParams(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+) {
+    w.start(name);
+    for (k, v) in value {
+        w.start("entry");
+        w.element("key", k);
+        w.element("value", v);
+        w.end("entry");
+    }
+    w.end(name);
+}
+
 fn enc_AvailabilityZones(
     w: &mut crate::wire::XmlWriter,
     name: &str,
     value: &::std::vec::Vec<AvailabilityZone>,
 ) {
+    w.start(name);
+    for v in value {
+        w.start("member");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("member");
+    }
+    w.end(name);
+}
+
+fn enc_CertificateList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<Certificate>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("member");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("member");
+    }
+    w.end(name);
+}
+
+fn enc_JwtValidationActionAdditionalClaimValues(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<::std::string::String>,
+) {
+    w.start(name);
+    for v in value {
+        w.element("member", v);
+    }
+    w.end(name);
+}
+
+fn enc_JwtValidationActionAdditionalClaims(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<JwtValidationActionAdditionalClaim>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("member");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("member");
+    }
+    w.end(name);
+}
+
+fn enc_ListOfString(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<::std::string::String>,
+) {
+    w.start(name);
+    for v in value {
+        w.element("member", v);
+    }
+    w.end(name);
+}
+
+fn enc_Listeners(w: &mut crate::wire::XmlWriter, name: &str, value: &::std::vec::Vec<Listener>) {
     w.start(name);
     for v in value {
         w.start("member");
@@ -1008,6 +4715,18 @@ fn enc_LoadBalancerAddresses(
     w.end(name);
 }
 
+fn enc_LoadBalancerArns(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<::std::string::String>,
+) {
+    w.start(name);
+    for v in value {
+        w.element("member", v);
+    }
+    w.end(name);
+}
+
 fn enc_LoadBalancerAttributes(
     w: &mut crate::wire::XmlWriter,
     name: &str,
@@ -1027,6 +4746,72 @@ fn enc_LoadBalancers(
     name: &str,
     value: &::std::vec::Vec<LoadBalancer>,
 ) {
+    w.start(name);
+    for v in value {
+        w.start("member");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("member");
+    }
+    w.end(name);
+}
+
+fn enc_QueryStringKeyValuePairList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<QueryStringKeyValuePair>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("member");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("member");
+    }
+    w.end(name);
+}
+
+fn enc_RewriteConfigList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<RewriteConfig>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("member");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("member");
+    }
+    w.end(name);
+}
+
+fn enc_RuleConditionList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<RuleCondition>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("member");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("member");
+    }
+    w.end(name);
+}
+
+fn enc_RuleTransformList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<RuleTransform>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("member");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("member");
+    }
+    w.end(name);
+}
+
+fn enc_Rules(w: &mut crate::wire::XmlWriter, name: &str, value: &::std::vec::Vec<Rule>) {
     w.start(name);
     for v in value {
         w.start("member");
@@ -1084,55 +4869,183 @@ fn enc_TagList(w: &mut crate::wire::XmlWriter, name: &str, value: &::std::vec::V
     w.end(name);
 }
 
+fn enc_TargetGroupAttributes(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<TargetGroupAttribute>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("member");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("member");
+    }
+    w.end(name);
+}
+
+fn enc_TargetGroupList(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<TargetGroupTuple>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("member");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("member");
+    }
+    w.end(name);
+}
+
+fn enc_TargetGroups(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<TargetGroup>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("member");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("member");
+    }
+    w.end(name);
+}
+
+fn enc_TargetHealthDescriptions(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<TargetHealthDescription>,
+) {
+    w.start(name);
+    for v in value {
+        w.start("member");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("member");
+    }
+    w.end(name);
+}
+
 /// The operations this module implements the wire for.
 pub const OPERATIONS: &[&str] = &[
     "AddTags",
+    "CreateListener",
     "CreateLoadBalancer",
+    "CreateRule",
+    "CreateTargetGroup",
+    "DeleteListener",
     "DeleteLoadBalancer",
+    "DeleteRule",
+    "DeleteTargetGroup",
+    "DeregisterTargets",
+    "DescribeListeners",
     "DescribeLoadBalancerAttributes",
     "DescribeLoadBalancers",
+    "DescribeRules",
     "DescribeTags",
+    "DescribeTargetGroupAttributes",
+    "DescribeTargetGroups",
+    "DescribeTargetHealth",
+    "ModifyListener",
     "ModifyLoadBalancerAttributes",
+    "ModifyRule",
+    "ModifyTargetGroup",
+    "ModifyTargetGroupAttributes",
+    "RegisterTargets",
     "RemoveTags",
+    "SetRulePriorities",
 ];
 
 /// A decoded request.
 #[derive(Debug, Clone)]
 pub enum Request {
     AddTags(AddTagsInput),
+    CreateListener(CreateListenerInput),
     CreateLoadBalancer(CreateLoadBalancerInput),
+    CreateRule(CreateRuleInput),
+    CreateTargetGroup(CreateTargetGroupInput),
+    DeleteListener(DeleteListenerInput),
     DeleteLoadBalancer(DeleteLoadBalancerInput),
+    DeleteRule(DeleteRuleInput),
+    DeleteTargetGroup(DeleteTargetGroupInput),
+    DeregisterTargets(DeregisterTargetsInput),
+    DescribeListeners(DescribeListenersInput),
     DescribeLoadBalancerAttributes(DescribeLoadBalancerAttributesInput),
     DescribeLoadBalancers(DescribeLoadBalancersInput),
+    DescribeRules(DescribeRulesInput),
     DescribeTags(DescribeTagsInput),
+    DescribeTargetGroupAttributes(DescribeTargetGroupAttributesInput),
+    DescribeTargetGroups(DescribeTargetGroupsInput),
+    DescribeTargetHealth(DescribeTargetHealthInput),
+    ModifyListener(ModifyListenerInput),
     ModifyLoadBalancerAttributes(ModifyLoadBalancerAttributesInput),
+    ModifyRule(ModifyRuleInput),
+    ModifyTargetGroup(ModifyTargetGroupInput),
+    ModifyTargetGroupAttributes(ModifyTargetGroupAttributesInput),
+    RegisterTargets(RegisterTargetsInput),
     RemoveTags(RemoveTagsInput),
+    SetRulePriorities(SetRulePrioritiesInput),
 }
 
 /// A handler's answer.
 #[derive(Debug, Clone)]
 pub enum Response {
     AddTags(AddTagsOutput),
+    CreateListener(CreateListenerOutput),
     CreateLoadBalancer(CreateLoadBalancerOutput),
+    CreateRule(CreateRuleOutput),
+    CreateTargetGroup(CreateTargetGroupOutput),
+    DeleteListener(DeleteListenerOutput),
     DeleteLoadBalancer(DeleteLoadBalancerOutput),
+    DeleteRule(DeleteRuleOutput),
+    DeleteTargetGroup(DeleteTargetGroupOutput),
+    DeregisterTargets(DeregisterTargetsOutput),
+    DescribeListeners(DescribeListenersOutput),
     DescribeLoadBalancerAttributes(DescribeLoadBalancerAttributesOutput),
     DescribeLoadBalancers(DescribeLoadBalancersOutput),
+    DescribeRules(DescribeRulesOutput),
     DescribeTags(DescribeTagsOutput),
+    DescribeTargetGroupAttributes(DescribeTargetGroupAttributesOutput),
+    DescribeTargetGroups(DescribeTargetGroupsOutput),
+    DescribeTargetHealth(DescribeTargetHealthOutput),
+    ModifyListener(ModifyListenerOutput),
     ModifyLoadBalancerAttributes(ModifyLoadBalancerAttributesOutput),
+    ModifyRule(ModifyRuleOutput),
+    ModifyTargetGroup(ModifyTargetGroupOutput),
+    ModifyTargetGroupAttributes(ModifyTargetGroupAttributesOutput),
+    RegisterTargets(RegisterTargetsOutput),
     RemoveTags(RemoveTagsOutput),
+    SetRulePriorities(SetRulePrioritiesOutput),
 }
 
 impl Request {
     pub fn operation(&self) -> &'static str {
         match self {
             Request::AddTags(_) => "AddTags",
+            Request::CreateListener(_) => "CreateListener",
             Request::CreateLoadBalancer(_) => "CreateLoadBalancer",
+            Request::CreateRule(_) => "CreateRule",
+            Request::CreateTargetGroup(_) => "CreateTargetGroup",
+            Request::DeleteListener(_) => "DeleteListener",
             Request::DeleteLoadBalancer(_) => "DeleteLoadBalancer",
+            Request::DeleteRule(_) => "DeleteRule",
+            Request::DeleteTargetGroup(_) => "DeleteTargetGroup",
+            Request::DeregisterTargets(_) => "DeregisterTargets",
+            Request::DescribeListeners(_) => "DescribeListeners",
             Request::DescribeLoadBalancerAttributes(_) => "DescribeLoadBalancerAttributes",
             Request::DescribeLoadBalancers(_) => "DescribeLoadBalancers",
+            Request::DescribeRules(_) => "DescribeRules",
             Request::DescribeTags(_) => "DescribeTags",
+            Request::DescribeTargetGroupAttributes(_) => "DescribeTargetGroupAttributes",
+            Request::DescribeTargetGroups(_) => "DescribeTargetGroups",
+            Request::DescribeTargetHealth(_) => "DescribeTargetHealth",
+            Request::ModifyListener(_) => "ModifyListener",
             Request::ModifyLoadBalancerAttributes(_) => "ModifyLoadBalancerAttributes",
+            Request::ModifyRule(_) => "ModifyRule",
+            Request::ModifyTargetGroup(_) => "ModifyTargetGroup",
+            Request::ModifyTargetGroupAttributes(_) => "ModifyTargetGroupAttributes",
+            Request::RegisterTargets(_) => "RegisterTargets",
             Request::RemoveTags(_) => "RemoveTags",
+            Request::SetRulePriorities(_) => "SetRulePriorities",
         }
     }
 }
@@ -1146,13 +5059,41 @@ pub fn decode(
         "AddTags" => {
             <AddTagsInput as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AddTags)
         }
+        "CreateListener" => {
+            <CreateListenerInput as crate::wire::query::FromQuery>::from_query(q, "")
+                .map(Request::CreateListener)
+        }
         "CreateLoadBalancer" => {
             <CreateLoadBalancerInput as crate::wire::query::FromQuery>::from_query(q, "")
                 .map(Request::CreateLoadBalancer)
         }
+        "CreateRule" => <CreateRuleInput as crate::wire::query::FromQuery>::from_query(q, "")
+            .map(Request::CreateRule),
+        "CreateTargetGroup" => {
+            <CreateTargetGroupInput as crate::wire::query::FromQuery>::from_query(q, "")
+                .map(Request::CreateTargetGroup)
+        }
+        "DeleteListener" => {
+            <DeleteListenerInput as crate::wire::query::FromQuery>::from_query(q, "")
+                .map(Request::DeleteListener)
+        }
         "DeleteLoadBalancer" => {
             <DeleteLoadBalancerInput as crate::wire::query::FromQuery>::from_query(q, "")
                 .map(Request::DeleteLoadBalancer)
+        }
+        "DeleteRule" => <DeleteRuleInput as crate::wire::query::FromQuery>::from_query(q, "")
+            .map(Request::DeleteRule),
+        "DeleteTargetGroup" => {
+            <DeleteTargetGroupInput as crate::wire::query::FromQuery>::from_query(q, "")
+                .map(Request::DeleteTargetGroup)
+        }
+        "DeregisterTargets" => {
+            <DeregisterTargetsInput as crate::wire::query::FromQuery>::from_query(q, "")
+                .map(Request::DeregisterTargets)
+        }
+        "DescribeListeners" => {
+            <DescribeListenersInput as crate::wire::query::FromQuery>::from_query(q, "")
+                .map(Request::DescribeListeners)
         }
         "DescribeLoadBalancerAttributes" => {
             <DescribeLoadBalancerAttributesInput as crate::wire::query::FromQuery>::from_query(
@@ -1164,14 +5105,50 @@ pub fn decode(
             <DescribeLoadBalancersInput as crate::wire::query::FromQuery>::from_query(q, "")
                 .map(Request::DescribeLoadBalancers)
         }
+        "DescribeRules" => <DescribeRulesInput as crate::wire::query::FromQuery>::from_query(q, "")
+            .map(Request::DescribeRules),
         "DescribeTags" => <DescribeTagsInput as crate::wire::query::FromQuery>::from_query(q, "")
             .map(Request::DescribeTags),
+        "DescribeTargetGroupAttributes" => {
+            <DescribeTargetGroupAttributesInput as crate::wire::query::FromQuery>::from_query(q, "")
+                .map(Request::DescribeTargetGroupAttributes)
+        }
+        "DescribeTargetGroups" => {
+            <DescribeTargetGroupsInput as crate::wire::query::FromQuery>::from_query(q, "")
+                .map(Request::DescribeTargetGroups)
+        }
+        "DescribeTargetHealth" => {
+            <DescribeTargetHealthInput as crate::wire::query::FromQuery>::from_query(q, "")
+                .map(Request::DescribeTargetHealth)
+        }
+        "ModifyListener" => {
+            <ModifyListenerInput as crate::wire::query::FromQuery>::from_query(q, "")
+                .map(Request::ModifyListener)
+        }
         "ModifyLoadBalancerAttributes" => {
             <ModifyLoadBalancerAttributesInput as crate::wire::query::FromQuery>::from_query(q, "")
                 .map(Request::ModifyLoadBalancerAttributes)
         }
+        "ModifyRule" => <ModifyRuleInput as crate::wire::query::FromQuery>::from_query(q, "")
+            .map(Request::ModifyRule),
+        "ModifyTargetGroup" => {
+            <ModifyTargetGroupInput as crate::wire::query::FromQuery>::from_query(q, "")
+                .map(Request::ModifyTargetGroup)
+        }
+        "ModifyTargetGroupAttributes" => {
+            <ModifyTargetGroupAttributesInput as crate::wire::query::FromQuery>::from_query(q, "")
+                .map(Request::ModifyTargetGroupAttributes)
+        }
+        "RegisterTargets" => {
+            <RegisterTargetsInput as crate::wire::query::FromQuery>::from_query(q, "")
+                .map(Request::RegisterTargets)
+        }
         "RemoveTags" => <RemoveTagsInput as crate::wire::query::FromQuery>::from_query(q, "")
             .map(Request::RemoveTags),
+        "SetRulePriorities" => {
+            <SetRulePrioritiesInput as crate::wire::query::FromQuery>::from_query(q, "")
+                .map(Request::SetRulePriorities)
+        }
         _ => return ::std::option::Option::None,
     };
     ::std::option::Option::Some(r)
@@ -1183,13 +5160,31 @@ impl Response {
         let mut w = crate::wire::XmlWriter::new();
         let root = match self {
             Response::AddTags(_) => "AddTagsResponse",
+            Response::CreateListener(_) => "CreateListenerResponse",
             Response::CreateLoadBalancer(_) => "CreateLoadBalancerResponse",
+            Response::CreateRule(_) => "CreateRuleResponse",
+            Response::CreateTargetGroup(_) => "CreateTargetGroupResponse",
+            Response::DeleteListener(_) => "DeleteListenerResponse",
             Response::DeleteLoadBalancer(_) => "DeleteLoadBalancerResponse",
+            Response::DeleteRule(_) => "DeleteRuleResponse",
+            Response::DeleteTargetGroup(_) => "DeleteTargetGroupResponse",
+            Response::DeregisterTargets(_) => "DeregisterTargetsResponse",
+            Response::DescribeListeners(_) => "DescribeListenersResponse",
             Response::DescribeLoadBalancerAttributes(_) => "DescribeLoadBalancerAttributesResponse",
             Response::DescribeLoadBalancers(_) => "DescribeLoadBalancersResponse",
+            Response::DescribeRules(_) => "DescribeRulesResponse",
             Response::DescribeTags(_) => "DescribeTagsResponse",
+            Response::DescribeTargetGroupAttributes(_) => "DescribeTargetGroupAttributesResponse",
+            Response::DescribeTargetGroups(_) => "DescribeTargetGroupsResponse",
+            Response::DescribeTargetHealth(_) => "DescribeTargetHealthResponse",
+            Response::ModifyListener(_) => "ModifyListenerResponse",
             Response::ModifyLoadBalancerAttributes(_) => "ModifyLoadBalancerAttributesResponse",
+            Response::ModifyRule(_) => "ModifyRuleResponse",
+            Response::ModifyTargetGroup(_) => "ModifyTargetGroupResponse",
+            Response::ModifyTargetGroupAttributes(_) => "ModifyTargetGroupAttributesResponse",
+            Response::RegisterTargets(_) => "RegisterTargetsResponse",
             Response::RemoveTags(_) => "RemoveTagsResponse",
+            Response::SetRulePriorities(_) => "SetRulePrioritiesResponse",
         };
         w.start_ns(root, XML_NAMESPACE);
         match self {
@@ -1198,15 +5193,55 @@ impl Response {
                 crate::wire::xml::ToXml::write_xml(v, &mut w);
                 w.end("AddTagsResult");
             }
+            Response::CreateListener(v) => {
+                w.start("CreateListenerResult");
+                crate::wire::xml::ToXml::write_xml(v, &mut w);
+                w.end("CreateListenerResult");
+            }
             Response::CreateLoadBalancer(v) => {
                 w.start("CreateLoadBalancerResult");
                 crate::wire::xml::ToXml::write_xml(v, &mut w);
                 w.end("CreateLoadBalancerResult");
             }
+            Response::CreateRule(v) => {
+                w.start("CreateRuleResult");
+                crate::wire::xml::ToXml::write_xml(v, &mut w);
+                w.end("CreateRuleResult");
+            }
+            Response::CreateTargetGroup(v) => {
+                w.start("CreateTargetGroupResult");
+                crate::wire::xml::ToXml::write_xml(v, &mut w);
+                w.end("CreateTargetGroupResult");
+            }
+            Response::DeleteListener(v) => {
+                w.start("DeleteListenerResult");
+                crate::wire::xml::ToXml::write_xml(v, &mut w);
+                w.end("DeleteListenerResult");
+            }
             Response::DeleteLoadBalancer(v) => {
                 w.start("DeleteLoadBalancerResult");
                 crate::wire::xml::ToXml::write_xml(v, &mut w);
                 w.end("DeleteLoadBalancerResult");
+            }
+            Response::DeleteRule(v) => {
+                w.start("DeleteRuleResult");
+                crate::wire::xml::ToXml::write_xml(v, &mut w);
+                w.end("DeleteRuleResult");
+            }
+            Response::DeleteTargetGroup(v) => {
+                w.start("DeleteTargetGroupResult");
+                crate::wire::xml::ToXml::write_xml(v, &mut w);
+                w.end("DeleteTargetGroupResult");
+            }
+            Response::DeregisterTargets(v) => {
+                w.start("DeregisterTargetsResult");
+                crate::wire::xml::ToXml::write_xml(v, &mut w);
+                w.end("DeregisterTargetsResult");
+            }
+            Response::DescribeListeners(v) => {
+                w.start("DescribeListenersResult");
+                crate::wire::xml::ToXml::write_xml(v, &mut w);
+                w.end("DescribeListenersResult");
             }
             Response::DescribeLoadBalancerAttributes(v) => {
                 w.start("DescribeLoadBalancerAttributesResult");
@@ -1218,20 +5253,70 @@ impl Response {
                 crate::wire::xml::ToXml::write_xml(v, &mut w);
                 w.end("DescribeLoadBalancersResult");
             }
+            Response::DescribeRules(v) => {
+                w.start("DescribeRulesResult");
+                crate::wire::xml::ToXml::write_xml(v, &mut w);
+                w.end("DescribeRulesResult");
+            }
             Response::DescribeTags(v) => {
                 w.start("DescribeTagsResult");
                 crate::wire::xml::ToXml::write_xml(v, &mut w);
                 w.end("DescribeTagsResult");
+            }
+            Response::DescribeTargetGroupAttributes(v) => {
+                w.start("DescribeTargetGroupAttributesResult");
+                crate::wire::xml::ToXml::write_xml(v, &mut w);
+                w.end("DescribeTargetGroupAttributesResult");
+            }
+            Response::DescribeTargetGroups(v) => {
+                w.start("DescribeTargetGroupsResult");
+                crate::wire::xml::ToXml::write_xml(v, &mut w);
+                w.end("DescribeTargetGroupsResult");
+            }
+            Response::DescribeTargetHealth(v) => {
+                w.start("DescribeTargetHealthResult");
+                crate::wire::xml::ToXml::write_xml(v, &mut w);
+                w.end("DescribeTargetHealthResult");
+            }
+            Response::ModifyListener(v) => {
+                w.start("ModifyListenerResult");
+                crate::wire::xml::ToXml::write_xml(v, &mut w);
+                w.end("ModifyListenerResult");
             }
             Response::ModifyLoadBalancerAttributes(v) => {
                 w.start("ModifyLoadBalancerAttributesResult");
                 crate::wire::xml::ToXml::write_xml(v, &mut w);
                 w.end("ModifyLoadBalancerAttributesResult");
             }
+            Response::ModifyRule(v) => {
+                w.start("ModifyRuleResult");
+                crate::wire::xml::ToXml::write_xml(v, &mut w);
+                w.end("ModifyRuleResult");
+            }
+            Response::ModifyTargetGroup(v) => {
+                w.start("ModifyTargetGroupResult");
+                crate::wire::xml::ToXml::write_xml(v, &mut w);
+                w.end("ModifyTargetGroupResult");
+            }
+            Response::ModifyTargetGroupAttributes(v) => {
+                w.start("ModifyTargetGroupAttributesResult");
+                crate::wire::xml::ToXml::write_xml(v, &mut w);
+                w.end("ModifyTargetGroupAttributesResult");
+            }
+            Response::RegisterTargets(v) => {
+                w.start("RegisterTargetsResult");
+                crate::wire::xml::ToXml::write_xml(v, &mut w);
+                w.end("RegisterTargetsResult");
+            }
             Response::RemoveTags(v) => {
                 w.start("RemoveTagsResult");
                 crate::wire::xml::ToXml::write_xml(v, &mut w);
                 w.end("RemoveTagsResult");
+            }
+            Response::SetRulePriorities(v) => {
+                w.start("SetRulePrioritiesResult");
+                crate::wire::xml::ToXml::write_xml(v, &mut w);
+                w.end("SetRulePrioritiesResult");
             }
         }
         w.start("ResponseMetadata");
@@ -1252,6 +5337,13 @@ pub trait Api {
     ) -> ::std::result::Result<AddTagsOutput, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("AddTags"))
     }
+    fn create_listener(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: CreateListenerInput,
+    ) -> ::std::result::Result<CreateListenerOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("CreateListener"))
+    }
     fn create_load_balancer(
         &self,
         ctx: &mut Self::Ctx,
@@ -1259,12 +5351,61 @@ pub trait Api {
     ) -> ::std::result::Result<CreateLoadBalancerOutput, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("CreateLoadBalancer"))
     }
+    fn create_rule(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: CreateRuleInput,
+    ) -> ::std::result::Result<CreateRuleOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("CreateRule"))
+    }
+    fn create_target_group(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: CreateTargetGroupInput,
+    ) -> ::std::result::Result<CreateTargetGroupOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("CreateTargetGroup"))
+    }
+    fn delete_listener(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DeleteListenerInput,
+    ) -> ::std::result::Result<DeleteListenerOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DeleteListener"))
+    }
     fn delete_load_balancer(
         &self,
         ctx: &mut Self::Ctx,
         input: DeleteLoadBalancerInput,
     ) -> ::std::result::Result<DeleteLoadBalancerOutput, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DeleteLoadBalancer"))
+    }
+    fn delete_rule(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DeleteRuleInput,
+    ) -> ::std::result::Result<DeleteRuleOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DeleteRule"))
+    }
+    fn delete_target_group(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DeleteTargetGroupInput,
+    ) -> ::std::result::Result<DeleteTargetGroupOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DeleteTargetGroup"))
+    }
+    fn deregister_targets(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DeregisterTargetsInput,
+    ) -> ::std::result::Result<DeregisterTargetsOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DeregisterTargets"))
+    }
+    fn describe_listeners(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeListenersInput,
+    ) -> ::std::result::Result<DescribeListenersOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DescribeListeners"))
     }
     fn describe_load_balancer_attributes(
         &self,
@@ -1284,12 +5425,53 @@ pub trait Api {
             "DescribeLoadBalancers",
         ))
     }
+    fn describe_rules(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeRulesInput,
+    ) -> ::std::result::Result<DescribeRulesOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DescribeRules"))
+    }
     fn describe_tags(
         &self,
         ctx: &mut Self::Ctx,
         input: DescribeTagsInput,
     ) -> ::std::result::Result<DescribeTagsOutput, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DescribeTags"))
+    }
+    fn describe_target_group_attributes(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeTargetGroupAttributesInput,
+    ) -> ::std::result::Result<DescribeTargetGroupAttributesOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DescribeTargetGroupAttributes",
+        ))
+    }
+    fn describe_target_groups(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeTargetGroupsInput,
+    ) -> ::std::result::Result<DescribeTargetGroupsOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DescribeTargetGroups",
+        ))
+    }
+    fn describe_target_health(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeTargetHealthInput,
+    ) -> ::std::result::Result<DescribeTargetHealthOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DescribeTargetHealth",
+        ))
+    }
+    fn modify_listener(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ModifyListenerInput,
+    ) -> ::std::result::Result<ModifyListenerOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("ModifyListener"))
     }
     fn modify_load_balancer_attributes(
         &self,
@@ -1300,12 +5482,49 @@ pub trait Api {
             "ModifyLoadBalancerAttributes",
         ))
     }
+    fn modify_rule(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ModifyRuleInput,
+    ) -> ::std::result::Result<ModifyRuleOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("ModifyRule"))
+    }
+    fn modify_target_group(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ModifyTargetGroupInput,
+    ) -> ::std::result::Result<ModifyTargetGroupOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("ModifyTargetGroup"))
+    }
+    fn modify_target_group_attributes(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ModifyTargetGroupAttributesInput,
+    ) -> ::std::result::Result<ModifyTargetGroupAttributesOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "ModifyTargetGroupAttributes",
+        ))
+    }
+    fn register_targets(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: RegisterTargetsInput,
+    ) -> ::std::result::Result<RegisterTargetsOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("RegisterTargets"))
+    }
     fn remove_tags(
         &self,
         ctx: &mut Self::Ctx,
         input: RemoveTagsInput,
     ) -> ::std::result::Result<RemoveTagsOutput, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("RemoveTags"))
+    }
+    fn set_rule_priorities(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: SetRulePrioritiesInput,
+    ) -> ::std::result::Result<SetRulePrioritiesOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("SetRulePriorities"))
     }
 }
 
@@ -1317,22 +5536,70 @@ pub fn call<A: Api + ?Sized>(
 ) -> ::std::result::Result<Response, crate::wire::AwsError> {
     match request {
         Request::AddTags(input) => api.add_tags(ctx, input).map(Response::AddTags),
+        Request::CreateListener(input) => api
+            .create_listener(ctx, input)
+            .map(Response::CreateListener),
         Request::CreateLoadBalancer(input) => api
             .create_load_balancer(ctx, input)
             .map(Response::CreateLoadBalancer),
+        Request::CreateRule(input) => api.create_rule(ctx, input).map(Response::CreateRule),
+        Request::CreateTargetGroup(input) => api
+            .create_target_group(ctx, input)
+            .map(Response::CreateTargetGroup),
+        Request::DeleteListener(input) => api
+            .delete_listener(ctx, input)
+            .map(Response::DeleteListener),
         Request::DeleteLoadBalancer(input) => api
             .delete_load_balancer(ctx, input)
             .map(Response::DeleteLoadBalancer),
+        Request::DeleteRule(input) => api.delete_rule(ctx, input).map(Response::DeleteRule),
+        Request::DeleteTargetGroup(input) => api
+            .delete_target_group(ctx, input)
+            .map(Response::DeleteTargetGroup),
+        Request::DeregisterTargets(input) => api
+            .deregister_targets(ctx, input)
+            .map(Response::DeregisterTargets),
+        Request::DescribeListeners(input) => api
+            .describe_listeners(ctx, input)
+            .map(Response::DescribeListeners),
         Request::DescribeLoadBalancerAttributes(input) => api
             .describe_load_balancer_attributes(ctx, input)
             .map(Response::DescribeLoadBalancerAttributes),
         Request::DescribeLoadBalancers(input) => api
             .describe_load_balancers(ctx, input)
             .map(Response::DescribeLoadBalancers),
+        Request::DescribeRules(input) => {
+            api.describe_rules(ctx, input).map(Response::DescribeRules)
+        }
         Request::DescribeTags(input) => api.describe_tags(ctx, input).map(Response::DescribeTags),
+        Request::DescribeTargetGroupAttributes(input) => api
+            .describe_target_group_attributes(ctx, input)
+            .map(Response::DescribeTargetGroupAttributes),
+        Request::DescribeTargetGroups(input) => api
+            .describe_target_groups(ctx, input)
+            .map(Response::DescribeTargetGroups),
+        Request::DescribeTargetHealth(input) => api
+            .describe_target_health(ctx, input)
+            .map(Response::DescribeTargetHealth),
+        Request::ModifyListener(input) => api
+            .modify_listener(ctx, input)
+            .map(Response::ModifyListener),
         Request::ModifyLoadBalancerAttributes(input) => api
             .modify_load_balancer_attributes(ctx, input)
             .map(Response::ModifyLoadBalancerAttributes),
+        Request::ModifyRule(input) => api.modify_rule(ctx, input).map(Response::ModifyRule),
+        Request::ModifyTargetGroup(input) => api
+            .modify_target_group(ctx, input)
+            .map(Response::ModifyTargetGroup),
+        Request::ModifyTargetGroupAttributes(input) => api
+            .modify_target_group_attributes(ctx, input)
+            .map(Response::ModifyTargetGroupAttributes),
+        Request::RegisterTargets(input) => api
+            .register_targets(ctx, input)
+            .map(Response::RegisterTargets),
         Request::RemoveTags(input) => api.remove_tags(ctx, input).map(Response::RemoveTags),
+        Request::SetRulePriorities(input) => api
+            .set_rule_priorities(ctx, input)
+            .map(Response::SetRulePriorities),
     }
 }

@@ -60,13 +60,34 @@ pub fn apply(world: &Arc<World>, all: &[Loaded]) -> Result<(), ScenarioError> {
                             ec2::instances::scenario::apply(world, &p, &mut names, res)?;
                             ec2::scenario::routes(world, &p, &mut names, res)?;
                         }
-                        1 => elbv2::scenario::load_balancers(world, &p, &mut names, res)?,
+                        1 => {
+                            elbv2::scenario::load_balancers(world, &p, &mut names, res)?;
+                            elbv2::scenario::target_groups_and_listeners(
+                                world, &p, &mut names, res,
+                            )?;
+                        }
                         2 => ec2::scenario::endpoint_services(world, &p, &mut names, res)?,
                         3 => ec2::scenario::endpoints(world, &p, &mut names, res)?,
                         4 => ecs::scenario::apply(world, &p, &mut names, res, &mut later)?,
                         _ => ec2::scenario::associations(world, &p, &mut names, res)?,
                     }
                 }
+            }
+        }
+    }
+    world.settle();
+    // Targets, once their instances run (before those declared stopped stop).
+    for loaded in all {
+        for (ai, account) in loaded.scenario.accounts.iter().enumerate() {
+            for (region, res) in &account.regions {
+                let base = format!("accounts[{ai}].regions.{region}");
+                let p = Phase {
+                    loaded,
+                    account: &account.id,
+                    region,
+                    base: &base,
+                };
+                elbv2::scenario::targets(world, &p, &names, res)?;
             }
         }
     }

@@ -86,6 +86,10 @@ pub struct RegionResources {
     #[serde(default)]
     pub load_balancers: Vec<LoadBalancer>,
     #[serde(default)]
+    pub target_groups: Vec<TargetGroup>,
+    #[serde(default)]
+    pub listeners: Vec<Listener>,
+    #[serde(default)]
     pub endpoint_services: Vec<EndpointService>,
     #[serde(default)]
     pub vpc_endpoints: Vec<VpcEndpoint>,
@@ -566,6 +570,163 @@ pub struct LoadBalancer {
     /// One per subnet, in the order of `subnets`.
     #[serde(default)]
     pub network_interfaces: Vec<NetworkInterface>,
+}
+
+/// An ELBv2 target group and its targets.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TargetGroup {
+    pub name: String,
+    /// Pins the ARN (its name must match).
+    pub arn: Option<String>,
+    /// `instance` (default), `ip`, `lambda`, `alb`.
+    pub target_type: Option<String>,
+    pub protocol: Option<String>,
+    pub protocol_version: Option<String>,
+    pub port: Option<i32>,
+    /// A VPC (name or id).
+    pub vpc: Option<String>,
+    pub ip_address_type: Option<String>,
+    /// Health check settings besides AWS's defaults for the kind.
+    #[serde(default)]
+    pub health_check: HealthCheck,
+    /// Attributes set with ModifyTargetGroupAttributes (key: value).
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    #[serde(default)]
+    pub tags: TagList,
+    #[serde(default)]
+    pub targets: Vec<Target>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct HealthCheck {
+    pub enabled: Option<bool>,
+    pub protocol: Option<String>,
+    pub port: Option<String>,
+    pub path: Option<String>,
+    pub interval_seconds: Option<i32>,
+    pub timeout_seconds: Option<i32>,
+    pub healthy_threshold: Option<i32>,
+    pub unhealthy_threshold: Option<i32>,
+    pub http_code: Option<String>,
+    pub grpc_code: Option<String>,
+}
+
+/// A registered target: an instance (name or id), an IP address, a Lambda
+/// function ARN or an Application Load Balancer (name or ARN).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Target {
+    pub id: String,
+    pub port: Option<i32>,
+    pub availability_zone: Option<String>,
+    /// The target fails its health checks (`unhealthy`,
+    /// `Target.FailedHealthChecks`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unhealthy: bool,
+}
+
+/// A listener of a load balancer.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Listener {
+    /// The load balancer (name or ARN).
+    pub load_balancer: String,
+    /// Pins the ARN (its load balancer's ARN and a 16-hex suffix).
+    pub arn: Option<String>,
+    pub protocol: Option<String>,
+    pub port: Option<i32>,
+    pub ssl_policy: Option<String>,
+    #[serde(default)]
+    pub certificates: Vec<String>,
+    #[serde(default)]
+    pub alpn_policy: Vec<String>,
+    pub default_actions: Vec<ListenerAction>,
+    #[serde(default)]
+    pub tags: TagList,
+    /// Its rules besides the default one (Application Load Balancers).
+    #[serde(default)]
+    pub rules: Vec<ListenerRule>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ListenerRule {
+    /// Pins the ARN (its listener's, as `listener-rule/…`, and a 16-hex suffix).
+    pub arn: Option<String>,
+    pub priority: i32,
+    pub conditions: Vec<RuleCondition>,
+    pub actions: Vec<ListenerAction>,
+    #[serde(default)]
+    pub tags: TagList,
+}
+
+/// `field`: `host-header`, `path-pattern`, `http-header` (with
+/// `headerName`), `http-request-method`, `source-ip` (with `values`), or
+/// `query-string` (with `query`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RuleCondition {
+    pub field: String,
+    #[serde(default)]
+    pub values: Vec<String>,
+    pub header_name: Option<String>,
+    #[serde(default)]
+    pub query: Vec<QueryPair>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct QueryPair {
+    pub key: Option<String>,
+    pub value: String,
+}
+
+/// A default action: `forward` (one `targetGroup`, or weighted
+/// `targetGroups`), `redirect` or `fixed-response`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ListenerAction {
+    #[serde(rename = "type")]
+    pub action_type: String,
+    pub order: Option<i32>,
+    /// A target group (name or ARN).
+    pub target_group: Option<String>,
+    #[serde(default)]
+    pub target_groups: Vec<WeightedTargetGroup>,
+    /// Stickiness across the target groups: its duration in seconds.
+    pub stickiness_seconds: Option<i32>,
+    pub redirect: Option<Redirect>,
+    pub fixed_response: Option<FixedResponse>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct WeightedTargetGroup {
+    pub target_group: String,
+    pub weight: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Redirect {
+    pub protocol: Option<String>,
+    pub port: Option<String>,
+    pub host: Option<String>,
+    pub path: Option<String>,
+    pub query: Option<String>,
+    /// `HTTP_301` or `HTTP_302`.
+    pub status_code: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FixedResponse {
+    pub status_code: String,
+    pub content_type: Option<String>,
+    pub message_body: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]

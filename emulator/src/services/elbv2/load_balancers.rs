@@ -489,6 +489,8 @@ pub(super) fn delete(
             ),
         ));
     }
+    // Its listeners go with it; their target groups stay.
+    super::listeners::remove_of(ctx, &arn);
     for (_, _, eni) in &lb.zones {
         delete_eni(ctx, eni);
     }
@@ -505,90 +507,6 @@ fn existing(ctx: &Ctx, arns: &[String]) -> R<()> {
         }
     }
     Ok(())
-}
-
-pub(super) fn add_tags(ctx: &mut Ctx, input: m::AddTagsInput) -> R<m::AddTagsOutput> {
-    let arns = input.resource_arns.unwrap_or_default();
-    existing(ctx, &arns)?;
-    let add: Vec<(String, String)> = input
-        .tags
-        .unwrap_or_default()
-        .into_iter()
-        .map(|t| (t.key.unwrap_or_default(), t.value.unwrap_or_default()))
-        .collect();
-    let keys: BTreeSet<&String> = add.iter().map(|(k, _)| k).collect();
-    if keys.len() != add.len() {
-        return Err(AwsError::new(
-            "DuplicateTagKeys",
-            "A tag key was specified more than once",
-        ));
-    }
-    for a in &arns {
-        let lb = &ctx.acct().elbv2.load_balancers[a];
-        let total: BTreeSet<&String> = lb
-            .tags
-            .iter()
-            .map(|(k, _)| k)
-            .chain(keys.iter().copied())
-            .collect();
-        if total.len() > 50 {
-            return Err(AwsError::new(
-                "TooManyTags",
-                format!("The quota for the number of tags on '{a}' has been reached"),
-            ));
-        }
-    }
-    for a in &arns {
-        if let Some(lb) = ctx.acct_mut().elbv2.load_balancers.get_mut(a) {
-            for (k, v) in &add {
-                match lb.tags.iter_mut().find(|(e, _)| e == k) {
-                    Some(t) => t.1 = v.clone(),
-                    None => lb.tags.push((k.clone(), v.clone())),
-                }
-            }
-        }
-    }
-    Ok(m::AddTagsOutput {})
-}
-
-pub(super) fn remove_tags(ctx: &mut Ctx, input: m::RemoveTagsInput) -> R<m::RemoveTagsOutput> {
-    let arns = input.resource_arns.unwrap_or_default();
-    existing(ctx, &arns)?;
-    let keys = input.tag_keys.unwrap_or_default();
-    for a in &arns {
-        if let Some(lb) = ctx.acct_mut().elbv2.load_balancers.get_mut(a) {
-            lb.tags.retain(|(k, _)| !keys.contains(k));
-        }
-    }
-    Ok(m::RemoveTagsOutput {})
-}
-
-pub(super) fn describe_tags(
-    ctx: &mut Ctx,
-    input: m::DescribeTagsInput,
-) -> R<m::DescribeTagsOutput> {
-    let arns = input.resource_arns.unwrap_or_default();
-    existing(ctx, &arns)?;
-    let st = &ctx.acct().elbv2;
-    Ok(m::DescribeTagsOutput {
-        tag_descriptions: Some(
-            arns.iter()
-                .map(|a| m::TagDescription {
-                    resource_arn: Some(a.clone()),
-                    tags: Some(
-                        st.load_balancers[a]
-                            .tags
-                            .iter()
-                            .map(|(k, v)| m::Tag {
-                                key: Some(k.clone()),
-                                value: Some(v.clone()),
-                            })
-                            .collect(),
-                    ),
-                })
-                .collect(),
-        ),
-    })
 }
 
 fn attributes_model(lb: &LoadBalancer) -> Vec<m::LoadBalancerAttribute> {

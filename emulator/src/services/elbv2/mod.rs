@@ -1,13 +1,20 @@
-//! ELBv2 (query protocol, API 2015-12-01): the load balancers that back
-//! endpoint services (aws-spec.md §9). Network and gateway load balancers
-//! are complete; application load balancers get the same basics.
+//! ELBv2 (query protocol, API 2015-12-01): load balancers (aws-spec.md §9),
+//! their target groups and targets with their health on the world clock,
+//! listeners and their rules. One file per resource family; `common` is what they share.
 
+mod common;
+mod listeners;
 mod load_balancers;
+mod rules;
 pub mod scenario;
 pub mod state;
+mod tags;
+mod target_groups;
+mod targets;
 
 pub use load_balancers::default_attributes;
 pub use state::*;
+pub use targets::set_health as set_target_health;
 
 use crate::model::elbv2::{self as m, Api};
 use crate::services::state::Ctx;
@@ -42,17 +49,17 @@ impl Api for Elbv2 {
         load_balancers::delete(ctx, input)
     }
     fn add_tags(&self, ctx: &mut Ctx, input: m::AddTagsInput) -> R<m::AddTagsOutput> {
-        load_balancers::add_tags(ctx, input)
+        tags::add_tags(ctx, input)
     }
     fn remove_tags(&self, ctx: &mut Ctx, input: m::RemoveTagsInput) -> R<m::RemoveTagsOutput> {
-        load_balancers::remove_tags(ctx, input)
+        tags::remove_tags(ctx, input)
     }
     fn describe_tags(
         &self,
         ctx: &mut Ctx,
         input: m::DescribeTagsInput,
     ) -> R<m::DescribeTagsOutput> {
-        load_balancers::describe_tags(ctx, input)
+        tags::describe_tags(ctx, input)
     }
     fn describe_load_balancer_attributes(
         &self,
@@ -67,5 +74,119 @@ impl Api for Elbv2 {
         input: m::ModifyLoadBalancerAttributesInput,
     ) -> R<m::ModifyLoadBalancerAttributesOutput> {
         load_balancers::modify_attributes(ctx, input)
+    }
+    fn create_target_group(
+        &self,
+        ctx: &mut Ctx,
+        input: m::CreateTargetGroupInput,
+    ) -> R<m::CreateTargetGroupOutput> {
+        target_groups::create(ctx, input)
+    }
+    fn describe_target_groups(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeTargetGroupsInput,
+    ) -> R<m::DescribeTargetGroupsOutput> {
+        target_groups::describe(ctx, input)
+    }
+    fn modify_target_group(
+        &self,
+        ctx: &mut Ctx,
+        input: m::ModifyTargetGroupInput,
+    ) -> R<m::ModifyTargetGroupOutput> {
+        target_groups::modify(ctx, input)
+    }
+    fn delete_target_group(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DeleteTargetGroupInput,
+    ) -> R<m::DeleteTargetGroupOutput> {
+        target_groups::delete(ctx, input)
+    }
+    fn describe_target_group_attributes(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeTargetGroupAttributesInput,
+    ) -> R<m::DescribeTargetGroupAttributesOutput> {
+        target_groups::describe_attributes(ctx, input)
+    }
+    fn modify_target_group_attributes(
+        &self,
+        ctx: &mut Ctx,
+        input: m::ModifyTargetGroupAttributesInput,
+    ) -> R<m::ModifyTargetGroupAttributesOutput> {
+        target_groups::modify_attributes(ctx, input)
+    }
+    fn register_targets(
+        &self,
+        ctx: &mut Ctx,
+        input: m::RegisterTargetsInput,
+    ) -> R<m::RegisterTargetsOutput> {
+        targets::register(ctx, input)
+    }
+    fn deregister_targets(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DeregisterTargetsInput,
+    ) -> R<m::DeregisterTargetsOutput> {
+        targets::deregister(ctx, input)
+    }
+    fn describe_target_health(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeTargetHealthInput,
+    ) -> R<m::DescribeTargetHealthOutput> {
+        targets::describe_health(ctx, input)
+    }
+    fn create_listener(
+        &self,
+        ctx: &mut Ctx,
+        input: m::CreateListenerInput,
+    ) -> R<m::CreateListenerOutput> {
+        listeners::create(ctx, input)
+    }
+    fn describe_listeners(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeListenersInput,
+    ) -> R<m::DescribeListenersOutput> {
+        listeners::describe(ctx, input)
+    }
+    fn modify_listener(
+        &self,
+        ctx: &mut Ctx,
+        input: m::ModifyListenerInput,
+    ) -> R<m::ModifyListenerOutput> {
+        listeners::modify(ctx, input)
+    }
+    fn delete_listener(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DeleteListenerInput,
+    ) -> R<m::DeleteListenerOutput> {
+        listeners::delete(ctx, input)
+    }
+    fn create_rule(&self, ctx: &mut Ctx, input: m::CreateRuleInput) -> R<m::CreateRuleOutput> {
+        rules::create(ctx, input)
+    }
+    fn describe_rules(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeRulesInput,
+    ) -> R<m::DescribeRulesOutput> {
+        rules::describe(ctx, input)
+    }
+    fn modify_rule(&self, ctx: &mut Ctx, input: m::ModifyRuleInput) -> R<m::ModifyRuleOutput> {
+        rules::modify(ctx, input)
+    }
+    fn delete_rule(&self, ctx: &mut Ctx, input: m::DeleteRuleInput) -> R<m::DeleteRuleOutput> {
+        rules::delete(ctx, input)
+    }
+    fn set_rule_priorities(
+        &self,
+        ctx: &mut Ctx,
+        input: m::SetRulePrioritiesInput,
+    ) -> R<m::SetRulePrioritiesOutput> {
+        rules::set_priorities(ctx, input)
     }
 }
