@@ -26,7 +26,7 @@ use crate::services::World;
 use crate::services::{ec2::Ec2, ecs::Ecs, elbv2::Elbv2, sts::Sts};
 use crate::wire::sigv4::{self, AuthError};
 use crate::wire::{envelope, identity, QueryInput};
-use crate::wire::{json_wire_error, query_wire_error, AwsError};
+use crate::wire::{json_wire_error, query_wire_error, validation_wire_error, AwsError};
 use crate::world::Identity;
 
 /// Requests larger than this are refused before they are parsed.
@@ -451,7 +451,7 @@ fn dispatch(
         },
         Protocol::Query(QueryService::Elbv2) => match model::elbv2::decode(&action, &q) {
             None => Err(unknown()),
-            Some(Err(e)) => Err(query_wire_error(e)),
+            Some(Err(e)) => Err(validation_wire_error(e)),
             Some(Ok(req)) => run(app, identity, request_id, |ctx| {
                 model::elbv2::call(&Elbv2, ctx, req)
             })
@@ -459,7 +459,7 @@ fn dispatch(
         },
         Protocol::Query(QueryService::Sts) => match model::sts::decode(&action, &q) {
             None => Err(unknown()),
-            Some(Err(e)) => Err(query_wire_error(e)),
+            Some(Err(e)) => Err(validation_wire_error(e)),
             Some(Ok(req)) => run(app, identity, request_id, |ctx| {
                 model::sts::call(&Sts, ctx, req)
             })

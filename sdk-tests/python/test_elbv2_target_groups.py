@@ -847,3 +847,25 @@ def test_scenario_declares_target_groups_targets_and_listeners(awsemu_launcher, 
             {"Key": "route", "Value": "api"}]
     finally:
         stop2()
+
+
+def test_model_violations_answer_validation_error(awsemu_endpoint, ec2):
+    """What the model forbids (a range, an enum, a required member) is refused
+    by ELBv2's validation layer in its own words, not EC2's."""
+    from conftest import DEFAULT_ACCOUNT, DEFAULT_REGION, make_client
+
+    raw = make_client(awsemu_endpoint, "elbv2", DEFAULT_ACCOUNT, DEFAULT_REGION, validate=False)
+    vpc = new_vpc(ec2)
+    with raises_code("ValidationError") as e:
+        raw.create_target_group(Name="tg", Protocol="TCP", Port=80, VpcId=vpc, HealthCheckIntervalSeconds=301)
+    assert err_message(e) == (
+        "1 validation error detected: Value '301' at 'healthCheckIntervalSeconds' failed to satisfy "
+        "constraint: Member must have value less than or equal to 300")
+    with raises_code("ValidationError") as e:
+        raw.create_target_group(Name="tg", Protocol="SCTP", Port=80, VpcId=vpc)
+    assert "at 'protocol' failed to satisfy constraint: Member must satisfy enum value set: [" in err_message(e)
+    with raises_code("ValidationError") as e:
+        raw.describe_target_health()
+    assert err_message(e) == (
+        "1 validation error detected: Value null at 'targetGroupArn' failed to satisfy "
+        "constraint: Member must not be null")

@@ -16,10 +16,37 @@ pub enum WireError {
     Invalid {
         key: String,
         value: String,
-        reason: String,
+        broken: Constraint,
     },
     /// The body is not valid for the protocol at all (bad JSON).
     Malformed(String),
+}
+
+/// The modelled constraint a value breaks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Constraint {
+    /// Not a value of the type (`integer`, `boolean`, ...).
+    Type(&'static str),
+    /// Not one of the enum's values.
+    Enum(Vec<String>),
+    /// Outside `min..=max`.
+    Range { min: Option<i64>, max: Option<i64> },
+}
+
+impl Constraint {
+    /// The constraint in the EC2 and ECS style (`Valid values: …`).
+    fn reason(&self) -> String {
+        match self {
+            Constraint::Type(t) => format!("Expected: '{t}'"),
+            Constraint::Enum(allowed) => format!("Valid values: {}", allowed.join(", ")),
+            Constraint::Range { min, max } => match (min, max) {
+                (Some(a), Some(b)) => format!("Value must be between {a} and {b}"),
+                (Some(a), None) => format!("Value must be at least {a}"),
+                (None, Some(b)) => format!("Value must be at most {b}"),
+                (None, None) => String::new(),
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,17 +96,82 @@ impl fmt::Display for AwsError {
 
 impl std::error::Error for AwsError {}
 
-/// How the query protocols (EC2, ELBv2) report a request that did not decode.
+/// How EC2 reports a request that did not decode.
 pub fn query_wire_error(e: WireError) -> AwsError {
     match e {
         WireError::Missing(key) => AwsError::new(
             "MissingParameter",
             format!("The request must contain the parameter {key}"),
         ),
-        WireError::Invalid { key, value, reason } => AwsError::new(
+        WireError::Invalid { key, value, broken } => AwsError::new(
             "InvalidParameterValue",
-            format!("Value ({value}) for parameter {key} is invalid. {reason}"),
+            format!(
+                "Value ({value}) for parameter {key} is invalid. {}",
+                broken.reason()
+            ),
         ),
+        WireError::Malformed(m) => AwsError::new("MalformedQueryString", m),
+    }
+}
+
+/// How the other query services (ELBv2, STS) report a request that breaks
+/// the model: `ValidationError` with the member path in lower camel case,
+/// as their validation layer words it [R: "1 validation error detected:
+/// Value '301' at 'healthCheckIntervalSeconds' failed to satisfy constraint:
+/// Member must have value less than or equal to 300"].
+pub fn validation_wire_error(e: WireError) -> AwsError {
+    let at = |key: &str| {
+        // `Targets.member.1.Port` → `targets.1.member.port` is how AWS
+        // names a list member [U]; a top-level member loses its capital.
+        key.split('.')
+            .filter(|p| *p != "member")
+            .map(|p| {
+                let mut c = p.chars();
+                match c.next() {
+                    Some(f) => f.to_lowercase().chain(c).collect::<String>(),
+                    None => String::new(),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(".")
+    };
+    let one = |value: &str, key: &str, rule: String| {
+        AwsError::new(
+            "ValidationError",
+            format!(
+                "1 validation error detected: Value {value} at '{}' failed to satisfy constraint: Member must {rule}",
+                at(key)
+            ),
+        )
+    };
+    match e {
+        WireError::Missing(key) => one("null", &key, "not be null".into()),
+        WireError::Invalid { key, value, broken } => {
+            let shown = format!("'{value}'");
+            match broken {
+                Constraint::Enum(allowed) => one(
+                    &shown,
+                    &key,
+                    format!("satisfy enum value set: [{}]", allowed.join(", ")),
+                ),
+                Constraint::Range { min, max } => {
+                    let low = value
+                        .parse::<i64>()
+                        .ok()
+                        .zip(min)
+                        .is_some_and(|(v, m)| v < m);
+                    let rule = match (low, min, max) {
+                        (true, Some(m), _) => format!("have value greater than or equal to {m}"),
+                        (_, _, Some(m)) => format!("have value less than or equal to {m}"),
+                        (_, Some(m), None) => format!("have value greater than or equal to {m}"),
+                        _ => "be in range".into(),
+                    };
+                    one(&shown, &key, rule)
+                }
+                // [U] the wording for a value that is not of the type.
+                Constraint::Type(t) => one(&shown, &key, format!("be a valid {t}")),
+            }
+        }
         WireError::Malformed(m) => AwsError::new("MalformedQueryString", m),
     }
 }
@@ -91,9 +183,12 @@ pub fn json_wire_error(e: WireError) -> AwsError {
             "InvalidParameterException",
             format!("{key} must be specified."),
         ),
-        WireError::Invalid { key, value, reason } => AwsError::new(
+        WireError::Invalid { key, value, broken } => AwsError::new(
             "InvalidParameterException",
-            format!("Invalid value {value} for parameter {key}. {reason}"),
+            format!(
+                "Invalid value {value} for parameter {key}. {}",
+                broken.reason()
+            ),
         ),
         WireError::Malformed(m) => AwsError::new("SerializationException", m),
     }

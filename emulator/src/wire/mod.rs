@@ -11,7 +11,9 @@ pub mod sigv4;
 mod types;
 pub mod xml;
 
-pub use error::{json_wire_error, query_wire_error, AwsError, WireError};
+pub use error::{
+    json_wire_error, query_wire_error, validation_wire_error, AwsError, Constraint, WireError,
+};
 pub use query::QueryInput;
 pub use types::{Blob, Timestamp};
 pub use xml::XmlWriter;

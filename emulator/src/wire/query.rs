@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::error::WireError;
+use super::error::{Constraint, WireError};
 use super::types::{Blob, Timestamp};
 
 /// The parameters of one request, by key.
@@ -91,7 +91,7 @@ impl QueryInput {
                 .ok_or_else(|| WireError::Invalid {
                     key: key.to_string(),
                     value: raw.to_string(),
-                    reason: format!("Expected: '{}'", T::TYPE_NAME),
+                    broken: Constraint::Type(T::TYPE_NAME),
                 }),
         }
     }
@@ -164,7 +164,7 @@ pub fn check_enum(key: &str, value: &str, allowed: &[&str]) -> Result<(), WireEr
         Err(WireError::Invalid {
             key: key.to_string(),
             value: value.to_string(),
-            reason: format!("Valid values: {}", allowed.join(", ")),
+            broken: Constraint::Enum(allowed.iter().map(|a| a.to_string()).collect()),
         })
     }
 }
@@ -179,16 +179,10 @@ pub fn check_range(
     let low = min.is_some_and(|m| value < m);
     let high = max.is_some_and(|m| value > m);
     if low || high {
-        let range = match (min, max) {
-            (Some(a), Some(b)) => format!("Value must be between {a} and {b}"),
-            (Some(a), None) => format!("Value must be at least {a}"),
-            (None, Some(b)) => format!("Value must be at most {b}"),
-            (None, None) => String::new(),
-        };
         return Err(WireError::Invalid {
             key: key.to_string(),
             value: value.to_string(),
-            reason: range,
+            broken: Constraint::Range { min, max },
         });
     }
     Ok(())
