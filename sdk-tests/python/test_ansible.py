@@ -19,10 +19,11 @@ import pytest
 from awsemu_helpers import random_account, tags_dict
 
 PLAYBOOK = Path(__file__).parent / "ansible" / "seed-000-network.yml"
+LB_PLAYBOOK = Path(__file__).parent / "ansible" / "elbv2-load-balancers.yml"
 ANSIBLE = Path(sys.executable).parent / "ansible-playbook"
 
 
-def run_playbook(endpoint: str, account: str, tmp: Path) -> tuple[int, str]:
+def run_playbook(endpoint: str, account: str, tmp: Path, playbook: Path = PLAYBOOK) -> tuple[int, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update({
         "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
@@ -34,7 +35,7 @@ def run_playbook(endpoint: str, account: str, tmp: Path) -> tuple[int, str]:
         "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
     })
     proc = subprocess.run(  # noqa: S603 - fixed argv
-        [str(ANSIBLE), "-i", "localhost,", str(PLAYBOOK),
+        [str(ANSIBLE), "-i", "localhost,", str(playbook),
          "-e", f"endpoint={endpoint}", "-e", f"account={account}"],
         env=env, capture_output=True, text=True, timeout=600, check=False,
     )
@@ -107,3 +108,34 @@ def test_ansible_builds_the_seed_network_and_a_second_run_changes_nothing(
     assert len(c.describe_nat_gateways(Filter=[{"Name": "vpc-id", "Values": [vpc_id]}])["NatGateways"]) == 1
     assert len(c.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["VpcEndpoints"]) == 3
     assert len(c.describe_instances(Filters=[{"Name": "tag:Name", "Values": ["ecs-node"]}])["Reservations"]) == 1
+
+
+@pytest.mark.skipif(not ANSIBLE.exists(), reason="ansible is installed with sdk-tests/python/requirements.txt")
+def test_ansible_builds_load_balancers_and_target_groups_idempotently(awsemu_endpoint, client_for, tmp_path):
+    """community.aws elb_target_group / elb_network_lb and amazon.aws
+    elb_application_lb (issue 13, "Must show")."""
+    account = random_account()
+    rc, out = run_playbook(awsemu_endpoint, account, tmp_path, LB_PLAYBOOK)
+    assert rc == 0, out
+    assert recap(out)["failed"] == 0 and recap(out)["changed"] >= 7, out
+
+    elb = client_for(awsemu_endpoint, "elbv2", account=account)
+    lbs = {lb["LoadBalancerName"]: lb for lb in elb.describe_load_balancers()["LoadBalancers"]}
+    assert (lbs["web-nlb"]["Type"], lbs["app-alb"]["Type"]) == ("network", "application")
+    groups = {g["TargetGroupName"]: g for g in elb.describe_target_groups()["TargetGroups"]}
+    assert groups["web-tg"]["LoadBalancerArns"] == [lbs["web-nlb"]["LoadBalancerArn"]]
+    assert groups["app-tg"]["HealthCheckPath"] == "/health"
+    assert groups["app-tg"]["Matcher"] == {"HttpCode": "200-299"}
+    [target] = elb.describe_target_health(TargetGroupArn=groups["web-tg"]["TargetGroupArn"])[
+        "TargetHealthDescriptions"]
+    assert target["Target"]["Id"] == "10.5.1.10"
+    [listener] = elb.describe_listeners(LoadBalancerArn=lbs["app-alb"]["LoadBalancerArn"])["Listeners"]
+    rules = elb.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]
+    assert [(r["Priority"], [c["Values"] for c in r["Conditions"]]) for r in rules] == [
+        ("10", [["/api/*"]]), ("default", [])]
+
+    rc, out = run_playbook(awsemu_endpoint, account, tmp_path, LB_PLAYBOOK)
+    assert rc == 0, out
+    second = recap(out)
+    assert second["changed"] == 0 and second["failed"] == 0, out
+    assert len(elb.describe_target_groups()["TargetGroups"]) == 2
