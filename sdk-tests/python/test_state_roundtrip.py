@@ -151,6 +151,9 @@ def build(ec2p, ec2c, elbv2p, ecsp, ec2w, tick):
     elbv2p.create_listener(LoadBalancerArn=arn, Protocol="TLS", Port=443, SslPolicy="ELBSecurityPolicy-TLS13-1-2-2021-06",
                            Certificates=[{"CertificateArn": CERT}], AlpnPolicy=["HTTP2Preferred"],
                            DefaultActions=[{"Type": "forward", "TargetGroupArn": tg_ip}])
+    tls = elbv2p.describe_listeners(LoadBalancerArn=arn)["Listeners"]
+    tls = next(x["ListenerArn"] for x in tls if x["Protocol"] == "TLS")
+    elbv2p.add_listener_certificates(ListenerArn=tls, Certificates=[{"CertificateArn": CERT.replace("0a1b", "9f9f")}])
     elbv2p.register_targets(TargetGroupArn=tg_web, Targets=[{"Id": web}])
     elbv2p.register_targets(TargetGroupArn=tg_ip, Targets=[
         {"Id": "10.7.1.20"}, {"Id": "192.168.0.9", "Port": 9000, "AvailabilityZone": "all"}])
@@ -253,6 +256,8 @@ def snapshot(ec2p, ec2c, elbv2p, ecsp, ec2w):
     listeners = [x for lb in out["load_balancers"]["LoadBalancers"]
                  for x in elbv2p.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]]
     out["listeners"] = listeners
+    out["listener_certificates"] = [elbv2p.describe_listener_certificates(ListenerArn=x["ListenerArn"])["Certificates"]
+                                    for x in listeners]
     if groups:
         out["elb_tags"] = elbv2p.describe_tags(
             ResourceArns=[g["TargetGroupArn"] for g in groups] + [x["ListenerArn"] for x in listeners])

@@ -39,6 +39,8 @@ pub mod enums {
     #[allow(non_upper_case_globals)]
     pub const EnablePrefixForIpv6SourceNatEnum: &[&str] = &["on", "off"];
     #[allow(non_upper_case_globals)]
+    pub const EnforceSecurityGroupInboundRulesOnPrivateLinkTrafficEnum: &[&str] = &["on", "off"];
+    #[allow(non_upper_case_globals)]
     pub const IpAddressType: &[&str] = &["ipv4", "dualstack", "dualstack-without-public-ipv4"];
     #[allow(non_upper_case_globals)]
     pub const JwtValidationActionAdditionalClaimFormatEnum: &[&str] =
@@ -123,6 +125,17 @@ pub struct Action {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct AddListenerCertificatesInput {
+    pub listener_arn: ::std::option::Option<::std::string::String>,
+    pub certificates: ::std::option::Option<::std::vec::Vec<Certificate>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AddListenerCertificatesOutput {
+    pub certificates: ::std::option::Option<::std::vec::Vec<Certificate>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AddTagsInput {
     pub resource_arns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
@@ -189,6 +202,12 @@ pub struct AvailabilityZone {
 pub struct Certificate {
     pub certificate_arn: ::std::option::Option<::std::string::String>,
     pub is_default: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Cipher {
+    pub name: ::std::option::Option<::std::string::String>,
+    pub priority: ::std::option::Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -313,6 +332,31 @@ pub struct DeregisterTargetsInput {
 pub struct DeregisterTargetsOutput {}
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeAccountLimitsInput {
+    pub marker: ::std::option::Option<::std::string::String>,
+    pub page_size: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeAccountLimitsOutput {
+    pub limits: ::std::option::Option<::std::vec::Vec<Limit>>,
+    pub next_marker: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeListenerCertificatesInput {
+    pub listener_arn: ::std::option::Option<::std::string::String>,
+    pub marker: ::std::option::Option<::std::string::String>,
+    pub page_size: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeListenerCertificatesOutput {
+    pub certificates: ::std::option::Option<::std::vec::Vec<Certificate>>,
+    pub next_marker: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DescribeListenersInput {
     pub load_balancer_arn: ::std::option::Option<::std::string::String>,
     pub listener_arns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -361,6 +405,20 @@ pub struct DescribeRulesInput {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DescribeRulesOutput {
     pub rules: ::std::option::Option<::std::vec::Vec<Rule>>,
+    pub next_marker: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeSSLPoliciesInput {
+    pub names: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub marker: ::std::option::Option<::std::string::String>,
+    pub page_size: ::std::option::Option<i32>,
+    pub load_balancer_type: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeSSLPoliciesOutput {
+    pub ssl_policies: ::std::option::Option<::std::vec::Vec<SslPolicy>>,
     pub next_marker: ::std::option::Option<::std::string::String>,
 }
 
@@ -465,6 +523,12 @@ pub struct JwtValidationActionConfig {
     pub issuer: ::std::option::Option<::std::string::String>,
     pub additional_claims:
         ::std::option::Option<::std::vec::Vec<JwtValidationActionAdditionalClaim>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Limit {
+    pub name: ::std::option::Option<::std::string::String>,
+    pub max: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -645,6 +709,15 @@ pub struct RegisterTargetsInput {
 pub struct RegisterTargetsOutput {}
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct RemoveListenerCertificatesInput {
+    pub listener_arn: ::std::option::Option<::std::string::String>,
+    pub certificates: ::std::option::Option<::std::vec::Vec<Certificate>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RemoveListenerCertificatesOutput {}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RemoveTagsInput {
     pub resource_arns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     pub tag_keys: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -696,6 +769,17 @@ pub struct RuleTransform {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct SetIpAddressTypeInput {
+    pub load_balancer_arn: ::std::option::Option<::std::string::String>,
+    pub ip_address_type: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SetIpAddressTypeOutput {
+    pub ip_address_type: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetRulePrioritiesInput {
     pub rule_priorities: ::std::option::Option<::std::vec::Vec<RulePriorityPair>>,
 }
@@ -706,9 +790,49 @@ pub struct SetRulePrioritiesOutput {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct SetSecurityGroupsInput {
+    pub load_balancer_arn: ::std::option::Option<::std::string::String>,
+    pub security_groups: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub enforce_security_group_inbound_rules_on_private_link_traffic:
+        ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SetSecurityGroupsOutput {
+    pub security_group_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub enforce_security_group_inbound_rules_on_private_link_traffic:
+        ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SetSubnetsInput {
+    pub load_balancer_arn: ::std::option::Option<::std::string::String>,
+    pub subnets: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub subnet_mappings: ::std::option::Option<::std::vec::Vec<SubnetMapping>>,
+    pub ip_address_type: ::std::option::Option<::std::string::String>,
+    pub enable_prefix_for_ipv6_source_nat: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SetSubnetsOutput {
+    pub availability_zones: ::std::option::Option<::std::vec::Vec<AvailabilityZone>>,
+    pub ip_address_type: ::std::option::Option<::std::string::String>,
+    pub enable_prefix_for_ipv6_source_nat: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SourceIpConditionConfig {
     pub values: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     pub ip_address_type: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SslPolicy {
+    pub ssl_protocols: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub ciphers: ::std::option::Option<::std::vec::Vec<Cipher>>,
+    pub name: ::std::option::Option<::std::string::String>,
+    pub supported_load_balancer_types:
+        ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -865,6 +989,32 @@ impl crate::wire::query::FromQuery for Action {
             let k = key.as_str();
             out.jwt_validation_config =
                 crate::wire::query::structure::<JwtValidationActionConfig>(q, k)?;
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for AddListenerCertificatesInput {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "ListenerArn");
+            let k = key.as_str();
+            out.listener_arn = q.scalar::<::std::string::String>(k)?;
+            if out.listener_arn.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Certificates");
+            let k = key.as_str();
+            out.certificates = dec_CertificateList(q, k)?;
+            if out.certificates.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
         }
         ::std::result::Result::Ok(out)
     }
@@ -1510,6 +1660,60 @@ impl crate::wire::query::FromQuery for DeregisterTargetsInput {
     }
 }
 
+impl crate::wire::query::FromQuery for DescribeAccountLimitsInput {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Marker");
+            let k = key.as_str();
+            out.marker = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PageSize");
+            let k = key.as_str();
+            out.page_size = q.scalar::<i32>(k)?;
+            if let ::std::option::Option::Some(v) = &out.page_size {
+                crate::wire::query::check_range(k, *v as i64, Some(1), Some(400))?;
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DescribeListenerCertificatesInput {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "ListenerArn");
+            let k = key.as_str();
+            out.listener_arn = q.scalar::<::std::string::String>(k)?;
+            if out.listener_arn.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Marker");
+            let k = key.as_str();
+            out.marker = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PageSize");
+            let k = key.as_str();
+            out.page_size = q.scalar::<i32>(k)?;
+            if let ::std::option::Option::Some(v) = &out.page_size {
+                crate::wire::query::check_range(k, *v as i64, Some(1), Some(400))?;
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for DescribeListenersInput {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -1621,6 +1825,42 @@ impl crate::wire::query::FromQuery for DescribeRulesInput {
             out.page_size = q.scalar::<i32>(k)?;
             if let ::std::option::Option::Some(v) = &out.page_size {
                 crate::wire::query::check_range(k, *v as i64, Some(1), Some(400))?;
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for DescribeSSLPoliciesInput {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "Names");
+            let k = key.as_str();
+            out.names = dec_SslPolicyNames(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Marker");
+            let k = key.as_str();
+            out.marker = q.scalar::<::std::string::String>(k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "PageSize");
+            let k = key.as_str();
+            out.page_size = q.scalar::<i32>(k)?;
+            if let ::std::option::Option::Some(v) = &out.page_size {
+                crate::wire::query::check_range(k, *v as i64, Some(1), Some(400))?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "LoadBalancerType");
+            let k = key.as_str();
+            out.load_balancer_type = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.load_balancer_type {
+                crate::wire::query::check_enum(k, v, enums::LoadBalancerTypeEnum)?;
             }
         }
         ::std::result::Result::Ok(out)
@@ -2376,6 +2616,32 @@ impl crate::wire::query::FromQuery for RegisterTargetsInput {
     }
 }
 
+impl crate::wire::query::FromQuery for RemoveListenerCertificatesInput {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "ListenerArn");
+            let k = key.as_str();
+            out.listener_arn = q.scalar::<::std::string::String>(k)?;
+            if out.listener_arn.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Certificates");
+            let k = key.as_str();
+            out.certificates = dec_CertificateList(q, k)?;
+            if out.certificates.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for RemoveTagsInput {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -2543,6 +2809,35 @@ impl crate::wire::query::FromQuery for RuleTransform {
     }
 }
 
+impl crate::wire::query::FromQuery for SetIpAddressTypeInput {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "LoadBalancerArn");
+            let k = key.as_str();
+            out.load_balancer_arn = q.scalar::<::std::string::String>(k)?;
+            if out.load_balancer_arn.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "IpAddressType");
+            let k = key.as_str();
+            out.ip_address_type = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.ip_address_type {
+                crate::wire::query::check_enum(k, v, enums::IpAddressType)?;
+            }
+            if out.ip_address_type.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
 impl crate::wire::query::FromQuery for SetRulePrioritiesInput {
     fn from_query(
         q: &crate::wire::QueryInput,
@@ -2555,6 +2850,94 @@ impl crate::wire::query::FromQuery for SetRulePrioritiesInput {
             out.rule_priorities = dec_RulePriorityList(q, k)?;
             if out.rule_priorities.is_none() {
                 return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for SetSecurityGroupsInput {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "LoadBalancerArn");
+            let k = key.as_str();
+            out.load_balancer_arn = q.scalar::<::std::string::String>(k)?;
+            if out.load_balancer_arn.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SecurityGroups");
+            let k = key.as_str();
+            out.security_groups = dec_SecurityGroups(q, k)?;
+            if out.security_groups.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(
+                prefix,
+                "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic",
+            );
+            let k = key.as_str();
+            out.enforce_security_group_inbound_rules_on_private_link_traffic =
+                q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) =
+                &out.enforce_security_group_inbound_rules_on_private_link_traffic
+            {
+                crate::wire::query::check_enum(
+                    k,
+                    v,
+                    enums::EnforceSecurityGroupInboundRulesOnPrivateLinkTrafficEnum,
+                )?;
+            }
+        }
+        ::std::result::Result::Ok(out)
+    }
+}
+
+impl crate::wire::query::FromQuery for SetSubnetsInput {
+    fn from_query(
+        q: &crate::wire::QueryInput,
+        prefix: &str,
+    ) -> ::std::result::Result<Self, crate::wire::WireError> {
+        let mut out = Self::default();
+        {
+            let key = crate::wire::query::key(prefix, "LoadBalancerArn");
+            let k = key.as_str();
+            out.load_balancer_arn = q.scalar::<::std::string::String>(k)?;
+            if out.load_balancer_arn.is_none() {
+                return ::std::result::Result::Err(crate::wire::WireError::Missing(key));
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "Subnets");
+            let k = key.as_str();
+            out.subnets = dec_Subnets(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "SubnetMappings");
+            let k = key.as_str();
+            out.subnet_mappings = dec_SubnetMappings(q, k)?;
+        }
+        {
+            let key = crate::wire::query::key(prefix, "IpAddressType");
+            let k = key.as_str();
+            out.ip_address_type = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.ip_address_type {
+                crate::wire::query::check_enum(k, v, enums::IpAddressType)?;
+            }
+        }
+        {
+            let key = crate::wire::query::key(prefix, "EnablePrefixForIpv6SourceNat");
+            let k = key.as_str();
+            out.enable_prefix_for_ipv6_source_nat = q.scalar::<::std::string::String>(k)?;
+            if let ::std::option::Option::Some(v) = &out.enable_prefix_for_ipv6_source_nat {
+                crate::wire::query::check_enum(k, v, enums::EnablePrefixForIpv6SourceNatEnum)?;
             }
         }
         ::std::result::Result::Ok(out)
@@ -3346,6 +3729,33 @@ fn dec_SecurityGroups(
     ::std::result::Result::Ok(::std::option::Option::Some(items))
 }
 
+fn dec_SslPolicyNames(
+    q: &crate::wire::QueryInput,
+    key: &str,
+) -> ::std::result::Result<
+    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    crate::wire::WireError,
+> {
+    let base = format!("{key}.member");
+    let idx = q.indexes(&base);
+    if idx.is_empty() {
+        return ::std::result::Result::Ok(
+            q.get(key)
+                .filter(|v| v.is_empty())
+                .map(|_| ::std::vec::Vec::new()),
+        );
+    }
+    let mut items = ::std::vec::Vec::with_capacity(idx.len());
+    for i in idx {
+        let key = format!("{base}.{i}");
+        let k = key.as_str();
+        if let ::std::option::Option::Some(v) = q.scalar::<::std::string::String>(k)? {
+            items.push(v);
+        }
+    }
+    ::std::result::Result::Ok(::std::option::Option::Some(items))
+}
+
 fn dec_SubnetMappings(
     q: &crate::wire::QueryInput,
     key: &str,
@@ -3638,6 +4048,14 @@ impl crate::wire::xml::ToXml for Action {
     }
 }
 
+impl crate::wire::xml::ToXml for AddListenerCertificatesOutput {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.certificates {
+            enc_CertificateList(w, "Certificates", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for AddTagsOutput {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {}
 }
@@ -3776,6 +4194,17 @@ impl crate::wire::xml::ToXml for Certificate {
     }
 }
 
+impl crate::wire::xml::ToXml for Cipher {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.name {
+            w.element("Name", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.priority {
+            w.element("Priority", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for CreateListenerOutput {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.listeners {
@@ -3828,6 +4257,28 @@ impl crate::wire::xml::ToXml for DeregisterTargetsOutput {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {}
 }
 
+impl crate::wire::xml::ToXml for DescribeAccountLimitsOutput {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.limits {
+            enc_Limits(w, "Limits", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.next_marker {
+            w.element("NextMarker", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for DescribeListenerCertificatesOutput {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.certificates {
+            enc_CertificateList(w, "Certificates", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.next_marker {
+            w.element("NextMarker", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for DescribeListenersOutput {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.listeners {
@@ -3862,6 +4313,17 @@ impl crate::wire::xml::ToXml for DescribeRulesOutput {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.rules {
             enc_Rules(w, "Rules", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.next_marker {
+            w.element("NextMarker", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for DescribeSSLPoliciesOutput {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.ssl_policies {
+            enc_SslPolicies(w, "SslPolicies", v);
         }
         if let ::std::option::Option::Some(v) = &self.next_marker {
             w.element("NextMarker", v);
@@ -4004,6 +4466,17 @@ impl crate::wire::xml::ToXml for JwtValidationActionConfig {
         }
         if let ::std::option::Option::Some(v) = &self.additional_claims {
             enc_JwtValidationActionAdditionalClaims(w, "AdditionalClaims", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for Limit {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.name {
+            w.element("Name", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.max {
+            w.element("Max", v);
         }
     }
 }
@@ -4268,6 +4741,10 @@ impl crate::wire::xml::ToXml for RegisterTargetsOutput {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {}
 }
 
+impl crate::wire::xml::ToXml for RemoveListenerCertificatesOutput {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {}
+}
+
 impl crate::wire::xml::ToXml for RemoveTagsOutput {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {}
 }
@@ -4368,10 +4845,45 @@ impl crate::wire::xml::ToXml for RuleTransform {
     }
 }
 
+impl crate::wire::xml::ToXml for SetIpAddressTypeOutput {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.ip_address_type {
+            w.element("IpAddressType", v);
+        }
+    }
+}
+
 impl crate::wire::xml::ToXml for SetRulePrioritiesOutput {
     fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
         if let ::std::option::Option::Some(v) = &self.rules {
             enc_Rules(w, "Rules", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for SetSecurityGroupsOutput {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.security_group_ids {
+            enc_SecurityGroups(w, "SecurityGroupIds", v);
+        }
+        if let ::std::option::Option::Some(v) =
+            &self.enforce_security_group_inbound_rules_on_private_link_traffic
+        {
+            w.element("EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for SetSubnetsOutput {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.availability_zones {
+            enc_AvailabilityZones(w, "AvailabilityZones", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ip_address_type {
+            w.element("IpAddressType", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.enable_prefix_for_ipv6_source_nat {
+            w.element("EnablePrefixForIpv6SourceNat", v);
         }
     }
 }
@@ -4383,6 +4895,23 @@ impl crate::wire::xml::ToXml for SourceIpConditionConfig {
         }
         if let ::std::option::Option::Some(v) = &self.ip_address_type {
             w.element("IpAddressType", v);
+        }
+    }
+}
+
+impl crate::wire::xml::ToXml for SslPolicy {
+    fn write_xml(&self, w: &mut crate::wire::XmlWriter) {
+        if let ::std::option::Option::Some(v) = &self.ssl_protocols {
+            enc_SslProtocols(w, "SslProtocols", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.ciphers {
+            enc_Ciphers(w, "Ciphers", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.name {
+            w.element("Name", v);
+        }
+        if let ::std::option::Option::Some(v) = &self.supported_load_balancer_types {
+            enc_ListOfString(w, "SupportedLoadBalancerTypes", v);
         }
     }
 }
@@ -4653,6 +5182,16 @@ fn enc_CertificateList(
     w.end(name);
 }
 
+fn enc_Ciphers(w: &mut crate::wire::XmlWriter, name: &str, value: &::std::vec::Vec<Cipher>) {
+    w.start(name);
+    for v in value {
+        w.start("member");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("member");
+    }
+    w.end(name);
+}
+
 fn enc_JwtValidationActionAdditionalClaimValues(
     w: &mut crate::wire::XmlWriter,
     name: &str,
@@ -4670,6 +5209,16 @@ fn enc_JwtValidationActionAdditionalClaims(
     name: &str,
     value: &::std::vec::Vec<JwtValidationActionAdditionalClaim>,
 ) {
+    w.start(name);
+    for v in value {
+        w.start("member");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("member");
+    }
+    w.end(name);
+}
+
+fn enc_Limits(w: &mut crate::wire::XmlWriter, name: &str, value: &::std::vec::Vec<Limit>) {
     w.start(name);
     for v in value {
         w.start("member");
@@ -4845,6 +5394,28 @@ fn enc_SourceNatIpv6Prefixes(
     w.end(name);
 }
 
+fn enc_SslPolicies(w: &mut crate::wire::XmlWriter, name: &str, value: &::std::vec::Vec<SslPolicy>) {
+    w.start(name);
+    for v in value {
+        w.start("member");
+        crate::wire::xml::ToXml::write_xml(v, w);
+        w.end("member");
+    }
+    w.end(name);
+}
+
+fn enc_SslProtocols(
+    w: &mut crate::wire::XmlWriter,
+    name: &str,
+    value: &::std::vec::Vec<::std::string::String>,
+) {
+    w.start(name);
+    for v in value {
+        w.element("member", v);
+    }
+    w.end(name);
+}
+
 fn enc_TagDescriptions(
     w: &mut crate::wire::XmlWriter,
     name: &str,
@@ -4927,6 +5498,7 @@ fn enc_TargetHealthDescriptions(
 
 /// The operations this module implements the wire for.
 pub const OPERATIONS: &[&str] = &[
+    "AddListenerCertificates",
     "AddTags",
     "CreateListener",
     "CreateLoadBalancer",
@@ -4937,10 +5509,13 @@ pub const OPERATIONS: &[&str] = &[
     "DeleteRule",
     "DeleteTargetGroup",
     "DeregisterTargets",
+    "DescribeAccountLimits",
+    "DescribeListenerCertificates",
     "DescribeListeners",
     "DescribeLoadBalancerAttributes",
     "DescribeLoadBalancers",
     "DescribeRules",
+    "DescribeSSLPolicies",
     "DescribeTags",
     "DescribeTargetGroupAttributes",
     "DescribeTargetGroups",
@@ -4951,13 +5526,18 @@ pub const OPERATIONS: &[&str] = &[
     "ModifyTargetGroup",
     "ModifyTargetGroupAttributes",
     "RegisterTargets",
+    "RemoveListenerCertificates",
     "RemoveTags",
+    "SetIpAddressType",
     "SetRulePriorities",
+    "SetSecurityGroups",
+    "SetSubnets",
 ];
 
 /// A decoded request.
 #[derive(Debug, Clone)]
 pub enum Request {
+    AddListenerCertificates(AddListenerCertificatesInput),
     AddTags(AddTagsInput),
     CreateListener(CreateListenerInput),
     CreateLoadBalancer(CreateLoadBalancerInput),
@@ -4968,10 +5548,13 @@ pub enum Request {
     DeleteRule(DeleteRuleInput),
     DeleteTargetGroup(DeleteTargetGroupInput),
     DeregisterTargets(DeregisterTargetsInput),
+    DescribeAccountLimits(DescribeAccountLimitsInput),
+    DescribeListenerCertificates(DescribeListenerCertificatesInput),
     DescribeListeners(DescribeListenersInput),
     DescribeLoadBalancerAttributes(DescribeLoadBalancerAttributesInput),
     DescribeLoadBalancers(DescribeLoadBalancersInput),
     DescribeRules(DescribeRulesInput),
+    DescribeSSLPolicies(DescribeSSLPoliciesInput),
     DescribeTags(DescribeTagsInput),
     DescribeTargetGroupAttributes(DescribeTargetGroupAttributesInput),
     DescribeTargetGroups(DescribeTargetGroupsInput),
@@ -4982,13 +5565,18 @@ pub enum Request {
     ModifyTargetGroup(ModifyTargetGroupInput),
     ModifyTargetGroupAttributes(ModifyTargetGroupAttributesInput),
     RegisterTargets(RegisterTargetsInput),
+    RemoveListenerCertificates(RemoveListenerCertificatesInput),
     RemoveTags(RemoveTagsInput),
+    SetIpAddressType(SetIpAddressTypeInput),
     SetRulePriorities(SetRulePrioritiesInput),
+    SetSecurityGroups(SetSecurityGroupsInput),
+    SetSubnets(SetSubnetsInput),
 }
 
 /// A handler's answer.
 #[derive(Debug, Clone)]
 pub enum Response {
+    AddListenerCertificates(AddListenerCertificatesOutput),
     AddTags(AddTagsOutput),
     CreateListener(CreateListenerOutput),
     CreateLoadBalancer(CreateLoadBalancerOutput),
@@ -4999,10 +5587,13 @@ pub enum Response {
     DeleteRule(DeleteRuleOutput),
     DeleteTargetGroup(DeleteTargetGroupOutput),
     DeregisterTargets(DeregisterTargetsOutput),
+    DescribeAccountLimits(DescribeAccountLimitsOutput),
+    DescribeListenerCertificates(DescribeListenerCertificatesOutput),
     DescribeListeners(DescribeListenersOutput),
     DescribeLoadBalancerAttributes(DescribeLoadBalancerAttributesOutput),
     DescribeLoadBalancers(DescribeLoadBalancersOutput),
     DescribeRules(DescribeRulesOutput),
+    DescribeSSLPolicies(DescribeSSLPoliciesOutput),
     DescribeTags(DescribeTagsOutput),
     DescribeTargetGroupAttributes(DescribeTargetGroupAttributesOutput),
     DescribeTargetGroups(DescribeTargetGroupsOutput),
@@ -5013,13 +5604,18 @@ pub enum Response {
     ModifyTargetGroup(ModifyTargetGroupOutput),
     ModifyTargetGroupAttributes(ModifyTargetGroupAttributesOutput),
     RegisterTargets(RegisterTargetsOutput),
+    RemoveListenerCertificates(RemoveListenerCertificatesOutput),
     RemoveTags(RemoveTagsOutput),
+    SetIpAddressType(SetIpAddressTypeOutput),
     SetRulePriorities(SetRulePrioritiesOutput),
+    SetSecurityGroups(SetSecurityGroupsOutput),
+    SetSubnets(SetSubnetsOutput),
 }
 
 impl Request {
     pub fn operation(&self) -> &'static str {
         match self {
+            Request::AddListenerCertificates(_) => "AddListenerCertificates",
             Request::AddTags(_) => "AddTags",
             Request::CreateListener(_) => "CreateListener",
             Request::CreateLoadBalancer(_) => "CreateLoadBalancer",
@@ -5030,10 +5626,13 @@ impl Request {
             Request::DeleteRule(_) => "DeleteRule",
             Request::DeleteTargetGroup(_) => "DeleteTargetGroup",
             Request::DeregisterTargets(_) => "DeregisterTargets",
+            Request::DescribeAccountLimits(_) => "DescribeAccountLimits",
+            Request::DescribeListenerCertificates(_) => "DescribeListenerCertificates",
             Request::DescribeListeners(_) => "DescribeListeners",
             Request::DescribeLoadBalancerAttributes(_) => "DescribeLoadBalancerAttributes",
             Request::DescribeLoadBalancers(_) => "DescribeLoadBalancers",
             Request::DescribeRules(_) => "DescribeRules",
+            Request::DescribeSSLPolicies(_) => "DescribeSSLPolicies",
             Request::DescribeTags(_) => "DescribeTags",
             Request::DescribeTargetGroupAttributes(_) => "DescribeTargetGroupAttributes",
             Request::DescribeTargetGroups(_) => "DescribeTargetGroups",
@@ -5044,8 +5643,12 @@ impl Request {
             Request::ModifyTargetGroup(_) => "ModifyTargetGroup",
             Request::ModifyTargetGroupAttributes(_) => "ModifyTargetGroupAttributes",
             Request::RegisterTargets(_) => "RegisterTargets",
+            Request::RemoveListenerCertificates(_) => "RemoveListenerCertificates",
             Request::RemoveTags(_) => "RemoveTags",
+            Request::SetIpAddressType(_) => "SetIpAddressType",
             Request::SetRulePriorities(_) => "SetRulePriorities",
+            Request::SetSecurityGroups(_) => "SetSecurityGroups",
+            Request::SetSubnets(_) => "SetSubnets",
         }
     }
 }
@@ -5056,6 +5659,10 @@ pub fn decode(
     q: &crate::wire::QueryInput,
 ) -> ::std::option::Option<::std::result::Result<Request, crate::wire::WireError>> {
     let r = match operation {
+        "AddListenerCertificates" => {
+            <AddListenerCertificatesInput as crate::wire::query::FromQuery>::from_query(q, "")
+                .map(Request::AddListenerCertificates)
+        }
         "AddTags" => {
             <AddTagsInput as crate::wire::query::FromQuery>::from_query(q, "").map(Request::AddTags)
         }
@@ -5091,6 +5698,14 @@ pub fn decode(
             <DeregisterTargetsInput as crate::wire::query::FromQuery>::from_query(q, "")
                 .map(Request::DeregisterTargets)
         }
+        "DescribeAccountLimits" => {
+            <DescribeAccountLimitsInput as crate::wire::query::FromQuery>::from_query(q, "")
+                .map(Request::DescribeAccountLimits)
+        }
+        "DescribeListenerCertificates" => {
+            <DescribeListenerCertificatesInput as crate::wire::query::FromQuery>::from_query(q, "")
+                .map(Request::DescribeListenerCertificates)
+        }
         "DescribeListeners" => {
             <DescribeListenersInput as crate::wire::query::FromQuery>::from_query(q, "")
                 .map(Request::DescribeListeners)
@@ -5107,6 +5722,10 @@ pub fn decode(
         }
         "DescribeRules" => <DescribeRulesInput as crate::wire::query::FromQuery>::from_query(q, "")
             .map(Request::DescribeRules),
+        "DescribeSSLPolicies" => {
+            <DescribeSSLPoliciesInput as crate::wire::query::FromQuery>::from_query(q, "")
+                .map(Request::DescribeSSLPolicies)
+        }
         "DescribeTags" => <DescribeTagsInput as crate::wire::query::FromQuery>::from_query(q, "")
             .map(Request::DescribeTags),
         "DescribeTargetGroupAttributes" => {
@@ -5143,12 +5762,26 @@ pub fn decode(
             <RegisterTargetsInput as crate::wire::query::FromQuery>::from_query(q, "")
                 .map(Request::RegisterTargets)
         }
+        "RemoveListenerCertificates" => {
+            <RemoveListenerCertificatesInput as crate::wire::query::FromQuery>::from_query(q, "")
+                .map(Request::RemoveListenerCertificates)
+        }
         "RemoveTags" => <RemoveTagsInput as crate::wire::query::FromQuery>::from_query(q, "")
             .map(Request::RemoveTags),
+        "SetIpAddressType" => {
+            <SetIpAddressTypeInput as crate::wire::query::FromQuery>::from_query(q, "")
+                .map(Request::SetIpAddressType)
+        }
         "SetRulePriorities" => {
             <SetRulePrioritiesInput as crate::wire::query::FromQuery>::from_query(q, "")
                 .map(Request::SetRulePriorities)
         }
+        "SetSecurityGroups" => {
+            <SetSecurityGroupsInput as crate::wire::query::FromQuery>::from_query(q, "")
+                .map(Request::SetSecurityGroups)
+        }
+        "SetSubnets" => <SetSubnetsInput as crate::wire::query::FromQuery>::from_query(q, "")
+            .map(Request::SetSubnets),
         _ => return ::std::option::Option::None,
     };
     ::std::option::Option::Some(r)
@@ -5159,6 +5792,7 @@ impl Response {
     pub fn encode(&self, request_id: &str) -> ::std::vec::Vec<u8> {
         let mut w = crate::wire::XmlWriter::new();
         let root = match self {
+            Response::AddListenerCertificates(_) => "AddListenerCertificatesResponse",
             Response::AddTags(_) => "AddTagsResponse",
             Response::CreateListener(_) => "CreateListenerResponse",
             Response::CreateLoadBalancer(_) => "CreateLoadBalancerResponse",
@@ -5169,10 +5803,13 @@ impl Response {
             Response::DeleteRule(_) => "DeleteRuleResponse",
             Response::DeleteTargetGroup(_) => "DeleteTargetGroupResponse",
             Response::DeregisterTargets(_) => "DeregisterTargetsResponse",
+            Response::DescribeAccountLimits(_) => "DescribeAccountLimitsResponse",
+            Response::DescribeListenerCertificates(_) => "DescribeListenerCertificatesResponse",
             Response::DescribeListeners(_) => "DescribeListenersResponse",
             Response::DescribeLoadBalancerAttributes(_) => "DescribeLoadBalancerAttributesResponse",
             Response::DescribeLoadBalancers(_) => "DescribeLoadBalancersResponse",
             Response::DescribeRules(_) => "DescribeRulesResponse",
+            Response::DescribeSSLPolicies(_) => "DescribeSSLPoliciesResponse",
             Response::DescribeTags(_) => "DescribeTagsResponse",
             Response::DescribeTargetGroupAttributes(_) => "DescribeTargetGroupAttributesResponse",
             Response::DescribeTargetGroups(_) => "DescribeTargetGroupsResponse",
@@ -5183,11 +5820,20 @@ impl Response {
             Response::ModifyTargetGroup(_) => "ModifyTargetGroupResponse",
             Response::ModifyTargetGroupAttributes(_) => "ModifyTargetGroupAttributesResponse",
             Response::RegisterTargets(_) => "RegisterTargetsResponse",
+            Response::RemoveListenerCertificates(_) => "RemoveListenerCertificatesResponse",
             Response::RemoveTags(_) => "RemoveTagsResponse",
+            Response::SetIpAddressType(_) => "SetIpAddressTypeResponse",
             Response::SetRulePriorities(_) => "SetRulePrioritiesResponse",
+            Response::SetSecurityGroups(_) => "SetSecurityGroupsResponse",
+            Response::SetSubnets(_) => "SetSubnetsResponse",
         };
         w.start_ns(root, XML_NAMESPACE);
         match self {
+            Response::AddListenerCertificates(v) => {
+                w.start("AddListenerCertificatesResult");
+                crate::wire::xml::ToXml::write_xml(v, &mut w);
+                w.end("AddListenerCertificatesResult");
+            }
             Response::AddTags(v) => {
                 w.start("AddTagsResult");
                 crate::wire::xml::ToXml::write_xml(v, &mut w);
@@ -5238,6 +5884,16 @@ impl Response {
                 crate::wire::xml::ToXml::write_xml(v, &mut w);
                 w.end("DeregisterTargetsResult");
             }
+            Response::DescribeAccountLimits(v) => {
+                w.start("DescribeAccountLimitsResult");
+                crate::wire::xml::ToXml::write_xml(v, &mut w);
+                w.end("DescribeAccountLimitsResult");
+            }
+            Response::DescribeListenerCertificates(v) => {
+                w.start("DescribeListenerCertificatesResult");
+                crate::wire::xml::ToXml::write_xml(v, &mut w);
+                w.end("DescribeListenerCertificatesResult");
+            }
             Response::DescribeListeners(v) => {
                 w.start("DescribeListenersResult");
                 crate::wire::xml::ToXml::write_xml(v, &mut w);
@@ -5257,6 +5913,11 @@ impl Response {
                 w.start("DescribeRulesResult");
                 crate::wire::xml::ToXml::write_xml(v, &mut w);
                 w.end("DescribeRulesResult");
+            }
+            Response::DescribeSSLPolicies(v) => {
+                w.start("DescribeSSLPoliciesResult");
+                crate::wire::xml::ToXml::write_xml(v, &mut w);
+                w.end("DescribeSSLPoliciesResult");
             }
             Response::DescribeTags(v) => {
                 w.start("DescribeTagsResult");
@@ -5308,15 +5969,35 @@ impl Response {
                 crate::wire::xml::ToXml::write_xml(v, &mut w);
                 w.end("RegisterTargetsResult");
             }
+            Response::RemoveListenerCertificates(v) => {
+                w.start("RemoveListenerCertificatesResult");
+                crate::wire::xml::ToXml::write_xml(v, &mut w);
+                w.end("RemoveListenerCertificatesResult");
+            }
             Response::RemoveTags(v) => {
                 w.start("RemoveTagsResult");
                 crate::wire::xml::ToXml::write_xml(v, &mut w);
                 w.end("RemoveTagsResult");
             }
+            Response::SetIpAddressType(v) => {
+                w.start("SetIpAddressTypeResult");
+                crate::wire::xml::ToXml::write_xml(v, &mut w);
+                w.end("SetIpAddressTypeResult");
+            }
             Response::SetRulePriorities(v) => {
                 w.start("SetRulePrioritiesResult");
                 crate::wire::xml::ToXml::write_xml(v, &mut w);
                 w.end("SetRulePrioritiesResult");
+            }
+            Response::SetSecurityGroups(v) => {
+                w.start("SetSecurityGroupsResult");
+                crate::wire::xml::ToXml::write_xml(v, &mut w);
+                w.end("SetSecurityGroupsResult");
+            }
+            Response::SetSubnets(v) => {
+                w.start("SetSubnetsResult");
+                crate::wire::xml::ToXml::write_xml(v, &mut w);
+                w.end("SetSubnetsResult");
             }
         }
         w.start("ResponseMetadata");
@@ -5330,6 +6011,15 @@ impl Response {
 /// One method per operation. The default answers that the emulator does not implement it (yet).
 pub trait Api {
     type Ctx;
+    fn add_listener_certificates(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: AddListenerCertificatesInput,
+    ) -> ::std::result::Result<AddListenerCertificatesOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "AddListenerCertificates",
+        ))
+    }
     fn add_tags(
         &self,
         ctx: &mut Self::Ctx,
@@ -5400,6 +6090,24 @@ pub trait Api {
     ) -> ::std::result::Result<DeregisterTargetsOutput, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DeregisterTargets"))
     }
+    fn describe_account_limits(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeAccountLimitsInput,
+    ) -> ::std::result::Result<DescribeAccountLimitsOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DescribeAccountLimits",
+        ))
+    }
+    fn describe_listener_certificates(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeListenerCertificatesInput,
+    ) -> ::std::result::Result<DescribeListenerCertificatesOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DescribeListenerCertificates",
+        ))
+    }
     fn describe_listeners(
         &self,
         ctx: &mut Self::Ctx,
@@ -5431,6 +6139,15 @@ pub trait Api {
         input: DescribeRulesInput,
     ) -> ::std::result::Result<DescribeRulesOutput, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DescribeRules"))
+    }
+    fn describe_ssl_policies(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeSSLPoliciesInput,
+    ) -> ::std::result::Result<DescribeSSLPoliciesOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DescribeSSLPolicies",
+        ))
     }
     fn describe_tags(
         &self,
@@ -5512,6 +6229,15 @@ pub trait Api {
     ) -> ::std::result::Result<RegisterTargetsOutput, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("RegisterTargets"))
     }
+    fn remove_listener_certificates(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: RemoveListenerCertificatesInput,
+    ) -> ::std::result::Result<RemoveListenerCertificatesOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "RemoveListenerCertificates",
+        ))
+    }
     fn remove_tags(
         &self,
         ctx: &mut Self::Ctx,
@@ -5519,12 +6245,33 @@ pub trait Api {
     ) -> ::std::result::Result<RemoveTagsOutput, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("RemoveTags"))
     }
+    fn set_ip_address_type(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: SetIpAddressTypeInput,
+    ) -> ::std::result::Result<SetIpAddressTypeOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("SetIpAddressType"))
+    }
     fn set_rule_priorities(
         &self,
         ctx: &mut Self::Ctx,
         input: SetRulePrioritiesInput,
     ) -> ::std::result::Result<SetRulePrioritiesOutput, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("SetRulePriorities"))
+    }
+    fn set_security_groups(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: SetSecurityGroupsInput,
+    ) -> ::std::result::Result<SetSecurityGroupsOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("SetSecurityGroups"))
+    }
+    fn set_subnets(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: SetSubnetsInput,
+    ) -> ::std::result::Result<SetSubnetsOutput, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("SetSubnets"))
     }
 }
 
@@ -5535,6 +6282,9 @@ pub fn call<A: Api + ?Sized>(
     request: Request,
 ) -> ::std::result::Result<Response, crate::wire::AwsError> {
     match request {
+        Request::AddListenerCertificates(input) => api
+            .add_listener_certificates(ctx, input)
+            .map(Response::AddListenerCertificates),
         Request::AddTags(input) => api.add_tags(ctx, input).map(Response::AddTags),
         Request::CreateListener(input) => api
             .create_listener(ctx, input)
@@ -5559,6 +6309,12 @@ pub fn call<A: Api + ?Sized>(
         Request::DeregisterTargets(input) => api
             .deregister_targets(ctx, input)
             .map(Response::DeregisterTargets),
+        Request::DescribeAccountLimits(input) => api
+            .describe_account_limits(ctx, input)
+            .map(Response::DescribeAccountLimits),
+        Request::DescribeListenerCertificates(input) => api
+            .describe_listener_certificates(ctx, input)
+            .map(Response::DescribeListenerCertificates),
         Request::DescribeListeners(input) => api
             .describe_listeners(ctx, input)
             .map(Response::DescribeListeners),
@@ -5571,6 +6327,9 @@ pub fn call<A: Api + ?Sized>(
         Request::DescribeRules(input) => {
             api.describe_rules(ctx, input).map(Response::DescribeRules)
         }
+        Request::DescribeSSLPolicies(input) => api
+            .describe_ssl_policies(ctx, input)
+            .map(Response::DescribeSSLPolicies),
         Request::DescribeTags(input) => api.describe_tags(ctx, input).map(Response::DescribeTags),
         Request::DescribeTargetGroupAttributes(input) => api
             .describe_target_group_attributes(ctx, input)
@@ -5597,9 +6356,19 @@ pub fn call<A: Api + ?Sized>(
         Request::RegisterTargets(input) => api
             .register_targets(ctx, input)
             .map(Response::RegisterTargets),
+        Request::RemoveListenerCertificates(input) => api
+            .remove_listener_certificates(ctx, input)
+            .map(Response::RemoveListenerCertificates),
         Request::RemoveTags(input) => api.remove_tags(ctx, input).map(Response::RemoveTags),
+        Request::SetIpAddressType(input) => api
+            .set_ip_address_type(ctx, input)
+            .map(Response::SetIpAddressType),
         Request::SetRulePriorities(input) => api
             .set_rule_priorities(ctx, input)
             .map(Response::SetRulePriorities),
+        Request::SetSecurityGroups(input) => api
+            .set_security_groups(ctx, input)
+            .map(Response::SetSecurityGroups),
+        Request::SetSubnets(input) => api.set_subnets(ctx, input).map(Response::SetSubnets),
     }
 }

@@ -570,6 +570,10 @@ pub struct LoadBalancer {
     /// One per subnet, in the order of `subnets`.
     #[serde(default)]
     pub network_interfaces: Vec<NetworkInterface>,
+    /// `ipv4` (default), `dualstack`, `dualstack-without-public-ipv4`.
+    pub ip_address_type: Option<String>,
+    /// Network load balancers with security groups: `on` (default) or `off`.
+    pub enforce_security_group_inbound_rules_on_private_link_traffic: Option<String>,
 }
 
 /// An ELBv2 target group and its targets.
@@ -643,6 +647,9 @@ pub struct Listener {
     pub certificates: Vec<String>,
     #[serde(default)]
     pub alpn_policy: Vec<String>,
+    /// Certificates besides the default one (AddListenerCertificates).
+    #[serde(default)]
+    pub extra_certificates: Vec<String>,
     pub default_actions: Vec<ListenerAction>,
     #[serde(default)]
     pub tags: TagList,

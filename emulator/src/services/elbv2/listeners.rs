@@ -615,6 +615,7 @@ pub(super) fn create(ctx: &mut Ctx, input: m::CreateListenerInput) -> R<m::Creat
         port,
         ssl_policy,
         certificates,
+        extra_certificates: Vec::new(),
         alpn_policy: alpn,
         default_actions: actions,
         tags,
@@ -756,6 +757,10 @@ pub(super) fn modify(ctx: &mut Ctx, input: m::ModifyListenerInput) -> R<m::Modif
     };
     l.protocol = protocol;
     l.port = port;
+    if certificates.is_empty() {
+        // Leaving HTTPS/TLS drops the added certificates too.
+        l.extra_certificates.clear();
+    }
     l.certificates = certificates;
     l.ssl_policy = ssl_policy;
     l.alpn_policy = alpn;

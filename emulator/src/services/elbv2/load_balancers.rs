@@ -146,6 +146,8 @@ fn to_model(lb: &LoadBalancer) -> m::LoadBalancer {
         ),
         security_groups: (!lb.security_groups.is_empty()).then(|| lb.security_groups.clone()),
         ip_address_type: Some(lb.ip_address_type.clone()),
+        enforce_security_group_inbound_rules_on_private_link_traffic:
+            super::lb_settings::enforce_private_link(lb),
         ..Default::default()
     }
 }
@@ -360,6 +362,7 @@ pub(super) fn create(
         created: ctx.now(),
         tags,
         attributes: default_attributes(&lb_type),
+        enforce_private_link: None,
         endpoint_service: None,
     };
     let out = to_model(&lb);

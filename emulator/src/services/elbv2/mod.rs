@@ -3,10 +3,14 @@
 //! listeners and their rules. One file per resource family; `common` is what they share.
 
 mod common;
+mod lb_settings;
+mod limits;
+mod listener_certificates;
 mod listeners;
 mod load_balancers;
 mod rules;
 pub mod scenario;
+mod ssl_policies;
 pub mod state;
 mod tags;
 mod target_groups;
@@ -188,5 +192,54 @@ impl Api for Elbv2 {
         input: m::SetRulePrioritiesInput,
     ) -> R<m::SetRulePrioritiesOutput> {
         rules::set_priorities(ctx, input)
+    }
+    fn set_security_groups(
+        &self,
+        ctx: &mut Ctx,
+        input: m::SetSecurityGroupsInput,
+    ) -> R<m::SetSecurityGroupsOutput> {
+        lb_settings::set_security_groups(ctx, input)
+    }
+    fn set_ip_address_type(
+        &self,
+        ctx: &mut Ctx,
+        input: m::SetIpAddressTypeInput,
+    ) -> R<m::SetIpAddressTypeOutput> {
+        lb_settings::set_ip_address_type(ctx, input)
+    }
+    fn describe_account_limits(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeAccountLimitsInput,
+    ) -> R<m::DescribeAccountLimitsOutput> {
+        limits::describe(ctx, input)
+    }
+    fn add_listener_certificates(
+        &self,
+        ctx: &mut Ctx,
+        input: m::AddListenerCertificatesInput,
+    ) -> R<m::AddListenerCertificatesOutput> {
+        listener_certificates::add(ctx, input)
+    }
+    fn remove_listener_certificates(
+        &self,
+        ctx: &mut Ctx,
+        input: m::RemoveListenerCertificatesInput,
+    ) -> R<m::RemoveListenerCertificatesOutput> {
+        listener_certificates::remove(ctx, input)
+    }
+    fn describe_listener_certificates(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeListenerCertificatesInput,
+    ) -> R<m::DescribeListenerCertificatesOutput> {
+        listener_certificates::describe(ctx, input)
+    }
+    fn describe_ssl_policies(
+        &self,
+        ctx: &mut Ctx,
+        input: m::DescribeSSLPoliciesInput,
+    ) -> R<m::DescribeSSLPoliciesOutput> {
+        ssl_policies::describe(ctx, input)
     }
 }

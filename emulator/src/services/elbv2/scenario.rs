@@ -64,7 +64,8 @@ pub(crate) fn load_balancers(
                     type_: Some(lb.lb_type.clone().unwrap_or_else(|| "network".into())),
                     scheme: lb.scheme.clone(),
                     subnets: Some(subnets),
-                    security_groups: (!groups.is_empty()).then_some(groups),
+                    security_groups: (!groups.is_empty()).then_some(groups.clone()),
+                    ip_address_type: lb.ip_address_type.clone(),
                     tags: (!lb.tags.is_empty()).then(|| {
                         lb.tags
                             .0
@@ -87,6 +88,17 @@ pub(crate) fn load_balancers(
             .and_then(|v| v.into_iter().next())
             .and_then(|lb| lb.load_balancer_arn)
             .unwrap_or_default();
+        if let Some(e) = &lb.enforce_security_group_inbound_rules_on_private_link_traffic {
+            elbv2(
+                world,
+                &at,
+                l::Request::SetSecurityGroups(l::SetSecurityGroupsInput {
+                    load_balancer_arn: Some(arn.clone()),
+                    security_groups: Some(groups.clone()),
+                    enforce_security_group_inbound_rules_on_private_link_traffic: Some(e.clone()),
+                }),
+            )?;
+        }
         if !lb.attributes.is_empty() {
             elbv2(
                 world,
@@ -131,6 +143,11 @@ pub(crate) fn export(a: &Account, out: &mut f::RegionResources) {
             },
             created_at: Some(time(lb.created)),
             network_interfaces: lb.zones.iter().map(|z| eni_of(a, &z.2)).collect(),
+            ip_address_type: (lb.ip_address_type != "ipv4").then(|| lb.ip_address_type.clone()),
+            enforce_security_group_inbound_rules_on_private_link_traffic: lb
+                .enforce_private_link
+                .clone()
+                .filter(|e| e != "on" && lb.lb_type == "network" && !lb.security_groups.is_empty()),
         });
     }
 }
@@ -334,6 +351,24 @@ pub(crate) fn target_groups_and_listeners(
             .and_then(|v| v.into_iter().next())
             .and_then(|x| x.listener_arn)
             .unwrap_or_default();
+        if !x.extra_certificates.is_empty() {
+            elbv2(
+                world,
+                &at,
+                l::Request::AddListenerCertificates(l::AddListenerCertificatesInput {
+                    listener_arn: Some(listener_arn.clone()),
+                    certificates: Some(
+                        x.extra_certificates
+                            .iter()
+                            .map(|c| l::Certificate {
+                                certificate_arn: Some(c.clone()),
+                                is_default: None,
+                            })
+                            .collect(),
+                    ),
+                }),
+            )?;
+        }
         for (k, r) in x.rules.iter().enumerate() {
             let at = p.at(format!("{}.listeners[{i}].rules[{k}]", p.base));
             let stem = listener_arn.replacen(":listener/", ":listener-rule/", 1);
@@ -638,6 +673,7 @@ pub(crate) fn export_targets_and_listeners(a: &Account, out: &mut f::RegionResou
                 .then(|| x.ssl_policy.clone())
                 .flatten(),
             certificates: x.certificates.clone(),
+            extra_certificates: x.extra_certificates.clone(),
             alpn_policy: x.alpn_policy.clone(),
             default_actions: x
                 .default_actions

@@ -38,6 +38,9 @@ pub struct LoadBalancer {
     pub created: Timestamp,
     pub tags: Vec<(String, String)>,
     pub attributes: BTreeMap<String, String>,
+    /// `EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic` as last set
+    /// (None: AWS's default, `on`, for a network load balancer with security groups).
+    pub enforce_private_link: Option<String>,
     /// The endpoint service that uses it, if any.
     pub endpoint_service: Option<String>,
 }
@@ -103,7 +106,10 @@ pub struct Listener {
     pub protocol: Option<String>,
     pub port: Option<i32>,
     pub ssl_policy: Option<String>,
+    /// The default certificate (one at most).
     pub certificates: Vec<String>,
+    /// Certificates added with AddListenerCertificates.
+    pub extra_certificates: Vec<String>,
     pub alpn_policy: Vec<String>,
     pub default_actions: Vec<Action>,
     pub tags: Vec<(String, String)>,

@@ -1,0 +1,95 @@
+//! DescribeSSLPolicies, from the table in `data/ssl-policies.tsv` (its
+//! header names its source).
+
+use super::common::{page, validation, R};
+use crate::model::elbv2 as m;
+use crate::services::state::Ctx;
+use crate::wire::AwsError;
+
+const TABLE: &str = include_str!("data/ssl-policies.tsv");
+
+/// (name, load balancer types, protocols, ciphers in priority order).
+type Policy = (
+    &'static str,
+    Vec<&'static str>,
+    Vec<&'static str>,
+    Vec<&'static str>,
+);
+
+pub(super) fn policies() -> Vec<Policy> {
+    TABLE
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f.len() == 4).then(|| {
+                (
+                    f[0],
+                    f[1].split(',').collect(),
+                    f[2].split(',').collect(),
+                    f[3].split(',').collect(),
+                )
+            })
+        })
+        .collect()
+}
+
+pub(super) fn describe(
+    _ctx: &mut Ctx,
+    input: m::DescribeSSLPoliciesInput,
+) -> R<m::DescribeSSLPoliciesOutput> {
+    let all = policies();
+    let names = input.names.unwrap_or_default();
+    for n in &names {
+        if !all.iter().any(|p| p.0 == n) {
+            return Err(AwsError::new(
+                "SSLPolicyNotFound",
+                format!("One or more SSL policies not found: '{n}'"),
+            ));
+        }
+    }
+    if let Some(t) = &input.load_balancer_type {
+        if !matches!(t.as_str(), "application" | "network" | "gateway") {
+            return Err(validation(format!(
+                "1 validation error detected: Value '{t}' at 'loadBalancerType' failed to satisfy constraint: Member must satisfy enum value set: [application, network, gateway]"
+            )));
+        }
+    }
+    let items = all
+        .into_iter()
+        .filter(|p| names.is_empty() || names.iter().any(|n| n == p.0))
+        .filter(|p| {
+            input
+                .load_balancer_type
+                .as_ref()
+                .is_none_or(|t| p.1.contains(&t.as_str()))
+        })
+        .map(|(name, types, protocols, ciphers)| {
+            (
+                name.to_string(),
+                m::SslPolicy {
+                    name: Some(name.to_string()),
+                    ssl_protocols: Some(protocols.iter().map(|s| s.to_string()).collect()),
+                    ciphers: Some(
+                        ciphers
+                            .iter()
+                            .enumerate()
+                            .map(|(i, c)| m::Cipher {
+                                name: Some(c.to_string()),
+                                priority: Some(i as i32 + 1),
+                            })
+                            .collect(),
+                    ),
+                    supported_load_balancer_types: Some(
+                        types.iter().map(|s| s.to_string()).collect(),
+                    ),
+                },
+            )
+        })
+        .collect();
+    let (ssl_policies, next_marker) = page(items, input.marker, input.page_size)?;
+    Ok(m::DescribeSSLPoliciesOutput {
+        ssl_policies: Some(ssl_policies),
+        next_marker,
+    })
+}
