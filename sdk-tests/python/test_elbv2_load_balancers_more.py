@@ -141,6 +141,53 @@ def test_gateway_load_balancers_take_no_security_groups(ec2, elb):
         elb.set_security_groups(LoadBalancerArn=arn, SecurityGroups=[g1])
 
 
+# ---------------------------------------------------------------- SetSubnets
+def lb_enis(ec2, lb_arn):
+    name = lb_arn.split(":loadbalancer/")[1]
+    return {e["SubnetId"]: e for e in ec2.describe_network_interfaces(
+        Filters=[{"Name": "description", "Values": [f"ELB {name}"]}])["NetworkInterfaces"]}
+
+
+def test_set_subnets(ec2, elb):
+    vpc, a, b = network(ec2)
+    c = new_subnet(ec2, vpc, "10.0.3.0/24", "us-east-1c")
+    a2 = new_subnet(ec2, vpc, "10.0.4.0/24", "us-east-1a")
+    g1 = sg(ec2, vpc, "one")
+    arn = elb.create_load_balancer(Name="alb", Subnets=[a, b], SecurityGroups=[g1])[
+        "LoadBalancers"][0]["LoadBalancerArn"]
+    kept = lb_enis(ec2, arn)[a]["NetworkInterfaceId"]
+    out = elb.set_subnets(LoadBalancerArn=arn, Subnets=[a, c])
+    assert [(z["ZoneName"], z["SubnetId"]) for z in out["AvailabilityZones"]] == [
+        ("us-east-1a", a), ("us-east-1c", c)]
+    assert out["IpAddressType"] == "ipv4"
+    got = lb_of(elb, arn)["AvailabilityZones"]
+    assert sorted(z["SubnetId"] for z in got) == sorted([a, c])
+    enis = lb_enis(ec2, arn)
+    assert set(enis) == {a, c}
+    assert enis[a]["NetworkInterfaceId"] == kept
+    assert enis[c]["RequesterManaged"] is True
+    assert [g["GroupId"] for g in enis[c]["Groups"]] == [g1]
+    # AWS's checks, each changing nothing.
+    with raises_code("ValidationError"):
+        elb.set_subnets(LoadBalancerArn=arn, Subnets=[a])
+    with raises_code("InvalidConfigurationRequest"):
+        elb.set_subnets(LoadBalancerArn=arn, Subnets=[a, a2])
+    other = new_subnet(ec2, new_vpc(ec2, "10.1.0.0/16"), "10.1.1.0/24", "us-east-1b")
+    with raises_code("InvalidConfigurationRequest"):
+        elb.set_subnets(LoadBalancerArn=arn, Subnets=[a, other])
+    with raises_code("SubnetNotFound"):
+        elb.set_subnets(LoadBalancerArn=arn, Subnets=[a, "subnet-0123456789abcdef0"])
+    assert set(lb_enis(ec2, arn)) == {a, c}
+    # A network load balancer may add and drop zones.
+    nlb = elb.create_load_balancer(Name="nlb", Type="network", Subnets=[a])["LoadBalancers"][0]["LoadBalancerArn"]
+    elb.set_subnets(LoadBalancerArn=nlb, Subnets=[a, b])
+    assert set(lb_enis(ec2, nlb)) == {a, b}
+    assert lb_enis(ec2, nlb)[b]["InterfaceType"] == "network_load_balancer"
+    elb.set_subnets(LoadBalancerArn=nlb, Subnets=[b])
+    assert set(lb_enis(ec2, nlb)) == {b}
+    assert [z["SubnetId"] for z in lb_of(elb, nlb)["AvailabilityZones"]] == [b]
+
+
 # ---------------------------------------------------------------- SetIpAddressType
 def test_set_ip_address_type(ec2, elb):
     made = ec2.create_vpc(CidrBlock="10.0.0.0/16", AmazonProvidedIpv6CidrBlock=True)["Vpc"]
@@ -350,6 +397,41 @@ def test_scenario_fields_round_trip(awsemu_launcher, client_for, tmp_path):
         lb2 = elb2.describe_load_balancers(Names=["guarded"])["LoadBalancers"][0]
         assert lb2 == lb
         assert certs(elb2, listener["ListenerArn"]) == [(CERT, True), (CERT2, False)]
+        assert requests.get(f"{url2}/_awsemu/state", timeout=10).text == exported
+    finally:
+        stop2()
+
+
+def test_changed_load_balancers_export_and_load_back(awsemu_launcher, client_for, tmp_path):
+    url, stop = awsemu_launcher()
+    try:
+        ec2, elb = client_for(url, "ec2"), client_for(url, "elbv2")
+        vpc, a, b = network(ec2)
+        c = new_subnet(ec2, vpc, "10.0.3.0/24", "us-east-1c")
+        g1, g2 = sg(ec2, vpc, "one"), sg(ec2, vpc, "two")
+        alb = elb.create_load_balancer(Name="alb", Subnets=[a, b], SecurityGroups=[g1])[
+            "LoadBalancers"][0]["LoadBalancerArn"]
+        elb.set_subnets(LoadBalancerArn=alb, Subnets=[b, c])
+        elb.set_security_groups(LoadBalancerArn=alb, SecurityGroups=[g2])
+        nlb = elb.create_load_balancer(Name="nlb", Type="network", Subnets=[a], SecurityGroups=[g1])[
+            "LoadBalancers"][0]["LoadBalancerArn"]
+        elb.set_subnets(LoadBalancerArn=nlb, Subnets=[a, c])
+        elb.set_security_groups(LoadBalancerArn=nlb, SecurityGroups=[g1, g2],
+                                EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic="off")
+        before = elb.describe_load_balancers()["LoadBalancers"]
+        enis = ec2.describe_network_interfaces()["NetworkInterfaces"]
+        exported = requests.get(f"{url}/_awsemu/state", timeout=10).text
+    finally:
+        stop()
+    path = tmp_path / "again.yaml"
+    path.write_text(exported)
+    url2, stop2 = awsemu_launcher("--scenario", str(path))
+    try:
+        ec2, elb = client_for(url2, "ec2"), client_for(url2, "elbv2")
+        after = elb.describe_load_balancers()["LoadBalancers"]
+        strip = lambda lbs: [{k: v for k, v in x.items() if k != "State"} for x in lbs]  # noqa: E731
+        assert strip(after) == strip(before)
+        assert ec2.describe_network_interfaces()["NetworkInterfaces"] == enis
         assert requests.get(f"{url2}/_awsemu/state", timeout=10).text == exported
     finally:
         stop2()

@@ -4,6 +4,7 @@
 
 mod common;
 mod lb_settings;
+mod lb_subnets;
 mod limits;
 mod listener_certificates;
 mod listeners;
@@ -241,5 +242,8 @@ impl Api for Elbv2 {
         input: m::DescribeSSLPoliciesInput,
     ) -> R<m::DescribeSSLPoliciesOutput> {
         ssl_policies::describe(ctx, input)
+    }
+    fn set_subnets(&self, ctx: &mut Ctx, input: m::SetSubnetsInput) -> R<m::SetSubnetsOutput> {
+        lb_subnets::set_subnets(ctx, input)
     }
 }
