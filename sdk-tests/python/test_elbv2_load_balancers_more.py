@@ -298,6 +298,13 @@ def test_listener_certificates(ec2, elb):
     assert got["Certificates"] == [{"CertificateArn": CERT}]
     page = elb.describe_listener_certificates(ListenerArn=tls, PageSize=2)
     assert len(page["Certificates"]) == 2 and "NextMarker" in page
+    rest = elb.describe_listener_certificates(ListenerArn=tls, PageSize=2, Marker=page["NextMarker"])
+    assert [c["CertificateArn"] for c in rest["Certificates"]] == [CERT3] and "NextMarker" not in rest
+    # The default comes first whatever the ARNs' order: an ARN sorting before it.
+    early = "arn:aws:acm:us-east-1:000000000000:certificate/00000000-0000-0000-0000-000000000000"
+    elb.add_listener_certificates(ListenerArn=tls, Certificates=[{"CertificateArn": early}])
+    assert certs(elb, tls)[0] == (CERT, True) and certs(elb, tls)[-1] == (early, False)
+    elb.remove_listener_certificates(ListenerArn=tls, Certificates=[{"CertificateArn": early}])
     # The default one cannot be removed.
     with raises_code("OperationNotPermitted"):
         elb.remove_listener_certificates(ListenerArn=tls, Certificates=[{"CertificateArn": CERT}])

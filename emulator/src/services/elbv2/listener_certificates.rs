@@ -123,13 +123,17 @@ pub(super) fn describe(
 ) -> R<m::DescribeListenerCertificatesOutput> {
     let arn = input.listener_arn.unwrap_or_default();
     let l = listener_of(ctx, &arn)?;
-    let mut items: Vec<(String, m::Certificate)> = Vec::new();
-    for c in &l.certificates {
-        items.push((c.clone(), model(c, true)));
-    }
-    for c in &l.extra_certificates {
-        items.push((c.clone(), model(c, false)));
-    }
+    // The default first, then in the order added (keyed by position, so
+    // the paging Marker keeps that order).
+    let all = l
+        .certificates
+        .iter()
+        .map(|c| model(c, true))
+        .chain(l.extra_certificates.iter().map(|c| model(c, false)));
+    let items: Vec<(String, m::Certificate)> = all
+        .enumerate()
+        .map(|(i, c)| (format!("{i:06}"), c))
+        .collect();
     let (certificates, next_marker) = page(items, input.marker, input.page_size)?;
     Ok(m::DescribeListenerCertificatesOutput {
         certificates: Some(certificates),
