@@ -137,3 +137,34 @@ async fn nlb_target_group_listener_and_target_health() {
     assert_eq!(listeners.listeners().len(), 1);
     assert_eq!(listeners.listeners()[0].port(), Some(80));
 }
+
+#[tokio::test]
+async fn ssl_policies_and_account_limits() {
+    let emu = Emulator::shared();
+    let elb = emu.elbv2(&random_account(), REGION);
+    let policies = elb
+        .describe_ssl_policies()
+        .names("ELBSecurityPolicy-TLS13-1-2-2021-06")
+        .send()
+        .await
+        .expect("DescribeSSLPolicies");
+    let p = &policies.ssl_policies()[0];
+    assert_eq!(p.name(), Some("ELBSecurityPolicy-TLS13-1-2-2021-06"));
+    assert!(p.ssl_protocols().iter().any(|x| x == "TLSv1.3"));
+    let err = elb
+        .describe_ssl_policies()
+        .names("ELBSecurityPolicy-Nope")
+        .send()
+        .await
+        .expect_err("an unknown policy");
+    assert_eq!(err.code(), Some("SSLPolicyNotFound"));
+    let limits = elb
+        .describe_account_limits()
+        .send()
+        .await
+        .expect("DescribeAccountLimits");
+    assert!(limits
+        .limits()
+        .iter()
+        .any(|l| l.name() == Some("target-groups") && l.max() == Some("3000")));
+}
