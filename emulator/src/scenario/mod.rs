@@ -24,59 +24,71 @@ pub fn apply(world: &Arc<World>, all: &[Loaded]) -> Result<(), ScenarioError> {
             }
         }
     }
-    // Each phase across every file, account and Region, so references can
-    // point to anything an earlier phase made.
-    let mut later = Vec::new();
-    for phase in 0..6 {
-        for loaded in all {
-            for (ai, account) in loaded.scenario.accounts.iter().enumerate() {
-                if phase == 0
-                    && !(account.id.len() == 12 && account.id.bytes().all(|b| b.is_ascii_digit()))
-                {
-                    return Err(
-                        loaded.error(&format!("accounts[{ai}].id"), "an account id is 12 digits")
-                    );
-                }
-                for (region, res) in &account.regions {
+    for loaded in all {
+        for (ai, account) in loaded.scenario.accounts.iter().enumerate() {
+            if !(account.id.len() == 12 && account.id.bytes().all(|b| b.is_ascii_digit())) {
+                return Err(
+                    loaded.error(&format!("accounts[{ai}].id"), "an account id is 12 digits")
+                );
+            }
+            for region in account.regions.keys() {
+                if !regions::is_region_name(region) {
                     let base = format!("accounts[{ai}].regions.{region}");
-                    if phase == 0 && !regions::is_region_name(region) {
-                        return Err(loaded.error(&base, format!("'{region}' is not a Region name")));
-                    }
-                    let p = Phase {
-                        loaded,
-                        account: &account.id,
-                        region,
-                        base: &base,
-                    };
-                    if phase == 0 {
-                        // The account's first call makes its default VPC: do
-                        // that now (with the ids the scenario pins for it), so
-                        // it does not take an id a resource pins.
-                        ec2::scenario::default_vpc(world, &p, res.default_vpc.as_ref())?;
-                    }
-                    match phase {
-                        0 => {
-                            ec2::scenario::network(world, &p, &mut names, res)?;
-                            ec2::instances::scenario::apply(world, &p, &mut names, res)?;
-                            ec2::scenario::routes(world, &p, &mut names, res)?;
-                        }
-                        1 => {
-                            elbv2::scenario::load_balancers(world, &p, &mut names, res)?;
-                            elbv2::scenario::target_groups_and_listeners(
-                                world, &p, &mut names, res,
-                            )?;
-                        }
-                        2 => ec2::scenario::endpoint_services(world, &p, &mut names, res)?,
-                        3 => ec2::scenario::endpoints(world, &p, &mut names, res)?,
-                        4 => ecs::scenario::apply(world, &p, &mut names, res, &mut later)?,
-                        _ => ec2::scenario::associations(world, &p, &mut names, res)?,
-                    }
+                    return Err(loaded.error(&base, format!("'{region}' is not a Region name")));
                 }
             }
         }
     }
+    // Each phase across every file, account and Region, so references can
+    // point to anything an earlier phase made.
+    let mut later = Vec::new();
+    for phase in 0..6 {
+        each_region(all, |p, res| {
+            match phase {
+                0 => {
+                    // The account's first call makes its default VPC: do
+                    // that now (with the ids the scenario pins for it), so
+                    // it does not take an id a resource pins.
+                    ec2::scenario::default_vpc(world, p, res.default_vpc.as_ref())?;
+                    ec2::scenario::network(world, p, &mut names, res)?;
+                    ec2::instances::scenario::apply(world, p, &mut names, res)?;
+                    ec2::scenario::routes(world, p, &mut names, res)?;
+                }
+                1 => {
+                    elbv2::scenario::load_balancers(world, p, &mut names, res)?;
+                    elbv2::scenario::target_groups_and_listeners(world, p, &mut names, res)?;
+                }
+                2 => ec2::scenario::endpoint_services(world, p, &mut names, res)?,
+                3 => ec2::scenario::endpoints(world, p, &mut names, res)?,
+                4 => ecs::scenario::apply(world, p, &mut names, res, &mut later)?,
+                _ => ec2::scenario::associations(world, p, &mut names, res)?,
+            }
+            Ok(())
+        })?;
+    }
     world.settle();
     // Targets, once their instances run (before those declared stopped stop).
+    each_region(all, |p, res| {
+        elbv2::scenario::targets(world, p, &names, res)
+    })?;
+    world.settle();
+    // Instances, once they run: their other interfaces, their restarts and
+    // their declared states, a step at a time.
+    for step in 0..3 {
+        each_region(all, |p, res| {
+            ec2::instances::scenario::settle_step(world, p, &names, res, step)
+        })?;
+        world.settle();
+    }
+    ecs::scenario::apply_later(world, later);
+    Ok(())
+}
+
+/// Runs `f` for every Region of every account of every file, in order.
+fn each_region(
+    all: &[Loaded],
+    mut f: impl FnMut(&Phase<'_>, &format::RegionResources) -> Result<(), ScenarioError>,
+) -> Result<(), ScenarioError> {
     for loaded in all {
         for (ai, account) in loaded.scenario.accounts.iter().enumerate() {
             for (region, res) in &account.regions {
@@ -87,31 +99,10 @@ pub fn apply(world: &Arc<World>, all: &[Loaded]) -> Result<(), ScenarioError> {
                     region,
                     base: &base,
                 };
-                elbv2::scenario::targets(world, &p, &names, res)?;
+                f(&p, res)?;
             }
         }
     }
-    world.settle();
-    // Instances, once they run: their other interfaces, their restarts and
-    // their declared states, a step at a time.
-    for step in 0..3 {
-        for loaded in all {
-            for (ai, account) in loaded.scenario.accounts.iter().enumerate() {
-                for (region, res) in &account.regions {
-                    let base = format!("accounts[{ai}].regions.{region}");
-                    let p = Phase {
-                        loaded,
-                        account: &account.id,
-                        region,
-                        base: &base,
-                    };
-                    ec2::instances::scenario::settle_step(world, &p, &names, res, step)?;
-                }
-            }
-        }
-        world.settle();
-    }
-    ecs::scenario::apply_later(world, later);
     Ok(())
 }
 

@@ -4,7 +4,7 @@
 //! generator, so `--seed` makes them reproducible) and are unique in their
 //! Region; AWS's default quota of five per account and Region holds.
 
-use super::checks::check_known;
+use super::checks::{check_instance_id, check_known};
 use super::errors::{self, R};
 use super::query::{one, Filters};
 use super::state::{event, Address, AddressAssociation};
@@ -74,19 +74,8 @@ fn in_use(ctx: &Ctx, ip: &str) -> bool {
 
 /// The interface an address given to an instance goes to: its only one.
 fn instance_eni(ctx: &Ctx, instance: &str) -> R<String> {
+    check_instance_id(ctx, instance)?;
     let st = &ctx.acct().ec2;
-    check_known(
-        instance,
-        "i",
-        "InvalidInstanceID.Malformed",
-        st.instances.contains_key(instance),
-        || {
-            AwsError::new(
-                "InvalidInstanceID.NotFound",
-                format!("The instance ID '{instance}' does not exist"),
-            )
-        },
-    )?;
     let state = st.instances[instance].state.clone();
     if !matches!(state.as_str(), "running" | "stopped" | "stopping") {
         return Err(AwsError::new(

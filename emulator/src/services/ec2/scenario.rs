@@ -47,6 +47,64 @@ pub(crate) fn tags(kind: &str, t: &format::Tags) -> Option<Vec<e::TagSpecificati
     })
 }
 
+/// Tags an existing resource (what its create call could not tag).
+pub(crate) fn tag_resource(
+    world: &Arc<World>,
+    at: &At<'_>,
+    id: &str,
+    t: &format::Tags,
+) -> Result<(), ScenarioError> {
+    let Some(spec) = tags("", t) else {
+        return Ok(());
+    };
+    ec2(
+        world,
+        at,
+        e::Request::CreateTags(e::CreateTagsRequest {
+            resources: Some(vec![id.to_string()]),
+            tags: spec.into_iter().next().and_then(|s| s.tags),
+            ..Default::default()
+        }),
+    )?;
+    Ok(())
+}
+
+/// What CreateNetworkInterface and RunInstances do not take: an
+/// interface's secondary addresses and its source/destination check.
+pub(crate) fn interface_extras(
+    world: &Arc<World>,
+    at: &At<'_>,
+    eni: &str,
+    secondary_ips: &[String],
+    source_dest_check: Option<bool>,
+) -> Result<(), ScenarioError> {
+    if !secondary_ips.is_empty() {
+        ec2(
+            world,
+            at,
+            e::Request::AssignPrivateIpAddresses(e::AssignPrivateIpAddressesRequest {
+                network_interface_id: Some(eni.to_string()),
+                private_ip_addresses: Some(secondary_ips.to_vec()),
+                ..Default::default()
+            }),
+        )?;
+    }
+    if let Some(check) = source_dest_check {
+        ec2(
+            world,
+            at,
+            e::Request::ModifyNetworkInterfaceAttribute(
+                e::ModifyNetworkInterfaceAttributeRequest {
+                    network_interface_id: Some(eni.to_string()),
+                    source_dest_check: Some(e::AttributeBooleanValue { value: Some(check) }),
+                    ..Default::default()
+                },
+            ),
+        )?;
+    }
+    Ok(())
+}
+
 pub(crate) fn ec2(
     world: &Arc<World>,
     at: &At<'_>,
@@ -395,19 +453,7 @@ pub(crate) fn network(
             let Some(gid) = gid else {
                 return Err(at.err("vpc", format!("no VPC '{vpc}' in this account and Region")));
             };
-            if !g.tags.is_empty() {
-                ec2(
-                    world,
-                    &at,
-                    e::Request::CreateTags(e::CreateTagsRequest {
-                        resources: Some(vec![gid.clone()]),
-                        tags: tags("security-group", &g.tags)
-                            .and_then(|t| t.into_iter().next())
-                            .and_then(|t| t.tags),
-                        ..Default::default()
-                    }),
-                )?;
-            }
+            tag_resource(world, &at, &gid, &g.tags)?;
             names.put(p.account, p.region, "securityGroup", &g.name, gid);
             continue;
         }
@@ -601,23 +647,7 @@ pub(crate) fn network(
                         at.err(&format!("{field}[{ri}].tags"), "tags on a rule need its id")
                     );
                 };
-                ec2(
-                    world,
-                    &at,
-                    e::Request::CreateTags(e::CreateTagsRequest {
-                        resources: Some(vec![rule_id.clone()]),
-                        tags: Some(
-                            r.tags
-                                .iter()
-                                .map(|(k, v)| e::Tag {
-                                    key: Some(k.clone()),
-                                    value: Some(v.clone()),
-                                })
-                                .collect(),
-                        ),
-                        ..Default::default()
-                    }),
-                )?;
+                tag_resource(world, &at, rule_id, &r.tags)?;
             }
         }
     }
@@ -706,30 +736,13 @@ pub(crate) fn network(
             .network_interface
             .and_then(|n| n.network_interface_id)
             .unwrap_or_default();
-        if !n.secondary_private_ips.is_empty() {
-            ec2(
-                world,
-                &at,
-                e::Request::AssignPrivateIpAddresses(e::AssignPrivateIpAddressesRequest {
-                    network_interface_id: Some(id.clone()),
-                    private_ip_addresses: Some(n.secondary_private_ips.clone()),
-                    ..Default::default()
-                }),
-            )?;
-        }
-        if let Some(check) = n.source_dest_check {
-            ec2(
-                world,
-                &at,
-                e::Request::ModifyNetworkInterfaceAttribute(
-                    e::ModifyNetworkInterfaceAttributeRequest {
-                        network_interface_id: Some(id.clone()),
-                        source_dest_check: Some(e::AttributeBooleanValue { value: Some(check) }),
-                        ..Default::default()
-                    },
-                ),
-            )?;
-        }
+        interface_extras(
+            world,
+            &at,
+            &id,
+            &n.secondary_private_ips,
+            n.source_dest_check,
+        )?;
         names.put(p.account, p.region, "networkInterface", &n.name, id);
     }
     gateways(world, p, names, res)?;
@@ -1019,19 +1032,7 @@ fn network_acls(
                     )?;
                 }
             }
-            if !a.tags.is_empty() {
-                ec2(
-                    world,
-                    &at,
-                    e::Request::CreateTags(e::CreateTagsRequest {
-                        resources: Some(vec![id.clone()]),
-                        tags: tags("network-acl", &a.tags)
-                            .and_then(|t| t.into_iter().next())
-                            .and_then(|t| t.tags),
-                        ..Default::default()
-                    }),
-                )?;
-            }
+            tag_resource(world, &at, &id, &a.tags)?;
             for (ei, x) in a.entries.iter().enumerate() {
                 let present = existing
                     .iter()

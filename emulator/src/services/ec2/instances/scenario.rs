@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
-use super::super::scenario::{ec2, eni_of, export_tags, groups, tags};
+use super::super::scenario::{
+    ec2, eni_of, export_tags, groups, interface_extras, tag_resource, tags,
+};
 use super::super::state::{Instance, State};
 use super::catalog;
 use crate::model::ec2 as e;
@@ -172,30 +174,13 @@ fn after_launch(
     id: &str,
     eni: &str,
 ) -> Result<(), ScenarioError> {
-    if !x.secondary_private_ips.is_empty() {
-        ec2(
-            world,
-            at,
-            e::Request::AssignPrivateIpAddresses(e::AssignPrivateIpAddressesRequest {
-                network_interface_id: Some(eni.to_string()),
-                private_ip_addresses: Some(x.secondary_private_ips.clone()),
-                ..Default::default()
-            }),
-        )?;
-    }
-    if let Some(check) = x.source_dest_check {
-        ec2(
-            world,
-            at,
-            e::Request::ModifyNetworkInterfaceAttribute(
-                e::ModifyNetworkInterfaceAttributeRequest {
-                    network_interface_id: Some(eni.to_string()),
-                    source_dest_check: Some(e::AttributeBooleanValue { value: Some(check) }),
-                    ..Default::default()
-                },
-            ),
-        )?;
-    }
+    interface_extras(
+        world,
+        at,
+        eni,
+        &x.secondary_private_ips,
+        x.source_dest_check,
+    )?;
     let volumes: Vec<(String, f::Tags)> = {
         let ctx = world.context(&at.who(), "scenario");
         super::volumes::of_instance(&ctx, id)
@@ -212,23 +197,8 @@ fn after_launch(
             })
             .collect()
     };
-    for (volume, t) in volumes.into_iter().filter(|(_, t)| !t.is_empty()) {
-        ec2(
-            world,
-            at,
-            e::Request::CreateTags(e::CreateTagsRequest {
-                resources: Some(vec![volume]),
-                tags: Some(
-                    t.iter()
-                        .map(|(k, v)| e::Tag {
-                            key: Some(k.clone()),
-                            value: Some(v.clone()),
-                        })
-                        .collect(),
-                ),
-                ..Default::default()
-            }),
-        )?;
+    for (volume, t) in &volumes {
+        tag_resource(world, at, volume, t)?;
     }
     Ok(())
 }
