@@ -225,11 +225,16 @@ pub(crate) fn reservation_model(
     reservation_id: &str,
     instances: &[Instance],
 ) -> m::Reservation {
+    let models = instances.iter().map(|i| instance_model(ctx, i)).collect();
+    reservation(ctx, reservation_id, models)
+}
+
+fn reservation(ctx: &Ctx, reservation_id: &str, instances: Vec<m::Instance>) -> m::Reservation {
     m::Reservation {
         reservation_id: Some(reservation_id.to_string()),
         owner_id: Some(ctx.account.clone()),
         groups: Some(vec![]),
-        instances: Some(instances.iter().map(|i| instance_model(ctx, i)).collect()),
+        instances: Some(instances),
         ..Default::default()
     }
 }
@@ -595,38 +600,39 @@ pub(crate) fn describe_instances(
     ctx.dry_run(input.dry_run)?;
     // Paged by instance (in launch order within a reservation), then
     // grouped back into reservations.
-    let items: Vec<(String, (String, Instance))> = ctx
+    // Each instance's wire form is made once: filters read it, the answer
+    // is it. Paged by instance (in launch order within a reservation), then
+    // grouped back into reservations.
+    let items: Vec<(String, (String, m::Instance))> = ctx
         .acct()
         .ec2
         .instances
         .values()
         .filter(|i| ids.is_empty() || ids.contains(&i.id))
-        .filter(|i| {
+        .filter_map(|i| {
             let x = instance_model(ctx, i);
-            filters.matches(&i.tags, |n| filter_values(ctx, i, &x, n))
-        })
-        .map(|i| {
-            (
-                format!("{}/{:05}", i.reservation_id, i.launch_index),
-                (i.reservation_id.clone(), i.clone()),
-            )
+            filters
+                .matches(&i.tags, |n| filter_values(ctx, i, &x, n))
+                .then(|| {
+                    (
+                        format!("{}/{:05}", i.reservation_id, i.launch_index),
+                        (i.reservation_id.clone(), x),
+                    )
+                })
         })
         .collect();
     let (page, next) = paginate(items, input.max_results, input.next_token.as_deref())?;
-    let mut reservations: Vec<(String, Vec<Instance>)> = vec![];
-    for (r, i) in page {
+    let mut reservations: Vec<m::Reservation> = vec![];
+    for (r, x) in page {
         match reservations.last_mut() {
-            Some((last, list)) if *last == r => list.push(i),
-            _ => reservations.push((r, vec![i])),
+            Some(last) if last.reservation_id.as_deref() == Some(r.as_str()) => {
+                last.instances.get_or_insert_with(Vec::new).push(x)
+            }
+            _ => reservations.push(reservation(ctx, &r, vec![x])),
         }
     }
     Ok(m::DescribeInstancesResult {
-        reservations: Some(
-            reservations
-                .iter()
-                .map(|(r, list)| reservation_model(ctx, r, list))
-                .collect(),
-        ),
+        reservations: Some(reservations),
         next_token: next,
     })
 }
