@@ -347,6 +347,13 @@ def test_describe_ssl_policies(elb):
     assert elb.describe_ssl_policies(LoadBalancerType="gateway")["SslPolicies"] == []
     with raises_code("SSLPolicyNotFound"):
         elb.describe_ssl_policies(Names=["ELBSecurityPolicy-Nope"])
+    # A type outside the model's enum: the validation layer's own words.
+    from conftest import DEFAULT_ACCOUNT, DEFAULT_REGION, make_client
+    raw = make_client(elb.meta.endpoint_url, "elbv2", DEFAULT_ACCOUNT, DEFAULT_REGION, validate=False)
+    with raises_code("ValidationError") as e:
+        raw.describe_ssl_policies(LoadBalancerType="classic")
+    assert "at 'loadBalancerType' failed to satisfy constraint: Member must satisfy enum value set: [" in (
+        e.value.response["Error"]["Message"])
 
 
 # ---------------------------------------------------------------- scenarios

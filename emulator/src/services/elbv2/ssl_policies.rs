@@ -1,7 +1,7 @@
 //! DescribeSSLPolicies, from the table in `data/ssl-policies.tsv` (its
 //! header names its source).
 
-use super::common::{page, validation, R};
+use super::common::{page, R};
 use crate::model::elbv2 as m;
 use crate::services::state::Ctx;
 use crate::wire::AwsError;
@@ -16,22 +16,26 @@ type Policy = (
     Vec<&'static str>,
 );
 
-pub(super) fn policies() -> Vec<Policy> {
-    TABLE
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .filter_map(|l| {
-            let f: Vec<&str> = l.split('\t').collect();
-            (f.len() == 4).then(|| {
-                (
-                    f[0],
-                    f[1].split(',').collect(),
-                    f[2].split(',').collect(),
-                    f[3].split(',').collect(),
-                )
+/// The table, read once.
+pub(super) fn policies() -> &'static [Policy] {
+    static ALL: std::sync::OnceLock<Vec<Policy>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        TABLE
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split('\t').collect();
+                (f.len() == 4).then(|| {
+                    (
+                        f[0],
+                        f[1].split(',').collect(),
+                        f[2].split(',').collect(),
+                        f[3].split(',').collect(),
+                    )
+                })
             })
-        })
-        .collect()
+            .collect()
+    })
 }
 
 pub(super) fn describe(
@@ -48,15 +52,9 @@ pub(super) fn describe(
             ));
         }
     }
-    if let Some(t) = &input.load_balancer_type {
-        if !matches!(t.as_str(), "application" | "network" | "gateway") {
-            return Err(validation(format!(
-                "1 validation error detected: Value '{t}' at 'loadBalancerType' failed to satisfy constraint: Member must satisfy enum value set: [application, network, gateway]"
-            )));
-        }
-    }
+    // `LoadBalancerType` is checked against its enum by the wire layer.
     let items = all
-        .into_iter()
+        .iter()
         .filter(|p| names.is_empty() || names.iter().any(|n| n == p.0))
         .filter(|p| {
             input
