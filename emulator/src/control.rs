@@ -166,10 +166,14 @@ fn target_health(world: &std::sync::Arc<World>, body: &[u8]) -> Response<Full<By
     };
     let mut ctx = world.context(&who, "control");
     match crate::services::elbv2::set_target_health(&mut ctx, arn, id, port, !healthy) {
-        Ok(()) => reply(
-            StatusCode::OK,
-            json!({ "targetGroupArn": arn, "targetId": id, "healthy": healthy }),
-        ),
+        Ok(()) => {
+            // A service whose task it is replaces it, as ECS does.
+            crate::services::ecs::target_health_changed(&mut ctx, arn);
+            reply(
+                StatusCode::OK,
+                json!({ "targetGroupArn": arn, "targetId": id, "healthy": healthy }),
+            )
+        }
         Err(e) => reply(StatusCode::NOT_FOUND, json!({ "error": e })),
     }
 }

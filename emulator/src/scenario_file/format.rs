@@ -871,6 +871,10 @@ pub struct Service {
     pub assign_public_ip: Option<bool>,
     /// As CreateService takes it.
     pub service_connect_configuration: Option<serde_json::Value>,
+    /// The target groups it registers its tasks in.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub load_balancers: Vec<ServiceLoadBalancer>,
+    pub health_check_grace_period_seconds: Option<i32>,
     #[serde(default)]
     pub tags: TagList,
     pub created_at: Option<String>,
@@ -888,6 +892,16 @@ pub struct Service {
     /// Its event log, newest first, as DescribeServices shows it: replaces
     /// the events the scenario's own replay wrote.
     pub events: Option<Vec<ServiceEvent>>,
+}
+
+/// A target group an ECS service registers its tasks in.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ServiceLoadBalancer {
+    /// A target group (name or ARN).
+    pub target_group: String,
+    pub container_name: String,
+    pub container_port: i32,
 }
 
 /// What AWS generates for a task it starts.

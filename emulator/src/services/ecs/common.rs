@@ -92,3 +92,18 @@ pub(crate) fn event(
 ) -> crate::world::events::NewEvent {
     crate::world::events::NewEvent::new("ecs", resource_type, id, action, state)
 }
+
+/// Adds a message to a service's event log (newest first, the last 100),
+/// `key` being `<cluster>/<service>`.
+pub(crate) fn push_event(ctx: &mut Ctx, key: &str, message: String) {
+    let e = crate::model::ecs::ServiceEvent {
+        id: Some(ctx.world.ids.uuid()),
+        created_at: Some(ctx.now()),
+        message: Some(message),
+    };
+    if let Some(s) = ctx.acct_mut().ecs.services.get_mut(key) {
+        let events = s.model.events.get_or_insert_with(Vec::new);
+        events.insert(0, e);
+        events.truncate(100);
+    }
+}

@@ -4,6 +4,7 @@
 
 mod clusters;
 mod common;
+mod load_balancing;
 pub mod scenario;
 mod services;
 pub mod state;
@@ -11,6 +12,7 @@ mod tags;
 mod task_definitions;
 mod tasks;
 
+pub use services::target_health_changed;
 pub use state::*;
 
 use crate::model::ecs::{self as m, Api};

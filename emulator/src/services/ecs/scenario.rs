@@ -10,6 +10,7 @@ use super::state::TaskRec;
 use crate::scenario_file::format as f;
 use crate::scenario_file::mapping::time;
 use crate::services::ec2::scenario::groups;
+use crate::services::elbv2::scenario::target_group_ref;
 use crate::services::state::Account;
 
 use super::Ecs;
@@ -183,6 +184,24 @@ pub(crate) fn apply(
             None => None,
         };
         let net = network(&at, &s.subnets, &s.security_groups, s.assign_public_ip)?;
+        let load_balancers = s
+            .load_balancers
+            .iter()
+            .enumerate()
+            .map(|(li, lb)| {
+                Ok(c::LoadBalancer {
+                    target_group_arn: Some(target_group_ref(
+                        names,
+                        &at,
+                        &format!("loadBalancers[{li}].targetGroup"),
+                        &lb.target_group,
+                    )?),
+                    container_name: Some(lb.container_name.clone()),
+                    container_port: Some(lb.container_port),
+                    ..Default::default()
+                })
+            })
+            .collect::<Result<Vec<_>, ScenarioError>>()?;
         let mut pins = Pins::default()
             .time(&at, "createdAt", s.created_at.as_ref())?
             .value("ecs-deployment", s.deployment_id.as_ref());
@@ -230,6 +249,8 @@ pub(crate) fn apply(
                     launch_type: Some("FARGATE".into()),
                     network_configuration: Some(net),
                     service_connect_configuration: connect,
+                    load_balancers: (!load_balancers.is_empty()).then_some(load_balancers),
+                    health_check_grace_period_seconds: s.health_check_grace_period_seconds,
                     tags: tags(&s.tags),
                     ..Default::default()
                 }),
@@ -584,6 +605,28 @@ pub(crate) fn export(a: &Account, out: &mut f::RegionResources) {
             service_connect_configuration: primary
                 .and_then(|d| d.service_connect_configuration.as_ref())
                 .and_then(|c| serde_json::to_value(c).ok()),
+            load_balancers: s
+                .model
+                .load_balancers
+                .iter()
+                .flatten()
+                .map(|lb| {
+                    let arn = lb.target_group_arn.clone().unwrap_or_default();
+                    f::ServiceLoadBalancer {
+                        target_group: a
+                            .elbv2
+                            .target_groups
+                            .get(&arn)
+                            .map_or(arn, |g| g.name.clone()),
+                        container_name: lb.container_name.clone().unwrap_or_default(),
+                        container_port: lb.container_port.unwrap_or(0),
+                    }
+                })
+                .collect(),
+            health_check_grace_period_seconds: s
+                .model
+                .health_check_grace_period_seconds
+                .filter(|g| *g != 0),
             tags: ecs_tags(&s.tags),
             created_at: s.model.created_at.map(time),
             created_by: s.model.created_by.clone(),

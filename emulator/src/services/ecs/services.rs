@@ -3,7 +3,10 @@
 //! Service Connect (aws-spec.md §10.3–10.4, §11.13–11.17).
 
 use super::clusters;
-use super::common::{arn, check_max, event, invalid, page, service_not_found, short_name, R};
+use super::common::{
+    arn, check_max, event, invalid, page, push_event, service_not_found, short_name, R,
+};
+use super::load_balancing::{self, Health};
 use super::state::{ServiceRec, TaskRec};
 use super::task_definitions;
 use super::tasks::{self, Launch, Net};
@@ -40,19 +43,6 @@ fn deployment_id(ctx: &Ctx) -> String {
         .map(|c| char::from_digit(c.to_digit(16).unwrap_or(0) % 10, 10).unwrap_or('0'))
         .collect();
     format!("ecs-svc/{digits}")
-}
-
-fn push_event(ctx: &mut Ctx, key: &str, message: String) {
-    let e = m::ServiceEvent {
-        id: Some(ctx.world.ids.uuid()),
-        created_at: Some(ctx.now()),
-        message: Some(message),
-    };
-    if let Some(s) = ctx.acct_mut().ecs.services.get_mut(key) {
-        let events = s.model.events.get_or_insert_with(Vec::new);
-        events.insert(0, e);
-        events.truncate(100);
-    }
 }
 
 fn is_arn(s: &str, service: &str, resource: &str) -> bool {
@@ -225,6 +215,8 @@ pub(super) fn reconcile(ctx: &mut Ctx, key: &str) {
         return;
     };
     let primary_id = primary.id.clone().unwrap_or_default();
+    let grace = svc.model.health_check_grace_period_seconds.unwrap_or(0);
+    replace_unhealthy(ctx, key, &svc, grace);
     let st = &ctx.acct().ecs;
     let tasks: Vec<&TaskRec> = svc
         .task_ids
@@ -238,10 +230,12 @@ pub(super) fn reconcile(ctx: &mut Ctx, key: &str) {
         .filter(|t| live(t) && of_primary(t))
         .filter_map(|t| task_key(t))
         .collect();
+    // Running, and (behind a load balancer) past its first health checks.
     let running_primary = tasks
         .iter()
         .filter(|t| live(t) && of_primary(t))
         .filter(|t| t.model.last_status.as_deref() == Some("RUNNING"))
+        .filter(|t| load_balancing::health(ctx, t, grace) == Health::Ready)
         .count();
     let live_old: Vec<String> = tasks
         .iter()
@@ -433,6 +427,55 @@ pub(super) fn reconcile(ctx: &mut Ctx, key: &str) {
     }
 }
 
+/// Stops the service's running tasks whose targets fail their health checks
+/// after the grace period, as ECS does (it then starts replacements).
+fn replace_unhealthy(ctx: &mut Ctx, key: &str, svc: &ServiceRec, grace: i32) {
+    let name = svc.model.service_name.clone().unwrap_or_default();
+    let failing: Vec<(String, load_balancing::Registration)> = svc
+        .task_ids
+        .iter()
+        .filter_map(|t| ctx.acct().ecs.tasks.get(t))
+        .filter(|t| t.model.desired_status.as_deref() == Some("RUNNING"))
+        .filter_map(|t| match load_balancing::health(ctx, t, grace) {
+            Health::Unhealthy(r) => Some((task_key(t)?, r)),
+            _ => None,
+        })
+        .collect();
+    for (task, r) in failing {
+        push_event(
+            ctx,
+            key,
+            format!(
+                "(service {name}) (task {task}) (port {}) is unhealthy in (target-group {}) due to (reason Health checks failed).",
+                r.port, r.target_group_arn
+            ),
+        );
+        tasks::stop(
+            ctx,
+            &task,
+            "ServiceSchedulerInitiated",
+            &format!(
+                "Task failed ELB health checks in (target-group {})",
+                r.target_group_arn
+            ),
+            Some(reconcile),
+        );
+        push_event(
+            ctx,
+            key,
+            format!("(service {name}) has stopped 1 running tasks: (task {task})."),
+        );
+    }
+}
+
+/// A target group's targets changed health (the control API): the services
+/// with tasks in it look again.
+pub fn target_health_changed(ctx: &mut Ctx, tg_arn: &str) {
+    for key in load_balancing::services_using(ctx, tg_arn) {
+        reconcile(ctx, &key);
+    }
+}
+
 fn task_key(t: &TaskRec) -> Option<String> {
     t.model
         .task_arn
@@ -526,6 +569,8 @@ pub(super) fn create(ctx: &mut Ctx, i: m::CreateServiceRequest) -> R<m::CreateSe
     }
     tasks::check_compatible(&def, &launch_type)?;
     net_of(ctx, &def, &launch_type, i.network_configuration.as_ref())?;
+    let lbs = i.load_balancers.clone().unwrap_or_default();
+    load_balancing::check(ctx, &def, &lbs, i.health_check_grace_period_seconds)?;
     let connect_resources = match &i.service_connect_configuration {
         Some(cfg) => service_connect(ctx, &cluster, &def, cfg)?,
         None => vec![],
@@ -555,7 +600,7 @@ pub(super) fn create(ctx: &mut Ctx, i: m::CreateServiceRequest) -> R<m::CreateSe
         service_arn: Some(arn(ctx, &format!("service/{cluster}/{name}"))),
         service_name: Some(name.clone()),
         cluster_arn: Some(arn(ctx, &format!("cluster/{cluster}"))),
-        load_balancers: Some(i.load_balancers.unwrap_or_default()),
+        load_balancers: Some(lbs.clone()),
         service_registries: Some(i.service_registries.unwrap_or_default()),
         status: Some("ACTIVE".into()),
         desired_count: Some(desired),
@@ -590,7 +635,9 @@ pub(super) fn create(ctx: &mut Ctx, i: m::CreateServiceRequest) -> R<m::CreateSe
         placement_constraints: Some(i.placement_constraints.unwrap_or_default()),
         placement_strategy: Some(i.placement_strategy.unwrap_or_default()),
         network_configuration: i.network_configuration,
-        health_check_grace_period_seconds: i.health_check_grace_period_seconds,
+        // AWS shows 0 for a service behind a load balancer that gave none.
+        health_check_grace_period_seconds: (!lbs.is_empty())
+            .then(|| i.health_check_grace_period_seconds.unwrap_or(0)),
         scheduling_strategy: Some(scheduling),
         deployment_controller: Some(i.deployment_controller.unwrap_or(m::DeploymentController {
             type_: Some("ECS".into()),
@@ -700,6 +747,11 @@ pub(super) fn update(ctx: &mut Ctx, i: m::UpdateServiceRequest) -> R<m::UpdateSe
         .clone()
         .or(primary.network_configuration.clone());
     net_of(ctx, &def, &launch_type, network.as_ref())?;
+    let lbs = i
+        .load_balancers
+        .clone()
+        .unwrap_or_else(|| svc.model.load_balancers.clone().unwrap_or_default());
+    load_balancing::check(ctx, &def, &lbs, i.health_check_grace_period_seconds)?;
     let connect = i
         .service_connect_configuration
         .clone()
@@ -716,6 +768,7 @@ pub(super) fn update(ctx: &mut Ctx, i: m::UpdateServiceRequest) -> R<m::UpdateSe
         || def.task_definition_arn != primary.task_definition
         || i.network_configuration.is_some()
         || connect_changed
+        || i.load_balancers.is_some()
         || i.platform_version.is_some();
     let desired = i
         .desired_count
@@ -762,6 +815,12 @@ pub(super) fn update(ctx: &mut Ctx, i: m::UpdateServiceRequest) -> R<m::UpdateSe
         if let Some(e) = i.enable_execute_command {
             s.model.enable_execute_command = Some(e);
         }
+        s.model.health_check_grace_period_seconds = (!lbs.is_empty()).then(|| {
+            i.health_check_grace_period_seconds
+                .or(s.model.health_check_grace_period_seconds)
+                .unwrap_or(0)
+        });
+        s.model.load_balancers = Some(lbs);
     }
     ctx.emit(event("service", &k, "updated", None));
     reconcile(ctx, &k);

@@ -54,6 +54,19 @@ pub struct TaskRec {
     /// `<cluster>/<service>` of the service that started it.
     pub service: Option<String>,
     pub outcome: Option<Outcome>,
+    /// The targets its service registered for it while it ran.
+    pub targets: Vec<Registration>,
+}
+
+/// A load balancer target a service registered for one of its tasks.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Registration {
+    pub target_group_arn: String,
+    /// The task's private IP (`ip` target groups).
+    pub id: String,
+    pub port: i32,
+    /// The container the load balancer sends to.
+    pub container: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -6,6 +6,7 @@
 
 use super::clusters;
 use super::common::{arn, check_max, cluster_not_found, event, invalid, page, short_name, R};
+use super::load_balancing;
 use super::state::{Outcome, TaskRec};
 use super::task_definitions;
 use crate::model::ecs as m;
@@ -204,15 +205,10 @@ fn outcome(def: &m::TaskDefinition) -> Option<Outcome> {
     None
 }
 
-fn schedule_task(
-    ctx: &mut Ctx,
-    id: &str,
-    after_steps: i64,
-    to: &'static str,
-    watch: Option<Watch>,
-) {
+/// Moves the task to `to` after `after_ms` (AWS's time, scaled by the pace).
+fn schedule_task(ctx: &mut Ctx, id: &str, after_ms: i64, to: &'static str, watch: Option<Watch>) {
     let id = id.to_string();
-    ctx.schedule(STEP_MS * after_steps, move |ctx| step(ctx, &id, to, watch));
+    ctx.schedule(after_ms, move |ctx| step(ctx, &id, to, watch));
 }
 
 /// What a scenario may pin of a task AWS starts (queued under `ecs-task`;
@@ -380,6 +376,7 @@ pub(super) fn launch(ctx: &mut Ctx, l: Launch<'_>) -> R<String> {
         eni: eni_id,
         service: l.service.clone(),
         outcome: outcome(l.def),
+        targets: vec![],
     };
     ctx.acct_mut().ecs.tasks.insert(id.clone(), rec);
     if let Some(s) = &l.service {
@@ -388,9 +385,9 @@ pub(super) fn launch(ctx: &mut Ctx, l: Launch<'_>) -> R<String> {
         }
     }
     ctx.emit(event("task", &id, "created", Some("PROVISIONING")));
-    schedule_task(ctx, &id, 1, "PENDING", l.watch);
-    schedule_task(ctx, &id, 2, "ACTIVATING", l.watch);
-    schedule_task(ctx, &id, 3, "RUNNING", l.watch);
+    schedule_task(ctx, &id, STEP_MS, "PENDING", l.watch);
+    schedule_task(ctx, &id, 2 * STEP_MS, "ACTIVATING", l.watch);
+    schedule_task(ctx, &id, 3 * STEP_MS, "RUNNING", l.watch);
     Ok(id)
 }
 
@@ -485,9 +482,12 @@ pub(super) fn stop(ctx: &mut Ctx, id: &str, stop_code: &str, reason: &str, watch
     if was_running {
         set_status(ctx, id, "DEACTIVATING");
     }
-    schedule_task(ctx, id, 1, "STOPPING", watch);
-    schedule_task(ctx, id, 2, "DEPROVISIONING", watch);
-    schedule_task(ctx, id, 3, "STOPPED", watch);
+    // A service's task leaves its target groups first and stays
+    // DEACTIVATING while its targets drain.
+    let drain = load_balancing::deregister(ctx, id);
+    schedule_task(ctx, id, drain + STEP_MS, "STOPPING", watch);
+    schedule_task(ctx, id, drain + 2 * STEP_MS, "DEPROVISIONING", watch);
+    schedule_task(ctx, id, drain + 3 * STEP_MS, "STOPPED", watch);
 }
 
 /// Moves a task to its next status (`to`), if it is still on its way there.
@@ -511,6 +511,17 @@ fn step(ctx: &mut Ctx, id: &str, to: &'static str, watch: Option<Watch>) {
     }
     set_status(ctx, id, to);
     if to == "RUNNING" {
+        // Registered in the service's target groups: the service looks
+        // again once the first health checks are done and when the grace
+        // period ends.
+        if let (Some(grace), Some(s), Some(w)) =
+            (load_balancing::register(ctx, id), &service, watch)
+        {
+            for after in [crate::services::elbv2::HEALTHY_MS, grace] {
+                let s = s.clone();
+                ctx.schedule(after, move |ctx| w(ctx, &s));
+            }
+        }
         if let Some(o) = outcome.filter(|o| !o.fail_to_start) {
             let id = id.to_string();
             ctx.schedule(o.after_ms, move |ctx| exit(ctx, &id, watch));

@@ -188,7 +188,7 @@ fn pinned_hex(
 }
 
 /// A target group (name or ARN) the scenario refers to.
-fn target_group_ref(
+pub(crate) fn target_group_ref(
     names: &Names,
     at: &At<'_>,
     field: &str,

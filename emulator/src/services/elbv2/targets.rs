@@ -17,7 +17,7 @@ use crate::wire::AwsError;
 /// From registration (with the group in use) to `healthy`: the healthy
 /// threshold of checks, scaled down like the emulator's other transitions
 /// [U: AWS takes interval × threshold, minutes].
-const HEALTHY_MS: i64 = 10_000;
+pub const HEALTHY_MS: i64 = 10_000;
 
 fn invalid(message: impl Into<String>) -> AwsError {
     AwsError::new("InvalidTarget", message)
@@ -331,15 +331,9 @@ pub(super) fn deregister(
         }
         keys.push((id, port));
     }
-    let delay: i64 = tg
-        .attributes
-        .get("deregistration_delay.timeout_seconds")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(300);
-    // A group no listener uses has no connections to drain [U].
-    let drain = in_use(ctx, &arn) && delay > 0 && tg.target_type != "lambda";
+    let delay = drain_seconds(ctx, tg);
     for (id, port) in keys {
-        if !drain {
+        if delay == 0 {
             if let Some(g) = ctx.acct_mut().elbv2.target_groups.get_mut(&arn) {
                 g.targets.retain(|t| !same(t, &id, port));
             }
@@ -360,6 +354,65 @@ pub(super) fn deregister(
         });
     }
     Ok(m::DeregisterTargetsOutput {})
+}
+
+/// How long a target deregistered from the group drains, in seconds: the
+/// deregistration delay, or 0 when nothing is to drain (a group no listener
+/// uses has no connections [U], a Lambda target has none).
+fn drain_seconds(ctx: &Ctx, tg: &TargetGroup) -> i64 {
+    let delay: i64 = tg
+        .attributes
+        .get("deregistration_delay.timeout_seconds")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    if in_use(ctx, &tg.arn) && tg.target_type != "lambda" {
+        delay.max(0)
+    } else {
+        0
+    }
+}
+
+/// Registers one target as RegisterTargets does (for ECS services).
+pub fn register_one(ctx: &mut Ctx, tg_arn: &str, id: &str, port: i32) -> R<()> {
+    register(
+        ctx,
+        m::RegisterTargetsInput {
+            target_group_arn: Some(tg_arn.to_string()),
+            targets: Some(vec![m::TargetDescription {
+                id: Some(id.to_string()),
+                port: Some(port),
+                ..Default::default()
+            }]),
+        },
+    )
+    .map(|_| ())
+}
+
+/// Deregisters one target as DeregisterTargets does (for ECS services);
+/// gives how long it drains, in AWS's milliseconds (scaled like every
+/// transition when scheduled).
+pub fn deregister_one(ctx: &mut Ctx, tg_arn: &str, id: &str, port: i32) -> R<i64> {
+    let drain = get(ctx, tg_arn).map(|tg| drain_seconds(ctx, tg))?;
+    deregister(
+        ctx,
+        m::DeregisterTargetsInput {
+            target_group_arn: Some(tg_arn.to_string()),
+            targets: Some(vec![m::TargetDescription {
+                id: Some(id.to_string()),
+                port: Some(port),
+                ..Default::default()
+            }]),
+        },
+    )?;
+    Ok(drain * 1000)
+}
+
+/// The state DescribeTargetHealth shows for a registered target (None when
+/// it is not registered).
+pub fn target_state(ctx: &Ctx, tg_arn: &str, id: &str, port: i32) -> Option<&'static str> {
+    let tg = ctx.acct().elbv2.target_groups.get(tg_arn)?;
+    let t = tg.targets.iter().find(|t| same(t, id, Some(port)))?;
+    Some(health_of(ctx, tg, t).0)
 }
 
 /// What DescribeTargetHealth says of a registered target: (state, reason,
