@@ -870,3 +870,32 @@ def test_model_violations_answer_validation_error(awsemu_endpoint, ec2):
     assert err_message(e) == (
         "1 validation error detected: Value null at 'targetGroupArn' failed to satisfy "
         "constraint: Member must not be null")
+
+
+def test_ipv6_ip_targets(ec2, elb):
+    vpc = ec2.create_vpc(CidrBlock="10.6.0.0/16", AmazonProvidedIpv6CidrBlock=True)["Vpc"]["VpcId"]
+    block = ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"][0]["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"]
+    prefix = block.split("::")[0]
+    subnet_block = f"{prefix}::/64"
+    ec2.create_subnet(VpcId=vpc, CidrBlock="10.6.1.0/24", Ipv6CidrBlock=subnet_block,
+                      AvailabilityZone="us-east-1a")
+    arn = tg(elb, "v6", Protocol="TCP", Port=80, VpcId=vpc, TargetType="ip",
+             IpAddressType="ipv6")["TargetGroupArn"]
+    inside = f"{prefix}::10"
+    elb.register_targets(TargetGroupArn=arn, Targets=[{"Id": inside}])
+    [d] = elb.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]
+    assert d["Target"] == {"Id": inside, "Port": 80}
+    assert (d["TargetHealth"]["State"], d["TargetHealth"]["Reason"]) == ("unused", "Target.NotInUse")
+    with raises_code("InvalidTarget") as e:
+        elb.register_targets(TargetGroupArn=arn, Targets=[{"Id": "10.6.1.10"}])
+    assert err_message(e) == "The IP address '10.6.1.10' is not a valid IPv6 address"
+    with raises_code("InvalidTarget") as e:
+        elb.register_targets(TargetGroupArn=arn, Targets=[{"Id": "2001:db8::1"}])
+    assert err_message(e) == "The IP address '2001:db8::1' is not in the VPC IPv6 CIDR blocks"
+    # An IPv4 group refuses IPv6 addresses.
+    v4 = tg(elb, "v4", Protocol="TCP", Port=80, VpcId=vpc, TargetType="ip")["TargetGroupArn"]
+    with raises_code("InvalidTarget") as e:
+        elb.register_targets(TargetGroupArn=v4, Targets=[{"Id": inside}])
+    assert err_message(e) == f"The IP address '{inside}' is not a valid IPv4 address"
+    elb.deregister_targets(TargetGroupArn=arn, Targets=[{"Id": inside}])
+    assert elb.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"] == []

@@ -5,7 +5,7 @@
 
 use std::net::IpAddr;
 
-use ipnet::Ipv4Net;
+use ipnet::{Ipv4Net, Ipv6Net};
 
 use super::common::{validation, R};
 use super::state::{Target, TargetGroup};
@@ -50,6 +50,16 @@ fn vpc_blocks(ctx: &Ctx, vpc: &str) -> Vec<Ipv4Net> {
         .collect()
 }
 
+fn vpc_ipv6_blocks(ctx: &Ctx, vpc: &str) -> Vec<Ipv6Net> {
+    ctx.acct().ec2.vpcs.get(vpc).map_or_else(Vec::new, |v| {
+        v.cidr_blocks
+            .iter()
+            .filter(|b| b.ipv6 && b.live())
+            .filter_map(|b| b.cidr.parse().ok())
+            .collect()
+    })
+}
+
 /// The Availability Zone of a target: its instance's, its subnet's, or
 /// the one it was registered with.
 fn zone_of(ctx: &Ctx, tg: &TargetGroup, t: &Target) -> Option<String> {
@@ -60,11 +70,18 @@ fn zone_of(ctx: &Ctx, tg: &TargetGroup, t: &Target) -> Option<String> {
     match tg.target_type.as_str() {
         "instance" => st.instances.get(&t.id).map(|i| i.availability_zone.clone()),
         "ip" => {
-            let ip: std::net::Ipv4Addr = t.id.parse().ok()?;
+            let ip: IpAddr = t.id.parse().ok()?;
             st.subnets
                 .values()
                 .filter(|s| Some(&s.vpc_id) == tg.vpc_id.as_ref())
-                .find(|s| s.cidr.parse::<Ipv4Net>().is_ok_and(|n| n.contains(&ip)))
+                .find(|s| match ip {
+                    IpAddr::V4(v4) => s.cidr.parse::<Ipv4Net>().is_ok_and(|n| n.contains(&v4)),
+                    IpAddr::V6(v6) => s
+                        .ipv6_cidrs
+                        .iter()
+                        .filter(|c| c.live())
+                        .any(|c| c.cidr.parse::<Ipv6Net>().is_ok_and(|n| n.contains(&v6))),
+                })
                 .map(|s| s.availability_zone.clone())
         }
         _ => None,
@@ -115,12 +132,25 @@ fn check_target(ctx: &Ctx, tg: &TargetGroup, d: &m::TargetDescription) -> R<Targ
                 ));
             }
         }
+        "ip" if tg.ip_address_type.as_deref() == Some("ipv6") => {
+            // An IPv6 group takes addresses of the VPC's IPv6 blocks [U:
+            // AWS's wording].
+            let Ok(IpAddr::V6(v6)) = id.parse::<IpAddr>() else {
+                return Err(invalid(format!(
+                    "The IP address '{id}' is not a valid IPv6 address"
+                )));
+            };
+            if !vpc_ipv6_blocks(ctx, tg.vpc_id.as_deref().unwrap_or(""))
+                .iter()
+                .any(|n| n.contains(&v6))
+            {
+                return Err(invalid(format!(
+                    "The IP address '{id}' is not in the VPC IPv6 CIDR blocks"
+                )));
+            }
+        }
         "ip" => {
-            let ip: IpAddr = id.parse().map_err(|_| {
-                invalid(format!("The IP address '{id}' is not a valid IPv4 address"))
-            })?;
-            let IpAddr::V4(v4) = ip else {
-                // [U: ipv6 target groups take IPv6 addresses; not modelled yet]
+            let Ok(IpAddr::V4(v4)) = id.parse::<IpAddr>() else {
                 return Err(invalid(format!(
                     "The IP address '{id}' is not a valid IPv4 address"
                 )));
