@@ -371,8 +371,9 @@ def test_register_targets_validation(ec2, elb):
     assert az == ["all"]
     with raises_code("TargetGroupNotFound"):
         elb.register_targets(TargetGroupArn=ip.replace("/ips/", "/gone/"), Targets=[{"Id": "10.0.1.10"}])
-    with raises_code("InvalidTarget"):
-        elb.deregister_targets(TargetGroupArn=ip, Targets=[{"Id": "10.0.1.99"}])
+    # Not registered: "the action returns successfully" (API reference).
+    elb.deregister_targets(TargetGroupArn=ip, Targets=[{"Id": "10.0.1.99"}])
+    assert len(health(elb, ip)) == 3
 
 
 def test_health_without_listener_and_unregistered(ec2, elb):
@@ -899,3 +900,20 @@ def test_ipv6_ip_targets(ec2, elb):
     assert err_message(e) == f"The IP address '{inside}' is not a valid IPv4 address"
     elb.deregister_targets(TargetGroupArn=arn, Targets=[{"Id": inside}])
     assert elb.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"] == []
+
+
+def test_deregistering_what_is_not_registered_succeeds(manual):
+    _, ec2, elb = manual
+    vpc, a, _ = network(ec2)
+    arn = tcp_tg(elb, vpc, TargetType="ip")["TargetGroupArn"]
+    lb = nlb(elb, [a])
+    elb.create_listener(LoadBalancerArn=lb, Protocol="TCP", Port=80, DefaultActions=forward(arn))
+    elb.register_targets(TargetGroupArn=arn, Targets=[{"Id": "10.0.1.10", "Port": 8080}])
+    # Not registered (no port given means the group's port 80): nothing happens.
+    elb.deregister_targets(TargetGroupArn=arn, Targets=[{"Id": "10.0.1.99"}, {"Id": "10.0.1.10"}])
+    assert states(elb, arn) == [("initial", "Elb.RegistrationInProgress")]
+    elb.deregister_targets(TargetGroupArn=arn, Targets=[{"Id": "10.0.1.10", "Port": 8080}])
+    assert states(elb, arn) == [("draining", "Target.DeregistrationInProgress")]
+    # Again while draining: still draining.
+    elb.deregister_targets(TargetGroupArn=arn, Targets=[{"Id": "10.0.1.10", "Port": 8080}])
+    assert states(elb, arn) == [("draining", "Target.DeregistrationInProgress")]

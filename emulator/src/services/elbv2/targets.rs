@@ -353,13 +353,16 @@ pub(super) fn deregister(
         } else {
             d.port.or(tg.port)
         };
-        if !tg.targets.iter().any(|t| same(t, &id, port)) {
-            return Err(invalid(format!(
-                "The following targets are not registered in target group '{}': '{id}'",
-                tg.name
-            )));
+        // A target that is not registered (or already draining) is left
+        // alone: "If the specified target does not exist, the action
+        // returns successfully" [R API reference].
+        if tg
+            .targets
+            .iter()
+            .any(|t| same(t, &id, port) && t.state != "draining")
+        {
+            keys.push((id, port));
         }
-        keys.push((id, port));
     }
     let delay = drain_seconds(ctx, tg);
     for (id, port) in keys {
