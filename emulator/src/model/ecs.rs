@@ -16,7 +16,33 @@ pub const SIGNING_NAME: &str = "ecs";
 /// Modelled enum values, by shape name.
 pub mod enums {
     #[allow(non_upper_case_globals)]
+    pub const AcceleratorManufacturer: &[&str] =
+        &["amazon-web-services", "amd", "nvidia", "xilinx", "habana"];
+    #[allow(non_upper_case_globals)]
+    pub const AcceleratorName: &[&str] = &[
+        "a100",
+        "inferentia",
+        "k520",
+        "k80",
+        "m60",
+        "radeon-pro-v520",
+        "t4",
+        "vu9p",
+        "v100",
+        "a10g",
+        "h100",
+        "t4g",
+        "l40s",
+        "l4",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const AcceleratorType: &[&str] = &["gpu", "fpga", "inference"];
+    #[allow(non_upper_case_globals)]
     pub const AccessType: &[&str] = &["PUBLIC", "PRIVATE"];
+    #[allow(non_upper_case_globals)]
+    pub const AgentUpdateStatus: &[&str] = &[
+        "PENDING", "STAGING", "STAGED", "UPDATING", "UPDATED", "FAILED",
+    ];
     #[allow(non_upper_case_globals)]
     pub const ApplicationProtocol: &[&str] = &["http", "http2", "grpc"];
     #[allow(non_upper_case_globals)]
@@ -24,9 +50,47 @@ pub mod enums {
     #[allow(non_upper_case_globals)]
     pub const AttestationPolicyStatus: &[&str] = &["CONFIGURED"];
     #[allow(non_upper_case_globals)]
+    pub const AutoRepairActionsStatus: &[&str] = &["ENABLED", "DISABLED"];
+    #[allow(non_upper_case_globals)]
     pub const AvailabilityZoneRebalancing: &[&str] = &["ENABLED", "DISABLED"];
     #[allow(non_upper_case_globals)]
+    pub const BareMetal: &[&str] = &["included", "required", "excluded"];
+    #[allow(non_upper_case_globals)]
+    pub const BurstablePerformance: &[&str] = &["included", "required", "excluded"];
+    #[allow(non_upper_case_globals)]
     pub const CPUArchitecture: &[&str] = &["X86_64", "ARM64"];
+    #[allow(non_upper_case_globals)]
+    pub const CapacityOptionType: &[&str] = &["ON_DEMAND", "SPOT", "RESERVED"];
+    #[allow(non_upper_case_globals)]
+    pub const CapacityProviderField: &[&str] = &["TAGS"];
+    #[allow(non_upper_case_globals)]
+    pub const CapacityProviderStatus: &[&str] =
+        &["PROVISIONING", "ACTIVE", "DEPROVISIONING", "INACTIVE"];
+    #[allow(non_upper_case_globals)]
+    pub const CapacityProviderType: &[&str] = &[
+        "EC2_AUTOSCALING",
+        "MANAGED_INSTANCES",
+        "FARGATE",
+        "FARGATE_SPOT",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const CapacityProviderUpdateStatus: &[&str] = &[
+        "CREATE_IN_PROGRESS",
+        "CREATE_COMPLETE",
+        "CREATE_FAILED",
+        "DELETE_IN_PROGRESS",
+        "DELETE_COMPLETE",
+        "DELETE_FAILED",
+        "UPDATE_IN_PROGRESS",
+        "UPDATE_COMPLETE",
+        "UPDATE_FAILED",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const CapacityReservationPreference: &[&str] = &[
+        "RESERVATIONS_ONLY",
+        "RESERVATIONS_FIRST",
+        "RESERVATIONS_EXCLUDED",
+    ];
     #[allow(non_upper_case_globals)]
     pub const ClusterField: &[&str] = &[
         "ATTACHMENTS",
@@ -44,6 +108,46 @@ pub mod enums {
     #[allow(non_upper_case_globals)]
     pub const ContainerCondition: &[&str] = &["START", "COMPLETE", "SUCCESS", "HEALTHY"];
     #[allow(non_upper_case_globals)]
+    pub const ContainerInstanceField: &[&str] = &["TAGS", "CONTAINER_INSTANCE_HEALTH"];
+    #[allow(non_upper_case_globals)]
+    pub const ContainerInstanceStatus: &[&str] = &[
+        "ACTIVE",
+        "DRAINING",
+        "REGISTERING",
+        "DEREGISTERING",
+        "REGISTRATION_FAILED",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const CpuManufacturer: &[&str] = &["intel", "amd", "amazon-web-services"];
+    #[allow(non_upper_case_globals)]
+    pub const DaemonDeploymentRollbackMonitorsStatus: &[&str] =
+        &["TRIGGERED", "MONITORING", "MONITORING_COMPLETE", "DISABLED"];
+    #[allow(non_upper_case_globals)]
+    pub const DaemonDeploymentStatus: &[&str] = &[
+        "PENDING",
+        "SUCCESSFUL",
+        "STOPPED",
+        "STOP_REQUESTED",
+        "IN_PROGRESS",
+        "ROLLBACK_IN_PROGRESS",
+        "ROLLBACK_SUCCESSFUL",
+        "ROLLBACK_FAILED",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const DaemonIpcMode: &[&str] = &["none", "shared"];
+    #[allow(non_upper_case_globals)]
+    pub const DaemonPidMode: &[&str] = &["none", "shared"];
+    #[allow(non_upper_case_globals)]
+    pub const DaemonPropagateTags: &[&str] = &["DAEMON", "NONE"];
+    #[allow(non_upper_case_globals)]
+    pub const DaemonStatus: &[&str] = &["ACTIVE", "DELETE_IN_PROGRESS"];
+    #[allow(non_upper_case_globals)]
+    pub const DaemonTaskDefinitionRevisionFilter: &[&str] = &["LAST_REGISTERED"];
+    #[allow(non_upper_case_globals)]
+    pub const DaemonTaskDefinitionStatus: &[&str] = &["ACTIVE", "DELETE_IN_PROGRESS", "DELETED"];
+    #[allow(non_upper_case_globals)]
+    pub const DaemonTaskDefinitionStatusFilter: &[&str] = &["ACTIVE", "DELETE_IN_PROGRESS", "ALL"];
+    #[allow(non_upper_case_globals)]
     pub const DeploymentControllerType: &[&str] = &["ECS", "CODE_DEPLOY", "EXTERNAL"];
     #[allow(non_upper_case_globals)]
     pub const DeploymentLifecycleHookAction: &[&str] = &["ROLLBACK", "CONTINUE"];
@@ -57,6 +161,14 @@ pub mod enums {
         "PRE_PRODUCTION_TRAFFIC_SHIFT",
         "PRODUCTION_TRAFFIC_SHIFT",
         "POST_PRODUCTION_TRAFFIC_SHIFT",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const DeploymentLifecycleHookStatus: &[&str] = &[
+        "AWAITING_ACTION",
+        "IN_PROGRESS",
+        "SUCCEEDED",
+        "FAILED",
+        "TIMED_OUT",
     ];
     #[allow(non_upper_case_globals)]
     pub const DeploymentLifecycleHookTargetType: &[&str] = &["AWS_LAMBDA", "PAUSE"];
@@ -79,17 +191,73 @@ pub mod enums {
     #[allow(non_upper_case_globals)]
     pub const ExecuteCommandLogging: &[&str] = &["NONE", "DEFAULT", "OVERRIDE"];
     #[allow(non_upper_case_globals)]
+    pub const ExpressCpuArchitecture: &[&str] = &["X86_64", "ARM64"];
+    #[allow(non_upper_case_globals)]
+    pub const ExpressGatewayServiceInclude: &[&str] = &["TAGS"];
+    #[allow(non_upper_case_globals)]
+    pub const ExpressGatewayServiceScalingMetric: &[&str] =
+        &["AVERAGE_CPU", "AVERAGE_MEMORY", "REQUEST_COUNT_PER_TARGET"];
+    #[allow(non_upper_case_globals)]
+    pub const ExpressGatewayServiceStatusCode: &[&str] = &["ACTIVE", "DRAINING", "INACTIVE"];
+    #[allow(non_upper_case_globals)]
     pub const FirelensConfigurationType: &[&str] = &["fluentd", "fluentbit"];
+    #[allow(non_upper_case_globals)]
+    pub const GatewayAlbDesyncMitigationMode: &[&str] = &["monitor", "defensive", "strictest"];
+    #[allow(non_upper_case_globals)]
+    pub const GatewayAlbProtocol: &[&str] = &["HTTP", "HTTPS"];
+    #[allow(non_upper_case_globals)]
+    pub const GatewayClusterAssociationStatus: &[&str] = &["ACTIVE", "DISASSOCIATING", "INACTIVE"];
     #[allow(non_upper_case_globals)]
     pub const GatewayConnectorHealthCheckProtocol: &[&str] = &["HTTP", "HTTPS"];
     #[allow(non_upper_case_globals)]
+    pub const GatewayElbIpAddressType: &[&str] =
+        &["ipv4", "dualstack", "dualstack-without-public-ipv4"];
+    #[allow(non_upper_case_globals)]
+    pub const GatewayElbScheme: &[&str] = &["internet-facing", "internal"];
+    #[allow(non_upper_case_globals)]
+    pub const GatewayRouteStatus: &[&str] = &[
+        "ACTIVE",
+        "CREATE_IN_PROGRESS",
+        "CREATE_FAILED",
+        "UPDATE_IN_PROGRESS",
+        "UPDATE_FAILED",
+        "DELETE_IN_PROGRESS",
+        "DELETE_FAILED",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const GatewayStatus: &[&str] = &[
+        "ACTIVE",
+        "UPDATE_IN_PROGRESS",
+        "UPDATE_COMPLETE",
+        "UPDATE_FAILED",
+        "DELETED",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const GpuSharingMode: &[&str] = &["IDLE", "NVIDIA_MPS", "DEDICATED"];
+    #[allow(non_upper_case_globals)]
     pub const HealthStatus: &[&str] = &["HEALTHY", "UNHEALTHY", "UNKNOWN"];
+    #[allow(non_upper_case_globals)]
+    pub const InstanceGeneration: &[&str] = &["current", "previous"];
+    #[allow(non_upper_case_globals)]
+    pub const InstanceHealthCheckState: &[&str] =
+        &["OK", "IMPAIRED", "INSUFFICIENT_DATA", "INITIALIZING"];
+    #[allow(non_upper_case_globals)]
+    pub const InstanceHealthCheckType: &[&str] = &[
+        "CONTAINER_RUNTIME",
+        "ACCELERATED_COMPUTE",
+        "DAEMON",
+        "AGENT_CONNECTIVITY",
+    ];
     #[allow(non_upper_case_globals)]
     pub const IpcMode: &[&str] = &["host", "task", "none"];
     #[allow(non_upper_case_globals)]
     pub const IsolationMode: &[&str] = &["SHARED", "ISOLATED_SANDBOX", "CONFIDENTIAL_SANDBOX"];
     #[allow(non_upper_case_globals)]
     pub const LaunchType: &[&str] = &["EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"];
+    #[allow(non_upper_case_globals)]
+    pub const LocalStorage: &[&str] = &["included", "required", "excluded"];
+    #[allow(non_upper_case_globals)]
+    pub const LocalStorageType: &[&str] = &["hdd", "ssd"];
     #[allow(non_upper_case_globals)]
     pub const LogDriver: &[&str] = &[
         "json-file",
@@ -103,6 +271,22 @@ pub mod enums {
     ];
     #[allow(non_upper_case_globals)]
     pub const ManagedAgentName: &[&str] = &["ExecuteCommandAgent"];
+    #[allow(non_upper_case_globals)]
+    pub const ManagedDraining: &[&str] = &["ENABLED", "DISABLED"];
+    #[allow(non_upper_case_globals)]
+    pub const ManagedInstancesMonitoringOptions: &[&str] = &["BASIC", "DETAILED"];
+    #[allow(non_upper_case_globals)]
+    pub const ManagedResourceStatus: &[&str] = &[
+        "PROVISIONING",
+        "ACTIVE",
+        "DEPROVISIONING",
+        "DELETED",
+        "FAILED",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const ManagedScalingStatus: &[&str] = &["ENABLED", "DISABLED"];
+    #[allow(non_upper_case_globals)]
+    pub const ManagedTerminationProtection: &[&str] = &["ENABLED", "DISABLED"];
     #[allow(non_upper_case_globals)]
     pub const NetworkMode: &[&str] = &["bridge", "host", "awsvpc", "none"];
     #[allow(non_upper_case_globals)]
@@ -125,6 +309,12 @@ pub mod enums {
     #[allow(non_upper_case_globals)]
     pub const PlacementStrategyType: &[&str] = &["random", "spread", "binpack"];
     #[allow(non_upper_case_globals)]
+    pub const PlatformDeviceType: &[&str] = &["GPU", "NEURON_DEVICE"];
+    #[allow(non_upper_case_globals)]
+    pub const PropagateGatewayTags: &[&str] = &["NONE", "GATEWAY"];
+    #[allow(non_upper_case_globals)]
+    pub const PropagateMITags: &[&str] = &["CAPACITY_PROVIDER", "NONE"];
+    #[allow(non_upper_case_globals)]
     pub const PropagateTags: &[&str] = &["TASK_DEFINITION", "SERVICE", "NONE"];
     #[allow(non_upper_case_globals)]
     pub const ProxyConfigurationType: &[&str] = &["APPMESH"];
@@ -145,13 +335,59 @@ pub mod enums {
     #[allow(non_upper_case_globals)]
     pub const ServiceConnectIncludeQueryParameters: &[&str] = &["DISABLED", "ENABLED"];
     #[allow(non_upper_case_globals)]
+    pub const ServiceDeploymentLifecycleStage: &[&str] = &[
+        "RECONCILE_SERVICE",
+        "PRE_SCALE_UP",
+        "SCALE_UP",
+        "POST_SCALE_UP",
+        "TEST_TRAFFIC_SHIFT",
+        "POST_TEST_TRAFFIC_SHIFT",
+        "PRODUCTION_TRAFFIC_SHIFT",
+        "POST_PRODUCTION_TRAFFIC_SHIFT",
+        "BAKE_TIME",
+        "CLEAN_UP",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const ServiceDeploymentRollbackMonitorsStatus: &[&str] =
+        &["TRIGGERED", "MONITORING", "MONITORING_COMPLETE", "DISABLED"];
+    #[allow(non_upper_case_globals)]
+    pub const ServiceDeploymentStatus: &[&str] = &[
+        "PENDING",
+        "SUCCESSFUL",
+        "STOPPED",
+        "STOP_REQUESTED",
+        "IN_PROGRESS",
+        "ROLLBACK_REQUESTED",
+        "ROLLBACK_IN_PROGRESS",
+        "ROLLBACK_SUCCESSFUL",
+        "ROLLBACK_FAILED",
+    ];
+    #[allow(non_upper_case_globals)]
     pub const ServiceField: &[&str] = &["TAGS"];
     #[allow(non_upper_case_globals)]
     pub const ServiceRevisionCleanup: &[&str] = &["BLOCKING", "DEFERRED"];
     #[allow(non_upper_case_globals)]
+    pub const SettingName: &[&str] = &[
+        "serviceLongArnFormat",
+        "taskLongArnFormat",
+        "containerInstanceLongArnFormat",
+        "awsvpcTrunking",
+        "containerInsights",
+        "fargateFIPSMode",
+        "tagResourceAuthorization",
+        "fargateTaskRetirementWaitPeriod",
+        "guardDutyActivate",
+        "defaultLogDriverMode",
+        "fargateEventWindows",
+    ];
+    #[allow(non_upper_case_globals)]
+    pub const SettingType: &[&str] = &["user", "aws_managed"];
+    #[allow(non_upper_case_globals)]
     pub const SortOrder: &[&str] = &["ASC", "DESC"];
     #[allow(non_upper_case_globals)]
     pub const StabilityStatus: &[&str] = &["STEADY_STATE", "STABILIZING"];
+    #[allow(non_upper_case_globals)]
+    pub const StopServiceDeploymentStopType: &[&str] = &["ABORT", "ROLLBACK"];
     #[allow(non_upper_case_globals)]
     pub const TargetType: &[&str] = &["container-instance"];
     #[allow(non_upper_case_globals)]
@@ -166,6 +402,8 @@ pub mod enums {
     pub const TaskField: &[&str] = &["TAGS"];
     #[allow(non_upper_case_globals)]
     pub const TaskFilesystemType: &[&str] = &["ext3", "ext4", "xfs", "ntfs"];
+    #[allow(non_upper_case_globals)]
+    pub const TaskSetField: &[&str] = &["TAGS"];
     #[allow(non_upper_case_globals)]
     pub const TaskStopCode: &[&str] = &[
         "TaskFailedToStart",
@@ -203,6 +441,38 @@ pub mod enums {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct AcceleratorCountRequest {
+    #[serde(
+        rename = "min",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub min: ::std::option::Option<i32>,
+    #[serde(
+        rename = "max",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub max: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct AcceleratorTotalMemoryMiBRequest {
+    #[serde(
+        rename = "min",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub min: ::std::option::Option<i32>,
+    #[serde(
+        rename = "max",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub max: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AdvancedConfiguration {
     #[serde(
         rename = "alternateTargetGroupArn",
@@ -228,6 +498,44 @@ pub struct AdvancedConfiguration {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub role_arn: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct AssociateGatewayWithClusterRequest {
+    #[serde(
+        rename = "gateway",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gateway: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct AssociateGatewayWithClusterResponse {
+    #[serde(
+        rename = "gatewayArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gateway_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "clusterArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -259,6 +567,22 @@ pub struct Attachment {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct AttachmentStateChange {
+    #[serde(
+        rename = "attachmentArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub attachment_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Attribute {
     #[serde(
         rename = "name",
@@ -287,6 +611,66 @@ pub struct Attribute {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct AutoRepairConfiguration {
+    #[serde(
+        rename = "actionsStatus",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub actions_status: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct AutoScalingGroupProvider {
+    #[serde(
+        rename = "autoScalingGroupArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub auto_scaling_group_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "managedScaling",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub managed_scaling: ::std::option::Option<ManagedScaling>,
+    #[serde(
+        rename = "managedTerminationProtection",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub managed_termination_protection: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "managedDraining",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub managed_draining: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct AutoScalingGroupProviderUpdate {
+    #[serde(
+        rename = "managedScaling",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub managed_scaling: ::std::option::Option<ManagedScaling>,
+    #[serde(
+        rename = "managedTerminationProtection",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub managed_termination_protection: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "managedDraining",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub managed_draining: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AwsVpcConfiguration {
     #[serde(
         rename = "subnets",
@@ -309,6 +693,22 @@ pub struct AwsVpcConfiguration {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct BaselineEbsBandwidthMbpsRequest {
+    #[serde(
+        rename = "min",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub min: ::std::option::Option<i32>,
+    #[serde(
+        rename = "max",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub max: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CanaryConfiguration {
     #[serde(
         rename = "canaryPercent",
@@ -322,6 +722,70 @@ pub struct CanaryConfiguration {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub canary_bake_time_in_minutes: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct CapacityProvider {
+    #[serde(
+        rename = "capacityProviderArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub capacity_provider_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "name",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "autoScalingGroupProvider",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub auto_scaling_group_provider: ::std::option::Option<AutoScalingGroupProvider>,
+    #[serde(
+        rename = "managedInstancesProvider",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub managed_instances_provider: ::std::option::Option<ManagedInstancesProvider>,
+    #[serde(
+        rename = "updateStatus",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub update_status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "updateStatusReason",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub update_status_reason: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "tags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+    #[serde(
+        rename = "type",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub type_: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -344,6 +808,22 @@ pub struct CapacityProviderStrategyItem {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub base: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct CapacityReservationRequest {
+    #[serde(
+        rename = "reservationGroupArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub reservation_group_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "reservationPreference",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub reservation_preference: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -892,6 +1372,162 @@ pub struct ContainerDependency {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ContainerImage {
+    #[serde(
+        rename = "containerName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "imageDigest",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub image_digest: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "image",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub image: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ContainerInstance {
+    #[serde(
+        rename = "containerInstanceArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_instance_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "ec2InstanceId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub ec2_instance_id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "capacityProviderName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub capacity_provider_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "version",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub version: ::std::option::Option<i64>,
+    #[serde(
+        rename = "versionInfo",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub version_info: ::std::option::Option<VersionInfo>,
+    #[serde(
+        rename = "remainingResources",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub remaining_resources: ::std::option::Option<::std::vec::Vec<Resource>>,
+    #[serde(
+        rename = "registeredResources",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub registered_resources: ::std::option::Option<::std::vec::Vec<Resource>>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "statusReason",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status_reason: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "agentConnected",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub agent_connected: ::std::option::Option<bool>,
+    #[serde(
+        rename = "runningTasksCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub running_tasks_count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "pendingTasksCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub pending_tasks_count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "agentUpdateStatus",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub agent_update_status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "attributes",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub attributes: ::std::option::Option<::std::vec::Vec<Attribute>>,
+    #[serde(
+        rename = "registeredAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub registered_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "attachments",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub attachments: ::std::option::Option<::std::vec::Vec<Attachment>>,
+    #[serde(
+        rename = "tags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+    #[serde(
+        rename = "healthStatus",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub health_status: ::std::option::Option<ContainerInstanceHealthStatus>,
+    #[serde(
+        rename = "gpuDevices",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gpu_devices: ::std::option::Option<::std::vec::Vec<GpuDevice>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ContainerInstanceHealthStatus {
+    #[serde(
+        rename = "overallStatus",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub overall_status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "details",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub details: ::std::option::Option<::std::vec::Vec<InstanceHealthCheckResult>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ContainerOverride {
     #[serde(
         rename = "name",
@@ -966,6 +1602,129 @@ pub struct ContainerRestartPolicy {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ContainerStateChange {
+    #[serde(
+        rename = "containerName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "imageDigest",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub image_digest: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "runtimeId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub runtime_id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "exitCode",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub exit_code: ::std::option::Option<i32>,
+    #[serde(
+        rename = "networkBindings",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub network_bindings: ::std::option::Option<::std::vec::Vec<NetworkBinding>>,
+    #[serde(
+        rename = "reason",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub reason: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ContinueServiceDeploymentRequest {
+    #[serde(
+        rename = "serviceDeploymentArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_deployment_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "hookId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub hook_id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "action",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub action: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ContinueServiceDeploymentResponse {
+    #[serde(
+        rename = "serviceDeploymentArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_deployment_arn: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct CreateCapacityProviderRequest {
+    #[serde(
+        rename = "name",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "autoScalingGroupProvider",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub auto_scaling_group_provider: ::std::option::Option<AutoScalingGroupProvider>,
+    #[serde(
+        rename = "managedInstancesProvider",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub managed_instances_provider:
+        ::std::option::Option<CreateManagedInstancesProviderConfiguration>,
+    #[serde(
+        rename = "tags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct CreateCapacityProviderResponse {
+    #[serde(
+        rename = "capacityProvider",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub capacity_provider: ::std::option::Option<CapacityProvider>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateClusterRequest {
     #[serde(
         rename = "clusterName",
@@ -1020,6 +1779,304 @@ pub struct CreateClusterResponse {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub cluster: ::std::option::Option<Cluster>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct CreateDaemonRequest {
+    #[serde(
+        rename = "daemonName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub daemon_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "clusterArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "daemonTaskDefinitionArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub daemon_task_definition_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "capacityProviderArns",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub capacity_provider_arns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "deploymentConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub deployment_configuration: ::std::option::Option<DaemonDeploymentConfiguration>,
+    #[serde(
+        rename = "tags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+    #[serde(
+        rename = "propagateTags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub propagate_tags: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "enableECSManagedTags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub enable_ecs_managed_tags: ::std::option::Option<bool>,
+    #[serde(
+        rename = "enableExecuteCommand",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub enable_execute_command: ::std::option::Option<bool>,
+    #[serde(
+        rename = "clientToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub client_token: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "critical",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub critical: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct CreateDaemonResponse {
+    #[serde(
+        rename = "daemonArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub daemon_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "createdAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub created_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "deploymentArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub deployment_arn: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct CreateExpressGatewayServiceRequest {
+    #[serde(
+        rename = "executionRoleArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub execution_role_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "infrastructureRoleArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub infrastructure_role_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "serviceName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "healthCheckPath",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub health_check_path: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "primaryContainer",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub primary_container: ::std::option::Option<ExpressGatewayContainer>,
+    #[serde(
+        rename = "taskRoleArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_role_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "networkConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub network_configuration: ::std::option::Option<ExpressGatewayServiceNetworkConfiguration>,
+    #[serde(
+        rename = "cpu",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cpu: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "memory",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub memory: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "cpuArchitecture",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cpu_architecture: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "scalingTarget",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub scaling_target: ::std::option::Option<ExpressGatewayScalingTarget>,
+    #[serde(
+        rename = "tags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+    #[serde(
+        rename = "taskDefinitionArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_definition_arn: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct CreateExpressGatewayServiceResponse {
+    #[serde(
+        rename = "service",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service: ::std::option::Option<ECSExpressGatewayService>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct CreateGatewayRequest {
+    #[serde(
+        rename = "name",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "infrastructureRoleArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub infrastructure_role_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "clientToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub client_token: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "deletionProtection",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub deletion_protection: ::std::option::Option<bool>,
+    #[serde(
+        rename = "configuration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub configuration: ::std::option::Option<GatewayConfiguration>,
+    #[serde(
+        rename = "tags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+    #[serde(
+        rename = "propagateTags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub propagate_tags: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct CreateGatewayResponse {
+    #[serde(
+        rename = "gatewayArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gateway_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "name",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct CreateManagedInstancesProviderConfiguration {
+    #[serde(
+        rename = "infrastructureRoleArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub infrastructure_role_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "instanceLaunchTemplate",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub instance_launch_template: ::std::option::Option<InstanceLaunchTemplate>,
+    #[serde(
+        rename = "propagateTags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub propagate_tags: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "infrastructureOptimization",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub infrastructure_optimization: ::std::option::Option<InfrastructureOptimization>,
+    #[serde(
+        rename = "autoRepairConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub auto_repair_configuration: ::std::option::Option<AutoRepairConfiguration>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -1206,6 +2263,1085 @@ pub struct CreateServiceResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct CreateTaskSetRequest {
+    #[serde(
+        rename = "service",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "externalId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub external_id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "taskDefinition",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_definition: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "networkConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub network_configuration: ::std::option::Option<NetworkConfiguration>,
+    #[serde(
+        rename = "loadBalancers",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub load_balancers: ::std::option::Option<::std::vec::Vec<LoadBalancer>>,
+    #[serde(
+        rename = "serviceRegistries",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_registries: ::std::option::Option<::std::vec::Vec<ServiceRegistry>>,
+    #[serde(
+        rename = "launchType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub launch_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "capacityProviderStrategy",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub capacity_provider_strategy:
+        ::std::option::Option<::std::vec::Vec<CapacityProviderStrategyItem>>,
+    #[serde(
+        rename = "platformVersion",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub platform_version: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "scale",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub scale: ::std::option::Option<Scale>,
+    #[serde(
+        rename = "clientToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub client_token: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "tags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct CreateTaskSetResponse {
+    #[serde(
+        rename = "taskSet",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_set: ::std::option::Option<TaskSet>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct CreatedAt {
+    #[serde(
+        rename = "before",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub before: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "after",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub after: ::std::option::Option<crate::wire::Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DaemonAlarmConfiguration {
+    #[serde(
+        rename = "alarmNames",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub alarm_names: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "enable",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub enable: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DaemonCapacityProvider {
+    #[serde(
+        rename = "arn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "runningCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub running_count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "withoutDaemonCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub without_daemon_count: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DaemonCircuitBreaker {
+    #[serde(
+        rename = "failureCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub failure_count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "threshold",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub threshold: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DaemonContainerDefinition {
+    #[serde(
+        rename = "name",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "image",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub image: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "memory",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub memory: ::std::option::Option<i32>,
+    #[serde(
+        rename = "memoryReservation",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub memory_reservation: ::std::option::Option<i32>,
+    #[serde(
+        rename = "repositoryCredentials",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub repository_credentials: ::std::option::Option<RepositoryCredentials>,
+    #[serde(
+        rename = "healthCheck",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub health_check: ::std::option::Option<HealthCheck>,
+    #[serde(
+        rename = "cpu",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cpu: ::std::option::Option<i32>,
+    #[serde(
+        rename = "essential",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub essential: ::std::option::Option<bool>,
+    #[serde(
+        rename = "entryPoint",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub entry_point: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "command",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub command: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "workingDirectory",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub working_directory: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "environmentFiles",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub environment_files: ::std::option::Option<::std::vec::Vec<EnvironmentFile>>,
+    #[serde(
+        rename = "environment",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub environment: ::std::option::Option<::std::vec::Vec<KeyValuePair>>,
+    #[serde(
+        rename = "secrets",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub secrets: ::std::option::Option<::std::vec::Vec<Secret>>,
+    #[serde(
+        rename = "readonlyRootFilesystem",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub readonly_root_filesystem: ::std::option::Option<bool>,
+    #[serde(
+        rename = "mountPoints",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub mount_points: ::std::option::Option<::std::vec::Vec<MountPoint>>,
+    #[serde(
+        rename = "logConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub log_configuration: ::std::option::Option<LogConfiguration>,
+    #[serde(
+        rename = "firelensConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub firelens_configuration: ::std::option::Option<FirelensConfiguration>,
+    #[serde(
+        rename = "privileged",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub privileged: ::std::option::Option<bool>,
+    #[serde(
+        rename = "user",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub user: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "ulimits",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub ulimits: ::std::option::Option<::std::vec::Vec<Ulimit>>,
+    #[serde(
+        rename = "linuxParameters",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub linux_parameters: ::std::option::Option<DaemonLinuxParameters>,
+    #[serde(
+        rename = "dependsOn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub depends_on: ::std::option::Option<::std::vec::Vec<ContainerDependency>>,
+    #[serde(
+        rename = "startTimeout",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub start_timeout: ::std::option::Option<i32>,
+    #[serde(
+        rename = "stopTimeout",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub stop_timeout: ::std::option::Option<i32>,
+    #[serde(
+        rename = "systemControls",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub system_controls: ::std::option::Option<::std::vec::Vec<SystemControl>>,
+    #[serde(
+        rename = "interactive",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub interactive: ::std::option::Option<bool>,
+    #[serde(
+        rename = "pseudoTerminal",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub pseudo_terminal: ::std::option::Option<bool>,
+    #[serde(
+        rename = "restartPolicy",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub restart_policy: ::std::option::Option<ContainerRestartPolicy>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DaemonContainerImage {
+    #[serde(
+        rename = "containerName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "imageDigest",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub image_digest: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "image",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub image: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DaemonDeployment {
+    #[serde(
+        rename = "daemonDeploymentArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub daemon_deployment_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "clusterArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "statusReason",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status_reason: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "targetDaemonRevision",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub target_daemon_revision: ::std::option::Option<DaemonDeploymentRevisionDetail>,
+    #[serde(
+        rename = "sourceDaemonRevisions",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub source_daemon_revisions:
+        ::std::option::Option<::std::vec::Vec<DaemonDeploymentRevisionDetail>>,
+    #[serde(
+        rename = "circuitBreaker",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub circuit_breaker: ::std::option::Option<DaemonCircuitBreaker>,
+    #[serde(
+        rename = "alarms",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub alarms: ::std::option::Option<DaemonDeploymentAlarms>,
+    #[serde(
+        rename = "rollback",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub rollback: ::std::option::Option<DaemonRollback>,
+    #[serde(
+        rename = "deploymentConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub deployment_configuration: ::std::option::Option<DaemonDeploymentConfiguration>,
+    #[serde(
+        rename = "createdAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub created_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "startedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub started_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "stoppedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub stopped_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "finishedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub finished_at: ::std::option::Option<crate::wire::Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DaemonDeploymentAlarms {
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "alarmNames",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub alarm_names: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "triggeredAlarmNames",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub triggered_alarm_names: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DaemonDeploymentCapacityProvider {
+    #[serde(
+        rename = "arn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "runningInstanceCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub running_instance_count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "withoutDaemonInstanceCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub without_daemon_instance_count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "drainingInstanceCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub draining_instance_count: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DaemonDeploymentConfiguration {
+    #[serde(
+        rename = "drainPercent",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub drain_percent: ::std::option::Option<f64>,
+    #[serde(
+        rename = "alarms",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub alarms: ::std::option::Option<DaemonAlarmConfiguration>,
+    #[serde(
+        rename = "bakeTimeInMinutes",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub bake_time_in_minutes: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DaemonDeploymentRevisionDetail {
+    #[serde(
+        rename = "arn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "capacityProviders",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub capacity_providers:
+        ::std::option::Option<::std::vec::Vec<DaemonDeploymentCapacityProvider>>,
+    #[serde(
+        rename = "totalRunningInstanceCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub total_running_instance_count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "totalWithoutDaemonInstanceCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub total_without_daemon_instance_count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "totalDrainingInstanceCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub total_draining_instance_count: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DaemonDeploymentSummary {
+    #[serde(
+        rename = "daemonDeploymentArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub daemon_deployment_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "daemonArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub daemon_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "clusterArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "statusReason",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status_reason: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "targetDaemonRevisionArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub target_daemon_revision_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "createdAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub created_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "startedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub started_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "stoppedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub stopped_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "finishedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub finished_at: ::std::option::Option<crate::wire::Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DaemonDetail {
+    #[serde(
+        rename = "daemonArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub daemon_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "clusterArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "currentRevisions",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub current_revisions: ::std::option::Option<::std::vec::Vec<DaemonRevisionDetail>>,
+    #[serde(
+        rename = "deploymentArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub deployment_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "createdAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub created_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "updatedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub updated_at: ::std::option::Option<crate::wire::Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DaemonLinuxParameters {
+    #[serde(
+        rename = "capabilities",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub capabilities: ::std::option::Option<KernelCapabilities>,
+    #[serde(
+        rename = "devices",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub devices: ::std::option::Option<::std::vec::Vec<Device>>,
+    #[serde(
+        rename = "initProcessEnabled",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub init_process_enabled: ::std::option::Option<bool>,
+    #[serde(
+        rename = "tmpfs",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tmpfs: ::std::option::Option<::std::vec::Vec<Tmpfs>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DaemonRevision {
+    #[serde(
+        rename = "daemonRevisionArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub daemon_revision_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "clusterArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "daemonArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub daemon_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "daemonTaskDefinitionArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub daemon_task_definition_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "createdAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub created_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "containerImages",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_images: ::std::option::Option<::std::vec::Vec<DaemonContainerImage>>,
+    #[serde(
+        rename = "propagateTags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub propagate_tags: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "enableECSManagedTags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub enable_ecs_managed_tags: ::std::option::Option<bool>,
+    #[serde(
+        rename = "enableExecuteCommand",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub enable_execute_command: ::std::option::Option<bool>,
+    #[serde(
+        rename = "critical",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub critical: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DaemonRevisionDetail {
+    #[serde(
+        rename = "arn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "capacityProviders",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub capacity_providers: ::std::option::Option<::std::vec::Vec<DaemonCapacityProvider>>,
+    #[serde(
+        rename = "totalRunningCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub total_running_count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "totalWithoutDaemonCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub total_without_daemon_count: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DaemonRollback {
+    #[serde(
+        rename = "reason",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub reason: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "startedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub started_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "rollbackTargetDaemonRevisionArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub rollback_target_daemon_revision_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "rollbackCapacityProviders",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub rollback_capacity_providers: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DaemonSummary {
+    #[serde(
+        rename = "daemonArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub daemon_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "createdAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub created_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "updatedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub updated_at: ::std::option::Option<crate::wire::Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DaemonTaskDefinition {
+    #[serde(
+        rename = "daemonTaskDefinitionArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub daemon_task_definition_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "family",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub family: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "revision",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub revision: ::std::option::Option<i32>,
+    #[serde(
+        rename = "taskRoleArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_role_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "executionRoleArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub execution_role_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "containerDefinitions",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_definitions: ::std::option::Option<::std::vec::Vec<DaemonContainerDefinition>>,
+    #[serde(
+        rename = "volumes",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub volumes: ::std::option::Option<::std::vec::Vec<DaemonVolume>>,
+    #[serde(
+        rename = "cpu",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cpu: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "memory",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub memory: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "registeredAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub registered_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "deleteRequestedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub delete_requested_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "registeredBy",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub registered_by: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "pidMode",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub pid_mode: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "ipcMode",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub ipc_mode: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DaemonTaskDefinitionSummary {
+    #[serde(
+        rename = "arn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "registeredAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub registered_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "registeredBy",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub registered_by: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "deleteRequestedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub delete_requested_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DaemonVolume {
+    #[serde(
+        rename = "name",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "host",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub host: ::std::option::Option<HostVolumeProperties>,
+    #[serde(
+        rename = "logDriverVolumeConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub log_driver_volume_configuration: ::std::option::Option<LogDriverVolumeConfiguration>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeleteAccountSettingRequest {
+    #[serde(
+        rename = "name",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "principalArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub principal_arn: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeleteAccountSettingResponse {
+    #[serde(
+        rename = "setting",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub setting: ::std::option::Option<Setting>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeleteAttributesRequest {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "attributes",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub attributes: ::std::option::Option<::std::vec::Vec<Attribute>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeleteAttributesResponse {
+    #[serde(
+        rename = "attributes",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub attributes: ::std::option::Option<::std::vec::Vec<Attribute>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeleteCapacityProviderRequest {
+    #[serde(
+        rename = "capacityProvider",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub capacity_provider: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeleteCapacityProviderResponse {
+    #[serde(
+        rename = "capacityProvider",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub capacity_provider: ::std::option::Option<CapacityProvider>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DeleteClusterRequest {
     #[serde(
         rename = "cluster",
@@ -1223,6 +3359,122 @@ pub struct DeleteClusterResponse {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub cluster: ::std::option::Option<Cluster>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeleteDaemonRequest {
+    #[serde(
+        rename = "daemonArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub daemon_arn: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeleteDaemonResponse {
+    #[serde(
+        rename = "daemonArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub daemon_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "createdAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub created_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "updatedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub updated_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "deploymentArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub deployment_arn: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeleteDaemonTaskDefinitionRequest {
+    #[serde(
+        rename = "daemonTaskDefinition",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub daemon_task_definition: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeleteDaemonTaskDefinitionResponse {
+    #[serde(
+        rename = "daemonTaskDefinitionArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub daemon_task_definition_arn: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeleteExpressGatewayServiceRequest {
+    #[serde(
+        rename = "serviceArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_arn: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeleteExpressGatewayServiceResponse {
+    #[serde(
+        rename = "service",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service: ::std::option::Option<ECSExpressGatewayService>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeleteGatewayRequest {
+    #[serde(
+        rename = "gateway",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gateway: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeleteGatewayResponse {
+    #[serde(
+        rename = "gatewayArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gateway_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "name",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -1255,6 +3507,70 @@ pub struct DeleteServiceResponse {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub service: ::std::option::Option<Service>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeleteTaskDefinitionsRequest {
+    #[serde(
+        rename = "taskDefinitions",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_definitions: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeleteTaskDefinitionsResponse {
+    #[serde(
+        rename = "taskDefinitions",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_definitions: ::std::option::Option<::std::vec::Vec<TaskDefinition>>,
+    #[serde(
+        rename = "failures",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub failures: ::std::option::Option<::std::vec::Vec<Failure>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeleteTaskSetRequest {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "service",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "taskSet",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_set: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "force",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub force: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeleteTaskSetResponse {
+    #[serde(
+        rename = "taskSet",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_set: ::std::option::Option<TaskSet>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -1586,6 +3902,46 @@ pub struct DeploymentLifecycleHook {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeploymentLifecycleHookDetail {
+    #[serde(
+        rename = "hookId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub hook_id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "targetType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub target_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "targetArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub target_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "expiresAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub expires_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "timeoutAction",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub timeout_action: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DeploymentLifecycleHookTimeoutConfiguration {
     #[serde(
         rename = "timeoutInMinutes",
@@ -1599,6 +3955,38 @@ pub struct DeploymentLifecycleHookTimeoutConfiguration {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub action: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeregisterContainerInstanceRequest {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "containerInstance",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_instance: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "force",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub force: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DeregisterContainerInstanceResponse {
+    #[serde(
+        rename = "containerInstance",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_instance: ::std::option::Option<ContainerInstance>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -1619,6 +4007,62 @@ pub struct DeregisterTaskDefinitionResponse {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub task_definition: ::std::option::Option<TaskDefinition>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DescribeCapacityProvidersRequest {
+    #[serde(
+        rename = "capacityProviders",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub capacity_providers: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "include",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub include: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "maxResults",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub max_results: ::std::option::Option<i32>,
+    #[serde(
+        rename = "nextToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DescribeCapacityProvidersResponse {
+    #[serde(
+        rename = "capacityProviders",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub capacity_providers: ::std::option::Option<::std::vec::Vec<CapacityProvider>>,
+    #[serde(
+        rename = "failures",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub failures: ::std::option::Option<::std::vec::Vec<Failure>>,
+    #[serde(
+        rename = "nextToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_token: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -1645,6 +4089,366 @@ pub struct DescribeClustersResponse {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub clusters: ::std::option::Option<::std::vec::Vec<Cluster>>,
+    #[serde(
+        rename = "failures",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub failures: ::std::option::Option<::std::vec::Vec<Failure>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DescribeContainerInstancesRequest {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "containerInstances",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_instances: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "include",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub include: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DescribeContainerInstancesResponse {
+    #[serde(
+        rename = "containerInstances",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_instances: ::std::option::Option<::std::vec::Vec<ContainerInstance>>,
+    #[serde(
+        rename = "failures",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub failures: ::std::option::Option<::std::vec::Vec<Failure>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DescribeDaemonDeploymentsRequest {
+    #[serde(
+        rename = "daemonDeploymentArns",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub daemon_deployment_arns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DescribeDaemonDeploymentsResponse {
+    #[serde(
+        rename = "failures",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub failures: ::std::option::Option<::std::vec::Vec<Failure>>,
+    #[serde(
+        rename = "daemonDeployments",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub daemon_deployments: ::std::option::Option<::std::vec::Vec<DaemonDeployment>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DescribeDaemonRequest {
+    #[serde(
+        rename = "daemonArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub daemon_arn: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DescribeDaemonResponse {
+    #[serde(
+        rename = "daemon",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub daemon: ::std::option::Option<DaemonDetail>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DescribeDaemonRevisionsRequest {
+    #[serde(
+        rename = "daemonRevisionArns",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub daemon_revision_arns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DescribeDaemonRevisionsResponse {
+    #[serde(
+        rename = "daemonRevisions",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub daemon_revisions: ::std::option::Option<::std::vec::Vec<DaemonRevision>>,
+    #[serde(
+        rename = "failures",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub failures: ::std::option::Option<::std::vec::Vec<Failure>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DescribeDaemonTaskDefinitionRequest {
+    #[serde(
+        rename = "daemonTaskDefinition",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub daemon_task_definition: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DescribeDaemonTaskDefinitionResponse {
+    #[serde(
+        rename = "daemonTaskDefinition",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub daemon_task_definition: ::std::option::Option<DaemonTaskDefinition>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DescribeExpressGatewayServiceRequest {
+    #[serde(
+        rename = "serviceArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "include",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub include: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DescribeExpressGatewayServiceResponse {
+    #[serde(
+        rename = "service",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service: ::std::option::Option<ECSExpressGatewayService>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DescribeGatewayAlbConfiguration {
+    #[serde(
+        rename = "networkConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub network_configuration: ::std::option::Option<GatewayElbNetworkConfiguration>,
+    #[serde(
+        rename = "scheme",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub scheme: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "accessLogs",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub access_logs: ::std::option::Option<GatewayElbAccessLogConfiguration>,
+    #[serde(
+        rename = "webACLArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub web_acl_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "port",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub port: ::std::option::Option<i32>,
+    #[serde(
+        rename = "protocol",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub protocol: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "maxAlbCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub max_alb_count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "currentAlbCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub current_alb_count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "httpDesync",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub http_desync: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "testTrafficRules",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub test_traffic_rules: ::std::option::Option<GatewayAlbTestTrafficRules>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DescribeGatewayConfiguration {
+    #[serde(
+        rename = "hostSharedAlb",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub host_shared_alb: ::std::option::Option<DescribeGatewayAlbConfiguration>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DescribeGatewayRequest {
+    #[serde(
+        rename = "gateway",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gateway: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DescribeGatewayResourcesRequest {
+    #[serde(
+        rename = "gateway",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gateway: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "maxResults",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub max_results: ::std::option::Option<i32>,
+    #[serde(
+        rename = "nextToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DescribeGatewayResourcesResponse {
+    #[serde(
+        rename = "gatewayResources",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gateway_resources: ::std::option::Option<GatewayResources>,
+    #[serde(
+        rename = "nextToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DescribeGatewayResponse {
+    #[serde(
+        rename = "gateway",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gateway: ::std::option::Option<Gateway>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DescribeGatewayRouteRequest {
+    #[serde(
+        rename = "gatewayRouteArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gateway_route_arn: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DescribeGatewayRouteResponse {
+    #[serde(
+        rename = "gatewayRoute",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gateway_route: ::std::option::Option<GatewayRoute>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DescribeServiceDeploymentsRequest {
+    #[serde(
+        rename = "serviceDeploymentArns",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_deployment_arns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DescribeServiceDeploymentsResponse {
+    #[serde(
+        rename = "serviceDeployments",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_deployments: ::std::option::Option<::std::vec::Vec<ServiceDeployment>>,
+    #[serde(
+        rename = "failures",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub failures: ::std::option::Option<::std::vec::Vec<Failure>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DescribeServiceRevisionsRequest {
+    #[serde(
+        rename = "serviceRevisionArns",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_revision_arns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DescribeServiceRevisionsResponse {
+    #[serde(
+        rename = "serviceRevisions",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_revisions: ::std::option::Option<::std::vec::Vec<ServiceRevision>>,
     #[serde(
         rename = "failures",
         default,
@@ -1724,6 +4528,50 @@ pub struct DescribeTaskDefinitionResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DescribeTaskSetsRequest {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "service",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "taskSets",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_sets: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "include",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub include: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DescribeTaskSetsResponse {
+    #[serde(
+        rename = "taskSets",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_sets: ::std::option::Option<::std::vec::Vec<TaskSet>>,
+    #[serde(
+        rename = "failures",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub failures: ::std::option::Option<::std::vec::Vec<Failure>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DescribeTasksRequest {
     #[serde(
         rename = "cluster",
@@ -1781,6 +4629,82 @@ pub struct Device {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub permissions: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DisassociateGatewayFromClusterRequest {
+    #[serde(
+        rename = "gateway",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gateway: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DisassociateGatewayFromClusterResponse {
+    #[serde(
+        rename = "gatewayArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gateway_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "clusterArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DiscoverPollEndpointRequest {
+    #[serde(
+        rename = "containerInstance",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_instance: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DiscoverPollEndpointResponse {
+    #[serde(
+        rename = "endpoint",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub endpoint: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "telemetryEndpoint",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub telemetry_endpoint: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "serviceConnectEndpoint",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_connect_endpoint: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -1844,6 +4768,111 @@ pub struct EBSTagSpecification {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ECSExpressGatewayService {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "serviceName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "serviceArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "infrastructureRoleArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub infrastructure_role_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<ExpressGatewayServiceStatus>,
+    #[serde(
+        rename = "currentDeployment",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub current_deployment: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "activeConfigurations",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub active_configurations:
+        ::std::option::Option<::std::vec::Vec<ExpressGatewayServiceConfiguration>>,
+    #[serde(
+        rename = "tags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+    #[serde(
+        rename = "createdAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub created_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "updatedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub updated_at: ::std::option::Option<crate::wire::Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ECSManagedResources {
+    #[serde(
+        rename = "ingressPaths",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub ingress_paths: ::std::option::Option<::std::vec::Vec<ManagedIngressPath>>,
+    #[serde(
+        rename = "autoScaling",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub auto_scaling: ::std::option::Option<ManagedAutoScaling>,
+    #[serde(
+        rename = "metricAlarms",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub metric_alarms: ::std::option::Option<::std::vec::Vec<ManagedMetricAlarm>>,
+    #[serde(
+        rename = "serviceSecurityGroups",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_security_groups: ::std::option::Option<::std::vec::Vec<ManagedSecurityGroup>>,
+    #[serde(
+        rename = "logGroups",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub log_groups: ::std::option::Option<::std::vec::Vec<ManagedLogGroup>>,
+    #[serde(
+        rename = "gatewayConnections",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gateway_connections: ::std::option::Option<::std::vec::Vec<GatewayConnection>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EFSAuthorizationConfig {
     #[serde(
         rename = "accessPointId",
@@ -1891,6 +4920,34 @@ pub struct EFSVolumeConfiguration {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub authorization_config: ::std::option::Option<EFSAuthorizationConfig>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ElbGatewayResources {
+    #[serde(
+        rename = "loadBalancerArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub load_balancer_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "listenerArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub listener_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "securityGroup",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub security_group: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "gatewayRouteArns",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gateway_route_arns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -1976,6 +5033,294 @@ pub struct ExecuteCommandLogConfiguration {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ExecuteCommandRequest {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "container",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "command",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub command: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "interactive",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub interactive: ::std::option::Option<bool>,
+    #[serde(
+        rename = "task",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ExecuteCommandResponse {
+    #[serde(
+        rename = "clusterArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "containerArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "containerName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "interactive",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub interactive: ::std::option::Option<bool>,
+    #[serde(
+        rename = "session",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub session: ::std::option::Option<Session>,
+    #[serde(
+        rename = "taskArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_arn: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ExpressGatewayContainer {
+    #[serde(
+        rename = "image",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub image: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "containerPort",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_port: ::std::option::Option<i32>,
+    #[serde(
+        rename = "awsLogsConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub aws_logs_configuration: ::std::option::Option<ExpressGatewayServiceAwsLogsConfiguration>,
+    #[serde(
+        rename = "repositoryCredentials",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub repository_credentials: ::std::option::Option<ExpressGatewayRepositoryCredentials>,
+    #[serde(
+        rename = "command",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub command: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "environment",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub environment: ::std::option::Option<::std::vec::Vec<KeyValuePair>>,
+    #[serde(
+        rename = "secrets",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub secrets: ::std::option::Option<::std::vec::Vec<Secret>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ExpressGatewayRepositoryCredentials {
+    #[serde(
+        rename = "credentialsParameter",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub credentials_parameter: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ExpressGatewayScalingTarget {
+    #[serde(
+        rename = "minTaskCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub min_task_count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "maxTaskCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub max_task_count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "autoScalingMetric",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub auto_scaling_metric: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "autoScalingTargetValue",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub auto_scaling_target_value: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ExpressGatewayServiceAwsLogsConfiguration {
+    #[serde(
+        rename = "logGroup",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub log_group: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "logStreamPrefix",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub log_stream_prefix: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ExpressGatewayServiceConfiguration {
+    #[serde(
+        rename = "serviceRevisionArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_revision_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "executionRoleArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub execution_role_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "taskRoleArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_role_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "taskDefinitionArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_definition_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "cpu",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cpu: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "memory",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub memory: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "cpuArchitecture",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cpu_architecture: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "networkConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub network_configuration: ::std::option::Option<ExpressGatewayServiceNetworkConfiguration>,
+    #[serde(
+        rename = "healthCheckPath",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub health_check_path: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "primaryContainer",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub primary_container: ::std::option::Option<ExpressGatewayContainer>,
+    #[serde(
+        rename = "scalingTarget",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub scaling_target: ::std::option::Option<ExpressGatewayScalingTarget>,
+    #[serde(
+        rename = "ingressPaths",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub ingress_paths: ::std::option::Option<::std::vec::Vec<IngressPathSummary>>,
+    #[serde(
+        rename = "createdAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub created_at: ::std::option::Option<crate::wire::Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ExpressGatewayServiceNetworkConfiguration {
+    #[serde(
+        rename = "securityGroups",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub security_groups: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "subnets",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub subnets: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ExpressGatewayServiceStatus {
+    #[serde(
+        rename = "statusCode",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status_code: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "statusReason",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status_reason: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FSxWindowsFileServerAuthorizationConfig {
     #[serde(
         rename = "credentialsParameter",
@@ -2051,6 +5396,239 @@ pub struct FirelensConfiguration {
     pub options: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
     >,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct Gateway {
+    #[serde(
+        rename = "gatewayArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gateway_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "name",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "statusReason",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status_reason: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "failures",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub failures: ::std::option::Option<::std::vec::Vec<GatewayResourceFailure>>,
+    #[serde(
+        rename = "infrastructureRoleArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub infrastructure_role_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "deletionProtection",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub deletion_protection: ::std::option::Option<bool>,
+    #[serde(
+        rename = "configuration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub configuration: ::std::option::Option<DescribeGatewayConfiguration>,
+    #[serde(
+        rename = "accessType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub access_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "propagateTags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub propagate_tags: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "tags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+    #[serde(
+        rename = "createdAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub created_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "updatedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub updated_at: ::std::option::Option<crate::wire::Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GatewayAlbTestTrafficRules {
+    #[serde(
+        rename = "header",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub header: ::std::option::Option<GatewayTestTrafficHeader>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GatewayClusterAssociationSummary {
+    #[serde(
+        rename = "gatewayArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gateway_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "clusterArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GatewayConfiguration {
+    #[serde(
+        rename = "hostSharedAlb",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub host_shared_alb: ::std::option::Option<HostSharedAlbConfiguration>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GatewayConnection {
+    #[serde(
+        rename = "gatewayArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gateway_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "gatewayRouteArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gateway_route_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "portName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub port_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "serviceUrl",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_url: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "accessType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub access_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "resources",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub resources: ::std::option::Option<GatewayConnectionResources>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GatewayConnectionAlbResources {
+    #[serde(
+        rename = "acmCertificateArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub acm_certificate_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "loadBalancerArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub load_balancer_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "loadBalancerSecurityGroupArns",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub load_balancer_security_group_arns:
+        ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "listenerArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub listener_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "listenerRuleArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub listener_rule_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "testListenerRuleArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub test_listener_rule_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "targetGroupArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub target_group_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "alternateTargetGroupArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub alternate_target_group_arn: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GatewayConnectionResources {
+    #[serde(
+        rename = "hostSharedAlb",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub host_shared_alb: ::std::option::Option<::std::vec::Vec<GatewayConnectionAlbResources>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -2170,6 +5748,391 @@ pub struct GatewayConnectorHealthCheckMatcher {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GatewayElbAccessLogConfiguration {
+    #[serde(
+        rename = "destination",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub destination: ::std::option::Option<GatewayElbAccessLogDestination>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GatewayElbAccessLogDestination {
+    #[serde(
+        rename = "s3",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub s3: ::std::option::Option<GatewayElbAccessLogS3Destination>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GatewayElbAccessLogS3Destination {
+    #[serde(
+        rename = "bucket",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub bucket: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "prefix",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub prefix: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GatewayElbNetworkConfiguration {
+    #[serde(
+        rename = "inboundSecurityGroup",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub inbound_security_group: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "subnets",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub subnets: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "ipAddressType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub ip_address_type: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GatewayInfrastructureResources {
+    #[serde(
+        rename = "hostSharedAlb",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub host_shared_alb: ::std::option::Option<::std::vec::Vec<ElbGatewayResources>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GatewayOperationError {
+    #[serde(
+        rename = "operation",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub operation: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "code",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub code: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "message",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub message: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GatewayResourceFailure {
+    #[serde(
+        rename = "arn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "errors",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub errors: ::std::option::Option<::std::vec::Vec<GatewayOperationError>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GatewayResources {
+    #[serde(
+        rename = "gatewayArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gateway_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "resources",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub resources: ::std::option::Option<GatewayInfrastructureResources>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GatewayRoute {
+    #[serde(
+        rename = "gatewayRouteArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gateway_route_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "serviceArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "serviceContainerPortName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_container_port_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "serviceUrl",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_url: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "resources",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub resources: ::std::option::Option<GatewayRouteResources>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GatewayRouteAlbResources {
+    #[serde(
+        rename = "acmCertificateArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub acm_certificate_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "loadBalancerArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub load_balancer_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "listenerArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub listener_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "listenerRuleArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub listener_rule_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "testListenerRuleArns",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub test_listener_rule_arns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "loadBalancerSecurityGroups",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub load_balancer_security_groups:
+        ::std::option::Option<::std::vec::Vec<GatewayRouteLoadBalancerSecurityGroup>>,
+    #[serde(
+        rename = "serviceSecurityGroupArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_security_group_arn: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GatewayRouteLoadBalancerSecurityGroup {
+    #[serde(
+        rename = "arn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "ruleArns",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub rule_arns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GatewayRouteResources {
+    #[serde(
+        rename = "hostSharedAlb",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub host_shared_alb: ::std::option::Option<::std::vec::Vec<GatewayRouteAlbResources>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GatewayRouteSummary {
+    #[serde(
+        rename = "gatewayRouteArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gateway_route_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "gatewayArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gateway_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "clusterArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "serviceArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "serviceContainerPortName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_container_port_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GatewaySummary {
+    #[serde(
+        rename = "gatewayArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gateway_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "name",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "createdAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub created_at: ::std::option::Option<crate::wire::Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GatewayTestTrafficHeader {
+    #[serde(
+        rename = "name",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "values",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub values: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GetTaskProtectionRequest {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "tasks",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tasks: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GetTaskProtectionResponse {
+    #[serde(
+        rename = "protectedTasks",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub protected_tasks: ::std::option::Option<::std::vec::Vec<ProtectedTask>>,
+    #[serde(
+        rename = "failures",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub failures: ::std::option::Option<::std::vec::Vec<Failure>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GpuDevice {
+    #[serde(
+        rename = "gpuId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gpu_id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "sharingMode",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub sharing_mode: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "totalMemoryInMiB",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub total_memory_in_mi_b: ::std::option::Option<i32>,
+    #[serde(
+        rename = "remainingMemoryInMiB",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub remaining_memory_in_mi_b: ::std::option::Option<i32>,
+    #[serde(
+        rename = "containerCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_count: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct HealthCheck {
     #[serde(
         rename = "command",
@@ -2220,6 +6183,64 @@ pub struct HostEntry {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct HostSharedAlbConfiguration {
+    #[serde(
+        rename = "networkConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub network_configuration: ::std::option::Option<GatewayElbNetworkConfiguration>,
+    #[serde(
+        rename = "scheme",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub scheme: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "webACLArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub web_acl_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "accessLogs",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub access_logs: ::std::option::Option<GatewayElbAccessLogConfiguration>,
+    #[serde(
+        rename = "port",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub port: ::std::option::Option<i32>,
+    #[serde(
+        rename = "protocol",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub protocol: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "maxAlbCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub max_alb_count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "httpDesync",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub http_desync: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "testTrafficRules",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub test_traffic_rules: ::std::option::Option<GatewayAlbTestTrafficRules>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct HostVolumeProperties {
     #[serde(
         rename = "sourcePath",
@@ -2259,6 +6280,338 @@ pub struct InferenceAcceleratorOverride {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub device_type: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct InfrastructureOptimization {
+    #[serde(
+        rename = "scaleInAfter",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub scale_in_after: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct IngressPathSummary {
+    #[serde(
+        rename = "accessType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub access_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "endpoint",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub endpoint: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct InstanceHealthCheckResult {
+    #[serde(
+        rename = "type",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub type_: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "statusReason",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status_reason: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "lastUpdated",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub last_updated: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "lastStatusChange",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub last_status_change: ::std::option::Option<crate::wire::Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct InstanceLaunchTemplate {
+    #[serde(
+        rename = "ec2InstanceProfileArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub ec2_instance_profile_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "networkConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub network_configuration: ::std::option::Option<ManagedInstancesNetworkConfiguration>,
+    #[serde(
+        rename = "storageConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub storage_configuration: ::std::option::Option<ManagedInstancesStorageConfiguration>,
+    #[serde(
+        rename = "localStorageConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub local_storage_configuration:
+        ::std::option::Option<ManagedInstancesLocalStorageConfiguration>,
+    #[serde(
+        rename = "monitoring",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub monitoring: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "capacityOptionType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub capacity_option_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "instanceMetadataTagsPropagation",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub instance_metadata_tags_propagation: ::std::option::Option<bool>,
+    #[serde(
+        rename = "instanceRequirements",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub instance_requirements: ::std::option::Option<InstanceRequirementsRequest>,
+    #[serde(
+        rename = "fipsEnabled",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub fips_enabled: ::std::option::Option<bool>,
+    #[serde(
+        rename = "capacityReservations",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub capacity_reservations: ::std::option::Option<CapacityReservationRequest>,
+    #[serde(
+        rename = "nitroEnclavesEnabled",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub nitro_enclaves_enabled: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct InstanceLaunchTemplateUpdate {
+    #[serde(
+        rename = "ec2InstanceProfileArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub ec2_instance_profile_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "networkConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub network_configuration: ::std::option::Option<ManagedInstancesNetworkConfiguration>,
+    #[serde(
+        rename = "storageConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub storage_configuration: ::std::option::Option<ManagedInstancesStorageConfiguration>,
+    #[serde(
+        rename = "instanceMetadataTagsPropagation",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub instance_metadata_tags_propagation: ::std::option::Option<bool>,
+    #[serde(
+        rename = "localStorageConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub local_storage_configuration:
+        ::std::option::Option<ManagedInstancesLocalStorageConfiguration>,
+    #[serde(
+        rename = "monitoring",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub monitoring: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "instanceRequirements",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub instance_requirements: ::std::option::Option<InstanceRequirementsRequest>,
+    #[serde(
+        rename = "capacityReservations",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub capacity_reservations: ::std::option::Option<CapacityReservationRequest>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct InstanceRequirementsRequest {
+    #[serde(
+        rename = "vCpuCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub v_cpu_count: ::std::option::Option<VCpuCountRangeRequest>,
+    #[serde(
+        rename = "memoryMiB",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub memory_mi_b: ::std::option::Option<MemoryMiBRequest>,
+    #[serde(
+        rename = "cpuManufacturers",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cpu_manufacturers: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "memoryGiBPerVCpu",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub memory_gi_b_per_v_cpu: ::std::option::Option<MemoryGiBPerVCpuRequest>,
+    #[serde(
+        rename = "excludedInstanceTypes",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub excluded_instance_types: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "instanceGenerations",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub instance_generations: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "spotMaxPricePercentageOverLowestPrice",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub spot_max_price_percentage_over_lowest_price: ::std::option::Option<i32>,
+    #[serde(
+        rename = "onDemandMaxPricePercentageOverLowestPrice",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub on_demand_max_price_percentage_over_lowest_price: ::std::option::Option<i32>,
+    #[serde(
+        rename = "bareMetal",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub bare_metal: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "burstablePerformance",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub burstable_performance: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "requireHibernateSupport",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub require_hibernate_support: ::std::option::Option<bool>,
+    #[serde(
+        rename = "networkInterfaceCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub network_interface_count: ::std::option::Option<NetworkInterfaceCountRequest>,
+    #[serde(
+        rename = "localStorage",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub local_storage: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "localStorageTypes",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub local_storage_types: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "totalLocalStorageGB",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub total_local_storage_gb: ::std::option::Option<TotalLocalStorageGBRequest>,
+    #[serde(
+        rename = "baselineEbsBandwidthMbps",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub baseline_ebs_bandwidth_mbps: ::std::option::Option<BaselineEbsBandwidthMbpsRequest>,
+    #[serde(
+        rename = "acceleratorTypes",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub accelerator_types: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "acceleratorCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub accelerator_count: ::std::option::Option<AcceleratorCountRequest>,
+    #[serde(
+        rename = "acceleratorManufacturers",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub accelerator_manufacturers: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "acceleratorNames",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub accelerator_names: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "acceleratorTotalMemoryMiB",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub accelerator_total_memory_mi_b: ::std::option::Option<AcceleratorTotalMemoryMiBRequest>,
+    #[serde(
+        rename = "networkBandwidthGbps",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub network_bandwidth_gbps: ::std::option::Option<NetworkBandwidthGbpsRequest>,
+    #[serde(
+        rename = "allowedInstanceTypes",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub allowed_instance_types: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "maxSpotPriceAsPercentageOfOptimalOnDemandPrice",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub max_spot_price_as_percentage_of_optimal_on_demand_price: ::std::option::Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -2356,6 +6709,118 @@ pub struct LinuxParameters {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListAccountSettingsRequest {
+    #[serde(
+        rename = "name",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "value",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub value: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "principalArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub principal_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "effectiveSettings",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub effective_settings: ::std::option::Option<bool>,
+    #[serde(
+        rename = "nextToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_token: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "maxResults",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub max_results: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListAccountSettingsResponse {
+    #[serde(
+        rename = "settings",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub settings: ::std::option::Option<::std::vec::Vec<Setting>>,
+    #[serde(
+        rename = "nextToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListAttributesRequest {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "targetType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub target_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "attributeName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub attribute_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "attributeValue",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub attribute_value: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "nextToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_token: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "maxResults",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub max_results: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListAttributesResponse {
+    #[serde(
+        rename = "attributes",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub attributes: ::std::option::Option<::std::vec::Vec<Attribute>>,
+    #[serde(
+        rename = "nextToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListClustersRequest {
     #[serde(
         rename = "nextToken",
@@ -2379,6 +6844,464 @@ pub struct ListClustersResponse {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub cluster_arns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "nextToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListContainerInstancesRequest {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "filter",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub filter: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "nextToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_token: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "maxResults",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub max_results: ::std::option::Option<i32>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListContainerInstancesResponse {
+    #[serde(
+        rename = "containerInstanceArns",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_instance_arns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "nextToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListDaemonDeploymentsRequest {
+    #[serde(
+        rename = "daemonArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub daemon_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "createdAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub created_at: ::std::option::Option<CreatedAt>,
+    #[serde(
+        rename = "maxResults",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub max_results: ::std::option::Option<i32>,
+    #[serde(
+        rename = "nextToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListDaemonDeploymentsResponse {
+    #[serde(
+        rename = "nextToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_token: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "daemonDeployments",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub daemon_deployments: ::std::option::Option<::std::vec::Vec<DaemonDeploymentSummary>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListDaemonTaskDefinitionsRequest {
+    #[serde(
+        rename = "familyPrefix",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub family_prefix: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "family",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub family: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "revision",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub revision: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "sort",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub sort: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "nextToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_token: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "maxResults",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub max_results: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListDaemonTaskDefinitionsResponse {
+    #[serde(
+        rename = "daemonTaskDefinitions",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub daemon_task_definitions:
+        ::std::option::Option<::std::vec::Vec<DaemonTaskDefinitionSummary>>,
+    #[serde(
+        rename = "nextToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListDaemonsRequest {
+    #[serde(
+        rename = "clusterArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "capacityProviderArns",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub capacity_provider_arns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "maxResults",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub max_results: ::std::option::Option<i32>,
+    #[serde(
+        rename = "nextToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListDaemonsResponse {
+    #[serde(
+        rename = "daemonSummariesList",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub daemon_summaries_list: ::std::option::Option<::std::vec::Vec<DaemonSummary>>,
+    #[serde(
+        rename = "nextToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListGatewayClusterAssociationsRequest {
+    #[serde(
+        rename = "gateway",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gateway: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "maxResults",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub max_results: ::std::option::Option<i32>,
+    #[serde(
+        rename = "nextToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListGatewayClusterAssociationsResponse {
+    #[serde(
+        rename = "gatewayClusterAssociations",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gateway_cluster_associations:
+        ::std::option::Option<::std::vec::Vec<GatewayClusterAssociationSummary>>,
+    #[serde(
+        rename = "nextToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListGatewayRoutesRequest {
+    #[serde(
+        rename = "gateway",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gateway: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "service",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "serviceContainerPortName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_container_port_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "maxResults",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub max_results: ::std::option::Option<i32>,
+    #[serde(
+        rename = "nextToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListGatewayRoutesResponse {
+    #[serde(
+        rename = "gatewayRoutes",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gateway_routes: ::std::option::Option<::std::vec::Vec<GatewayRouteSummary>>,
+    #[serde(
+        rename = "nextToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListGatewaysRequest {
+    #[serde(
+        rename = "names",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub names: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "maxResults",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub max_results: ::std::option::Option<i32>,
+    #[serde(
+        rename = "nextToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListGatewaysResponse {
+    #[serde(
+        rename = "gateways",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gateways: ::std::option::Option<::std::vec::Vec<GatewaySummary>>,
+    #[serde(
+        rename = "nextToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListServiceDeploymentsRequest {
+    #[serde(
+        rename = "service",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "createdAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub created_at: ::std::option::Option<CreatedAt>,
+    #[serde(
+        rename = "nextToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_token: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "maxResults",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub max_results: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListServiceDeploymentsResponse {
+    #[serde(
+        rename = "serviceDeployments",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_deployments: ::std::option::Option<::std::vec::Vec<ServiceDeploymentBrief>>,
+    #[serde(
+        rename = "nextToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_token: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListServicesByNamespaceRequest {
+    #[serde(
+        rename = "namespace",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub namespace: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "nextToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_token: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "maxResults",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub max_results: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListServicesByNamespaceResponse {
+    #[serde(
+        rename = "serviceArns",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_arns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     #[serde(
         rename = "nextToken",
         default,
@@ -2696,6 +7619,16 @@ pub struct LogConfiguration {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct LogDriverVolumeConfiguration {
+    #[serde(
+        rename = "driver",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub driver: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ManagedAgent {
     #[serde(
         rename = "lastStartedAt",
@@ -2724,6 +7657,519 @@ pub struct ManagedAgent {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ManagedAgentStateChange {
+    #[serde(
+        rename = "containerName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "managedAgentName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub managed_agent_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "reason",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub reason: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ManagedApplicationAutoScalingPolicy {
+    #[serde(
+        rename = "arn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "statusReason",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status_reason: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "updatedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub updated_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "policyType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub policy_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "targetValue",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub target_value: ::std::option::Option<f64>,
+    #[serde(
+        rename = "metric",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub metric: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ManagedAutoScaling {
+    #[serde(
+        rename = "scalableTarget",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub scalable_target: ::std::option::Option<ManagedScalableTarget>,
+    #[serde(
+        rename = "applicationAutoScalingPolicies",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub application_auto_scaling_policies:
+        ::std::option::Option<::std::vec::Vec<ManagedApplicationAutoScalingPolicy>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ManagedCertificate {
+    #[serde(
+        rename = "arn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "statusReason",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status_reason: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "updatedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub updated_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "domainName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub domain_name: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ManagedIngressPath {
+    #[serde(
+        rename = "accessType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub access_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "endpoint",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub endpoint: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "loadBalancer",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub load_balancer: ::std::option::Option<ManagedLoadBalancer>,
+    #[serde(
+        rename = "loadBalancerSecurityGroups",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub load_balancer_security_groups: ::std::option::Option<::std::vec::Vec<ManagedSecurityGroup>>,
+    #[serde(
+        rename = "certificate",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub certificate: ::std::option::Option<ManagedCertificate>,
+    #[serde(
+        rename = "listener",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub listener: ::std::option::Option<ManagedListener>,
+    #[serde(
+        rename = "rule",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub rule: ::std::option::Option<ManagedListenerRule>,
+    #[serde(
+        rename = "targetGroups",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub target_groups: ::std::option::Option<::std::vec::Vec<ManagedTargetGroup>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ManagedInstancesLocalStorageConfiguration {
+    #[serde(
+        rename = "useLocalStorage",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub use_local_storage: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ManagedInstancesNetworkConfiguration {
+    #[serde(
+        rename = "subnets",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub subnets: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "securityGroups",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub security_groups: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ManagedInstancesProvider {
+    #[serde(
+        rename = "infrastructureRoleArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub infrastructure_role_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "instanceLaunchTemplate",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub instance_launch_template: ::std::option::Option<InstanceLaunchTemplate>,
+    #[serde(
+        rename = "propagateTags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub propagate_tags: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "infrastructureOptimization",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub infrastructure_optimization: ::std::option::Option<InfrastructureOptimization>,
+    #[serde(
+        rename = "autoRepairConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub auto_repair_configuration: ::std::option::Option<AutoRepairConfiguration>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ManagedInstancesStorageConfiguration {
+    #[serde(
+        rename = "storageSizeGiB",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub storage_size_gi_b: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ManagedListener {
+    #[serde(
+        rename = "arn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "statusReason",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status_reason: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "updatedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub updated_at: ::std::option::Option<crate::wire::Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ManagedListenerRule {
+    #[serde(
+        rename = "arn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "statusReason",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status_reason: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "updatedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub updated_at: ::std::option::Option<crate::wire::Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ManagedLoadBalancer {
+    #[serde(
+        rename = "arn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "statusReason",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status_reason: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "updatedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub updated_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "scheme",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub scheme: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "subnetIds",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub subnet_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "securityGroupIds",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub security_group_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ManagedLogGroup {
+    #[serde(
+        rename = "arn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "statusReason",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status_reason: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "updatedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub updated_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "logGroupName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub log_group_name: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ManagedMetricAlarm {
+    #[serde(
+        rename = "arn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "statusReason",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status_reason: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "updatedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub updated_at: ::std::option::Option<crate::wire::Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ManagedScalableTarget {
+    #[serde(
+        rename = "arn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "statusReason",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status_reason: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "updatedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub updated_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "minCapacity",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub min_capacity: ::std::option::Option<i32>,
+    #[serde(
+        rename = "maxCapacity",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub max_capacity: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ManagedScaling {
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "targetCapacity",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub target_capacity: ::std::option::Option<i32>,
+    #[serde(
+        rename = "minimumScalingStepSize",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub minimum_scaling_step_size: ::std::option::Option<i32>,
+    #[serde(
+        rename = "maximumScalingStepSize",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub maximum_scaling_step_size: ::std::option::Option<i32>,
+    #[serde(
+        rename = "instanceWarmupPeriod",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub instance_warmup_period: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ManagedSecurityGroup {
+    #[serde(
+        rename = "arn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "statusReason",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status_reason: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "updatedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub updated_at: ::std::option::Option<crate::wire::Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ManagedStorageConfiguration {
     #[serde(
         rename = "kmsKeyId",
@@ -2737,6 +8183,84 @@ pub struct ManagedStorageConfiguration {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub fargate_ephemeral_storage_kms_key_id: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ManagedTargetGroup {
+    #[serde(
+        rename = "arn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "statusReason",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status_reason: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "updatedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub updated_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "healthCheckPath",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub health_check_path: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "healthCheckPort",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub health_check_port: ::std::option::Option<i32>,
+    #[serde(
+        rename = "port",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub port: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct MemoryGiBPerVCpuRequest {
+    #[serde(
+        rename = "min",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub min: ::std::option::Option<f64>,
+    #[serde(
+        rename = "max",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub max: ::std::option::Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct MemoryMiBRequest {
+    #[serde(
+        rename = "min",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub min: ::std::option::Option<i32>,
+    #[serde(
+        rename = "max",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub max: ::std::option::Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -2785,6 +8309,22 @@ pub struct MountPoint {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub read_only: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct NetworkBandwidthGbpsRequest {
+    #[serde(
+        rename = "min",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub min: ::std::option::Option<f64>,
+    #[serde(
+        rename = "max",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub max: ::std::option::Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -2860,6 +8400,22 @@ pub struct NetworkInterface {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct NetworkInterfaceCountRequest {
+    #[serde(
+        rename = "min",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub min: ::std::option::Option<i32>,
+    #[serde(
+        rename = "max",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub max: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct NvidiaMpsAllocation {
     #[serde(
         rename = "memory",
@@ -2908,6 +8464,22 @@ pub struct PlacementStrategy {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct PlatformDevice {
+    #[serde(
+        rename = "id",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "type",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub type_: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PortMapping {
     #[serde(
         rename = "containerPort",
@@ -2948,6 +8520,28 @@ pub struct PortMapping {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ProtectedTask {
+    #[serde(
+        rename = "taskArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "protectionEnabled",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub protection_enabled: ::std::option::Option<bool>,
+    #[serde(
+        rename = "expirationDate",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub expiration_date: ::std::option::Option<crate::wire::Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ProxyConfiguration {
     #[serde(
         rename = "type",
@@ -2967,6 +8561,265 @@ pub struct ProxyConfiguration {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub properties: ::std::option::Option<::std::vec::Vec<KeyValuePair>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct PutAccountSettingDefaultRequest {
+    #[serde(
+        rename = "name",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "value",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub value: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct PutAccountSettingDefaultResponse {
+    #[serde(
+        rename = "setting",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub setting: ::std::option::Option<Setting>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct PutAccountSettingRequest {
+    #[serde(
+        rename = "name",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "value",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub value: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "principalArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub principal_arn: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct PutAccountSettingResponse {
+    #[serde(
+        rename = "setting",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub setting: ::std::option::Option<Setting>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct PutAttributesRequest {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "attributes",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub attributes: ::std::option::Option<::std::vec::Vec<Attribute>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct PutAttributesResponse {
+    #[serde(
+        rename = "attributes",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub attributes: ::std::option::Option<::std::vec::Vec<Attribute>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct PutClusterCapacityProvidersRequest {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "capacityProviders",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub capacity_providers: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "defaultCapacityProviderStrategy",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub default_capacity_provider_strategy:
+        ::std::option::Option<::std::vec::Vec<CapacityProviderStrategyItem>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct PutClusterCapacityProvidersResponse {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<Cluster>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct RegisterContainerInstanceRequest {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "instanceIdentityDocument",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub instance_identity_document: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "instanceIdentityDocumentSignature",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub instance_identity_document_signature: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "totalResources",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub total_resources: ::std::option::Option<::std::vec::Vec<Resource>>,
+    #[serde(
+        rename = "versionInfo",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub version_info: ::std::option::Option<VersionInfo>,
+    #[serde(
+        rename = "containerInstanceArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_instance_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "attributes",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub attributes: ::std::option::Option<::std::vec::Vec<Attribute>>,
+    #[serde(
+        rename = "platformDevices",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub platform_devices: ::std::option::Option<::std::vec::Vec<PlatformDevice>>,
+    #[serde(
+        rename = "tags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct RegisterContainerInstanceResponse {
+    #[serde(
+        rename = "containerInstance",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_instance: ::std::option::Option<ContainerInstance>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct RegisterDaemonTaskDefinitionRequest {
+    #[serde(
+        rename = "family",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub family: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "taskRoleArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_role_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "executionRoleArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub execution_role_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "containerDefinitions",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_definitions: ::std::option::Option<::std::vec::Vec<DaemonContainerDefinition>>,
+    #[serde(
+        rename = "cpu",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cpu: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "memory",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub memory: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "volumes",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub volumes: ::std::option::Option<::std::vec::Vec<DaemonVolume>>,
+    #[serde(
+        rename = "tags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
+    #[serde(
+        rename = "pidMode",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub pid_mode: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "ipcMode",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub ipc_mode: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct RegisterDaemonTaskDefinitionResponse {
+    #[serde(
+        rename = "daemonTaskDefinitionArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub daemon_task_definition_arn: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -3115,6 +8968,63 @@ pub struct RepositoryCredentials {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ResolvedConfiguration {
+    #[serde(
+        rename = "loadBalancers",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub load_balancers: ::std::option::Option<::std::vec::Vec<ServiceRevisionLoadBalancer>>,
+    #[serde(
+        rename = "vpcLatticeConfigurations",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub vpc_lattice_configurations:
+        ::std::option::Option<::std::vec::Vec<ServiceRevisionVpcLatticeConfiguration>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct Resource {
+    #[serde(
+        rename = "name",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "type",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub type_: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "doubleValue",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub double_value: ::std::option::Option<f64>,
+    #[serde(
+        rename = "longValue",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub long_value: ::std::option::Option<i64>,
+    #[serde(
+        rename = "integerValue",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub integer_value: ::std::option::Option<i32>,
+    #[serde(
+        rename = "stringSetValue",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub string_set_value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResourceRequirement {
     #[serde(
         rename = "value",
@@ -3134,6 +9044,28 @@ pub struct ResourceRequirement {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub sharing_strategy: ::std::option::Option<SharingStrategy>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct Rollback {
+    #[serde(
+        rename = "reason",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub reason: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "startedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub started_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "serviceRevisionArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_revision_arn: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -3285,6 +9217,16 @@ pub struct RuntimePlatform {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub operating_system_family: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct RuntimePlatformOverride {
+    #[serde(
+        rename = "cpuArchitecture",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cpu_architecture: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -3805,6 +9747,221 @@ pub struct ServiceCurrentRevisionSummary {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ServiceDeployment {
+    #[serde(
+        rename = "serviceDeploymentArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_deployment_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "serviceArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "clusterArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "createdAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub created_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "startedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub started_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "finishedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub finished_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "stoppedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub stopped_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "updatedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub updated_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "sourceServiceRevisions",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub source_service_revisions: ::std::option::Option<::std::vec::Vec<ServiceRevisionSummary>>,
+    #[serde(
+        rename = "targetServiceRevision",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub target_service_revision: ::std::option::Option<ServiceRevisionSummary>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "statusReason",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status_reason: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "lifecycleStage",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub lifecycle_stage: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "lifecycleHookDetails",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub lifecycle_hook_details:
+        ::std::option::Option<::std::vec::Vec<DeploymentLifecycleHookDetail>>,
+    #[serde(
+        rename = "deploymentConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub deployment_configuration: ::std::option::Option<DeploymentConfiguration>,
+    #[serde(
+        rename = "rollback",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub rollback: ::std::option::Option<Rollback>,
+    #[serde(
+        rename = "deploymentCircuitBreaker",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub deployment_circuit_breaker: ::std::option::Option<ServiceDeploymentCircuitBreaker>,
+    #[serde(
+        rename = "alarms",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub alarms: ::std::option::Option<ServiceDeploymentAlarms>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ServiceDeploymentAlarms {
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "alarmNames",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub alarm_names: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "triggeredAlarmNames",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub triggered_alarm_names: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ServiceDeploymentBrief {
+    #[serde(
+        rename = "serviceDeploymentArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_deployment_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "serviceArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "clusterArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "startedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub started_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "createdAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub created_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "finishedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub finished_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "targetServiceRevisionArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub target_service_revision_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "statusReason",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status_reason: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ServiceDeploymentCircuitBreaker {
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "failureCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub failure_count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "threshold",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub threshold: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ServiceEvent {
     #[serde(
         rename = "id",
@@ -3925,6 +10082,231 @@ pub struct ServiceRegistry {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ServiceRevision {
+    #[serde(
+        rename = "serviceRevisionArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_revision_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "serviceArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "clusterArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "taskDefinition",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_definition: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "capacityProviderStrategy",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub capacity_provider_strategy:
+        ::std::option::Option<::std::vec::Vec<CapacityProviderStrategyItem>>,
+    #[serde(
+        rename = "launchType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub launch_type: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "platformVersion",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub platform_version: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "platformFamily",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub platform_family: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "loadBalancers",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub load_balancers: ::std::option::Option<::std::vec::Vec<LoadBalancer>>,
+    #[serde(
+        rename = "serviceRegistries",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_registries: ::std::option::Option<::std::vec::Vec<ServiceRegistry>>,
+    #[serde(
+        rename = "networkConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub network_configuration: ::std::option::Option<NetworkConfiguration>,
+    #[serde(
+        rename = "containerImages",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_images: ::std::option::Option<::std::vec::Vec<ContainerImage>>,
+    #[serde(
+        rename = "guardDutyEnabled",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub guard_duty_enabled: ::std::option::Option<bool>,
+    #[serde(
+        rename = "serviceConnectConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_connect_configuration: ::std::option::Option<ServiceConnectConfiguration>,
+    #[serde(
+        rename = "volumeConfigurations",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub volume_configurations: ::std::option::Option<::std::vec::Vec<ServiceVolumeConfiguration>>,
+    #[serde(
+        rename = "fargateEphemeralStorage",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub fargate_ephemeral_storage: ::std::option::Option<DeploymentEphemeralStorage>,
+    #[serde(
+        rename = "createdAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub created_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "vpcLatticeConfigurations",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub vpc_lattice_configurations: ::std::option::Option<::std::vec::Vec<VpcLatticeConfiguration>>,
+    #[serde(
+        rename = "resolvedConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub resolved_configuration: ::std::option::Option<ResolvedConfiguration>,
+    #[serde(
+        rename = "ecsManagedResources",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub ecs_managed_resources: ::std::option::Option<ECSManagedResources>,
+    #[serde(
+        rename = "overrides",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub overrides: ::std::option::Option<ServiceRevisionOverrides>,
+    #[serde(
+        rename = "gatewayConnectors",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gateway_connectors: ::std::option::Option<::std::vec::Vec<GatewayConnector>>,
+    #[serde(
+        rename = "monitoring",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub monitoring: ::std::option::Option<MonitoringConfiguration>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ServiceRevisionLoadBalancer {
+    #[serde(
+        rename = "targetGroupArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub target_group_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "productionListenerRule",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub production_listener_rule: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ServiceRevisionOverrides {
+    #[serde(
+        rename = "runtimePlatform",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub runtime_platform: ::std::option::Option<RuntimePlatformOverride>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ServiceRevisionSummary {
+    #[serde(
+        rename = "arn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "requestedTaskCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub requested_task_count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "runningTaskCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub running_task_count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "pendingTaskCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub pending_task_count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "requestedTestTrafficWeight",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub requested_test_traffic_weight: ::std::option::Option<f64>,
+    #[serde(
+        rename = "requestedProductionTrafficWeight",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub requested_production_traffic_weight: ::std::option::Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ServiceRevisionVpcLatticeConfiguration {
+    #[serde(
+        rename = "targetGroupArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub target_group_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "productionListenerRule",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub production_listener_rule: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ServiceVolumeConfiguration {
     #[serde(
         rename = "name",
@@ -3938,6 +10320,56 @@ pub struct ServiceVolumeConfiguration {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub managed_ebs_volume: ::std::option::Option<ServiceManagedEBSVolumeConfiguration>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct Session {
+    #[serde(
+        rename = "sessionId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub session_id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "streamUrl",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub stream_url: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "tokenValue",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub token_value: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct Setting {
+    #[serde(
+        rename = "name",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "value",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub value: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "principalArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub principal_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "type",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub type_: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -4049,6 +10481,32 @@ pub struct StartTaskResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct StopServiceDeploymentRequest {
+    #[serde(
+        rename = "serviceDeploymentArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_deployment_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "stopType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub stop_type: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct StopServiceDeploymentResponse {
+    #[serde(
+        rename = "serviceDeploymentArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_deployment_arn: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StopTaskRequest {
     #[serde(
         rename = "cluster",
@@ -4078,6 +10536,168 @@ pub struct StopTaskResponse {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub task: ::std::option::Option<Task>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct SubmitAttachmentStateChangesRequest {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "attachments",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub attachments: ::std::option::Option<::std::vec::Vec<AttachmentStateChange>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct SubmitAttachmentStateChangesResponse {
+    #[serde(
+        rename = "acknowledgment",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub acknowledgment: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct SubmitContainerStateChangeRequest {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "task",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "containerName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "runtimeId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub runtime_id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "exitCode",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub exit_code: ::std::option::Option<i32>,
+    #[serde(
+        rename = "reason",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub reason: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "networkBindings",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub network_bindings: ::std::option::Option<::std::vec::Vec<NetworkBinding>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct SubmitContainerStateChangeResponse {
+    #[serde(
+        rename = "acknowledgment",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub acknowledgment: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct SubmitTaskStateChangeRequest {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "task",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "reason",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub reason: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "containers",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub containers: ::std::option::Option<::std::vec::Vec<ContainerStateChange>>,
+    #[serde(
+        rename = "attachments",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub attachments: ::std::option::Option<::std::vec::Vec<AttachmentStateChange>>,
+    #[serde(
+        rename = "managedAgents",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub managed_agents: ::std::option::Option<::std::vec::Vec<ManagedAgentStateChange>>,
+    #[serde(
+        rename = "pullStartedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub pull_started_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "pullStoppedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub pull_stopped_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "executionStoppedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub execution_stopped_at: ::std::option::Option<crate::wire::Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct SubmitTaskStateChangeResponse {
+    #[serde(
+        rename = "acknowledgment",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub acknowledgment: ::std::option::Option<::std::string::String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -4921,6 +11541,22 @@ pub struct Tmpfs {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct TotalLocalStorageGBRequest {
+    #[serde(
+        rename = "min",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub min: ::std::option::Option<f64>,
+    #[serde(
+        rename = "max",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub max: ::std::option::Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TrustedExecutionConfiguration {
     #[serde(
         rename = "isolationMode",
@@ -4994,6 +11630,83 @@ pub struct UntagResourceRequest {
 pub struct UntagResourceResponse {}
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UpdateCapacityProviderRequest {
+    #[serde(
+        rename = "name",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "autoScalingGroupProvider",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub auto_scaling_group_provider: ::std::option::Option<AutoScalingGroupProviderUpdate>,
+    #[serde(
+        rename = "managedInstancesProvider",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub managed_instances_provider:
+        ::std::option::Option<UpdateManagedInstancesProviderConfiguration>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UpdateCapacityProviderResponse {
+    #[serde(
+        rename = "capacityProvider",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub capacity_provider: ::std::option::Option<CapacityProvider>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UpdateClusterRequest {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "settings",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub settings: ::std::option::Option<::std::vec::Vec<ClusterSetting>>,
+    #[serde(
+        rename = "configuration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub configuration: ::std::option::Option<ClusterConfiguration>,
+    #[serde(
+        rename = "serviceConnectDefaults",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_connect_defaults: ::std::option::Option<ClusterServiceConnectDefaultsRequest>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UpdateClusterResponse {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<Cluster>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct UpdateClusterSettingsRequest {
     #[serde(
         rename = "cluster",
@@ -5017,6 +11730,418 @@ pub struct UpdateClusterSettingsResponse {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub cluster: ::std::option::Option<Cluster>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UpdateContainerAgentRequest {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "containerInstance",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_instance: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UpdateContainerAgentResponse {
+    #[serde(
+        rename = "containerInstance",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_instance: ::std::option::Option<ContainerInstance>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UpdateContainerInstancesStateRequest {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "containerInstances",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_instances: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UpdateContainerInstancesStateResponse {
+    #[serde(
+        rename = "containerInstances",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container_instances: ::std::option::Option<::std::vec::Vec<ContainerInstance>>,
+    #[serde(
+        rename = "failures",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub failures: ::std::option::Option<::std::vec::Vec<Failure>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UpdateDaemonRequest {
+    #[serde(
+        rename = "daemonArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub daemon_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "daemonTaskDefinitionArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub daemon_task_definition_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "capacityProviderArns",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub capacity_provider_arns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "deploymentConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub deployment_configuration: ::std::option::Option<DaemonDeploymentConfiguration>,
+    #[serde(
+        rename = "propagateTags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub propagate_tags: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "enableECSManagedTags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub enable_ecs_managed_tags: ::std::option::Option<bool>,
+    #[serde(
+        rename = "enableExecuteCommand",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub enable_execute_command: ::std::option::Option<bool>,
+    #[serde(
+        rename = "critical",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub critical: ::std::option::Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UpdateDaemonResponse {
+    #[serde(
+        rename = "daemonArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub daemon_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "createdAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub created_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "updatedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub updated_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "deploymentArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub deployment_arn: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UpdateExpressGatewayServiceRequest {
+    #[serde(
+        rename = "serviceArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "executionRoleArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub execution_role_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "healthCheckPath",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub health_check_path: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "primaryContainer",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub primary_container: ::std::option::Option<ExpressGatewayContainer>,
+    #[serde(
+        rename = "taskRoleArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_role_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "networkConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub network_configuration: ::std::option::Option<ExpressGatewayServiceNetworkConfiguration>,
+    #[serde(
+        rename = "cpu",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cpu: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "memory",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub memory: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "cpuArchitecture",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cpu_architecture: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "scalingTarget",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub scaling_target: ::std::option::Option<ExpressGatewayScalingTarget>,
+    #[serde(
+        rename = "taskDefinitionArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_definition_arn: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UpdateExpressGatewayServiceResponse {
+    #[serde(
+        rename = "service",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service: ::std::option::Option<UpdatedExpressGatewayService>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UpdateGatewayAlbConfiguration {
+    #[serde(
+        rename = "networkConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub network_configuration: ::std::option::Option<UpdateGatewayNetworkConfiguration>,
+    #[serde(
+        rename = "maxAlbCount",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub max_alb_count: ::std::option::Option<i32>,
+    #[serde(
+        rename = "webACLArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub web_acl_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "accessLogs",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub access_logs: ::std::option::Option<GatewayElbAccessLogConfiguration>,
+    #[serde(
+        rename = "httpDesync",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub http_desync: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "testTrafficRules",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub test_traffic_rules: ::std::option::Option<GatewayAlbTestTrafficRules>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UpdateGatewayConfiguration {
+    #[serde(
+        rename = "hostSharedAlb",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub host_shared_alb: ::std::option::Option<UpdateGatewayAlbConfiguration>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UpdateGatewayNetworkConfiguration {
+    #[serde(
+        rename = "inboundSecurityGroup",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub inbound_security_group: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UpdateGatewayRequest {
+    #[serde(
+        rename = "gateway",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gateway: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "infrastructureRoleArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub infrastructure_role_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "deletionProtection",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub deletion_protection: ::std::option::Option<bool>,
+    #[serde(
+        rename = "configuration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub configuration: ::std::option::Option<UpdateGatewayConfiguration>,
+    #[serde(
+        rename = "propagateTags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub propagate_tags: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UpdateGatewayResponse {
+    #[serde(
+        rename = "gatewayArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub gateway_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "name",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UpdateManagedInstancesProviderConfiguration {
+    #[serde(
+        rename = "infrastructureRoleArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub infrastructure_role_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "instanceLaunchTemplate",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub instance_launch_template: ::std::option::Option<InstanceLaunchTemplateUpdate>,
+    #[serde(
+        rename = "propagateTags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub propagate_tags: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "infrastructureOptimization",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub infrastructure_optimization: ::std::option::Option<InfrastructureOptimization>,
+    #[serde(
+        rename = "autoRepairConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub auto_repair_configuration: ::std::option::Option<AutoRepairConfiguration>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UpdateServicePrimaryTaskSetRequest {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "service",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "primaryTaskSet",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub primary_task_set: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UpdateServicePrimaryTaskSetResponse {
+    #[serde(
+        rename = "taskSet",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_set: ::std::option::Option<TaskSet>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -5179,6 +12304,172 @@ pub struct UpdateServiceResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UpdateTaskProtectionRequest {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "tasks",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tasks: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(
+        rename = "protectionEnabled",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub protection_enabled: ::std::option::Option<bool>,
+    #[serde(
+        rename = "expiresInMinutes",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub expires_in_minutes: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UpdateTaskProtectionResponse {
+    #[serde(
+        rename = "protectedTasks",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub protected_tasks: ::std::option::Option<::std::vec::Vec<ProtectedTask>>,
+    #[serde(
+        rename = "failures",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub failures: ::std::option::Option<::std::vec::Vec<Failure>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UpdateTaskSetRequest {
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "service",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "taskSet",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_set: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "scale",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub scale: ::std::option::Option<Scale>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UpdateTaskSetResponse {
+    #[serde(
+        rename = "taskSet",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub task_set: ::std::option::Option<TaskSet>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UpdatedExpressGatewayService {
+    #[serde(
+        rename = "serviceArn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_arn: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "cluster",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cluster: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "serviceName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub service_name: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<ExpressGatewayServiceStatus>,
+    #[serde(
+        rename = "targetConfiguration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub target_configuration: ::std::option::Option<ExpressGatewayServiceConfiguration>,
+    #[serde(
+        rename = "createdAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub created_at: ::std::option::Option<crate::wire::Timestamp>,
+    #[serde(
+        rename = "updatedAt",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub updated_at: ::std::option::Option<crate::wire::Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct VCpuCountRangeRequest {
+    #[serde(
+        rename = "min",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub min: ::std::option::Option<i32>,
+    #[serde(
+        rename = "max",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub max: ::std::option::Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct VersionInfo {
+    #[serde(
+        rename = "agentVersion",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub agent_version: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "agentHash",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub agent_hash: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "dockerVersion",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub docker_version: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Volume {
     #[serde(
         rename = "name",
@@ -5291,9 +12582,101 @@ pub struct VpcLatticeConfiguration {
     pub advanced_configuration: ::std::option::Option<VpcLatticeAdvancedConfiguration>,
 }
 
+impl AcceleratorCountRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl AcceleratorTotalMemoryMiBRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl AdvancedConfiguration {
     /// Checks required members and modelled ranges, recursively.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl AssociateGatewayWithClusterRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.gateway.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "gateway"),
+            ));
+        }
+        if self.cluster.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "cluster"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl AttachmentStateChange {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.attachment_arn.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "attachmentArn"),
+            ));
+        }
+        if self.status.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "status"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl Attribute {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.name.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "name"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl AutoRepairConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl AutoScalingGroupProvider {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.auto_scaling_group_arn.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "autoScalingGroupArn"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.managed_scaling {
+            v.validate(&crate::wire::query::key(path, "managedScaling"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl AutoScalingGroupProviderUpdate {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.managed_scaling {
+            v.validate(&crate::wire::query::key(path, "managedScaling"))?;
+        }
         ::std::result::Result::Ok(())
     }
 }
@@ -5306,6 +12689,13 @@ impl AwsVpcConfiguration {
                 crate::wire::query::key(path, "subnets"),
             ));
         }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl BaselineEbsBandwidthMbpsRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
         ::std::result::Result::Ok(())
     }
 }
@@ -5335,6 +12725,13 @@ impl CapacityProviderStrategyItem {
             let k = key.as_str();
             crate::wire::query::check_range(k, *v as i64, Some(0), Some(100000))?;
         }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl CapacityReservationRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
         ::std::result::Result::Ok(())
     }
 }
@@ -5564,6 +12961,66 @@ impl ContainerRestartPolicy {
     }
 }
 
+impl ContainerStateChange {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.network_bindings {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "networkBindings"),
+                    i + 1
+                ))?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ContinueServiceDeploymentRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.service_deployment_arn.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "serviceDeploymentArn"),
+            ));
+        }
+        if self.hook_id.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "hookId"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl CreateCapacityProviderRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.name.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "name"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.auto_scaling_group_provider {
+            v.validate(&crate::wire::query::key(path, "autoScalingGroupProvider"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.managed_instances_provider {
+            v.validate(&crate::wire::query::key(path, "managedInstancesProvider"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.tags {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "tags"),
+                    i + 1
+                ))?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl CreateClusterRequest {
     /// Checks required members and modelled ranges, recursively.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
@@ -5599,6 +13056,130 @@ impl CreateClusterRequest {
         }
         if let ::std::option::Option::Some(v) = &self.service_connect_defaults {
             v.validate(&crate::wire::query::key(path, "serviceConnectDefaults"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl CreateDaemonRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.daemon_name.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "daemonName"),
+            ));
+        }
+        if self.daemon_task_definition_arn.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "daemonTaskDefinitionArn"),
+            ));
+        }
+        if self.capacity_provider_arns.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "capacityProviderArns"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.deployment_configuration {
+            v.validate(&crate::wire::query::key(path, "deploymentConfiguration"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.tags {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "tags"),
+                    i + 1
+                ))?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl CreateExpressGatewayServiceRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.infrastructure_role_arn.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "infrastructureRoleArn"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.primary_container {
+            v.validate(&crate::wire::query::key(path, "primaryContainer"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.network_configuration {
+            v.validate(&crate::wire::query::key(path, "networkConfiguration"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.scaling_target {
+            v.validate(&crate::wire::query::key(path, "scalingTarget"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.tags {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "tags"),
+                    i + 1
+                ))?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl CreateGatewayRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.name.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "name"),
+            ));
+        }
+        if self.infrastructure_role_arn.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "infrastructureRoleArn"),
+            ));
+        }
+        if self.configuration.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "configuration"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.configuration {
+            v.validate(&crate::wire::query::key(path, "configuration"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.tags {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "tags"),
+                    i + 1
+                ))?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl CreateManagedInstancesProviderConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.infrastructure_role_arn.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "infrastructureRoleArn"),
+            ));
+        }
+        if self.instance_launch_template.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "instanceLaunchTemplate"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.instance_launch_template {
+            v.validate(&crate::wire::query::key(path, "instanceLaunchTemplate"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.infrastructure_optimization {
+            v.validate(&crate::wire::query::key(path, "infrastructureOptimization"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.auto_repair_configuration {
+            v.validate(&crate::wire::query::key(path, "autoRepairConfiguration"))?;
         }
         ::std::result::Result::Ok(())
     }
@@ -5715,6 +13296,276 @@ impl CreateServiceRequest {
     }
 }
 
+impl CreateTaskSetRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.service.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "service"),
+            ));
+        }
+        if self.cluster.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "cluster"),
+            ));
+        }
+        if self.task_definition.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "taskDefinition"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.network_configuration {
+            v.validate(&crate::wire::query::key(path, "networkConfiguration"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.load_balancers {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "loadBalancers"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.service_registries {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "serviceRegistries"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.capacity_provider_strategy {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "capacityProviderStrategy"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.scale {
+            v.validate(&crate::wire::query::key(path, "scale"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.tags {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "tags"),
+                    i + 1
+                ))?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl CreatedAt {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DaemonAlarmConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DaemonContainerDefinition {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.image.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "image"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.repository_credentials {
+            v.validate(&crate::wire::query::key(path, "repositoryCredentials"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.health_check {
+            v.validate(&crate::wire::query::key(path, "healthCheck"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.environment_files {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "environmentFiles"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.environment {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "environment"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.secrets {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "secrets"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.mount_points {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "mountPoints"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.log_configuration {
+            v.validate(&crate::wire::query::key(path, "logConfiguration"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.firelens_configuration {
+            v.validate(&crate::wire::query::key(path, "firelensConfiguration"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.ulimits {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "ulimits"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.linux_parameters {
+            v.validate(&crate::wire::query::key(path, "linuxParameters"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.depends_on {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "dependsOn"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.system_controls {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "systemControls"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.restart_policy {
+            v.validate(&crate::wire::query::key(path, "restartPolicy"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DaemonDeploymentConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.alarms {
+            v.validate(&crate::wire::query::key(path, "alarms"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DaemonLinuxParameters {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.capabilities {
+            v.validate(&crate::wire::query::key(path, "capabilities"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.devices {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "devices"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.tmpfs {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "tmpfs"),
+                    i + 1
+                ))?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DaemonVolume {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.host {
+            v.validate(&crate::wire::query::key(path, "host"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.log_driver_volume_configuration {
+            v.validate(&crate::wire::query::key(
+                path,
+                "logDriverVolumeConfiguration",
+            ))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DeleteAccountSettingRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.name.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "name"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DeleteAttributesRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.attributes.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "attributes"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.attributes {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "attributes"),
+                    i + 1
+                ))?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DeleteCapacityProviderRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.capacity_provider.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "capacityProvider"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl DeleteClusterRequest {
     /// Checks required members and modelled ranges, recursively.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
@@ -5727,12 +13578,94 @@ impl DeleteClusterRequest {
     }
 }
 
+impl DeleteDaemonRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.daemon_arn.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "daemonArn"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DeleteDaemonTaskDefinitionRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.daemon_task_definition.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "daemonTaskDefinition"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DeleteExpressGatewayServiceRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.service_arn.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "serviceArn"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DeleteGatewayRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.gateway.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "gateway"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl DeleteServiceRequest {
     /// Checks required members and modelled ranges, recursively.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
         if self.service.is_none() {
             return ::std::result::Result::Err(crate::wire::WireError::Missing(
                 crate::wire::query::key(path, "service"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DeleteTaskDefinitionsRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.task_definitions.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "taskDefinitions"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DeleteTaskSetRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.cluster.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "cluster"),
+            ));
+        }
+        if self.service.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "service"),
+            ));
+        }
+        if self.task_set.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "taskSet"),
             ));
         }
         ::std::result::Result::Ok(())
@@ -5863,6 +13796,18 @@ impl DeploymentLifecycleHookTimeoutConfiguration {
     }
 }
 
+impl DeregisterContainerInstanceRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.container_instance.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "containerInstance"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl DeregisterTaskDefinitionRequest {
     /// Checks required members and modelled ranges, recursively.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
@@ -5875,9 +13820,148 @@ impl DeregisterTaskDefinitionRequest {
     }
 }
 
+impl DescribeCapacityProvidersRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl DescribeClustersRequest {
     /// Checks required members and modelled ranges, recursively.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DescribeContainerInstancesRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.container_instances.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "containerInstances"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DescribeDaemonDeploymentsRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.daemon_deployment_arns.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "daemonDeploymentArns"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DescribeDaemonRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.daemon_arn.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "daemonArn"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DescribeDaemonRevisionsRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.daemon_revision_arns.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "daemonRevisionArns"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DescribeDaemonTaskDefinitionRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.daemon_task_definition.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "daemonTaskDefinition"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DescribeExpressGatewayServiceRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.service_arn.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "serviceArn"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DescribeGatewayRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.gateway.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "gateway"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DescribeGatewayResourcesRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.gateway.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "gateway"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DescribeGatewayRouteRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.gateway_route_arn.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "gatewayRouteArn"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DescribeServiceDeploymentsRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.service_deployment_arns.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "serviceDeploymentArns"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DescribeServiceRevisionsRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.service_revision_arns.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "serviceRevisionArns"),
+            ));
+        }
         ::std::result::Result::Ok(())
     }
 }
@@ -5906,6 +13990,23 @@ impl DescribeTaskDefinitionRequest {
     }
 }
 
+impl DescribeTaskSetsRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.cluster.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "cluster"),
+            ));
+        }
+        if self.service.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "service"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl DescribeTasksRequest {
     /// Checks required members and modelled ranges, recursively.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
@@ -5926,6 +14027,30 @@ impl Device {
                 crate::wire::query::key(path, "hostPath"),
             ));
         }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DisassociateGatewayFromClusterRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.gateway.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "gateway"),
+            ));
+        }
+        if self.cluster.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "cluster"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl DiscoverPollEndpointRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
         ::std::result::Result::Ok(())
     }
 }
@@ -6026,6 +14151,102 @@ impl ExecuteCommandLogConfiguration {
     }
 }
 
+impl ExecuteCommandRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.command.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "command"),
+            ));
+        }
+        if self.interactive.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "interactive"),
+            ));
+        }
+        if self.task.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "task"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ExpressGatewayContainer {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.image.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "image"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.aws_logs_configuration {
+            v.validate(&crate::wire::query::key(path, "awsLogsConfiguration"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.repository_credentials {
+            v.validate(&crate::wire::query::key(path, "repositoryCredentials"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.environment {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "environment"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.secrets {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "secrets"),
+                    i + 1
+                ))?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ExpressGatewayRepositoryCredentials {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ExpressGatewayScalingTarget {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ExpressGatewayServiceAwsLogsConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.log_group.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "logGroup"),
+            ));
+        }
+        if self.log_stream_prefix.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "logStreamPrefix"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ExpressGatewayServiceNetworkConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl FSxWindowsFileServerAuthorizationConfig {
     /// Checks required members and modelled ranges, recursively.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
@@ -6075,6 +14296,26 @@ impl FirelensConfiguration {
             return ::std::result::Result::Err(crate::wire::WireError::Missing(
                 crate::wire::query::key(path, "type"),
             ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl GatewayAlbTestTrafficRules {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.header {
+            v.validate(&crate::wire::query::key(path, "header"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl GatewayConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.host_shared_alb {
+            v.validate(&crate::wire::query::key(path, "hostSharedAlb"))?;
         }
         ::std::result::Result::Ok(())
     }
@@ -6137,6 +14378,74 @@ impl GatewayConnectorHealthCheckMatcher {
     }
 }
 
+impl GatewayElbAccessLogConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.destination {
+            v.validate(&crate::wire::query::key(path, "destination"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl GatewayElbAccessLogDestination {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.s3 {
+            v.validate(&crate::wire::query::key(path, "s3"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl GatewayElbAccessLogS3Destination {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.bucket.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "bucket"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl GatewayElbNetworkConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl GatewayTestTrafficHeader {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.name.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "name"),
+            ));
+        }
+        if self.values.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "values"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl GetTaskProtectionRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.cluster.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "cluster"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl HealthCheck {
     /// Checks required members and modelled ranges, recursively.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
@@ -6161,6 +14470,22 @@ impl HostEntry {
             return ::std::result::Result::Err(crate::wire::WireError::Missing(
                 crate::wire::query::key(path, "ipAddress"),
             ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl HostSharedAlbConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.network_configuration {
+            v.validate(&crate::wire::query::key(path, "networkConfiguration"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.access_logs {
+            v.validate(&crate::wire::query::key(path, "accessLogs"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.test_traffic_rules {
+            v.validate(&crate::wire::query::key(path, "testTrafficRules"))?;
         }
         ::std::result::Result::Ok(())
     }
@@ -6193,6 +14518,111 @@ impl InferenceAccelerator {
 impl InferenceAcceleratorOverride {
     /// Checks required members and modelled ranges, recursively.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl InfrastructureOptimization {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl InstanceLaunchTemplate {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.ec2_instance_profile_arn.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "ec2InstanceProfileArn"),
+            ));
+        }
+        if self.network_configuration.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "networkConfiguration"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.network_configuration {
+            v.validate(&crate::wire::query::key(path, "networkConfiguration"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.storage_configuration {
+            v.validate(&crate::wire::query::key(path, "storageConfiguration"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.local_storage_configuration {
+            v.validate(&crate::wire::query::key(path, "localStorageConfiguration"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.instance_requirements {
+            v.validate(&crate::wire::query::key(path, "instanceRequirements"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.capacity_reservations {
+            v.validate(&crate::wire::query::key(path, "capacityReservations"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl InstanceLaunchTemplateUpdate {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.network_configuration {
+            v.validate(&crate::wire::query::key(path, "networkConfiguration"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.storage_configuration {
+            v.validate(&crate::wire::query::key(path, "storageConfiguration"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.local_storage_configuration {
+            v.validate(&crate::wire::query::key(path, "localStorageConfiguration"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.instance_requirements {
+            v.validate(&crate::wire::query::key(path, "instanceRequirements"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.capacity_reservations {
+            v.validate(&crate::wire::query::key(path, "capacityReservations"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl InstanceRequirementsRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.v_cpu_count.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "vCpuCount"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.v_cpu_count {
+            v.validate(&crate::wire::query::key(path, "vCpuCount"))?;
+        }
+        if self.memory_mi_b.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "memoryMiB"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.memory_mi_b {
+            v.validate(&crate::wire::query::key(path, "memoryMiB"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.memory_gi_b_per_v_cpu {
+            v.validate(&crate::wire::query::key(path, "memoryGiBPerVCpu"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.network_interface_count {
+            v.validate(&crate::wire::query::key(path, "networkInterfaceCount"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.total_local_storage_gb {
+            v.validate(&crate::wire::query::key(path, "totalLocalStorageGB"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.baseline_ebs_bandwidth_mbps {
+            v.validate(&crate::wire::query::key(path, "baselineEbsBandwidthMbps"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.accelerator_count {
+            v.validate(&crate::wire::query::key(path, "acceleratorCount"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.accelerator_total_memory_mi_b {
+            v.validate(&crate::wire::query::key(path, "acceleratorTotalMemoryMiB"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.network_bandwidth_gbps {
+            v.validate(&crate::wire::query::key(path, "networkBandwidthGbps"))?;
+        }
         ::std::result::Result::Ok(())
     }
 }
@@ -6246,9 +14676,112 @@ impl LinuxParameters {
     }
 }
 
+impl ListAccountSettingsRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ListAttributesRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.target_type.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "targetType"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl ListClustersRequest {
     /// Checks required members and modelled ranges, recursively.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ListContainerInstancesRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ListDaemonDeploymentsRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.daemon_arn.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "daemonArn"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.created_at {
+            v.validate(&crate::wire::query::key(path, "createdAt"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ListDaemonTaskDefinitionsRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ListDaemonsRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ListGatewayClusterAssociationsRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ListGatewayRoutesRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ListGatewaysRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ListServiceDeploymentsRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.service.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "service"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.created_at {
+            v.validate(&crate::wire::query::key(path, "createdAt"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ListServicesByNamespaceRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.namespace.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "namespace"),
+            ));
+        }
         ::std::result::Result::Ok(())
     }
 }
@@ -6324,9 +14857,115 @@ impl LogConfiguration {
     }
 }
 
+impl LogDriverVolumeConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.driver.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "driver"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ManagedAgentStateChange {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.container_name.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "containerName"),
+            ));
+        }
+        if self.managed_agent_name.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "managedAgentName"),
+            ));
+        }
+        if self.status.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "status"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ManagedInstancesLocalStorageConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ManagedInstancesNetworkConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ManagedInstancesStorageConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.storage_size_gi_b {
+            let key = crate::wire::query::key(path, "storageSizeGiB");
+            let k = key.as_str();
+            crate::wire::query::check_range(k, *v as i64, Some(1), None)?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ManagedScaling {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.target_capacity {
+            let key = crate::wire::query::key(path, "targetCapacity");
+            let k = key.as_str();
+            crate::wire::query::check_range(k, *v as i64, Some(1), Some(100))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.minimum_scaling_step_size {
+            let key = crate::wire::query::key(path, "minimumScalingStepSize");
+            let k = key.as_str();
+            crate::wire::query::check_range(k, *v as i64, Some(1), Some(10000))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.maximum_scaling_step_size {
+            let key = crate::wire::query::key(path, "maximumScalingStepSize");
+            let k = key.as_str();
+            crate::wire::query::check_range(k, *v as i64, Some(1), Some(10000))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.instance_warmup_period {
+            let key = crate::wire::query::key(path, "instanceWarmupPeriod");
+            let k = key.as_str();
+            crate::wire::query::check_range(k, *v as i64, Some(0), Some(10000))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl ManagedStorageConfiguration {
     /// Checks required members and modelled ranges, recursively.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl MemoryGiBPerVCpuRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl MemoryMiBRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.min.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "min"),
+            ));
+        }
         ::std::result::Result::Ok(())
     }
 }
@@ -6376,12 +15015,33 @@ impl MountPoint {
     }
 }
 
+impl NetworkBandwidthGbpsRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl NetworkBinding {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl NetworkConfiguration {
     /// Checks required members and modelled ranges, recursively.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
         if let ::std::option::Option::Some(v) = &self.awsvpc_configuration {
             v.validate(&crate::wire::query::key(path, "awsvpcConfiguration"))?;
         }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl NetworkInterfaceCountRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
         ::std::result::Result::Ok(())
     }
 }
@@ -6422,6 +15082,23 @@ impl PlacementStrategy {
     }
 }
 
+impl PlatformDevice {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.id.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "id"),
+            ));
+        }
+        if self.type_.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "type"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl PortMapping {
     /// Checks required members and modelled ranges, recursively.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
@@ -6442,6 +15119,182 @@ impl ProxyConfiguration {
                 e.validate(&format!(
                     "{}.{}",
                     crate::wire::query::key(path, "properties"),
+                    i + 1
+                ))?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl PutAccountSettingDefaultRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.name.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "name"),
+            ));
+        }
+        if self.value.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "value"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl PutAccountSettingRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.name.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "name"),
+            ));
+        }
+        if self.value.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "value"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl PutAttributesRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.attributes.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "attributes"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.attributes {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "attributes"),
+                    i + 1
+                ))?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl PutClusterCapacityProvidersRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.cluster.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "cluster"),
+            ));
+        }
+        if self.capacity_providers.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "capacityProviders"),
+            ));
+        }
+        if self.default_capacity_provider_strategy.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "defaultCapacityProviderStrategy"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.default_capacity_provider_strategy {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "defaultCapacityProviderStrategy"),
+                    i + 1
+                ))?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl RegisterContainerInstanceRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.total_resources {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "totalResources"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.version_info {
+            v.validate(&crate::wire::query::key(path, "versionInfo"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.attributes {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "attributes"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.platform_devices {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "platformDevices"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.tags {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "tags"),
+                    i + 1
+                ))?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl RegisterDaemonTaskDefinitionRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.family.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "family"),
+            ));
+        }
+        if self.container_definitions.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "containerDefinitions"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.container_definitions {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "containerDefinitions"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.volumes {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "volumes"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.tags {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "tags"),
                     i + 1
                 ))?;
             }
@@ -6539,6 +15392,13 @@ impl RepositoryCredentials {
     }
 }
 
+impl Resource {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl ResourceRequirement {
     /// Checks required members and modelled ranges, recursively.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
@@ -6632,6 +15492,13 @@ impl S3FilesVolumeConfiguration {
                 crate::wire::query::key(path, "fileSystemArn"),
             ));
         }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl Scale {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
         ::std::result::Result::Ok(())
     }
 }
@@ -6918,6 +15785,18 @@ impl StartTaskRequest {
     }
 }
 
+impl StopServiceDeploymentRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.service_deployment_arn.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "serviceDeploymentArn"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl StopTaskRequest {
     /// Checks required members and modelled ranges, recursively.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
@@ -6925,6 +15804,77 @@ impl StopTaskRequest {
             return ::std::result::Result::Err(crate::wire::WireError::Missing(
                 crate::wire::query::key(path, "task"),
             ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl SubmitAttachmentStateChangesRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.attachments.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "attachments"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.attachments {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "attachments"),
+                    i + 1
+                ))?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl SubmitContainerStateChangeRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.network_bindings {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "networkBindings"),
+                    i + 1
+                ))?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl SubmitTaskStateChangeRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.containers {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "containers"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.attachments {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "attachments"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.managed_agents {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "managedAgents"),
+                    i + 1
+                ))?;
+            }
         }
         ::std::result::Result::Ok(())
     }
@@ -7107,6 +16057,13 @@ impl Tmpfs {
     }
 }
 
+impl TotalLocalStorageGBRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl TrustedExecutionConfiguration {
     /// Checks required members and modelled ranges, recursively.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
@@ -7158,6 +16115,51 @@ impl UntagResourceRequest {
     }
 }
 
+impl UpdateCapacityProviderRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.name.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "name"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.auto_scaling_group_provider {
+            v.validate(&crate::wire::query::key(path, "autoScalingGroupProvider"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.managed_instances_provider {
+            v.validate(&crate::wire::query::key(path, "managedInstancesProvider"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl UpdateClusterRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.cluster.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "cluster"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.settings {
+            for (i, e) in v.iter().enumerate() {
+                e.validate(&format!(
+                    "{}.{}",
+                    crate::wire::query::key(path, "settings"),
+                    i + 1
+                ))?;
+            }
+        }
+        if let ::std::option::Option::Some(v) = &self.configuration {
+            v.validate(&crate::wire::query::key(path, "configuration"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.service_connect_defaults {
+            v.validate(&crate::wire::query::key(path, "serviceConnectDefaults"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl UpdateClusterSettingsRequest {
     /// Checks required members and modelled ranges, recursively.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
@@ -7179,6 +16181,177 @@ impl UpdateClusterSettingsRequest {
                     i + 1
                 ))?;
             }
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl UpdateContainerAgentRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.container_instance.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "containerInstance"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl UpdateContainerInstancesStateRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.container_instances.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "containerInstances"),
+            ));
+        }
+        if self.status.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "status"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl UpdateDaemonRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.daemon_arn.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "daemonArn"),
+            ));
+        }
+        if self.daemon_task_definition_arn.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "daemonTaskDefinitionArn"),
+            ));
+        }
+        if self.capacity_provider_arns.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "capacityProviderArns"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.deployment_configuration {
+            v.validate(&crate::wire::query::key(path, "deploymentConfiguration"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl UpdateExpressGatewayServiceRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.service_arn.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "serviceArn"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.primary_container {
+            v.validate(&crate::wire::query::key(path, "primaryContainer"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.network_configuration {
+            v.validate(&crate::wire::query::key(path, "networkConfiguration"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.scaling_target {
+            v.validate(&crate::wire::query::key(path, "scalingTarget"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl UpdateGatewayAlbConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.network_configuration {
+            v.validate(&crate::wire::query::key(path, "networkConfiguration"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.access_logs {
+            v.validate(&crate::wire::query::key(path, "accessLogs"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.test_traffic_rules {
+            v.validate(&crate::wire::query::key(path, "testTrafficRules"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl UpdateGatewayConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if let ::std::option::Option::Some(v) = &self.host_shared_alb {
+            v.validate(&crate::wire::query::key(path, "hostSharedAlb"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl UpdateGatewayNetworkConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl UpdateGatewayRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.gateway.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "gateway"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.configuration {
+            v.validate(&crate::wire::query::key(path, "configuration"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl UpdateManagedInstancesProviderConfiguration {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.infrastructure_role_arn.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "infrastructureRoleArn"),
+            ));
+        }
+        if self.instance_launch_template.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "instanceLaunchTemplate"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.instance_launch_template {
+            v.validate(&crate::wire::query::key(path, "instanceLaunchTemplate"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.infrastructure_optimization {
+            v.validate(&crate::wire::query::key(path, "infrastructureOptimization"))?;
+        }
+        if let ::std::option::Option::Some(v) = &self.auto_repair_configuration {
+            v.validate(&crate::wire::query::key(path, "autoRepairConfiguration"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl UpdateServicePrimaryTaskSetRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.cluster.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "cluster"),
+            ));
+        }
+        if self.service.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "service"),
+            ));
+        }
+        if self.primary_task_set.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "primaryTaskSet"),
+            ));
         }
         ::std::result::Result::Ok(())
     }
@@ -7286,6 +16459,77 @@ impl UpdateServiceRequest {
     }
 }
 
+impl UpdateTaskProtectionRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.cluster.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "cluster"),
+            ));
+        }
+        if self.tasks.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "tasks"),
+            ));
+        }
+        if self.protection_enabled.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "protectionEnabled"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl UpdateTaskSetRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.cluster.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "cluster"),
+            ));
+        }
+        if self.service.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "service"),
+            ));
+        }
+        if self.task_set.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "taskSet"),
+            ));
+        }
+        if self.scale.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "scale"),
+            ));
+        }
+        if let ::std::option::Option::Some(v) = &self.scale {
+            v.validate(&crate::wire::query::key(path, "scale"))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl VCpuCountRangeRequest {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        if self.min.is_none() {
+            return ::std::result::Result::Err(crate::wire::WireError::Missing(
+                crate::wire::query::key(path, "min"),
+            ));
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl VersionInfo {
+    /// Checks required members and modelled ranges, recursively.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl Volume {
     /// Checks required members and modelled ranges, recursively.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), crate::wire::WireError> {
@@ -7352,113 +16596,373 @@ impl VpcLatticeConfiguration {
 
 /// The operations this module implements the wire for.
 pub const OPERATIONS: &[&str] = &[
+    "AssociateGatewayWithCluster",
+    "ContinueServiceDeployment",
+    "CreateCapacityProvider",
     "CreateCluster",
+    "CreateDaemon",
+    "CreateExpressGatewayService",
+    "CreateGateway",
     "CreateService",
+    "CreateTaskSet",
+    "DeleteAccountSetting",
+    "DeleteAttributes",
+    "DeleteCapacityProvider",
     "DeleteCluster",
+    "DeleteDaemon",
+    "DeleteDaemonTaskDefinition",
+    "DeleteExpressGatewayService",
+    "DeleteGateway",
     "DeleteService",
+    "DeleteTaskDefinitions",
+    "DeleteTaskSet",
+    "DeregisterContainerInstance",
     "DeregisterTaskDefinition",
+    "DescribeCapacityProviders",
     "DescribeClusters",
+    "DescribeContainerInstances",
+    "DescribeDaemon",
+    "DescribeDaemonDeployments",
+    "DescribeDaemonRevisions",
+    "DescribeDaemonTaskDefinition",
+    "DescribeExpressGatewayService",
+    "DescribeGateway",
+    "DescribeGatewayResources",
+    "DescribeGatewayRoute",
+    "DescribeServiceDeployments",
+    "DescribeServiceRevisions",
     "DescribeServices",
     "DescribeTaskDefinition",
+    "DescribeTaskSets",
     "DescribeTasks",
+    "DisassociateGatewayFromCluster",
+    "DiscoverPollEndpoint",
+    "ExecuteCommand",
+    "GetTaskProtection",
+    "ListAccountSettings",
+    "ListAttributes",
     "ListClusters",
+    "ListContainerInstances",
+    "ListDaemonDeployments",
+    "ListDaemonTaskDefinitions",
+    "ListDaemons",
+    "ListGatewayClusterAssociations",
+    "ListGatewayRoutes",
+    "ListGateways",
+    "ListServiceDeployments",
     "ListServices",
+    "ListServicesByNamespace",
     "ListTagsForResource",
     "ListTaskDefinitionFamilies",
     "ListTaskDefinitions",
     "ListTasks",
+    "PutAccountSetting",
+    "PutAccountSettingDefault",
+    "PutAttributes",
+    "PutClusterCapacityProviders",
+    "RegisterContainerInstance",
+    "RegisterDaemonTaskDefinition",
     "RegisterTaskDefinition",
     "RunTask",
     "StartTask",
+    "StopServiceDeployment",
     "StopTask",
+    "SubmitAttachmentStateChanges",
+    "SubmitContainerStateChange",
+    "SubmitTaskStateChange",
     "TagResource",
     "UntagResource",
+    "UpdateCapacityProvider",
+    "UpdateCluster",
     "UpdateClusterSettings",
+    "UpdateContainerAgent",
+    "UpdateContainerInstancesState",
+    "UpdateDaemon",
+    "UpdateExpressGatewayService",
+    "UpdateGateway",
     "UpdateService",
+    "UpdateServicePrimaryTaskSet",
+    "UpdateTaskProtection",
+    "UpdateTaskSet",
 ];
 
 /// A decoded request.
 #[derive(Debug, Clone)]
 pub enum Request {
+    AssociateGatewayWithCluster(AssociateGatewayWithClusterRequest),
+    ContinueServiceDeployment(ContinueServiceDeploymentRequest),
+    CreateCapacityProvider(CreateCapacityProviderRequest),
     CreateCluster(CreateClusterRequest),
+    CreateDaemon(CreateDaemonRequest),
+    CreateExpressGatewayService(CreateExpressGatewayServiceRequest),
+    CreateGateway(CreateGatewayRequest),
     CreateService(CreateServiceRequest),
+    CreateTaskSet(CreateTaskSetRequest),
+    DeleteAccountSetting(DeleteAccountSettingRequest),
+    DeleteAttributes(DeleteAttributesRequest),
+    DeleteCapacityProvider(DeleteCapacityProviderRequest),
     DeleteCluster(DeleteClusterRequest),
+    DeleteDaemon(DeleteDaemonRequest),
+    DeleteDaemonTaskDefinition(DeleteDaemonTaskDefinitionRequest),
+    DeleteExpressGatewayService(DeleteExpressGatewayServiceRequest),
+    DeleteGateway(DeleteGatewayRequest),
     DeleteService(DeleteServiceRequest),
+    DeleteTaskDefinitions(DeleteTaskDefinitionsRequest),
+    DeleteTaskSet(DeleteTaskSetRequest),
+    DeregisterContainerInstance(DeregisterContainerInstanceRequest),
     DeregisterTaskDefinition(DeregisterTaskDefinitionRequest),
+    DescribeCapacityProviders(DescribeCapacityProvidersRequest),
     DescribeClusters(DescribeClustersRequest),
+    DescribeContainerInstances(DescribeContainerInstancesRequest),
+    DescribeDaemon(DescribeDaemonRequest),
+    DescribeDaemonDeployments(DescribeDaemonDeploymentsRequest),
+    DescribeDaemonRevisions(DescribeDaemonRevisionsRequest),
+    DescribeDaemonTaskDefinition(DescribeDaemonTaskDefinitionRequest),
+    DescribeExpressGatewayService(DescribeExpressGatewayServiceRequest),
+    DescribeGateway(DescribeGatewayRequest),
+    DescribeGatewayResources(DescribeGatewayResourcesRequest),
+    DescribeGatewayRoute(DescribeGatewayRouteRequest),
+    DescribeServiceDeployments(DescribeServiceDeploymentsRequest),
+    DescribeServiceRevisions(DescribeServiceRevisionsRequest),
     DescribeServices(DescribeServicesRequest),
     DescribeTaskDefinition(DescribeTaskDefinitionRequest),
+    DescribeTaskSets(DescribeTaskSetsRequest),
     DescribeTasks(DescribeTasksRequest),
+    DisassociateGatewayFromCluster(DisassociateGatewayFromClusterRequest),
+    DiscoverPollEndpoint(DiscoverPollEndpointRequest),
+    ExecuteCommand(ExecuteCommandRequest),
+    GetTaskProtection(GetTaskProtectionRequest),
+    ListAccountSettings(ListAccountSettingsRequest),
+    ListAttributes(ListAttributesRequest),
     ListClusters(ListClustersRequest),
+    ListContainerInstances(ListContainerInstancesRequest),
+    ListDaemonDeployments(ListDaemonDeploymentsRequest),
+    ListDaemonTaskDefinitions(ListDaemonTaskDefinitionsRequest),
+    ListDaemons(ListDaemonsRequest),
+    ListGatewayClusterAssociations(ListGatewayClusterAssociationsRequest),
+    ListGatewayRoutes(ListGatewayRoutesRequest),
+    ListGateways(ListGatewaysRequest),
+    ListServiceDeployments(ListServiceDeploymentsRequest),
     ListServices(ListServicesRequest),
+    ListServicesByNamespace(ListServicesByNamespaceRequest),
     ListTagsForResource(ListTagsForResourceRequest),
     ListTaskDefinitionFamilies(ListTaskDefinitionFamiliesRequest),
     ListTaskDefinitions(ListTaskDefinitionsRequest),
     ListTasks(ListTasksRequest),
+    PutAccountSetting(PutAccountSettingRequest),
+    PutAccountSettingDefault(PutAccountSettingDefaultRequest),
+    PutAttributes(PutAttributesRequest),
+    PutClusterCapacityProviders(PutClusterCapacityProvidersRequest),
+    RegisterContainerInstance(RegisterContainerInstanceRequest),
+    RegisterDaemonTaskDefinition(RegisterDaemonTaskDefinitionRequest),
     RegisterTaskDefinition(RegisterTaskDefinitionRequest),
     RunTask(RunTaskRequest),
     StartTask(StartTaskRequest),
+    StopServiceDeployment(StopServiceDeploymentRequest),
     StopTask(StopTaskRequest),
+    SubmitAttachmentStateChanges(SubmitAttachmentStateChangesRequest),
+    SubmitContainerStateChange(SubmitContainerStateChangeRequest),
+    SubmitTaskStateChange(SubmitTaskStateChangeRequest),
     TagResource(TagResourceRequest),
     UntagResource(UntagResourceRequest),
+    UpdateCapacityProvider(UpdateCapacityProviderRequest),
+    UpdateCluster(UpdateClusterRequest),
     UpdateClusterSettings(UpdateClusterSettingsRequest),
+    UpdateContainerAgent(UpdateContainerAgentRequest),
+    UpdateContainerInstancesState(UpdateContainerInstancesStateRequest),
+    UpdateDaemon(UpdateDaemonRequest),
+    UpdateExpressGatewayService(UpdateExpressGatewayServiceRequest),
+    UpdateGateway(UpdateGatewayRequest),
     UpdateService(UpdateServiceRequest),
+    UpdateServicePrimaryTaskSet(UpdateServicePrimaryTaskSetRequest),
+    UpdateTaskProtection(UpdateTaskProtectionRequest),
+    UpdateTaskSet(UpdateTaskSetRequest),
 }
 
 /// A handler's answer.
 #[derive(Debug, Clone)]
 pub enum Response {
+    AssociateGatewayWithCluster(AssociateGatewayWithClusterResponse),
+    ContinueServiceDeployment(ContinueServiceDeploymentResponse),
+    CreateCapacityProvider(CreateCapacityProviderResponse),
     CreateCluster(CreateClusterResponse),
+    CreateDaemon(CreateDaemonResponse),
+    CreateExpressGatewayService(CreateExpressGatewayServiceResponse),
+    CreateGateway(CreateGatewayResponse),
     CreateService(CreateServiceResponse),
+    CreateTaskSet(CreateTaskSetResponse),
+    DeleteAccountSetting(DeleteAccountSettingResponse),
+    DeleteAttributes(DeleteAttributesResponse),
+    DeleteCapacityProvider(DeleteCapacityProviderResponse),
     DeleteCluster(DeleteClusterResponse),
+    DeleteDaemon(DeleteDaemonResponse),
+    DeleteDaemonTaskDefinition(DeleteDaemonTaskDefinitionResponse),
+    DeleteExpressGatewayService(DeleteExpressGatewayServiceResponse),
+    DeleteGateway(DeleteGatewayResponse),
     DeleteService(DeleteServiceResponse),
+    DeleteTaskDefinitions(DeleteTaskDefinitionsResponse),
+    DeleteTaskSet(DeleteTaskSetResponse),
+    DeregisterContainerInstance(DeregisterContainerInstanceResponse),
     DeregisterTaskDefinition(DeregisterTaskDefinitionResponse),
+    DescribeCapacityProviders(DescribeCapacityProvidersResponse),
     DescribeClusters(DescribeClustersResponse),
+    DescribeContainerInstances(DescribeContainerInstancesResponse),
+    DescribeDaemon(DescribeDaemonResponse),
+    DescribeDaemonDeployments(DescribeDaemonDeploymentsResponse),
+    DescribeDaemonRevisions(DescribeDaemonRevisionsResponse),
+    DescribeDaemonTaskDefinition(DescribeDaemonTaskDefinitionResponse),
+    DescribeExpressGatewayService(DescribeExpressGatewayServiceResponse),
+    DescribeGateway(DescribeGatewayResponse),
+    DescribeGatewayResources(DescribeGatewayResourcesResponse),
+    DescribeGatewayRoute(DescribeGatewayRouteResponse),
+    DescribeServiceDeployments(DescribeServiceDeploymentsResponse),
+    DescribeServiceRevisions(DescribeServiceRevisionsResponse),
     DescribeServices(DescribeServicesResponse),
     DescribeTaskDefinition(DescribeTaskDefinitionResponse),
+    DescribeTaskSets(DescribeTaskSetsResponse),
     DescribeTasks(DescribeTasksResponse),
+    DisassociateGatewayFromCluster(DisassociateGatewayFromClusterResponse),
+    DiscoverPollEndpoint(DiscoverPollEndpointResponse),
+    ExecuteCommand(ExecuteCommandResponse),
+    GetTaskProtection(GetTaskProtectionResponse),
+    ListAccountSettings(ListAccountSettingsResponse),
+    ListAttributes(ListAttributesResponse),
     ListClusters(ListClustersResponse),
+    ListContainerInstances(ListContainerInstancesResponse),
+    ListDaemonDeployments(ListDaemonDeploymentsResponse),
+    ListDaemonTaskDefinitions(ListDaemonTaskDefinitionsResponse),
+    ListDaemons(ListDaemonsResponse),
+    ListGatewayClusterAssociations(ListGatewayClusterAssociationsResponse),
+    ListGatewayRoutes(ListGatewayRoutesResponse),
+    ListGateways(ListGatewaysResponse),
+    ListServiceDeployments(ListServiceDeploymentsResponse),
     ListServices(ListServicesResponse),
+    ListServicesByNamespace(ListServicesByNamespaceResponse),
     ListTagsForResource(ListTagsForResourceResponse),
     ListTaskDefinitionFamilies(ListTaskDefinitionFamiliesResponse),
     ListTaskDefinitions(ListTaskDefinitionsResponse),
     ListTasks(ListTasksResponse),
+    PutAccountSetting(PutAccountSettingResponse),
+    PutAccountSettingDefault(PutAccountSettingDefaultResponse),
+    PutAttributes(PutAttributesResponse),
+    PutClusterCapacityProviders(PutClusterCapacityProvidersResponse),
+    RegisterContainerInstance(RegisterContainerInstanceResponse),
+    RegisterDaemonTaskDefinition(RegisterDaemonTaskDefinitionResponse),
     RegisterTaskDefinition(RegisterTaskDefinitionResponse),
     RunTask(RunTaskResponse),
     StartTask(StartTaskResponse),
+    StopServiceDeployment(StopServiceDeploymentResponse),
     StopTask(StopTaskResponse),
+    SubmitAttachmentStateChanges(SubmitAttachmentStateChangesResponse),
+    SubmitContainerStateChange(SubmitContainerStateChangeResponse),
+    SubmitTaskStateChange(SubmitTaskStateChangeResponse),
     TagResource(TagResourceResponse),
     UntagResource(UntagResourceResponse),
+    UpdateCapacityProvider(UpdateCapacityProviderResponse),
+    UpdateCluster(UpdateClusterResponse),
     UpdateClusterSettings(UpdateClusterSettingsResponse),
+    UpdateContainerAgent(UpdateContainerAgentResponse),
+    UpdateContainerInstancesState(UpdateContainerInstancesStateResponse),
+    UpdateDaemon(UpdateDaemonResponse),
+    UpdateExpressGatewayService(UpdateExpressGatewayServiceResponse),
+    UpdateGateway(UpdateGatewayResponse),
     UpdateService(UpdateServiceResponse),
+    UpdateServicePrimaryTaskSet(UpdateServicePrimaryTaskSetResponse),
+    UpdateTaskProtection(UpdateTaskProtectionResponse),
+    UpdateTaskSet(UpdateTaskSetResponse),
 }
 
 impl Request {
     pub fn operation(&self) -> &'static str {
         match self {
+            Request::AssociateGatewayWithCluster(_) => "AssociateGatewayWithCluster",
+            Request::ContinueServiceDeployment(_) => "ContinueServiceDeployment",
+            Request::CreateCapacityProvider(_) => "CreateCapacityProvider",
             Request::CreateCluster(_) => "CreateCluster",
+            Request::CreateDaemon(_) => "CreateDaemon",
+            Request::CreateExpressGatewayService(_) => "CreateExpressGatewayService",
+            Request::CreateGateway(_) => "CreateGateway",
             Request::CreateService(_) => "CreateService",
+            Request::CreateTaskSet(_) => "CreateTaskSet",
+            Request::DeleteAccountSetting(_) => "DeleteAccountSetting",
+            Request::DeleteAttributes(_) => "DeleteAttributes",
+            Request::DeleteCapacityProvider(_) => "DeleteCapacityProvider",
             Request::DeleteCluster(_) => "DeleteCluster",
+            Request::DeleteDaemon(_) => "DeleteDaemon",
+            Request::DeleteDaemonTaskDefinition(_) => "DeleteDaemonTaskDefinition",
+            Request::DeleteExpressGatewayService(_) => "DeleteExpressGatewayService",
+            Request::DeleteGateway(_) => "DeleteGateway",
             Request::DeleteService(_) => "DeleteService",
+            Request::DeleteTaskDefinitions(_) => "DeleteTaskDefinitions",
+            Request::DeleteTaskSet(_) => "DeleteTaskSet",
+            Request::DeregisterContainerInstance(_) => "DeregisterContainerInstance",
             Request::DeregisterTaskDefinition(_) => "DeregisterTaskDefinition",
+            Request::DescribeCapacityProviders(_) => "DescribeCapacityProviders",
             Request::DescribeClusters(_) => "DescribeClusters",
+            Request::DescribeContainerInstances(_) => "DescribeContainerInstances",
+            Request::DescribeDaemon(_) => "DescribeDaemon",
+            Request::DescribeDaemonDeployments(_) => "DescribeDaemonDeployments",
+            Request::DescribeDaemonRevisions(_) => "DescribeDaemonRevisions",
+            Request::DescribeDaemonTaskDefinition(_) => "DescribeDaemonTaskDefinition",
+            Request::DescribeExpressGatewayService(_) => "DescribeExpressGatewayService",
+            Request::DescribeGateway(_) => "DescribeGateway",
+            Request::DescribeGatewayResources(_) => "DescribeGatewayResources",
+            Request::DescribeGatewayRoute(_) => "DescribeGatewayRoute",
+            Request::DescribeServiceDeployments(_) => "DescribeServiceDeployments",
+            Request::DescribeServiceRevisions(_) => "DescribeServiceRevisions",
             Request::DescribeServices(_) => "DescribeServices",
             Request::DescribeTaskDefinition(_) => "DescribeTaskDefinition",
+            Request::DescribeTaskSets(_) => "DescribeTaskSets",
             Request::DescribeTasks(_) => "DescribeTasks",
+            Request::DisassociateGatewayFromCluster(_) => "DisassociateGatewayFromCluster",
+            Request::DiscoverPollEndpoint(_) => "DiscoverPollEndpoint",
+            Request::ExecuteCommand(_) => "ExecuteCommand",
+            Request::GetTaskProtection(_) => "GetTaskProtection",
+            Request::ListAccountSettings(_) => "ListAccountSettings",
+            Request::ListAttributes(_) => "ListAttributes",
             Request::ListClusters(_) => "ListClusters",
+            Request::ListContainerInstances(_) => "ListContainerInstances",
+            Request::ListDaemonDeployments(_) => "ListDaemonDeployments",
+            Request::ListDaemonTaskDefinitions(_) => "ListDaemonTaskDefinitions",
+            Request::ListDaemons(_) => "ListDaemons",
+            Request::ListGatewayClusterAssociations(_) => "ListGatewayClusterAssociations",
+            Request::ListGatewayRoutes(_) => "ListGatewayRoutes",
+            Request::ListGateways(_) => "ListGateways",
+            Request::ListServiceDeployments(_) => "ListServiceDeployments",
             Request::ListServices(_) => "ListServices",
+            Request::ListServicesByNamespace(_) => "ListServicesByNamespace",
             Request::ListTagsForResource(_) => "ListTagsForResource",
             Request::ListTaskDefinitionFamilies(_) => "ListTaskDefinitionFamilies",
             Request::ListTaskDefinitions(_) => "ListTaskDefinitions",
             Request::ListTasks(_) => "ListTasks",
+            Request::PutAccountSetting(_) => "PutAccountSetting",
+            Request::PutAccountSettingDefault(_) => "PutAccountSettingDefault",
+            Request::PutAttributes(_) => "PutAttributes",
+            Request::PutClusterCapacityProviders(_) => "PutClusterCapacityProviders",
+            Request::RegisterContainerInstance(_) => "RegisterContainerInstance",
+            Request::RegisterDaemonTaskDefinition(_) => "RegisterDaemonTaskDefinition",
             Request::RegisterTaskDefinition(_) => "RegisterTaskDefinition",
             Request::RunTask(_) => "RunTask",
             Request::StartTask(_) => "StartTask",
+            Request::StopServiceDeployment(_) => "StopServiceDeployment",
             Request::StopTask(_) => "StopTask",
+            Request::SubmitAttachmentStateChanges(_) => "SubmitAttachmentStateChanges",
+            Request::SubmitContainerStateChange(_) => "SubmitContainerStateChange",
+            Request::SubmitTaskStateChange(_) => "SubmitTaskStateChange",
             Request::TagResource(_) => "TagResource",
             Request::UntagResource(_) => "UntagResource",
+            Request::UpdateCapacityProvider(_) => "UpdateCapacityProvider",
+            Request::UpdateCluster(_) => "UpdateCluster",
             Request::UpdateClusterSettings(_) => "UpdateClusterSettings",
+            Request::UpdateContainerAgent(_) => "UpdateContainerAgent",
+            Request::UpdateContainerInstancesState(_) => "UpdateContainerInstancesState",
+            Request::UpdateDaemon(_) => "UpdateDaemon",
+            Request::UpdateExpressGatewayService(_) => "UpdateExpressGatewayService",
+            Request::UpdateGateway(_) => "UpdateGateway",
             Request::UpdateService(_) => "UpdateService",
+            Request::UpdateServicePrimaryTaskSet(_) => "UpdateServicePrimaryTaskSet",
+            Request::UpdateTaskProtection(_) => "UpdateTaskProtection",
+            Request::UpdateTaskSet(_) => "UpdateTaskSet",
         }
     }
 }
@@ -7477,32 +16981,170 @@ pub fn decode(
         ::serde_json::from_slice(body).map_err(|e| crate::wire::WireError::Malformed(e.to_string()))
     }
     let r = match operation {
+        "AssociateGatewayWithCluster" => parse::<AssociateGatewayWithClusterRequest>(body)
+            .and_then(|v| {
+                v.validate("")?;
+                ::std::result::Result::Ok(Request::AssociateGatewayWithCluster(v))
+            }),
+        "ContinueServiceDeployment" => {
+            parse::<ContinueServiceDeploymentRequest>(body).and_then(|v| {
+                v.validate("")?;
+                ::std::result::Result::Ok(Request::ContinueServiceDeployment(v))
+            })
+        }
+        "CreateCapacityProvider" => parse::<CreateCapacityProviderRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::CreateCapacityProvider(v))
+        }),
         "CreateCluster" => parse::<CreateClusterRequest>(body).and_then(|v| {
             v.validate("")?;
             ::std::result::Result::Ok(Request::CreateCluster(v))
+        }),
+        "CreateDaemon" => parse::<CreateDaemonRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::CreateDaemon(v))
+        }),
+        "CreateExpressGatewayService" => parse::<CreateExpressGatewayServiceRequest>(body)
+            .and_then(|v| {
+                v.validate("")?;
+                ::std::result::Result::Ok(Request::CreateExpressGatewayService(v))
+            }),
+        "CreateGateway" => parse::<CreateGatewayRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::CreateGateway(v))
         }),
         "CreateService" => parse::<CreateServiceRequest>(body).and_then(|v| {
             v.validate("")?;
             ::std::result::Result::Ok(Request::CreateService(v))
         }),
+        "CreateTaskSet" => parse::<CreateTaskSetRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::CreateTaskSet(v))
+        }),
+        "DeleteAccountSetting" => parse::<DeleteAccountSettingRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::DeleteAccountSetting(v))
+        }),
+        "DeleteAttributes" => parse::<DeleteAttributesRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::DeleteAttributes(v))
+        }),
+        "DeleteCapacityProvider" => parse::<DeleteCapacityProviderRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::DeleteCapacityProvider(v))
+        }),
         "DeleteCluster" => parse::<DeleteClusterRequest>(body).and_then(|v| {
             v.validate("")?;
             ::std::result::Result::Ok(Request::DeleteCluster(v))
+        }),
+        "DeleteDaemon" => parse::<DeleteDaemonRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::DeleteDaemon(v))
+        }),
+        "DeleteDaemonTaskDefinition" => {
+            parse::<DeleteDaemonTaskDefinitionRequest>(body).and_then(|v| {
+                v.validate("")?;
+                ::std::result::Result::Ok(Request::DeleteDaemonTaskDefinition(v))
+            })
+        }
+        "DeleteExpressGatewayService" => parse::<DeleteExpressGatewayServiceRequest>(body)
+            .and_then(|v| {
+                v.validate("")?;
+                ::std::result::Result::Ok(Request::DeleteExpressGatewayService(v))
+            }),
+        "DeleteGateway" => parse::<DeleteGatewayRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::DeleteGateway(v))
         }),
         "DeleteService" => parse::<DeleteServiceRequest>(body).and_then(|v| {
             v.validate("")?;
             ::std::result::Result::Ok(Request::DeleteService(v))
         }),
+        "DeleteTaskDefinitions" => parse::<DeleteTaskDefinitionsRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::DeleteTaskDefinitions(v))
+        }),
+        "DeleteTaskSet" => parse::<DeleteTaskSetRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::DeleteTaskSet(v))
+        }),
+        "DeregisterContainerInstance" => parse::<DeregisterContainerInstanceRequest>(body)
+            .and_then(|v| {
+                v.validate("")?;
+                ::std::result::Result::Ok(Request::DeregisterContainerInstance(v))
+            }),
         "DeregisterTaskDefinition" => {
             parse::<DeregisterTaskDefinitionRequest>(body).and_then(|v| {
                 v.validate("")?;
                 ::std::result::Result::Ok(Request::DeregisterTaskDefinition(v))
             })
         }
+        "DescribeCapacityProviders" => {
+            parse::<DescribeCapacityProvidersRequest>(body).and_then(|v| {
+                v.validate("")?;
+                ::std::result::Result::Ok(Request::DescribeCapacityProviders(v))
+            })
+        }
         "DescribeClusters" => parse::<DescribeClustersRequest>(body).and_then(|v| {
             v.validate("")?;
             ::std::result::Result::Ok(Request::DescribeClusters(v))
         }),
+        "DescribeContainerInstances" => {
+            parse::<DescribeContainerInstancesRequest>(body).and_then(|v| {
+                v.validate("")?;
+                ::std::result::Result::Ok(Request::DescribeContainerInstances(v))
+            })
+        }
+        "DescribeDaemon" => parse::<DescribeDaemonRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::DescribeDaemon(v))
+        }),
+        "DescribeDaemonDeployments" => {
+            parse::<DescribeDaemonDeploymentsRequest>(body).and_then(|v| {
+                v.validate("")?;
+                ::std::result::Result::Ok(Request::DescribeDaemonDeployments(v))
+            })
+        }
+        "DescribeDaemonRevisions" => parse::<DescribeDaemonRevisionsRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::DescribeDaemonRevisions(v))
+        }),
+        "DescribeDaemonTaskDefinition" => parse::<DescribeDaemonTaskDefinitionRequest>(body)
+            .and_then(|v| {
+                v.validate("")?;
+                ::std::result::Result::Ok(Request::DescribeDaemonTaskDefinition(v))
+            }),
+        "DescribeExpressGatewayService" => parse::<DescribeExpressGatewayServiceRequest>(body)
+            .and_then(|v| {
+                v.validate("")?;
+                ::std::result::Result::Ok(Request::DescribeExpressGatewayService(v))
+            }),
+        "DescribeGateway" => parse::<DescribeGatewayRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::DescribeGateway(v))
+        }),
+        "DescribeGatewayResources" => {
+            parse::<DescribeGatewayResourcesRequest>(body).and_then(|v| {
+                v.validate("")?;
+                ::std::result::Result::Ok(Request::DescribeGatewayResources(v))
+            })
+        }
+        "DescribeGatewayRoute" => parse::<DescribeGatewayRouteRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::DescribeGatewayRoute(v))
+        }),
+        "DescribeServiceDeployments" => {
+            parse::<DescribeServiceDeploymentsRequest>(body).and_then(|v| {
+                v.validate("")?;
+                ::std::result::Result::Ok(Request::DescribeServiceDeployments(v))
+            })
+        }
+        "DescribeServiceRevisions" => {
+            parse::<DescribeServiceRevisionsRequest>(body).and_then(|v| {
+                v.validate("")?;
+                ::std::result::Result::Ok(Request::DescribeServiceRevisions(v))
+            })
+        }
         "DescribeServices" => parse::<DescribeServicesRequest>(body).and_then(|v| {
             v.validate("")?;
             ::std::result::Result::Ok(Request::DescribeServices(v))
@@ -7511,17 +17153,85 @@ pub fn decode(
             v.validate("")?;
             ::std::result::Result::Ok(Request::DescribeTaskDefinition(v))
         }),
+        "DescribeTaskSets" => parse::<DescribeTaskSetsRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::DescribeTaskSets(v))
+        }),
         "DescribeTasks" => parse::<DescribeTasksRequest>(body).and_then(|v| {
             v.validate("")?;
             ::std::result::Result::Ok(Request::DescribeTasks(v))
+        }),
+        "DisassociateGatewayFromCluster" => parse::<DisassociateGatewayFromClusterRequest>(body)
+            .and_then(|v| {
+                v.validate("")?;
+                ::std::result::Result::Ok(Request::DisassociateGatewayFromCluster(v))
+            }),
+        "DiscoverPollEndpoint" => parse::<DiscoverPollEndpointRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::DiscoverPollEndpoint(v))
+        }),
+        "ExecuteCommand" => parse::<ExecuteCommandRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::ExecuteCommand(v))
+        }),
+        "GetTaskProtection" => parse::<GetTaskProtectionRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::GetTaskProtection(v))
+        }),
+        "ListAccountSettings" => parse::<ListAccountSettingsRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::ListAccountSettings(v))
+        }),
+        "ListAttributes" => parse::<ListAttributesRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::ListAttributes(v))
         }),
         "ListClusters" => parse::<ListClustersRequest>(body).and_then(|v| {
             v.validate("")?;
             ::std::result::Result::Ok(Request::ListClusters(v))
         }),
+        "ListContainerInstances" => parse::<ListContainerInstancesRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::ListContainerInstances(v))
+        }),
+        "ListDaemonDeployments" => parse::<ListDaemonDeploymentsRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::ListDaemonDeployments(v))
+        }),
+        "ListDaemonTaskDefinitions" => {
+            parse::<ListDaemonTaskDefinitionsRequest>(body).and_then(|v| {
+                v.validate("")?;
+                ::std::result::Result::Ok(Request::ListDaemonTaskDefinitions(v))
+            })
+        }
+        "ListDaemons" => parse::<ListDaemonsRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::ListDaemons(v))
+        }),
+        "ListGatewayClusterAssociations" => parse::<ListGatewayClusterAssociationsRequest>(body)
+            .and_then(|v| {
+                v.validate("")?;
+                ::std::result::Result::Ok(Request::ListGatewayClusterAssociations(v))
+            }),
+        "ListGatewayRoutes" => parse::<ListGatewayRoutesRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::ListGatewayRoutes(v))
+        }),
+        "ListGateways" => parse::<ListGatewaysRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::ListGateways(v))
+        }),
+        "ListServiceDeployments" => parse::<ListServiceDeploymentsRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::ListServiceDeployments(v))
+        }),
         "ListServices" => parse::<ListServicesRequest>(body).and_then(|v| {
             v.validate("")?;
             ::std::result::Result::Ok(Request::ListServices(v))
+        }),
+        "ListServicesByNamespace" => parse::<ListServicesByNamespaceRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::ListServicesByNamespace(v))
         }),
         "ListTagsForResource" => parse::<ListTagsForResourceRequest>(body).and_then(|v| {
             v.validate("")?;
@@ -7541,6 +17251,36 @@ pub fn decode(
             v.validate("")?;
             ::std::result::Result::Ok(Request::ListTasks(v))
         }),
+        "PutAccountSetting" => parse::<PutAccountSettingRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::PutAccountSetting(v))
+        }),
+        "PutAccountSettingDefault" => {
+            parse::<PutAccountSettingDefaultRequest>(body).and_then(|v| {
+                v.validate("")?;
+                ::std::result::Result::Ok(Request::PutAccountSettingDefault(v))
+            })
+        }
+        "PutAttributes" => parse::<PutAttributesRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::PutAttributes(v))
+        }),
+        "PutClusterCapacityProviders" => parse::<PutClusterCapacityProvidersRequest>(body)
+            .and_then(|v| {
+                v.validate("")?;
+                ::std::result::Result::Ok(Request::PutClusterCapacityProviders(v))
+            }),
+        "RegisterContainerInstance" => {
+            parse::<RegisterContainerInstanceRequest>(body).and_then(|v| {
+                v.validate("")?;
+                ::std::result::Result::Ok(Request::RegisterContainerInstance(v))
+            })
+        }
+        "RegisterDaemonTaskDefinition" => parse::<RegisterDaemonTaskDefinitionRequest>(body)
+            .and_then(|v| {
+                v.validate("")?;
+                ::std::result::Result::Ok(Request::RegisterDaemonTaskDefinition(v))
+            }),
         "RegisterTaskDefinition" => parse::<RegisterTaskDefinitionRequest>(body).and_then(|v| {
             v.validate("")?;
             ::std::result::Result::Ok(Request::RegisterTaskDefinition(v))
@@ -7553,9 +17293,28 @@ pub fn decode(
             v.validate("")?;
             ::std::result::Result::Ok(Request::StartTask(v))
         }),
+        "StopServiceDeployment" => parse::<StopServiceDeploymentRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::StopServiceDeployment(v))
+        }),
         "StopTask" => parse::<StopTaskRequest>(body).and_then(|v| {
             v.validate("")?;
             ::std::result::Result::Ok(Request::StopTask(v))
+        }),
+        "SubmitAttachmentStateChanges" => parse::<SubmitAttachmentStateChangesRequest>(body)
+            .and_then(|v| {
+                v.validate("")?;
+                ::std::result::Result::Ok(Request::SubmitAttachmentStateChanges(v))
+            }),
+        "SubmitContainerStateChange" => {
+            parse::<SubmitContainerStateChangeRequest>(body).and_then(|v| {
+                v.validate("")?;
+                ::std::result::Result::Ok(Request::SubmitContainerStateChange(v))
+            })
+        }
+        "SubmitTaskStateChange" => parse::<SubmitTaskStateChangeRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::SubmitTaskStateChange(v))
         }),
         "TagResource" => parse::<TagResourceRequest>(body).and_then(|v| {
             v.validate("")?;
@@ -7565,13 +17324,56 @@ pub fn decode(
             v.validate("")?;
             ::std::result::Result::Ok(Request::UntagResource(v))
         }),
+        "UpdateCapacityProvider" => parse::<UpdateCapacityProviderRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::UpdateCapacityProvider(v))
+        }),
+        "UpdateCluster" => parse::<UpdateClusterRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::UpdateCluster(v))
+        }),
         "UpdateClusterSettings" => parse::<UpdateClusterSettingsRequest>(body).and_then(|v| {
             v.validate("")?;
             ::std::result::Result::Ok(Request::UpdateClusterSettings(v))
         }),
+        "UpdateContainerAgent" => parse::<UpdateContainerAgentRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::UpdateContainerAgent(v))
+        }),
+        "UpdateContainerInstancesState" => parse::<UpdateContainerInstancesStateRequest>(body)
+            .and_then(|v| {
+                v.validate("")?;
+                ::std::result::Result::Ok(Request::UpdateContainerInstancesState(v))
+            }),
+        "UpdateDaemon" => parse::<UpdateDaemonRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::UpdateDaemon(v))
+        }),
+        "UpdateExpressGatewayService" => parse::<UpdateExpressGatewayServiceRequest>(body)
+            .and_then(|v| {
+                v.validate("")?;
+                ::std::result::Result::Ok(Request::UpdateExpressGatewayService(v))
+            }),
+        "UpdateGateway" => parse::<UpdateGatewayRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::UpdateGateway(v))
+        }),
         "UpdateService" => parse::<UpdateServiceRequest>(body).and_then(|v| {
             v.validate("")?;
             ::std::result::Result::Ok(Request::UpdateService(v))
+        }),
+        "UpdateServicePrimaryTaskSet" => parse::<UpdateServicePrimaryTaskSetRequest>(body)
+            .and_then(|v| {
+                v.validate("")?;
+                ::std::result::Result::Ok(Request::UpdateServicePrimaryTaskSet(v))
+            }),
+        "UpdateTaskProtection" => parse::<UpdateTaskProtectionRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::UpdateTaskProtection(v))
+        }),
+        "UpdateTaskSet" => parse::<UpdateTaskSetRequest>(body).and_then(|v| {
+            v.validate("")?;
+            ::std::result::Result::Ok(Request::UpdateTaskSet(v))
         }),
         _ => return ::std::option::Option::None,
     };
@@ -7582,29 +17384,94 @@ impl Response {
     /// The JSON body.
     pub fn encode(&self) -> ::std::vec::Vec<u8> {
         let r = match self {
+            Response::AssociateGatewayWithCluster(v) => ::serde_json::to_vec(v),
+            Response::ContinueServiceDeployment(v) => ::serde_json::to_vec(v),
+            Response::CreateCapacityProvider(v) => ::serde_json::to_vec(v),
             Response::CreateCluster(v) => ::serde_json::to_vec(v),
+            Response::CreateDaemon(v) => ::serde_json::to_vec(v),
+            Response::CreateExpressGatewayService(v) => ::serde_json::to_vec(v),
+            Response::CreateGateway(v) => ::serde_json::to_vec(v),
             Response::CreateService(v) => ::serde_json::to_vec(v),
+            Response::CreateTaskSet(v) => ::serde_json::to_vec(v),
+            Response::DeleteAccountSetting(v) => ::serde_json::to_vec(v),
+            Response::DeleteAttributes(v) => ::serde_json::to_vec(v),
+            Response::DeleteCapacityProvider(v) => ::serde_json::to_vec(v),
             Response::DeleteCluster(v) => ::serde_json::to_vec(v),
+            Response::DeleteDaemon(v) => ::serde_json::to_vec(v),
+            Response::DeleteDaemonTaskDefinition(v) => ::serde_json::to_vec(v),
+            Response::DeleteExpressGatewayService(v) => ::serde_json::to_vec(v),
+            Response::DeleteGateway(v) => ::serde_json::to_vec(v),
             Response::DeleteService(v) => ::serde_json::to_vec(v),
+            Response::DeleteTaskDefinitions(v) => ::serde_json::to_vec(v),
+            Response::DeleteTaskSet(v) => ::serde_json::to_vec(v),
+            Response::DeregisterContainerInstance(v) => ::serde_json::to_vec(v),
             Response::DeregisterTaskDefinition(v) => ::serde_json::to_vec(v),
+            Response::DescribeCapacityProviders(v) => ::serde_json::to_vec(v),
             Response::DescribeClusters(v) => ::serde_json::to_vec(v),
+            Response::DescribeContainerInstances(v) => ::serde_json::to_vec(v),
+            Response::DescribeDaemon(v) => ::serde_json::to_vec(v),
+            Response::DescribeDaemonDeployments(v) => ::serde_json::to_vec(v),
+            Response::DescribeDaemonRevisions(v) => ::serde_json::to_vec(v),
+            Response::DescribeDaemonTaskDefinition(v) => ::serde_json::to_vec(v),
+            Response::DescribeExpressGatewayService(v) => ::serde_json::to_vec(v),
+            Response::DescribeGateway(v) => ::serde_json::to_vec(v),
+            Response::DescribeGatewayResources(v) => ::serde_json::to_vec(v),
+            Response::DescribeGatewayRoute(v) => ::serde_json::to_vec(v),
+            Response::DescribeServiceDeployments(v) => ::serde_json::to_vec(v),
+            Response::DescribeServiceRevisions(v) => ::serde_json::to_vec(v),
             Response::DescribeServices(v) => ::serde_json::to_vec(v),
             Response::DescribeTaskDefinition(v) => ::serde_json::to_vec(v),
+            Response::DescribeTaskSets(v) => ::serde_json::to_vec(v),
             Response::DescribeTasks(v) => ::serde_json::to_vec(v),
+            Response::DisassociateGatewayFromCluster(v) => ::serde_json::to_vec(v),
+            Response::DiscoverPollEndpoint(v) => ::serde_json::to_vec(v),
+            Response::ExecuteCommand(v) => ::serde_json::to_vec(v),
+            Response::GetTaskProtection(v) => ::serde_json::to_vec(v),
+            Response::ListAccountSettings(v) => ::serde_json::to_vec(v),
+            Response::ListAttributes(v) => ::serde_json::to_vec(v),
             Response::ListClusters(v) => ::serde_json::to_vec(v),
+            Response::ListContainerInstances(v) => ::serde_json::to_vec(v),
+            Response::ListDaemonDeployments(v) => ::serde_json::to_vec(v),
+            Response::ListDaemonTaskDefinitions(v) => ::serde_json::to_vec(v),
+            Response::ListDaemons(v) => ::serde_json::to_vec(v),
+            Response::ListGatewayClusterAssociations(v) => ::serde_json::to_vec(v),
+            Response::ListGatewayRoutes(v) => ::serde_json::to_vec(v),
+            Response::ListGateways(v) => ::serde_json::to_vec(v),
+            Response::ListServiceDeployments(v) => ::serde_json::to_vec(v),
             Response::ListServices(v) => ::serde_json::to_vec(v),
+            Response::ListServicesByNamespace(v) => ::serde_json::to_vec(v),
             Response::ListTagsForResource(v) => ::serde_json::to_vec(v),
             Response::ListTaskDefinitionFamilies(v) => ::serde_json::to_vec(v),
             Response::ListTaskDefinitions(v) => ::serde_json::to_vec(v),
             Response::ListTasks(v) => ::serde_json::to_vec(v),
+            Response::PutAccountSetting(v) => ::serde_json::to_vec(v),
+            Response::PutAccountSettingDefault(v) => ::serde_json::to_vec(v),
+            Response::PutAttributes(v) => ::serde_json::to_vec(v),
+            Response::PutClusterCapacityProviders(v) => ::serde_json::to_vec(v),
+            Response::RegisterContainerInstance(v) => ::serde_json::to_vec(v),
+            Response::RegisterDaemonTaskDefinition(v) => ::serde_json::to_vec(v),
             Response::RegisterTaskDefinition(v) => ::serde_json::to_vec(v),
             Response::RunTask(v) => ::serde_json::to_vec(v),
             Response::StartTask(v) => ::serde_json::to_vec(v),
+            Response::StopServiceDeployment(v) => ::serde_json::to_vec(v),
             Response::StopTask(v) => ::serde_json::to_vec(v),
+            Response::SubmitAttachmentStateChanges(v) => ::serde_json::to_vec(v),
+            Response::SubmitContainerStateChange(v) => ::serde_json::to_vec(v),
+            Response::SubmitTaskStateChange(v) => ::serde_json::to_vec(v),
             Response::TagResource(v) => ::serde_json::to_vec(v),
             Response::UntagResource(v) => ::serde_json::to_vec(v),
+            Response::UpdateCapacityProvider(v) => ::serde_json::to_vec(v),
+            Response::UpdateCluster(v) => ::serde_json::to_vec(v),
             Response::UpdateClusterSettings(v) => ::serde_json::to_vec(v),
+            Response::UpdateContainerAgent(v) => ::serde_json::to_vec(v),
+            Response::UpdateContainerInstancesState(v) => ::serde_json::to_vec(v),
+            Response::UpdateDaemon(v) => ::serde_json::to_vec(v),
+            Response::UpdateExpressGatewayService(v) => ::serde_json::to_vec(v),
+            Response::UpdateGateway(v) => ::serde_json::to_vec(v),
             Response::UpdateService(v) => ::serde_json::to_vec(v),
+            Response::UpdateServicePrimaryTaskSet(v) => ::serde_json::to_vec(v),
+            Response::UpdateTaskProtection(v) => ::serde_json::to_vec(v),
+            Response::UpdateTaskSet(v) => ::serde_json::to_vec(v),
         };
         // Serialising plain structs of strings and numbers cannot fail.
         r.unwrap_or_else(|_| b"{}".to_vec())
@@ -7614,12 +17481,62 @@ impl Response {
 /// One method per operation. The default answers that the emulator does not implement it (yet).
 pub trait Api {
     type Ctx;
+    fn associate_gateway_with_cluster(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: AssociateGatewayWithClusterRequest,
+    ) -> ::std::result::Result<AssociateGatewayWithClusterResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "AssociateGatewayWithCluster",
+        ))
+    }
+    fn continue_service_deployment(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ContinueServiceDeploymentRequest,
+    ) -> ::std::result::Result<ContinueServiceDeploymentResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "ContinueServiceDeployment",
+        ))
+    }
+    fn create_capacity_provider(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: CreateCapacityProviderRequest,
+    ) -> ::std::result::Result<CreateCapacityProviderResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "CreateCapacityProvider",
+        ))
+    }
     fn create_cluster(
         &self,
         ctx: &mut Self::Ctx,
         input: CreateClusterRequest,
     ) -> ::std::result::Result<CreateClusterResponse, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("CreateCluster"))
+    }
+    fn create_daemon(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: CreateDaemonRequest,
+    ) -> ::std::result::Result<CreateDaemonResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("CreateDaemon"))
+    }
+    fn create_express_gateway_service(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: CreateExpressGatewayServiceRequest,
+    ) -> ::std::result::Result<CreateExpressGatewayServiceResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "CreateExpressGatewayService",
+        ))
+    }
+    fn create_gateway(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: CreateGatewayRequest,
+    ) -> ::std::result::Result<CreateGatewayResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("CreateGateway"))
     }
     fn create_service(
         &self,
@@ -7628,6 +17545,38 @@ pub trait Api {
     ) -> ::std::result::Result<CreateServiceResponse, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("CreateService"))
     }
+    fn create_task_set(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: CreateTaskSetRequest,
+    ) -> ::std::result::Result<CreateTaskSetResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("CreateTaskSet"))
+    }
+    fn delete_account_setting(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DeleteAccountSettingRequest,
+    ) -> ::std::result::Result<DeleteAccountSettingResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DeleteAccountSetting",
+        ))
+    }
+    fn delete_attributes(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DeleteAttributesRequest,
+    ) -> ::std::result::Result<DeleteAttributesResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DeleteAttributes"))
+    }
+    fn delete_capacity_provider(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DeleteCapacityProviderRequest,
+    ) -> ::std::result::Result<DeleteCapacityProviderResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DeleteCapacityProvider",
+        ))
+    }
     fn delete_cluster(
         &self,
         ctx: &mut Self::Ctx,
@@ -7635,12 +17584,69 @@ pub trait Api {
     ) -> ::std::result::Result<DeleteClusterResponse, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DeleteCluster"))
     }
+    fn delete_daemon(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DeleteDaemonRequest,
+    ) -> ::std::result::Result<DeleteDaemonResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DeleteDaemon"))
+    }
+    fn delete_daemon_task_definition(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DeleteDaemonTaskDefinitionRequest,
+    ) -> ::std::result::Result<DeleteDaemonTaskDefinitionResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DeleteDaemonTaskDefinition",
+        ))
+    }
+    fn delete_express_gateway_service(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DeleteExpressGatewayServiceRequest,
+    ) -> ::std::result::Result<DeleteExpressGatewayServiceResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DeleteExpressGatewayService",
+        ))
+    }
+    fn delete_gateway(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DeleteGatewayRequest,
+    ) -> ::std::result::Result<DeleteGatewayResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DeleteGateway"))
+    }
     fn delete_service(
         &self,
         ctx: &mut Self::Ctx,
         input: DeleteServiceRequest,
     ) -> ::std::result::Result<DeleteServiceResponse, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DeleteService"))
+    }
+    fn delete_task_definitions(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DeleteTaskDefinitionsRequest,
+    ) -> ::std::result::Result<DeleteTaskDefinitionsResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DeleteTaskDefinitions",
+        ))
+    }
+    fn delete_task_set(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DeleteTaskSetRequest,
+    ) -> ::std::result::Result<DeleteTaskSetResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DeleteTaskSet"))
+    }
+    fn deregister_container_instance(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DeregisterContainerInstanceRequest,
+    ) -> ::std::result::Result<DeregisterContainerInstanceResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DeregisterContainerInstance",
+        ))
     }
     fn deregister_task_definition(
         &self,
@@ -7651,12 +17657,116 @@ pub trait Api {
             "DeregisterTaskDefinition",
         ))
     }
+    fn describe_capacity_providers(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeCapacityProvidersRequest,
+    ) -> ::std::result::Result<DescribeCapacityProvidersResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DescribeCapacityProviders",
+        ))
+    }
     fn describe_clusters(
         &self,
         ctx: &mut Self::Ctx,
         input: DescribeClustersRequest,
     ) -> ::std::result::Result<DescribeClustersResponse, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DescribeClusters"))
+    }
+    fn describe_container_instances(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeContainerInstancesRequest,
+    ) -> ::std::result::Result<DescribeContainerInstancesResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DescribeContainerInstances",
+        ))
+    }
+    fn describe_daemon(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeDaemonRequest,
+    ) -> ::std::result::Result<DescribeDaemonResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DescribeDaemon"))
+    }
+    fn describe_daemon_deployments(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeDaemonDeploymentsRequest,
+    ) -> ::std::result::Result<DescribeDaemonDeploymentsResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DescribeDaemonDeployments",
+        ))
+    }
+    fn describe_daemon_revisions(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeDaemonRevisionsRequest,
+    ) -> ::std::result::Result<DescribeDaemonRevisionsResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DescribeDaemonRevisions",
+        ))
+    }
+    fn describe_daemon_task_definition(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeDaemonTaskDefinitionRequest,
+    ) -> ::std::result::Result<DescribeDaemonTaskDefinitionResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DescribeDaemonTaskDefinition",
+        ))
+    }
+    fn describe_express_gateway_service(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeExpressGatewayServiceRequest,
+    ) -> ::std::result::Result<DescribeExpressGatewayServiceResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DescribeExpressGatewayService",
+        ))
+    }
+    fn describe_gateway(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeGatewayRequest,
+    ) -> ::std::result::Result<DescribeGatewayResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DescribeGateway"))
+    }
+    fn describe_gateway_resources(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeGatewayResourcesRequest,
+    ) -> ::std::result::Result<DescribeGatewayResourcesResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DescribeGatewayResources",
+        ))
+    }
+    fn describe_gateway_route(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeGatewayRouteRequest,
+    ) -> ::std::result::Result<DescribeGatewayRouteResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DescribeGatewayRoute",
+        ))
+    }
+    fn describe_service_deployments(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeServiceDeploymentsRequest,
+    ) -> ::std::result::Result<DescribeServiceDeploymentsResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DescribeServiceDeployments",
+        ))
+    }
+    fn describe_service_revisions(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeServiceRevisionsRequest,
+    ) -> ::std::result::Result<DescribeServiceRevisionsResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DescribeServiceRevisions",
+        ))
     }
     fn describe_services(
         &self,
@@ -7674,12 +17784,67 @@ pub trait Api {
             "DescribeTaskDefinition",
         ))
     }
+    fn describe_task_sets(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DescribeTaskSetsRequest,
+    ) -> ::std::result::Result<DescribeTaskSetsResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DescribeTaskSets"))
+    }
     fn describe_tasks(
         &self,
         ctx: &mut Self::Ctx,
         input: DescribeTasksRequest,
     ) -> ::std::result::Result<DescribeTasksResponse, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("DescribeTasks"))
+    }
+    fn disassociate_gateway_from_cluster(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DisassociateGatewayFromClusterRequest,
+    ) -> ::std::result::Result<DisassociateGatewayFromClusterResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DisassociateGatewayFromCluster",
+        ))
+    }
+    fn discover_poll_endpoint(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: DiscoverPollEndpointRequest,
+    ) -> ::std::result::Result<DiscoverPollEndpointResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "DiscoverPollEndpoint",
+        ))
+    }
+    fn execute_command(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ExecuteCommandRequest,
+    ) -> ::std::result::Result<ExecuteCommandResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("ExecuteCommand"))
+    }
+    fn get_task_protection(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: GetTaskProtectionRequest,
+    ) -> ::std::result::Result<GetTaskProtectionResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("GetTaskProtection"))
+    }
+    fn list_account_settings(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ListAccountSettingsRequest,
+    ) -> ::std::result::Result<ListAccountSettingsResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "ListAccountSettings",
+        ))
+    }
+    fn list_attributes(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ListAttributesRequest,
+    ) -> ::std::result::Result<ListAttributesResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("ListAttributes"))
     }
     fn list_clusters(
         &self,
@@ -7688,12 +17853,87 @@ pub trait Api {
     ) -> ::std::result::Result<ListClustersResponse, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("ListClusters"))
     }
+    fn list_container_instances(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ListContainerInstancesRequest,
+    ) -> ::std::result::Result<ListContainerInstancesResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "ListContainerInstances",
+        ))
+    }
+    fn list_daemon_deployments(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ListDaemonDeploymentsRequest,
+    ) -> ::std::result::Result<ListDaemonDeploymentsResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "ListDaemonDeployments",
+        ))
+    }
+    fn list_daemon_task_definitions(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ListDaemonTaskDefinitionsRequest,
+    ) -> ::std::result::Result<ListDaemonTaskDefinitionsResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "ListDaemonTaskDefinitions",
+        ))
+    }
+    fn list_daemons(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ListDaemonsRequest,
+    ) -> ::std::result::Result<ListDaemonsResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("ListDaemons"))
+    }
+    fn list_gateway_cluster_associations(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ListGatewayClusterAssociationsRequest,
+    ) -> ::std::result::Result<ListGatewayClusterAssociationsResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "ListGatewayClusterAssociations",
+        ))
+    }
+    fn list_gateway_routes(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ListGatewayRoutesRequest,
+    ) -> ::std::result::Result<ListGatewayRoutesResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("ListGatewayRoutes"))
+    }
+    fn list_gateways(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ListGatewaysRequest,
+    ) -> ::std::result::Result<ListGatewaysResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("ListGateways"))
+    }
+    fn list_service_deployments(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ListServiceDeploymentsRequest,
+    ) -> ::std::result::Result<ListServiceDeploymentsResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "ListServiceDeployments",
+        ))
+    }
     fn list_services(
         &self,
         ctx: &mut Self::Ctx,
         input: ListServicesRequest,
     ) -> ::std::result::Result<ListServicesResponse, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("ListServices"))
+    }
+    fn list_services_by_namespace(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: ListServicesByNamespaceRequest,
+    ) -> ::std::result::Result<ListServicesByNamespaceResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "ListServicesByNamespace",
+        ))
     }
     fn list_tags_for_resource(
         &self,
@@ -7729,6 +17969,56 @@ pub trait Api {
     ) -> ::std::result::Result<ListTasksResponse, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("ListTasks"))
     }
+    fn put_account_setting(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: PutAccountSettingRequest,
+    ) -> ::std::result::Result<PutAccountSettingResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("PutAccountSetting"))
+    }
+    fn put_account_setting_default(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: PutAccountSettingDefaultRequest,
+    ) -> ::std::result::Result<PutAccountSettingDefaultResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "PutAccountSettingDefault",
+        ))
+    }
+    fn put_attributes(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: PutAttributesRequest,
+    ) -> ::std::result::Result<PutAttributesResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("PutAttributes"))
+    }
+    fn put_cluster_capacity_providers(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: PutClusterCapacityProvidersRequest,
+    ) -> ::std::result::Result<PutClusterCapacityProvidersResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "PutClusterCapacityProviders",
+        ))
+    }
+    fn register_container_instance(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: RegisterContainerInstanceRequest,
+    ) -> ::std::result::Result<RegisterContainerInstanceResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "RegisterContainerInstance",
+        ))
+    }
+    fn register_daemon_task_definition(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: RegisterDaemonTaskDefinitionRequest,
+    ) -> ::std::result::Result<RegisterDaemonTaskDefinitionResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "RegisterDaemonTaskDefinition",
+        ))
+    }
     fn register_task_definition(
         &self,
         ctx: &mut Self::Ctx,
@@ -7752,12 +18042,48 @@ pub trait Api {
     ) -> ::std::result::Result<StartTaskResponse, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("StartTask"))
     }
+    fn stop_service_deployment(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: StopServiceDeploymentRequest,
+    ) -> ::std::result::Result<StopServiceDeploymentResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "StopServiceDeployment",
+        ))
+    }
     fn stop_task(
         &self,
         ctx: &mut Self::Ctx,
         input: StopTaskRequest,
     ) -> ::std::result::Result<StopTaskResponse, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("StopTask"))
+    }
+    fn submit_attachment_state_changes(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: SubmitAttachmentStateChangesRequest,
+    ) -> ::std::result::Result<SubmitAttachmentStateChangesResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "SubmitAttachmentStateChanges",
+        ))
+    }
+    fn submit_container_state_change(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: SubmitContainerStateChangeRequest,
+    ) -> ::std::result::Result<SubmitContainerStateChangeResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "SubmitContainerStateChange",
+        ))
+    }
+    fn submit_task_state_change(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: SubmitTaskStateChangeRequest,
+    ) -> ::std::result::Result<SubmitTaskStateChangeResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "SubmitTaskStateChange",
+        ))
     }
     fn tag_resource(
         &self,
@@ -7773,6 +18099,22 @@ pub trait Api {
     ) -> ::std::result::Result<UntagResourceResponse, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("UntagResource"))
     }
+    fn update_capacity_provider(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: UpdateCapacityProviderRequest,
+    ) -> ::std::result::Result<UpdateCapacityProviderResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "UpdateCapacityProvider",
+        ))
+    }
+    fn update_cluster(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: UpdateClusterRequest,
+    ) -> ::std::result::Result<UpdateClusterResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("UpdateCluster"))
+    }
     fn update_cluster_settings(
         &self,
         ctx: &mut Self::Ctx,
@@ -7782,12 +18124,78 @@ pub trait Api {
             "UpdateClusterSettings",
         ))
     }
+    fn update_container_agent(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: UpdateContainerAgentRequest,
+    ) -> ::std::result::Result<UpdateContainerAgentResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "UpdateContainerAgent",
+        ))
+    }
+    fn update_container_instances_state(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: UpdateContainerInstancesStateRequest,
+    ) -> ::std::result::Result<UpdateContainerInstancesStateResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "UpdateContainerInstancesState",
+        ))
+    }
+    fn update_daemon(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: UpdateDaemonRequest,
+    ) -> ::std::result::Result<UpdateDaemonResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("UpdateDaemon"))
+    }
+    fn update_express_gateway_service(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: UpdateExpressGatewayServiceRequest,
+    ) -> ::std::result::Result<UpdateExpressGatewayServiceResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "UpdateExpressGatewayService",
+        ))
+    }
+    fn update_gateway(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: UpdateGatewayRequest,
+    ) -> ::std::result::Result<UpdateGatewayResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("UpdateGateway"))
+    }
     fn update_service(
         &self,
         ctx: &mut Self::Ctx,
         input: UpdateServiceRequest,
     ) -> ::std::result::Result<UpdateServiceResponse, crate::wire::AwsError> {
         ::std::result::Result::Err(crate::wire::AwsError::not_implemented("UpdateService"))
+    }
+    fn update_service_primary_task_set(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: UpdateServicePrimaryTaskSetRequest,
+    ) -> ::std::result::Result<UpdateServicePrimaryTaskSetResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "UpdateServicePrimaryTaskSet",
+        ))
+    }
+    fn update_task_protection(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: UpdateTaskProtectionRequest,
+    ) -> ::std::result::Result<UpdateTaskProtectionResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented(
+            "UpdateTaskProtection",
+        ))
+    }
+    fn update_task_set(
+        &self,
+        ctx: &mut Self::Ctx,
+        input: UpdateTaskSetRequest,
+    ) -> ::std::result::Result<UpdateTaskSetResponse, crate::wire::AwsError> {
+        ::std::result::Result::Err(crate::wire::AwsError::not_implemented("UpdateTaskSet"))
     }
 }
 
@@ -7798,35 +18206,162 @@ pub fn call<A: Api + ?Sized>(
     request: Request,
 ) -> ::std::result::Result<Response, crate::wire::AwsError> {
     match request {
+        Request::AssociateGatewayWithCluster(input) => api
+            .associate_gateway_with_cluster(ctx, input)
+            .map(Response::AssociateGatewayWithCluster),
+        Request::ContinueServiceDeployment(input) => api
+            .continue_service_deployment(ctx, input)
+            .map(Response::ContinueServiceDeployment),
+        Request::CreateCapacityProvider(input) => api
+            .create_capacity_provider(ctx, input)
+            .map(Response::CreateCapacityProvider),
         Request::CreateCluster(input) => {
             api.create_cluster(ctx, input).map(Response::CreateCluster)
+        }
+        Request::CreateDaemon(input) => api.create_daemon(ctx, input).map(Response::CreateDaemon),
+        Request::CreateExpressGatewayService(input) => api
+            .create_express_gateway_service(ctx, input)
+            .map(Response::CreateExpressGatewayService),
+        Request::CreateGateway(input) => {
+            api.create_gateway(ctx, input).map(Response::CreateGateway)
         }
         Request::CreateService(input) => {
             api.create_service(ctx, input).map(Response::CreateService)
         }
+        Request::CreateTaskSet(input) => {
+            api.create_task_set(ctx, input).map(Response::CreateTaskSet)
+        }
+        Request::DeleteAccountSetting(input) => api
+            .delete_account_setting(ctx, input)
+            .map(Response::DeleteAccountSetting),
+        Request::DeleteAttributes(input) => api
+            .delete_attributes(ctx, input)
+            .map(Response::DeleteAttributes),
+        Request::DeleteCapacityProvider(input) => api
+            .delete_capacity_provider(ctx, input)
+            .map(Response::DeleteCapacityProvider),
         Request::DeleteCluster(input) => {
             api.delete_cluster(ctx, input).map(Response::DeleteCluster)
+        }
+        Request::DeleteDaemon(input) => api.delete_daemon(ctx, input).map(Response::DeleteDaemon),
+        Request::DeleteDaemonTaskDefinition(input) => api
+            .delete_daemon_task_definition(ctx, input)
+            .map(Response::DeleteDaemonTaskDefinition),
+        Request::DeleteExpressGatewayService(input) => api
+            .delete_express_gateway_service(ctx, input)
+            .map(Response::DeleteExpressGatewayService),
+        Request::DeleteGateway(input) => {
+            api.delete_gateway(ctx, input).map(Response::DeleteGateway)
         }
         Request::DeleteService(input) => {
             api.delete_service(ctx, input).map(Response::DeleteService)
         }
+        Request::DeleteTaskDefinitions(input) => api
+            .delete_task_definitions(ctx, input)
+            .map(Response::DeleteTaskDefinitions),
+        Request::DeleteTaskSet(input) => {
+            api.delete_task_set(ctx, input).map(Response::DeleteTaskSet)
+        }
+        Request::DeregisterContainerInstance(input) => api
+            .deregister_container_instance(ctx, input)
+            .map(Response::DeregisterContainerInstance),
         Request::DeregisterTaskDefinition(input) => api
             .deregister_task_definition(ctx, input)
             .map(Response::DeregisterTaskDefinition),
+        Request::DescribeCapacityProviders(input) => api
+            .describe_capacity_providers(ctx, input)
+            .map(Response::DescribeCapacityProviders),
         Request::DescribeClusters(input) => api
             .describe_clusters(ctx, input)
             .map(Response::DescribeClusters),
+        Request::DescribeContainerInstances(input) => api
+            .describe_container_instances(ctx, input)
+            .map(Response::DescribeContainerInstances),
+        Request::DescribeDaemon(input) => api
+            .describe_daemon(ctx, input)
+            .map(Response::DescribeDaemon),
+        Request::DescribeDaemonDeployments(input) => api
+            .describe_daemon_deployments(ctx, input)
+            .map(Response::DescribeDaemonDeployments),
+        Request::DescribeDaemonRevisions(input) => api
+            .describe_daemon_revisions(ctx, input)
+            .map(Response::DescribeDaemonRevisions),
+        Request::DescribeDaemonTaskDefinition(input) => api
+            .describe_daemon_task_definition(ctx, input)
+            .map(Response::DescribeDaemonTaskDefinition),
+        Request::DescribeExpressGatewayService(input) => api
+            .describe_express_gateway_service(ctx, input)
+            .map(Response::DescribeExpressGatewayService),
+        Request::DescribeGateway(input) => api
+            .describe_gateway(ctx, input)
+            .map(Response::DescribeGateway),
+        Request::DescribeGatewayResources(input) => api
+            .describe_gateway_resources(ctx, input)
+            .map(Response::DescribeGatewayResources),
+        Request::DescribeGatewayRoute(input) => api
+            .describe_gateway_route(ctx, input)
+            .map(Response::DescribeGatewayRoute),
+        Request::DescribeServiceDeployments(input) => api
+            .describe_service_deployments(ctx, input)
+            .map(Response::DescribeServiceDeployments),
+        Request::DescribeServiceRevisions(input) => api
+            .describe_service_revisions(ctx, input)
+            .map(Response::DescribeServiceRevisions),
         Request::DescribeServices(input) => api
             .describe_services(ctx, input)
             .map(Response::DescribeServices),
         Request::DescribeTaskDefinition(input) => api
             .describe_task_definition(ctx, input)
             .map(Response::DescribeTaskDefinition),
+        Request::DescribeTaskSets(input) => api
+            .describe_task_sets(ctx, input)
+            .map(Response::DescribeTaskSets),
         Request::DescribeTasks(input) => {
             api.describe_tasks(ctx, input).map(Response::DescribeTasks)
         }
+        Request::DisassociateGatewayFromCluster(input) => api
+            .disassociate_gateway_from_cluster(ctx, input)
+            .map(Response::DisassociateGatewayFromCluster),
+        Request::DiscoverPollEndpoint(input) => api
+            .discover_poll_endpoint(ctx, input)
+            .map(Response::DiscoverPollEndpoint),
+        Request::ExecuteCommand(input) => api
+            .execute_command(ctx, input)
+            .map(Response::ExecuteCommand),
+        Request::GetTaskProtection(input) => api
+            .get_task_protection(ctx, input)
+            .map(Response::GetTaskProtection),
+        Request::ListAccountSettings(input) => api
+            .list_account_settings(ctx, input)
+            .map(Response::ListAccountSettings),
+        Request::ListAttributes(input) => api
+            .list_attributes(ctx, input)
+            .map(Response::ListAttributes),
         Request::ListClusters(input) => api.list_clusters(ctx, input).map(Response::ListClusters),
+        Request::ListContainerInstances(input) => api
+            .list_container_instances(ctx, input)
+            .map(Response::ListContainerInstances),
+        Request::ListDaemonDeployments(input) => api
+            .list_daemon_deployments(ctx, input)
+            .map(Response::ListDaemonDeployments),
+        Request::ListDaemonTaskDefinitions(input) => api
+            .list_daemon_task_definitions(ctx, input)
+            .map(Response::ListDaemonTaskDefinitions),
+        Request::ListDaemons(input) => api.list_daemons(ctx, input).map(Response::ListDaemons),
+        Request::ListGatewayClusterAssociations(input) => api
+            .list_gateway_cluster_associations(ctx, input)
+            .map(Response::ListGatewayClusterAssociations),
+        Request::ListGatewayRoutes(input) => api
+            .list_gateway_routes(ctx, input)
+            .map(Response::ListGatewayRoutes),
+        Request::ListGateways(input) => api.list_gateways(ctx, input).map(Response::ListGateways),
+        Request::ListServiceDeployments(input) => api
+            .list_service_deployments(ctx, input)
+            .map(Response::ListServiceDeployments),
         Request::ListServices(input) => api.list_services(ctx, input).map(Response::ListServices),
+        Request::ListServicesByNamespace(input) => api
+            .list_services_by_namespace(ctx, input)
+            .map(Response::ListServicesByNamespace),
         Request::ListTagsForResource(input) => api
             .list_tags_for_resource(ctx, input)
             .map(Response::ListTagsForResource),
@@ -7837,21 +18372,79 @@ pub fn call<A: Api + ?Sized>(
             .list_task_definitions(ctx, input)
             .map(Response::ListTaskDefinitions),
         Request::ListTasks(input) => api.list_tasks(ctx, input).map(Response::ListTasks),
+        Request::PutAccountSetting(input) => api
+            .put_account_setting(ctx, input)
+            .map(Response::PutAccountSetting),
+        Request::PutAccountSettingDefault(input) => api
+            .put_account_setting_default(ctx, input)
+            .map(Response::PutAccountSettingDefault),
+        Request::PutAttributes(input) => {
+            api.put_attributes(ctx, input).map(Response::PutAttributes)
+        }
+        Request::PutClusterCapacityProviders(input) => api
+            .put_cluster_capacity_providers(ctx, input)
+            .map(Response::PutClusterCapacityProviders),
+        Request::RegisterContainerInstance(input) => api
+            .register_container_instance(ctx, input)
+            .map(Response::RegisterContainerInstance),
+        Request::RegisterDaemonTaskDefinition(input) => api
+            .register_daemon_task_definition(ctx, input)
+            .map(Response::RegisterDaemonTaskDefinition),
         Request::RegisterTaskDefinition(input) => api
             .register_task_definition(ctx, input)
             .map(Response::RegisterTaskDefinition),
         Request::RunTask(input) => api.run_task(ctx, input).map(Response::RunTask),
         Request::StartTask(input) => api.start_task(ctx, input).map(Response::StartTask),
+        Request::StopServiceDeployment(input) => api
+            .stop_service_deployment(ctx, input)
+            .map(Response::StopServiceDeployment),
         Request::StopTask(input) => api.stop_task(ctx, input).map(Response::StopTask),
+        Request::SubmitAttachmentStateChanges(input) => api
+            .submit_attachment_state_changes(ctx, input)
+            .map(Response::SubmitAttachmentStateChanges),
+        Request::SubmitContainerStateChange(input) => api
+            .submit_container_state_change(ctx, input)
+            .map(Response::SubmitContainerStateChange),
+        Request::SubmitTaskStateChange(input) => api
+            .submit_task_state_change(ctx, input)
+            .map(Response::SubmitTaskStateChange),
         Request::TagResource(input) => api.tag_resource(ctx, input).map(Response::TagResource),
         Request::UntagResource(input) => {
             api.untag_resource(ctx, input).map(Response::UntagResource)
         }
+        Request::UpdateCapacityProvider(input) => api
+            .update_capacity_provider(ctx, input)
+            .map(Response::UpdateCapacityProvider),
+        Request::UpdateCluster(input) => {
+            api.update_cluster(ctx, input).map(Response::UpdateCluster)
+        }
         Request::UpdateClusterSettings(input) => api
             .update_cluster_settings(ctx, input)
             .map(Response::UpdateClusterSettings),
+        Request::UpdateContainerAgent(input) => api
+            .update_container_agent(ctx, input)
+            .map(Response::UpdateContainerAgent),
+        Request::UpdateContainerInstancesState(input) => api
+            .update_container_instances_state(ctx, input)
+            .map(Response::UpdateContainerInstancesState),
+        Request::UpdateDaemon(input) => api.update_daemon(ctx, input).map(Response::UpdateDaemon),
+        Request::UpdateExpressGatewayService(input) => api
+            .update_express_gateway_service(ctx, input)
+            .map(Response::UpdateExpressGatewayService),
+        Request::UpdateGateway(input) => {
+            api.update_gateway(ctx, input).map(Response::UpdateGateway)
+        }
         Request::UpdateService(input) => {
             api.update_service(ctx, input).map(Response::UpdateService)
+        }
+        Request::UpdateServicePrimaryTaskSet(input) => api
+            .update_service_primary_task_set(ctx, input)
+            .map(Response::UpdateServicePrimaryTaskSet),
+        Request::UpdateTaskProtection(input) => api
+            .update_task_protection(ctx, input)
+            .map(Response::UpdateTaskProtection),
+        Request::UpdateTaskSet(input) => {
+            api.update_task_set(ctx, input).map(Response::UpdateTaskSet)
         }
     }
 }
