@@ -985,12 +985,11 @@ def test_run_task_errors(app, ecs_unvalidated):
         ecs_unvalidated(account=app.account).run_task(
             cluster="app", launchType="FARGATE", networkConfiguration=nc)
 
-    # EC2: no container instances -> no task, one failure
-    resp = e.run_task(cluster="app", taskDefinition="web", launchType="EC2",
-                      networkConfiguration=nc)
-    assert resp["tasks"] == []
-    assert [f["reason"] for f in resp["failures"]] == [
-        "No Container Instances were found in your cluster."]
+    # EC2 without container instances: ECS refuses the call
+    # (ecs-failure-texts.md §4, quoted from real output)
+    with raises_code("InvalidParameterException") as exc:
+        e.run_task(cluster="app", taskDefinition="web", launchType="EC2", networkConfiguration=nc)
+    assert err_message(exc) == "No Container Instances were found in your cluster."
 
     # none of the failures left anything behind
     assert e.list_tasks(cluster="app")["taskArns"] == []

@@ -36,4 +36,11 @@ impl crate::world::Services for Aws {
     fn pending(global: &Global) -> bool {
         global.ec2.pending()
     }
+
+    /// An EC2 instance's ECS agent registers it, disconnects, reconnects.
+    fn changed(ctx: &mut Ctx, kind: &'static str, id: &str) {
+        if kind == "instance" {
+            ecs::instance_changed(ctx, id);
+        }
+    }
 }

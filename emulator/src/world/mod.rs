@@ -72,6 +72,9 @@ pub trait Services: Sized + Send + Sync + 'static {
     fn pending(_global: &Self::Global) -> bool {
         false
     }
+    /// A resource of one service changed state (`kind`, its id): the others
+    /// react as AWS's do (ECS's agent on an EC2 instance).
+    fn changed(_ctx: &mut Ctx<Self>, _kind: &'static str, _id: &str) {}
 }
 
 /// Work AWS does later (a state change it performs asynchronously), due at
@@ -335,6 +338,12 @@ impl<S: Services> Ctx<S> {
         self.world
             .events
             .publish(self.now(), &self.region.name, account, event);
+    }
+
+    /// Tells the other services that a resource changed state (see
+    /// `Services::changed`).
+    pub fn changed(&mut self, kind: &'static str, id: &str) {
+        S::changed(self, kind, id);
     }
 
     /// Schedules `work` for the caller's account after AWS's

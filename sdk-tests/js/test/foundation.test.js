@@ -48,7 +48,6 @@ const {
   ECSClient,
   CreateClusterCommand,
   ListClustersCommand,
-  ListContainerInstancesCommand,
 } = await import("@aws-sdk/client-ecs");
 
 // ---------------------------------------------------------------------------
@@ -369,7 +368,7 @@ describe("awsemu foundation (AWS SDK for JavaScript v3)", { timeout: TEST_TIMEOU
     );
   });
 
-  test("ECS over JSON 1.1: a cluster round trip, and an operation awsemu lacks is unknown (400)", { timeout: TEST_TIMEOUT_MS }, async () => {
+  test("ECS over JSON 1.1: a cluster round trip, and an operation ECS lacks is unknown (400)", { timeout: TEST_TIMEOUT_MS }, async () => {
     const account = newAccount();
     const client = ecs(account);
     const { cluster } = await client.send(new CreateClusterCommand({ clusterName: "js" }));
@@ -377,10 +376,17 @@ describe("awsemu foundation (AWS SDK for JavaScript v3)", { timeout: TEST_TIMEOU
     assert.equal(cluster.status, "ACTIVE");
     const { clusterArns } = await client.send(new ListClustersCommand({}));
     assert.deepEqual(clusterArns, [cluster.clusterArn]);
-    await expectError(
-      client.send(new ListContainerInstancesCommand({ cluster: "js" })),
-      "UnknownOperationException",
-      400,
-    );
+    // Every operation of the ECS model is served: ask for one it does not have.
+    const res = await fetch(server.endpoint, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/x-amz-json-1.1",
+        "X-Amz-Target": "AmazonEC2ContainerServiceV20141113.NoSuchOperation",
+      },
+      body: "{}",
+    });
+    assert.equal(res.status, 400);
+    const body = await res.json();
+    assert.match(body.__type, /UnknownOperationException/);
   });
 });

@@ -143,6 +143,11 @@ pub(crate) fn instance_types() -> &'static [InstanceType] {
     })
 }
 
+/// The public AMI with this id in `region`.
+pub(crate) fn image_by_id(region: &str, id: &str) -> Option<&'static Image> {
+    images().iter().find(|i| i.id(region) == id)
+}
+
 pub(crate) fn instance_type(name: &str) -> Option<&'static InstanceType> {
     instance_types().iter().find(|t| t.name == name)
 }

@@ -37,6 +37,7 @@ mod vpcs;
 pub use links::Links;
 pub use state::*;
 
+pub(crate) use machines::{image_by_id, instance_type};
 pub(crate) use network::{create_eni, delete_eni, has_free_ip, private_dns_name, NewEni};
 
 use crate::model::ec2::{self as m, Api};

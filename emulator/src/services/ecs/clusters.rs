@@ -101,7 +101,12 @@ pub(super) fn model(ctx: &Ctx, c: &ClusterRec, include: &[String]) -> m::Cluster
     out.running_tasks_count = Some(running);
     out.pending_tasks_count = Some(pending);
     out.active_services_count = Some(services);
-    out.registered_container_instances_count = Some(0);
+    out.registered_container_instances_count = Some(
+        st.container_instances
+            .values()
+            .filter(|ci| ci.cluster == name && matches!(ci.status.as_str(), "ACTIVE" | "DRAINING"))
+            .count() as i32,
+    );
     let has = |what: &str| include.iter().any(|i| i == what);
     out.tags = has("TAGS").then(|| c.tags.clone());
     if !has("SETTINGS") {
@@ -258,6 +263,16 @@ pub(super) fn delete(ctx: &mut Ctx, i: m::DeleteClusterRequest) -> R<m::DeleteCl
             return Err(AwsError::new(
                 "ClusterContainsServicesException",
                 "The Cluster cannot be deleted while Services are active.",
+            ));
+        }
+        if st
+            .container_instances
+            .values()
+            .any(|ci| ci.cluster == name && matches!(ci.status.as_str(), "ACTIVE" | "DRAINING"))
+        {
+            return Err(AwsError::new(
+                "ClusterContainsContainerInstancesException",
+                "The Cluster cannot be deleted while Container Instances are active.",
             ));
         }
         if st

@@ -42,6 +42,20 @@ pub(crate) fn short_name<'a>(value: &'a str, kind: &str) -> &'a str {
     }
 }
 
+/// The container instance id a reference names (an id or an ARN).
+pub(crate) fn container_instance_id(reference: &str) -> String {
+    short_name(reference, "container-instance")
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .to_string()
+}
+
+/// A container instance's ARN.
+pub(crate) fn container_instance_arn(ctx: &Ctx, cluster: &str, id: &str) -> String {
+    arn(ctx, &format!("container-instance/{cluster}/{id}"))
+}
+
 /// Checks `maxResults` of the List calls (1–100).
 pub(crate) fn check_max(max: Option<i32>) -> R<usize> {
     match max {

@@ -4,7 +4,10 @@
 
 mod clusters;
 mod common;
+mod container_instances;
 mod load_balancing;
+mod placement;
+mod query;
 pub mod scenario;
 mod services;
 pub mod state;
@@ -12,6 +15,7 @@ mod tags;
 mod task_definitions;
 mod tasks;
 
+pub use container_instances::instance_changed;
 pub use services::target_health_changed;
 pub use state::*;
 
@@ -29,7 +33,12 @@ impl Api for Ecs {
         ctx: &mut Ctx,
         i: m::CreateClusterRequest,
     ) -> R<m::CreateClusterResponse> {
-        clusters::create(ctx, i)
+        let out = clusters::create(ctx, i)?;
+        if let Some(name) = out.cluster.as_ref().and_then(|c| c.cluster_name.clone()) {
+            // Agents waiting for the cluster register now.
+            container_instances::cluster_created(ctx, &name);
+        }
+        Ok(out)
     }
     fn describe_clusters(
         &self,
@@ -99,6 +108,75 @@ impl Api for Ecs {
     }
     fn start_task(&self, ctx: &mut Ctx, i: m::StartTaskRequest) -> R<m::StartTaskResponse> {
         tasks::start(ctx, i)
+    }
+    // Container instances and their attributes
+    fn register_container_instance(
+        &self,
+        ctx: &mut Ctx,
+        i: m::RegisterContainerInstanceRequest,
+    ) -> R<m::RegisterContainerInstanceResponse> {
+        container_instances::register_request(ctx, i)
+    }
+    fn describe_container_instances(
+        &self,
+        ctx: &mut Ctx,
+        i: m::DescribeContainerInstancesRequest,
+    ) -> R<m::DescribeContainerInstancesResponse> {
+        container_instances::describe(ctx, i)
+    }
+    fn list_container_instances(
+        &self,
+        ctx: &mut Ctx,
+        i: m::ListContainerInstancesRequest,
+    ) -> R<m::ListContainerInstancesResponse> {
+        container_instances::list(ctx, i)
+    }
+    fn update_container_instances_state(
+        &self,
+        ctx: &mut Ctx,
+        i: m::UpdateContainerInstancesStateRequest,
+    ) -> R<m::UpdateContainerInstancesStateResponse> {
+        let mut drained = Vec::new();
+        let out = container_instances::update_state(ctx, i, &mut drained)?;
+        for id in drained {
+            services::drain_instance(ctx, &container_instances::service_tasks_on(ctx, &id));
+        }
+        Ok(out)
+    }
+    fn deregister_container_instance(
+        &self,
+        ctx: &mut Ctx,
+        i: m::DeregisterContainerInstanceRequest,
+    ) -> R<m::DeregisterContainerInstanceResponse> {
+        container_instances::deregister(ctx, i)
+    }
+    fn update_container_agent(
+        &self,
+        ctx: &mut Ctx,
+        i: m::UpdateContainerAgentRequest,
+    ) -> R<m::UpdateContainerAgentResponse> {
+        container_instances::update_agent(ctx, i)
+    }
+    fn put_attributes(
+        &self,
+        ctx: &mut Ctx,
+        i: m::PutAttributesRequest,
+    ) -> R<m::PutAttributesResponse> {
+        container_instances::put_attributes(ctx, i)
+    }
+    fn delete_attributes(
+        &self,
+        ctx: &mut Ctx,
+        i: m::DeleteAttributesRequest,
+    ) -> R<m::DeleteAttributesResponse> {
+        container_instances::delete_attributes(ctx, i)
+    }
+    fn list_attributes(
+        &self,
+        ctx: &mut Ctx,
+        i: m::ListAttributesRequest,
+    ) -> R<m::ListAttributesResponse> {
+        container_instances::list_attributes(ctx, i)
     }
     fn describe_tasks(
         &self,

@@ -7,6 +7,7 @@ use super::common::{
     arn, check_max, event, invalid, page, push_event, service_not_found, short_name, R,
 };
 use super::load_balancing::{self, Health};
+use super::placement;
 use super::state::{ServiceRec, TaskRec};
 use super::task_definitions;
 use super::tasks::{self, Launch, Net};
@@ -304,7 +305,40 @@ pub(super) fn reconcile(ctx: &mut Ctx, key: &str) {
             return;
         };
         let mut started = Vec::new();
+        let group = format!("service:{name}");
+        let on_instances = launch_type == "EC2";
+        let need = placement::need(&def, None);
+        let strategy = match svc.model.placement_strategy.clone().unwrap_or_default() {
+            // A service's default: spread over Availability Zones [R ECS
+            // developer guide].
+            s if s.is_empty() => vec![m::PlacementStrategy {
+                type_: Some("spread".into()),
+                field: Some("attribute:ecs.availability-zone".into()),
+            }],
+            s => s,
+        };
+        let mut constraints = svc.model.placement_constraints.clone().unwrap_or_default();
+        constraints.extend(tasks::task_definition_constraints(&def));
         for n in 0..missing {
+            let spot = if on_instances {
+                let ask = placement::Ask {
+                    cluster: &svc.cluster,
+                    need: &need,
+                    net: net.as_ref(),
+                    group: &group,
+                    strategy: &strategy,
+                    constraints: &constraints,
+                };
+                match placement::place(ctx, &ask) {
+                    Ok(s) => Some(s),
+                    Err(why) => {
+                        unplaced(ctx, key, &name, &why);
+                        break;
+                    }
+                }
+            } else {
+                None
+            };
             let r = tasks::launch(
                 ctx,
                 Launch {
@@ -314,13 +348,14 @@ pub(super) fn reconcile(ctx: &mut Ctx, key: &str) {
                     capacity_provider: provider.clone(),
                     platform_version: primary.platform_version.clone(),
                     net: net.as_ref(),
-                    group: format!("service:{name}"),
+                    group: group.clone(),
                     started_by: Some(primary_id.clone()),
                     tags: vec![],
                     overrides: None,
                     service: Some(key.to_string()),
                     watch: Some(reconcile),
                     index: live_primary.len() + n,
+                    spot,
                 },
             );
             match r {
@@ -476,6 +511,82 @@ pub fn target_health_changed(ctx: &mut Ctx, tg_arn: &str) {
     }
 }
 
+/// ECS's event for a task no container instance takes (the closest
+/// instance and why) [R ecs-failure-texts.md §4, service event]; the same
+/// message is not repeated (ECS omits duplicates).
+fn unplaced(ctx: &mut Ctx, key: &str, name: &str, why: &[(String, String)]) {
+    let guide =
+        "For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.";
+    let message = match why.first() {
+        None => format!(
+            "(service {name}) was unable to place a task because no container instance met all of its requirements. Reason: No Container Instances were found in your cluster. {guide}"
+        ),
+        Some((arn, reason)) => {
+            let id = arn.rsplit('/').next().unwrap_or("");
+            let detail = match reason.as_str() {
+                "RESOURCE:CPU" => "has insufficient CPU units available.".to_string(),
+                "RESOURCE:MEMORY" => "has insufficient memory available.".to_string(),
+                "RESOURCE:PORTS" => "is already using a port required by your task.".to_string(),
+                "AGENT" => "doesn't have the agent connected.".to_string(),
+                r => format!("encountered error \"{r}\"."),
+            };
+            format!(
+                "(service {name}) was unable to place a task because no container instance met all of its requirements. The closest matching (container-instance {id}) {detail} {guide}"
+            )
+        }
+    };
+    let last = ctx
+        .acct()
+        .ecs
+        .services
+        .get(key)
+        .and_then(|s| s.model.events.as_ref())
+        .and_then(|e| e.first())
+        .and_then(|e| e.message.clone());
+    if last.as_deref() != Some(message.as_str()) {
+        push_event(ctx, key, message);
+    }
+}
+
+/// The services of a cluster look again (a container instance joined or
+/// became ACTIVE).
+pub(super) fn reconcile_cluster(ctx: &mut Ctx, cluster: &str) {
+    let keys: Vec<String> = ctx
+        .acct()
+        .ecs
+        .services
+        .iter()
+        .filter(|(_, s)| s.cluster == cluster && s.model.status.as_deref() == Some("ACTIVE"))
+        .map(|(k, _)| k.clone())
+        .collect();
+    for k in keys {
+        reconcile(ctx, &k);
+    }
+}
+
+/// Service tasks on a draining container instance stop; their services
+/// start replacements on ACTIVE instances [R ECS developer guide,
+/// "Container instance draining"].
+pub(super) fn drain_instance(ctx: &mut Ctx, tasks_on: &[(String, String)]) {
+    let mut keys: Vec<&String> = Vec::new();
+    for (task, key) in tasks_on {
+        // [U: the stopped reason ECS gives a drained task]
+        tasks::stop(
+            ctx,
+            task,
+            "ServiceSchedulerInitiated",
+            "Container instance is being drained",
+            Some(reconcile),
+        );
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    for k in keys {
+        reconcile(ctx, k);
+    }
+}
+
 fn task_key(t: &TaskRec) -> Option<String> {
     t.model
         .task_arn
@@ -562,11 +673,15 @@ pub(super) fn create(ctx: &mut Ctx, i: m::CreateServiceRequest) -> R<m::CreateSe
         i.launch_type.as_deref(),
         i.capacity_provider_strategy.as_deref(),
     )?;
-    if launch_type != "FARGATE" {
+    if launch_type != "FARGATE" && launch_type != "EC2" {
         return Err(invalid(format!(
-            "awsemu runs services on FARGATE only: launch type {launch_type} needs container instances, which it does not emulate."
+            "awsemu runs services on FARGATE and EC2: launch type {launch_type} needs external or managed instances, which it does not emulate."
         )));
     }
+    placement::check(
+        i.placement_strategy.as_deref().unwrap_or_default(),
+        i.placement_constraints.as_deref().unwrap_or_default(),
+    )?;
     tasks::check_compatible(&def, &launch_type)?;
     net_of(ctx, &def, &launch_type, i.network_configuration.as_ref())?;
     let lbs = i.load_balancers.clone().unwrap_or_default();

@@ -18,6 +18,14 @@ pub struct State {
     pub services: BTreeMap<String, ServiceRec>,
     /// Cloud Map namespaces ECS created or was shown: name → ARN.
     pub namespaces: BTreeMap<String, String>,
+    // Container instances (issue 14).
+    /// By container instance id (32 hex).
+    pub container_instances: BTreeMap<String, ContainerInstanceRec>,
+    /// EC2 instance id → container instance id (while registered).
+    pub by_ec2_instance: BTreeMap<String, String>,
+    /// EC2 instances whose agent waits for its cluster to exist: id →
+    /// cluster name.
+    pub waiting_agents: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -56,6 +64,112 @@ pub struct TaskRec {
     pub outcome: Option<Outcome>,
     /// The targets its service registered for it while it ran.
     pub targets: Vec<Registration>,
+    /// EC2 launch type: the container instance it runs on and what it
+    /// holds there.
+    pub placed: Option<Placed>,
+}
+
+/// The network a task gets (awsvpc).
+#[derive(Debug, Clone)]
+pub struct Net {
+    pub subnets: Vec<String>,
+    pub groups: Vec<String>,
+    pub assign_public_ip: String,
+}
+
+/// What a task holds on its container instance until it stops.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Placed {
+    /// The container instance id.
+    pub instance: String,
+    pub cpu: i32,
+    pub memory: i32,
+    /// Host ports (TCP, UDP) it binds.
+    pub tcp: Vec<i32>,
+    pub udp: Vec<i32>,
+    /// An awsvpc task's interface uses one of the instance's.
+    pub eni: bool,
+    /// Its task group (spread strategies count tasks per group).
+    pub group: String,
+}
+
+/// A container instance: an EC2 instance whose ECS agent registered it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContainerInstanceRec {
+    pub cluster: String,
+    pub id: String,
+    pub ec2_instance_id: String,
+    /// `REGISTERING`, `ACTIVE`, `DRAINING`, `DEREGISTERING`, `INACTIVE`.
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub agent_connected: bool,
+    pub agent_update_status: Option<String>,
+    pub version_info: m::VersionInfo,
+    /// Registered CPU units and memory (MiB).
+    pub cpu: i32,
+    pub memory: i32,
+    /// Ports the agent reserves (TCP, UDP).
+    pub reserved_tcp: Vec<i32>,
+    pub reserved_udp: Vec<i32>,
+    /// Network interfaces tasks may use (awsvpc): the instance type's
+    /// limit less its primary one.
+    pub eni_slots: i32,
+    /// The agent's attributes, then those set with PutAttributes.
+    pub attributes: Vec<m::Attribute>,
+    pub registered_at: crate::wire::Timestamp,
+    /// Bumped on every change (DescribeContainerInstances `version`).
+    pub version: i64,
+    pub tags: Vec<m::Tag>,
+    pub capacity_provider: Option<String>,
+    /// What its tasks hold, kept as they are placed and stop.
+    pub used_cpu: i32,
+    pub used_memory: i32,
+    pub used_tcp: BTreeSet<i32>,
+    pub used_udp: BTreeSet<i32>,
+    pub used_enis: i32,
+    /// Its tasks that have not stopped.
+    pub tasks: BTreeSet<String>,
+    /// How many of them are in each task group.
+    pub groups: BTreeMap<String, u32>,
+}
+
+impl ContainerInstanceRec {
+    /// A task placed on it holds its share.
+    pub fn hold(&mut self, task: &str, p: &Placed) {
+        if !self.tasks.insert(task.to_string()) {
+            return;
+        }
+        self.used_cpu += p.cpu;
+        self.used_memory += p.memory;
+        self.used_tcp.extend(p.tcp.iter().copied());
+        self.used_udp.extend(p.udp.iter().copied());
+        self.used_enis += i32::from(p.eni);
+        *self.groups.entry(p.group.clone()).or_default() += 1;
+        self.version += 1;
+    }
+
+    /// A task that stopped lets go of it.
+    pub fn release(&mut self, task: &str, p: &Placed) {
+        if !self.tasks.remove(task) {
+            return;
+        }
+        self.used_cpu -= p.cpu;
+        self.used_memory -= p.memory;
+        for port in &p.tcp {
+            self.used_tcp.remove(port);
+        }
+        for port in &p.udp {
+            self.used_udp.remove(port);
+        }
+        self.used_enis -= i32::from(p.eni);
+        if let Some(n) = self.groups.get_mut(&p.group) {
+            *n -= 1;
+            if *n == 0 {
+                self.groups.remove(&p.group);
+            }
+        }
+        self.version += 1;
+    }
 }
 
 /// A load balancer target a service registered for one of its tasks.

@@ -7,6 +7,7 @@
 use super::clusters;
 use super::common::{arn, check_max, cluster_not_found, event, invalid, page, short_name, R};
 use super::load_balancing;
+use super::placement;
 use super::state::{Outcome, TaskRec};
 use super::task_definitions;
 use crate::model::ecs as m;
@@ -19,13 +20,7 @@ const STEP_MS: i64 = 1_000;
 /// The account ECS's task network interfaces are managed by [U].
 const ECS_REQUESTER: &str = "578734482556";
 
-/// The network a task gets (awsvpc).
-#[derive(Debug, Clone)]
-pub(super) struct Net {
-    pub subnets: Vec<String>,
-    pub groups: Vec<String>,
-    pub assign_public_ip: String,
-}
+pub(super) use super::state::Net;
 
 /// What a service that starts a task is told at each of its steps (with
 /// the service's key), so it keeps its desired count.
@@ -48,6 +43,8 @@ pub(super) struct Launch<'a> {
     pub watch: Option<Watch>,
     /// Spreads tasks over the subnets.
     pub index: usize,
+    /// EC2 launch type: the container instance placement chose.
+    pub spot: Option<placement::Spot>,
 }
 
 /// Launch type from `launchType` or a capacity provider strategy.
@@ -76,14 +73,14 @@ pub(super) fn launch_type(
 
 /// Checks the task definition fits the launch type.
 pub(super) fn check_compatible(def: &m::TaskDefinition, launch_type: &str) -> R<()> {
-    if launch_type == "FARGATE"
+    if matches!(launch_type, "FARGATE" | "EC2")
         && !def
             .compatibilities
             .as_ref()
-            .is_some_and(|c| c.iter().any(|x| x == "FARGATE"))
+            .is_some_and(|c| c.iter().any(|x| x == launch_type))
     {
         return Err(super::common::client(format!(
-            "Task definition does not support launch_type FARGATE. ({})",
+            "Task definition does not support launch_type {launch_type}. ({})",
             def.task_definition_arn.as_deref().unwrap_or("")
         )));
     }
@@ -235,7 +232,10 @@ pub(super) fn launch(ctx: &mut Ctx, l: Launch<'_>) -> R<String> {
     let mut az = None;
     let mut interfaces = Vec::new();
     if let Some(net) = l.net {
-        let subnet = &net.subnets[l.index % net.subnets.len()];
+        let subnet = match l.spot.as_ref().and_then(|s| s.subnet.as_ref()) {
+            Some(s) => s,
+            None => &net.subnets[l.index % net.subnets.len()],
+        };
         let attachment_id = pin.attachment_id.unwrap_or_else(|| ctx.world.ids.uuid());
         if let Some(eni) = pin.network_interface {
             ctx.world.ids.pin("network-interface", eni);
@@ -282,6 +282,7 @@ pub(super) fn launch(ctx: &mut Ctx, l: Launch<'_>) -> R<String> {
         az = Some(e.availability_zone.clone());
         eni_id = Some(eni);
     }
+    let az = az.or_else(|| l.spot.as_ref().map(|s| s.availability_zone.clone()));
     let az = az.or_else(|| {
         let zones = crate::world::regions::zones(ctx.region_name());
         zones
@@ -310,7 +311,14 @@ pub(super) fn launch(ctx: &mut Ctx, l: Launch<'_>) -> R<String> {
             name: c.name.clone(),
             image: c.image.clone(),
             last_status: Some("PENDING".into()),
-            network_bindings: Some(vec![]),
+            network_bindings: Some(
+                l.spot
+                    .iter()
+                    .flat_map(|s| s.bindings.iter())
+                    .filter(|(container, _)| Some(container) == c.name.as_ref())
+                    .map(|(_, b)| b.clone())
+                    .collect(),
+            ),
             network_interfaces: Some(interfaces.clone()),
             health_status: Some("UNKNOWN".into()),
             cpu: Some(c.cpu.unwrap_or(0).to_string()),
@@ -377,8 +385,24 @@ pub(super) fn launch(ctx: &mut Ctx, l: Launch<'_>) -> R<String> {
         service: l.service.clone(),
         outcome: outcome(l.def),
         targets: vec![],
+        placed: l.spot.as_ref().map(|s| s.placed.clone()),
     };
     ctx.acct_mut().ecs.tasks.insert(id.clone(), rec);
+    if let Some(spot) = &l.spot {
+        let ci_arn = ctx
+            .acct()
+            .ecs
+            .container_instances
+            .get(&spot.instance)
+            .map(|ci| arn(ctx, &format!("container-instance/{}/{}", ci.cluster, ci.id)));
+        let st = &mut ctx.acct_mut().ecs;
+        if let Some(ci) = st.container_instances.get_mut(&spot.instance) {
+            ci.hold(&id, &spot.placed);
+        }
+        if let Some(t) = st.tasks.get_mut(&id) {
+            t.model.container_instance_arn = ci_arn;
+        }
+    }
     if let Some(s) = &l.service {
         if let Some(svc) = ctx.acct_mut().ecs.services.get_mut(s) {
             svc.task_ids.insert(id.clone());
@@ -531,6 +555,13 @@ fn step(ctx: &mut Ctx, id: &str, to: &'static str, watch: Option<Watch>) {
         if let Some(eni) = ctx.acct().ecs.tasks.get(id).and_then(|t| t.eni.clone()) {
             delete_eni(ctx, &eni);
         }
+        // Its container instance gets back what it held.
+        let st = &mut ctx.acct_mut().ecs;
+        if let Some(p) = st.tasks.get(id).and_then(|t| t.placed.clone()) {
+            if let Some(ci) = st.container_instances.get_mut(&p.instance) {
+                ci.release(id, &p);
+            }
+        }
     }
     if let (Some(s), Some(watch)) = (service, watch) {
         watch(ctx, &s);
@@ -562,22 +593,64 @@ pub(super) fn run(ctx: &mut Ctx, i: m::RunTaskRequest) -> R<m::RunTaskResponse> 
         i.launch_type.as_deref(),
         i.capacity_provider_strategy.as_deref(),
     )?;
-    if launch_type == "EC2" || launch_type == "EXTERNAL" || launch_type == "MANAGED_INSTANCES" {
-        // No container instances are registered in the emulator.
-        return Ok(m::RunTaskResponse {
-            tasks: Some(vec![]),
-            failures: Some(vec![m::Failure {
-                arn: None,
-                reason: Some("No Container Instances were found in your cluster.".into()),
-                detail: None,
-            }]),
-        });
+    if launch_type == "EXTERNAL" || launch_type == "MANAGED_INSTANCES" {
+        // No external or managed instances are registered in the emulator.
+        return Err(invalid(
+            "No Container Instances were found in your cluster.",
+        ));
     }
     check_compatible(&def, &launch_type)?;
     let net = network(ctx, &def, &launch_type, i.network_configuration.as_ref())?;
     let family = def.family.clone().unwrap_or_default();
+    let group = i
+        .group
+        .clone()
+        .unwrap_or_else(|| format!("family:{family}"));
+    let on_instances = launch_type == "EC2";
+    let strategy = i.placement_strategy.clone().unwrap_or_default();
+    let mut constraints = i.placement_constraints.clone().unwrap_or_default();
+    if on_instances {
+        placement::check(&strategy, &constraints)?;
+        if !placement::has_instances(ctx, &cluster) {
+            // [R gh: RunTask throws this]
+            return Err(invalid(
+                "No Container Instances were found in your cluster.",
+            ));
+        }
+        constraints.extend(task_definition_constraints(&def));
+    }
+    let need = placement::need(&def, i.overrides.as_ref());
     let mut ids = Vec::new();
+    let mut failures: Vec<m::Failure> = Vec::new();
     for n in 0..count as usize {
+        let spot = if on_instances {
+            let ask = placement::Ask {
+                cluster: &cluster,
+                need: &need,
+                net: net.as_ref(),
+                group: &group,
+                strategy: &strategy,
+                constraints: &constraints,
+            };
+            match placement::place(ctx, &ask) {
+                Ok(s) => Some(s),
+                Err(why) => {
+                    for (arn, reason) in why {
+                        let f = m::Failure {
+                            arn: Some(arn),
+                            reason: Some(reason),
+                            detail: None,
+                        };
+                        if !failures.contains(&f) {
+                            failures.push(f);
+                        }
+                    }
+                    break;
+                }
+            }
+        } else {
+            None
+        };
         ids.push(launch(
             ctx,
             Launch {
@@ -587,34 +660,102 @@ pub(super) fn run(ctx: &mut Ctx, i: m::RunTaskRequest) -> R<m::RunTaskResponse> 
                 capacity_provider: provider.clone(),
                 platform_version: i.platform_version.clone(),
                 net: net.as_ref(),
-                group: i
-                    .group
-                    .clone()
-                    .unwrap_or_else(|| format!("family:{family}")),
+                group: group.clone(),
                 started_by: i.started_by.clone(),
                 tags: i.tags.clone().unwrap_or_default(),
                 overrides: i.overrides.clone(),
                 service: None,
                 watch: None,
                 index: n,
+                spot,
             },
         )?);
     }
     let st = &ctx.acct().ecs;
     Ok(m::RunTaskResponse {
         tasks: Some(ids.iter().map(|id| model(&st.tasks[id], true)).collect()),
-        failures: Some(vec![]),
+        failures: Some(failures),
     })
 }
 
+/// The `memberOf` constraints of the task definition (they bind RunTask
+/// and services as their own do).
+pub(super) fn task_definition_constraints(def: &m::TaskDefinition) -> Vec<m::PlacementConstraint> {
+    def.placement_constraints
+        .iter()
+        .flatten()
+        .map(|c| m::PlacementConstraint {
+            type_: c.type_.clone(),
+            expression: c.expression.clone(),
+        })
+        .collect()
+}
+
+/// StartTask: one task on each named container instance, if it fits.
 pub(super) fn start(ctx: &mut Ctx, i: m::StartTaskRequest) -> R<m::StartTaskResponse> {
-    clusters::active(ctx, i.cluster.as_deref())?;
-    task_definitions::active(ctx, i.task_definition.as_deref().unwrap_or(""))?;
-    let instances = i.container_instances.unwrap_or_default();
-    Err(invalid(format!(
-        "Container instance(s) not found in the cluster: {} (awsemu has no container instances; use RunTask with FARGATE).",
-        instances.join(", ")
-    )))
+    let cluster = clusters::active(ctx, i.cluster.as_deref())?;
+    let def = task_definitions::active(ctx, i.task_definition.as_deref().unwrap_or(""))?;
+    let instances = i.container_instances.clone().unwrap_or_default();
+    if instances.is_empty() || instances.len() > 10 {
+        return Err(invalid(
+            "containerInstances must name 1 to 10 container instances.",
+        ));
+    }
+    check_compatible(&def, "EC2")?;
+    let net = network(ctx, &def, "EC2", i.network_configuration.as_ref())?;
+    let family = def.family.clone().unwrap_or_default();
+    let group = i
+        .group
+        .clone()
+        .unwrap_or_else(|| format!("family:{family}"));
+    let need = placement::need(&def, i.overrides.as_ref());
+    let mut ids = Vec::new();
+    let mut failures = Vec::new();
+    for (n, reference) in instances.iter().enumerate() {
+        let ask = placement::Ask {
+            cluster: &cluster,
+            need: &need,
+            net: net.as_ref(),
+            group: &group,
+            strategy: &[],
+            constraints: &[],
+        };
+        let spot = match placement::place_on(ctx, &ask, reference) {
+            Ok(s) => s,
+            Err((arn, reason)) => {
+                failures.push(m::Failure {
+                    arn: Some(arn),
+                    reason: Some(reason),
+                    detail: None,
+                });
+                continue;
+            }
+        };
+        ids.push(launch(
+            ctx,
+            Launch {
+                cluster: &cluster,
+                def: &def,
+                launch_type: "EC2",
+                capacity_provider: None,
+                platform_version: None,
+                net: net.as_ref(),
+                group: group.clone(),
+                started_by: i.started_by.clone(),
+                tags: i.tags.clone().unwrap_or_default(),
+                overrides: i.overrides.clone(),
+                service: None,
+                watch: None,
+                index: n,
+                spot: Some(spot),
+            },
+        )?);
+    }
+    let st = &ctx.acct().ecs;
+    Ok(m::StartTaskResponse {
+        tasks: Some(ids.iter().map(|id| model(&st.tasks[id], true)).collect()),
+        failures: Some(failures),
+    })
 }
 
 /// A task id from an id or an ARN (`task/<cluster>/<id>` or `task/<id>`).
@@ -724,7 +865,12 @@ pub(super) fn list(ctx: &mut Ctx, i: m::ListTasksRequest) -> R<m::ListTasksRespo
                 .as_ref()
                 .is_none_or(|s| t.service.as_ref() == Some(s))
         })
-        .filter(|_| i.container_instance.is_none())
+        .filter(|t| {
+            i.container_instance.as_ref().is_none_or(|c| {
+                let want = c.rsplit('/').next().unwrap_or("");
+                t.placed.as_ref().is_some_and(|p| p.instance == want)
+            })
+        })
         .filter_map(|t| t.model.task_arn.clone())
         .map(|a| (a.clone(), a))
         .collect();

@@ -54,6 +54,7 @@ fn set_state(ctx: &mut Ctx, id: &str, state: &str) {
         i.state = state.into();
     }
     ctx.emit(event("instance", id, "state-changed", Some(state)));
+    ctx.changed("instance", id);
 }
 
 fn instance(ctx: &Ctx, id: &str) -> Option<Instance> {

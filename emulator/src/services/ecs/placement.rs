@@ -1,0 +1,450 @@
+//! Placing EC2 launch type tasks on container instances, as ECS does (ECS
+//! developer guide, "How Amazon ECS places tasks on container instances"):
+//! the instances that fit the task's CPU, memory, host ports and (awsvpc)
+//! a free network interface in one of its subnets' zones, then those the
+//! constraints allow (`distinctInstance`, `memberOf` with the cluster query
+//! language), then the strategies in order (`binpack` on cpu or memory,
+//! `spread` on `instanceId`/`host` or any attribute, `random`). When none
+//! fits, RunTask's `failures` say why per instance (`RESOURCE:CPU`,
+//! `RESOURCE:MEMORY`, `RESOURCE:PORTS`, `RESOURCE:ENI`, `AGENT`,
+//! `ATTRIBUTE`, `LOCATION`; ecs-failure-texts.md §4).
+//!
+//! Cost: one pass over the cluster's container instances per task, using
+//! what each instance keeps of its tasks (resources held, tasks per group);
+//! tasks are never rescanned.
+
+use super::common::{container_instance_arn, container_instance_id, invalid, R};
+use super::query::{self, Expr};
+use super::state::{ContainerInstanceRec, Net, Placed};
+use crate::model::ecs as m;
+use crate::services::state::Ctx;
+
+/// The range the agent takes dynamic host ports from when the kernel's
+/// ephemeral range is unknown [R ECS developer guide, PortMapping].
+const DYNAMIC_PORTS: std::ops::RangeInclusive<i32> = 49153..=65535;
+
+/// What a task asks of the instance it lands on.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Need {
+    pub cpu: i32,
+    pub memory: i32,
+    /// Static host ports (port, protocol, container, container port).
+    pub fixed: Vec<(i32, String, String, i32)>,
+    /// Port mappings that take a dynamic host port (protocol, container,
+    /// container port).
+    pub dynamic: Vec<(String, String, i32)>,
+    pub eni: bool,
+    pub attributes: Vec<String>,
+}
+
+fn units(s: Option<&str>) -> Option<i32> {
+    s.and_then(|v| v.trim().parse().ok())
+}
+
+/// The task definition's needs (task-level CPU and memory when given, else
+/// the containers': memory reservation or hard limit).
+pub(super) fn need(def: &m::TaskDefinition, overrides: Option<&m::TaskOverride>) -> Need {
+    let containers: Vec<&m::ContainerDefinition> =
+        def.container_definitions.iter().flatten().collect();
+    let cpu = units(overrides.and_then(|o| o.cpu.as_deref()))
+        .or_else(|| units(def.cpu.as_deref()))
+        .unwrap_or_else(|| containers.iter().map(|c| c.cpu.unwrap_or(0)).sum());
+    let memory = units(overrides.and_then(|o| o.memory.as_deref()))
+        .or_else(|| units(def.memory.as_deref()))
+        .unwrap_or_else(|| {
+            containers
+                .iter()
+                .map(|c| c.memory_reservation.or(c.memory).unwrap_or(0))
+                .sum()
+        });
+    let mode = def.network_mode.as_deref().unwrap_or("bridge");
+    let mut out = Need {
+        cpu,
+        memory,
+        eni: mode == "awsvpc",
+        attributes: def
+            .requires_attributes
+            .iter()
+            .flatten()
+            .filter_map(|a| a.name.clone())
+            .collect(),
+        ..Default::default()
+    };
+    if matches!(mode, "bridge" | "host") {
+        for c in &containers {
+            let name = c.name.clone().unwrap_or_default();
+            for p in c.port_mappings.iter().flatten() {
+                let proto = p.protocol.clone().unwrap_or_else(|| "tcp".into());
+                let cport = p.container_port.unwrap_or(0);
+                match (mode, p.host_port) {
+                    ("host", _) => out.fixed.push((cport, proto, name.clone(), cport)),
+                    (_, Some(h)) if h != 0 => out.fixed.push((h, proto, name.clone(), cport)),
+                    _ => out.dynamic.push((proto, name.clone(), cport)),
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Where a task goes.
+#[derive(Debug, Clone)]
+pub(super) struct Spot {
+    pub instance: String,
+    pub placed: Placed,
+    /// Per container: its port bindings.
+    pub bindings: Vec<(String, m::NetworkBinding)>,
+    /// awsvpc: the subnet (in the instance's zone) its interface goes in.
+    pub subnet: Option<String>,
+    pub availability_zone: String,
+}
+
+/// What a request asks of placement.
+pub(super) struct Ask<'a> {
+    pub cluster: &'a str,
+    pub need: &'a Need,
+    pub net: Option<&'a Net>,
+    pub group: &'a str,
+    pub strategy: &'a [m::PlacementStrategy],
+    pub constraints: &'a [m::PlacementConstraint],
+}
+
+/// Checks strategies and constraints as RunTask/CreateService take them.
+pub(super) fn check(
+    strategy: &[m::PlacementStrategy],
+    constraints: &[m::PlacementConstraint],
+) -> R<()> {
+    if strategy.len() > 5 {
+        return Err(invalid("placementStrategy can have at most 5 items."));
+    }
+    if constraints.len() > 10 {
+        return Err(invalid("placementConstraints can have at most 10 items."));
+    }
+    for s in strategy {
+        let field = s.field.as_deref().unwrap_or("");
+        match s.type_.as_deref().unwrap_or("") {
+            "random" => {}
+            "binpack" if matches!(field.to_ascii_lowercase().as_str(), "cpu" | "memory") => {}
+            "binpack" => {
+                return Err(invalid(format!(
+                    "Invalid placement strategy field: {field}. binpack takes cpu or memory."
+                )))
+            }
+            "spread" if field == "instanceId" || field == "host" || field.starts_with("attribute:") => {}
+            "spread" => {
+                return Err(invalid(format!(
+                    "Invalid placement strategy field: {field}. spread takes instanceId, host or attribute:<name>."
+                )))
+            }
+            t => return Err(invalid(format!("Invalid placement strategy type: {t}"))),
+        }
+    }
+    for c in constraints {
+        match c.type_.as_deref().unwrap_or("") {
+            "distinctInstance" => {
+                if c.expression.is_some() {
+                    return Err(invalid(
+                        "distinctInstance placement constraints do not take an expression.",
+                    ));
+                }
+            }
+            "memberOf" => {
+                query::parse(c.expression.as_deref().unwrap_or(""))?;
+            }
+            t => return Err(invalid(format!("Invalid placement constraint type: {t}"))),
+        }
+    }
+    Ok(())
+}
+
+/// Why an instance does not take the task.
+fn misfit(
+    ctx: &Ctx,
+    ci: &ContainerInstanceRec,
+    need: &Need,
+    zones: Option<&[(String, String)]>,
+) -> Option<&'static str> {
+    if !ci.agent_connected {
+        return Some("AGENT");
+    }
+    if need
+        .attributes
+        .iter()
+        .any(|a| !ci.attributes.iter().any(|x| x.name.as_deref() == Some(a)))
+    {
+        return Some("ATTRIBUTE");
+    }
+    if let Some(z) = zones {
+        let az = instance_zone(ctx, ci);
+        if !z.iter().any(|(_, zone)| *zone == az) {
+            return Some("LOCATION");
+        }
+    }
+    if ci.cpu - ci.used_cpu < need.cpu {
+        return Some("RESOURCE:CPU");
+    }
+    if ci.memory - ci.used_memory < need.memory {
+        return Some("RESOURCE:MEMORY");
+    }
+    let taken = |port: i32, proto: &str| {
+        if proto == "udp" {
+            ci.reserved_udp.contains(&port) || ci.used_udp.contains(&port)
+        } else {
+            ci.reserved_tcp.contains(&port) || ci.used_tcp.contains(&port)
+        }
+    };
+    let mut seen: Vec<(i32, &str)> = Vec::new();
+    for (port, proto, _, _) in &need.fixed {
+        if taken(*port, proto) || seen.contains(&(*port, proto.as_str())) {
+            return Some("RESOURCE:PORTS");
+        }
+        seen.push((*port, proto));
+    }
+    if need.eni && ci.used_enis >= ci.eni_slots {
+        return Some("RESOURCE:ENI");
+    }
+    None
+}
+
+fn instance_zone(ctx: &Ctx, ci: &ContainerInstanceRec) -> String {
+    ctx.acct()
+        .ec2
+        .instances
+        .get(&ci.ec2_instance_id)
+        .map(|i| i.availability_zone.clone())
+        .unwrap_or_default()
+}
+
+fn attribute<'a>(ci: &'a ContainerInstanceRec, name: &str) -> Option<&'a str> {
+    ci.attributes
+        .iter()
+        .find(|a| a.name.as_deref() == Some(name))
+        .map(|a| a.value.as_deref().unwrap_or(""))
+}
+
+/// The value a spread strategy groups instances by.
+fn spread_key(ci: &ContainerInstanceRec, field: &str) -> String {
+    match field {
+        "instanceId" | "host" => ci.id.clone(),
+        f => attribute(ci, f.trim_start_matches("attribute:"))
+            .unwrap_or("")
+            .to_string(),
+    }
+}
+
+/// A random pick (from the world's id stream, so `--seed` repeats it).
+fn pick(ctx: &Ctx, n: usize) -> usize {
+    let r = (usize::from(ctx.world.ids.byte()) << 8) | usize::from(ctx.world.ids.byte());
+    r % n.max(1)
+}
+
+/// Chooses the container instance for one task, or says why none fits
+/// (per instance: its ARN and the reason).
+pub(super) fn place(ctx: &Ctx, ask: &Ask<'_>) -> Result<Spot, Vec<(String, String)>> {
+    let st = &ctx.acct().ecs;
+    let in_cluster: Vec<&ContainerInstanceRec> = st
+        .container_instances
+        .values()
+        .filter(|c| c.cluster == ask.cluster && c.status == "ACTIVE")
+        .collect();
+    let zones = zones_of(ctx, ask.net);
+    let constraints: Vec<(String, Option<Expr>)> = ask
+        .constraints
+        .iter()
+        .map(|c| {
+            let kind = c.type_.clone().unwrap_or_default();
+            let e = c.expression.as_deref().and_then(|x| query::parse(x).ok());
+            (kind, e)
+        })
+        .collect();
+    let mut failures = Vec::new();
+    let mut fits: Vec<&ContainerInstanceRec> = Vec::new();
+    for ci in &in_cluster {
+        if let Some(why) = misfit(ctx, ci, ask.need, zones.as_deref()) {
+            failures.push((
+                container_instance_arn(ctx, &ci.cluster, &ci.id),
+                why.to_string(),
+            ));
+            continue;
+        }
+        let mut allowed = true;
+        for (kind, expr) in &constraints {
+            let ok = match kind.as_str() {
+                "distinctInstance" => !ci.groups.contains_key(ask.group),
+                _ => expr
+                    .as_ref()
+                    .is_none_or(|e| query::matches(e, &query::facts(ctx, ci))),
+            };
+            if !ok {
+                // [U: ECS's reason for an instance a constraint rules out]
+                let why = if kind == "distinctInstance" {
+                    "DistinctInstance placement constraint unsatisfied."
+                } else {
+                    "MemberOf placement constraint unsatisfied."
+                };
+                failures.push((
+                    container_instance_arn(ctx, &ci.cluster, &ci.id),
+                    why.to_string(),
+                ));
+                allowed = false;
+                break;
+            }
+        }
+        if allowed {
+            fits.push(ci);
+        }
+    }
+    if fits.is_empty() {
+        return Err(failures);
+    }
+    // The strategies narrow the candidates in turn.
+    for s in ask.strategy {
+        if fits.len() <= 1 {
+            break;
+        }
+        let field = s.field.clone().unwrap_or_default();
+        match s.type_.as_deref().unwrap_or("") {
+            "binpack" => {
+                let left = |ci: &ContainerInstanceRec| {
+                    if field.eq_ignore_ascii_case("cpu") {
+                        ci.cpu - ci.used_cpu
+                    } else {
+                        ci.memory - ci.used_memory
+                    }
+                };
+                let least = fits.iter().map(|c| left(c)).min().unwrap_or(0);
+                fits.retain(|c| left(c) == least);
+            }
+            "spread" => {
+                // Tasks of the group per value, over every instance of the
+                // cluster (not only those that fit).
+                let mut per: std::collections::BTreeMap<String, u32> = Default::default();
+                for ci in &in_cluster {
+                    *per.entry(spread_key(ci, &field)).or_default() +=
+                        ci.groups.get(ask.group).copied().unwrap_or(0);
+                }
+                let count = |ci: &ContainerInstanceRec| per[&spread_key(ci, &field)];
+                let least = fits.iter().map(|c| count(c)).min().unwrap_or(0);
+                fits.retain(|c| count(c) == least);
+            }
+            _ => {
+                let one = fits[pick(ctx, fits.len())];
+                fits = vec![one];
+            }
+        }
+    }
+    let ci = fits[pick(ctx, fits.len())];
+    Ok(spot(ctx, ci, ask, zones.as_deref()))
+}
+
+/// The task on `ci`: its host ports and interface subnet.
+fn spot(
+    ctx: &Ctx,
+    ci: &ContainerInstanceRec,
+    ask: &Ask<'_>,
+    zones: Option<&[(String, String)]>,
+) -> Spot {
+    let need = ask.need;
+    let mut tcp = Vec::new();
+    let mut udp = Vec::new();
+    let mut bindings = Vec::new();
+    let binding = |port: i32, proto: &str, cport: i32| m::NetworkBinding {
+        bind_ip: Some("0.0.0.0".into()),
+        container_port: Some(cport),
+        host_port: Some(port),
+        protocol: Some(proto.to_string()),
+        ..Default::default()
+    };
+    for (port, proto, container, cport) in &need.fixed {
+        if proto == "udp" { &mut udp } else { &mut tcp }.push(*port);
+        bindings.push((container.clone(), binding(*port, proto, *cport)));
+    }
+    for (proto, container, cport) in &need.dynamic {
+        let (reserved, used, mine) = if proto == "udp" {
+            (&ci.reserved_udp, &ci.used_udp, &mut udp)
+        } else {
+            (&ci.reserved_tcp, &ci.used_tcp, &mut tcp)
+        };
+        let free = DYNAMIC_PORTS
+            .clone()
+            .find(|p| !reserved.contains(p) && !used.contains(p) && !mine.contains(p));
+        if let Some(p) = free {
+            mine.push(p);
+            bindings.push((container.clone(), binding(p, proto, *cport)));
+        }
+    }
+    let az = instance_zone(ctx, ci);
+    let subnet = zones.and_then(|z| {
+        z.iter()
+            .find(|(_, zone)| *zone == az)
+            .map(|(s, _)| s.clone())
+    });
+    Spot {
+        instance: ci.id.clone(),
+        placed: Placed {
+            instance: ci.id.clone(),
+            cpu: need.cpu,
+            memory: need.memory,
+            tcp,
+            udp,
+            eni: need.eni,
+            group: ask.group.to_string(),
+        },
+        bindings,
+        subnet,
+        availability_zone: az,
+    }
+}
+
+/// StartTask: the task on the named container instance, or why not (its
+/// ARN and the reason: `MISSING`, `INACTIVE` or a resource).
+pub(super) fn place_on(
+    ctx: &Ctx,
+    ask: &Ask<'_>,
+    reference: &str,
+) -> Result<Spot, (String, String)> {
+    let id = container_instance_id(reference);
+    let arn = container_instance_arn(ctx, ask.cluster, &id);
+    let Some(ci) = ctx
+        .acct()
+        .ecs
+        .container_instances
+        .get(&id)
+        .filter(|c| c.cluster == ask.cluster)
+    else {
+        return Err((arn, "MISSING".into()));
+    };
+    if ci.status == "INACTIVE" {
+        return Err((arn, "INACTIVE".into()));
+    }
+    let zones = zones_of(ctx, ask.net);
+    if let Some(why) = misfit(ctx, ci, ask.need, zones.as_deref()) {
+        return Err((arn, why.into()));
+    }
+    Ok(spot(ctx, ci, ask, zones.as_deref()))
+}
+
+/// Each awsvpc subnet with its zone.
+fn zones_of(ctx: &Ctx, net: Option<&Net>) -> Option<Vec<(String, String)>> {
+    net.map(|n| {
+        n.subnets
+            .iter()
+            .filter_map(|s| {
+                ctx.acct()
+                    .ec2
+                    .subnets
+                    .get(s)
+                    .map(|x| (s.clone(), x.availability_zone.clone()))
+            })
+            .collect()
+    })
+}
+
+/// Whether the cluster has any container instance to place on.
+pub(super) fn has_instances(ctx: &Ctx, cluster: &str) -> bool {
+    ctx.acct()
+        .ecs
+        .container_instances
+        .values()
+        .any(|c| c.cluster == cluster && c.status != "INACTIVE")
+}
