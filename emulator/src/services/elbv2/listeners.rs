@@ -1,10 +1,10 @@
 //! CreateListener, DescribeListeners, ModifyListener and DeleteListener,
-//! with their default actions (`forward`, single or weighted with
-//! stickiness, `redirect`, `fixed-response`) and AWS's checks of protocols,
-//! ports, certificates and target groups.
+//! with their default actions (checked in `actions`) and AWS's checks of
+//! protocols, ports, certificates and target groups.
 
+use super::actions::{action_model, check_actions, check_auth_protocol, compatible};
 use super::common::{self, page, tags_from, validation, R};
-use super::state::{Action, FixedResponse, Listener, LoadBalancer, Redirect};
+use super::state::{Action, Listener, LoadBalancer};
 use super::{target_groups, targets};
 use crate::model::elbv2 as m;
 use crate::services::state::Ctx;
@@ -94,262 +94,6 @@ fn check_protocol_port(
     Ok((Some(p.clone()), Some(port)))
 }
 
-/// Which target group protocols a listener protocol forwards to.
-fn compatible(listener: Option<&str>, tg_type: &str, tg: Option<&str>) -> bool {
-    match (listener, tg) {
-        (None, Some("GENEVE")) => true,
-        (Some("HTTP" | "HTTPS"), _) if tg_type == "lambda" => true,
-        (Some("HTTP" | "HTTPS"), Some("HTTP" | "HTTPS")) => tg_type != "alb",
-        (Some("TCP"), Some("TCP" | "TCP_UDP")) => true,
-        (Some("TLS"), Some("TCP" | "TLS")) => tg_type != "alb",
-        (Some("UDP"), Some("UDP" | "TCP_UDP")) => tg_type != "alb",
-        (Some("TCP_UDP"), Some("TCP_UDP")) => tg_type != "alb",
-        (Some("QUIC"), Some("QUIC" | "TCP_QUIC")) | (Some("TCP_QUIC"), Some("TCP_QUIC")) => {
-            tg_type != "alb"
-        }
-        _ => false,
-    }
-}
-
-const CONTENT_TYPES: &[&str] = &[
-    "text/plain",
-    "text/css",
-    "text/html",
-    "application/javascript",
-    "application/json",
-];
-
-/// Checks the default actions against the load balancer and its target
-/// groups, and gives them as AWS stores (and returns) them.
-pub(super) fn check_actions(
-    ctx: &Ctx,
-    lb: &LoadBalancer,
-    protocol: Option<&str>,
-    actions: &[m::Action],
-) -> R<Vec<Action>> {
-    if actions.is_empty() {
-        return Err(validation("At least one action must be specified"));
-    }
-    let st = &ctx.acct().elbv2;
-    let mut out = Vec::new();
-    for a in actions {
-        let kind = a.type_.clone().unwrap_or_default();
-        if let Some(o) = a.order {
-            if !(1..=50_000).contains(&o) {
-                return Err(validation(format!(
-                    "1 validation error detected: Value '{o}' at 'defaultActions.member.order' failed to satisfy constraint: Member must have value between 1 and 50000"
-                )));
-            }
-        }
-        let mut action = Action {
-            action_type: kind.clone(),
-            order: a.order,
-            ..Default::default()
-        };
-        match kind.as_str() {
-            "forward" => {
-                let mut groups: Vec<(String, Option<i32>)> = Vec::new();
-                if let Some(fc) = &a.forward_config {
-                    for t in fc.target_groups.clone().unwrap_or_default() {
-                        let arn = t.target_group_arn.unwrap_or_default();
-                        if let Some(w) = t.weight {
-                            if !(0..=999).contains(&w) {
-                                return Err(validation(format!(
-                                    "The weight '{w}' of target group '{arn}' must be between 0 and 999"
-                                )));
-                            }
-                        }
-                        if groups.iter().any(|(g, _)| *g == arn) {
-                            return Err(validation(format!(
-                                "Target group '{arn}' is specified more than once in the forward action"
-                            )));
-                        }
-                        groups.push((arn, Some(t.weight.unwrap_or(1))));
-                    }
-                    if let Some(s) = &fc.target_group_stickiness_config {
-                        let on = s.enabled.unwrap_or(false);
-                        if on && s.duration_seconds.is_none() {
-                            return Err(validation(
-                                "A stickiness duration must be specified when target group stickiness is enabled",
-                            ));
-                        }
-                        if let Some(d) = s.duration_seconds {
-                            if !(1..=604_800).contains(&d) {
-                                return Err(validation(format!(
-                                    "The stickiness duration '{d}' must be between 1 and 604800 seconds"
-                                )));
-                            }
-                        }
-                        action.stickiness = Some((on, s.duration_seconds.filter(|_| on)));
-                    }
-                }
-                match (&a.target_group_arn, groups.len()) {
-                    (None, 0) => {
-                        return Err(validation(
-                            "A target group ARN must be specified for a forward action",
-                        ))
-                    }
-                    (Some(arn), 0) => groups.push((arn.clone(), Some(1))),
-                    (Some(arn), 1) if groups[0].0 == *arn => {}
-                    (Some(_), _) => {
-                        return Err(validation(
-                            "You cannot specify both a target group ARN and a forward config with different target groups",
-                        ))
-                    }
-                    _ => {}
-                }
-                if groups.len() > 5 {
-                    return Err(AwsError::new(
-                        "TooManyUniqueTargetGroupsPerLoadBalancer",
-                        "A forward action can have at most 5 target groups",
-                    ));
-                }
-                if lb.lb_type != "application" && groups.len() > 1 {
-                    return Err(AwsError::new(
-                        "InvalidLoadBalancerAction",
-                        "Forwarding to more than one target group is supported only by Application Load Balancers",
-                    ));
-                }
-                for (arn, _) in &groups {
-                    let tg = target_groups::get(ctx, arn)?;
-                    if !compatible(protocol, &tg.target_type, tg.protocol.as_deref()) {
-                        return Err(AwsError::new(
-                            "IncompatibleProtocols",
-                            format!(
-                                "The listener protocol '{}' is not compatible with the protocol of target group '{arn}'",
-                                protocol.unwrap_or("GENEVE")
-                            ),
-                        ));
-                    }
-                    if tg.vpc_id.as_ref().is_some_and(|v| *v != lb.vpc_id) {
-                        return Err(validation(format!(
-                            "The target group '{arn}' is not in the VPC of load balancer '{}'",
-                            lb.arn
-                        )));
-                    }
-                    // A target group serves one load balancer.
-                    if st.load_balancers_of(arn).iter().any(|l| *l != lb.arn) {
-                        return Err(AwsError::new(
-                            "TargetGroupAssociationLimit",
-                            format!("The following target groups cannot be associated with more than one load balancer: {arn}"),
-                        ));
-                    }
-                }
-                if groups.len() == 1 {
-                    action.target_group_arn = Some(groups[0].0.clone());
-                }
-                if action.stickiness.is_none() {
-                    action.stickiness = Some((false, None));
-                }
-                action.forward = groups;
-            }
-            "redirect" | "fixed-response" if lb.lb_type != "application" => {
-                return Err(AwsError::new(
-                    "InvalidLoadBalancerAction",
-                    format!("The action type '{kind}' is supported only by Application Load Balancers"),
-                ));
-            }
-            "redirect" => {
-                let Some(r) = &a.redirect_config else {
-                    return Err(validation("A redirect config must be specified for a redirect action"));
-                };
-                let status = r.status_code.clone().unwrap_or_default();
-                if !["HTTP_301", "HTTP_302"].contains(&status.as_str()) {
-                    return Err(validation(format!(
-                        "The redirect status code '{status}' must be one of [HTTP_301, HTTP_302]"
-                    )));
-                }
-                if let Some(p) = &r.protocol {
-                    if !["HTTP", "HTTPS", "#{protocol}"].contains(&p.as_str()) {
-                        return Err(validation(format!(
-                            "The redirect protocol '{p}' must be one of [HTTP, HTTPS, #{{protocol}}]"
-                        )));
-                    }
-                }
-                if let Some(p) = &r.path {
-                    if !p.starts_with('/') {
-                        return Err(validation("The redirect path must start with a '/'"));
-                    }
-                }
-                let redirect = Redirect {
-                    protocol: Some(r.protocol.clone().unwrap_or_else(|| "#{protocol}".into())),
-                    port: Some(r.port.clone().unwrap_or_else(|| "#{port}".into())),
-                    host: Some(r.host.clone().unwrap_or_else(|| "#{host}".into())),
-                    path: Some(r.path.clone().unwrap_or_else(|| "/#{path}".into())),
-                    query: Some(r.query.clone().unwrap_or_else(|| "#{query}".into())),
-                    status_code: status,
-                };
-                let unchanged = redirect.protocol.as_deref() == Some("#{protocol}")
-                    && redirect.port.as_deref() == Some("#{port}")
-                    && redirect.host.as_deref() == Some("#{host}")
-                    && redirect.path.as_deref() == Some("/#{path}")
-                    && redirect.query.as_deref() == Some("#{query}");
-                if unchanged {
-                    return Err(AwsError::new(
-                        "InvalidLoadBalancerAction",
-                        "The redirect must change at least one of protocol, port, host, path or query, to avoid a loop",
-                    ));
-                }
-                action.redirect = Some(redirect);
-            }
-            "fixed-response" => {
-                let Some(f) = &a.fixed_response_config else {
-                    return Err(validation(
-                        "A fixed response config must be specified for a fixed-response action",
-                    ));
-                };
-                let status = f.status_code.clone().unwrap_or_default();
-                let ok = status.len() == 3
-                    && status.bytes().all(|b| b.is_ascii_digit())
-                    && matches!(status.as_bytes()[0], b'2' | b'4' | b'5');
-                if !ok {
-                    return Err(validation(format!(
-                        "The fixed response status code '{status}' must be a 2XX, 4XX or 5XX code"
-                    )));
-                }
-                if let Some(c) = &f.content_type {
-                    if !CONTENT_TYPES.contains(&c.as_str()) {
-                        return Err(AwsError::new(
-                            "InvalidLoadBalancerAction",
-                            format!("The ContentType must be one of:'{}'", CONTENT_TYPES.join("', '")),
-                        ));
-                    }
-                }
-                if f.message_body.as_ref().is_some_and(|b| b.len() > 1024) {
-                    return Err(validation(
-                        "The fixed response message body can be at most 1024 characters",
-                    ));
-                }
-                action.fixed_response = Some(FixedResponse {
-                    message_body: f.message_body.clone(),
-                    status_code: status,
-                    content_type: f.content_type.clone(),
-                });
-            }
-            "authenticate-oidc" | "authenticate-cognito" | "jwt-validation" => {
-                // [U] Not kept by the emulator yet.
-                return Err(AwsError::new(
-                    "InvalidLoadBalancerAction",
-                    format!("The action type '{kind}' is not supported by awsemu yet"),
-                ));
-            }
-            _ => {
-                return Err(validation(format!(
-                    "1 validation error detected: Value '{kind}' at 'defaultActions.member.type' failed to satisfy constraint: Member must satisfy enum value set: [forward, authenticate-oidc, authenticate-cognito, redirect, fixed-response, jwt-validation]"
-                )))
-            }
-        }
-        out.push(action);
-    }
-    if out.len() > 1 {
-        return Err(AwsError::new(
-            "TooManyActions",
-            "A listener's default actions can have only one forward, redirect or fixed-response action",
-        ));
-    }
-    Ok(out)
-}
-
 /// Certificates and security policy, as the protocol wants them.
 fn check_tls(
     protocol: Option<&str>,
@@ -431,48 +175,6 @@ fn check_tls(
     Ok((certificates.to_vec(), Some(policy), alpn.to_vec()))
 }
 
-pub(super) fn action_model(a: &Action) -> m::Action {
-    m::Action {
-        type_: Some(a.action_type.clone()),
-        target_group_arn: a.target_group_arn.clone(),
-        order: a.order,
-        forward_config: (a.action_type == "forward").then(|| m::ForwardActionConfig {
-            target_groups: Some(
-                a.forward
-                    .iter()
-                    .map(|(arn, w)| m::TargetGroupTuple {
-                        target_group_arn: Some(arn.clone()),
-                        weight: *w,
-                    })
-                    .collect(),
-            ),
-            target_group_stickiness_config: a.stickiness.map(|(on, d)| {
-                m::TargetGroupStickinessConfig {
-                    enabled: Some(on),
-                    duration_seconds: d,
-                }
-            }),
-        }),
-        redirect_config: a.redirect.as_ref().map(|r| m::RedirectActionConfig {
-            protocol: r.protocol.clone(),
-            port: r.port.clone(),
-            host: r.host.clone(),
-            path: r.path.clone(),
-            query: r.query.clone(),
-            status_code: Some(r.status_code.clone()),
-        }),
-        fixed_response_config: a
-            .fixed_response
-            .as_ref()
-            .map(|f| m::FixedResponseActionConfig {
-                message_body: f.message_body.clone(),
-                status_code: Some(f.status_code.clone()),
-                content_type: f.content_type.clone(),
-            }),
-        ..Default::default()
-    }
-}
-
 pub(super) fn to_model(l: &Listener) -> m::Listener {
     m::Listener {
         listener_arn: Some(l.arn.clone()),
@@ -547,7 +249,9 @@ pub(super) fn create(ctx: &mut Ctx, input: m::CreateListenerInput) -> R<m::Creat
         ctx,
         &lb,
         protocol.as_deref(),
+        "defaultActions",
         &input.default_actions.clone().unwrap_or_default(),
+        &[],
     )?;
     let tags = tags_from(input.tags.clone())?;
     // The same port twice: the same settings give the existing listener
@@ -725,8 +429,19 @@ pub(super) fn modify(ctx: &mut Ctx, input: m::ModifyListenerInput) -> R<m::Modif
     let (certificates, ssl_policy, alpn) =
         check_tls(protocol.as_deref(), &certs, ssl.as_ref(), &alpn)?;
     let actions = match &input.default_actions {
-        Some(a) => check_actions(ctx, &lb, protocol.as_deref(), a)?,
+        Some(a) => check_actions(
+            ctx,
+            &lb,
+            protocol.as_deref(),
+            "defaultActions",
+            a,
+            &old.default_actions,
+        )?,
         None => {
+            check_auth_protocol(
+                protocol.as_deref(),
+                old.default_actions.iter().map(|a| a.action_type.as_str()),
+            )?;
             // The kept actions must still suit the new protocol.
             for a in &old.default_actions {
                 for g in a.target_groups() {
@@ -745,6 +460,16 @@ pub(super) fn modify(ctx: &mut Ctx, input: m::ModifyListenerInput) -> R<m::Modif
             old.default_actions.clone()
         }
     };
+    // The rules' authentication actions must suit the new protocol too.
+    check_auth_protocol(
+        protocol.as_deref(),
+        ctx.acct()
+            .elbv2
+            .rules
+            .values()
+            .filter(|r| r.listener_arn == arn)
+            .flat_map(|r| r.actions.iter().map(|a| a.action_type.as_str())),
+    )?;
     check_port_free(ctx, &lb.arn, port, Some(&arn))?;
     let mut groups = target_groups_of(&old.default_actions);
     for g in target_groups_of(&actions) {

@@ -2,6 +2,7 @@
 //! their target groups and targets with their health on the world clock,
 //! listeners and their rules. One file per resource family; `common` is what they share.
 
+mod actions;
 mod common;
 mod lb_settings;
 mod lb_subnets;

@@ -8,8 +8,9 @@ use std::collections::BTreeSet;
 
 use ipnet::IpNet;
 
+use super::actions::{action_model, check_actions};
 use super::common::{self, page, tags_from, validation, R};
-use super::listeners::{self, action_model, check_actions, target_groups_of};
+use super::listeners::{self, target_groups_of};
 use super::state::{Condition, Listener, Rule};
 use super::targets;
 use crate::model::elbv2 as m;
@@ -343,7 +344,9 @@ pub(super) fn create(ctx: &mut Ctx, input: m::CreateRuleInput) -> R<m::CreateRul
         ctx,
         &lb,
         l.protocol.as_deref(),
+        "actions",
         &input.actions.clone().unwrap_or_default(),
+        &[],
     )?;
     let tags = tags_from(input.tags.clone())?;
     let siblings: Vec<&Rule> = ctx
@@ -472,7 +475,7 @@ pub(super) fn modify(ctx: &mut Ctx, input: m::ModifyRuleInput) -> R<m::ModifyRul
         None => old.conditions.clone(),
     };
     let actions = match &input.actions {
-        Some(a) => check_actions(ctx, &lb, l.protocol.as_deref(), a)?,
+        Some(a) => check_actions(ctx, &lb, l.protocol.as_deref(), "actions", a, &old.actions)?,
         None => old.actions.clone(),
     };
     let mut groups = target_groups_of(&old.actions);

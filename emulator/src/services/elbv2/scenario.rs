@@ -1,5 +1,7 @@
 //! ELBv2's resources in scenario files: load balancers, target groups with
-//! their targets, and listeners, applied through the handlers and exported
+//! their targets, and listeners with their rules and actions (the OIDC
+//! client secret included, which AWS never returns, so an export loads
+//! back), applied through the handlers and exported
 //! back with their ARNs, times and interfaces pinned.
 
 use std::sync::Arc;
@@ -507,8 +509,75 @@ fn action_request(
                 content_type: r.content_type.clone(),
                 message_body: r.message_body.clone(),
             }),
-        ..Default::default()
+        authenticate_oidc_config: a.authenticate_oidc.as_ref().map(|o| {
+            let s = &o.session;
+            l::AuthenticateOidcActionConfig {
+                issuer: Some(o.issuer.clone()),
+                authorization_endpoint: Some(o.authorization_endpoint.clone()),
+                token_endpoint: Some(o.token_endpoint.clone()),
+                user_info_endpoint: Some(o.user_info_endpoint.clone()),
+                client_id: Some(o.client_id.clone()),
+                client_secret: Some(o.client_secret.clone()),
+                session_cookie_name: s.session_cookie_name.clone(),
+                scope: s.scope.clone(),
+                session_timeout: s.session_timeout,
+                authentication_request_extra_params: session_params(s),
+                on_unauthenticated_request: s.on_unauthenticated_request.clone(),
+                use_existing_client_secret: None,
+            }
+        }),
+        authenticate_cognito_config: a.authenticate_cognito.as_ref().map(|c| {
+            let s = &c.session;
+            l::AuthenticateCognitoActionConfig {
+                user_pool_arn: Some(c.user_pool_arn.clone()),
+                user_pool_client_id: Some(c.user_pool_client_id.clone()),
+                user_pool_domain: Some(c.user_pool_domain.clone()),
+                session_cookie_name: s.session_cookie_name.clone(),
+                scope: s.scope.clone(),
+                session_timeout: s.session_timeout,
+                authentication_request_extra_params: session_params(s),
+                on_unauthenticated_request: s.on_unauthenticated_request.clone(),
+            }
+        }),
+        jwt_validation_config: a
+            .jwt_validation
+            .as_ref()
+            .map(|j| l::JwtValidationActionConfig {
+                jwks_endpoint: Some(j.jwks_endpoint.clone()),
+                issuer: Some(j.issuer.clone()),
+                additional_claims: (!j.additional_claims.is_empty()).then(|| {
+                    j.additional_claims
+                        .iter()
+                        .map(|c| l::JwtValidationActionAdditionalClaim {
+                            format: Some(c.format.clone()),
+                            name: Some(c.name.clone()),
+                            values: Some(c.values.clone()),
+                        })
+                        .collect()
+                }),
+            }),
     })
+}
+
+fn session_params(s: &f::AuthSession) -> Option<std::collections::BTreeMap<String, String>> {
+    (!s.authentication_request_extra_params.is_empty())
+        .then(|| s.authentication_request_extra_params.clone())
+}
+
+/// An authenticate action's session as a scenario declares it: AWS's
+/// defaults left out.
+fn session_export(s: &super::state::AuthSession) -> f::AuthSession {
+    use super::actions::{
+        DEFAULT_COOKIE, DEFAULT_ON_UNAUTHENTICATED, DEFAULT_SCOPE, DEFAULT_TIMEOUT,
+    };
+    let unless = |v: &String, d: &str| (v != d).then(|| v.clone());
+    f::AuthSession {
+        session_cookie_name: unless(&s.cookie_name, DEFAULT_COOKIE),
+        scope: unless(&s.scope, DEFAULT_SCOPE),
+        session_timeout: (s.timeout != DEFAULT_TIMEOUT).then_some(s.timeout),
+        authentication_request_extra_params: s.extra_params.clone(),
+        on_unauthenticated_request: unless(&s.on_unauthenticated, DEFAULT_ON_UNAUTHENTICATED),
+    }
 }
 
 /// The targets of the target groups, once instances run.
@@ -758,6 +827,36 @@ fn action_export(st: &super::state::State, a: &super::state::Action) -> f::Liste
             status_code: r.status_code.clone(),
             content_type: r.content_type.clone(),
             message_body: r.message_body.clone(),
+        }),
+        authenticate_oidc: a.oidc.as_ref().map(|o| f::AuthenticateOidc {
+            issuer: o.issuer.clone(),
+            authorization_endpoint: o.authorization_endpoint.clone(),
+            token_endpoint: o.token_endpoint.clone(),
+            user_info_endpoint: o.user_info_endpoint.clone(),
+            client_id: o.client_id.clone(),
+            // AWS never returns it, but the file must load back: the export
+            // is the account's own, like the rest of its configuration.
+            client_secret: o.client_secret.clone(),
+            session: session_export(&o.session),
+        }),
+        authenticate_cognito: a.cognito.as_ref().map(|c| f::AuthenticateCognito {
+            user_pool_arn: c.user_pool_arn.clone(),
+            user_pool_client_id: c.user_pool_client_id.clone(),
+            user_pool_domain: c.user_pool_domain.clone(),
+            session: session_export(&c.session),
+        }),
+        jwt_validation: a.jwt.as_ref().map(|j| f::JwtValidation {
+            jwks_endpoint: j.jwks_endpoint.clone(),
+            issuer: j.issuer.clone(),
+            additional_claims: j
+                .claims
+                .iter()
+                .map(|c| f::JwtClaim {
+                    format: c.format.clone(),
+                    name: c.name.clone(),
+                    values: c.values.clone(),
+                })
+                .collect(),
         }),
     }
 }

@@ -118,7 +118,8 @@ pub struct Listener {
 /// A listener's or rule's action, as AWS returns it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Action {
-    /// `forward`, `redirect`, `fixed-response`.
+    /// `forward`, `redirect`, `fixed-response`, `authenticate-oidc`,
+    /// `authenticate-cognito`, `jwt-validation`.
     pub action_type: String,
     pub order: Option<i32>,
     /// `TargetGroupArn` of a forward action (set when one group is named).
@@ -129,6 +130,60 @@ pub struct Action {
     pub stickiness: Option<(bool, Option<i32>)>,
     pub redirect: Option<Redirect>,
     pub fixed_response: Option<FixedResponse>,
+    pub oidc: Option<Oidc>,
+    pub cognito: Option<Cognito>,
+    pub jwt: Option<Jwt>,
+}
+
+/// What an authenticate action keeps of the session, AWS's defaults filled.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct AuthSession {
+    pub cookie_name: String,
+    pub scope: String,
+    pub timeout: i64,
+    pub extra_params: BTreeMap<String, String>,
+    /// `deny`, `allow` or `authenticate`.
+    pub on_unauthenticated: String,
+}
+
+/// `AuthenticateOidcConfig`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Oidc {
+    pub issuer: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub user_info_endpoint: String,
+    pub client_id: String,
+    /// Kept for `UseExistingClientSecret` and the scenario export; AWS
+    /// never returns it.
+    pub client_secret: String,
+    pub session: AuthSession,
+}
+
+/// `AuthenticateCognitoConfig`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Cognito {
+    pub user_pool_arn: String,
+    pub user_pool_client_id: String,
+    pub user_pool_domain: String,
+    pub session: AuthSession,
+}
+
+/// `JwtValidationConfig`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Jwt {
+    pub jwks_endpoint: String,
+    pub issuer: String,
+    pub claims: Vec<JwtClaim>,
+}
+
+/// `JwtValidationActionAdditionalClaim`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct JwtClaim {
+    /// `single-string`, `string-array` or `space-separated-values`.
+    pub format: String,
+    pub name: String,
+    pub values: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
