@@ -119,17 +119,21 @@ pub(super) fn set_security_groups(
     })
 }
 
-pub(super) fn set_ip_address_type(
-    ctx: &mut Ctx,
-    input: m::SetIpAddressTypeInput,
-) -> R<m::SetIpAddressTypeOutput> {
-    let arn = input.load_balancer_arn.unwrap_or_default();
-    let lb = lb_of(ctx, &arn)?;
-    let ty = input.ip_address_type.unwrap_or_default();
-    if !matches!(
-        ty.as_str(),
-        "ipv4" | "dualstack" | "dualstack-without-public-ipv4"
-    ) {
+/// AWS's checks of an IP address type for a load balancer of `lb_type` and
+/// `scheme` in `subnets`, shared by CreateLoadBalancer and SetIpAddressType:
+/// the enum; `dualstack-without-public-ipv4` only for internet-facing
+/// Application Load Balancers; dual stack only where every subnet has an
+/// associated IPv6 block (`missing_ipv6` makes the error for the first subnet
+/// without one).
+pub(super) fn check_ip_address_type(
+    ctx: &Ctx,
+    ty: &str,
+    lb_type: &str,
+    scheme: &str,
+    subnets: &[String],
+    missing_ipv6: impl Fn(&str) -> AwsError,
+) -> R<()> {
+    if !matches!(ty, "ipv4" | "dualstack" | "dualstack-without-public-ipv4") {
         return Err(validation(format!(
             "1 validation error detected: Value '{ty}' at 'ipAddressType' failed to satisfy constraint: Member must satisfy enum value set: [ipv4, dualstack, dualstack-without-public-ipv4]"
         )));
@@ -137,29 +141,43 @@ pub(super) fn set_ip_address_type(
     // AWS: only internet-facing Application Load Balancers go without
     // public IPv4 addresses.
     if ty == "dualstack-without-public-ipv4"
-        && (lb.lb_type != "application" || lb.scheme != "internet-facing")
+        && (lb_type != "application" || scheme != "internet-facing")
     {
         return Err(invalid_config(
             "The IP address type 'dualstack-without-public-ipv4' is supported only for internet-facing Application Load Balancers",
         ));
     }
-    // Dual stack needs an IPv6 block in every subnet.
     if ty != "ipv4" {
         let st = &ctx.acct().ec2;
-        for (subnet, _, _) in &lb.zones {
+        for subnet in subnets {
             let v6 = st.subnets.get(subnet).is_some_and(|s| {
                 s.ipv6_cidrs
                     .iter()
                     .any(|c| c.ipv6 && c.state == "associated")
             });
             if !v6 {
-                return Err(AwsError::new(
-                    "InvalidSubnet",
-                    format!("Subnet '{subnet}' does not have an IPv6 CIDR block; a dualstack load balancer needs one in each of its subnets"),
-                ));
+                return Err(missing_ipv6(subnet));
             }
         }
     }
+    Ok(())
+}
+
+pub(super) fn set_ip_address_type(
+    ctx: &mut Ctx,
+    input: m::SetIpAddressTypeInput,
+) -> R<m::SetIpAddressTypeOutput> {
+    let arn = input.load_balancer_arn.unwrap_or_default();
+    let lb = lb_of(ctx, &arn)?;
+    let ty = input.ip_address_type.unwrap_or_default();
+    let subnets: Vec<String> = lb.zones.iter().map(|z| z.0.clone()).collect();
+    // [U] The code and words when a subnet lacks IPv6 are ours; CreateLoadBalancer's are AWS's.
+    check_ip_address_type(ctx, &ty, &lb.lb_type, &lb.scheme, &subnets, |subnet| {
+        AwsError::new(
+            "InvalidSubnet",
+            format!("Subnet '{subnet}' does not have an IPv6 CIDR block; a dualstack load balancer needs one in each of its subnets"),
+        )
+    })?;
     if let Some(lb) = ctx.acct_mut().elbv2.load_balancers.get_mut(&arn) {
         lb.ip_address_type = ty.clone();
     }

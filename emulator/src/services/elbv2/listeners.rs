@@ -5,14 +5,16 @@
 use super::actions::{action_model, check_actions, check_auth_protocol, compatible};
 use super::common::{self, page, tags_from, validation, R};
 use super::state::{Action, Listener, LoadBalancer};
-use super::{target_groups, targets};
+use super::{ssl_policies, target_groups, targets};
 use crate::model::elbv2 as m;
 use crate::services::state::Ctx;
 use crate::wire::AwsError;
 
 /// The security policy of an HTTPS or TLS listener created without one
-/// [U: the API reference names ELBSecurityPolicy-2016-08; the console now
-/// proposes ELBSecurityPolicy-TLS13-1-2-2021-06].
+/// through the API. The ALB and NLB guides ("Security policies for your …
+/// Load Balancer") say: console, ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09
+/// (earlier ELBSecurityPolicy-TLS13-1-2-2021-06); other methods (CLI,
+/// CloudFormation, CDK, i.e. the API), ELBSecurityPolicy-2016-08.
 pub const DEFAULT_SSL_POLICY: &str = "ELBSecurityPolicy-2016-08";
 
 pub(super) fn not_found() -> AwsError {
@@ -145,12 +147,9 @@ fn check_tls(
     let policy = ssl_policy
         .cloned()
         .unwrap_or_else(|| DEFAULT_SSL_POLICY.into());
-    // [U] Any ELBSecurityPolicy-* name is taken; AWS knows a fixed list.
-    if !policy.starts_with("ELBSecurityPolicy-") {
-        return Err(AwsError::new(
-            "SSLPolicyNotFound",
-            format!("SSL policy '{policy}' not found"),
-        ));
+    // Only the predefined policies of data/ssl-policies.tsv exist.
+    if !ssl_policies::exists(&policy) {
+        return Err(ssl_policies::not_found(&policy));
     }
     const ALPN: &[&str] = &[
         "HTTP1Only",

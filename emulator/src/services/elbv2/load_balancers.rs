@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use base64::Engine as _;
 
+use super::lb_settings;
 use super::state::LoadBalancer;
 use crate::model::elbv2 as m;
 use crate::services::ec2::{self, create_eni, delete_eni, has_free_ip, NewEni};
@@ -71,18 +72,37 @@ fn check_name(name: &str) -> R<()> {
     }
 }
 
-/// Hosted zone of the load balancer DNS names, per Region and type [U beyond us-east-1].
+const HOSTED_ZONES: &str = include_str!("data/hosted-zones.tsv");
+
+/// (region, application zone id, network zone id) from `data/hosted-zones.tsv`
+/// (its header names the source), read once.
+fn hosted_zones() -> &'static [(&'static str, &'static str, &'static str)] {
+    static ALL: std::sync::OnceLock<Vec<(&str, &str, &str)>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        HOSTED_ZONES
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split('\t').collect();
+                (f.len() == 3).then(|| (f[0], f[1], f[2]))
+            })
+            .collect()
+    })
+}
+
+/// Route 53 hosted zone of a load balancer's DNS name: AWS's published id
+/// for the Region and type (network, else application).
 fn canonical_zone(region: &str, lb_type: &str) -> String {
-    match (region, lb_type) {
-        ("us-east-1", "network") => "Z26RNL4JYFTOTI".into(),
-        ("us-east-1", _) => "Z35SXDOTRQ7X7K".into(),
-        ("us-west-2", "network") => "Z18D5FSROUN65G".into(),
-        ("us-west-2", _) => "Z1H1FL5HABSF5".into(),
-        (r, t) => format!(
-            "Z{}",
-            ec2::catalog::stable_hex(&format!("{r}/{t}"), 12).to_uppercase()
-        ),
+    if let Some((_, app, net)) = hosted_zones().iter().find(|z| z.0 == region) {
+        return if lb_type == "network" { net } else { app }.to_string();
     }
+    // A Region AWS does not list (or not yet in the table): a made-up but
+    // deterministic id of the same shape, so that it never changes between
+    // runs. [U] Not a real zone.
+    format!(
+        "Z{}",
+        ec2::catalog::stable_hex(&format!("{region}/{lb_type}"), 12).to_uppercase()
+    )
 }
 
 pub fn default_attributes(lb_type: &str) -> BTreeMap<String, String> {
@@ -263,6 +283,17 @@ pub(super) fn create(
         .ip_address_type
         .clone()
         .unwrap_or_else(|| "ipv4".into());
+    let subnet_ids: Vec<String> = zones.iter().map(|z| z.0.clone()).collect();
+    // AWS's answer when a subnet has no IPv6 block, as the AWS Load Balancer
+    // Controller quotes it (kubernetes-sigs/aws-load-balancer-controller#4852).
+    lb_settings::check_ip_address_type(
+        ctx,
+        &ip_address_type,
+        &lb_type,
+        &scheme,
+        &subnet_ids,
+        |_| validation("You must specify subnets with an associated IPv6 CIDR block."),
+    )?;
 
     // Same name: identical settings return the existing one (idempotent), else refuse.
     if let Some(existing) = lb_by_name(ctx, &name) {

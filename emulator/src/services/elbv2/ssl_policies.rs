@@ -16,6 +16,21 @@ type Policy = (
     Vec<&'static str>,
 );
 
+/// AWS's error for a policy name it does not know. [U] The code and its
+/// meaning are botocore's (`SSLPolicyNotFoundException`: "The specified SSL
+/// policy does not exist."); the message's exact wording is not verified.
+pub(super) fn not_found(name: &str) -> AwsError {
+    AwsError::new(
+        "SSLPolicyNotFound",
+        format!("The specified SSL policy '{name}' does not exist"),
+    )
+}
+
+/// Whether `name` is one of the table's policies.
+pub(super) fn exists(name: &str) -> bool {
+    policies().iter().any(|p| p.0 == name)
+}
+
 /// The table, read once.
 pub(super) fn policies() -> &'static [Policy] {
     static ALL: std::sync::OnceLock<Vec<Policy>> = std::sync::OnceLock::new();
@@ -44,13 +59,8 @@ pub(super) fn describe(
 ) -> R<m::DescribeSSLPoliciesOutput> {
     let all = policies();
     let names = input.names.unwrap_or_default();
-    for n in &names {
-        if !all.iter().any(|p| p.0 == n) {
-            return Err(AwsError::new(
-                "SSLPolicyNotFound",
-                format!("One or more SSL policies not found: '{n}'"),
-            ));
-        }
+    if let Some(n) = names.iter().find(|n| !exists(n)) {
+        return Err(not_found(n));
     }
     // `LoadBalancerType` is checked against its enum by the wire layer.
     let items = all
