@@ -18,6 +18,11 @@ pub struct State {
     pub services: BTreeMap<String, ServiceRec>,
     /// Cloud Map namespaces ECS created or was shown: name → ARN.
     pub namespaces: BTreeMap<String, String>,
+
+    // Account settings, task protection, exec, agent calls.
+    /// Account settings: principal ARN → setting name → value (the root
+    /// user's are the account default).
+    pub account_settings: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -56,6 +61,9 @@ pub struct TaskRec {
     pub outcome: Option<Outcome>,
     /// The targets its service registered for it while it ran.
     pub targets: Vec<Registration>,
+    /// Scale-in protection: when it lapses (epoch ms), if on.
+    #[serde(default)]
+    pub protection: Option<i64>,
 }
 
 /// A load balancer target a service registered for one of its tasks.

@@ -348,7 +348,7 @@ pub(super) fn launch(ctx: &mut Ctx, l: Launch<'_>) -> R<String> {
         memory: l.def.memory.clone(),
         created_at: Some(ctx.now()),
         desired_status: Some("RUNNING".into()),
-        enable_execute_command: Some(false),
+        enable_execute_command: Some(super::exec::inherited(ctx, l.service.as_deref())),
         group: Some(l.group),
         health_status: Some("UNKNOWN".into()),
         last_status: Some("PROVISIONING".into()),
@@ -377,6 +377,7 @@ pub(super) fn launch(ctx: &mut Ctx, l: Launch<'_>) -> R<String> {
         service: l.service.clone(),
         outcome: outcome(l.def),
         targets: vec![],
+        protection: None,
     };
     ctx.acct_mut().ecs.tasks.insert(id.clone(), rec);
     if let Some(s) = &l.service {
@@ -600,6 +601,7 @@ pub(super) fn run(ctx: &mut Ctx, i: m::RunTaskRequest) -> R<m::RunTaskResponse> 
             },
         )?);
     }
+    super::exec::enable(ctx, &ids, i.enable_execute_command);
     let st = &ctx.acct().ecs;
     Ok(m::RunTaskResponse {
         tasks: Some(ids.iter().map(|id| model(&st.tasks[id], true)).collect()),
