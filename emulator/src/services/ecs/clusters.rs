@@ -165,7 +165,10 @@ pub(super) fn create(ctx: &mut Ctx, i: m::CreateClusterRequest) -> R<m::CreateCl
             });
         }
     }
-    let settings = i.settings.clone().unwrap_or_else(default_settings);
+    let settings = i
+        .settings
+        .clone()
+        .unwrap_or_else(|| super::account_settings::cluster_settings(ctx, default_settings()));
     check_settings(&settings)?;
     let connect_defaults = match i
         .service_connect_defaults

@@ -2,17 +2,23 @@
 //! move through their lifecycle on the world clock, services that keep their
 //! desired count, Service Connect (aws-spec.md §10–11, Appendix D).
 
+mod account_settings;
+mod agent;
 mod clusters;
 mod common;
 mod container_instances;
+mod exec;
 mod load_balancing;
+mod namespace_services;
 mod placement;
 mod query;
 pub mod scenario;
 mod services;
 pub mod state;
 mod tags;
+mod task_definition_deletion;
 mod task_definitions;
+mod task_protection;
 mod tasks;
 
 pub use container_instances::instance_changed;
@@ -242,5 +248,98 @@ impl Api for Ecs {
         i: m::ListTagsForResourceRequest,
     ) -> R<m::ListTagsForResourceResponse> {
         tags::list(ctx, i)
+    }
+
+    // Account settings, task protection, exec, agent calls
+    fn put_account_setting(
+        &self,
+        ctx: &mut Ctx,
+        i: m::PutAccountSettingRequest,
+    ) -> R<m::PutAccountSettingResponse> {
+        account_settings::put(ctx, i)
+    }
+    fn put_account_setting_default(
+        &self,
+        ctx: &mut Ctx,
+        i: m::PutAccountSettingDefaultRequest,
+    ) -> R<m::PutAccountSettingDefaultResponse> {
+        account_settings::put_default(ctx, i)
+    }
+    fn delete_account_setting(
+        &self,
+        ctx: &mut Ctx,
+        i: m::DeleteAccountSettingRequest,
+    ) -> R<m::DeleteAccountSettingResponse> {
+        account_settings::delete(ctx, i)
+    }
+    fn list_account_settings(
+        &self,
+        ctx: &mut Ctx,
+        i: m::ListAccountSettingsRequest,
+    ) -> R<m::ListAccountSettingsResponse> {
+        account_settings::list(ctx, i)
+    }
+    fn get_task_protection(
+        &self,
+        ctx: &mut Ctx,
+        i: m::GetTaskProtectionRequest,
+    ) -> R<m::GetTaskProtectionResponse> {
+        task_protection::get(ctx, i)
+    }
+    fn update_task_protection(
+        &self,
+        ctx: &mut Ctx,
+        i: m::UpdateTaskProtectionRequest,
+    ) -> R<m::UpdateTaskProtectionResponse> {
+        task_protection::update(ctx, i)
+    }
+    fn execute_command(
+        &self,
+        ctx: &mut Ctx,
+        i: m::ExecuteCommandRequest,
+    ) -> R<m::ExecuteCommandResponse> {
+        exec::execute(ctx, i)
+    }
+    fn delete_task_definitions(
+        &self,
+        ctx: &mut Ctx,
+        i: m::DeleteTaskDefinitionsRequest,
+    ) -> R<m::DeleteTaskDefinitionsResponse> {
+        task_definition_deletion::delete(ctx, i)
+    }
+    fn list_services_by_namespace(
+        &self,
+        ctx: &mut Ctx,
+        i: m::ListServicesByNamespaceRequest,
+    ) -> R<m::ListServicesByNamespaceResponse> {
+        namespace_services::list(ctx, i)
+    }
+    fn discover_poll_endpoint(
+        &self,
+        ctx: &mut Ctx,
+        i: m::DiscoverPollEndpointRequest,
+    ) -> R<m::DiscoverPollEndpointResponse> {
+        agent::discover_poll_endpoint(ctx, i)
+    }
+    fn submit_task_state_change(
+        &self,
+        ctx: &mut Ctx,
+        i: m::SubmitTaskStateChangeRequest,
+    ) -> R<m::SubmitTaskStateChangeResponse> {
+        agent::submit_task_state_change(ctx, i)
+    }
+    fn submit_container_state_change(
+        &self,
+        ctx: &mut Ctx,
+        i: m::SubmitContainerStateChangeRequest,
+    ) -> R<m::SubmitContainerStateChangeResponse> {
+        agent::submit_container_state_change(ctx, i)
+    }
+    fn submit_attachment_state_changes(
+        &self,
+        ctx: &mut Ctx,
+        i: m::SubmitAttachmentStateChangesRequest,
+    ) -> R<m::SubmitAttachmentStateChangesResponse> {
+        agent::submit_attachment_state_changes(ctx, i)
     }
 }

@@ -26,6 +26,11 @@ pub struct State {
     /// EC2 instances whose agent waits for its cluster to exist: id →
     /// cluster name.
     pub waiting_agents: BTreeMap<String, String>,
+
+    // Account settings, task protection, exec, agent calls.
+    /// Account settings: principal ARN → setting name → value (the root
+    /// user's are the account default).
+    pub account_settings: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -67,6 +72,9 @@ pub struct TaskRec {
     /// EC2 launch type: the container instance it runs on and what it
     /// holds there.
     pub placed: Option<Placed>,
+    /// Scale-in protection: when it lapses (epoch ms), if on.
+    #[serde(default)]
+    pub protection: Option<i64>,
 }
 
 /// The network a task gets (awsvpc).

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use super::common::{arn, check_max, client, event, invalid, page, short_name, R};
 use super::state::TaskDefRec;
+use super::task_definition_deletion;
 use crate::model::ecs as m;
 use crate::services::state::Ctx;
 
@@ -24,14 +25,15 @@ fn parse_reference(reference: &str) -> (String, Option<i32>) {
 pub(super) fn find<'a>(ctx: &'a Ctx, reference: &str) -> Option<&'a TaskDefRec> {
     let (family, rev) = parse_reference(reference);
     let revisions = ctx.acct().ecs.families.get(&family)?;
-    match rev {
+    let found = match rev {
         Some(r) if r >= 1 => revisions.get(r as usize - 1),
         Some(_) => None,
         None => revisions
             .iter()
             .rev()
             .find(|d| d.model.status.as_deref() == Some("ACTIVE")),
-    }
+    };
+    found.filter(|d| !task_definition_deletion::gone(ctx, d))
 }
 
 /// The ACTIVE revision a RunTask/CreateService names.
@@ -292,6 +294,7 @@ pub(super) fn list(
         for d in revisions
             .iter()
             .filter(|d| d.model.status.as_deref() == Some(status.as_str()))
+            .filter(|d| !task_definition_deletion::gone(ctx, d))
         {
             let arn = d.model.task_definition_arn.clone().unwrap_or_default();
             items.push((family.clone(), d.model.revision.unwrap_or(0), arn));
@@ -347,6 +350,7 @@ pub(super) fn list_families(
         .families
         .iter()
         .filter(|(f, _)| f.starts_with(&prefix))
+        .filter(|(_, revs)| revs.iter().any(|d| !task_definition_deletion::gone(ctx, d)))
         .filter(|(_, revs)| {
             let active = revs
                 .iter()

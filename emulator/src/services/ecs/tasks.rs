@@ -356,7 +356,7 @@ pub(super) fn launch(ctx: &mut Ctx, l: Launch<'_>) -> R<String> {
         memory: l.def.memory.clone(),
         created_at: Some(ctx.now()),
         desired_status: Some("RUNNING".into()),
-        enable_execute_command: Some(false),
+        enable_execute_command: Some(super::exec::inherited(ctx, l.service.as_deref())),
         group: Some(l.group),
         health_status: Some("UNKNOWN".into()),
         last_status: Some("PROVISIONING".into()),
@@ -386,6 +386,7 @@ pub(super) fn launch(ctx: &mut Ctx, l: Launch<'_>) -> R<String> {
         outcome: outcome(l.def),
         targets: vec![],
         placed: l.spot.as_ref().map(|s| s.placed.clone()),
+        protection: None,
     };
     ctx.acct_mut().ecs.tasks.insert(id.clone(), rec);
     if let Some(spot) = &l.spot {
@@ -671,6 +672,7 @@ pub(super) fn run(ctx: &mut Ctx, i: m::RunTaskRequest) -> R<m::RunTaskResponse> 
             },
         )?);
     }
+    super::exec::enable(ctx, &ids, i.enable_execute_command);
     let st = &ctx.acct().ecs;
     Ok(m::RunTaskResponse {
         tasks: Some(ids.iter().map(|id| model(&st.tasks[id], true)).collect()),
