@@ -2,13 +2,16 @@
 //! ListServices, the scheduler that keeps a service at its desired count, and
 //! Service Connect (aws-spec.md §10.3–10.4, §11.13–11.17).
 
+use super::circuit_breaker;
 use super::clusters;
 use super::common::{
     arn, check_max, event, invalid, page, push_event, service_not_found, short_name, R,
 };
 use super::load_balancing::{self, Health};
+use super::service_deployments;
 use super::state::{ServiceRec, TaskRec};
 use super::task_definitions;
+use super::task_sets;
 use super::tasks::{self, Launch, Net};
 use crate::model::ecs as m;
 use crate::services::state::Ctx;
@@ -200,8 +203,19 @@ fn net_of(
 }
 
 /// Keeps the service at its desired count: starts and stops tasks, rolls
-/// deployments forward, reports steady state, finishes draining.
+/// deployments forward, reports steady state, finishes draining. Services
+/// with task sets (EXTERNAL, CODE_DEPLOY) are task_sets.rs's; the service
+/// deployments of the others follow their deployments.
 pub(super) fn reconcile(ctx: &mut Ctx, key: &str) {
+    if task_sets::manages(ctx, key) {
+        return task_sets::reconcile(ctx, key);
+    }
+    service_deployments::sync(ctx, key);
+    reconcile_deployments(ctx, key);
+    service_deployments::sync(ctx, key);
+}
+
+fn reconcile_deployments(ctx: &mut Ctx, key: &str) {
     let Some(svc) = ctx.acct().ecs.services.get(key).cloned() else {
         return;
     };
@@ -259,10 +273,22 @@ pub(super) fn reconcile(ctx: &mut Ctx, key: &str) {
     } else {
         svc.model.desired_count.unwrap_or(0).max(0) as usize
     };
-    let launches_blocked = failed >= MAX_CONSECUTIVE_FAILURES && running_primary == 0;
+    // With the circuit breaker its threshold fails the deployment, else
+    // MAX_CONSECUTIVE_FAILURES stops the relaunching.
+    let cfg = svc.model.deployment_configuration.as_ref();
+    let breaker = circuit_breaker::enabled(cfg).cloned();
+    let limit = circuit_breaker::threshold(cfg, desired as i32);
+    // The breaker counts failures until the deployment runs its desired
+    // count (or, with resetOnHealthyTask false, until it completes).
+    let tripping = breaker.is_some()
+        && failed >= limit
+        && primary.rollout_state.as_deref() != Some("COMPLETED")
+        && (running_primary < desired || !circuit_breaker::resets_on_healthy(cfg));
+    let launches_blocked = tripping || (failed >= MAX_CONSECUTIVE_FAILURES && running_primary == 0);
+    let mut tripped = false;
 
     // Record failures on the deployment.
-    if failed != primary.failed_tasks.unwrap_or(0) {
+    if failed != primary.failed_tasks.unwrap_or(0) || launches_blocked {
         if let Some(d) = ctx
             .acct_mut()
             .ecs
@@ -272,12 +298,20 @@ pub(super) fn reconcile(ctx: &mut Ctx, key: &str) {
             .and_then(|d| d.first_mut())
         {
             d.failed_tasks = Some(failed);
-            if failed >= MAX_CONSECUTIVE_FAILURES && running_primary == 0 {
+            if launches_blocked && d.rollout_state.as_deref() != Some("FAILED") {
                 d.rollout_state = Some("FAILED".into());
-                d.rollout_state_reason = Some(format!(
-                    "ECS deployment {primary_id} failed: tasks failed to start."
-                ));
+                d.rollout_state_reason = Some(match tripping {
+                    true => circuit_breaker::FAILED_REASON.to_string(),
+                    false => format!("ECS deployment {primary_id} failed: tasks failed to start."),
+                });
+                tripped = tripping;
             }
+        }
+    }
+    if tripped {
+        let rollback = breaker.as_ref().and_then(|b| b.rollback) == Some(true);
+        if service_deployments::tripped(ctx, key, &name, &primary_id, rollback) {
+            return reconcile_deployments(ctx, key);
         }
     }
 
@@ -522,6 +556,9 @@ fn with_defaults(n: Option<m::NetworkConfiguration>) -> Option<m::NetworkConfigu
 }
 
 pub(super) fn create(ctx: &mut Ctx, i: m::CreateServiceRequest) -> R<m::CreateServiceResponse> {
+    if task_sets::uses_task_sets(i.deployment_controller.as_ref()) {
+        return task_sets::create_service(ctx, i);
+    }
     let mut i = i;
     i.network_configuration = with_defaults(i.network_configuration);
     let cluster = clusters::active(ctx, i.cluster.as_deref())?;
@@ -716,6 +753,9 @@ pub(super) fn update(ctx: &mut Ctx, i: m::UpdateServiceRequest) -> R<m::UpdateSe
     i.network_configuration = with_defaults(i.network_configuration);
     let cluster = clusters::active(ctx, i.cluster.as_deref())?;
     let k = existing(ctx, &cluster, i.service.as_deref().unwrap_or(""))?;
+    if task_sets::manages(ctx, &k) {
+        return task_sets::update_service(ctx, i);
+    }
     let svc = ctx.acct().ecs.services[&k].clone();
     if svc.model.status.as_deref() != Some("ACTIVE") {
         return Err(AwsError::new(
