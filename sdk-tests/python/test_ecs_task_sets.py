@@ -87,6 +87,7 @@ def env(ecs, ec2):
     world = _network(c)
     world.ec2 = c
     world.ecs = ecs(account=account)
+    world.account = account
     world.ecs.create_cluster(clusterName="app")
     world.td = register(world)
     return world
@@ -183,6 +184,9 @@ def test_describe_task_sets_tags_and_failures(env):
     assert "tags" not in plain
     tagged = task_sets(env, taskSets=[ts["taskSetArn"]], include=["TAGS"])[0]
     assert tagged["tags"] == [{"key": "team", "value": "blue"}]
+    env.ecs.tag_resource(resourceArn=ts["taskSetArn"], tags=[{"key": "env", "value": "prod"}])
+    assert env.ecs.list_tags_for_resource(resourceArn=ts["taskSetArn"])["tags"] == [
+        {"key": "team", "value": "blue"}, {"key": "env", "value": "prod"}]
     resp = env.ecs.describe_task_sets(cluster="app", service="ext",
                                       taskSets=["ecs-svc/1234567890123456789"])
     assert resp["taskSets"] == []
@@ -316,6 +320,42 @@ def test_delete_external_service_drains_task_sets(env):
     assert out["status"] == "DRAINING"
     wait_until(lambda: svc(env)["status"] == "INACTIVE", what="INACTIVE")
     assert env.ecs.list_tasks(cluster="app", startedBy=ts["id"])["taskArns"] == []
+
+
+def test_task_sets_register_in_their_own_target_groups(env, elbv2):
+    elb = elbv2(account=env.account)
+    lb = elb.create_load_balancer(Name="nlb", Type="network", Scheme="internal",
+                                  Subnets=[env.s1, env.s2])["LoadBalancers"][0]["LoadBalancerArn"]
+    tgs = {}
+    for name, port in (("blue", 80), ("green", 8080)):
+        tgs[name] = elb.create_target_group(Name=name, Protocol="TCP", Port=80, VpcId=env.vpc,
+                                            TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+        elb.create_listener(LoadBalancerArn=lb, Protocol="TCP", Port=port, DefaultActions=[
+            {"Type": "forward", "TargetGroupArn": tgs[name]}])
+    external_service(env, desired=1)
+    lbs = lambda tg: [{"targetGroupArn": tg, "containerName": "web", "containerPort": 80}]  # noqa: E731
+    blue = create_ts(env, scale=100.0, loadBalancers=lbs(tgs["blue"]))
+    green = create_ts(env, scale=100.0, loadBalancers=lbs(tgs["green"]))
+    assert green["loadBalancers"] == lbs(tgs["green"])
+
+    def ips(tg):
+        d = elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]
+        return {t["Target"]["Id"]: t["TargetHealth"]["State"] for t in d}
+
+    def ip_of(ts):
+        [t] = running_tasks(env, ts["id"])
+        return t["containers"][0]["networkInterfaces"][0]["privateIpv4Address"]
+
+    wait_until(lambda: all(t["stabilityStatus"] == "STEADY_STATE" for t in task_sets(env)),
+               what="both steady")
+    assert ips(tgs["blue"]) == {ip_of(blue): "healthy"}
+    assert ips(tgs["green"]) == {ip_of(green): "healthy"}
+    events = [e["message"] for e in svc(env)["events"]]
+    assert f"(service ext) registered 1 targets in (target-group {tgs['green']})" in events
+    with raises_code("InvalidParameterException"):
+        create_ts(env, scale=0.0, loadBalancers=[{"targetGroupArn": tgs["blue"],
+                                                  "containerName": "nope",
+                                                  "containerPort": 80}])
 
 
 # ---------------------------------------------------------------------------

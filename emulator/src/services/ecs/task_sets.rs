@@ -299,7 +299,16 @@ pub(super) fn reconcile(ctx: &mut Ctx, key: &str) {
             .iter()
             .filter(|t| t.model.desired_status.as_deref() == Some("STOPPED"))
             .any(|t| t.model.last_status.as_deref() != Some("STOPPED"));
-        let steady = running == target_n && pending == 0 && live_now == target_n && !stopping;
+        // Steady once its tasks run and pass their load balancers' first
+        // health checks [R API reference TaskSet.stabilityStatus].
+        let grace = svc.model.health_check_grace_period_seconds.unwrap_or(0);
+        let healthy = tasks_of(ctx, key, &id)
+            .iter()
+            .filter(|t| t.model.desired_status.as_deref() == Some("RUNNING"))
+            .filter(|t| t.model.last_status.as_deref() == Some("RUNNING"))
+            .filter(|t| load_balancing::health(ctx, t, grace) == load_balancing::Health::Ready)
+            .count();
+        let steady = healthy == target_n && pending == 0 && live_now == target_n && !stopping;
         let stability = if steady {
             "STEADY_STATE"
         } else {
