@@ -122,7 +122,16 @@ pub(super) fn register(ctx: &mut Ctx, task_id: &str) -> Option<i64> {
         .and_then(|e| ctx.acct().ec2.enis.get(e))
         .map(|e| e.private_ip.clone())?;
     let svc = &ctx.acct().ecs.services.get(&key)?.model;
-    let lbs = svc.load_balancers.clone().unwrap_or_default();
+    // A task set's task goes to the task set's own target groups.
+    let lbs = ctx
+        .acct()
+        .ecs
+        .task_sets
+        .values()
+        .find(|s| s.service == key && s.model.id.is_some() && s.model.id == t.model.started_by)
+        .map(|s| s.model.load_balancers.clone())
+        .unwrap_or_else(|| svc.load_balancers.clone())
+        .unwrap_or_default();
     let grace = svc.health_check_grace_period_seconds.unwrap_or(0);
     let name = service_name(&key).to_string();
     let mut done = Vec::new();

@@ -4,6 +4,7 @@
 
 mod account_settings;
 mod agent;
+mod circuit_breaker;
 mod clusters;
 mod common;
 mod container_instances;
@@ -13,12 +14,14 @@ mod namespace_services;
 mod placement;
 mod query;
 pub mod scenario;
+mod service_deployments;
 mod services;
 pub mod state;
 mod tags;
 mod task_definition_deletion;
 mod task_definitions;
 mod task_protection;
+mod task_sets;
 mod tasks;
 
 pub use container_instances::instance_changed;
@@ -341,5 +344,76 @@ impl Api for Ecs {
         i: m::SubmitAttachmentStateChangesRequest,
     ) -> R<m::SubmitAttachmentStateChangesResponse> {
         agent::submit_attachment_state_changes(ctx, i)
+    }
+    // Task sets, service deployments and revisions
+    fn create_task_set(
+        &self,
+        ctx: &mut Ctx,
+        i: m::CreateTaskSetRequest,
+    ) -> R<m::CreateTaskSetResponse> {
+        task_sets::create(ctx, i)
+    }
+    fn describe_task_sets(
+        &self,
+        ctx: &mut Ctx,
+        i: m::DescribeTaskSetsRequest,
+    ) -> R<m::DescribeTaskSetsResponse> {
+        task_sets::describe(ctx, i)
+    }
+    fn update_task_set(
+        &self,
+        ctx: &mut Ctx,
+        i: m::UpdateTaskSetRequest,
+    ) -> R<m::UpdateTaskSetResponse> {
+        task_sets::update(ctx, i)
+    }
+    fn delete_task_set(
+        &self,
+        ctx: &mut Ctx,
+        i: m::DeleteTaskSetRequest,
+    ) -> R<m::DeleteTaskSetResponse> {
+        task_sets::delete(ctx, i)
+    }
+    fn update_service_primary_task_set(
+        &self,
+        ctx: &mut Ctx,
+        i: m::UpdateServicePrimaryTaskSetRequest,
+    ) -> R<m::UpdateServicePrimaryTaskSetResponse> {
+        task_sets::update_primary(ctx, i)
+    }
+    fn list_service_deployments(
+        &self,
+        ctx: &mut Ctx,
+        i: m::ListServiceDeploymentsRequest,
+    ) -> R<m::ListServiceDeploymentsResponse> {
+        service_deployments::list(ctx, i)
+    }
+    fn describe_service_deployments(
+        &self,
+        ctx: &mut Ctx,
+        i: m::DescribeServiceDeploymentsRequest,
+    ) -> R<m::DescribeServiceDeploymentsResponse> {
+        service_deployments::describe(ctx, i)
+    }
+    fn describe_service_revisions(
+        &self,
+        ctx: &mut Ctx,
+        i: m::DescribeServiceRevisionsRequest,
+    ) -> R<m::DescribeServiceRevisionsResponse> {
+        service_deployments::describe_revisions(ctx, i)
+    }
+    fn stop_service_deployment(
+        &self,
+        ctx: &mut Ctx,
+        i: m::StopServiceDeploymentRequest,
+    ) -> R<m::StopServiceDeploymentResponse> {
+        service_deployments::stop(ctx, i, services::reconcile)
+    }
+    fn continue_service_deployment(
+        &self,
+        ctx: &mut Ctx,
+        i: m::ContinueServiceDeploymentRequest,
+    ) -> R<m::ContinueServiceDeploymentResponse> {
+        service_deployments::continue_(ctx, i)
     }
 }

@@ -13,7 +13,7 @@
 //! what each instance keeps of its tasks (resources held, tasks per group);
 //! tasks are never rescanned.
 
-use super::common::{container_instance_arn, container_instance_id, invalid, R};
+use super::common::{container_instance_arn, container_instance_id, invalid, push_event, R};
 use super::query::{self, Expr};
 use super::state::{ContainerInstanceRec, Net, Placed};
 use crate::model::ecs as m;
@@ -438,6 +438,104 @@ fn zones_of(ctx: &Ctx, net: Option<&Net>) -> Option<Vec<(String, String)>> {
             })
             .collect()
     })
+}
+
+/// ECS's event for a task no container instance takes (the closest
+/// instance and why) [R ecs-failure-texts.md §4, service event]; the same
+/// message is not repeated (ECS omits duplicates).
+pub(super) fn unplaced(ctx: &mut Ctx, key: &str, name: &str, why: &[(String, String)]) {
+    let guide =
+        "For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.";
+    let message = match why.first() {
+        None => format!(
+            "(service {name}) was unable to place a task because no container instance met all of its requirements. Reason: No Container Instances were found in your cluster. {guide}"
+        ),
+        Some((arn, reason)) => {
+            let id = arn.rsplit('/').next().unwrap_or("");
+            let detail = match reason.as_str() {
+                "RESOURCE:CPU" => "has insufficient CPU units available.".to_string(),
+                "RESOURCE:MEMORY" => "has insufficient memory available.".to_string(),
+                "RESOURCE:PORTS" => "is already using a port required by your task.".to_string(),
+                "AGENT" => "doesn't have the agent connected.".to_string(),
+                r => format!("encountered error \"{r}\"."),
+            };
+            format!(
+                "(service {name}) was unable to place a task because no container instance met all of its requirements. The closest matching (container-instance {id}) {detail} {guide}"
+            )
+        }
+    };
+    let last = ctx
+        .acct()
+        .ecs
+        .services
+        .get(key)
+        .and_then(|s| s.model.events.as_ref())
+        .and_then(|e| e.first())
+        .and_then(|e| e.message.clone());
+    if last.as_deref() != Some(message.as_str()) {
+        push_event(ctx, key, message);
+    }
+}
+
+/// What a service (or task set) launching a task asks.
+pub(super) struct ServiceAsk<'a> {
+    pub cluster: &'a str,
+    pub launch_type: &'a str,
+    pub def: &'a m::TaskDefinition,
+    pub net: Option<&'a Net>,
+    pub group: &'a str,
+    pub strategy: &'a [m::PlacementStrategy],
+    pub constraints: &'a [m::PlacementConstraint],
+}
+
+/// Where a service's next task goes: nowhere in particular on Fargate; on
+/// EC2 a container instance chosen with the service's strategies (spread
+/// over Availability Zones when it has none [R ECS developer guide]) and
+/// constraints plus the task definition's.
+pub(super) fn service_spot(
+    ctx: &Ctx,
+    ask: &ServiceAsk<'_>,
+) -> Result<Option<Spot>, Vec<(String, String)>> {
+    if ask.launch_type != "EC2" {
+        return Ok(None);
+    }
+    let default = [m::PlacementStrategy {
+        type_: Some("spread".into()),
+        field: Some("attribute:ecs.availability-zone".into()),
+    }];
+    let strategy = if ask.strategy.is_empty() {
+        &default[..]
+    } else {
+        ask.strategy
+    };
+    let mut constraints = ask.constraints.to_vec();
+    constraints.extend(definition_constraints(ask.def));
+    let need = need(ask.def, None);
+    place(
+        ctx,
+        &Ask {
+            cluster: ask.cluster,
+            need: &need,
+            net: ask.net,
+            group: ask.group,
+            strategy,
+            constraints: &constraints,
+        },
+    )
+    .map(Some)
+}
+
+/// The `memberOf` constraints of the task definition (they bind RunTask
+/// and services as their own do).
+pub(super) fn definition_constraints(def: &m::TaskDefinition) -> Vec<m::PlacementConstraint> {
+    def.placement_constraints
+        .iter()
+        .flatten()
+        .map(|c| m::PlacementConstraint {
+            type_: c.type_.clone(),
+            expression: c.expression.clone(),
+        })
+        .collect()
 }
 
 /// Whether the cluster has any container instance to place on.

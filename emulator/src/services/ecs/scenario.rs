@@ -574,6 +574,14 @@ pub(crate) fn export(a: &Account, out: &mut f::RegionResources) {
         .services
         .values()
         .filter(|s| s.model.status.as_deref() == Some("ACTIVE"))
+        // Task sets (EXTERNAL, CODE_DEPLOY controllers) have no scenario form.
+        .filter(|s| {
+            s.model
+                .deployment_controller
+                .as_ref()
+                .and_then(|c| c.type_.as_deref())
+                .is_none_or(|t| t == "ECS")
+        })
     {
         let primary = s.model.deployments.as_ref().and_then(|d| d.first());
         let vpc = s

@@ -2,14 +2,17 @@
 //! ListServices, the scheduler that keeps a service at its desired count, and
 //! Service Connect (aws-spec.md §10.3–10.4, §11.13–11.17).
 
+use super::circuit_breaker;
 use super::clusters;
 use super::common::{
     arn, check_max, event, invalid, page, push_event, service_not_found, short_name, R,
 };
 use super::load_balancing::{self, Health};
 use super::placement;
+use super::service_deployments;
 use super::state::{ServiceRec, TaskRec};
 use super::task_definitions;
+use super::task_sets;
 use super::tasks::{self, Launch, Net};
 use crate::model::ecs as m;
 use crate::services::state::Ctx;
@@ -201,8 +204,19 @@ fn net_of(
 }
 
 /// Keeps the service at its desired count: starts and stops tasks, rolls
-/// deployments forward, reports steady state, finishes draining.
+/// deployments forward, reports steady state, finishes draining. Services
+/// with task sets (EXTERNAL, CODE_DEPLOY) are task_sets.rs's; the service
+/// deployments of the others follow their deployments.
 pub(super) fn reconcile(ctx: &mut Ctx, key: &str) {
+    if task_sets::manages(ctx, key) {
+        return task_sets::reconcile(ctx, key);
+    }
+    service_deployments::sync(ctx, key);
+    reconcile_deployments(ctx, key);
+    service_deployments::sync(ctx, key);
+}
+
+fn reconcile_deployments(ctx: &mut Ctx, key: &str) {
     let Some(svc) = ctx.acct().ecs.services.get(key).cloned() else {
         return;
     };
@@ -260,10 +274,22 @@ pub(super) fn reconcile(ctx: &mut Ctx, key: &str) {
     } else {
         svc.model.desired_count.unwrap_or(0).max(0) as usize
     };
-    let launches_blocked = failed >= MAX_CONSECUTIVE_FAILURES && running_primary == 0;
+    // With the circuit breaker its threshold fails the deployment, else
+    // MAX_CONSECUTIVE_FAILURES stops the relaunching.
+    let cfg = svc.model.deployment_configuration.as_ref();
+    let breaker = circuit_breaker::enabled(cfg).cloned();
+    let limit = circuit_breaker::threshold(cfg, desired as i32);
+    // The breaker counts failures until the deployment runs its desired
+    // count (or, with resetOnHealthyTask false, until it completes).
+    let tripping = breaker.is_some()
+        && failed >= limit
+        && primary.rollout_state.as_deref() != Some("COMPLETED")
+        && (running_primary < desired || !circuit_breaker::resets_on_healthy(cfg));
+    let launches_blocked = tripping || (failed >= MAX_CONSECUTIVE_FAILURES && running_primary == 0);
+    let mut tripped = false;
 
     // Record failures on the deployment.
-    if failed != primary.failed_tasks.unwrap_or(0) {
+    if failed != primary.failed_tasks.unwrap_or(0) || launches_blocked {
         if let Some(d) = ctx
             .acct_mut()
             .ecs
@@ -273,12 +299,20 @@ pub(super) fn reconcile(ctx: &mut Ctx, key: &str) {
             .and_then(|d| d.first_mut())
         {
             d.failed_tasks = Some(failed);
-            if failed >= MAX_CONSECUTIVE_FAILURES && running_primary == 0 {
+            if launches_blocked && d.rollout_state.as_deref() != Some("FAILED") {
                 d.rollout_state = Some("FAILED".into());
-                d.rollout_state_reason = Some(format!(
-                    "ECS deployment {primary_id} failed: tasks failed to start."
-                ));
+                d.rollout_state_reason = Some(match tripping {
+                    true => circuit_breaker::FAILED_REASON.to_string(),
+                    false => format!("ECS deployment {primary_id} failed: tasks failed to start."),
+                });
+                tripped = tripping;
             }
+        }
+    }
+    if tripped {
+        let rollback = breaker.as_ref().and_then(|b| b.rollback) == Some(true);
+        if service_deployments::tripped(ctx, key, &name, &primary_id, rollback) {
+            return reconcile_deployments(ctx, key);
         }
     }
 
@@ -306,38 +340,26 @@ pub(super) fn reconcile(ctx: &mut Ctx, key: &str) {
         };
         let mut started = Vec::new();
         let group = format!("service:{name}");
-        let on_instances = launch_type == "EC2";
-        let need = placement::need(&def, None);
-        let strategy = match svc.model.placement_strategy.clone().unwrap_or_default() {
-            // A service's default: spread over Availability Zones [R ECS
-            // developer guide].
-            s if s.is_empty() => vec![m::PlacementStrategy {
-                type_: Some("spread".into()),
-                field: Some("attribute:ecs.availability-zone".into()),
-            }],
-            s => s,
-        };
-        let mut constraints = svc.model.placement_constraints.clone().unwrap_or_default();
-        constraints.extend(tasks::task_definition_constraints(&def));
+        let strategy = svc.model.placement_strategy.clone().unwrap_or_default();
+        let constraints = svc.model.placement_constraints.clone().unwrap_or_default();
         for n in 0..missing {
-            let spot = if on_instances {
-                let ask = placement::Ask {
+            let spot = match placement::service_spot(
+                ctx,
+                &placement::ServiceAsk {
                     cluster: &svc.cluster,
-                    need: &need,
+                    launch_type: &launch_type,
+                    def: &def,
                     net: net.as_ref(),
                     group: &group,
                     strategy: &strategy,
                     constraints: &constraints,
-                };
-                match placement::place(ctx, &ask) {
-                    Ok(s) => Some(s),
-                    Err(why) => {
-                        unplaced(ctx, key, &name, &why);
-                        break;
-                    }
+                },
+            ) {
+                Ok(s) => s,
+                Err(why) => {
+                    placement::unplaced(ctx, key, &name, &why);
+                    break;
                 }
-            } else {
-                None
             };
             let r = tasks::launch(
                 ctx,
@@ -511,43 +533,6 @@ pub fn target_health_changed(ctx: &mut Ctx, tg_arn: &str) {
     }
 }
 
-/// ECS's event for a task no container instance takes (the closest
-/// instance and why) [R ecs-failure-texts.md §4, service event]; the same
-/// message is not repeated (ECS omits duplicates).
-fn unplaced(ctx: &mut Ctx, key: &str, name: &str, why: &[(String, String)]) {
-    let guide =
-        "For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.";
-    let message = match why.first() {
-        None => format!(
-            "(service {name}) was unable to place a task because no container instance met all of its requirements. Reason: No Container Instances were found in your cluster. {guide}"
-        ),
-        Some((arn, reason)) => {
-            let id = arn.rsplit('/').next().unwrap_or("");
-            let detail = match reason.as_str() {
-                "RESOURCE:CPU" => "has insufficient CPU units available.".to_string(),
-                "RESOURCE:MEMORY" => "has insufficient memory available.".to_string(),
-                "RESOURCE:PORTS" => "is already using a port required by your task.".to_string(),
-                "AGENT" => "doesn't have the agent connected.".to_string(),
-                r => format!("encountered error \"{r}\"."),
-            };
-            format!(
-                "(service {name}) was unable to place a task because no container instance met all of its requirements. The closest matching (container-instance {id}) {detail} {guide}"
-            )
-        }
-    };
-    let last = ctx
-        .acct()
-        .ecs
-        .services
-        .get(key)
-        .and_then(|s| s.model.events.as_ref())
-        .and_then(|e| e.first())
-        .and_then(|e| e.message.clone());
-    if last.as_deref() != Some(message.as_str()) {
-        push_event(ctx, key, message);
-    }
-}
-
 /// The services of a cluster look again (a container instance joined or
 /// became ACTIVE).
 pub(super) fn reconcile_cluster(ctx: &mut Ctx, cluster: &str) {
@@ -633,6 +618,9 @@ fn with_defaults(n: Option<m::NetworkConfiguration>) -> Option<m::NetworkConfigu
 }
 
 pub(super) fn create(ctx: &mut Ctx, i: m::CreateServiceRequest) -> R<m::CreateServiceResponse> {
+    if task_sets::uses_task_sets(i.deployment_controller.as_ref()) {
+        return task_sets::create_service(ctx, i);
+    }
     let mut i = i;
     i.network_configuration = with_defaults(i.network_configuration);
     let cluster = clusters::active(ctx, i.cluster.as_deref())?;
@@ -831,6 +819,9 @@ pub(super) fn update(ctx: &mut Ctx, i: m::UpdateServiceRequest) -> R<m::UpdateSe
     i.network_configuration = with_defaults(i.network_configuration);
     let cluster = clusters::active(ctx, i.cluster.as_deref())?;
     let k = existing(ctx, &cluster, i.service.as_deref().unwrap_or(""))?;
+    if task_sets::manages(ctx, &k) {
+        return task_sets::update_service(ctx, i);
+    }
     let svc = ctx.acct().ecs.services[&k].clone();
     if svc.model.status.as_deref() != Some("ACTIVE") {
         return Err(AwsError::new(

@@ -31,6 +31,15 @@ pub struct State {
     /// Account settings: principal ARN → setting name → value (the root
     /// user's are the account default).
     pub account_settings: BTreeMap<String, BTreeMap<String, String>>,
+
+    // Task sets, service deployments and revisions (task_sets.rs,
+    // service_deployments.rs).
+    /// By task set ARN.
+    pub task_sets: BTreeMap<String, TaskSetRec>,
+    /// By service deployment ARN.
+    pub service_deployments: BTreeMap<String, ServiceDeploymentRec>,
+    /// By service revision ARN.
+    pub service_revisions: BTreeMap<String, m::ServiceRevision>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -197,4 +206,27 @@ pub struct ServiceRec {
     pub model: m::Service,
     pub tags: Vec<m::Tag>,
     pub task_ids: BTreeSet<String>,
+}
+
+/// A task set of a service with the `EXTERNAL` or `CODE_DEPLOY`
+/// deployment controller; its tasks carry its id as `startedBy`.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskSetRec {
+    /// `<cluster>/<service>` of its service.
+    pub service: String,
+    pub model: m::TaskSet,
+    pub tags: Vec<m::Tag>,
+}
+
+/// A service deployment: one per deployment (`ecs-svc/…`) the ECS
+/// deployment controller made; the wire form is built from it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceDeploymentRec {
+    /// `<cluster>/<service>` of its service.
+    pub service: String,
+    /// The service's deployment (`ecs-svc/…`) it follows.
+    pub deployment_id: String,
+    /// The deployments it rolls back to (their tasks count for the source).
+    pub rollback_to: Option<String>,
+    pub model: m::ServiceDeployment,
 }

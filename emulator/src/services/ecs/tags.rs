@@ -38,6 +38,7 @@ fn tags_mut<'a>(ctx: &'a mut Ctx, resource_arn: &str) -> R<&'a mut Vec<m::Tag>> 
                 .and_then(|r| r.get_mut(rev.wrapping_sub(1)))
                 .map(|d| &mut d.tags)
         }
+        "task-set" => st.task_sets.get_mut(resource_arn).map(|t| &mut t.tags),
         _ => return Err(invalid(format!("Invalid resource ARN: {resource_arn}"))),
     };
     found.ok_or_else(not_found)

@@ -618,7 +618,7 @@ pub(super) fn run(ctx: &mut Ctx, i: m::RunTaskRequest) -> R<m::RunTaskResponse> 
                 "No Container Instances were found in your cluster.",
             ));
         }
-        constraints.extend(task_definition_constraints(&def));
+        constraints.extend(placement::definition_constraints(&def));
     }
     let need = placement::need(&def, i.overrides.as_ref());
     let mut ids = Vec::new();
@@ -678,19 +678,6 @@ pub(super) fn run(ctx: &mut Ctx, i: m::RunTaskRequest) -> R<m::RunTaskResponse> 
         tasks: Some(ids.iter().map(|id| model(&st.tasks[id], true)).collect()),
         failures: Some(failures),
     })
-}
-
-/// The `memberOf` constraints of the task definition (they bind RunTask
-/// and services as their own do).
-pub(super) fn task_definition_constraints(def: &m::TaskDefinition) -> Vec<m::PlacementConstraint> {
-    def.placement_constraints
-        .iter()
-        .flatten()
-        .map(|c| m::PlacementConstraint {
-            type_: c.type_.clone(),
-            expression: c.expression.clone(),
-        })
-        .collect()
 }
 
 /// StartTask: one task on each named container instance, if it fits.
