@@ -2,6 +2,9 @@
 //! ListServices, the scheduler that keeps a service at its desired count, and
 //! Service Connect (aws-spec.md §10.3–10.4, §11.13–11.17).
 
+use std::collections::BTreeMap;
+
+use super::capacity_providers::{self, Placement};
 use super::clusters;
 use super::common::{
     arn, check_max, event, invalid, page, push_event, service_not_found, short_name, R,
@@ -237,6 +240,13 @@ pub(super) fn reconcile(ctx: &mut Ctx, key: &str) {
         .filter(|t| t.model.last_status.as_deref() == Some("RUNNING"))
         .filter(|t| load_balancing::health(ctx, t, grace) == Health::Ready)
         .count();
+    // Tasks per capacity provider, so new ones keep the strategy's split.
+    let mut per_provider: BTreeMap<String, usize> = BTreeMap::new();
+    for t in tasks.iter().filter(|t| live(t) && of_primary(t)) {
+        if let Some(p) = &t.model.capacity_provider_name {
+            *per_provider.entry(p.clone()).or_insert(0) += 1;
+        }
+    }
     let live_old: Vec<String> = tasks
         .iter()
         .filter(|t| live(t) && !of_primary(t))
@@ -290,11 +300,13 @@ pub(super) fn reconcile(ctx: &mut Ctx, key: &str) {
             .launch_type
             .clone()
             .unwrap_or_else(|| "FARGATE".into());
-        let provider = primary
-            .capacity_provider_strategy
-            .as_ref()
-            .and_then(|s| s.first())
-            .and_then(|s| s.capacity_provider.clone());
+        let providers: Vec<Option<String>> = match &primary.capacity_provider_strategy {
+            Some(s) if !s.is_empty() => capacity_providers::distribute(s, &per_provider, missing)
+                .into_iter()
+                .map(Some)
+                .collect(),
+            _ => vec![None; missing],
+        };
         let Ok(net) = net_of(
             ctx,
             &def,
@@ -311,7 +323,7 @@ pub(super) fn reconcile(ctx: &mut Ctx, key: &str) {
                     cluster: &svc.cluster,
                     def: &def,
                     launch_type: &launch_type,
-                    capacity_provider: provider.clone(),
+                    capacity_provider: providers[n].clone(),
                     platform_version: primary.platform_version.clone(),
                     net: net.as_ref(),
                     group: format!("service:{name}"),
@@ -558,10 +570,24 @@ pub(super) fn create(ctx: &mut Ctx, i: m::CreateServiceRequest) -> R<m::CreateSe
     if desired < 0 {
         return Err(invalid("desiredCount must be 0 or more."));
     }
-    let (launch_type, _) = tasks::launch_type(
+    // Capacity providers: the call's strategy or the cluster's default one
+    // (which the service then shows as its own).
+    let (launch_type, strategy) = match capacity_providers::placement(
+        ctx,
+        &cluster,
         i.launch_type.as_deref(),
         i.capacity_provider_strategy.as_deref(),
-    )?;
+    )? {
+        Placement::LaunchType(t) => (t, None),
+        Placement::Strategy {
+            items,
+            fargate: true,
+            ..
+        } => ("FARGATE".to_string(), Some(items)),
+        // Auto Scaling group providers: the placement hook for container
+        // instances goes here.
+        Placement::Strategy { .. } => ("EC2".to_string(), None),
+    };
     if launch_type != "FARGATE" {
         return Err(invalid(format!(
             "awsemu runs services on FARGATE only: launch type {launch_type} needs container instances, which it does not emulate."
@@ -581,10 +607,7 @@ pub(super) fn create(ctx: &mut Ctx, i: m::CreateServiceRequest) -> R<m::CreateSe
             def: &def,
             desired,
             launch_type: &launch_type,
-            strategy: i
-                .capacity_provider_strategy
-                .clone()
-                .filter(|s| !s.is_empty()),
+            strategy: strategy.clone(),
             platform_version: i.platform_version.clone(),
             network: i.network_configuration.clone(),
             connect: i.service_connect_configuration.clone(),
@@ -592,10 +615,6 @@ pub(super) fn create(ctx: &mut Ctx, i: m::CreateServiceRequest) -> R<m::CreateSe
         },
     );
     let fargate = launch_type == "FARGATE";
-    let strategy = i
-        .capacity_provider_strategy
-        .clone()
-        .filter(|s| !s.is_empty());
     let service = m::Service {
         service_arn: Some(arn(ctx, &format!("service/{cluster}/{name}"))),
         service_name: Some(name.clone()),

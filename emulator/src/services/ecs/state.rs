@@ -18,6 +18,17 @@ pub struct State {
     pub services: BTreeMap<String, ServiceRec>,
     /// Cloud Map namespaces ECS created or was shown: name → ARN.
     pub namespaces: BTreeMap<String, String>,
+    // Capacity providers
+    /// The account's Auto Scaling group and Managed Instances capacity
+    /// providers by name (INACTIVE ones stay describable); FARGATE and
+    /// FARGATE_SPOT are built in.
+    pub capacity_providers: BTreeMap<String, CapacityProviderRec>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CapacityProviderRec {
+    pub model: m::CapacityProvider,
+    pub tags: Vec<m::Tag>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -4,6 +4,7 @@
 //! `DEACTIVATING` → `STOPPING` → `DEPROVISIONING` → `STOPPED`, each step on
 //! the world clock.
 
+use super::capacity_providers::{self, Placement};
 use super::clusters;
 use super::common::{arn, check_max, cluster_not_found, event, invalid, page, short_name, R};
 use super::load_balancing;
@@ -48,30 +49,6 @@ pub(super) struct Launch<'a> {
     pub watch: Option<Watch>,
     /// Spreads tasks over the subnets.
     pub index: usize,
-}
-
-/// Launch type from `launchType` or a capacity provider strategy.
-pub(super) fn launch_type(
-    launch_type: Option<&str>,
-    strategy: Option<&[m::CapacityProviderStrategyItem]>,
-) -> R<(String, Option<String>)> {
-    let strategy = strategy.filter(|s| !s.is_empty());
-    match (launch_type, strategy) {
-        (Some(_), Some(_)) => Err(invalid(
-            "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.",
-        )),
-        (Some(t), None) => Ok((t.to_string(), None)),
-        (None, Some(s)) => {
-            let provider = s[0].capacity_provider.clone().unwrap_or_default();
-            match provider.as_str() {
-                "FARGATE" | "FARGATE_SPOT" => Ok(("FARGATE".into(), Some(provider))),
-                _ => Err(invalid(format!(
-                    "The specified capacity provider {provider} is not in an ACTIVE state."
-                ))),
-            }
-        }
-        (None, None) => Ok(("EC2".into(), None)),
-    }
 }
 
 /// Checks the task definition fits the launch type.
@@ -558,10 +535,39 @@ pub(super) fn run(ctx: &mut Ctx, i: m::RunTaskRequest) -> R<m::RunTaskResponse> 
     if !(1..=10).contains(&count) {
         return Err(invalid("count must be between 1 and 10."));
     }
-    let (launch_type, provider) = launch_type(
+    // Capacity providers: the strategy (the call's or the cluster's
+    // default) picks each task's provider by base and weight.
+    let (launch_type, providers) = match capacity_providers::placement(
+        ctx,
+        &cluster,
         i.launch_type.as_deref(),
         i.capacity_provider_strategy.as_deref(),
-    )?;
+    )? {
+        Placement::LaunchType(t) => (t, vec![None; count as usize]),
+        Placement::Strategy {
+            items,
+            fargate: true,
+            ..
+        } => {
+            let each = capacity_providers::distribute(&items, &Default::default(), count as usize);
+            ("FARGATE".to_string(), each.into_iter().map(Some).collect())
+        }
+        Placement::Strategy { .. } => {
+            // Auto Scaling group / Managed Instances providers run tasks on
+            // their container instances: the placement hook goes here once
+            // the emulator has them; none registered yet.
+            return Ok(m::RunTaskResponse {
+                tasks: Some(vec![]),
+                failures: Some(vec![m::Failure {
+                    arn: None,
+                    reason: Some(
+                        "No Container Instances were found in your capacity provider.".into(),
+                    ),
+                    detail: None,
+                }]),
+            });
+        }
+    };
     if launch_type == "EC2" || launch_type == "EXTERNAL" || launch_type == "MANAGED_INSTANCES" {
         // No container instances are registered in the emulator.
         return Ok(m::RunTaskResponse {
@@ -584,7 +590,7 @@ pub(super) fn run(ctx: &mut Ctx, i: m::RunTaskRequest) -> R<m::RunTaskResponse> 
                 cluster: &cluster,
                 def: &def,
                 launch_type: &launch_type,
-                capacity_provider: provider.clone(),
+                capacity_provider: providers[n].clone(),
                 platform_version: i.platform_version.clone(),
                 net: net.as_ref(),
                 group: i
