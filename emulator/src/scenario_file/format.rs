@@ -959,6 +959,9 @@ pub struct LaunchedTask {
     #[serde(default)]
     pub container_ids: Vec<String>,
     pub network_interface: Option<NetworkInterface>,
+    /// The capacity provider of its strategy it runs on (`FARGATE_SPOT`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity_provider: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]

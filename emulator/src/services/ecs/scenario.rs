@@ -309,6 +309,7 @@ pub(crate) fn apply(
             attachment_id: t.attachment_id.clone(),
             container_ids: t.container_ids.clone(),
             network_interface: t.network_interface.clone(),
+            capacity_provider: None,
         };
         let pins = Pins::default().time(&at, "createdAt", t.created_at.as_ref())?;
         let pins = task_pin(pins, &at, "", &launched)?;
@@ -459,6 +460,7 @@ fn task_pin(
             "attachmentId": t.attachment_id,
             "containerIds": t.container_ids,
             "networkInterface": network_interface,
+            "capacityProvider": t.capacity_provider,
         }),
     );
     Ok(pins)
@@ -520,6 +522,7 @@ fn launched(a: &Account, t: &TaskRec) -> f::LaunchedTask {
             .map(str::to_string)
             .collect(),
         network_interface,
+        capacity_provider: t.model.capacity_provider_name.clone(),
     }
 }
 

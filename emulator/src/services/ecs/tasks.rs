@@ -199,6 +199,8 @@ struct TaskPin {
     container_ids: Vec<String>,
     /// Pinned for its network interface (see `ec2::EniPin`).
     network_interface: Option<serde_json::Value>,
+    /// The provider of its strategy it ran on.
+    capacity_provider: Option<String>,
 }
 
 /// Creates one task (and its network interface) and schedules its start.
@@ -318,7 +320,11 @@ pub(super) fn launch(ctx: &mut Ctx, l: Launch<'_>) -> R<String> {
             ..Default::default()
         }]),
         availability_zone: az,
-        capacity_provider_name: l.capacity_provider.clone(),
+        // A strategy's task: the provider a scenario pinned for it.
+        capacity_provider_name: l
+            .capacity_provider
+            .clone()
+            .map(|p| pin.capacity_provider.clone().unwrap_or(p)),
         cluster_arn: Some(cluster_arn),
         containers: Some(containers),
         cpu: l.def.cpu.clone(),
