@@ -316,14 +316,14 @@ pub(super) fn reconcile(ctx: &mut Ctx, key: &str) {
             return;
         };
         let mut started = Vec::new();
-        for n in 0..missing {
+        for (n, provider) in providers.iter().enumerate() {
             let r = tasks::launch(
                 ctx,
                 Launch {
                     cluster: &svc.cluster,
                     def: &def,
                     launch_type: &launch_type,
-                    capacity_provider: providers[n].clone(),
+                    capacity_provider: provider.clone(),
                     platform_version: primary.platform_version.clone(),
                     net: net.as_ref(),
                     group: format!("service:{name}"),

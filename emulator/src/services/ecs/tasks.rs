@@ -589,14 +589,14 @@ pub(super) fn run(ctx: &mut Ctx, i: m::RunTaskRequest) -> R<m::RunTaskResponse> 
     let net = network(ctx, &def, &launch_type, i.network_configuration.as_ref())?;
     let family = def.family.clone().unwrap_or_default();
     let mut ids = Vec::new();
-    for n in 0..count as usize {
+    for (n, provider) in providers.iter().enumerate() {
         ids.push(launch(
             ctx,
             Launch {
                 cluster: &cluster,
                 def: &def,
                 launch_type: &launch_type,
-                capacity_provider: providers[n].clone(),
+                capacity_provider: provider.clone(),
                 platform_version: i.platform_version.clone(),
                 net: net.as_ref(),
                 group: i
