@@ -825,6 +825,10 @@ def test_run_task_options(app):
                             family="web", subnets=[app.s1, app.s2], group="nightly")
         assert got["startedBy"] == "batch-7"
 
+    # A strategy uses only providers associated with the cluster (AWS refuses
+    # others: "...not associated with the cluster...").
+    e.put_cluster_capacity_providers(cluster="app", capacityProviders=["FARGATE", "FARGATE_SPOT"],
+                                     defaultCapacityProviderStrategy=[])
     spot = run(app, capacityProviderStrategy=[{"capacityProvider": "FARGATE_SPOT",
                                                "weight": 1}])[0]
     assert spot["launchType"] == "FARGATE"

@@ -899,6 +899,43 @@ pub struct Ecs {
     pub services: Vec<Service>,
     #[serde(default)]
     pub tasks: Vec<Task>,
+    /// Auto Scaling group and Managed Instances capacity providers
+    /// (FARGATE and FARGATE_SPOT exist already), made before the clusters
+    /// that list them (a Managed Instances one after its cluster).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub capacity_providers: Vec<CapacityProvider>,
+}
+
+/// A capacity provider, as CreateCapacityProvider takes it:
+/// `{name, autoScalingGroupProvider: {autoScalingGroupArn, managedScaling:
+/// {status, targetCapacity, minimumScalingStepSize, maximumScalingStepSize,
+/// instanceWarmupPeriod}, managedTerminationProtection, managedDraining},
+/// tags}`, or `{name, cluster, managedInstancesProvider: {...}}`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CapacityProvider {
+    pub name: String,
+    /// As CreateCapacityProvider takes it.
+    pub auto_scaling_group_provider: Option<serde_json::Value>,
+    /// As CreateCapacityProvider takes it (with `cluster`).
+    pub managed_instances_provider: Option<serde_json::Value>,
+    /// The cluster of a Managed Instances provider.
+    pub cluster: Option<String>,
+    #[serde(default)]
+    pub tags: TagList,
+    /// `UPDATE_COMPLETE` for a provider updated since it was created
+    /// (replayed as an UpdateCapacityProvider with its settings).
+    pub update_status: Option<String>,
+}
+
+/// An `as_policy` attachment a cluster's capacity provider got.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ClusterAttachment {
+    /// A UUID.
+    pub id: Option<String>,
+    /// `ECSManagedAutoScalingPolicy-<uuid>`.
+    pub scaling_policy_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -918,6 +955,10 @@ pub struct Cluster {
     pub default_capacity_provider_strategy: Option<serde_json::Value>,
     /// As CreateCluster takes it.
     pub configuration: Option<serde_json::Value>,
+    /// Pins the `as_policy` attachments of its Auto Scaling group
+    /// providers with managed scaling, in the order of `capacityProviders`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<ClusterAttachment>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -935,6 +976,8 @@ pub struct Service {
     pub assign_public_ip: Option<bool>,
     /// As CreateService takes it.
     pub service_connect_configuration: Option<serde_json::Value>,
+    /// As CreateService takes it (instead of the FARGATE launch type).
+    pub capacity_provider_strategy: Option<serde_json::Value>,
     /// The target groups it registers its tasks in.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub load_balancers: Vec<ServiceLoadBalancer>,
@@ -980,6 +1023,9 @@ pub struct LaunchedTask {
     #[serde(default)]
     pub container_ids: Vec<String>,
     pub network_interface: Option<NetworkInterface>,
+    /// The capacity provider of its strategy it runs on (`FARGATE_SPOT`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity_provider: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -1004,6 +1050,9 @@ pub struct Task {
     pub assign_public_ip: Option<bool>,
     pub started_by: Option<String>,
     pub group: Option<String>,
+    /// The capacity provider it runs on (`FARGATE_SPOT`), sent as a
+    /// strategy of that one provider instead of the FARGATE launch type.
+    pub capacity_provider: Option<String>,
     /// `RUNNING` (default) or `STOPPED`.
     pub state: Option<String>,
     pub stopped_reason: Option<String>,

@@ -1,6 +1,7 @@
 //! CreateCluster, DescribeClusters, ListClusters, DeleteCluster,
 //! UpdateClusterSettings (aws-spec.md §11.2–11.5).
 
+use super::capacity_providers;
 use super::common::{arn, check_max, cluster_not_found, event, invalid, page, short_name, R};
 use super::state::ClusterRec;
 use crate::model::ecs as m;
@@ -12,11 +13,17 @@ pub(super) fn name_of(cluster: Option<&str>) -> String {
     short_name(cluster.unwrap_or("default"), "cluster").to_string()
 }
 
-/// The ACTIVE cluster a request names.
+/// Whether a cluster is in use (ACTIVE, or PROVISIONING while its
+/// capacity providers' attachments are made).
+fn live(c: &ClusterRec) -> bool {
+    matches!(c.model.status.as_deref(), Some("ACTIVE" | "PROVISIONING"))
+}
+
+/// The ACTIVE (or PROVISIONING) cluster a request names.
 pub(super) fn active(ctx: &Ctx, cluster: Option<&str>) -> R<String> {
     let name = name_of(cluster);
     match ctx.acct().ecs.clusters.get(&name) {
-        Some(c) if c.model.status.as_deref() == Some("ACTIVE") => Ok(name),
+        Some(c) if live(c) => Ok(name),
         _ => Err(cluster_not_found()),
     }
 }
@@ -116,7 +123,17 @@ pub(super) fn model(ctx: &Ctx, c: &ClusterRec, include: &[String]) -> m::Cluster
     if !has("CONFIGURATIONS") {
         out.configuration = None;
     }
+    if !has("ATTACHMENTS") {
+        out.attachments = None;
+    }
     out
+}
+
+/// Every optional block (what Create and Put answer with).
+fn everything() -> Vec<String> {
+    ["TAGS", "SETTINGS", "CONFIGURATIONS", "ATTACHMENTS"]
+        .map(String::from)
+        .to_vec()
 }
 
 fn default_settings() -> Vec<m::ClusterSetting> {
@@ -153,13 +170,9 @@ pub(super) fn create(ctx: &mut Ctx, i: m::CreateClusterRequest) -> R<m::CreateCl
             "Cluster name must be up to 255 letters (uppercase and lowercase), numbers, hyphens, and underscores.",
         ));
     }
-    let everything = vec![
-        "TAGS".to_string(),
-        "SETTINGS".into(),
-        "CONFIGURATIONS".into(),
-    ];
+    let everything = everything();
     if let Some(c) = ctx.acct().ecs.clusters.get(&name) {
-        if c.model.status.as_deref() == Some("ACTIVE") {
+        if live(c) {
             return Ok(m::CreateClusterResponse {
                 cluster: Some(model(ctx, c, &everything)),
             });
@@ -170,6 +183,27 @@ pub(super) fn create(ctx: &mut Ctx, i: m::CreateClusterRequest) -> R<m::CreateCl
         .clone()
         .unwrap_or_else(|| super::account_settings::cluster_settings(ctx, default_settings()));
     check_settings(&settings)?;
+    if let Some(cfg) = &i.configuration {
+        check_configuration(cfg)?;
+    }
+    let strategy = i
+        .default_capacity_provider_strategy
+        .clone()
+        .unwrap_or_default();
+    let providers = capacity_providers::check_cluster_providers(
+        ctx,
+        &name,
+        &i.capacity_providers.clone().unwrap_or_default(),
+        &strategy,
+        false,
+    )?;
+    // A cluster whose providers need scaling policies is PROVISIONING
+    // until they are attached (aws-spec §11.2).
+    let status = if capacity_providers::needs_attachments(ctx, &providers) {
+        "PROVISIONING"
+    } else {
+        "ACTIVE"
+    };
     let connect_defaults = match i
         .service_connect_defaults
         .as_ref()
@@ -184,22 +218,21 @@ pub(super) fn create(ctx: &mut Ctx, i: m::CreateClusterRequest) -> R<m::CreateCl
         model: m::Cluster {
             cluster_arn: Some(arn(ctx, &format!("cluster/{name}"))),
             cluster_name: Some(name.clone()),
-            status: Some("ACTIVE".into()),
+            status: Some(status.into()),
             settings: Some(settings),
             configuration: i.configuration,
-            capacity_providers: Some(i.capacity_providers.unwrap_or_default()),
-            default_capacity_provider_strategy: Some(
-                i.default_capacity_provider_strategy.unwrap_or_default(),
-            ),
+            capacity_providers: Some(providers),
+            default_capacity_provider_strategy: Some(strategy),
             service_connect_defaults: connect_defaults,
             statistics: Some(vec![]),
             ..Default::default()
         },
         tags: i.tags.unwrap_or_default(),
     };
-    let out = model(ctx, &rec, &everything);
     ctx.acct_mut().ecs.clusters.insert(name.clone(), rec);
-    ctx.emit(event("cluster", &name, "created", Some("ACTIVE")));
+    capacity_providers::sync_attachments(ctx, &name);
+    ctx.emit(event("cluster", &name, "created", Some(status)));
+    let out = model(ctx, &ctx.acct().ecs.clusters[&name], &everything);
     Ok(m::CreateClusterResponse { cluster: Some(out) })
 }
 
@@ -242,7 +275,7 @@ pub(super) fn list(ctx: &mut Ctx, i: m::ListClustersRequest) -> R<m::ListCluster
         .ecs
         .clusters
         .values()
-        .filter(|c| c.model.status.as_deref() == Some("ACTIVE"))
+        .filter(|c| live(c))
         .filter_map(|c| c.model.cluster_arn.clone())
         .map(|a| (a.clone(), a))
         .collect();
@@ -259,7 +292,19 @@ pub(super) fn delete(ctx: &mut Ctx, i: m::DeleteClusterRequest) -> R<m::DeleteCl
         return Err(cluster_not_found());
     };
     let st = &ctx.acct().ecs;
-    if c.model.status.as_deref() == Some("ACTIVE") {
+    if live(&c) {
+        // Managed Instances providers belong to the cluster: they go first
+        // [M: ClusterContainsCapacityProviderException].
+        let own = st.capacity_providers.values().any(|p| {
+            p.model.cluster.as_deref() == Some(name.as_str())
+                && p.model.status.as_deref() == Some("ACTIVE")
+        });
+        if own {
+            return Err(AwsError::new(
+                "ClusterContainsCapacityProviderException",
+                "The Cluster cannot be deleted while it contains Managed Instances capacity providers. Delete them and try again.",
+            ));
+        }
         if st.services.values().any(|s| {
             s.cluster == name && matches!(s.model.status.as_deref(), Some("ACTIVE" | "DRAINING"))
         }) {
@@ -318,5 +363,130 @@ pub(super) fn update_settings(
     let c = &ctx.acct().ecs.clusters[&name];
     Ok(m::UpdateClusterSettingsResponse {
         cluster: Some(model(ctx, c, &["SETTINGS".into()])),
+    })
+}
+
+/// Checks a cluster configuration: execute command logging and its log
+/// configuration [M doc: ExecuteCommandConfiguration; U wordings].
+fn check_configuration(cfg: &m::ClusterConfiguration) -> R<()> {
+    if let Some(e) = &cfg.execute_command_configuration {
+        let logging = e.logging.as_deref().unwrap_or("DEFAULT");
+        if !matches!(logging, "NONE" | "DEFAULT" | "OVERRIDE") {
+            return Err(invalid(format!(
+                "executeCommandConfiguration.logging must be NONE, DEFAULT or OVERRIDE (got {logging})."
+            )));
+        }
+        match (&e.log_configuration, logging) {
+            (None, "OVERRIDE") => {
+                return Err(invalid(
+                    "A logConfiguration must be specified when logging is OVERRIDE.",
+                ))
+            }
+            (Some(_), "NONE" | "DEFAULT") => {
+                return Err(invalid(
+                    "A logConfiguration can only be specified when logging is OVERRIDE.",
+                ))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// PutClusterCapacityProviders: the cluster's providers and default
+/// strategy, both given in full [M doc]. A provider left out is
+/// disassociated, unless a service or a task still uses it.
+pub(super) fn put_capacity_providers(
+    ctx: &mut Ctx,
+    i: m::PutClusterCapacityProvidersRequest,
+) -> R<m::PutClusterCapacityProvidersResponse> {
+    let name = active(ctx, i.cluster.as_deref())?;
+    let strategy = i.default_capacity_provider_strategy.unwrap_or_default();
+    let mut wanted = i.capacity_providers.unwrap_or_default();
+    // The cluster's own Managed Instances providers stay [U].
+    let own: Vec<String> = ctx
+        .acct()
+        .ecs
+        .capacity_providers
+        .values()
+        .filter(|p| {
+            p.model.cluster.as_deref() == Some(name.as_str())
+                && p.model.status.as_deref() == Some("ACTIVE")
+        })
+        .filter_map(|p| p.model.name.clone())
+        .collect();
+    for p in &own {
+        if !wanted.iter().any(|w| capacity_providers::name_of(w) == *p) {
+            wanted.push(p.clone());
+        }
+    }
+    let providers =
+        capacity_providers::check_cluster_providers(ctx, &name, &wanted, &strategy, true)?;
+    let before = ctx.acct().ecs.clusters[&name]
+        .model
+        .capacity_providers
+        .clone()
+        .unwrap_or_default();
+    for p in before.iter().filter(|p| !providers.contains(p)) {
+        if capacity_providers::in_use(ctx, p, Some(&name)) {
+            // [R: pahud/cdk-fargate-patterns#71]
+            return Err(AwsError::new(
+                "ResourceInUseException",
+                "The specified capacity provider is in use and cannot be removed.",
+            ));
+        }
+    }
+    if let Some(c) = ctx.acct_mut().ecs.clusters.get_mut(&name) {
+        c.model.capacity_providers = Some(providers);
+        c.model.default_capacity_provider_strategy = Some(strategy);
+    }
+    capacity_providers::sync_attachments(ctx, &name);
+    ctx.emit(event("cluster", &name, "capacity-providers", None));
+    let c = &ctx.acct().ecs.clusters[&name];
+    Ok(m::PutClusterCapacityProvidersResponse {
+        cluster: Some(model(ctx, c, &everything())),
+    })
+}
+
+/// UpdateCluster: settings (merged), configuration and Service Connect
+/// defaults (replaced) [M doc].
+pub(super) fn update(ctx: &mut Ctx, i: m::UpdateClusterRequest) -> R<m::UpdateClusterResponse> {
+    let name = active(ctx, i.cluster.as_deref())?;
+    let settings = i.settings.unwrap_or_default();
+    check_settings(&settings)?;
+    if let Some(cfg) = &i.configuration {
+        check_configuration(cfg)?;
+    }
+    let connect = match i.service_connect_defaults.as_ref() {
+        Some(d) => {
+            let ns = d.namespace.clone().unwrap_or_default();
+            if ns.is_empty() {
+                Some(None)
+            } else {
+                Some(Some(namespace_arn(ctx, &ns, true)?))
+            }
+        }
+        None => None,
+    };
+    if let Some(c) = ctx.acct_mut().ecs.clusters.get_mut(&name) {
+        let current = c.model.settings.get_or_insert_with(Vec::new);
+        for s in settings {
+            match current.iter_mut().find(|x| x.name == s.name) {
+                Some(x) => x.value = s.value,
+                None => current.push(s),
+            }
+        }
+        if let Some(cfg) = i.configuration {
+            c.model.configuration = Some(cfg);
+        }
+        if let Some(ns) = connect {
+            c.model.service_connect_defaults =
+                ns.map(|n| m::ClusterServiceConnectDefaults { namespace: Some(n) });
+        }
+    }
+    ctx.emit(event("cluster", &name, "updated", None));
+    let c = &ctx.acct().ecs.clusters[&name];
+    Ok(m::UpdateClusterResponse {
+        cluster: Some(model(ctx, c, &["SETTINGS".into(), "CONFIGURATIONS".into()])),
     })
 }

@@ -4,6 +4,7 @@
 
 mod account_settings;
 mod agent;
+mod capacity_providers;
 mod circuit_breaker;
 mod clusters;
 mod common;
@@ -415,5 +416,48 @@ impl Api for Ecs {
         i: m::ContinueServiceDeploymentRequest,
     ) -> R<m::ContinueServiceDeploymentResponse> {
         service_deployments::continue_(ctx, i)
+    }
+    // Capacity providers
+    fn create_capacity_provider(
+        &self,
+        ctx: &mut Ctx,
+        i: m::CreateCapacityProviderRequest,
+    ) -> R<m::CreateCapacityProviderResponse> {
+        capacity_providers::create(ctx, i)
+    }
+    fn describe_capacity_providers(
+        &self,
+        ctx: &mut Ctx,
+        i: m::DescribeCapacityProvidersRequest,
+    ) -> R<m::DescribeCapacityProvidersResponse> {
+        capacity_providers::describe(ctx, i)
+    }
+    fn update_capacity_provider(
+        &self,
+        ctx: &mut Ctx,
+        i: m::UpdateCapacityProviderRequest,
+    ) -> R<m::UpdateCapacityProviderResponse> {
+        capacity_providers::update(ctx, i)
+    }
+    fn delete_capacity_provider(
+        &self,
+        ctx: &mut Ctx,
+        i: m::DeleteCapacityProviderRequest,
+    ) -> R<m::DeleteCapacityProviderResponse> {
+        capacity_providers::delete(ctx, i)
+    }
+    fn put_cluster_capacity_providers(
+        &self,
+        ctx: &mut Ctx,
+        i: m::PutClusterCapacityProvidersRequest,
+    ) -> R<m::PutClusterCapacityProvidersResponse> {
+        clusters::put_capacity_providers(ctx, i)
+    }
+    fn update_cluster(
+        &self,
+        ctx: &mut Ctx,
+        i: m::UpdateClusterRequest,
+    ) -> R<m::UpdateClusterResponse> {
+        clusters::update(ctx, i)
     }
 }

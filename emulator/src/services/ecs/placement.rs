@@ -107,6 +107,8 @@ pub(super) struct Ask<'a> {
     pub group: &'a str,
     pub strategy: &'a [m::PlacementStrategy],
     pub constraints: &'a [m::PlacementConstraint],
+    /// A capacity provider's tasks go only to its instances.
+    pub provider: Option<&'a str>,
 }
 
 /// Checks strategies and constraints as RunTask/CreateService take them.
@@ -246,6 +248,10 @@ pub(super) fn place(ctx: &Ctx, ask: &Ask<'_>) -> Result<Spot, Vec<(String, Strin
         .container_instances
         .values()
         .filter(|c| c.cluster == ask.cluster && c.status == "ACTIVE")
+        .filter(|c| {
+            ask.provider
+                .is_none_or(|p| c.capacity_provider.as_deref() == Some(p))
+        })
         .collect();
     let zones = zones_of(ctx, ask.net);
     let constraints: Vec<(String, Option<Expr>)> = ask
@@ -486,6 +492,7 @@ pub(super) struct ServiceAsk<'a> {
     pub group: &'a str,
     pub strategy: &'a [m::PlacementStrategy],
     pub constraints: &'a [m::PlacementConstraint],
+    pub provider: Option<&'a str>,
 }
 
 /// Where a service's next task goes: nowhere in particular on Fargate; on
@@ -520,6 +527,7 @@ pub(super) fn service_spot(
             group: ask.group,
             strategy,
             constraints: &constraints,
+            provider: ask.provider,
         },
     )
     .map(Some)

@@ -55,6 +55,12 @@ pub(crate) fn apply(
                 .collect()
         })
     };
+    // Auto Scaling group providers before the clusters that list them.
+    for (i, cp) in spec.capacity_providers.iter().enumerate() {
+        if cp.cluster.is_none() {
+            capacity_provider(world, p, i, cp)?;
+        }
+    }
     for (i, cl) in spec.clusters.iter().enumerate() {
         let at = p.at(format!("{}.ecs.clusters[{i}]", p.base));
         let strategy = match &cl.default_capacity_provider_strategy {
@@ -73,32 +79,47 @@ pub(crate) fn apply(
             ),
             None => None,
         };
-        ecs(
-            world,
-            &at,
-            None,
-            c::Request::CreateCluster(c::CreateClusterRequest {
-                cluster_name: Some(cl.name.clone()),
-                tags: tags(&cl.tags),
-                service_connect_defaults: cl
-                    .service_connect_namespace
-                    .clone()
-                    .map(|n| c::ClusterServiceConnectDefaultsRequest { namespace: Some(n) }),
-                settings: (!cl.settings.is_empty()).then(|| {
-                    cl.settings
-                        .iter()
-                        .map(|(k, v)| c::ClusterSetting {
-                            name: Some(k.clone()),
-                            value: Some(v.clone()),
-                        })
-                        .collect()
+        let mut pins = Pins::default();
+        for a in &cl.attachments {
+            pins = pins.push(
+                "ecs-cluster-attachment",
+                serde_json::to_value(a).unwrap_or(Value::Null),
+            );
+        }
+        pins.run(world, || {
+            ecs(
+                world,
+                &at,
+                None,
+                c::Request::CreateCluster(c::CreateClusterRequest {
+                    cluster_name: Some(cl.name.clone()),
+                    tags: tags(&cl.tags),
+                    service_connect_defaults: cl
+                        .service_connect_namespace
+                        .clone()
+                        .map(|n| c::ClusterServiceConnectDefaultsRequest { namespace: Some(n) }),
+                    settings: (!cl.settings.is_empty()).then(|| {
+                        cl.settings
+                            .iter()
+                            .map(|(k, v)| c::ClusterSetting {
+                                name: Some(k.clone()),
+                                value: Some(v.clone()),
+                            })
+                            .collect()
+                    }),
+                    capacity_providers: (!cl.capacity_providers.is_empty())
+                        .then(|| cl.capacity_providers.clone()),
+                    default_capacity_provider_strategy: strategy,
+                    configuration,
                 }),
-                capacity_providers: (!cl.capacity_providers.is_empty())
-                    .then(|| cl.capacity_providers.clone()),
-                default_capacity_provider_strategy: strategy,
-                configuration,
-            }),
-        )?;
+            )
+        })?;
+    }
+    // Managed Instances providers in their clusters.
+    for (i, cp) in spec.capacity_providers.iter().enumerate() {
+        if cp.cluster.is_some() {
+            capacity_provider(world, p, i, cp)?;
+        }
     }
     // Revisions deregistered once services and tasks that use them exist.
     let mut deregister = Vec::new();
@@ -184,6 +205,13 @@ pub(crate) fn apply(
             None => None,
         };
         let net = network(&at, &s.subnets, &s.security_groups, s.assign_public_ip)?;
+        let strategy: Option<Vec<c::CapacityProviderStrategyItem>> =
+            match &s.capacity_provider_strategy {
+                Some(v) => Some(serde_path_to_error::deserialize(v.clone()).map_err(|x| {
+                    at.err(&format!("capacityProviderStrategy{}", x.path()), x.inner())
+                })?),
+                None => None,
+            };
         let load_balancers = s
             .load_balancers
             .iter()
@@ -246,7 +274,8 @@ pub(crate) fn apply(
                     service_name: Some(s.name.clone()),
                     task_definition: Some(s.task_definition.clone()),
                     desired_count: Some(s.desired_count),
-                    launch_type: Some("FARGATE".into()),
+                    launch_type: strategy.is_none().then(|| "FARGATE".into()),
+                    capacity_provider_strategy: strategy,
                     network_configuration: Some(net),
                     service_connect_configuration: connect,
                     load_balancers: (!load_balancers.is_empty()).then_some(load_balancers),
@@ -280,6 +309,7 @@ pub(crate) fn apply(
             attachment_id: t.attachment_id.clone(),
             container_ids: t.container_ids.clone(),
             network_interface: t.network_interface.clone(),
+            capacity_provider: None,
         };
         let pins = Pins::default().time(&at, "createdAt", t.created_at.as_ref())?;
         let pins = task_pin(pins, &at, "", &launched)?;
@@ -292,7 +322,13 @@ pub(crate) fn apply(
                     cluster: Some(t.cluster.clone()),
                     task_definition: Some(t.task_definition.clone()),
                     count: Some(t.count),
-                    launch_type: Some("FARGATE".into()),
+                    launch_type: t.capacity_provider.is_none().then(|| "FARGATE".into()),
+                    capacity_provider_strategy: t.capacity_provider.as_ref().map(|p| {
+                        vec![c::CapacityProviderStrategyItem {
+                            capacity_provider: Some(p.clone()),
+                            ..Default::default()
+                        }]
+                    }),
                     network_configuration: Some(net),
                     started_by: t.started_by.clone(),
                     group: t.group.clone(),
@@ -424,6 +460,7 @@ fn task_pin(
             "attachmentId": t.attachment_id,
             "containerIds": t.container_ids,
             "networkInterface": network_interface,
+            "capacityProvider": t.capacity_provider,
         }),
     );
     Ok(pins)
@@ -485,16 +522,54 @@ fn launched(a: &Account, t: &TaskRec) -> f::LaunchedTask {
             .map(str::to_string)
             .collect(),
         network_interface,
+        capacity_provider: t.model.capacity_provider_name.clone(),
     }
 }
 
 /// This account's ECS resources, as a scenario declares them.
 pub(crate) fn export(a: &Account, out: &mut f::RegionResources) {
     let ecs = &a.ecs;
+    // Capacity providers first: the clusters list them.
+    for cp in ecs
+        .capacity_providers
+        .values()
+        .filter(|c| c.model.status.as_deref() == Some("ACTIVE"))
+    {
+        let mut asg = cp
+            .model
+            .auto_scaling_group_provider
+            .as_ref()
+            .and_then(|x| serde_json::to_value(x).ok());
+        if let Some(Value::Object(m)) = &mut asg {
+            m.retain(|_, v| !v.is_null());
+        }
+        out.ecs.capacity_providers.push(f::CapacityProvider {
+            name: cp.model.name.clone().unwrap_or_default(),
+            auto_scaling_group_provider: asg,
+            managed_instances_provider: cp
+                .model
+                .managed_instances_provider
+                .as_ref()
+                .and_then(|x| serde_json::to_value(x).ok()),
+            cluster: cp.model.cluster.clone(),
+            tags: ecs_tags(&cp.tags),
+            update_status: cp
+                .model
+                .update_status
+                .clone()
+                .filter(|u| u.starts_with("UPDATE_")),
+        });
+    }
+    // The cluster's own (Managed Instances) providers are made with them.
+    let own = |n: &String| {
+        ecs.capacity_providers
+            .get(n)
+            .is_some_and(|p| p.model.cluster.is_some())
+    };
     for c in ecs
         .clusters
         .values()
-        .filter(|c| c.model.status.as_deref() == Some("ACTIVE"))
+        .filter(|c| matches!(c.model.status.as_deref(), Some("ACTIVE" | "PROVISIONING")))
     {
         out.ecs.clusters.push(f::Cluster {
             name: c.model.cluster_name.clone().unwrap_or_default(),
@@ -511,7 +586,30 @@ pub(crate) fn export(a: &Account, out: &mut f::RegionResources) {
                 .flatten()
                 .filter_map(|s| Some((s.name.clone()?, s.value.clone()?)))
                 .collect(),
-            capacity_providers: c.model.capacity_providers.clone().unwrap_or_default(),
+            capacity_providers: c
+                .model
+                .capacity_providers
+                .iter()
+                .flatten()
+                .filter(|n| !own(n))
+                .cloned()
+                .collect(),
+            attachments: c
+                .model
+                .attachments
+                .iter()
+                .flatten()
+                .filter(|a| a.type_.as_deref() == Some("as_policy"))
+                .map(|a| f::ClusterAttachment {
+                    id: a.id.clone(),
+                    scaling_policy_name: a
+                        .details
+                        .iter()
+                        .flatten()
+                        .find(|d| d.name.as_deref() == Some("scalingPolicyName"))
+                        .and_then(|d| d.value.clone()),
+                })
+                .collect(),
             default_capacity_provider_strategy: c
                 .model
                 .default_capacity_provider_strategy
@@ -613,6 +711,12 @@ pub(crate) fn export(a: &Account, out: &mut f::RegionResources) {
             service_connect_configuration: primary
                 .and_then(|d| d.service_connect_configuration.as_ref())
                 .and_then(|c| serde_json::to_value(c).ok()),
+            capacity_provider_strategy: s
+                .model
+                .capacity_provider_strategy
+                .as_ref()
+                .filter(|x| !x.is_empty())
+                .and_then(|x| serde_json::to_value(x).ok()),
             load_balancers: s
                 .model
                 .load_balancers
@@ -686,6 +790,7 @@ pub(crate) fn export(a: &Account, out: &mut f::RegionResources) {
                 .map(|_| true),
             started_by: t.model.started_by.clone(),
             group: t.model.group.clone(),
+            capacity_provider: t.model.capacity_provider_name.clone(),
             state: Some(if stopped { "STOPPED" } else { "RUNNING" }.into()),
             stopped_reason: t.model.stopped_reason.clone().filter(|_| stopped),
             tags: ecs_tags(&t.tags),
@@ -697,4 +802,79 @@ pub(crate) fn export(a: &Account, out: &mut f::RegionResources) {
             network_interface: l.network_interface,
         });
     }
+}
+
+/// Creates a capacity provider of the scenario (and replays its update).
+fn capacity_provider(
+    world: &Arc<World>,
+    p: &Phase<'_>,
+    i: usize,
+    cp: &format::CapacityProvider,
+) -> Result<(), ScenarioError> {
+    let at = p.at(format!("{}.ecs.capacityProviders[{i}]", p.base));
+    let asg: Option<c::AutoScalingGroupProvider> =
+        match &cp.auto_scaling_group_provider {
+            Some(v) => Some(serde_path_to_error::deserialize(v.clone()).map_err(|x| {
+                at.err(&format!("autoScalingGroupProvider.{}", x.path()), x.inner())
+            })?),
+            None => None,
+        };
+    let managed: Option<c::CreateManagedInstancesProviderConfiguration> =
+        match &cp.managed_instances_provider {
+            Some(v) => Some(serde_path_to_error::deserialize(v.clone()).map_err(|x| {
+                at.err(&format!("managedInstancesProvider.{}", x.path()), x.inner())
+            })?),
+            None => None,
+        };
+    let tags = (!cp.tags.is_empty()).then(|| {
+        cp.tags
+            .0
+            .iter()
+            .map(|(k, v)| c::Tag {
+                key: Some(k.clone()),
+                value: Some(v.clone()),
+            })
+            .collect()
+    });
+    ecs(
+        world,
+        &at,
+        None,
+        c::Request::CreateCapacityProvider(c::CreateCapacityProviderRequest {
+            name: Some(cp.name.clone()),
+            cluster: cp.cluster.clone(),
+            auto_scaling_group_provider: asg.clone(),
+            managed_instances_provider: managed,
+            tags,
+        }),
+    )?;
+    match cp.update_status.as_deref() {
+        None => {}
+        Some("UPDATE_COMPLETE" | "UPDATE_IN_PROGRESS") => {
+            let update = asg.map(|a| c::AutoScalingGroupProviderUpdate {
+                managed_scaling: a.managed_scaling,
+                managed_termination_protection: a.managed_termination_protection,
+                managed_draining: a.managed_draining,
+            });
+            let managed = cp.managed_instances_provider.as_ref().and_then(|v| {
+                serde_json::from_value::<c::UpdateManagedInstancesProviderConfiguration>(v.clone())
+                    .ok()
+            });
+            ecs(
+                world,
+                &at,
+                None,
+                c::Request::UpdateCapacityProvider(c::UpdateCapacityProviderRequest {
+                    name: Some(cp.name.clone()),
+                    cluster: cp.cluster.clone(),
+                    auto_scaling_group_provider: update,
+                    managed_instances_provider: managed.filter(|_| cp.cluster.is_some()),
+                }),
+            )?;
+        }
+        Some(other) => {
+            return Err(bad(&at, "updateStatus", other, "UPDATE_COMPLETE"));
+        }
+    }
+    Ok(())
 }

@@ -2,6 +2,9 @@
 //! ListServices, the scheduler that keeps a service at its desired count, and
 //! Service Connect (aws-spec.md §10.3–10.4, §11.13–11.17).
 
+use std::collections::BTreeMap;
+
+use super::capacity_providers::{self, Placement};
 use super::circuit_breaker;
 use super::clusters;
 use super::common::{
@@ -252,6 +255,13 @@ fn reconcile_deployments(ctx: &mut Ctx, key: &str) {
         .filter(|t| t.model.last_status.as_deref() == Some("RUNNING"))
         .filter(|t| load_balancing::health(ctx, t, grace) == Health::Ready)
         .count();
+    // Tasks per capacity provider, so new ones keep the strategy's split.
+    let mut per_provider: BTreeMap<String, usize> = BTreeMap::new();
+    for t in tasks.iter().filter(|t| live(t) && of_primary(t)) {
+        if let Some(p) = &t.model.capacity_provider_name {
+            *per_provider.entry(p.clone()).or_insert(0) += 1;
+        }
+    }
     let live_old: Vec<String> = tasks
         .iter()
         .filter(|t| live(t) && !of_primary(t))
@@ -321,15 +331,27 @@ fn reconcile_deployments(ctx: &mut Ctx, key: &str) {
         let def = task_definitions::find(ctx, primary.task_definition.as_deref().unwrap_or(""))
             .map(|d| d.model.clone());
         let Some(def) = def else { return };
-        let launch_type = primary
-            .launch_type
-            .clone()
-            .unwrap_or_else(|| "FARGATE".into());
-        let provider = primary
-            .capacity_provider_strategy
-            .as_ref()
-            .and_then(|s| s.first())
-            .and_then(|s| s.capacity_provider.clone());
+        let launch_type = primary.launch_type.clone().unwrap_or_else(|| {
+            // A strategy of Auto Scaling group providers runs on EC2.
+            let fargate = primary
+                .capacity_provider_strategy
+                .iter()
+                .flatten()
+                .all(|s| {
+                    matches!(
+                        s.capacity_provider.as_deref(),
+                        Some("FARGATE" | "FARGATE_SPOT")
+                    )
+                });
+            if fargate { "FARGATE" } else { "EC2" }.into()
+        });
+        let providers: Vec<Option<String>> = match &primary.capacity_provider_strategy {
+            Some(s) if !s.is_empty() => capacity_providers::distribute(s, &per_provider, missing)
+                .into_iter()
+                .map(Some)
+                .collect(),
+            _ => vec![None; missing],
+        };
         let Ok(net) = net_of(
             ctx,
             &def,
@@ -342,7 +364,7 @@ fn reconcile_deployments(ctx: &mut Ctx, key: &str) {
         let group = format!("service:{name}");
         let strategy = svc.model.placement_strategy.clone().unwrap_or_default();
         let constraints = svc.model.placement_constraints.clone().unwrap_or_default();
-        for n in 0..missing {
+        for (n, provider) in providers.iter().enumerate() {
             let spot = match placement::service_spot(
                 ctx,
                 &placement::ServiceAsk {
@@ -353,6 +375,7 @@ fn reconcile_deployments(ctx: &mut Ctx, key: &str) {
                     group: &group,
                     strategy: &strategy,
                     constraints: &constraints,
+                    provider: provider.as_deref(),
                 },
             ) {
                 Ok(s) => s,
@@ -657,10 +680,22 @@ pub(super) fn create(ctx: &mut Ctx, i: m::CreateServiceRequest) -> R<m::CreateSe
     if desired < 0 {
         return Err(invalid("desiredCount must be 0 or more."));
     }
-    let (launch_type, _) = tasks::launch_type(
+    // Capacity providers: the call's strategy or the cluster's default one
+    // (which the service then shows as its own).
+    let (launch_type, strategy) = match capacity_providers::placement(
+        ctx,
+        &cluster,
         i.launch_type.as_deref(),
         i.capacity_provider_strategy.as_deref(),
-    )?;
+    )? {
+        Placement::LaunchType(t) => (t, None),
+        // Auto Scaling group providers run their tasks on container
+        // instances (EC2).
+        Placement::Strategy { items, fargate } => {
+            let launch = if fargate { "FARGATE" } else { "EC2" };
+            (launch.to_string(), Some(items))
+        }
+    };
     if launch_type != "FARGATE" && launch_type != "EC2" {
         return Err(invalid(format!(
             "awsemu runs services on FARGATE and EC2: launch type {launch_type} needs external or managed instances, which it does not emulate."
@@ -684,10 +719,7 @@ pub(super) fn create(ctx: &mut Ctx, i: m::CreateServiceRequest) -> R<m::CreateSe
             def: &def,
             desired,
             launch_type: &launch_type,
-            strategy: i
-                .capacity_provider_strategy
-                .clone()
-                .filter(|s| !s.is_empty()),
+            strategy: strategy.clone(),
             platform_version: i.platform_version.clone(),
             network: i.network_configuration.clone(),
             connect: i.service_connect_configuration.clone(),
@@ -695,10 +727,6 @@ pub(super) fn create(ctx: &mut Ctx, i: m::CreateServiceRequest) -> R<m::CreateSe
         },
     );
     let fargate = launch_type == "FARGATE";
-    let strategy = i
-        .capacity_provider_strategy
-        .clone()
-        .filter(|s| !s.is_empty());
     let service = m::Service {
         service_arn: Some(arn(ctx, &format!("service/{cluster}/{name}"))),
         service_name: Some(name.clone()),

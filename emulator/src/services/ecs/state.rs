@@ -40,6 +40,17 @@ pub struct State {
     pub service_deployments: BTreeMap<String, ServiceDeploymentRec>,
     /// By service revision ARN.
     pub service_revisions: BTreeMap<String, m::ServiceRevision>,
+    // Capacity providers
+    /// The account's Auto Scaling group and Managed Instances capacity
+    /// providers by name (INACTIVE ones stay describable); FARGATE and
+    /// FARGATE_SPOT are built in.
+    pub capacity_providers: BTreeMap<String, CapacityProviderRec>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CapacityProviderRec {
+    pub model: m::CapacityProvider,
+    pub tags: Vec<m::Tag>,
 }
 
 #[derive(Debug, Clone, Serialize)]

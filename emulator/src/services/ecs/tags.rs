@@ -25,6 +25,7 @@ fn tags_mut<'a>(ctx: &'a mut Ctx, resource_arn: &str) -> R<&'a mut Vec<m::Tag>> 
     let found = match kind {
         "cluster" => st.clusters.get_mut(rest).map(|c| &mut c.tags),
         "service" => st.services.get_mut(rest).map(|s| &mut s.tags),
+        "capacity-provider" => st.capacity_providers.get_mut(rest).map(|c| &mut c.tags),
         "task" => {
             let id = rest.rsplit('/').next().unwrap_or("");
             st.tasks.get_mut(id).map(|t| &mut t.tags)

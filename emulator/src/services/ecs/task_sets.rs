@@ -5,6 +5,7 @@
 //! "TaskSet", "Scale"; developer guide "External deployment" and
 //! "Blue/green deployment with CodeDeploy").
 
+use super::capacity_providers::{self, Placement};
 use super::clusters;
 use super::common::{arn, event, invalid, push_event, service_not_found, short_name, R};
 use super::load_balancing;
@@ -401,6 +402,7 @@ fn launch(
                 group: &group,
                 strategy: &[],
                 constraints: &[],
+                provider: None,
             },
         ) {
             Ok(s) => s,
@@ -536,6 +538,25 @@ struct NewTaskSet {
     tags: Vec<m::Tag>,
 }
 
+/// The launch type and first capacity provider a task set's (or its
+/// service's) `launchType` or strategy give.
+fn launch_type_of(
+    ctx: &Ctx,
+    cluster: &str,
+    launch_type: Option<&str>,
+    strategy: Option<&[m::CapacityProviderStrategyItem]>,
+) -> R<(String, Option<String>)> {
+    Ok(
+        match capacity_providers::placement(ctx, cluster, launch_type, strategy)? {
+            Placement::LaunchType(t) => (t, None),
+            Placement::Strategy { items, fargate } => (
+                if fargate { "FARGATE" } else { "EC2" }.to_string(),
+                items.first().and_then(|i| i.capacity_provider.clone()),
+            ),
+        },
+    )
+}
+
 /// Validates and adds a task set to the service; gives its ARN.
 fn add(ctx: &mut Ctx, key: &str, n: NewTaskSet) -> R<String> {
     let svc = ctx.acct().ecs.services[key].clone();
@@ -543,13 +564,18 @@ fn add(ctx: &mut Ctx, key: &str, n: NewTaskSet) -> R<String> {
     let (launch_type, provider) = match (&n.launch_type, &n.strategy) {
         (None, None) => match &svc.model.launch_type {
             Some(l) => (l.clone(), None),
-            None => tasks::launch_type(Some("FARGATE"), None)?,
+            None => ("FARGATE".to_string(), None),
         },
-        _ => tasks::launch_type(n.launch_type.as_deref(), n.strategy.as_deref())?,
+        _ => launch_type_of(
+            ctx,
+            &svc.cluster,
+            n.launch_type.as_deref(),
+            n.strategy.as_deref(),
+        )?,
     };
-    if launch_type != "FARGATE" {
+    if launch_type != "FARGATE" && launch_type != "EC2" {
         return Err(invalid(format!(
-            "awsemu runs task sets on FARGATE only: launch type {launch_type} needs container instances, which it does not emulate."
+            "awsemu runs task sets on FARGATE and EC2: launch type {launch_type} needs external or managed instances, which it does not emulate."
         )));
     }
     tasks::check_compatible(&def, &launch_type)?;
@@ -700,7 +726,7 @@ pub(super) fn create_service(
         .clone()
         .filter(|s| !s.is_empty());
     if i.launch_type.is_some() || strategy.is_some() {
-        tasks::launch_type(i.launch_type.as_deref(), strategy.as_deref())?;
+        launch_type_of(ctx, &cluster, i.launch_type.as_deref(), strategy.as_deref())?;
     }
     let lbs = i.load_balancers.clone().unwrap_or_default();
     let service = m::Service {

@@ -4,6 +4,7 @@
 //! `DEACTIVATING` → `STOPPING` → `DEPROVISIONING` → `STOPPED`, each step on
 //! the world clock.
 
+use super::capacity_providers::{self, Placement};
 use super::clusters;
 use super::common::{arn, check_max, cluster_not_found, event, invalid, page, short_name, R};
 use super::load_balancing;
@@ -45,30 +46,6 @@ pub(super) struct Launch<'a> {
     pub index: usize,
     /// EC2 launch type: the container instance placement chose.
     pub spot: Option<placement::Spot>,
-}
-
-/// Launch type from `launchType` or a capacity provider strategy.
-pub(super) fn launch_type(
-    launch_type: Option<&str>,
-    strategy: Option<&[m::CapacityProviderStrategyItem]>,
-) -> R<(String, Option<String>)> {
-    let strategy = strategy.filter(|s| !s.is_empty());
-    match (launch_type, strategy) {
-        (Some(_), Some(_)) => Err(invalid(
-            "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.",
-        )),
-        (Some(t), None) => Ok((t.to_string(), None)),
-        (None, Some(s)) => {
-            let provider = s[0].capacity_provider.clone().unwrap_or_default();
-            match provider.as_str() {
-                "FARGATE" | "FARGATE_SPOT" => Ok(("FARGATE".into(), Some(provider))),
-                _ => Err(invalid(format!(
-                    "The specified capacity provider {provider} is not in an ACTIVE state."
-                ))),
-            }
-        }
-        (None, None) => Ok(("EC2".into(), None)),
-    }
 }
 
 /// Checks the task definition fits the launch type.
@@ -219,6 +196,8 @@ struct TaskPin {
     container_ids: Vec<String>,
     /// Pinned for its network interface (see `ec2::EniPin`).
     network_interface: Option<serde_json::Value>,
+    /// The provider of its strategy it ran on.
+    capacity_provider: Option<String>,
 }
 
 /// Creates one task (and its network interface) and schedules its start.
@@ -349,7 +328,11 @@ pub(super) fn launch(ctx: &mut Ctx, l: Launch<'_>) -> R<String> {
             ..Default::default()
         }]),
         availability_zone: az,
-        capacity_provider_name: l.capacity_provider.clone(),
+        // A strategy's task: the provider a scenario pinned for it.
+        capacity_provider_name: l
+            .capacity_provider
+            .clone()
+            .map(|p| pin.capacity_provider.clone().unwrap_or(p)),
         cluster_arn: Some(cluster_arn),
         containers: Some(containers),
         cpu: l.def.cpu.clone(),
@@ -590,10 +573,23 @@ pub(super) fn run(ctx: &mut Ctx, i: m::RunTaskRequest) -> R<m::RunTaskResponse> 
     if !(1..=10).contains(&count) {
         return Err(invalid("count must be between 1 and 10."));
     }
-    let (launch_type, provider) = launch_type(
+    // Capacity providers: the strategy (the call's or the cluster's
+    // default) picks each task's provider by base and weight.
+    let (launch_type, providers) = match capacity_providers::placement(
+        ctx,
+        &cluster,
         i.launch_type.as_deref(),
         i.capacity_provider_strategy.as_deref(),
-    )?;
+    )? {
+        Placement::LaunchType(t) => (t, vec![None; count as usize]),
+        Placement::Strategy { items, fargate } => {
+            let each = capacity_providers::distribute(&items, &Default::default(), count as usize);
+            // Auto Scaling group providers run tasks on their container
+            // instances (EC2).
+            let launch = if fargate { "FARGATE" } else { "EC2" };
+            (launch.to_string(), each.into_iter().map(Some).collect())
+        }
+    };
     if launch_type == "EXTERNAL" || launch_type == "MANAGED_INSTANCES" {
         // No external or managed instances are registered in the emulator.
         return Err(invalid(
@@ -612,7 +608,7 @@ pub(super) fn run(ctx: &mut Ctx, i: m::RunTaskRequest) -> R<m::RunTaskResponse> 
     let mut constraints = i.placement_constraints.clone().unwrap_or_default();
     if on_instances {
         placement::check(&strategy, &constraints)?;
-        if !placement::has_instances(ctx, &cluster) {
+        if providers.iter().all(Option::is_none) && !placement::has_instances(ctx, &cluster) {
             // [R gh: RunTask throws this]
             return Err(invalid(
                 "No Container Instances were found in your cluster.",
@@ -623,7 +619,7 @@ pub(super) fn run(ctx: &mut Ctx, i: m::RunTaskRequest) -> R<m::RunTaskResponse> 
     let need = placement::need(&def, i.overrides.as_ref());
     let mut ids = Vec::new();
     let mut failures: Vec<m::Failure> = Vec::new();
-    for n in 0..count as usize {
+    for (n, provider) in providers.iter().enumerate() {
         let spot = if on_instances {
             let ask = placement::Ask {
                 cluster: &cluster,
@@ -632,10 +628,19 @@ pub(super) fn run(ctx: &mut Ctx, i: m::RunTaskRequest) -> R<m::RunTaskResponse> 
                 group: &group,
                 strategy: &strategy,
                 constraints: &constraints,
+                provider: provider.as_deref(),
             };
             match placement::place(ctx, &ask) {
                 Ok(s) => Some(s),
                 Err(why) => {
+                    if why.is_empty() {
+                        // [R containers-roadmap#653: ECS's words for a
+                        // provider without instances]
+                        why_none(
+                            &mut failures,
+                            "No Container Instances were found in your capacity provider.",
+                        );
+                    }
                     for (arn, reason) in why {
                         let f = m::Failure {
                             arn: Some(arn),
@@ -680,6 +685,14 @@ pub(super) fn run(ctx: &mut Ctx, i: m::RunTaskRequest) -> R<m::RunTaskResponse> 
     })
 }
 
+fn why_none(failures: &mut Vec<m::Failure>, reason: &str) {
+    failures.push(m::Failure {
+        arn: None,
+        reason: Some(reason.to_string()),
+        detail: None,
+    });
+}
+
 /// StartTask: one task on each named container instance, if it fits.
 pub(super) fn start(ctx: &mut Ctx, i: m::StartTaskRequest) -> R<m::StartTaskResponse> {
     let cluster = clusters::active(ctx, i.cluster.as_deref())?;
@@ -708,6 +721,7 @@ pub(super) fn start(ctx: &mut Ctx, i: m::StartTaskRequest) -> R<m::StartTaskResp
             group: &group,
             strategy: &[],
             constraints: &[],
+            provider: None,
         };
         let spot = match placement::place_on(ctx, &ask, reference) {
             Ok(s) => s,
