@@ -9,7 +9,10 @@ mod circuit_breaker;
 mod clusters;
 mod common;
 mod container_instances;
+mod daemons;
 mod exec;
+mod express_gateway;
+mod gateways;
 mod load_balancing;
 mod namespace_services;
 mod placement;
@@ -206,7 +209,15 @@ impl Api for Ecs {
         ctx: &mut Ctx,
         i: m::CreateServiceRequest,
     ) -> R<m::CreateServiceResponse> {
-        services::create(ctx, i)
+        let connect = gateways::check_connectors(
+            ctx,
+            i.cluster.as_deref(),
+            i.task_definition.as_deref(),
+            i.gateway_connectors.as_deref(),
+        )?;
+        let out = services::create(ctx, i)?;
+        gateways::connect(ctx, out.service.as_ref(), connect);
+        Ok(out)
     }
     fn describe_services(
         &self,
@@ -220,14 +231,32 @@ impl Api for Ecs {
         ctx: &mut Ctx,
         i: m::UpdateServiceRequest,
     ) -> R<m::UpdateServiceResponse> {
-        services::update(ctx, i)
+        let td = i.task_definition.clone().or_else(|| {
+            gateways::service_task_definition(
+                ctx,
+                i.cluster.as_deref(),
+                i.service.as_deref().unwrap_or(""),
+            )
+        });
+        let connect = gateways::check_connectors(
+            ctx,
+            i.cluster.as_deref(),
+            td.as_deref(),
+            i.gateway_connectors.as_deref(),
+        )?;
+        let out = services::update(ctx, i)?;
+        gateways::connect(ctx, out.service.as_ref(), connect);
+        Ok(out)
     }
     fn delete_service(
         &self,
         ctx: &mut Ctx,
         i: m::DeleteServiceRequest,
     ) -> R<m::DeleteServiceResponse> {
-        services::delete(ctx, i)
+        let key = gateways::service_key(i.cluster.as_deref(), i.service.as_deref().unwrap_or(""));
+        let out = services::delete(ctx, i)?;
+        gateways::disconnect(ctx, &key);
+        Ok(out)
     }
     fn list_services(
         &self,
@@ -459,5 +488,192 @@ impl Api for Ecs {
         i: m::UpdateClusterRequest,
     ) -> R<m::UpdateClusterResponse> {
         clusters::update(ctx, i)
+    }
+
+    // Daemons, gateways, Express gateway services
+    fn register_daemon_task_definition(
+        &self,
+        ctx: &mut Ctx,
+        i: m::RegisterDaemonTaskDefinitionRequest,
+    ) -> R<m::RegisterDaemonTaskDefinitionResponse> {
+        daemons::register_task_definition(ctx, i)
+    }
+    fn describe_daemon_task_definition(
+        &self,
+        ctx: &mut Ctx,
+        i: m::DescribeDaemonTaskDefinitionRequest,
+    ) -> R<m::DescribeDaemonTaskDefinitionResponse> {
+        daemons::describe_task_definition(ctx, i)
+    }
+    fn delete_daemon_task_definition(
+        &self,
+        ctx: &mut Ctx,
+        i: m::DeleteDaemonTaskDefinitionRequest,
+    ) -> R<m::DeleteDaemonTaskDefinitionResponse> {
+        daemons::delete_task_definition(ctx, i)
+    }
+    fn list_daemon_task_definitions(
+        &self,
+        ctx: &mut Ctx,
+        i: m::ListDaemonTaskDefinitionsRequest,
+    ) -> R<m::ListDaemonTaskDefinitionsResponse> {
+        daemons::list_task_definitions(ctx, i)
+    }
+    fn create_daemon(
+        &self,
+        ctx: &mut Ctx,
+        i: m::CreateDaemonRequest,
+    ) -> R<m::CreateDaemonResponse> {
+        daemons::create(ctx, i)
+    }
+    fn describe_daemon(
+        &self,
+        ctx: &mut Ctx,
+        i: m::DescribeDaemonRequest,
+    ) -> R<m::DescribeDaemonResponse> {
+        daemons::describe(ctx, i)
+    }
+    fn update_daemon(
+        &self,
+        ctx: &mut Ctx,
+        i: m::UpdateDaemonRequest,
+    ) -> R<m::UpdateDaemonResponse> {
+        daemons::update(ctx, i)
+    }
+    fn delete_daemon(
+        &self,
+        ctx: &mut Ctx,
+        i: m::DeleteDaemonRequest,
+    ) -> R<m::DeleteDaemonResponse> {
+        daemons::delete(ctx, i)
+    }
+    fn list_daemons(&self, ctx: &mut Ctx, i: m::ListDaemonsRequest) -> R<m::ListDaemonsResponse> {
+        daemons::list(ctx, i)
+    }
+    fn describe_daemon_deployments(
+        &self,
+        ctx: &mut Ctx,
+        i: m::DescribeDaemonDeploymentsRequest,
+    ) -> R<m::DescribeDaemonDeploymentsResponse> {
+        daemons::describe_deployments(ctx, i)
+    }
+    fn list_daemon_deployments(
+        &self,
+        ctx: &mut Ctx,
+        i: m::ListDaemonDeploymentsRequest,
+    ) -> R<m::ListDaemonDeploymentsResponse> {
+        daemons::list_deployments(ctx, i)
+    }
+    fn describe_daemon_revisions(
+        &self,
+        ctx: &mut Ctx,
+        i: m::DescribeDaemonRevisionsRequest,
+    ) -> R<m::DescribeDaemonRevisionsResponse> {
+        daemons::describe_revisions(ctx, i)
+    }
+    fn create_gateway(
+        &self,
+        ctx: &mut Ctx,
+        i: m::CreateGatewayRequest,
+    ) -> R<m::CreateGatewayResponse> {
+        gateways::create(ctx, i)
+    }
+    fn describe_gateway(
+        &self,
+        ctx: &mut Ctx,
+        i: m::DescribeGatewayRequest,
+    ) -> R<m::DescribeGatewayResponse> {
+        gateways::describe(ctx, i)
+    }
+    fn update_gateway(
+        &self,
+        ctx: &mut Ctx,
+        i: m::UpdateGatewayRequest,
+    ) -> R<m::UpdateGatewayResponse> {
+        gateways::update(ctx, i)
+    }
+    fn delete_gateway(
+        &self,
+        ctx: &mut Ctx,
+        i: m::DeleteGatewayRequest,
+    ) -> R<m::DeleteGatewayResponse> {
+        gateways::delete(ctx, i)
+    }
+    fn list_gateways(
+        &self,
+        ctx: &mut Ctx,
+        i: m::ListGatewaysRequest,
+    ) -> R<m::ListGatewaysResponse> {
+        gateways::list(ctx, i)
+    }
+    fn associate_gateway_with_cluster(
+        &self,
+        ctx: &mut Ctx,
+        i: m::AssociateGatewayWithClusterRequest,
+    ) -> R<m::AssociateGatewayWithClusterResponse> {
+        gateways::associate(ctx, i)
+    }
+    fn disassociate_gateway_from_cluster(
+        &self,
+        ctx: &mut Ctx,
+        i: m::DisassociateGatewayFromClusterRequest,
+    ) -> R<m::DisassociateGatewayFromClusterResponse> {
+        gateways::disassociate(ctx, i)
+    }
+    fn list_gateway_cluster_associations(
+        &self,
+        ctx: &mut Ctx,
+        i: m::ListGatewayClusterAssociationsRequest,
+    ) -> R<m::ListGatewayClusterAssociationsResponse> {
+        gateways::list_associations(ctx, i)
+    }
+    fn describe_gateway_resources(
+        &self,
+        ctx: &mut Ctx,
+        i: m::DescribeGatewayResourcesRequest,
+    ) -> R<m::DescribeGatewayResourcesResponse> {
+        gateways::describe_resources(ctx, i)
+    }
+    fn describe_gateway_route(
+        &self,
+        ctx: &mut Ctx,
+        i: m::DescribeGatewayRouteRequest,
+    ) -> R<m::DescribeGatewayRouteResponse> {
+        gateways::describe_route(ctx, i)
+    }
+    fn list_gateway_routes(
+        &self,
+        ctx: &mut Ctx,
+        i: m::ListGatewayRoutesRequest,
+    ) -> R<m::ListGatewayRoutesResponse> {
+        gateways::list_routes(ctx, i)
+    }
+    fn create_express_gateway_service(
+        &self,
+        ctx: &mut Ctx,
+        i: m::CreateExpressGatewayServiceRequest,
+    ) -> R<m::CreateExpressGatewayServiceResponse> {
+        express_gateway::create(ctx, i)
+    }
+    fn describe_express_gateway_service(
+        &self,
+        ctx: &mut Ctx,
+        i: m::DescribeExpressGatewayServiceRequest,
+    ) -> R<m::DescribeExpressGatewayServiceResponse> {
+        express_gateway::describe(ctx, i)
+    }
+    fn update_express_gateway_service(
+        &self,
+        ctx: &mut Ctx,
+        i: m::UpdateExpressGatewayServiceRequest,
+    ) -> R<m::UpdateExpressGatewayServiceResponse> {
+        express_gateway::update(ctx, i)
+    }
+    fn delete_express_gateway_service(
+        &self,
+        ctx: &mut Ctx,
+        i: m::DeleteExpressGatewayServiceRequest,
+    ) -> R<m::DeleteExpressGatewayServiceResponse> {
+        express_gateway::delete(ctx, i)
     }
 }

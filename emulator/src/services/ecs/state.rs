@@ -45,6 +45,24 @@ pub struct State {
     /// providers by name (INACTIVE ones stay describable); FARGATE and
     /// FARGATE_SPOT are built in.
     pub capacity_providers: BTreeMap<String, CapacityProviderRec>,
+    // Daemons, gateways, Express gateway services
+    /// Daemon task definition revisions by family, in order (revision N at
+    /// index N-1).
+    pub daemon_families: BTreeMap<String, Vec<DaemonTaskDefRec>>,
+    /// By `<cluster>/<daemon name>`.
+    pub daemons: BTreeMap<String, DaemonRec>,
+    /// By ARN.
+    pub daemon_deployments: BTreeMap<String, DaemonDeploymentRec>,
+    /// By ARN (immutable snapshots).
+    pub daemon_revisions: BTreeMap<String, m::DaemonRevision>,
+    /// By name.
+    pub gateways: BTreeMap<String, GatewayRec>,
+    /// By `<gateway name>/<cluster name>`.
+    pub gateway_associations: BTreeMap<String, GatewayAssociationRec>,
+    /// By ARN.
+    pub gateway_routes: BTreeMap<String, GatewayRouteRec>,
+    /// By `<cluster>/<service>` of the ECS service behind it.
+    pub express_services: BTreeMap<String, ExpressServiceRec>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -240,4 +258,84 @@ pub struct ServiceDeploymentRec {
     /// The deployments it rolls back to (their tasks count for the source).
     pub rollback_to: Option<String>,
     pub model: m::ServiceDeployment,
+}
+
+// Daemons, gateways, Express gateway services
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DaemonTaskDefRec {
+    pub model: m::DaemonTaskDefinition,
+    pub tags: Vec<m::Tag>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DaemonRec {
+    pub cluster: String,
+    pub name: String,
+    pub arn: String,
+    /// `ACTIVE` or `DELETE_IN_PROGRESS`.
+    pub status: String,
+    pub created_at: crate::wire::Timestamp,
+    pub updated_at: crate::wire::Timestamp,
+    pub task_definition: String,
+    pub capacity_providers: Vec<String>,
+    pub deployment_configuration: m::DaemonDeploymentConfiguration,
+    pub propagate_tags: Option<String>,
+    pub enable_ecs_managed_tags: bool,
+    pub enable_execute_command: bool,
+    pub critical: bool,
+    pub client_token: Option<String>,
+    pub tags: Vec<m::Tag>,
+    /// The most recent deployment.
+    pub deployment_arn: String,
+    /// The revisions deployed now (the old and the new one during a
+    /// deployment).
+    pub current_revisions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DaemonDeploymentRec {
+    /// `<cluster>/<daemon name>`.
+    pub daemon: String,
+    pub daemon_arn: String,
+    pub model: m::DaemonDeployment,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GatewayRec {
+    pub model: m::Gateway,
+    pub client_token: Option<String>,
+    /// The shared load balancer, once a route needs it (its route ARNs are
+    /// filled when described).
+    pub alb: Option<m::ElbGatewayResources>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GatewayAssociationRec {
+    pub gateway: String,
+    pub cluster: String,
+    /// `ACTIVE`, `DISASSOCIATING` or `INACTIVE`.
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GatewayRouteRec {
+    pub gateway: String,
+    pub cluster: String,
+    /// `<cluster>/<service>`.
+    pub service: String,
+    pub model: m::GatewayRoute,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExpressServiceRec {
+    pub cluster: String,
+    pub name: String,
+    pub infrastructure_role_arn: String,
+    /// Oldest first; the last one is the one deployed.
+    pub configurations: Vec<m::ExpressGatewayServiceConfiguration>,
+    /// The deployment of the ECS service the last configuration started.
+    pub current_deployment: Option<String>,
+    pub created_at: crate::wire::Timestamp,
+    pub updated_at: crate::wire::Timestamp,
 }

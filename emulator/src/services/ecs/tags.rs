@@ -40,6 +40,20 @@ fn tags_mut<'a>(ctx: &'a mut Ctx, resource_arn: &str) -> R<&'a mut Vec<m::Tag>> 
                 .map(|d| &mut d.tags)
         }
         "task-set" => st.task_sets.get_mut(resource_arn).map(|t| &mut t.tags),
+        "daemon" => st.daemons.get_mut(rest).map(|d| &mut d.tags),
+        "daemon-task-definition" => {
+            let (family, rev) = rest.rsplit_once(':').unwrap_or((rest, ""));
+            let rev: usize = rev.parse().unwrap_or(0);
+            st.daemon_families
+                .get_mut(family)
+                .and_then(|r| r.get_mut(rev.wrapping_sub(1)))
+                .filter(|d| d.model.status.as_deref() != Some("DELETED"))
+                .map(|d| &mut d.tags)
+        }
+        "gateway" => st
+            .gateways
+            .get_mut(rest)
+            .map(|g| g.model.tags.get_or_insert_with(Vec::new)),
         _ => return Err(invalid(format!("Invalid resource ARN: {resource_arn}"))),
     };
     found.ok_or_else(not_found)
