@@ -1,0 +1,308 @@
+//! ECS container instances and the EC2 launch type through the real AWS SDK
+//! for Rust (issue 14, items 1–3): an instance of the ECS-optimized AMI
+//! with ECS user data becomes an ACTIVE container instance with its type's
+//! resources; tasks are bin-packed and spread as the strategies say, with
+//! `remainingResources` falling and rising; RunTask `failures` name the
+//! resource; a capacity provider strategy splits tasks by base and weight.
+
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
+
+use aws_sdk_ec2::types::{Filter, InstanceType};
+use aws_sdk_ecs::types::{AwsVpcConfiguration, NetworkConfiguration};
+use aws_sdk_ecs::types::{
+    CapacityProviderStrategyItem, Compatibility, ContainerDefinition, LaunchType, NetworkMode,
+    PlacementStrategy, PlacementStrategyType, PortMapping, Resource,
+};
+use sdk_tests::{create_subnet, create_vpc, random_account, Emulator};
+
+const REGION: &str = "us-east-1";
+
+async fn ecs_ami(ec2: &aws_sdk_ec2::Client) -> String {
+    let images = ec2
+        .describe_images()
+        .owners("amazon")
+        .filters(
+            Filter::builder()
+                .name("name")
+                .values("al2023-ami-ecs-hvm-*-x86_64")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("DescribeImages");
+    images.images()[0].image_id().expect("id").to_string()
+}
+
+fn integer(resources: &[Resource], name: &str) -> i32 {
+    resources
+        .iter()
+        .find(|r| r.name() == Some(name))
+        .map(|r| r.integer_value())
+        .unwrap_or(-1)
+}
+
+async fn register_bridge(ecs: &aws_sdk_ecs::Client, family: &str, cpu: i32, memory: i32) {
+    ecs.register_task_definition()
+        .family(family)
+        .network_mode(NetworkMode::Bridge)
+        .requires_compatibilities(Compatibility::Ec2)
+        .container_definitions(
+            ContainerDefinition::builder()
+                .name("web")
+                .image("nginx:latest")
+                .cpu(cpu)
+                .memory(memory)
+                .port_mappings(
+                    PortMapping::builder()
+                        .container_port(80)
+                        .host_port(0)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("RegisterTaskDefinition");
+}
+
+#[tokio::test]
+async fn instances_register_and_take_tasks() {
+    let emu = Emulator::shared();
+    let account = random_account();
+    let (ec2, ecs) = (emu.ec2(&account, REGION), emu.ecs(&account, REGION));
+    let vpc = create_vpc(&ec2, "10.0.0.0/16").await;
+    let subnet = create_subnet(&ec2, &vpc, "10.0.1.0/24", "us-east-1a").await;
+    ecs.create_cluster()
+        .cluster_name("prod")
+        .send()
+        .await
+        .expect("CreateCluster");
+    let user_data = base64::engine::general_purpose::STANDARD
+        .encode("#!/bin/bash\necho ECS_CLUSTER=prod >> /etc/ecs/ecs.config\n");
+    let run = ec2
+        .run_instances()
+        .image_id(ecs_ami(&ec2).await)
+        .instance_type(InstanceType::T3Medium)
+        .min_count(2)
+        .max_count(2)
+        .subnet_id(&subnet)
+        .user_data(user_data)
+        .send()
+        .await
+        .expect("RunInstances");
+    assert_eq!(run.instances().len(), 2);
+
+    let arns = ecs
+        .list_container_instances()
+        .cluster("prod")
+        .send()
+        .await
+        .expect("ListContainerInstances")
+        .container_instance_arns()
+        .to_vec();
+    assert_eq!(arns.len(), 2);
+    let described = ecs
+        .describe_container_instances()
+        .cluster("prod")
+        .set_container_instances(Some(arns.clone()))
+        .send()
+        .await
+        .expect("DescribeContainerInstances");
+    for ci in described.container_instances() {
+        assert_eq!(ci.status(), Some("ACTIVE"));
+        assert!(ci.agent_connected());
+        assert_eq!(integer(ci.registered_resources(), "CPU"), 2048);
+        assert_eq!(
+            integer(ci.registered_resources(), "MEMORY"),
+            4096 * 7985 / 8192
+        );
+        assert_eq!(
+            ci.version_info().and_then(|v| v.agent_version()),
+            Some("1.88.0")
+        );
+        let instance_type = ci
+            .attributes()
+            .iter()
+            .find(|a| a.name() == "ecs.instance-type")
+            .and_then(|a| a.value());
+        assert_eq!(instance_type, Some("t3.medium"));
+    }
+
+    // Bin-packed on memory: three tasks share one instance.
+    register_bridge(&ecs, "web", 512, 1024).await;
+    let out = ecs
+        .run_task()
+        .cluster("prod")
+        .task_definition("web")
+        .count(3)
+        .launch_type(LaunchType::Ec2)
+        .placement_strategy(
+            PlacementStrategy::builder()
+                .r#type(PlacementStrategyType::Binpack)
+                .field("memory")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("RunTask");
+    assert!(out.failures().is_empty(), "{:?}", out.failures());
+    let homes: Vec<&str> = out
+        .tasks()
+        .iter()
+        .filter_map(|t| t.container_instance_arn())
+        .collect();
+    assert_eq!(homes.len(), 3);
+    assert!(homes.iter().all(|h| *h == homes[0]));
+    let home = homes[0].to_string();
+    let remaining = |ci: &aws_sdk_ecs::types::ContainerInstance| {
+        (
+            integer(ci.remaining_resources(), "CPU"),
+            integer(ci.remaining_resources(), "MEMORY"),
+        )
+    };
+    let ci = ecs
+        .describe_container_instances()
+        .cluster("prod")
+        .container_instances(&home)
+        .send()
+        .await
+        .expect("DescribeContainerInstances");
+    assert_eq!(
+        remaining(&ci.container_instances()[0]),
+        (2048 - 1536, 4096 * 7985 / 8192 - 3072)
+    );
+    assert_eq!(ci.container_instances()[0].running_tasks_count(), 3);
+
+    // Spread over instances: the group has three tasks on one instance and
+    // none on the other, so the next two both go to the other.
+    let spread = ecs
+        .run_task()
+        .cluster("prod")
+        .task_definition("web")
+        .count(2)
+        .launch_type(LaunchType::Ec2)
+        .placement_strategy(
+            PlacementStrategy::builder()
+                .r#type(PlacementStrategyType::Spread)
+                .field("instanceId")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("RunTask spread");
+    let mut per: BTreeMap<String, usize> = BTreeMap::new();
+    for t in spread.tasks() {
+        *per.entry(t.container_instance_arn().unwrap_or("").to_string())
+            .or_default() += 1;
+    }
+    assert_eq!(per.values().copied().collect::<Vec<_>>(), vec![2]);
+    assert!(!per.contains_key(&home));
+
+    // Too much memory for any instance: one failure per instance.
+    register_bridge(&ecs, "huge", 128, 8000).await;
+    let huge = ecs
+        .run_task()
+        .cluster("prod")
+        .task_definition("huge")
+        .launch_type(LaunchType::Ec2)
+        .send()
+        .await
+        .expect("RunTask huge");
+    assert!(huge.tasks().is_empty());
+    let reasons: Vec<&str> = huge.failures().iter().filter_map(|f| f.reason()).collect();
+    assert_eq!(reasons, ["RESOURCE:MEMORY", "RESOURCE:MEMORY"]);
+
+    // Stopping the tasks gives the resources back.
+    for t in out.tasks() {
+        ecs.stop_task()
+            .cluster("prod")
+            .task(t.task_arn().unwrap_or(""))
+            .send()
+            .await
+            .expect("StopTask");
+    }
+    let ci = ecs
+        .describe_container_instances()
+        .cluster("prod")
+        .container_instances(&home)
+        .send()
+        .await
+        .expect("DescribeContainerInstances");
+    assert_eq!(
+        remaining(&ci.container_instances()[0]),
+        (2048, 4096 * 7985 / 8192)
+    );
+}
+
+#[tokio::test]
+async fn capacity_provider_strategy_splits_by_base_and_weight() {
+    let emu = Emulator::shared();
+    let account = random_account();
+    let (ec2, ecs) = (emu.ec2(&account, REGION), emu.ecs(&account, REGION));
+    let vpc = create_vpc(&ec2, "10.0.0.0/16").await;
+    let subnet = create_subnet(&ec2, &vpc, "10.0.1.0/24", "us-east-1a").await;
+    ecs.create_cluster()
+        .cluster_name("app")
+        .capacity_providers("FARGATE")
+        .capacity_providers("FARGATE_SPOT")
+        .send()
+        .await
+        .expect("CreateCluster");
+    ecs.register_task_definition()
+        .family("job")
+        .network_mode(NetworkMode::Awsvpc)
+        .requires_compatibilities(Compatibility::Fargate)
+        .cpu("256")
+        .memory("512")
+        .container_definitions(
+            ContainerDefinition::builder()
+                .name("job")
+                .image("busybox")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("RegisterTaskDefinition");
+    let out = ecs
+        .run_task()
+        .cluster("app")
+        .task_definition("job")
+        .count(9)
+        .capacity_provider_strategy(
+            CapacityProviderStrategyItem::builder()
+                .capacity_provider("FARGATE")
+                .base(1)
+                .weight(1)
+                .build()
+                .expect("item"),
+        )
+        .capacity_provider_strategy(
+            CapacityProviderStrategyItem::builder()
+                .capacity_provider("FARGATE_SPOT")
+                .weight(3)
+                .build()
+                .expect("item"),
+        )
+        .network_configuration(
+            NetworkConfiguration::builder()
+                .awsvpc_configuration(
+                    AwsVpcConfiguration::builder()
+                        .subnets(&subnet)
+                        .build()
+                        .expect("awsvpc"),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("RunTask");
+    let mut per: BTreeMap<String, usize> = BTreeMap::new();
+    for t in out.tasks() {
+        *per.entry(t.capacity_provider_name().unwrap_or("").to_string())
+            .or_default() += 1;
+    }
+    assert_eq!(per.get("FARGATE"), Some(&3));
+    assert_eq!(per.get("FARGATE_SPOT"), Some(&6));
+}
