@@ -562,12 +562,13 @@ def test_empty_scenario_has_only_default_vpcs(awsemu_launcher, client_for):
 
 @pytest.mark.parametrize("target", [
     "ecs-private-subnet.yaml", "privatelink-provider-consumer.yaml",
-    "service-connect-tls.yaml", "ecs-public-private.yaml", "empty.yaml", ".",
+    "service-connect-tls.yaml", "ecs-public-private.yaml", "ecs-ec2-private-subnet.yaml",
+    "empty.yaml", ".",
 ])
 def test_bundled_scenarios_pass_check(awsemu_run, target):
     path = (SCENARIOS / target).resolve()
     proc = awsemu_run("scenario", "check", str(path))
-    files = 5 if target == "." else 1
+    files = 6 if target == "." else 1
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == f"ok: {files} scenario file(s) apply cleanly", proc.stdout
 
@@ -627,6 +628,64 @@ def test_ecs_public_private_container_instance_and_service(ecs_public_private):
     assert b"ECS_CLUSTER=web" in base64.b64decode(data)
     svc = ecs_public_private.ecs.describe_services(cluster="web", services=["api"])["services"][0]
     assert (svc["desiredCount"], svc["runningCount"]) == (2, 2)
+
+
+# ===========================================================================
+# ecs-ec2-private-subnet.yaml
+# ===========================================================================
+EC2_ACCOUNT = "444444444444"
+
+
+@pytest.fixture(scope="module")
+def ecs_ec2_private(awsemu_launcher, client_for):
+    url, stop = awsemu_launcher(*scenario_args(SCENARIOS / "ecs-ec2-private-subnet.yaml"))
+    yield SimpleNamespace(
+        url=url,
+        ec2=client_for(url, "ec2", EC2_ACCOUNT),
+        ecs=client_for(url, "ecs", EC2_ACCOUNT),
+    )
+    stop()
+
+
+def test_ecs_ec2_private_instances_register_through_the_endpoints(ecs_ec2_private):
+    w = ecs_ec2_private
+    ends = {e["ServiceName"].rsplit(".", 1)[-1] if "ecr" not in e["ServiceName"] else
+            e["ServiceName"].split("us-east-1.")[1]: e["State"]
+            for e in w.ec2.describe_vpc_endpoints()["VpcEndpoints"]}
+    assert ends == {"ecs-agent": "available", "ecs-telemetry": "available", "ecs": "available",
+                    "ecr.api": "available", "ecr.dkr": "available", "logs": "available",
+                    "s3": "available"}
+    routes = w.ec2.describe_route_tables(RouteTableIds=["rtb-0e000000000000001"])["RouteTables"][0]["Routes"]
+    assert not [r for r in routes if r.get("DestinationCidrBlock") == "0.0.0.0/0"]
+    cis = w.ecs.describe_container_instances(cluster="prod", containerInstances=[
+        "0e000000000000000000000000000001", "0e000000000000000000000000000002"])["containerInstances"]
+    assert [(c["ec2InstanceId"], c["status"], c["versionInfo"]["agentVersion"]) for c in cis] == [
+        ("i-0e000000000000001", "ACTIVE", "1.88.0"), ("i-0e000000000000002", "ACTIVE", "1.20.0")]
+    assert {a["name"]: a.get("value") for a in cis[1]["attributes"]}["stack"] == "legacy"
+    # The seeds' rule as a placement constraint: only agents >= 1.25.1.
+    modern = w.ecs.list_container_instances(cluster="prod", filter="agentVersion >= 1.25.1")
+    assert [a.rsplit("/", 1)[1] for a in modern["containerInstanceArns"]] == [
+        "0e000000000000000000000000000001"]
+    svc = w.ecs.describe_services(cluster="prod", services=["web"])["services"][0]
+    assert (svc["launchType"], svc["runningCount"]) == ("EC2", 2)
+    tasks = w.ecs.describe_tasks(cluster="prod", tasks=w.ecs.list_tasks(cluster="prod")["taskArns"])["tasks"]
+    assert sorted(t["availabilityZone"] for t in tasks) == ["us-east-1a", "us-east-1b"]
+    assert all(t["containers"][0]["networkBindings"][0]["hostPort"] >= 49153 for t in tasks)
+
+
+def test_ecs_ec2_private_round_trip(ecs_ec2_private, awsemu_launcher, tmp_path):
+    exported = requests.get(f"{ecs_ec2_private.url}/_awsemu/state", timeout=30).text
+    path = tmp_path / "again.yaml"
+    path.write_text(exported)
+    url, stop = awsemu_launcher("--scenario", str(path))
+    try:
+        again = requests.get(f"{url}/_awsemu/state", timeout=30).text
+        first = yaml.safe_load(exported)["accounts"][0]["regions"]["us-east-1"]["ecs"]
+        second = yaml.safe_load(again)["accounts"][0]["regions"]["us-east-1"]["ecs"]
+        assert second["containerInstances"] == first["containerInstances"]
+        assert len(first["containerInstances"]) == 2
+    finally:
+        stop()
 
 
 # ===========================================================================

@@ -904,6 +904,32 @@ pub struct Ecs {
     /// that list them (a Managed Instances one after its cluster).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub capacity_providers: Vec<CapacityProvider>,
+    /// What the agents of EC2 instances (launched from an ECS-optimized AMI
+    /// in `instances`) register: they register on their own; these pin it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub container_instances: Vec<ContainerInstance>,
+}
+
+/// A container instance: the agent of `instance` registers it with
+/// `cluster`; the rest pins what AWS would generate or what was changed.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ContainerInstance {
+    /// An instance (name or id).
+    pub instance: String,
+    pub cluster: String,
+    /// 32 hex digits.
+    pub id: Option<String>,
+    /// The agent's version (`1.88.0` when absent): the seeds' rule that
+    /// ECS endpoints need agent 1.25.1 or later can be tested with an older one.
+    pub agent_version: Option<String>,
+    pub agent_hash: Option<String>,
+    pub docker_version: Option<String>,
+    /// Attributes besides the agent's (name: value, or null).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, Option<String>>,
+    /// `DRAINING` (ACTIVE when absent).
+    pub status: Option<String>,
 }
 
 /// A capacity provider, as CreateCapacityProvider takes it:
@@ -969,6 +995,10 @@ pub struct Service {
     pub task_definition: String,
     #[serde(default)]
     pub desired_count: i32,
+    /// `EC2` to run on container instances (FARGATE when absent).
+    pub launch_type: Option<String>,
+    /// awsvpc subnets (none for a `bridge` or `host` task definition).
+    #[serde(default)]
     pub subnets: Vec<String>,
     #[serde(default)]
     pub security_groups: Vec<String>,

@@ -147,7 +147,13 @@ fn agent_registers(ctx: &mut Ctx, ec2_id: &str) {
     if i.state != "running" || ctx.acct().ecs.by_ec2_instance.contains_key(ec2_id) {
         return;
     }
-    let cluster = cluster_from_user_data(i.user_data.as_deref());
+    let pinned = ctx
+        .acct()
+        .ecs
+        .agent_pins
+        .get(ec2_id)
+        .map(|p| p.cluster.clone());
+    let cluster = pinned.unwrap_or_else(|| cluster_from_user_data(i.user_data.as_deref()));
     if clusters::active(ctx, Some(&cluster)).is_err() {
         ctx.acct_mut()
             .ecs
@@ -155,7 +161,39 @@ fn agent_registers(ctx: &mut Ctx, ec2_id: &str) {
             .insert(ec2_id.to_string(), cluster);
         return;
     }
-    register(ctx, &cluster, ec2_id, None, vec![], vec![]);
+    let pin = ctx
+        .acct_mut()
+        .ecs
+        .agent_pins
+        .remove(ec2_id)
+        .unwrap_or_default();
+    if let Some(id) = pin.id {
+        ctx.world
+            .ids
+            .pin("container-instance", serde_json::Value::String(id));
+    }
+    register(ctx, &cluster, ec2_id, pin.version, pin.attributes, vec![]);
+}
+
+/// Whether an attribute is one the agent registers (not one a user put).
+pub(super) fn agent_attribute(name: &str) -> bool {
+    capabilities().any(|c| c == name)
+        || matches!(
+            name,
+            "ecs.ami-id"
+                | "ecs.availability-zone"
+                | "ecs.instance-type"
+                | "ecs.os-type"
+                | "ecs.os-family"
+                | "ecs.cpu-architecture"
+                | "ecs.vpc-id"
+                | "ecs.subnet-id"
+        )
+}
+
+/// The agent of the bundled AMIs: (version, hash, Docker version).
+pub(super) fn default_agent() -> (&'static str, &'static str, &'static str) {
+    (AGENT_VERSION, AGENT_HASH, DOCKER_VERSION)
 }
 
 /// A cluster was created: the agents waiting for it register.

@@ -8,6 +8,7 @@ mod capacity_providers;
 mod circuit_breaker;
 mod clusters;
 mod common;
+mod container_instance_scenario;
 mod container_instances;
 mod daemons;
 mod exec;

@@ -55,6 +55,16 @@ pub(crate) fn apply(
                 .collect()
         })
     };
+    // What the agents will register, before any cluster exists for them.
+    super::container_instance_scenario::pin(world, p, names, spec)?;
+    for (cluster, ec2_instance) in super::container_instance_scenario::draining(p, names, spec)? {
+        later.push(Later::Draining {
+            account: p.account.to_string(),
+            region: p.region.to_string(),
+            cluster,
+            ec2_instance,
+        });
+    }
     // Auto Scaling group providers before the clusters that list them.
     for (i, cp) in spec.capacity_providers.iter().enumerate() {
         if cp.cluster.is_none() {
@@ -274,9 +284,11 @@ pub(crate) fn apply(
                     service_name: Some(s.name.clone()),
                     task_definition: Some(s.task_definition.clone()),
                     desired_count: Some(s.desired_count),
-                    launch_type: strategy.is_none().then(|| "FARGATE".into()),
+                    launch_type: strategy
+                        .is_none()
+                        .then(|| s.launch_type.clone().unwrap_or_else(|| "FARGATE".into())),
                     capacity_provider_strategy: strategy,
-                    network_configuration: Some(net),
+                    network_configuration: (!s.subnets.is_empty()).then_some(net),
                     service_connect_configuration: connect,
                     load_balancers: (!load_balancers.is_empty()).then_some(load_balancers),
                     health_check_grace_period_seconds: s.health_check_grace_period_seconds,
@@ -389,6 +401,13 @@ pub(crate) enum Later {
         service: String,
         events: Vec<c::ServiceEvent>,
     },
+    /// A container instance declared DRAINING drains once it registered.
+    Draining {
+        account: String,
+        region: String,
+        cluster: String,
+        ec2_instance: String,
+    },
 }
 
 pub(crate) fn apply_later(world: &Arc<World>, later: Vec<Later>) {
@@ -410,6 +429,35 @@ pub(crate) fn apply_later(world: &Arc<World>, later: Vec<Later>) {
                 if let Some(s) = ctx.acct_mut().ecs.services.get_mut(&service) {
                     s.model.events = Some(events);
                 }
+            }
+            Later::Draining {
+                account,
+                region,
+                cluster,
+                ec2_instance,
+            } => {
+                let who = Identity {
+                    access_key: None,
+                    principal: format!("arn:aws:iam::{account}:root"),
+                    account,
+                    region,
+                };
+                let mut ctx = world.context(&who, "scenario");
+                let Some(id) = ctx.acct().ecs.by_ec2_instance.get(&ec2_instance).cloned() else {
+                    continue;
+                };
+                // A failure here leaves the instance ACTIVE, as described.
+                let _ = c::call(
+                    &Ecs,
+                    &mut ctx,
+                    c::Request::UpdateContainerInstancesState(
+                        c::UpdateContainerInstancesStateRequest {
+                            cluster: Some(cluster),
+                            container_instances: Some(vec![id]),
+                            status: Some("DRAINING".into()),
+                        },
+                    ),
+                );
             }
         }
     }
@@ -528,6 +576,7 @@ fn launched(a: &Account, t: &TaskRec) -> f::LaunchedTask {
 
 /// This account's ECS resources, as a scenario declares them.
 pub(crate) fn export(a: &Account, out: &mut f::RegionResources) {
+    super::container_instance_scenario::export(a, &mut out.ecs);
     let ecs = &a.ecs;
     // Capacity providers first: the clusters list them.
     for cp in ecs
@@ -705,6 +754,7 @@ pub(crate) fn export(a: &Account, out: &mut f::RegionResources) {
             name: s.model.service_name.clone().unwrap_or_default(),
             task_definition: s.model.task_definition.clone().unwrap_or_default(),
             desired_count: s.model.desired_count.unwrap_or(0),
+            launch_type: s.model.launch_type.clone().filter(|l| l != "FARGATE"),
             subnets,
             security_groups: groups(a, &vpc.security_groups.unwrap_or_default()),
             assign_public_ip: vpc.assign_public_ip.map(|a| a == "ENABLED"),

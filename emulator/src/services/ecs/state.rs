@@ -26,6 +26,9 @@ pub struct State {
     /// EC2 instances whose agent waits for its cluster to exist: id →
     /// cluster name.
     pub waiting_agents: BTreeMap<String, String>,
+    /// What a scenario pins of the container instance an EC2 instance's
+    /// agent will register, by EC2 instance id.
+    pub agent_pins: BTreeMap<String, AgentPin>,
 
     // Account settings, task protection, exec, agent calls.
     /// Account settings: principal ARN → setting name → value (the root
@@ -137,6 +140,15 @@ pub struct Placed {
     pub eni: bool,
     /// Its task group (spread strategies count tasks per group).
     pub group: String,
+}
+
+/// What a scenario pins of a container instance its agent registers.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AgentPin {
+    pub cluster: String,
+    pub id: Option<String>,
+    pub version: Option<m::VersionInfo>,
+    pub attributes: Vec<m::Attribute>,
 }
 
 /// A container instance: an EC2 instance whose ECS agent registered it.
