@@ -90,7 +90,7 @@ async fn alb_listener_rules_and_settings() {
         .send()
         .await
         .expect("SetSecurityGroups");
-    assert_eq!(set.security_group_ids(), [sg.clone()]);
+    assert_eq!(set.security_group_ids(), std::slice::from_ref(&sg));
     let zones = elb
         .set_subnets()
         .load_balancer_arn(&lb_arn)
