@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The project's test command: unit tests, then the real-SDK suites against a
-# real awsemu process (aws-sdk-rust, then boto3 + the AWS CLI).
+# The project's test command: unit tests, then the real-SDK suites against
+# real awsemu processes. The aws-sdk-rust suite (long to compile) runs in the
+# background while boto3 + the AWS CLI + Ansible and the JavaScript SDK run;
+# each suite starts its own servers, so they are independent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,8 +13,12 @@ export AWSEMU_BIN="$PWD/target/debug/awsemu"
 echo "== unit tests (emulator, codegen)"
 cargo test -p awsemu -p awsemu-codegen
 
-echo "== aws-sdk-rust suite (sdk-tests)"
-cargo test -p sdk-tests
+rust_log="$(mktemp)"
+echo "== aws-sdk-rust suite (sdk-tests): started in the background"
+cargo test -p sdk-tests >"$rust_log" 2>&1 &
+rust_pid=$!
+# If this script stops early, stop the background suite too.
+trap 'kill "$rust_pid" 2>/dev/null || true' EXIT
 
 echo "== boto3 / AWS CLI suite (sdk-tests/python)"
 if [ ! -x .venv/bin/python ]; then
@@ -24,3 +30,11 @@ PATH="$PWD/.venv/bin:$PATH" .venv/bin/python -m pytest sdk-tests/python -q -p no
 
 echo "== JavaScript SDK v3 suite (sdk-tests/js)"
 (cd sdk-tests/js && npm ci --no-audit --no-fund --loglevel=error && npm test)
+
+echo "== aws-sdk-rust suite (sdk-tests): its output"
+rust_status=0
+wait "$rust_pid" || rust_status=$?
+trap - EXIT
+cat "$rust_log"
+rm -f "$rust_log"
+exit "$rust_status"
