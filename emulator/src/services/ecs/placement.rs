@@ -217,20 +217,22 @@ fn instance_zone(ctx: &Ctx, ci: &ContainerInstanceRec) -> String {
         .unwrap_or_default()
 }
 
+/// An attribute's value. Names are unique on an instance (registration and
+/// PutAttributes replace), so the search may start from the end, where the
+/// agent's `ecs.*` attributes and custom ones are.
 fn attribute<'a>(ci: &'a ContainerInstanceRec, name: &str) -> Option<&'a str> {
     ci.attributes
         .iter()
+        .rev()
         .find(|a| a.name.as_deref() == Some(name))
         .map(|a| a.value.as_deref().unwrap_or(""))
 }
 
 /// The value a spread strategy groups instances by.
-fn spread_key(ci: &ContainerInstanceRec, field: &str) -> String {
+fn spread_key<'a>(ci: &'a ContainerInstanceRec, field: &str) -> &'a str {
     match field {
-        "instanceId" | "host" => ci.id.clone(),
-        f => attribute(ci, f.trim_start_matches("attribute:"))
-            .unwrap_or("")
-            .to_string(),
+        "instanceId" | "host" => &ci.id,
+        f => attribute(ci, f.trim_start_matches("attribute:")).unwrap_or(""),
     }
 }
 
@@ -264,8 +266,9 @@ pub(super) fn place(ctx: &Ctx, ask: &Ask<'_>) -> Result<Spot, Vec<(String, Strin
         })
         .collect();
     let mut failures = Vec::new();
-    let mut fits: Vec<&ContainerInstanceRec> = Vec::new();
-    for ci in &in_cluster {
+    // The instances that fit, with their place in `in_cluster`.
+    let mut fits: Vec<(usize, &ContainerInstanceRec)> = Vec::new();
+    for (at, ci) in in_cluster.iter().enumerate() {
         if let Some(why) = misfit(ctx, ci, ask.need, zones.as_deref()) {
             failures.push((
                 container_instance_arn(ctx, &ci.cluster, &ci.id),
@@ -297,7 +300,7 @@ pub(super) fn place(ctx: &Ctx, ask: &Ask<'_>) -> Result<Spot, Vec<(String, Strin
             }
         }
         if allowed {
-            fits.push(ci);
+            fits.push((at, ci));
         }
     }
     if fits.is_empty() {
@@ -318,20 +321,31 @@ pub(super) fn place(ctx: &Ctx, ask: &Ask<'_>) -> Result<Spot, Vec<(String, Strin
                         ci.memory - ci.used_memory
                     }
                 };
-                let least = fits.iter().map(|c| left(c)).min().unwrap_or(0);
-                fits.retain(|c| left(c) == least);
+                let least = fits.iter().map(|(_, c)| left(c)).min().unwrap_or(0);
+                fits.retain(|(_, c)| left(c) == least);
             }
             "spread" => {
                 // Tasks of the group per value, over every instance of the
-                // cluster (not only those that fit).
-                let mut per: std::collections::BTreeMap<String, u32> = Default::default();
+                // cluster (not only those that fit). Each instance's value
+                // is looked up once (borrowed, not copied).
+                let mut slot_of: std::collections::HashMap<&str, usize> = Default::default();
+                let mut per: Vec<u32> = Vec::new();
+                let mut slots: Vec<usize> = Vec::with_capacity(in_cluster.len());
                 for ci in &in_cluster {
-                    *per.entry(spread_key(ci, &field)).or_default() +=
-                        ci.groups.get(ask.group).copied().unwrap_or(0);
+                    let next = slot_of.len();
+                    let slot = *slot_of.entry(spread_key(ci, &field)).or_insert(next);
+                    if slot == per.len() {
+                        per.push(0);
+                    }
+                    per[slot] += ci.groups.get(ask.group).copied().unwrap_or(0);
+                    slots.push(slot);
                 }
-                let count = |ci: &ContainerInstanceRec| per[&spread_key(ci, &field)];
-                let least = fits.iter().map(|c| count(c)).min().unwrap_or(0);
-                fits.retain(|c| count(c) == least);
+                let least = fits
+                    .iter()
+                    .map(|(at, _)| per[slots[*at]])
+                    .min()
+                    .unwrap_or(0);
+                fits.retain(|(at, _)| per[slots[*at]] == least);
             }
             _ => {
                 let one = fits[pick(ctx, fits.len())];
@@ -339,7 +353,7 @@ pub(super) fn place(ctx: &Ctx, ask: &Ask<'_>) -> Result<Spot, Vec<(String, Strin
             }
         }
     }
-    let ci = fits[pick(ctx, fits.len())];
+    let ci = fits[pick(ctx, fits.len())].1;
     Ok(spot(ctx, ci, ask, zones.as_deref()))
 }
 
