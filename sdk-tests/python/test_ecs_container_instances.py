@@ -381,3 +381,18 @@ def test_awsvpc_task_on_an_instance(world):
     assert details["subnetId"] == w.b
     assert task["availabilityZone"] == "us-east-1b"
     assert task["containers"][0]["networkBindings"] == []
+
+
+def test_custom_attribute_limit_is_all_or_nothing(world):
+    w = world
+    [ec2_id] = w.launch()
+    arn = w.by_ec2(ec2_id)["containerInstanceArn"]
+    put = lambda names: w.ecs.put_attributes(cluster="prod", attributes=[
+        {"name": n, "value": "v", "targetType": "container-instance", "targetId": arn} for n in names])
+    put([f"a{i}" for i in range(9)])
+    with raises_code("AttributeLimitExceededException"):
+        put(["b1", "b2"])
+    custom = {k for k in attrs(w.by_ec2(ec2_id)) if k.startswith(("a", "b"))}
+    assert custom == {f"a{i}" for i in range(9)}
+    put(["a0", "b1"])  # a0 replaced, b1 the tenth
+    assert "b1" in attrs(w.by_ec2(ec2_id))

@@ -844,23 +844,32 @@ pub(super) fn put_attributes(
         check_attribute(a)?;
         plan.push((target(ctx, &cluster, a)?, a.clone()));
     }
-    for (id, a) in plan {
-        if let Some(ci) = ctx.acct_mut().ecs.container_instances.get_mut(&id) {
-            let mut stored = a.clone();
-            stored.target_type = None;
-            stored.target_id = None;
-            if ci
+    // Up to 10 custom attributes per container instance [R API reference,
+    // PutAttributes: AttributeLimitExceededException], checked before any
+    // is applied.
+    let mut custom: std::collections::BTreeMap<&str, BTreeSet<String>> = Default::default();
+    for (id, a) in &plan {
+        let names = custom.entry(id.as_str()).or_insert_with(|| {
+            ctx.acct().ecs.container_instances[id.as_str()]
                 .attributes
                 .iter()
-                .filter(|x| x.name != stored.name)
-                .count()
-                >= 2048
-            {
-                return Err(AwsError::new(
-                    "AttributeLimitExceededException",
-                    "You can apply up to 10 custom attributes per resource.",
-                ));
-            }
+                .filter_map(|x| x.name.clone())
+                .filter(|n| !agent_attribute(n))
+                .collect()
+        });
+        names.insert(a.name.clone().unwrap_or_default());
+        if names.len() > 10 {
+            return Err(AwsError::new(
+                "AttributeLimitExceededException",
+                "You can apply up to 10 custom attributes per resource.",
+            ));
+        }
+    }
+    for (id, a) in plan {
+        if let Some(ci) = ctx.acct_mut().ecs.container_instances.get_mut(&id) {
+            let mut stored = a;
+            stored.target_type = None;
+            stored.target_id = None;
             ci.attributes.retain(|x| x.name != stored.name);
             ci.attributes.push(stored);
             bump(ci);
