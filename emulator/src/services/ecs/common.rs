@@ -121,3 +121,29 @@ pub(crate) fn push_event(ctx: &mut Ctx, key: &str, message: String) {
         events.truncate(100);
     }
 }
+
+/// A service's event for the tasks it just started.
+pub(crate) fn started_event(ctx: &mut Ctx, key: &str, name: &str, started: &[String]) {
+    if started.is_empty() {
+        return;
+    }
+    let list: Vec<String> = started.iter().map(|t| format!("(task {t})")).collect();
+    push_event(
+        ctx,
+        key,
+        format!(
+            "(service {name}) has started {} tasks: {}.",
+            started.len(),
+            list.join(" ")
+        ),
+    );
+}
+
+/// A service's event for a task it could not start.
+pub(crate) fn unable_event(ctx: &mut Ctx, key: &str, name: &str, reason: &str) {
+    push_event(
+        ctx,
+        key,
+        format!("(service {name}) was unable to place a task. Reason: {reason}."),
+    );
+}

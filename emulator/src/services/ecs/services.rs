@@ -8,7 +8,8 @@ use super::capacity_providers::{self, Placement};
 use super::circuit_breaker;
 use super::clusters;
 use super::common::{
-    arn, check_max, event, invalid, page, push_event, service_not_found, short_name, R,
+    arn, check_max, event, invalid, page, push_event, service_not_found, short_name, started_event,
+    unable_event, R,
 };
 use super::load_balancing::{self, Health};
 use super::placement;
@@ -406,30 +407,12 @@ fn reconcile_deployments(ctx: &mut Ctx, key: &str) {
             match r {
                 Ok(id) => started.push(id),
                 Err(e) => {
-                    push_event(
-                        ctx,
-                        key,
-                        format!(
-                            "(service {name}) was unable to place a task. Reason: {}.",
-                            e.message
-                        ),
-                    );
+                    unable_event(ctx, key, &name, &e.message);
                     break;
                 }
             }
         }
-        if !started.is_empty() {
-            let list: Vec<String> = started.iter().map(|t| format!("(task {t})")).collect();
-            push_event(
-                ctx,
-                key,
-                format!(
-                    "(service {name}) has started {} tasks: {}.",
-                    started.len(),
-                    list.join(" ")
-                ),
-            );
-        }
+        started_event(ctx, key, &name, &started);
     } else if live_primary.len() > desired {
         let extra: Vec<String> = live_primary.iter().skip(desired).cloned().collect();
         for t in &extra {

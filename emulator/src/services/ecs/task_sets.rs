@@ -7,7 +7,9 @@
 
 use super::capacity_providers::{self, Placement};
 use super::clusters;
-use super::common::{arn, event, invalid, push_event, service_not_found, short_name, R};
+use super::common::{
+    arn, event, invalid, push_event, service_not_found, short_name, started_event, unable_event, R,
+};
 use super::load_balancing;
 use super::placement;
 use super::state::{ServiceRec, TaskRec, TaskSetRec};
@@ -433,30 +435,12 @@ fn launch(
         match r {
             Ok(t) => started.push(t),
             Err(e) => {
-                push_event(
-                    ctx,
-                    key,
-                    format!(
-                        "(service {name}) was unable to place a task. Reason: {}.",
-                        e.message
-                    ),
-                );
+                unable_event(ctx, key, name, &e.message);
                 break;
             }
         }
     }
-    if !started.is_empty() {
-        let list: Vec<String> = started.iter().map(|t| format!("(task {t})")).collect();
-        push_event(
-            ctx,
-            key,
-            format!(
-                "(service {name}) has started {} tasks: {}.",
-                started.len(),
-                list.join(" ")
-            ),
-        );
-    }
+    started_event(ctx, key, name, &started);
 }
 
 /// Shows the task sets on the service (`taskSets`, and as its
