@@ -509,6 +509,31 @@ pub async fn create_subnet(ec2: &aws_sdk_ec2::Client, vpc: &str, cidr: &str, az:
     id
 }
 
+/// The image id of the ECS-optimized Amazon Linux 2023 AMI (x86_64).
+pub async fn ecs_ami(ec2: &aws_sdk_ec2::Client) -> String {
+    let images = ec2
+        .describe_images()
+        .owners("amazon")
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("name")
+                .values("al2023-ami-ecs-hvm-*-x86_64")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("DescribeImages");
+    images.images()[0].image_id().expect("id").to_string()
+}
+
+/// User data (base64) whose agent joins `cluster`, as every ECS guide writes it.
+pub fn ecs_user_data(cluster: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(format!(
+        "#!/bin/bash\necho ECS_CLUSTER={cluster} >> /etc/ecs/ecs.config\n"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

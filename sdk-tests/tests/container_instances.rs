@@ -7,33 +7,15 @@
 
 use std::collections::BTreeMap;
 
-use base64::Engine as _;
-
-use aws_sdk_ec2::types::{Filter, InstanceType};
+use aws_sdk_ec2::types::InstanceType;
 use aws_sdk_ecs::types::{AwsVpcConfiguration, NetworkConfiguration};
 use aws_sdk_ecs::types::{
     CapacityProviderStrategyItem, Compatibility, ContainerDefinition, LaunchType, NetworkMode,
     PlacementStrategy, PlacementStrategyType, PortMapping, Resource,
 };
-use sdk_tests::{create_subnet, create_vpc, random_account, Emulator};
+use sdk_tests::{create_subnet, create_vpc, ecs_ami, ecs_user_data, random_account, Emulator};
 
 const REGION: &str = "us-east-1";
-
-async fn ecs_ami(ec2: &aws_sdk_ec2::Client) -> String {
-    let images = ec2
-        .describe_images()
-        .owners("amazon")
-        .filters(
-            Filter::builder()
-                .name("name")
-                .values("al2023-ami-ecs-hvm-*-x86_64")
-                .build(),
-        )
-        .send()
-        .await
-        .expect("DescribeImages");
-    images.images()[0].image_id().expect("id").to_string()
-}
 
 fn integer(resources: &[Resource], name: &str) -> i32 {
     resources
@@ -79,8 +61,7 @@ async fn instances_register_and_take_tasks() {
         .send()
         .await
         .expect("CreateCluster");
-    let user_data = base64::engine::general_purpose::STANDARD
-        .encode("#!/bin/bash\necho ECS_CLUSTER=prod >> /etc/ecs/ecs.config\n");
+    let user_data = ecs_user_data("prod");
     let run = ec2
         .run_instances()
         .image_id(ecs_ami(&ec2).await)

@@ -1,16 +1,14 @@
 //! ECS account settings, container instance draining and task sets through
 //! the real AWS SDK for Rust (issue 14, items 1, 4 and 5).
 
-use base64::Engine as _;
-
-use aws_sdk_ec2::types::{Filter, InstanceType};
+use aws_sdk_ec2::types::InstanceType;
 use aws_sdk_ecs::error::ProvideErrorMetadata as _;
 use aws_sdk_ecs::types::{
     AwsVpcConfiguration, ClusterField, Compatibility, ContainerDefinition, ContainerInstanceStatus,
     DeploymentController, DeploymentControllerType, LaunchType, NetworkConfiguration, NetworkMode,
     Scale, ScaleUnit, SettingName,
 };
-use sdk_tests::{create_subnet, create_vpc, random_account, Emulator};
+use sdk_tests::{create_subnet, create_vpc, ecs_ami, ecs_user_data, random_account, Emulator};
 
 const REGION: &str = "us-east-1";
 
@@ -63,32 +61,14 @@ async fn draining_moves_service_tasks_to_other_instances() {
         .send()
         .await
         .expect("CreateCluster");
-    let image = ec2
-        .describe_images()
-        .owners("amazon")
-        .filters(
-            Filter::builder()
-                .name("name")
-                .values("al2023-ami-ecs-hvm-*-x86_64")
-                .build(),
-        )
-        .send()
-        .await
-        .expect("DescribeImages")
-        .images()[0]
-        .image_id()
-        .expect("id")
-        .to_string();
+    let image = ecs_ami(&ec2).await;
     ec2.run_instances()
         .image_id(image)
         .instance_type(InstanceType::T3Small)
         .min_count(2)
         .max_count(2)
         .subnet_id(&subnet)
-        .user_data(
-            base64::engine::general_purpose::STANDARD
-                .encode("#!/bin/bash\necho ECS_CLUSTER=prod >> /etc/ecs/ecs.config\n"),
-        )
+        .user_data(ecs_user_data("prod"))
         .send()
         .await
         .expect("RunInstances");

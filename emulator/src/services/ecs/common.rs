@@ -147,3 +147,17 @@ pub(crate) fn unable_event(ctx: &mut Ctx, key: &str, name: &str, reason: &str) {
         format!("(service {name}) was unable to place a task. Reason: {reason}."),
     );
 }
+
+/// A service's event for the running tasks it stopped.
+pub(crate) fn stopped_event(ctx: &mut Ctx, key: &str, name: &str, stopped: &[String]) {
+    let list: Vec<String> = stopped.iter().map(|t| format!("(task {t})")).collect();
+    push_event(
+        ctx,
+        key,
+        format!(
+            "(service {name}) has stopped {} running tasks: {}.",
+            stopped.len(),
+            list.join(" ")
+        ),
+    );
+}

@@ -9,7 +9,7 @@ use super::circuit_breaker;
 use super::clusters;
 use super::common::{
     arn, check_max, event, invalid, page, push_event, service_not_found, short_name, started_event,
-    unable_event, R,
+    stopped_event, unable_event, R,
 };
 use super::load_balancing::{self, Health};
 use super::placement;
@@ -415,25 +415,7 @@ fn reconcile_deployments(ctx: &mut Ctx, key: &str) {
         started_event(ctx, key, &name, &started);
     } else if live_primary.len() > desired {
         let extra: Vec<String> = live_primary.iter().skip(desired).cloned().collect();
-        for t in &extra {
-            tasks::stop(
-                ctx,
-                t,
-                "ServiceSchedulerInitiated",
-                &format!("Scaling activity initiated by (deployment {primary_id})"),
-                Some(reconcile),
-            );
-        }
-        let list: Vec<String> = extra.iter().map(|t| format!("(task {t})")).collect();
-        push_event(
-            ctx,
-            key,
-            format!(
-                "(service {name}) has stopped {} running tasks: {}.",
-                extra.len(),
-                list.join(" ")
-            ),
-        );
+        tasks::scale_in(ctx, key, &name, &primary_id, &extra, reconcile);
     }
 
     // Roll forward: once the primary deployment runs its desired count, the
@@ -523,11 +505,7 @@ fn replace_unhealthy(ctx: &mut Ctx, key: &str, svc: &ServiceRec, grace: i32) {
             ),
             Some(reconcile),
         );
-        push_event(
-            ctx,
-            key,
-            format!("(service {name}) has stopped 1 running tasks: (task {task})."),
-        );
+        stopped_event(ctx, key, &name, std::slice::from_ref(&task));
     }
 }
 

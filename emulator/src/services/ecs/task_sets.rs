@@ -8,7 +8,7 @@
 use super::capacity_providers::{self, Placement};
 use super::clusters;
 use super::common::{
-    arn, event, invalid, push_event, service_not_found, short_name, started_event, unable_event, R,
+    arn, event, invalid, service_not_found, short_name, started_event, unable_event, R,
 };
 use super::load_balancing;
 use super::placement;
@@ -264,25 +264,7 @@ pub(super) fn reconcile(ctx: &mut Ctx, key: &str) {
             );
         } else if live.len() > target_n {
             let extra: Vec<String> = live.iter().skip(target_n).cloned().collect();
-            for t in &extra {
-                tasks::stop(
-                    ctx,
-                    t,
-                    "ServiceSchedulerInitiated",
-                    &format!("Scaling activity initiated by (deployment {id})"),
-                    Some(reconcile),
-                );
-            }
-            let list: Vec<String> = extra.iter().map(|t| format!("(task {t})")).collect();
-            push_event(
-                ctx,
-                key,
-                format!(
-                    "(service {name}) has stopped {} running tasks: {}.",
-                    extra.len(),
-                    list.join(" ")
-                ),
-            );
+            tasks::scale_in(ctx, key, &name, &id, &extra, reconcile);
         }
         // A deleted task set goes once its tasks have stopped.
         if ts.model.status.as_deref() == Some("DRAINING") && all_stopped && target == 0 {

@@ -498,6 +498,28 @@ pub(super) fn stop(ctx: &mut Ctx, id: &str, stop_code: &str, reason: &str, watch
     schedule_task(ctx, id, drain + 3 * STEP_MS, "STOPPED", watch);
 }
 
+/// A service (or task set) stops the tasks beyond its desired count, as
+/// ECS's scheduler does, and says so.
+pub(super) fn scale_in(
+    ctx: &mut Ctx,
+    key: &str,
+    name: &str,
+    deployment: &str,
+    extra: &[String],
+    watch: Watch,
+) {
+    for t in extra {
+        stop(
+            ctx,
+            t,
+            "ServiceSchedulerInitiated",
+            &format!("Scaling activity initiated by (deployment {deployment})"),
+            Some(watch),
+        );
+    }
+    super::common::stopped_event(ctx, key, name, extra);
+}
+
 /// Moves a task to its next status (`to`), if it is still on its way there.
 fn step(ctx: &mut Ctx, id: &str, to: &'static str, watch: Option<Watch>) {
     let Some(task) = ctx.acct().ecs.tasks.get(id) else {
