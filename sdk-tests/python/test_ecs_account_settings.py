@@ -1,5 +1,8 @@
 """boto3: ECS account settings, task scale-in protection, ECS Exec,
 DeleteTaskDefinitions, ListServicesByNamespace and the agent-only calls.
+Scale-in and deployments spare tasks under protection until it is cleared
+or lapses (ECS developer guide "Task scale-in protection"; the service event
+as AWS's task protection sample quotes it).
 
 Each test works in a fresh random account.
 
@@ -13,9 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from types import SimpleNamespace
 
 import pytest
+import requests
 
 from awsemu_helpers import (
     default_sg,
@@ -301,6 +306,80 @@ def test_task_protection_failures_and_bounds(env):
         e.update_task_protection(cluster="app", tasks=[missing] * 11, protectionEnabled=True)
     with raises_code("ClusterNotFoundException"):
         e.get_task_protection(cluster="nope", tasks=[standalone])
+
+
+def running_tasks(env, name="web") -> list[str]:
+    arns = service_tasks(env, name)
+    tasks = env.ecs.describe_tasks(cluster="app", tasks=arns)["tasks"] if arns else []
+    return sorted(t["taskArn"] for t in tasks if t["desiredStatus"] == "RUNNING")
+
+
+def messages(env, name="web") -> list[str]:
+    svc = env.ecs.describe_services(cluster="app", services=[name])["services"][0]
+    return [e["message"] for e in svc["events"]]
+
+
+def test_scale_in_spares_protected_tasks(env):
+    e = env.ecs
+    e.create_cluster(clusterName="app")
+    register(env)
+    create_service(env, desired=3)
+    e.get_waiter("services_stable").wait(cluster="app", services=["web"], WaiterConfig=FAST)
+    arns = running_tasks(env)
+    assert len(arns) == 3
+    keep = arns[:2]
+    e.update_task_protection(cluster="app", tasks=keep, protectionEnabled=True)
+    e.update_service(cluster="app", service="web", desiredCount=1)
+    e.get_waiter("tasks_stopped").wait(cluster="app", tasks=[arns[2]], WaiterConfig=FAST)
+    # Only the unprotected one stopped; the service says why it stops there.
+    assert running_tasks(env) == keep
+    deployment = e.describe_services(cluster="app", services=["web"])["services"][0][
+        "deployments"][0]["id"]
+    assert messages(env)[0] == (
+        f"(service web, taskSet {deployment}) was unable to scale in due to "
+        "(reason 1 tasks under protection)")
+    stopped = e.describe_tasks(cluster="app", tasks=[arns[2]])["tasks"][0]
+    assert stopped["stopCode"] == "ServiceSchedulerInitiated"
+    # Clearing one task's protection lets the scheduler finish.
+    e.update_task_protection(cluster="app", tasks=[keep[0]], protectionEnabled=False)
+    e.get_waiter("tasks_stopped").wait(cluster="app", tasks=[keep[0]], WaiterConfig=FAST)
+    assert running_tasks(env) == [keep[1]]
+
+
+def test_deployment_waits_for_protection_to_lapse(env, awsemu_endpoint):
+    e = env.ecs
+    e.create_cluster(clusterName="app")
+    register(env)
+    create_service(env, desired=1)
+    e.get_waiter("services_stable").wait(cluster="app", services=["web"], WaiterConfig=FAST)
+    [old] = running_tasks(env)
+    e.update_task_protection(cluster="app", tasks=[old], protectionEnabled=True,
+                             expiresInMinutes=1)
+    e.update_service(cluster="app", service="web", forceNewDeployment=True)
+    svc = e.describe_services(cluster="app", services=["web"])["services"][0]
+    new_deployment, old_deployment = (d["id"] for d in svc["deployments"])
+    for _ in range(100):
+        if len(running_tasks(env)) == 2 and any("under protection" in m for m in messages(env)):
+            break
+        time.sleep(0.05)
+    # The new task runs; the protected old one keeps running and the
+    # deployment is not done.
+    assert old in running_tasks(env) and len(running_tasks(env)) == 2
+    svc = e.describe_services(cluster="app", services=["web"])["services"][0]
+    assert [d["rolloutState"] for d in svc["deployments"]] == ["IN_PROGRESS", "COMPLETED"]
+    assert messages(env)[0] == (
+        f"(service web, taskSet {old_deployment}) was unable to scale in due to "
+        "(reason 1 tasks under protection)")
+    # Once protection lapses on the world clock, the deployment completes.
+    r = requests.post(f"{awsemu_endpoint}/_awsemu/clock", json={"seconds": 61}, timeout=30)
+    assert r.status_code == 200, r.text
+    e.get_waiter("tasks_stopped").wait(cluster="app", tasks=[old], WaiterConfig=FAST)
+    e.get_waiter("services_stable").wait(cluster="app", services=["web"], WaiterConfig=FAST)
+    svc = e.describe_services(cluster="app", services=["web"])["services"][0]
+    assert [d["id"] for d in svc["deployments"]] == [new_deployment]
+    assert svc["deployments"][0]["rolloutState"] == "COMPLETED"
+    assert e.describe_tasks(cluster="app", tasks=[old])["tasks"][0]["stoppedReason"] == (
+        f"Deployment completed: replaced by (deployment {new_deployment})")
 
 
 # ---------------------------------------------------------------------------

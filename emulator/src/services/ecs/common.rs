@@ -161,3 +161,23 @@ pub(crate) fn stopped_event(ctx: &mut Ctx, key: &str, name: &str, stopped: &[Str
         ),
     );
 }
+
+/// A service's event for tasks it could not stop because they are under
+/// scale-in protection (the shape AWS writes, as quoted in AWS's task
+/// protection sample and users' reports).
+pub(crate) fn protected_event(ctx: &mut Ctx, key: &str, name: &str, set: &str, n: usize) {
+    let message =
+        format!("(service {name}, taskSet {set}) was unable to scale in due to (reason {n} tasks under protection)");
+    // Said once while it stays true, not on every look.
+    let said = ctx
+        .acct()
+        .ecs
+        .services
+        .get(key)
+        .and_then(|s| s.model.events.as_ref())
+        .and_then(|e| e.first())
+        .is_some_and(|e| e.message.as_deref() == Some(message.as_str()));
+    if !said {
+        push_event(ctx, key, message);
+    }
+}

@@ -325,7 +325,7 @@ impl Api for Ecs {
         ctx: &mut Ctx,
         i: m::UpdateTaskProtectionRequest,
     ) -> R<m::UpdateTaskProtectionResponse> {
-        task_protection::update(ctx, i)
+        task_protection::update(ctx, i, services::reconcile)
     }
     fn execute_command(
         &self,

@@ -8,14 +8,15 @@ use super::capacity_providers::{self, Placement};
 use super::circuit_breaker;
 use super::clusters;
 use super::common::{
-    arn, check_max, event, invalid, page, push_event, service_not_found, short_name, started_event,
-    stopped_event, unable_event, R,
+    arn, check_max, event, invalid, page, protected_event, push_event, service_not_found,
+    short_name, started_event, stopped_event, unable_event, R,
 };
 use super::load_balancing::{self, Health};
 use super::placement;
 use super::service_deployments;
 use super::state::{ServiceRec, TaskRec};
 use super::task_definitions;
+use super::task_protection;
 use super::task_sets;
 use super::tasks::{self, Launch, Net};
 use crate::model::ecs as m;
@@ -414,14 +415,25 @@ fn reconcile_deployments(ctx: &mut Ctx, key: &str) {
         }
         started_event(ctx, key, &name, &started);
     } else if live_primary.len() > desired {
-        let extra: Vec<String> = live_primary.iter().skip(desired).cloned().collect();
-        tasks::scale_in(ctx, key, &name, &primary_id, &extra, reconcile);
+        let scaling = tasks::ScaleIn::desired(key, &name, &primary_id, reconcile)
+            .deleting(status == "DRAINING");
+        tasks::scale_in(ctx, scaling, &live_primary, desired);
     }
 
     // Roll forward: once the primary deployment runs its desired count, the
     // old ones are drained and removed.
+    // Tasks under scale-in protection stay until it is cleared or lapses.
     if running_primary >= desired && !live_old.is_empty() {
+        let mut spared: BTreeMap<String, usize> = BTreeMap::new();
         for t in &live_old {
+            let Some(rec) = ctx.acct().ecs.tasks.get(t) else {
+                continue;
+            };
+            if status == "ACTIVE" && task_protection::protected(ctx, rec) {
+                let set = rec.model.started_by.clone().unwrap_or_default();
+                *spared.entry(set).or_insert(0) += 1;
+                continue;
+            }
             tasks::stop(
                 ctx,
                 t,
@@ -429,6 +441,9 @@ fn reconcile_deployments(ctx: &mut Ctx, key: &str) {
                 &format!("Deployment completed: replaced by (deployment {primary_id})"),
                 Some(reconcile),
             );
+        }
+        for (set, n) in spared {
+            protected_event(ctx, key, &name, &set, n);
         }
     }
     let steady = running_primary == desired && live_old.is_empty() && live_primary.len() == desired;

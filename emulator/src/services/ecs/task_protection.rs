@@ -37,6 +37,12 @@ pub(super) fn cluster(ctx: &Ctx, cluster: Option<&str>) -> R<String> {
     }
 }
 
+/// Whether scale-in (a lower desired count, a deployment replacing it)
+/// must spare the task now: protection on and not lapsed.
+pub(super) fn protected(ctx: &Ctx, t: &TaskRec) -> bool {
+    t.protection.is_some_and(|ms| ms > ctx.now().millis())
+}
+
 /// The protection as the API shows it: lapsed protection is off.
 fn shown(ctx: &Ctx, t: &TaskRec) -> m::ProtectedTask {
     let until = t.protection.filter(|ms| *ms > ctx.now().millis());
@@ -109,9 +115,12 @@ pub(super) fn get(
     })
 }
 
+/// `watch` is the services' reconciler: a service looks again at the
+/// tasks it could not scale in when their protection is cleared or lapses.
 pub(super) fn update(
     ctx: &mut Ctx,
     i: m::UpdateTaskProtectionRequest,
+    watch: fn(&mut Ctx, &str),
 ) -> R<m::UpdateTaskProtectionResponse> {
     let cluster = cluster(ctx, i.cluster.as_deref())?;
     let refs = i.tasks.unwrap_or_default();
@@ -130,10 +139,17 @@ pub(super) fn update(
     }
     let (ids, failures) = resolve(ctx, &cluster, &refs)?;
     let until = enabled.then(|| ctx.now().millis() + i64::from(minutes) * 60_000);
+    let mut services = std::collections::BTreeSet::new();
     for id in &ids {
         if let Some(t) = ctx.acct_mut().ecs.tasks.get_mut(id) {
             t.protection = until;
+            services.extend(t.service.clone());
         }
+    }
+    for key in services {
+        // On the world clock: protection lapses at its expiration date.
+        let after = until.map_or(0, |ms| ms - ctx.now().millis());
+        ctx.schedule_unscaled(after, move |ctx| watch(ctx, &key));
     }
     let st = &ctx.acct().ecs;
     Ok(m::UpdateTaskProtectionResponse {

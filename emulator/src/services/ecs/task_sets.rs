@@ -263,8 +263,8 @@ pub(super) fn reconcile(ctx: &mut Ctx, key: &str) {
                 live.len(),
             );
         } else if live.len() > target_n {
-            let extra: Vec<String> = live.iter().skip(target_n).cloned().collect();
-            tasks::scale_in(ctx, key, &name, &id, &extra, reconcile);
+            let scaling = tasks::ScaleIn::desired(key, &name, &id, reconcile).deleting(draining);
+            tasks::scale_in(ctx, scaling, &live, target_n);
         }
         // A deleted task set goes once its tasks have stopped.
         if ts.model.status.as_deref() == Some("DRAINING") && all_stopped && target == 0 {

@@ -498,26 +498,84 @@ pub(super) fn stop(ctx: &mut Ctx, id: &str, stop_code: &str, reason: &str, watch
     schedule_task(ctx, id, drain + 3 * STEP_MS, "STOPPED", watch);
 }
 
-/// A service (or task set) stops the tasks beyond its desired count, as
-/// ECS's scheduler does, and says so.
-pub(super) fn scale_in(
-    ctx: &mut Ctx,
-    key: &str,
-    name: &str,
-    deployment: &str,
-    extra: &[String],
-    watch: Watch,
-) {
-    for t in extra {
+/// A service (or task set) stops its `live` tasks beyond the first `keep`,
+/// as ECS's scheduler does, and says so. Tasks under scale-in protection
+/// are spared (newest first go), and the service says how many it could
+/// not stop; it looks again when their protection is cleared or lapses.
+pub(super) fn scale_in(ctx: &mut Ctx, scaling: ScaleIn<'_>, live: &[String], keep: usize) {
+    let excess = live.len().saturating_sub(keep);
+    let mut stopped = Vec::new();
+    for t in live.iter().rev() {
+        if stopped.len() == excess {
+            break;
+        }
+        let spared =
+            ctx.acct().ecs.tasks.get(t).is_some_and(|r| {
+                scaling.spare_protected && super::task_protection::protected(ctx, r)
+            });
+        if !spared {
+            stopped.push(t.clone());
+        }
+    }
+    stopped.reverse();
+    for t in &stopped {
         stop(
             ctx,
             t,
             "ServiceSchedulerInitiated",
-            &format!("Scaling activity initiated by (deployment {deployment})"),
-            Some(watch),
+            &scaling.reason,
+            Some(scaling.watch),
         );
     }
-    super::common::stopped_event(ctx, key, name, extra);
+    if !stopped.is_empty() {
+        super::common::stopped_event(ctx, scaling.key, scaling.name, &stopped);
+    }
+    if stopped.len() < excess {
+        super::common::protected_event(
+            ctx,
+            scaling.key,
+            scaling.name,
+            scaling.deployment,
+            excess - stopped.len(),
+        );
+    }
+}
+
+/// Who scales in, and why its tasks stop.
+pub(super) struct ScaleIn<'a> {
+    /// `<cluster>/<service>`.
+    pub key: &'a str,
+    pub name: &'a str,
+    /// The deployment (or task set) id whose tasks these are.
+    pub deployment: &'a str,
+    /// The stopped reason.
+    pub reason: String,
+    pub watch: Watch,
+    /// False when the service or task set is being deleted: protection
+    /// holds against scale-in events, not against deletion [U].
+    pub spare_protected: bool,
+}
+
+impl<'a> ScaleIn<'a> {
+    /// Scaling in to the desired count.
+    pub fn desired(key: &'a str, name: &'a str, deployment: &'a str, watch: Watch) -> Self {
+        let reason = format!("Scaling activity initiated by (deployment {deployment})");
+        let spare_protected = true;
+        ScaleIn {
+            key,
+            name,
+            deployment,
+            reason,
+            watch,
+            spare_protected,
+        }
+    }
+
+    /// Scaling in because the service or task set is being deleted.
+    pub fn deleting(mut self, deleting: bool) -> Self {
+        self.spare_protected = !deleting;
+        self
+    }
 }
 
 /// Moves a task to its next status (`to`), if it is still on its way there.
