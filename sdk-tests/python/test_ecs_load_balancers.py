@@ -229,6 +229,51 @@ def test_scale_in_drains_then_stops(world):
     assert events.count(f"(service web) deregistered 1 targets in (target-group {w.tg})") == 2
 
 
+def test_bridge_tasks_register_their_instance_and_host_port(world):
+    """EC2 launch type, bridge network mode, dynamic host ports: each task is
+    registered in an ``instance`` target group as its container instance's
+    EC2 instance on the host port its container port is bound to."""
+    w = world
+    images = w.ec2.describe_images(Owners=["amazon"], Filters=[
+        {"Name": "name", "Values": ["al2023-ami-ecs-hvm-*-x86_64"]}])["Images"]
+    ami = sorted(images, key=lambda i: i["CreationDate"])[-1]["ImageId"]
+    [instance] = [i["InstanceId"] for i in w.ec2.run_instances(
+        ImageId=ami, InstanceType="t3.large", MinCount=1, MaxCount=1, SubnetId=w.a,
+        UserData="#!/bin/bash\necho ECS_CLUSTER=app >> /etc/ecs/ecs.config\n")["Instances"]]
+    tg = w.target_group("bridge", delay=0, target_type="instance")
+    w.elb.create_listener(LoadBalancerArn=w.lb, Protocol="TCP", Port=8080,
+                          DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+    td = w.ecs.register_task_definition(
+        family="bridge", networkMode="bridge", requiresCompatibilities=["EC2"],
+        containerDefinitions=[{"name": "web", "image": "nginx:latest", "cpu": 256, "memory": 256,
+                               "portMappings": [{"containerPort": 80, "hostPort": 0}]}],
+    )["taskDefinition"]["taskDefinitionArn"]
+    w.ecs.create_service(cluster="app", serviceName="bridge", taskDefinition=td, desiredCount=2,
+                         launchType="EC2", loadBalancers=w.lbs(tg))
+    w.ecs.get_waiter("services_stable").wait(cluster="app", services=["bridge"], WaiterConfig=FAST)
+    tasks = w.tasks()
+    assert len(tasks) == 2
+    ports = set()
+    for t in tasks:
+        [binding] = t["containers"][0]["networkBindings"]
+        assert binding["containerPort"] == 80
+        ports.add(binding["hostPort"])
+    # Two distinct ephemeral host ports, both on the one instance.
+    assert len(ports) == 2 and all(32768 <= p <= 65535 for p in ports)
+    d = w.elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]
+    assert sorted((t["Target"]["Id"], t["Target"]["Port"], t["TargetHealth"]["State"]) for t in d) \
+        == sorted((instance, p, "healthy") for p in ports)
+    assert w.events("bridge").count(
+        f"(service bridge) registered 1 targets in (target-group {tg})") == 2
+    # Scaling in deregisters the task's instance and port.
+    w.ecs.update_service(cluster="app", service="bridge", desiredCount=1)
+    w.ecs.get_waiter("services_stable").wait(cluster="app", services=["bridge"], WaiterConfig=FAST)
+    [left] = w.tasks()
+    port = left["containers"][0]["networkBindings"][0]["hostPort"]
+    d = w.elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]
+    assert [(t["Target"]["Id"], t["Target"]["Port"]) for t in d] == [(instance, port)]
+
+
 # ---------------------------------------------------------------------------
 # Manual pace: the state machine
 # ---------------------------------------------------------------------------

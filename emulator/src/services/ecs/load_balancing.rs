@@ -109,18 +109,35 @@ pub(super) fn check(
     Ok(())
 }
 
+/// The target a task is for a container port: an awsvpc task's private IP
+/// on the container port; a `bridge` or `host` task's EC2 instance on the
+/// host port the container's port is bound to (an `instance` target group).
+fn target_of(ctx: &Ctx, t: &TaskRec, container: &str, port: i32) -> Option<(String, i32)> {
+    if let Some(eni) = &t.eni {
+        let ip = ctx.acct().ec2.enis.get(eni)?.private_ip.clone();
+        return Some((ip, port));
+    }
+    let placed = t.placed.as_ref()?;
+    let instance = ctx.acct().ecs.container_instances.get(&placed.instance)?;
+    let host_port = t
+        .model
+        .containers
+        .iter()
+        .flatten()
+        .filter(|c| c.name.as_deref() == Some(container))
+        .flat_map(|c| c.network_bindings.iter().flatten())
+        .find(|b| b.container_port == Some(port))
+        .and_then(|b| b.host_port)?;
+    Some((instance.ec2_instance_id.clone(), host_port))
+}
+
 /// Registers a service's task that has just started running in the
-/// service's target groups (awsvpc: its private IP, on the container
-/// port), saying so in the service's events; gives the grace period (AWS
-/// milliseconds) when anything was registered.
+/// service's target groups (see `target_of`), saying so in the service's
+/// events; gives the grace period (AWS milliseconds) when anything was
+/// registered.
 pub(super) fn register(ctx: &mut Ctx, task_id: &str) -> Option<i64> {
     let t = ctx.acct().ecs.tasks.get(task_id)?;
     let key = t.service.clone()?;
-    let ip = t
-        .eni
-        .as_ref()
-        .and_then(|e| ctx.acct().ec2.enis.get(e))
-        .map(|e| e.private_ip.clone())?;
     let svc = &ctx.acct().ecs.services.get(&key)?.model;
     // A task set's task goes to the task set's own target groups.
     let lbs = ctx
@@ -139,7 +156,17 @@ pub(super) fn register(ctx: &mut Ctx, task_id: &str) -> Option<i64> {
         let (Some(tg), Some(port)) = (lb.target_group_arn, lb.container_port) else {
             continue;
         };
-        match elbv2::register_one(ctx, &tg, &ip, port) {
+        let container = lb.container_name.clone().unwrap_or_default();
+        let Some((target, port)) = ctx
+            .acct()
+            .ecs
+            .tasks
+            .get(task_id)
+            .and_then(|t| target_of(ctx, t, &container, port))
+        else {
+            continue;
+        };
+        match elbv2::register_one(ctx, &tg, &target, port) {
             Ok(()) => {
                 push_event(
                     ctx,
@@ -148,9 +175,9 @@ pub(super) fn register(ctx: &mut Ctx, task_id: &str) -> Option<i64> {
                 );
                 done.push(Registration {
                     target_group_arn: tg,
-                    id: ip.clone(),
+                    id: target,
                     port,
-                    container: lb.container_name.unwrap_or_default(),
+                    container,
                 });
             }
             Err(e) => push_event(
