@@ -2,8 +2,8 @@
 //! for Rust (issue 14, items 1–3): an instance of the ECS-optimized AMI
 //! with ECS user data becomes an ACTIVE container instance with its type's
 //! resources; tasks are bin-packed and spread as the strategies say, with
-//! `remainingResources` falling and rising; RunTask `failures` name the
-//! resource; a capacity provider strategy splits tasks by base and weight.
+//! `remainingResources` falling and rising; RunTask `failures` name each
+//! reason (CPU, memory, ports, ENIs, zone, memberOf, agent); a capacity provider strategy splits tasks by base and weight.
 
 use std::collections::BTreeMap;
 
@@ -11,7 +11,8 @@ use aws_sdk_ec2::types::InstanceType;
 use aws_sdk_ecs::types::{AwsVpcConfiguration, NetworkConfiguration};
 use aws_sdk_ecs::types::{
     CapacityProviderStrategyItem, Compatibility, ContainerDefinition, LaunchType, NetworkMode,
-    PlacementStrategy, PlacementStrategyType, PortMapping, Resource,
+    PlacementConstraint, PlacementConstraintType, PlacementStrategy, PlacementStrategyType,
+    PortMapping, Resource,
 };
 use sdk_tests::{create_subnet, create_vpc, ecs_ami, ecs_user_data, random_account, Emulator};
 
@@ -286,4 +287,177 @@ async fn capacity_provider_strategy_splits_by_base_and_weight() {
     }
     assert_eq!(per.get("FARGATE"), Some(&3));
     assert_eq!(per.get("FARGATE_SPOT"), Some(&6));
+}
+
+/// Registers a bridge task definition with a fixed host port (or dynamic: 0).
+async fn register_fixed(ecs: &aws_sdk_ecs::Client, family: &str, host_port: i32) {
+    ecs.register_task_definition()
+        .family(family)
+        .network_mode(NetworkMode::Bridge)
+        .requires_compatibilities(Compatibility::Ec2)
+        .container_definitions(
+            ContainerDefinition::builder()
+                .name("web")
+                .image("nginx:latest")
+                .cpu(128)
+                .memory(128)
+                .port_mappings(
+                    PortMapping::builder()
+                        .container_port(80)
+                        .host_port(host_port)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("RegisterTaskDefinition");
+}
+
+#[tokio::test]
+async fn run_task_failures_name_each_reason() {
+    let emu = Emulator::shared();
+    let account = random_account();
+    let (ec2, ecs) = (emu.ec2(&account, REGION), emu.ecs(&account, REGION));
+    let vpc = create_vpc(&ec2, "10.0.0.0/16").await;
+    let a = create_subnet(&ec2, &vpc, "10.0.1.0/24", "us-east-1a").await;
+    let b = create_subnet(&ec2, &vpc, "10.0.2.0/24", "us-east-1b").await;
+    ecs.create_cluster()
+        .cluster_name("prod")
+        .send()
+        .await
+        .expect("CreateCluster");
+    let run = ec2
+        .run_instances()
+        .image_id(ecs_ami(&ec2).await)
+        .instance_type(InstanceType::T3Medium)
+        .min_count(1)
+        .max_count(1)
+        .subnet_id(&a)
+        .user_data(ecs_user_data("prod"))
+        .send()
+        .await
+        .expect("RunInstances");
+    let ec2_id = run.instances()[0].instance_id().unwrap_or("").to_string();
+    let arn = ecs
+        .list_container_instances()
+        .cluster("prod")
+        .send()
+        .await
+        .expect("ListContainerInstances")
+        .container_instance_arns()[0]
+        .clone();
+
+    // One RunTask, its failures as (arn, reason) pairs.
+    let failures = |out: aws_sdk_ecs::operation::run_task::RunTaskOutput| -> Vec<(String, String)> {
+        out.failures()
+            .iter()
+            .map(|f| {
+                (
+                    f.arn().unwrap_or("").to_string(),
+                    f.reason().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    };
+    let expect = |reason: &str| vec![(arn.clone(), reason.to_string())];
+    let run_of = |family: &str| {
+        ecs.run_task()
+            .cluster("prod")
+            .task_definition(family)
+            .launch_type(LaunchType::Ec2)
+    };
+
+    register_bridge(&ecs, "big-cpu", 4096, 128).await;
+    let out = run_of("big-cpu").send().await.expect("RunTask");
+    assert!(out.tasks().is_empty());
+    assert_eq!(failures(out), expect("RESOURCE:CPU"));
+    register_bridge(&ecs, "big-mem", 128, 8000).await;
+    let out = run_of("big-mem").send().await.expect("RunTask");
+    assert_eq!(failures(out), expect("RESOURCE:MEMORY"));
+
+    // A fixed host port fits once; the agent's own ports never.
+    register_fixed(&ecs, "fixed", 8080).await;
+    let out = run_of("fixed").send().await.expect("RunTask");
+    assert_eq!(out.tasks().len(), 1);
+    let bindings = out.tasks()[0].containers()[0].network_bindings();
+    assert_eq!(bindings[0].host_port(), Some(8080));
+    let out = run_of("fixed").send().await.expect("RunTask");
+    assert_eq!(failures(out), expect("RESOURCE:PORTS"));
+    register_fixed(&ecs, "ssh", 22).await;
+    let out = run_of("ssh").send().await.expect("RunTask");
+    assert_eq!(failures(out), expect("RESOURCE:PORTS"));
+
+    // awsvpc: a t3.medium has 3 interfaces, one its own.
+    ecs.register_task_definition()
+        .family("vpc")
+        .network_mode(NetworkMode::Awsvpc)
+        .requires_compatibilities(Compatibility::Ec2)
+        .container_definitions(
+            ContainerDefinition::builder()
+                .name("web")
+                .image("nginx:latest")
+                .cpu(128)
+                .memory(128)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("RegisterTaskDefinition vpc");
+    let net = |subnet: &str| {
+        NetworkConfiguration::builder()
+            .awsvpc_configuration(
+                AwsVpcConfiguration::builder()
+                    .subnets(subnet)
+                    .build()
+                    .expect("awsvpc"),
+            )
+            .build()
+    };
+    let out = run_of("vpc")
+        .count(2)
+        .network_configuration(net(&a))
+        .send()
+        .await
+        .expect("RunTask vpc");
+    assert_eq!(out.tasks().len(), 2);
+    let out = run_of("vpc")
+        .network_configuration(net(&a))
+        .send()
+        .await
+        .expect("RunTask vpc");
+    assert_eq!(failures(out), expect("RESOURCE:ENI"));
+    // A subnet in a zone with no instance.
+    let out = run_of("vpc")
+        .network_configuration(net(&b))
+        .send()
+        .await
+        .expect("RunTask vpc b");
+    assert_eq!(failures(out), expect("LOCATION"));
+
+    // A memberOf constraint no instance meets.
+    register_bridge(&ecs, "tiny", 1, 1).await;
+    let out = run_of("tiny")
+        .placement_constraints(
+            PlacementConstraint::builder()
+                .r#type(PlacementConstraintType::MemberOf)
+                .expression("attribute:ecs.instance-type == m5.large")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("RunTask memberOf");
+    assert_eq!(
+        failures(out),
+        expect("MemberOf placement constraint unsatisfied.")
+    );
+
+    // A stopped instance's agent is disconnected.
+    ec2.stop_instances()
+        .instance_ids(&ec2_id)
+        .send()
+        .await
+        .expect("StopInstances");
+    let out = run_of("tiny").send().await.expect("RunTask tiny");
+    assert_eq!(failures(out), expect("AGENT"));
 }
