@@ -111,6 +111,7 @@ pub fn handle(
             reply(StatusCode::OK, clock(world))
         }
         (&Method::POST, "/_awsemu/elbv2/target-health") => target_health(world, body),
+        (&Method::GET, "/_awsemu/reachability") => reachability(world, query),
         _ => reply(
             StatusCode::NOT_FOUND,
             json!({
@@ -176,4 +177,54 @@ fn target_health(world: &std::sync::Arc<World>, body: &[u8]) -> Response<Full<By
         }
         Err(e) => reply(StatusCode::NOT_FOUND, json!({ "error": e })),
     }
+}
+
+/// `GET /_awsemu/reachability?from=<eni-id|instance-id|task-arn>&to=<service|host>`
+/// (`account` and `region` default to the default account and `us-east-1`;
+/// a task ARN gives both): whether traffic from there reaches the
+/// destination, the path, or the hop that blocks it and why.
+fn reachability(world: &std::sync::Arc<World>, query: Option<&str>) -> Response<Full<Bytes>> {
+    use crate::services::ec2::reachability::{check, instance_eni, To};
+    let bad = |e: String| reply(StatusCode::BAD_REQUEST, json!({ "error": e }));
+    let (Some(from), Some(to)) = (param(query, "from"), param(query, "to")) else {
+        return bad("from (an ENI id, instance id or task ARN) and to (a service such as ecr.dkr, or a host) are needed".into());
+    };
+    let arn: Vec<&str> = from.splitn(6, ':').collect();
+    let (mut account, mut region) = (
+        param(query, "account").unwrap_or_else(|| world.config.default_account.clone()),
+        param(query, "region").unwrap_or_else(|| "us-east-1".into()),
+    );
+    if arn.len() == 6 && arn[0] == "arn" {
+        region = arn[3].to_string();
+        account = arn[4].to_string();
+    }
+    if !crate::world::regions::is_region_name(&region) {
+        return bad(format!("'{region}' is not a Region"));
+    }
+    let who = crate::world::Identity {
+        access_key: None,
+        account: account.clone(),
+        region: region.clone(),
+        principal: format!("arn:aws:iam::{account}:root"),
+    };
+    let ctx = world.context(&who, "control");
+    let st = &ctx.acct().ec2;
+    let eni = if from.starts_with("eni-") {
+        Some(from.clone())
+    } else if from.starts_with("i-") {
+        instance_eni(st, &from).map(str::to_string)
+    } else {
+        crate::services::ecs::task_interface(&ctx, &from)
+    };
+    let Some(eni) = eni else {
+        return reply(
+            StatusCode::NOT_FOUND,
+            json!({ "error": format!("'{from}' has no network interface in account {account}, {region}") }),
+        );
+    };
+    let answer = check(st, &region, &eni, &To::parse(&to, &region));
+    reply(
+        StatusCode::OK,
+        serde_json::to_value(answer).unwrap_or(Value::Null),
+    )
 }

@@ -22,6 +22,7 @@ mod network;
 mod notifications;
 mod privatelink;
 pub mod query;
+pub mod reachability;
 mod remote;
 mod remote_inbox;
 mod route_tables;

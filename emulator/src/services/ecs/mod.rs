@@ -16,6 +16,7 @@ mod express_gateway;
 mod gateways;
 mod load_balancing;
 mod namespace_services;
+mod network_path;
 mod placement;
 mod query;
 pub mod scenario;
@@ -30,6 +31,7 @@ mod task_sets;
 mod tasks;
 
 pub use container_instances::instance_changed;
+pub use network_path::task_interface;
 pub use services::target_health_changed;
 pub use state::*;
 

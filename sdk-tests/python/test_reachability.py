@@ -1,0 +1,255 @@
+"""Reachability explained (issue 15, item 5): ``GET /_awsemu/reachability``
+answers whether traffic from a network interface reaches an AWS service or
+the internet as AWS would route it — through a gateway endpoint's route, an
+interface endpoint's private DNS, or a route to an internet gateway (with a
+public IP) or a public NAT gateway — with the path, or the first hop that
+blocks it and a sentence saying what is missing.
+
+The worlds are built with boto3 and checked through the control API. Rules:
+AWS PrivateLink guide ("Access an AWS service using an interface VPC
+endpoint", "Gateway endpoints"), VPC user guide ("Internet gateways", "NAT
+gateways", "Control traffic to your AWS resources using security groups",
+"Network ACLs").
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+
+from awsemu_helpers import new_subnet, new_vpc, random_account
+
+REGION = "us-east-1"
+
+
+class Net:
+    """A VPC (DNS hostnames on) with a private subnet and an interface in it
+    (in a security group that allows all egress and nothing in)."""
+
+    def __init__(self, ec2, endpoint: str, account: str):
+        self.ec2, self.endpoint, self.account = ec2, endpoint, account
+        self.vpc = new_vpc(ec2, "10.0.0.0/16")
+        ec2.modify_vpc_attribute(VpcId=self.vpc, EnableDnsHostnames={"Value": True})
+        self.private = new_subnet(ec2, self.vpc, "10.0.1.0/24", "us-east-1a")
+        self.public = new_subnet(ec2, self.vpc, "10.0.2.0/24", "us-east-1b")
+        self.sg = ec2.create_security_group(GroupName="task", Description="task",
+                                            VpcId=self.vpc)["GroupId"]
+        self.eni = self.interface(self.private)
+        self.main = ec2.describe_route_tables(Filters=[
+            {"Name": "vpc-id", "Values": [self.vpc]},
+            {"Name": "association.main", "Values": ["true"]}])["RouteTables"][0]["RouteTableId"]
+
+    def interface(self, subnet: str) -> str:
+        return self.ec2.create_network_interface(SubnetId=subnet, Groups=[self.sg])[
+            "NetworkInterface"]["NetworkInterfaceId"]
+
+    def ask(self, to: str, source: str | None = None) -> dict:
+        r = requests.get(f"{self.endpoint}/_awsemu/reachability", timeout=30, params={
+            "from": source or self.eni, "to": to, "account": self.account, "region": REGION})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def endpoint_sg(self, allow_443: bool = True) -> str:
+        sg = self.ec2.create_security_group(GroupName=f"vpce-{time.time_ns()}", Description="vpce",
+                                            VpcId=self.vpc)["GroupId"]
+        if allow_443:
+            self.ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[{
+                "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+                "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}])
+        return sg
+
+    def interface_endpoint(self, service: str, dns: bool = True, sg: str | None = None,
+                           subnet: str | None = None) -> str:
+        return self.ec2.create_vpc_endpoint(
+            VpcId=self.vpc, ServiceName=f"com.amazonaws.{REGION}.{service}",
+            VpcEndpointType="Interface", SubnetIds=[subnet or self.private],
+            SecurityGroupIds=[sg or self.endpoint_sg()], PrivateDnsEnabled=dns,
+        )["VpcEndpoint"]["VpcEndpointId"]
+
+    def internet_gateway(self) -> str:
+        igw = self.ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+        self.ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=self.vpc)
+        return igw
+
+    def public_table(self, igw: str) -> str:
+        rt = self.ec2.create_route_table(VpcId=self.vpc)["RouteTable"]["RouteTableId"]
+        self.ec2.create_route(RouteTableId=rt, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+        self.ec2.associate_route_table(RouteTableId=rt, SubnetId=self.public)
+        return rt
+
+
+def hops(answer: dict) -> list[tuple[str, str]]:
+    return [(h["hop"], h["id"]) for h in answer["path"]]
+
+
+@pytest.fixture
+def net(ec2, awsemu_endpoint):
+    account = random_account()
+    return Net(ec2(account=account), awsemu_endpoint, account)
+
+
+def test_private_subnet_without_a_path(net):
+    a = net.ask("ecr.dkr")
+    assert a["reachable"] is False
+    assert a["destination"] == f"com.amazonaws.{REGION}.ecr.dkr"
+    assert a["blocked"]["hop"] == "route-table" and a["blocked"]["id"] == net.main
+    assert a["explanation"] == (
+        f"route table {net.main} of {net.private} has no route to 0.0.0.0/0, and the VPC "
+        f"{net.vpc} has no interface endpoint for com.amazonaws.{REGION}.ecr.dkr")
+    b = net.ask("registry-1.docker.io")
+    assert b["reachable"] is False and b["destination"] == "registry-1.docker.io"
+    assert b["explanation"] == f"route table {net.main} of {net.private} has no route to 0.0.0.0/0"
+
+
+def test_interface_endpoint_with_private_dns(net):
+    vpce = net.interface_endpoint("ecr.dkr")
+    a = net.ask("ecr.dkr")
+    assert a["reachable"] is True, a
+    kinds = [h["hop"] for h in a["path"]]
+    assert kinds == ["network-interface", "dns", "vpc-endpoint", "security-group", "security-group"]
+    assert ("vpc-endpoint", vpce) in hops(a)
+    # The full service name works too; another service has no endpoint.
+    assert net.ask(f"com.amazonaws.{REGION}.ecr.dkr")["reachable"] is True
+    assert net.ask("logs")["reachable"] is False
+
+
+def test_endpoint_in_another_zone_with_network_acls(net):
+    """Traffic crosses to the endpoint's subnet: both subnets' ACLs apply."""
+    net.interface_endpoint("logs", subnet=net.public)
+    a = net.ask("logs")
+    assert a["reachable"] is True
+    assert [h["hop"] for h in a["path"]].count("network-acl") == 4
+    # A deny on the way out (rule 50, before the default allow) blocks it.
+    acl = net.ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [net.vpc]}])[
+        "NetworkAcls"][0]["NetworkAclId"]
+    net.ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=50, Protocol="6", RuleAction="deny",
+                                     Egress=True, CidrBlock="10.0.2.0/24",
+                                     PortRange={"From": 443, "To": 443})
+    b = net.ask("logs")
+    assert b["reachable"] is False
+    assert b["blocked"] == {"hop": "network-acl", "id": acl, "detail": b["explanation"]}
+    assert b["explanation"].startswith(f"network ACL {acl} of {net.private} denies outbound TCP 443 to 10.0.2.")
+    assert b["explanation"].endswith("(rule 50)")
+
+
+def test_endpoint_security_group_without_443(net):
+    sg = net.endpoint_sg(allow_443=False)
+    vpce = net.interface_endpoint("ecr.api", sg=sg)
+    a = net.ask("ecr.api")
+    assert a["reachable"] is False
+    assert a["blocked"]["hop"] == "security-group" and a["blocked"]["id"] == sg
+    assert a["explanation"].startswith(
+        f"no security group of the interface endpoint {vpce} ({sg}) allows inbound TCP 443 from {net.eni}")
+    # A rule naming the task's group fixes it.
+    net.ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[{
+        "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+        "UserIdGroupPairs": [{"GroupId": net.sg}]}])
+    assert net.ask("ecr.api")["reachable"] is True
+
+
+def test_interface_security_group_without_egress(net):
+    net.interface_endpoint("ecr.api")
+    rule = net.ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [net.sg]}])[
+        "SecurityGroupRules"]
+    egress = [r["SecurityGroupRuleId"] for r in rule if r["IsEgress"]]
+    net.ec2.revoke_security_group_egress(GroupId=net.sg, SecurityGroupRuleIds=egress)
+    a = net.ask("ecr.api")
+    assert a["reachable"] is False and a["blocked"]["id"] == net.sg
+    assert a["explanation"].startswith(
+        f"no security group of {net.eni} ({net.sg}) allows outbound TCP 443 to 10.0.1.")
+
+
+def test_private_dns_off_or_vpc_dns_off_resolves_publicly(net):
+    vpce = net.interface_endpoint("ecs", dns=False)
+    a = net.ask("ecs")
+    assert a["reachable"] is False
+    assert a["explanation"] == (
+        f"route table {net.main} of {net.private} has no route to 0.0.0.0/0, and the interface "
+        f"endpoint {vpce} for com.amazonaws.{REGION}.ecs has private DNS off, so the service's "
+        "name resolves to its public address")
+    net.ec2.modify_vpc_endpoint(VpcEndpointId=vpce, PrivateDnsEnabled=True)
+    assert net.ask("ecs")["reachable"] is True
+    net.ec2.modify_vpc_attribute(VpcId=net.vpc, EnableDnsHostnames={"Value": False})
+    b = net.ask("ecs")
+    assert b["reachable"] is False
+    assert f"the VPC {net.vpc} has enableDnsHostnames off" in b["explanation"]
+
+
+def test_internet_gateway_needs_a_public_ip(net):
+    igw = net.internet_gateway()
+    rt = net.public_table(igw)
+    eni = net.interface(net.public)
+    a = net.ask("public.ecr.aws", eni)
+    assert a["reachable"] is False and a["blocked"]["hop"] == "public-ip"
+    assert a["explanation"] == (
+        f"route table {rt} of {net.public} sends 0.0.0.0/0 to the internet gateway {igw}, "
+        f"but {eni} has no public IP address")
+    alloc = net.ec2.allocate_address(Domain="vpc")
+    assoc = net.ec2.associate_address(AllocationId=alloc["AllocationId"],
+                                      NetworkInterfaceId=eni)["AssociationId"]
+    b = net.ask("public.ecr.aws", eni)
+    assert b["reachable"] is True
+    assert ("internet-gateway", igw) in hops(b)
+    assert {"hop": "public-ip", "id": eni, "detail": alloc["PublicIp"]} in b["path"]
+    # AWS services without endpoints go the same way.
+    assert net.ask("ecr.api", eni)["reachable"] is True
+    # Detaching the gateway (its addresses unmapped first, as AWS demands)
+    # leaves a blackhole route.
+    net.ec2.disassociate_address(AssociationId=assoc)
+    net.ec2.detach_internet_gateway(InternetGatewayId=igw, VpcId=net.vpc)
+    c = net.ask("public.ecr.aws", eni)
+    assert c["reachable"] is False and c["blocked"]["hop"] == "route"
+    assert c["explanation"] == (
+        f"the route 0.0.0.0/0 -> {igw} in route table {rt} of {net.public} is a blackhole")
+
+
+def wait_nat(ec2, nat: str) -> None:
+    ec2.get_waiter("nat_gateway_available").wait(NatGatewayIds=[nat],
+                                                 WaiterConfig={"Delay": 0.1, "MaxAttempts": 100})
+
+
+def test_nat_gateway_public_and_private(net):
+    igw = net.internet_gateway()
+    net.public_table(igw)
+    alloc = net.ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat = net.ec2.create_nat_gateway(SubnetId=net.public, AllocationId=alloc)["NatGateway"]["NatGatewayId"]
+    wait_nat(net.ec2, nat)
+    net.ec2.create_route(RouteTableId=net.main, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
+    a = net.ask("ghcr.io")
+    assert a["reachable"] is True, a
+    assert [h for h in hops(a) if h[0] in ("nat-gateway", "internet-gateway")] == [
+        ("nat-gateway", nat), ("internet-gateway", igw)]
+    # A private NAT gateway does not reach the internet.
+    private = net.ec2.create_nat_gateway(SubnetId=net.public, ConnectivityType="private")[
+        "NatGateway"]["NatGatewayId"]
+    wait_nat(net.ec2, private)
+    net.ec2.replace_route(RouteTableId=net.main, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=private)
+    b = net.ask("ghcr.io")
+    assert b["reachable"] is False and b["blocked"] == {
+        "hop": "nat-gateway", "id": private, "detail": b["explanation"]}
+    assert b["explanation"] == f"the NAT gateway {private} is private: it does not reach the internet"
+
+
+def test_gateway_endpoint_for_s3(net):
+    a = net.ask("s3")
+    assert a["reachable"] is False
+    vpce = net.ec2.create_vpc_endpoint(VpcId=net.vpc, ServiceName=f"com.amazonaws.{REGION}.s3",
+                                       VpcEndpointType="Gateway", RouteTableIds=[net.main])[
+        "VpcEndpoint"]["VpcEndpointId"]
+    b = net.ask("s3")
+    assert b["reachable"] is True, b
+    assert ("vpc-endpoint", vpce) in hops(b)
+    route = [h for h in b["path"] if h["hop"] == "route"][0]
+    assert route["detail"] == f"pl-63a5400a -> {vpce}"
+
+
+def test_unknown_sources_and_bad_requests(net):
+    r = requests.get(f"{net.endpoint}/_awsemu/reachability", timeout=30, params={"to": "s3"})
+    assert r.status_code == 400 and "from" in r.json()["error"]
+    r = requests.get(f"{net.endpoint}/_awsemu/reachability", timeout=30, params={
+        "from": "i-0123456789abcdef0", "to": "s3", "account": net.account})
+    assert r.status_code == 404
+    a = net.ask("s3", "eni-0123456789abcdef0")
+    assert a["reachable"] is False and a["blocked"]["hop"] == "network-interface"
