@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use awsemu::server::{serve, App};
 use awsemu::services::World;
 use awsemu::world::clock::Pace;
-use awsemu::world::WorldConfig;
+use awsemu::world::{Reachability, WorldConfig};
 
 #[derive(Parser)]
 #[command(
@@ -80,6 +80,12 @@ struct ServeArgs {
     /// [default: immediate, or the scenario's]
     #[arg(long, env = "AWSEMU_PACE", value_enum)]
     pace: Option<Pace>,
+    /// Whether the network decides if tasks start and container agents
+    /// connect: enforce (as AWS: a task that cannot reach its registry,
+    /// secrets or logs stops with ECS's reason), warn (start, and log the
+    /// blocked hop), off. [default: off, or the scenario's]
+    #[arg(long, env = "AWSEMU_REACHABILITY", value_enum)]
+    reachability: Option<Reachability>,
     /// Verify SigV4 signatures: every request must be signed with one of the
     /// `--credential` pairs (else `InvalidClientTokenId` / `SignatureDoesNotMatch`).
     #[arg(long, env = "AWSEMU_STRICT_SIGV4")]
@@ -234,6 +240,10 @@ fn world_config(args: &ServeArgs, scenarios: &[awsemu::scenario_file::Loaded]) -
         seed: args
             .seed
             .or_else(|| settings.iter().rev().find_map(|s| s.seed)),
+        reachability: args
+            .reachability
+            .or_else(|| settings.iter().rev().find_map(|s| s.reachability))
+            .unwrap_or(Reachability::DEFAULT),
         access_keys,
         sns_endpoints: sns,
     }

@@ -253,3 +253,116 @@ def test_unknown_sources_and_bad_requests(net):
     assert r.status_code == 404
     a = net.ask("s3", "eni-0123456789abcdef0")
     assert a["reachable"] is False and a["blocked"]["hop"] == "network-interface"
+
+
+# ---------------------------------------------------------------------------
+# Tasks (issue 15, item 1): under --reachability enforce, a Fargate task
+# that cannot reach what it needs stops with ECS's reason.
+# ---------------------------------------------------------------------------
+FAST = {"Delay": 0.1, "MaxAttempts": 100}
+ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app/web:v1"
+
+
+@pytest.fixture(scope="module")
+def enforcing(awsemu_launcher):
+    endpoint, stop = awsemu_launcher("--reachability", "enforce")
+    yield endpoint
+    stop()
+
+
+class Tasks(Net):
+    def __init__(self, endpoint, client_for):
+        account = random_account()
+        super().__init__(client_for(endpoint, "ec2", account=account), endpoint, account)
+        self.ecs = client_for(endpoint, "ecs", account=account)
+        self.ecs.create_cluster(clusterName="app")
+
+    def run(self, image: str, subnet: str | None = None, public: bool = False, **container) -> dict:
+        family = f"f{time.time_ns()}"
+        self.ecs.register_task_definition(
+            family=family, networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
+            cpu="256", memory="512",
+            executionRoleArn=f"arn:aws:iam::{self.account}:role/exec",
+            containerDefinitions=[{"name": "web", "image": image, **container}])
+        task = self.ecs.run_task(
+            cluster="app", taskDefinition=family, launchType="FARGATE",
+            networkConfiguration={"awsvpcConfiguration": {
+                "subnets": [subnet or self.private], "securityGroups": [self.sg],
+                "assignPublicIp": "ENABLED" if public else "DISABLED"}})["tasks"][0]
+        return self.settle(task["taskArn"])
+
+    def settle(self, arn: str) -> dict:
+        for _ in range(200):
+            t = self.ecs.describe_tasks(cluster="app", tasks=[arn])["tasks"][0]
+            if t["lastStatus"] in ("RUNNING", "STOPPED"):
+                return t
+            time.sleep(0.02)
+        raise AssertionError(f"{arn} neither ran nor stopped")
+
+
+@pytest.fixture
+def tasks(enforcing, client_for):
+    return Tasks(enforcing, client_for)
+
+
+def test_public_image_without_internet_path(tasks):
+    t = tasks.run("nginx:latest")
+    assert (t["lastStatus"], t["stopCode"]) == ("STOPPED", "TaskFailedToStart")
+    reason = t["stoppedReason"]
+    assert reason.startswith(
+        "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve "
+        "ref docker.io/library/nginx:latest: failed to do request: Head "
+        "\"https://registry-1.docker.io/v2/library/nginx/manifests/latest\": dial tcp ")
+    assert reason.endswith(":443: i/o timeout")
+    assert t["containers"][0]["reason"] == reason
+    # The explanation (for an interface in the same subnet: the task's is
+    # gone with it) names the blocking route table.
+    a = tasks.ask("registry-1.docker.io")
+    assert a["reachable"] is False
+    assert a["explanation"] == f"route table {tasks.main} of {tasks.private} has no route to 0.0.0.0/0"
+
+
+def test_public_subnet_with_public_ip_runs(tasks):
+    igw = tasks.internet_gateway()
+    tasks.public_table(igw)
+    assert tasks.run("nginx:latest", subnet=tasks.public, public=True)["lastStatus"] == "RUNNING"
+    t = tasks.run("nginx:latest", subnet=tasks.public, public=False)
+    assert t["lastStatus"] == "STOPPED" and t["stopCode"] == "TaskFailedToStart"
+
+
+def test_ecr_image_needs_each_endpoint_in_turn(tasks):
+    t = tasks.run(ECR)
+    assert t["stoppedReason"].startswith(
+        "ResourceInitializationError: unable to pull secrets or registry auth: The task cannot pull "
+        "registry auth from Amazon ECR: There is a connection issue between the task and Amazon ECR.")
+    assert "Post \"https://api.ecr.us-east-1.amazonaws.com/\"" in t["stoppedReason"]
+    assert "reason" not in t["containers"][0]
+    tasks.interface_endpoint("ecr.api")
+    t = tasks.run(ECR)
+    assert t["stoppedReason"].startswith(
+        f"CannotPullContainerError: The task cannot pull {ECR} from the registry {ECR}. There is a "
+        "connection issue between the task and the registry.")
+    assert "/v2/app/web/manifests/v1" in t["stoppedReason"]
+    tasks.interface_endpoint("ecr.dkr")
+    t = tasks.run(ECR)
+    assert "failed to copy: httpReadSeeker: failed open" in t["stoppedReason"]
+    tasks.ec2.create_vpc_endpoint(VpcId=tasks.vpc, ServiceName="com.amazonaws.us-east-1.s3",
+                                  VpcEndpointType="Gateway", RouteTableIds=[tasks.main])
+    assert tasks.run(ECR)["lastStatus"] == "RUNNING"
+    # awslogs needs CloudWatch Logs, and secrets their service.
+    log = {"logDriver": "awslogs", "options": {"awslogs-group": "/app", "awslogs-region": "us-east-1",
+                                                "awslogs-stream-prefix": "web"}}
+    t = tasks.run(ECR, logConfiguration=log)
+    assert t["stoppedReason"].startswith(
+        "ResourceInitializationError: failed to validate logger args: The task cannot find the Amazon "
+        "CloudWatch log group defined in the task definition.")
+    tasks.interface_endpoint("logs")
+    assert tasks.run(ECR, logConfiguration=log)["lastStatus"] == "RUNNING"
+    secret = f"arn:aws:secretsmanager:us-east-1:{tasks.account}:secret:db-AbCdEf"
+    t = tasks.run(ECR, secrets=[{"name": "DB", "valueFrom": secret}])
+    assert t["stoppedReason"].startswith(
+        "ResourceInitializationError: unable to pull secrets or registry auth: unable to retrieve "
+        "secret from asm: There is a connection issue between the task and AWS Secrets Manager.")
+    assert f"failed to fetch secret {secret} from secrets manager" in t["stoppedReason"]
+    t = tasks.run(ECR, secrets=[{"name": "P", "valueFrom": "/app/password"}])
+    assert "unable to retrieve secrets from ssm" in t["stoppedReason"]

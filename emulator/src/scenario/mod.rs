@@ -118,6 +118,8 @@ pub fn export(world: &World) -> serde_json::Value {
     let settings = format::Settings {
         pace: Some(world.config.pace),
         seed: world.config.seed,
+        reachability: Some(world.config.reachability)
+            .filter(|r| *r != crate::world::Reachability::DEFAULT),
         default_account: Some(world.config.default_account.clone()),
         sns_endpoints: world
             .config

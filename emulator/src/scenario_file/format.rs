@@ -26,6 +26,9 @@ pub struct Scenario {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Settings {
     pub pace: Option<crate::world::clock::Pace>,
+    /// `enforce`, `warn` or `off` (`--reachability`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reachability: Option<crate::world::Reachability>,
     pub seed: Option<u64>,
     pub default_account: Option<String>,
     /// SNS topic ARN → http:// URL.

@@ -38,6 +38,26 @@ pub struct WorldConfig {
     pub access_keys: std::collections::HashMap<String, String>,
     /// SNS topic ARN → HTTP URL that its notifications are POSTed to.
     pub sns_endpoints: std::collections::HashMap<String, String>,
+    /// Whether the network decides if tasks start and agents connect.
+    pub reachability: Reachability,
+}
+
+/// Whether what a task or agent cannot reach over its network stops it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Reachability {
+    /// As AWS: a task that cannot reach its registry, secrets or logs stops
+    /// with ECS's reason; an agent that cannot reach ECS is disconnected.
+    Enforce,
+    /// Everything starts, and the blocked hop is logged.
+    Warn,
+    /// The network is not looked at.
+    Off,
+}
+
+impl Reachability {
+    /// Without `--reachability` or a scenario's setting.
+    pub const DEFAULT: Reachability = Reachability::Off;
 }
 
 impl Default for WorldConfig {
@@ -48,6 +68,7 @@ impl Default for WorldConfig {
             seed: None,
             access_keys: Default::default(),
             sns_endpoints: Default::default(),
+            reachability: Reachability::DEFAULT,
         }
     }
 }

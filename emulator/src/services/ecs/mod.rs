@@ -22,6 +22,7 @@ mod query;
 pub mod scenario;
 mod service_deployments;
 mod services;
+mod start_checks;
 pub mod state;
 mod tags;
 mod task_definition_deletion;

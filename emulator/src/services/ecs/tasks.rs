@@ -596,6 +596,13 @@ fn step(ctx: &mut Ctx, id: &str, to: &'static str, watch: Option<Watch>) {
             stop(ctx, id, &o.stop_code, &o.reason, watch);
             return;
         }
+        // What it cannot reach over its network stops it once ECS gives up.
+        if network_blocked(ctx, id, watch) {
+            return;
+        }
+    }
+    if to == "RUNNING" && outcome.as_ref().is_some_and(|o| o.fail_to_start) {
+        return;
     }
     set_status(ctx, id, to);
     if to == "RUNNING" {
@@ -630,6 +637,70 @@ fn step(ctx: &mut Ctx, id: &str, to: &'static str, watch: Option<Watch>) {
     if let (Some(s), Some(watch)) = (service, watch) {
         watch(ctx, &s);
     }
+}
+
+/// Checks what the task must reach to start (`start_checks`) as the world's
+/// reachability switch says: when something is out of reach, the task
+/// stays `PENDING` while ECS retries, then stops with ECS's reason (its
+/// container's too) — true when it will.
+fn network_blocked(ctx: &mut Ctx, id: &str, watch: Option<Watch>) -> bool {
+    let mode = ctx.world.config.reachability;
+    if mode == crate::world::Reachability::Off {
+        return false;
+    }
+    let Some(t) = ctx.acct().ecs.tasks.get(id) else {
+        return false;
+    };
+    let fargate = t.placed.is_none();
+    let def = t
+        .model
+        .task_definition_arn
+        .as_deref()
+        .and_then(|arn| task_definitions::find(ctx, arn))
+        .map(|d| d.model.clone());
+    let (Some(def), Some(eni)) = (def, super::network_path::task_interface(ctx, id)) else {
+        return false;
+    };
+    let Some(blocked) = super::start_checks::first_blocked(ctx, &def, &eni, fargate) else {
+        return false;
+    };
+    let task = t.model.task_arn.clone().unwrap_or_default();
+    if mode == crate::world::Reachability::Warn {
+        tracing::warn!(
+            task,
+            explanation = blocked.explanation,
+            "would not start on AWS"
+        );
+        return false;
+    }
+    tracing::info!(
+        task,
+        explanation = blocked.explanation,
+        reason = blocked.stopped_reason,
+        "task cannot start"
+    );
+    let (container, reason) = blocked.container.clone().unwrap_or_default();
+    if let Some(t) = ctx.acct_mut().ecs.tasks.get_mut(id) {
+        t.outcome = Some(Outcome {
+            container,
+            exit_code: None,
+            after_ms: super::start_checks::GIVE_UP_MS,
+            stop_code: "TaskFailedToStart".into(),
+            reason,
+            fail_to_start: true,
+        });
+    }
+    let id = id.to_string();
+    ctx.schedule(super::start_checks::GIVE_UP_MS, move |ctx| {
+        stop(
+            ctx,
+            &id,
+            "TaskFailedToStart",
+            &blocked.stopped_reason,
+            watch,
+        );
+    });
+    true
 }
 
 /// A declared container exit happens.
