@@ -927,3 +927,63 @@ pub(super) fn continue_(
         service_deployment_arn: Some(a),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hook(
+        kind: Option<&str>,
+        target: Option<&str>,
+        stages: &[&str],
+    ) -> m::DeploymentLifecycleHook {
+        m::DeploymentLifecycleHook {
+            target_type: kind.map(str::to_string),
+            hook_target_arn: target.map(str::to_string),
+            role_arn: Some("arn:aws:iam::123456789012:role/hooks".into()),
+            lifecycle_stages: Some(stages.iter().map(|s| s.to_string()).collect()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn hook_checks() {
+        let lambda = "arn:aws:lambda:us-east-1:123456789012:function:f";
+        assert!(check_hook(&hook(Some("PAUSE"), None, &["POST_SCALE_UP"])).is_ok());
+        assert!(check_hook(&hook(None, Some(lambda), &["TEST_TRAFFIC_SHIFT"])).is_ok());
+        // PAUSE is not allowed at the traffic shifts; Lambda needs its ARN.
+        assert!(check_hook(&hook(Some("PAUSE"), None, &["TEST_TRAFFIC_SHIFT"])).is_err());
+        assert!(check_hook(&hook(Some("PAUSE"), None, &["PRODUCTION_TRAFFIC_SHIFT"])).is_err());
+        assert!(check_hook(&hook(None, None, &["POST_SCALE_UP"])).is_err());
+        assert!(check_hook(&hook(Some("PAUSE"), Some(lambda), &["POST_SCALE_UP"])).is_err());
+        assert!(check_hook(&hook(Some("PAUSE"), None, &[])).is_err());
+        assert!(check_hook(&hook(Some("PAUSE"), None, &["BAKE_TIME"])).is_err());
+    }
+
+    #[test]
+    fn steps_are_the_model_stages() {
+        // Every step but the hook stage before the production shift is a
+        // ServiceDeploymentLifecycleStage, in the model's order.
+        let shown: Vec<&str> = (0..STEPS.len()).filter(|s| *s != 6).map(shown).collect();
+        assert_eq!(
+            shown,
+            [
+                "RECONCILE_SERVICE",
+                "PRE_SCALE_UP",
+                "SCALE_UP",
+                "POST_SCALE_UP",
+                "TEST_TRAFFIC_SHIFT",
+                "POST_TEST_TRAFFIC_SHIFT",
+                "PRODUCTION_TRAFFIC_SHIFT",
+                "POST_PRODUCTION_TRAFFIC_SHIFT",
+                "BAKE_TIME",
+                "CLEAN_UP"
+            ]
+        );
+        assert_eq!(STEPS[SCALE_UP], "SCALE_UP");
+        assert_eq!(STEPS[TEST_SHIFT], "TEST_TRAFFIC_SHIFT");
+        assert_eq!(STEPS[PROD_SHIFT], "PRODUCTION_TRAFFIC_SHIFT");
+        assert_eq!(STEPS[BAKE], "BAKE_TIME");
+        assert_eq!(STEPS[CLEAN_UP], "CLEAN_UP");
+    }
+}
