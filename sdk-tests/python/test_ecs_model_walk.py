@@ -35,12 +35,7 @@ ECS_AMI = "al2023-ami-ecs-hvm-*-x86_64"
 PLAIN_AMI = "al2023-ami-2023*-x86_64"
 
 # Operations the walk cannot call successfully with valid input, with why.
-SKIPPED = {
-    # Only acts on a deployment paused at a PAUSE lifecycle hook; awsemu's
-    # deployments (rolling, EXTERNAL) have no lifecycle hooks, so no hook is
-    # ever AWAITING_ACTION and every call is refused.
-    "ContinueServiceDeployment",
-}
+SKIPPED: set[str] = set()
 
 
 def model_operations() -> set[str]:
@@ -270,6 +265,34 @@ def test_walk_every_ecs_operation(models_dir, awsemu_endpoint, ec2):
         serviceRevisionArns=[sd["targetServiceRevision"]["arn"]])["serviceRevisions"]
     c.stop_service_deployment(serviceDeploymentArn=current["serviceDeploymentArn"],
                               stopType="ROLLBACK")
+
+    # ---- A blue/green service paused at a PAUSE hook, then continued.
+    c.create_service(cluster="walk", serviceName="bg", taskDefinition=web, desiredCount=1,
+                     launchType="FARGATE", networkConfiguration=net,
+                     deploymentConfiguration={
+                         "strategy": "BLUE_GREEN", "bakeTimeInMinutes": 0,
+                         "lifecycleHooks": [{"targetType": "PAUSE",
+                                             "lifecycleStages": ["POST_SCALE_UP"]}]})
+    bg_deployments = lambda: c.list_service_deployments(  # noqa: E731
+        cluster="walk", service="bg")["serviceDeployments"]
+    wait_until(lambda: [d for d in bg_deployments() if d["status"] == "SUCCESSFUL"],
+               what="blue/green service's first deployment SUCCESSFUL")
+    c.update_service(cluster="walk", service="bg", forceNewDeployment=True)
+
+    def paused_hook():
+        [d] = [d for d in bg_deployments() if d["status"] == "IN_PROGRESS"]
+        sd = c.describe_service_deployments(
+            serviceDeploymentArns=[d["serviceDeploymentArn"]])["serviceDeployments"][0]
+        hooks = [h for h in sd.get("lifecycleHookDetails", [])
+                 if h["status"] == "AWAITING_ACTION"]
+        return hooks and (sd["serviceDeploymentArn"], hooks[0]["hookId"])
+
+    bg_arn, hook_id = wait_until(paused_hook, what="deployment paused at POST_SCALE_UP")
+    c.continue_service_deployment(serviceDeploymentArn=bg_arn, hookId=hook_id,
+                                  action="CONTINUE")
+    wait_until(lambda: c.describe_service_deployments(serviceDeploymentArns=[bg_arn])[
+        "serviceDeployments"][0]["status"] == "SUCCESSFUL", what="blue/green deployment done")
+    c.delete_service(cluster="walk", service="bg", force=True)
 
     # ---- Task sets on an EXTERNAL service.
     c.create_service(cluster="walk", serviceName="ext", desiredCount=2,

@@ -149,6 +149,29 @@ pub(super) fn register(ctx: &mut Ctx, task_id: &str) -> Option<i64> {
         .map(|s| s.model.load_balancers.clone())
         .unwrap_or_else(|| svc.load_balancers.clone())
         .unwrap_or_default();
+    // A blue/green deployment's tasks go to its own target group of the
+    // two (blue_green.rs).
+    let swaps: Vec<(String, String)> = ctx
+        .acct()
+        .ecs
+        .service_deployments
+        .values()
+        .filter(|r| r.service == key && Some(&r.deployment_id) == t.model.started_by.as_ref())
+        .filter_map(|r| r.blue_green.as_ref())
+        .flat_map(|b| b.target_groups.clone())
+        .collect();
+    let lbs: Vec<m::LoadBalancer> = lbs
+        .into_iter()
+        .map(|mut lb| {
+            if let Some((_, to)) = swaps
+                .iter()
+                .find(|(from, _)| Some(from) == lb.target_group_arn.as_ref())
+            {
+                lb.target_group_arn = Some(to.clone());
+            }
+            lb
+        })
+        .collect();
     let grace = svc.health_check_grace_period_seconds.unwrap_or(0);
     let name = service_name(&key).to_string();
     let mut done = Vec::new();

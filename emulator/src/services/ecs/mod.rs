@@ -4,6 +4,7 @@
 
 mod account_settings;
 mod agent;
+mod blue_green;
 mod capacity_providers;
 mod circuit_breaker;
 mod clusters;
@@ -448,7 +449,7 @@ impl Api for Ecs {
         ctx: &mut Ctx,
         i: m::ContinueServiceDeploymentRequest,
     ) -> R<m::ContinueServiceDeploymentResponse> {
-        service_deployments::continue_(ctx, i)
+        blue_green::continue_(ctx, i, services::reconcile)
     }
     // Capacity providers
     fn create_capacity_provider(

@@ -189,6 +189,7 @@ pub(super) fn sync(ctx: &mut Ctx, key: &str) {
             service: key.to_string(),
             deployment_id: id,
             rollback_to: None,
+            blue_green: None,
             model: m::ServiceDeployment {
                 service_deployment_arn: Some(sd_arn.clone()),
                 service_arn: svc.model.service_arn.clone(),
@@ -658,39 +659,6 @@ pub(super) fn stop(
     );
     watch(ctx, &rec.service);
     Ok(m::StopServiceDeploymentResponse {
-        service_deployment_arn: Some(a),
-    })
-}
-
-/// ContinueServiceDeployment: acts on a lifecycle hook a deployment is
-/// paused at. Rolling deployments here have no lifecycle hooks, so no hook
-/// is ever `AWAITING_ACTION` [R API reference: "Continues or rolls back an
-/// Amazon ECS service deployment that is paused at a lifecycle hook"].
-pub(super) fn continue_(
-    ctx: &mut Ctx,
-    i: m::ContinueServiceDeploymentRequest,
-) -> R<m::ContinueServiceDeploymentResponse> {
-    let a = i.service_deployment_arn.unwrap_or_default();
-    let Some(rec) = ctx.acct().ecs.service_deployments.get(&a) else {
-        return Err(not_found());
-    };
-    if let Some(action) = i.action.as_deref() {
-        if !matches!(action, "CONTINUE" | "ROLLBACK") {
-            return Err(invalid(format!("Invalid action {action}.")));
-        }
-    }
-    let hook = i.hook_id.unwrap_or_default();
-    let paused = rec.model.lifecycle_hook_details.iter().flatten().any(|h| {
-        h.hook_id.as_deref() == Some(hook.as_str())
-            && h.status.as_deref() == Some("AWAITING_ACTION")
-    });
-    if !paused {
-        // [U] wording
-        return Err(invalid(format!(
-            "The service deployment has no lifecycle hook {hook} awaiting action."
-        )));
-    }
-    Ok(m::ContinueServiceDeploymentResponse {
         service_deployment_arn: Some(a),
     })
 }

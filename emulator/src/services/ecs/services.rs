@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use super::blue_green;
 use super::capacity_providers::{self, Placement};
 use super::circuit_breaker;
 use super::clusters;
@@ -217,6 +218,7 @@ pub(super) fn reconcile(ctx: &mut Ctx, key: &str) {
         return task_sets::reconcile(ctx, key);
     }
     service_deployments::sync(ctx, key);
+    blue_green::walk(ctx, key, reconcile);
     reconcile_deployments(ctx, key);
     service_deployments::sync(ctx, key);
 }
@@ -328,7 +330,10 @@ fn reconcile_deployments(ctx: &mut Ctx, key: &str) {
         }
     }
 
-    if live_primary.len() < desired && !launches_blocked {
+    // A blue/green deployment starts green at SCALE_UP and retires blue at
+    // CLEAN_UP (blue_green.rs).
+    let gate = blue_green::gate(ctx, key, &primary_id);
+    if live_primary.len() < desired && !launches_blocked && gate.launch {
         let missing = desired - live_primary.len();
         let def = task_definitions::find(ctx, primary.task_definition.as_deref().unwrap_or(""))
             .map(|d| d.model.clone());
@@ -423,7 +428,7 @@ fn reconcile_deployments(ctx: &mut Ctx, key: &str) {
     // Roll forward: once the primary deployment runs its desired count, the
     // old ones are drained and removed.
     // Tasks under scale-in protection stay until it is cleared or lapses.
-    if running_primary >= desired && !live_old.is_empty() {
+    if gate.retire_old && running_primary >= desired && !live_old.is_empty() {
         let mut spared: BTreeMap<String, usize> = BTreeMap::new();
         for t in &live_old {
             let Some(rec) = ctx.acct().ecs.tasks.get(t) else {
@@ -447,7 +452,11 @@ fn reconcile_deployments(ctx: &mut Ctx, key: &str) {
         }
     }
     let steady = running_primary == desired && live_old.is_empty() && live_primary.len() == desired;
-    if steady && status == "ACTIVE" && primary.rollout_state.as_deref() == Some("IN_PROGRESS") {
+    if steady
+        && gate.complete
+        && status == "ACTIVE"
+        && primary.rollout_state.as_deref() == Some("IN_PROGRESS")
+    {
         if let Some(s) = ctx.acct_mut().ecs.services.get_mut(key) {
             if let Some(ds) = s.model.deployments.as_mut() {
                 ds.truncate(1);
@@ -685,6 +694,7 @@ pub(super) fn create(ctx: &mut Ctx, i: m::CreateServiceRequest) -> R<m::CreateSe
     net_of(ctx, &def, &launch_type, i.network_configuration.as_ref())?;
     let lbs = i.load_balancers.clone().unwrap_or_default();
     load_balancing::check(ctx, &def, &lbs, i.health_check_grace_period_seconds)?;
+    blue_green::check(ctx, i.deployment_configuration.as_ref(), &lbs)?;
     let connect_resources = match &i.service_connect_configuration {
         Some(cfg) => service_connect(ctx, &cluster, &def, cfg)?,
         None => vec![],
@@ -862,6 +872,13 @@ pub(super) fn update(ctx: &mut Ctx, i: m::UpdateServiceRequest) -> R<m::UpdateSe
         .clone()
         .unwrap_or_else(|| svc.model.load_balancers.clone().unwrap_or_default());
     load_balancing::check(ctx, &def, &lbs, i.health_check_grace_period_seconds)?;
+    blue_green::check(
+        ctx,
+        i.deployment_configuration
+            .as_ref()
+            .or(svc.model.deployment_configuration.as_ref()),
+        &lbs,
+    )?;
     let connect = i
         .service_connect_configuration
         .clone()

@@ -270,6 +270,28 @@ pub struct ServiceDeploymentRec {
     /// The deployments it rolls back to (their tasks count for the source).
     pub rollback_to: Option<String>,
     pub model: m::ServiceDeployment,
+    /// A blue/green walk's own state (blue_green.rs), once it looked.
+    #[serde(default)]
+    pub blue_green: Option<BlueGreen>,
+}
+
+/// Where a blue/green (`BLUE_GREEN`) service deployment is on its walk
+/// through the lifecycle stages (blue_green.rs).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BlueGreen {
+    /// The deployment (`ecs-svc/…`) serving production when it started;
+    /// None when there was none (a new service: nothing to walk).
+    pub blue: Option<String>,
+    /// The step it is at (an index into blue_green.rs's steps).
+    pub step: usize,
+    /// When it entered that step (world ms).
+    pub since: i64,
+    /// The hooks (ids) the step waits for.
+    pub hooks: Vec<String>,
+    /// Configured target group → the one this deployment's tasks use.
+    pub target_groups: Vec<(String, String)>,
+    /// Whether traffic went back to blue (rolled back) or the walk ended.
+    pub over: bool,
 }
 
 // Daemons, gateways, Express gateway services
