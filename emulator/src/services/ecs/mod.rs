@@ -19,6 +19,7 @@ mod namespace_services;
 mod placement;
 mod query;
 pub mod scenario;
+mod scenario_calls;
 mod service_deployments;
 mod services;
 pub mod state;
@@ -26,6 +27,7 @@ mod tags;
 mod task_definition_deletion;
 mod task_definitions;
 mod task_protection;
+mod task_set_scenario;
 mod task_sets;
 mod tasks;
 
