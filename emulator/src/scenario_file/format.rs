@@ -966,6 +966,9 @@ pub struct TaskSet {
     pub primary: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
+    /// When it was last changed (made primary, scaled), if after `createdAt`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
     #[serde(default)]
     pub tags: TagList,
     /// Pins the tasks it starts, in order.

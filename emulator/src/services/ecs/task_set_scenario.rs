@@ -192,17 +192,26 @@ pub(super) fn apply(
             .and_then(|t| t.task_set_arn.clone())
             .unwrap_or_default();
         if parts.scale.value != Some(100.0) {
-            ecs(
-                world,
-                &set_at(0),
-                None,
-                c::Request::UpdateTaskSet(c::UpdateTaskSetRequest {
-                    cluster: Some(s.cluster.clone()),
-                    service: Some(s.name.clone()),
-                    task_set: Some(arn.clone()),
-                    scale: Some(parts.scale.clone()),
-                }),
-            )?;
+            let tat = set_at(0);
+            Pins::default()
+                .time(
+                    &tat,
+                    "updatedAt",
+                    ts.updated_at.as_ref().or(ts.created_at.as_ref()),
+                )?
+                .run(world, || {
+                    ecs(
+                        world,
+                        &tat,
+                        None,
+                        c::Request::UpdateTaskSet(c::UpdateTaskSetRequest {
+                            cluster: Some(s.cluster.clone()),
+                            service: Some(s.name.clone()),
+                            task_set: Some(arn.clone()),
+                            scale: Some(parts.scale.clone()),
+                        }),
+                    )
+                })?;
         }
         if !ts.tags.is_empty() {
             ecs(
@@ -253,16 +262,30 @@ pub(super) fn apply(
     // The primary one (a CODE_DEPLOY service's first one is already).
     if let Some(k) = s.task_sets.iter().position(|t| t.primary) {
         if !(code_deploy && k == 0) {
-            ecs(
-                world,
-                &set_at(k),
-                None,
-                c::Request::UpdateServicePrimaryTaskSet(c::UpdateServicePrimaryTaskSetRequest {
-                    cluster: Some(s.cluster.clone()),
-                    service: Some(s.name.clone()),
-                    primary_task_set: Some(arns[k].clone()),
-                }),
-            )?;
+            let tat = set_at(k);
+            Pins::default()
+                .time(
+                    &tat,
+                    "updatedAt",
+                    s.task_sets[k]
+                        .updated_at
+                        .as_ref()
+                        .or(s.task_sets[k].created_at.as_ref()),
+                )?
+                .run(world, || {
+                    ecs(
+                        world,
+                        &tat,
+                        None,
+                        c::Request::UpdateServicePrimaryTaskSet(
+                            c::UpdateServicePrimaryTaskSetRequest {
+                                cluster: Some(s.cluster.clone()),
+                                service: Some(s.name.clone()),
+                                primary_task_set: Some(arns[k].clone()),
+                            },
+                        ),
+                    )
+                })?;
         }
     } else if code_deploy {
         return Err(at.err("taskSets", "a CODE_DEPLOY service has a primary task set"));
@@ -354,6 +377,7 @@ pub(super) fn export(
                     .collect(),
                 primary: m.status.as_deref() == Some("PRIMARY"),
                 created_at: m.created_at.map(time),
+                updated_at: m.updated_at.filter(|u| Some(*u) != m.created_at).map(time),
                 tags: f::TagList(
                     t.tags
                         .iter()
