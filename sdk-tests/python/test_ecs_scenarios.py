@@ -197,7 +197,8 @@ def test_task_sets(loaded):
     assert [a.rsplit("/", 1)[1] for a in started] == ["0f0000000000000000000000000000b3"]
 
 
-def test_export_is_the_file_and_loads_into_the_same_world(loaded, awsemu_launcher, client_for):
+def test_export_is_the_file_and_loads_into_the_same_world(loaded, awsemu_launcher, client_for,
+                                                         tmp_path):
     first = export(loaded.url)
     got, want = region_of(first), declared()
     assert_declared(want["ecs"]["accountSettings"], got["ecs"]["accountSettings"], "accountSettings")
@@ -213,7 +214,9 @@ def test_export_is_the_file_and_loads_into_the_same_world(loaded, awsemu_launche
     assert all("aws:autoscaling:groupName" not in i.get("tags", {}) for i in got["instances"])
     before = snapshot(loaded)
 
-    url, stop = awsemu_launcher("--scenario", str(_write(first)))
+    path = tmp_path / "exported.yaml"
+    path.write_text(first, encoding="utf-8")
+    url, stop = awsemu_launcher("--scenario", str(path))
     try:
         again = world(url, client_for)
         after = snapshot(again)
@@ -222,14 +225,6 @@ def test_export_is_the_file_and_loads_into_the_same_world(loaded, awsemu_launche
         assert export(url) == first
     finally:
         stop()
-
-
-def _write(text: str) -> Path:
-    import tempfile
-    fd = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False, encoding="utf-8")
-    with fd:
-        fd.write(text)
-    return Path(fd.name)
 
 
 def test_run_task_with_the_auto_scaling_group_provider(awsemu_launcher, client_for):
