@@ -26,7 +26,7 @@ pub fn scenario(regions: &[&Region], settings: f::Settings) -> Value {
             ec2::instances::scenario::export(&region.name, a, &mut out);
             elbv2::scenario::export(a, &mut out);
             elbv2::scenario::export_targets_and_listeners(a, &mut out);
-            ecs::scenario::export(a, &mut out);
+            ecs::scenario::export(id, a, &mut out);
             entry.regions.insert(region.name.clone(), out);
         }
     }

@@ -302,4 +302,57 @@ accounts:
             );
         }
     }
+
+    /// Account settings, Auto Scaling group instances, EC2 tasks pinned to
+    /// container instances and services with task sets: exported, the
+    /// export loads into the same world and exports the same again.
+    #[test]
+    fn ecs_sets_and_instances_round_trip() {
+        let text =
+            include_str!("../../../sdk-tests/python/scenario_fixtures/ecs-sets-and-instances.yaml");
+        let config = || WorldConfig {
+            pace: crate::world::clock::Pace::Manual,
+            ..WorldConfig::default()
+        };
+        let world = World::new(config());
+        apply(&world, &[parse("sets.yaml", text).unwrap()]).unwrap();
+        let first = export(&world);
+        let r = &first["accounts"][0]["regions"]["us-east-1"];
+        assert_eq!(r["instances"][0]["autoScalingGroup"], "web-asg");
+        let ecs = &r["ecs"];
+        assert_eq!(ecs["accountSettings"][0]["value"], "enhanced");
+        assert_eq!(
+            ecs["clusters"][0]["settings"]["containerInsights"],
+            "enhanced"
+        );
+        let cd = &ecs["services"][0];
+        assert_eq!(cd["deploymentController"], "CODE_DEPLOY");
+        assert_eq!(cd["taskSets"][0]["tasks"][0]["hostPorts"][0], 49161);
+        assert_eq!(ecs["tasks"][0]["containerInstance"], "i-0f000000000000001");
+        let again = World::new(config());
+        let yaml = export::to_yaml(&first);
+        apply(&again, &[parse("again.yaml", &yaml).unwrap()]).unwrap();
+        assert_eq!(export(&again), first);
+        // The container instances hold the same.
+        let held = |w: &World| {
+            let state = w.export();
+            let all = &state["regions"]["us-east-1"]["555555555555"]["ecs"]["container_instances"];
+            all.as_object()
+                .unwrap()
+                .iter()
+                .map(|(id, c)| {
+                    let keep = [
+                        "used_cpu",
+                        "used_memory",
+                        "used_tcp",
+                        "tasks",
+                        "capacity_provider",
+                    ];
+                    (id.clone(), keep.map(|k| c[k].clone()))
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(held(&world)[0].1[4], "web-cp");
+        assert_eq!(held(&again), held(&world));
+    }
 }

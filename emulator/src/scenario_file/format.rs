@@ -410,6 +410,12 @@ pub struct Instance {
     pub monitoring: Option<bool>,
     pub http_tokens: Option<String>,
     pub http_hop_limit: Option<i32>,
+    /// The Auto Scaling group it belongs to: the instance carries the
+    /// `aws:autoscaling:groupName` tag an Auto Scaling group gives (no API
+    /// caller may set an `aws:` tag), so its container instance belongs to
+    /// the cluster's capacity provider of that group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_scaling_group: Option<String>,
     #[serde(default)]
     pub tags: Tags,
 }
@@ -911,6 +917,66 @@ pub struct Ecs {
     /// in `instances`) register: they register on their own; these pin it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub container_instances: Vec<ContainerInstance>,
+    /// Account settings (PutAccountSetting), applied before the clusters:
+    /// the root user's (no `principalArn`) are the account default.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub account_settings: Vec<AccountSetting>,
+}
+
+/// One account setting of a principal (the account default without
+/// `principalArn`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AccountSetting {
+    pub name: String,
+    pub value: String,
+    /// A user or role of the account (the root user when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal_arn: Option<String>,
+}
+
+/// A task set of a service with the `EXTERNAL` or `CODE_DEPLOY`
+/// deployment controller, as CreateTaskSet takes it, with what AWS
+/// generated pinned.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TaskSet {
+    /// Pins its id (`ecs-svc/` and 19 digits).
+    pub id: Option<String>,
+    pub task_definition: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// `EC2` (FARGATE when absent and no strategy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launch_type: Option<String>,
+    /// As CreateTaskSet takes it (instead of a launch type).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity_provider_strategy: Option<serde_json::Value>,
+    /// awsvpc subnets (none for a `bridge` or `host` task definition).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subnets: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub security_groups: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assign_public_ip: Option<bool>,
+    /// Percent of the service's desired count (100 when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale: Option<f64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub load_balancers: Vec<ServiceLoadBalancer>,
+    /// The service's primary task set (at most one).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub primary: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// When it was last changed (made primary, scaled), if after `createdAt`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    #[serde(default)]
+    pub tags: TagList,
+    /// Pins the tasks it starts, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tasks: Vec<LaunchedTask>,
 }
 
 /// A container instance: the agent of `instance` registers it with
@@ -995,6 +1061,8 @@ pub struct Cluster {
 pub struct Service {
     pub cluster: String,
     pub name: String,
+    /// Blank for a service whose task sets hold it (EXTERNAL, CODE_DEPLOY).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub task_definition: String,
     #[serde(default)]
     pub desired_count: i32,
@@ -1032,6 +1100,14 @@ pub struct Service {
     /// Its event log, newest first, as DescribeServices shows it: replaces
     /// the events the scenario's own replay wrote.
     pub events: Option<Vec<ServiceEvent>>,
+    /// `EXTERNAL` or `CODE_DEPLOY` (ECS when absent): its tasks run in
+    /// `taskSets`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment_controller: Option<String>,
+    /// Its task sets, oldest first (a CODE_DEPLOY service's first one is
+    /// the one CreateService makes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub task_sets: Vec<TaskSet>,
 }
 
 /// A target group an ECS service registers its tasks in.
@@ -1059,6 +1135,14 @@ pub struct LaunchedTask {
     /// The capacity provider of its strategy it runs on (`FARGATE_SPOT`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capacity_provider: Option<String>,
+    /// EC2 launch type: the EC2 instance (name or id) whose container
+    /// instance it runs on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_instance: Option<String>,
+    /// EC2 launch type: the host ports of its network bindings, container
+    /// by container in the task definition's order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub host_ports: Vec<i32>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -1076,6 +1160,11 @@ pub struct Task {
     pub task_definition: String,
     #[serde(default = "one")]
     pub count: i32,
+    /// `EC2` to run on a container instance (FARGATE when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launch_type: Option<String>,
+    /// awsvpc subnets (none for a `bridge` or `host` task definition).
+    #[serde(default)]
     pub subnets: Vec<String>,
     #[serde(default)]
     pub security_groups: Vec<String>,
@@ -1100,6 +1189,12 @@ pub struct Task {
     #[serde(default)]
     pub container_ids: Vec<String>,
     pub network_interface: Option<NetworkInterface>,
+    /// EC2 launch type: the EC2 instance (name or id) whose container
+    /// instance it runs on, and its host ports (as a service's tasks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_instance: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub host_ports: Vec<i32>,
 }
 
 fn one() -> i32 {

@@ -250,6 +250,7 @@ fn register(
         attributes.push(a);
     }
     let id = new_id(ctx);
+    let capacity_provider = group_provider(ctx, cluster, &i);
     let rec = ContainerInstanceRec {
         cluster: cluster.to_string(),
         id: id.clone(),
@@ -272,7 +273,7 @@ fn register(
         registered_at: ctx.now(),
         version: 1,
         tags,
-        capacity_provider: None,
+        capacity_provider,
         used_cpu: 0,
         used_memory: 0,
         used_tcp: BTreeSet::new(),
@@ -293,6 +294,35 @@ fn register(
     // Services waiting for room place their tasks.
     services::reconcile_cluster(ctx, cluster);
     id
+}
+
+/// The capacity provider of the cluster whose Auto Scaling group the
+/// instance belongs to (its `aws:autoscaling:groupName` tag): the
+/// provider's `autoScalingGroupArn` ends in `:autoScalingGroupName/<name>`.
+fn group_provider(
+    ctx: &Ctx,
+    cluster: &str,
+    i: &crate::services::ec2::state::Instance,
+) -> Option<String> {
+    let group = i.tags.get("aws:autoscaling:groupName")?;
+    let suffix = format!(":autoScalingGroupName/{group}");
+    let st = &ctx.acct().ecs;
+    st.clusters
+        .get(cluster)?
+        .model
+        .capacity_providers
+        .iter()
+        .flatten()
+        .find(|name| {
+            st.capacity_providers.get(*name).is_some_and(|p| {
+                p.model
+                    .auto_scaling_group_provider
+                    .as_ref()
+                    .and_then(|a| a.auto_scaling_group_arn.as_deref())
+                    .is_some_and(|arn| arn.ends_with(&suffix))
+            })
+        })
+        .cloned()
 }
 
 fn bump(ci: &mut ContainerInstanceRec) {

@@ -21,6 +21,7 @@ mod network_path;
 mod placement;
 mod query;
 pub mod scenario;
+mod scenario_calls;
 mod service_deployments;
 mod services;
 mod start_checks;
@@ -29,6 +30,7 @@ mod tags;
 mod task_definition_deletion;
 mod task_definitions;
 mod task_protection;
+mod task_set_scenario;
 mod task_sets;
 mod tasks;
 

@@ -13,29 +13,13 @@ use crate::services::ec2::scenario::groups;
 use crate::services::elbv2::scenario::target_group_ref;
 use crate::services::state::Account;
 
+use super::scenario_calls::{ecs, task_pin};
 use super::Ecs;
 use crate::model::ecs as c;
 use crate::scenario_file::format;
-use crate::scenario_file::mapping::{
-    bad, eni, refs, timestamp, At, Names, Phase, Pins, ScenarioError,
-};
+use crate::scenario_file::mapping::{bad, refs, timestamp, At, Names, Phase, Pins, ScenarioError};
 use crate::services::state::World;
 use crate::world::Identity;
-
-/// An ECS call, as `principal` (an IAM ARN of the account) when given.
-fn ecs(
-    world: &Arc<World>,
-    at: &At<'_>,
-    principal: Option<&String>,
-    req: c::Request,
-) -> Result<c::Response, ScenarioError> {
-    let mut who = at.who();
-    if let Some(p) = principal {
-        who.principal = p.clone();
-    }
-    let mut ctx = world.context(&who, "scenario");
-    c::call(&Ecs, &mut ctx, req).map_err(|x| at.aws(x))
-}
 
 pub(crate) fn apply(
     world: &Arc<World>,
@@ -64,6 +48,21 @@ pub(crate) fn apply(
             cluster,
             ec2_instance,
         });
+    }
+    // Account settings first: a containerInsights default applies to the
+    // clusters made after it, as in AWS.
+    for (i, st) in spec.account_settings.iter().enumerate() {
+        let at = p.at(format!("{}.ecs.accountSettings[{i}]", p.base));
+        ecs(
+            world,
+            &at,
+            None,
+            c::Request::PutAccountSetting(c::PutAccountSettingRequest {
+                name: Some(st.name.clone()),
+                value: Some(st.value.clone()),
+                principal_arn: st.principal_arn.clone(),
+            }),
+        )?;
     }
     // Auto Scaling group providers before the clusters that list them.
     for (i, cp) in spec.capacity_providers.iter().enumerate() {
@@ -130,6 +129,20 @@ pub(crate) fn apply(
         if cp.cluster.is_some() {
             capacity_provider(world, p, i, cp)?;
         }
+    }
+    // Tasks pinned to container instances: the agents register first.
+    let pinned_to_instances = spec
+        .services
+        .iter()
+        .flat_map(|s| {
+            s.tasks
+                .iter()
+                .chain(s.task_sets.iter().flat_map(|t| t.tasks.iter()))
+        })
+        .any(|t| t.container_instance.is_some())
+        || spec.tasks.iter().any(|t| t.container_instance.is_some());
+    if pinned_to_instances {
+        world.settle();
     }
     // Revisions deregistered once services and tasks that use them exist.
     let mut deregister = Vec::new();
@@ -255,7 +268,7 @@ pub(crate) fn apply(
             pins = pins.value("service-discovery", Some(d));
         }
         for (ti, t) in s.tasks.iter().enumerate() {
-            pins = task_pin(pins, &at, &format!("tasks[{ti}]"), t)?;
+            pins = task_pin(pins, names, &at, &format!("tasks[{ti}]"), t)?;
         }
         let events = s
             .events
@@ -274,6 +287,26 @@ pub(crate) fn apply(
                 })
             })
             .collect::<Result<Vec<_>, ScenarioError>>()?;
+        if s.deployment_controller.is_some() {
+            let service_pins = Pins::default().time(&at, "createdAt", s.created_at.as_ref())?;
+            let out = super::task_set_scenario::apply(world, p, names, &at, s, service_pins)?;
+            if s.events.is_some() {
+                let c::Response::CreateService(out) = out else {
+                    return Err(at.err("", "unexpected answer"));
+                };
+                let arn = out.service.and_then(|s| s.service_arn).unwrap_or_default();
+                later.push(Later::ServiceEvents {
+                    account: p.account.to_string(),
+                    region: p.region.to_string(),
+                    service: arn
+                        .split_once(":service/")
+                        .map(|(_, k)| k.to_string())
+                        .unwrap_or_default(),
+                    events,
+                });
+            }
+            continue;
+        }
         let out = pins.run(world, || {
             ecs(
                 world,
@@ -322,9 +355,17 @@ pub(crate) fn apply(
             container_ids: t.container_ids.clone(),
             network_interface: t.network_interface.clone(),
             capacity_provider: None,
+            container_instance: t.container_instance.clone(),
+            host_ports: t.host_ports.clone(),
         };
+        if t.launch_type.is_some() && t.capacity_provider.is_some() {
+            return Err(at.err(
+                "launchType",
+                "a task runs on its capacityProvider or its launchType, not both",
+            ));
+        }
         let pins = Pins::default().time(&at, "createdAt", t.created_at.as_ref())?;
-        let pins = task_pin(pins, &at, "", &launched)?;
+        let pins = task_pin(pins, names, &at, "", &launched)?;
         let out = pins.run(world, || {
             ecs(
                 world,
@@ -334,14 +375,17 @@ pub(crate) fn apply(
                     cluster: Some(t.cluster.clone()),
                     task_definition: Some(t.task_definition.clone()),
                     count: Some(t.count),
-                    launch_type: t.capacity_provider.is_none().then(|| "FARGATE".into()),
+                    launch_type: t
+                        .capacity_provider
+                        .is_none()
+                        .then(|| t.launch_type.clone().unwrap_or_else(|| "FARGATE".into())),
                     capacity_provider_strategy: t.capacity_provider.as_ref().map(|p| {
                         vec![c::CapacityProviderStrategyItem {
                             capacity_provider: Some(p.clone()),
                             ..Default::default()
                         }]
                     }),
-                    network_configuration: Some(net),
+                    network_configuration: (!t.subnets.is_empty()).then_some(net),
                     started_by: t.started_by.clone(),
                     group: t.group.clone(),
                     tags: tags(&t.tags),
@@ -463,56 +507,6 @@ pub(crate) fn apply_later(world: &Arc<World>, later: Vec<Later>) {
     }
 }
 
-/// A task AWS starts: its id, attachment, containers and interface.
-fn task_pin(
-    mut pins: Pins,
-    at: &At<'_>,
-    field: &str,
-    t: &format::LaunchedTask,
-) -> Result<Pins, ScenarioError> {
-    let sub = |f: &str| {
-        if field.is_empty() {
-            f.to_string()
-        } else {
-            format!("{field}.{f}")
-        }
-    };
-    if let Some(id) = &t.id {
-        if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(bad(at, &sub("id"), id, "a task id (32 hex digits)"));
-        }
-    }
-    for (f, u) in t
-        .attachment_id
-        .iter()
-        .map(|u| (sub("attachmentId"), u))
-        .chain(
-            t.container_ids
-                .iter()
-                .enumerate()
-                .map(|(i, u)| (sub(&format!("containerIds[{i}]")), u)),
-        )
-    {
-        if uuid::Uuid::parse_str(u).is_err() {
-            return Err(bad(at, &f, u, "a UUID"));
-        }
-    }
-    let network_interface = match &t.network_interface {
-        Some(n) => Some(eni(at, &sub("networkInterface"), n)?),
-        None => None,
-    };
-    pins = pins.push(
-        "ecs-task",
-        serde_json::json!({
-            "id": t.id,
-            "attachmentId": t.attachment_id,
-            "containerIds": t.container_ids,
-            "networkInterface": network_interface,
-            "capacityProvider": t.capacity_provider,
-        }),
-    );
-    Ok(pins)
-}
 fn ecs_tags(t: &[crate::model::ecs::Tag]) -> f::TagList {
     f::TagList(
         t.iter()
@@ -571,13 +565,39 @@ fn launched(a: &Account, t: &TaskRec) -> f::LaunchedTask {
             .collect(),
         network_interface,
         capacity_provider: t.model.capacity_provider_name.clone(),
+        container_instance: t
+            .placed
+            .as_ref()
+            .and_then(|p| a.ecs.container_instances.get(&p.instance))
+            .map(|ci| ci.ec2_instance_id.clone()),
+        host_ports: t
+            .model
+            .containers
+            .iter()
+            .flatten()
+            .flat_map(|c| c.network_bindings.iter().flatten())
+            .filter_map(|b| b.host_port)
+            .collect(),
     }
 }
 
 /// This account's ECS resources, as a scenario declares them.
-pub(crate) fn export(a: &Account, out: &mut f::RegionResources) {
+pub(crate) fn export(account: &str, a: &Account, out: &mut f::RegionResources) {
     super::container_instance_scenario::export(a, &mut out.ecs);
     let ecs = &a.ecs;
+    // Account settings where set: the account default (root) first.
+    let root = format!("arn:aws:iam::{account}:root");
+    let mut principals: Vec<&String> = ecs.account_settings.keys().collect();
+    principals.sort_by_key(|p| (**p != root, (*p).clone()));
+    for principal in principals {
+        for (name, value) in &ecs.account_settings[principal] {
+            out.ecs.account_settings.push(f::AccountSetting {
+                name: name.clone(),
+                value: value.clone(),
+                principal_arn: (*principal != root).then(|| principal.clone()),
+            });
+        }
+    }
     // Capacity providers first: the clusters list them.
     for cp in ecs
         .capacity_providers
@@ -717,30 +737,46 @@ pub(crate) fn export(a: &Account, out: &mut f::RegionResources) {
             t.model.task_arn.clone(),
         )
     };
-    for s in ecs
+    for (key, s) in ecs
         .services
-        .values()
-        .filter(|s| s.model.status.as_deref() == Some("ACTIVE"))
-        // Task sets (EXTERNAL, CODE_DEPLOY controllers) have no scenario form.
-        .filter(|s| {
-            s.model
-                .deployment_controller
-                .as_ref()
-                .and_then(|c| c.type_.as_deref())
-                .is_none_or(|t| t == "ECS")
-        })
+        .iter()
+        .filter(|(_, s)| s.model.status.as_deref() == Some("ACTIVE"))
     {
-        let primary = s.model.deployments.as_ref().and_then(|d| d.first());
+        // EXTERNAL and CODE_DEPLOY services: their tasks are in task sets,
+        // and the primary one's settings are the service's.
+        let controller = s
+            .model
+            .deployment_controller
+            .as_ref()
+            .and_then(|c| c.type_.clone())
+            .filter(|t| t != "ECS");
+        let task_sets = match &controller {
+            Some(_) => {
+                super::task_set_scenario::export(a, key, |t| launched(a, t), |g| groups(a, g))
+            }
+            None => vec![],
+        };
+        // What the service itself was made with (a primary task set's
+        // settings became its own).
+        let own = controller.is_none() || !task_sets.iter().any(|t| t.primary);
+        let primary = s
+            .model
+            .deployments
+            .as_ref()
+            .and_then(|d| d.first())
+            .filter(|_| controller.is_none());
         let vpc = s
             .model
             .network_configuration
             .as_ref()
+            .filter(|_| own)
             .and_then(|n| n.awsvpc_configuration.clone())
             .unwrap_or_default();
         let subnets = vpc.subnets.unwrap_or_default();
         let mut tasks: Vec<&TaskRec> = s
             .task_ids
             .iter()
+            .filter(|_| controller.is_none())
             .filter_map(|id| ecs.tasks.get(id))
             .filter(|t| t.model.desired_status.as_deref() == Some("RUNNING"))
             .collect();
@@ -752,9 +788,19 @@ pub(crate) fn export(a: &Account, out: &mut f::RegionResources) {
         out.ecs.services.push(f::Service {
             cluster: s.cluster.clone(),
             name: s.model.service_name.clone().unwrap_or_default(),
-            task_definition: s.model.task_definition.clone().unwrap_or_default(),
+            task_definition: s
+                .model
+                .task_definition
+                .clone()
+                .filter(|_| controller.is_none())
+                .unwrap_or_default(),
             desired_count: s.model.desired_count.unwrap_or(0),
-            launch_type: s.model.launch_type.clone().filter(|l| l != "FARGATE"),
+            launch_type: s
+                .model
+                .launch_type
+                .clone()
+                .filter(|_| own)
+                .filter(|l| l != "FARGATE" || controller.is_some()),
             subnets,
             security_groups: groups(a, &vpc.security_groups.unwrap_or_default()),
             assign_public_ip: vpc.assign_public_ip.map(|a| a == "ENABLED"),
@@ -765,12 +811,14 @@ pub(crate) fn export(a: &Account, out: &mut f::RegionResources) {
                 .model
                 .capacity_provider_strategy
                 .as_ref()
+                .filter(|_| own)
                 .filter(|x| !x.is_empty())
                 .and_then(|x| serde_json::to_value(x).ok()),
             load_balancers: s
                 .model
                 .load_balancers
                 .iter()
+                .filter(|_| own)
                 .flatten()
                 .map(|lb| {
                     let arn = lb.target_group_arn.clone().unwrap_or_default();
@@ -811,6 +859,8 @@ pub(crate) fn export(a: &Account, out: &mut f::RegionResources) {
                     })
                     .collect()
             }),
+            deployment_controller: controller.clone(),
+            task_sets,
         });
     }
     let mut standalone: Vec<&TaskRec> =
@@ -829,6 +879,11 @@ pub(crate) fn export(a: &Account, out: &mut f::RegionResources) {
             cluster: t.cluster.clone(),
             task_definition: t.model.task_definition_arn.clone().unwrap_or_default(),
             count: 1,
+            launch_type: t
+                .model
+                .launch_type
+                .clone()
+                .filter(|l| l != "FARGATE" && t.model.capacity_provider_name.is_none()),
             // From the attachment: a stopped task's interface is gone.
             subnets: detail(t, "subnetId").into_iter().collect(),
             security_groups: task_groups,
@@ -850,6 +905,8 @@ pub(crate) fn export(a: &Account, out: &mut f::RegionResources) {
             attachment_id: l.attachment_id,
             container_ids: l.container_ids,
             network_interface: l.network_interface,
+            container_instance: l.container_instance,
+            host_ports: l.host_ports,
         });
     }
 }

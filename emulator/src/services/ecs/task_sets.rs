@@ -386,7 +386,7 @@ fn launch(
                 group: &group,
                 strategy: &[],
                 constraints: &[],
-                provider: None,
+                provider: provider.as_deref(),
             },
         ) {
             Ok(s) => s,

@@ -198,11 +198,94 @@ struct TaskPin {
     network_interface: Option<serde_json::Value>,
     /// The provider of its strategy it ran on.
     capacity_provider: Option<String>,
+    /// EC2 launch type: the EC2 instance whose container instance it runs
+    /// on, and its host ports (container by container).
+    container_instance: Option<String>,
+    host_ports: Vec<i32>,
+}
+
+/// The spot a scenario pinned: the task on the container instance of the
+/// EC2 instance `ec2`, with the host ports it had (those still free).
+fn pinned_spot(ctx: &Ctx, l: &Launch<'_>, ec2: &str, ports: &[i32]) -> R<placement::Spot> {
+    let Some(ci) = ctx.acct().ecs.by_ec2_instance.get(ec2).cloned() else {
+        return Err(invalid(format!(
+            "EC2 instance {ec2} has no container instance in cluster {}.",
+            l.cluster
+        )));
+    };
+    let need = placement::need(l.def, l.overrides.as_ref());
+    let ask = placement::Ask {
+        cluster: l.cluster,
+        need: &need,
+        net: l.net,
+        group: &l.group,
+        strategy: &[],
+        constraints: &[],
+        provider: None,
+    };
+    let mut spot = placement::place_on(ctx, &ask, &ci).map_err(|(arn, why)| {
+        invalid(format!(
+            "The task cannot be placed on container instance {arn}: {why}."
+        ))
+    })?;
+    pin_ports(ctx, &mut spot, l.def, ports);
+    Ok(spot)
+}
+
+/// Gives the spot's bindings the pinned host ports, container by container
+/// in the task definition's order, where the port is free on the instance.
+fn pin_ports(ctx: &Ctx, spot: &mut placement::Spot, def: &m::TaskDefinition, ports: &[i32]) {
+    if ports.is_empty() {
+        return;
+    }
+    let Some(ci) = ctx.acct().ecs.container_instances.get(&spot.instance) else {
+        return;
+    };
+    let mut order = Vec::new();
+    for c in def.container_definitions.iter().flatten() {
+        for (k, (name, _)) in spot.bindings.iter().enumerate() {
+            if Some(name) == c.name.as_ref() {
+                order.push(k);
+            }
+        }
+    }
+    for (k, port) in order.into_iter().zip(ports) {
+        let b = &mut spot.bindings[k].1;
+        if b.host_port == Some(*port) {
+            continue;
+        }
+        let udp = b.protocol.as_deref() == Some("udp");
+        let (reserved, used) = if udp {
+            (&ci.reserved_udp, &ci.used_udp)
+        } else {
+            (&ci.reserved_tcp, &ci.used_tcp)
+        };
+        if !reserved.contains(port) && !used.contains(port) {
+            b.host_port = Some(*port);
+        }
+    }
+    let of = |udp: bool| -> Vec<i32> {
+        spot.bindings
+            .iter()
+            .filter(|(_, b)| (b.protocol.as_deref() == Some("udp")) == udp)
+            .filter_map(|(_, b)| b.host_port)
+            .collect()
+    };
+    let (tcp, udp) = (of(false), of(true));
+    spot.placed.tcp = tcp;
+    spot.placed.udp = udp;
 }
 
 /// Creates one task (and its network interface) and schedules its start.
-pub(super) fn launch(ctx: &mut Ctx, l: Launch<'_>) -> R<String> {
+pub(super) fn launch(ctx: &mut Ctx, mut l: Launch<'_>) -> R<String> {
     let pin: TaskPin = ctx.world.ids.take_pinned("ecs-task").unwrap_or_default();
+    if l.spot.is_some() {
+        if let Some(ec2) = &pin.container_instance {
+            l.spot = Some(pinned_spot(ctx, &l, ec2, &pin.host_ports)?);
+        } else if let Some(spot) = l.spot.as_mut() {
+            pin_ports(ctx, spot, l.def, &pin.host_ports);
+        }
+    }
     let id = pin.id.unwrap_or_else(|| ctx.world.ids.hex(32));
     let task_arn = arn(ctx, &format!("task/{}/{id}", l.cluster));
     let cluster_arn = arn(ctx, &format!("cluster/{}", l.cluster));

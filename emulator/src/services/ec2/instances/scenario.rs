@@ -160,7 +160,36 @@ pub(crate) fn apply(
             .and_then(|n| n.network_interface_id.clone())
             .unwrap_or_default();
         after_launch(world, &at, x, &id, &eni)?;
+        if let Some(group) = &x.auto_scaling_group {
+            auto_scaling_group(world, &at, &id, group)?;
+        }
         names.put(p.account, p.region, "instance", &x.name, id);
+    }
+    Ok(())
+}
+
+/// The tag Auto Scaling gives the instances of a group.
+pub const ASG_TAG: &str = "aws:autoscaling:groupName";
+
+/// An instance of an Auto Scaling group: the tag the group gives it, which
+/// no API caller may set (awsemu has no Auto Scaling API).
+fn auto_scaling_group(
+    world: &Arc<World>,
+    at: &At<'_>,
+    id: &str,
+    group: &str,
+) -> Result<(), ScenarioError> {
+    // Auto Scaling group names: 1 to 255 characters, no colon (it
+    // separates the parts of the group's ARN).
+    if group.is_empty() || group.len() > 255 || group.contains(':') {
+        return Err(at.err(
+            "autoScalingGroup",
+            format!("'{group}' is not an Auto Scaling group name (1 to 255 characters, no colon)"),
+        ));
+    }
+    let mut ctx = world.context(&at.who(), "scenario");
+    if let Some(i) = ctx.acct_mut().ec2.instances.get_mut(id) {
+        i.tags.add(vec![(ASG_TAG.to_string(), group.to_string())]);
     }
     Ok(())
 }
@@ -415,7 +444,11 @@ fn export_one(region: &str, a: &Account, st: &State, i: &Instance) -> f::Instanc
         monitoring: i.monitoring.then_some(true),
         http_tokens: Some(i.http_tokens.clone()),
         http_hop_limit: Some(i.http_hop_limit),
-        tags: export_tags(&i.tags),
+        tags: export_tags(&i.tags)
+            .into_iter()
+            .filter(|(k, _)| k != ASG_TAG)
+            .collect(),
+        auto_scaling_group: i.tags.get(ASG_TAG).map(str::to_string),
     }
 }
 
