@@ -366,3 +366,34 @@ def test_ecr_image_needs_each_endpoint_in_turn(tasks):
     assert f"failed to fetch secret {secret} from secrets manager" in t["stoppedReason"]
     t = tasks.run(ECR, secrets=[{"name": "P", "valueFrom": "/app/password"}])
     assert "unable to retrieve secrets from ssm" in t["stoppedReason"]
+
+
+def test_service_cannot_start_tasks_until_the_network_is_fixed(tasks):
+    """A service's tasks fail to start, ECS says it is impaired; once the
+    route to the internet exists, a new deployment reaches steady state."""
+    e = tasks.ecs
+    e.register_task_definition(family="svc", networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
+                               cpu="256", memory="512",
+                               containerDefinitions=[{"name": "web", "image": "nginx:latest"}])
+    net = {"awsvpcConfiguration": {"subnets": [tasks.public], "securityGroups": [tasks.sg],
+                                   "assignPublicIp": "ENABLED"}}
+    e.create_service(cluster="app", serviceName="web", taskDefinition="svc", desiredCount=1,
+                     launchType="FARGATE", networkConfiguration=net)
+    impaired = ("(service web) is unable to consistently start tasks successfully. For more "
+                "information, see the Troubleshooting section of the Amazon ECS Developer Guide.")
+    for _ in range(200):
+        svc = e.describe_services(cluster="app", services=["web"])["services"][0]
+        if any(ev["message"] == impaired for ev in svc["events"]):
+            break
+        time.sleep(0.02)
+    assert [ev["message"] for ev in svc["events"]].count(impaired) == 1
+    assert svc["deployments"][0]["failedTasks"] >= 3 and svc["runningCount"] == 0
+    stopped = e.list_tasks(cluster="app", serviceName="web", desiredStatus="STOPPED")["taskArns"]
+    t = e.describe_tasks(cluster="app", tasks=stopped[:1])["tasks"][0]
+    assert t["stopCode"] == "TaskFailedToStart"
+    assert t["stoppedReason"].startswith("CannotPullContainerError: pull image manifest")
+    # The fix: an internet gateway and a route to it.
+    tasks.public_table(tasks.internet_gateway())
+    e.update_service(cluster="app", service="web", forceNewDeployment=True)
+    e.get_waiter("services_stable").wait(cluster="app", services=["web"], WaiterConfig=FAST)
+    assert e.describe_services(cluster="app", services=["web"])["services"][0]["runningCount"] == 1

@@ -28,6 +28,10 @@ use crate::wire::AwsError;
 /// (AWS backs off ever longer; an emulator that never waits must stop).
 const MAX_CONSECUTIVE_FAILURES: i32 = 10;
 
+/// After this many failed tasks the service says it "is unable to
+/// consistently start tasks successfully" [U: the count is not documented].
+const IMPAIRED_AFTER: i32 = 3;
+
 fn key(cluster: &str, name: &str) -> String {
     format!("{cluster}/{name}")
 }
@@ -302,8 +306,18 @@ fn reconcile_deployments(ctx: &mut Ctx, key: &str) {
     let launches_blocked = tripping || (failed >= MAX_CONSECUTIVE_FAILURES && running_primary == 0);
     let mut tripped = false;
 
+    // Failing again and again: said once per episode, as the count
+    // crosses IMPAIRED_AFTER (ECS's SERVICE_TASK_START_IMPAIRED event).
+    let before = primary.failed_tasks.unwrap_or(0);
+    if before < IMPAIRED_AFTER && failed >= IMPAIRED_AFTER {
+        push_event(
+            ctx,
+            key,
+            format!("(service {name}) is unable to consistently start tasks successfully. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide."),
+        );
+    }
     // Record failures on the deployment.
-    if failed != primary.failed_tasks.unwrap_or(0) || launches_blocked {
+    if failed != before || launches_blocked {
         if let Some(d) = ctx
             .acct_mut()
             .ecs
