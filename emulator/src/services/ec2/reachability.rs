@@ -428,7 +428,8 @@ fn interface_path(st: &State, src: &Source, service: &str) -> Resolved {
         .filter(|e| &e.vpc_id == vpc_id && e.service_name == service)
         .filter(|e| e.endpoint_type == "Interface")
         .collect();
-    endpoints.sort_by_key(|e| e.state != "available");
+    // The name resolves to the endpoint whose private DNS is on, if any.
+    endpoints.sort_by_key(|e| (e.state != "available", !e.private_dns_enabled));
     let Some(ep) = endpoints.first() else {
         return Resolved::Public(format!(
             "the VPC {vpc_id} has no interface endpoint for {service}"
