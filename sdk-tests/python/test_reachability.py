@@ -397,3 +397,59 @@ def test_service_cannot_start_tasks_until_the_network_is_fixed(tasks):
     e.update_service(cluster="app", service="web", forceNewDeployment=True)
     e.get_waiter("services_stable").wait(cluster="app", services=["web"], WaiterConfig=FAST)
     assert e.describe_services(cluster="app", services=["web"])["services"][0]["runningCount"] == 1
+
+
+# ---------------------------------------------------------------------------
+# Container instances (issue 15, item 2): the agent connects only if it
+# reaches ecs, ecs-agent and ecs-telemetry — through interface endpoints
+# only from agent 1.25.1.
+# ---------------------------------------------------------------------------
+def newest_image(ec2, pattern: str) -> str:
+    images = ec2.describe_images(Owners=["amazon"], Filters=[{"Name": "name", "Values": [pattern]}])
+    return sorted(images["Images"], key=lambda i: i["CreationDate"])[-1]["ImageId"]
+
+
+def test_agents_connect_through_the_ecs_endpoints_from_1_25_1(tasks):
+    ec2, ecs = tasks.ec2, tasks.ecs
+    [ecs_ami] = [newest_image(ec2, "al2023-ami-ecs-hvm-*-x86_64")]
+    launched = ec2.run_instances(
+        ImageId=ecs_ami, InstanceType="t3.medium", MinCount=1, MaxCount=1, SubnetId=tasks.private,
+        SecurityGroupIds=[tasks.sg],
+        UserData="#!/bin/bash\necho ECS_CLUSTER=app >> /etc/ecs/ecs.config\n")["Instances"][0]["InstanceId"]
+
+    def described() -> dict[str, dict]:
+        arns = ecs.list_container_instances(cluster="app")["containerInstanceArns"]
+        out = ecs.describe_container_instances(cluster="app", containerInstances=arns)
+        return {c["ec2InstanceId"]: c for c in out["containerInstances"]}
+
+    # Registered, but with no path to ECS its agent is disconnected.
+    [ci] = described().values()
+    assert (ci["status"], ci["agentConnected"]) == ("ACTIVE", False)
+    ecs.register_task_definition(family="b", networkMode="bridge", requiresCompatibilities=["EC2"],
+                                 containerDefinitions=[{"name": "c", "image": "nginx", "memory": 64}])
+    out = ecs.run_task(cluster="app", taskDefinition="b", launchType="EC2")
+    assert out["failures"] == [{"arn": ci["containerInstanceArn"], "reason": "AGENT"}]
+    a = tasks.ask("ecs-agent", launched)
+    assert a["reachable"] is False and "no interface endpoint for com.amazonaws.us-east-1.ecs-agent" \
+        in a["explanation"]
+    # Old and new agents registered directly on two more instances.
+    plain = newest_image(ec2, "al2023-ami-2023*-x86_64")
+    old_new = {}
+    for version in ("1.24.0", "1.25.1"):
+        i = ec2.run_instances(ImageId=plain, InstanceType="t3.medium", MinCount=1, MaxCount=1,
+                              SubnetId=tasks.private, SecurityGroupIds=[tasks.sg])["Instances"][0]["InstanceId"]
+        ecs.register_container_instance(
+            cluster="app", instanceIdentityDocumentSignature="sig",
+            instanceIdentityDocument=f'{{"instanceId": "{i}", "region": "us-east-1"}}',
+            versionInfo={"agentVersion": version, "agentHash": "abc", "dockerVersion": "DockerVersion: 20.10"})
+        old_new[version] = i
+    # The three ECS endpoints (the endpoint group lets 443 in from the VPC).
+    for service in ("ecs-agent", "ecs-telemetry", "ecs"):
+        tasks.interface_endpoint(service)
+    now = described()
+    assert now[launched]["agentConnected"] is True
+    assert now[old_new["1.25.1"]]["agentConnected"] is True
+    assert now[old_new["1.24.0"]]["agentConnected"] is False
+    filtered = ecs.list_container_instances(cluster="app", filter="agentConnected == false")
+    assert [c.rsplit("/", 1)[1] for c in filtered["containerInstanceArns"]] == [
+        now[old_new["1.24.0"]]["containerInstanceArn"].rsplit("/", 1)[1]]

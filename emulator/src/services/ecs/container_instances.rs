@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 
 use base64::Engine as _;
 
+use super::agent_network;
 use super::clusters;
 use super::common::{
     arn, check_max, client, container_instance_arn, container_instance_id, event, invalid, page, R,
@@ -415,7 +416,13 @@ fn ports(name: &str, set: impl Iterator<Item = i32>) -> m::Resource {
 }
 
 /// The wire form.
-pub(super) fn model(ctx: &Ctx, ci: &ContainerInstanceRec, with_tags: bool) -> m::ContainerInstance {
+pub(super) fn model(
+    ctx: &Ctx,
+    ci: &ContainerInstanceRec,
+    with_tags: bool,
+    memo: &mut agent_network::Memo,
+) -> m::ContainerInstance {
+    let connected = agent_network::connected(ctx, ci, memo);
     let st = &ctx.acct().ecs;
     let (mut running, mut pending) = (0, 0);
     for t in ci.tasks.iter().filter_map(|t| st.tasks.get(t)) {
@@ -449,7 +456,7 @@ pub(super) fn model(ctx: &Ctx, ci: &ContainerInstanceRec, with_tags: bool) -> m:
         ]),
         status: Some(ci.status.clone()),
         status_reason: ci.status_reason.clone(),
-        agent_connected: Some(ci.agent_connected),
+        agent_connected: Some(connected),
         running_tasks_count: Some(running),
         pending_tasks_count: Some(pending),
         agent_update_status: ci.agent_update_status.clone(),
@@ -458,14 +465,7 @@ pub(super) fn model(ctx: &Ctx, ci: &ContainerInstanceRec, with_tags: bool) -> m:
         attachments: Some(vec![]),
         tags: with_tags.then(|| ci.tags.clone()),
         health_status: Some(m::ContainerInstanceHealthStatus {
-            overall_status: Some(
-                if ci.agent_connected {
-                    "OK"
-                } else {
-                    "INSUFFICIENT_DATA"
-                }
-                .into(),
-            ),
+            overall_status: Some(if connected { "OK" } else { "INSUFFICIENT_DATA" }.into()),
             details: None,
         }),
         ..Default::default()
@@ -528,7 +528,7 @@ pub(super) fn register_request(
         set_connected(ctx, &existing, true);
         let ci = &ctx.acct().ecs.container_instances[&existing];
         return Ok(m::RegisterContainerInstanceResponse {
-            container_instance: Some(model(ctx, ci, true)),
+            container_instance: Some(model(ctx, ci, true, &mut Default::default())),
         });
     }
     let mut extra = i.attributes.clone().unwrap_or_default();
@@ -568,7 +568,7 @@ pub(super) fn register_request(
     ctx.acct_mut().ecs.waiting_agents.remove(&ec2_id);
     let ci = &ctx.acct().ecs.container_instances[&id];
     Ok(m::RegisterContainerInstanceResponse {
-        container_instance: Some(model(ctx, ci, true)),
+        container_instance: Some(model(ctx, ci, true, &mut Default::default())),
     })
 }
 
@@ -596,11 +596,12 @@ pub(super) fn describe(
         return Err(invalid("ContainerInstances cannot be longer than 100."));
     }
     let with_tags = i.include.unwrap_or_default().iter().any(|x| x == "TAGS");
+    let mut memo = agent_network::Memo::default();
     let mut out = Vec::new();
     let mut failures = Vec::new();
     for w in &wanted {
         match find(ctx, &cluster, w) {
-            Some(ci) => out.push(model(ctx, ci, with_tags)),
+            Some(ci) => out.push(model(ctx, ci, with_tags, &mut memo)),
             None => failures.push(m::Failure {
                 arn: Some(if w.starts_with("arn:") {
                     w.clone()
@@ -637,6 +638,7 @@ pub(super) fn list(
         }
     }
     let st = &ctx.acct().ecs;
+    let mut memo = agent_network::Memo::default();
     let mut items = Vec::new();
     for ci in st
         .container_instances
@@ -652,7 +654,7 @@ pub(super) fn list(
             continue;
         }
         if let Some(f) = &filter {
-            if !query::matches(f, &query::facts(ctx, ci)) {
+            if !query::matches(f, &query::facts(ctx, ci, &mut memo)) {
                 continue;
             }
         }
@@ -715,7 +717,8 @@ pub(super) fn update_state(
                 services::reconcile_cluster(ctx, &cluster);
             }
         }
-        out.push(model(ctx, &ctx.acct().ecs.container_instances[&id], false));
+        let ci = &ctx.acct().ecs.container_instances[&id];
+        out.push(model(ctx, ci, false, &mut Default::default()));
     }
     Ok(m::UpdateContainerInstancesStateResponse {
         container_instances: Some(out),
@@ -771,7 +774,7 @@ pub(super) fn deregister(
     set_inactive(ctx, &id);
     let ci = &ctx.acct().ecs.container_instances[&id];
     Ok(m::DeregisterContainerInstanceResponse {
-        container_instance: Some(model(ctx, ci, false)),
+        container_instance: Some(model(ctx, ci, false, &mut Default::default())),
     })
 }
 
@@ -784,7 +787,7 @@ pub(super) fn update_agent(
     let Some(ci) = find(ctx, &cluster, &reference).filter(|c| c.status != "INACTIVE") else {
         return Err(not_found());
     };
-    if !ci.agent_connected {
+    if !agent_network::connected(ctx, ci, &mut Default::default()) {
         return Err(AwsError::new(
             "AgentUpdateException",
             "The container instance agent is not connected.",
@@ -815,7 +818,7 @@ pub(super) fn update_agent(
     });
     let ci = &ctx.acct().ecs.container_instances[&id];
     Ok(m::UpdateContainerAgentResponse {
-        container_instance: Some(model(ctx, ci, false)),
+        container_instance: Some(model(ctx, ci, false, &mut Default::default())),
     })
 }
 

@@ -4,6 +4,7 @@
 
 mod account_settings;
 mod agent;
+mod agent_network;
 mod blue_green;
 mod capacity_providers;
 mod circuit_breaker;

@@ -13,6 +13,7 @@
 //! what each instance keeps of its tasks (resources held, tasks per group);
 //! tasks are never rescanned.
 
+use super::agent_network;
 use super::common::{container_instance_arn, container_instance_id, invalid, push_event, R};
 use super::query::{self, Expr};
 use super::state::{ContainerInstanceRec, Net, Placed};
@@ -165,8 +166,9 @@ fn misfit(
     ci: &ContainerInstanceRec,
     need: &Need,
     zones: Option<&[(String, String)]>,
+    memo: &mut agent_network::Memo,
 ) -> Option<&'static str> {
-    if !ci.agent_connected {
+    if !agent_network::connected(ctx, ci, memo) {
         return Some("AGENT");
     }
     if need
@@ -266,10 +268,11 @@ pub(super) fn place(ctx: &Ctx, ask: &Ask<'_>) -> Result<Spot, Vec<(String, Strin
         })
         .collect();
     let mut failures = Vec::new();
+    let mut memo = agent_network::Memo::default();
     // The instances that fit, with their place in `in_cluster`.
     let mut fits: Vec<(usize, &ContainerInstanceRec)> = Vec::new();
     for (at, ci) in in_cluster.iter().enumerate() {
-        if let Some(why) = misfit(ctx, ci, ask.need, zones.as_deref()) {
+        if let Some(why) = misfit(ctx, ci, ask.need, zones.as_deref(), &mut memo) {
             failures.push((
                 container_instance_arn(ctx, &ci.cluster, &ci.id),
                 why.to_string(),
@@ -282,7 +285,7 @@ pub(super) fn place(ctx: &Ctx, ask: &Ask<'_>) -> Result<Spot, Vec<(String, Strin
                 "distinctInstance" => !ci.groups.contains_key(ask.group),
                 _ => expr
                     .as_ref()
-                    .is_none_or(|e| query::matches(e, &query::facts(ctx, ci))),
+                    .is_none_or(|e| query::matches(e, &query::facts(ctx, ci, &mut memo))),
             };
             if !ok {
                 // [U: ECS's reason for an instance a constraint rules out]
@@ -438,7 +441,8 @@ pub(super) fn place_on(
         return Err((arn, "INACTIVE".into()));
     }
     let zones = zones_of(ctx, ask.net);
-    if let Some(why) = misfit(ctx, ci, ask.need, zones.as_deref()) {
+    let memo = &mut agent_network::Memo::default();
+    if let Some(why) = misfit(ctx, ci, ask.need, zones.as_deref(), memo) {
         return Err((arn, why.into()));
     }
     Ok(spot(ctx, ci, ask, zones.as_deref()))

@@ -297,7 +297,11 @@ pub(super) struct Facts {
     pub task_groups: Vec<String>,
 }
 
-pub(super) fn facts(ctx: &Ctx, ci: &ContainerInstanceRec) -> Facts {
+pub(super) fn facts(
+    ctx: &Ctx,
+    ci: &ContainerInstanceRec,
+    memo: &mut super::agent_network::Memo,
+) -> Facts {
     let st = &ctx.acct().ecs;
     let live: Vec<_> = ci
         .tasks
@@ -312,7 +316,7 @@ pub(super) fn facts(ctx: &Ctx, ci: &ContainerInstanceRec) -> Facts {
             .map(|a| (a.name.clone().unwrap_or_default(), a.value.clone()))
             .collect(),
         ec2_instance_id: ci.ec2_instance_id.clone(),
-        agent_connected: ci.agent_connected,
+        agent_connected: super::agent_network::connected(ctx, ci, memo),
         agent_version: ci.version_info.agent_version.clone().unwrap_or_default(),
         registered_at: ci.registered_at,
         running_tasks: live
