@@ -28,6 +28,7 @@ mod task_definitions;
 mod task_protection;
 mod task_sets;
 mod tasks;
+mod trunking;
 
 pub use container_instances::instance_changed;
 pub use services::target_health_changed;
