@@ -13,8 +13,10 @@ them (RunTask, 10 per call), then times over a kept-alive connection:
       (memory) and a spread (availability zone) placement strategy, each a
       fresh placement;
 
-and prints the median and 99th percentile round trip in milliseconds, and
-the time the cluster took to build.
+and prints the median and 99th percentile round trip in milliseconds (for
+DescribeContainerInstances, RunTask overall and each strategy), the time the
+cluster took to build, and the load average before and after (the figures
+are only comparable between runs under similar load).
 """
 import base64
 import http.client
@@ -68,6 +70,7 @@ def one(tag, xml):
     return re.search(rf"<{tag}>(.*?)</{tag}>", xml).group(1)
 
 
+load_before = os.getloadavg()
 try:
     t0 = time.perf_counter()
     vpc = one("vpcId", ec2({"Action": "CreateVpc", "CidrBlock": "10.0.0.0/16"}))
@@ -133,7 +136,7 @@ try:
     strategies = [[{"type": "binpack", "field": "memory"}],
                   [{"type": "spread", "field": "attribute:ecs.availability-zone"}]]
     run = {"binpack": [], "spread": []}
-    for i in range(400):
+    for i in range(1000):
         strategy = strategies[i % 2]
         body = {"cluster": "bench", "taskDefinition": "bench", "launchType": "EC2",
                 "placementStrategy": strategy}
@@ -155,6 +158,7 @@ def p99(samples):
 
 
 print(f"binary: {binary}")
+print(f"load average before: {load_before[0]:.2f}, after: {os.getloadavg()[0]:.2f}")
 print(f"registered {count} container instances in {registered:.1f} s; "
       f"with {tasks} running tasks in {built:.1f} s")
 print(f"answer size: {size / 1024:.0f} KiB for 100 container instances")

@@ -100,6 +100,13 @@ pub(super) fn setting(ctx: &Ctx, name: &str) -> String {
     effective(ctx, &ctx.principal, name).0
 }
 
+/// `principal`'s effective value of a setting (its own, else the account
+/// default, else AWS's): for a principal other than the caller, such as the
+/// role a container instance's agent registers with.
+pub(super) fn setting_for(ctx: &Ctx, principal: &str, name: &str) -> String {
+    effective(ctx, principal, name).0
+}
+
 /// A new cluster's settings when CreateCluster names none: the caller's
 /// `containerInsights` account setting.
 pub(super) fn cluster_settings(

@@ -22,6 +22,7 @@ use super::query;
 use super::services;
 use super::state::ContainerInstanceRec;
 use super::tasks;
+use super::trunking;
 use crate::model::ecs as m;
 use crate::services::ec2::{image_by_id, instance_type};
 use crate::services::state::Ctx;
@@ -246,6 +247,14 @@ fn register(
     ] {
         attributes.push(attr(name, Some(value)));
     }
+    // ENI trunking (trunking.rs): the trunk attribute and a larger
+    // awsvpc task limit.
+    let mut eni_slots = (enis - 1).max(0);
+    let profile = i.iam_instance_profile.as_deref();
+    if let Some((trunk, limit)) = trunking::at_registration(ctx, &i.instance_type, profile) {
+        attributes.push(trunk);
+        eni_slots = limit;
+    }
     for a in extra {
         attributes.retain(|x| x.name != a.name);
         attributes.push(a);
@@ -269,7 +278,7 @@ fn register(
         memory,
         reserved_tcp: RESERVED_TCP.to_vec(),
         reserved_udp: vec![],
-        eni_slots: (enis - 1).max(0),
+        eni_slots,
         attributes,
         registered_at: ctx.now(),
         version: 1,

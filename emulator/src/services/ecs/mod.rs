@@ -34,6 +34,7 @@ mod task_protection;
 mod task_set_scenario;
 mod task_sets;
 mod tasks;
+mod trunking;
 
 pub use container_instances::instance_changed;
 pub use network_path::task_interface;

@@ -210,13 +210,12 @@ fn misfit(
     None
 }
 
-fn instance_zone(ctx: &Ctx, ci: &ContainerInstanceRec) -> String {
+fn instance_zone<'a>(ctx: &'a Ctx, ci: &ContainerInstanceRec) -> &'a str {
     ctx.acct()
         .ec2
         .instances
         .get(&ci.ec2_instance_id)
-        .map(|i| i.availability_zone.clone())
-        .unwrap_or_default()
+        .map_or("", |i| i.availability_zone.as_str())
 }
 
 /// An attribute's value. Names are unique on an instance (registration and
@@ -230,33 +229,70 @@ fn attribute<'a>(ci: &'a ContainerInstanceRec, name: &str) -> Option<&'a str> {
         .map(|a| a.value.as_deref().unwrap_or(""))
 }
 
-/// The value a spread strategy groups instances by.
-fn spread_key<'a>(ci: &'a ContainerInstanceRec, field: &str) -> &'a str {
-    match field {
-        "instanceId" | "host" => &ci.id,
-        f => attribute(ci, f.trim_start_matches("attribute:")).unwrap_or(""),
-    }
-}
-
 /// A random pick (from the world's id stream, so `--seed` repeats it).
 fn pick(ctx: &Ctx, n: usize) -> usize {
     let r = (usize::from(ctx.world.ids.byte()) << 8) | usize::from(ctx.world.ids.byte());
     r % n.max(1)
 }
 
+/// Tasks of a group per value of a spread field. Few distinct values (zones,
+/// instance types) are the rule: they are kept in a short list, searched
+/// without hashing; a field with many values (a per-instance attribute)
+/// moves to a map.
+#[derive(Default)]
+struct Tally<'a> {
+    few: Vec<(&'a str, u32)>,
+    many: std::collections::HashMap<&'a str, u32>,
+}
+
+impl<'a> Tally<'a> {
+    const FEW: usize = 32;
+
+    fn add(&mut self, value: &'a str, n: u32) {
+        if self.many.is_empty() {
+            if let Some(e) = self.few.iter_mut().find(|(v, _)| *v == value) {
+                e.1 += n;
+                return;
+            }
+            if self.few.len() < Self::FEW {
+                self.few.push((value, n));
+                return;
+            }
+            self.many.extend(self.few.drain(..));
+        }
+        *self.many.entry(value).or_default() += n;
+    }
+
+    fn get(&self, value: &str) -> u32 {
+        if self.many.is_empty() {
+            self.few
+                .iter()
+                .find(|(v, _)| *v == value)
+                .map_or(0, |e| e.1)
+        } else {
+            self.many.get(value).copied().unwrap_or(0)
+        }
+    }
+}
+
+/// Tasks of `group` on an instance (no lookup for an instance without tasks).
+fn in_group(ci: &ContainerInstanceRec, group: &str) -> u32 {
+    if ci.groups.is_empty() {
+        0
+    } else {
+        ci.groups.get(group).copied().unwrap_or(0)
+    }
+}
+
 /// Chooses the container instance for one task, or says why none fits
 /// (per instance: its ARN and the reason).
+///
+/// One pass over the cluster's instances decides which fit and, for each
+/// spread strategy, counts the group's tasks per value over every instance
+/// of the cluster (ECS spreads over all of them, not only those that fit);
+/// the strategies then narrow the candidates in turn.
 pub(super) fn place(ctx: &Ctx, ask: &Ask<'_>) -> Result<Spot, Vec<(String, String)>> {
     let st = &ctx.acct().ecs;
-    let in_cluster: Vec<&ContainerInstanceRec> = st
-        .container_instances
-        .values()
-        .filter(|c| c.cluster == ask.cluster && c.status == "ACTIVE")
-        .filter(|c| {
-            ask.provider
-                .is_none_or(|p| c.capacity_provider.as_deref() == Some(p))
-        })
-        .collect();
     let zones = zones_of(ctx, ask.net);
     let constraints: Vec<(String, Option<Expr>)> = ask
         .constraints
@@ -267,12 +303,48 @@ pub(super) fn place(ctx: &Ctx, ask: &Ask<'_>) -> Result<Spot, Vec<(String, Strin
             (kind, e)
         })
         .collect();
+    // The spread fields (attribute names, or None for instanceId/host),
+    // each with its tally.
+    let spread_fields: Vec<Option<&str>> = ask
+        .strategy
+        .iter()
+        .filter(|s| s.type_.as_deref() == Some("spread"))
+        .map(|s| match s.field.as_deref().unwrap_or("") {
+            "instanceId" | "host" => None,
+            f => Some(f.trim_start_matches("attribute:")),
+        })
+        .collect();
+    let mut tallies: Vec<Tally<'_>> = spread_fields.iter().map(|_| Tally::default()).collect();
     let mut failures = Vec::new();
     let mut memo = agent_network::Memo::default();
-    // The instances that fit, with their place in `in_cluster`.
-    let mut fits: Vec<(usize, &ContainerInstanceRec)> = Vec::new();
-    for (at, ci) in in_cluster.iter().enumerate() {
+    // The instances that fit, each with where its values of the spread
+    // fields start in `keys` (one per field).
+    let mut fits: Vec<(&ContainerInstanceRec, usize)> = Vec::new();
+    let mut keys: Vec<&str> = Vec::new();
+    let in_cluster = st
+        .container_instances
+        .values()
+        .filter(|c| c.cluster == ask.cluster && c.status == "ACTIVE")
+        .filter(|c| {
+            ask.provider
+                .is_none_or(|p| c.capacity_provider.as_deref() == Some(p))
+        });
+    for ci in in_cluster {
+        // Spread counts take every instance of the cluster.
+        let at = keys.len();
+        let tasks = in_group(ci, ask.group);
+        for (field, tally) in spread_fields.iter().zip(tallies.iter_mut()) {
+            let key = match field {
+                None => ci.id.as_str(),
+                Some(name) => attribute(ci, name).unwrap_or(""),
+            };
+            if tasks > 0 {
+                tally.add(key, tasks);
+            }
+            keys.push(key);
+        }
         if let Some(why) = misfit(ctx, ci, ask.need, zones.as_deref(), &mut memo) {
+            keys.truncate(at);
             failures.push((
                 container_instance_arn(ctx, &ci.cluster, &ci.id),
                 why.to_string(),
@@ -303,60 +375,57 @@ pub(super) fn place(ctx: &Ctx, ask: &Ask<'_>) -> Result<Spot, Vec<(String, Strin
             }
         }
         if allowed {
-            fits.push((at, ci));
+            fits.push((ci, at));
+        } else {
+            keys.truncate(at);
         }
     }
     if fits.is_empty() {
         return Err(failures);
     }
     // The strategies narrow the candidates in turn.
+    let mut spread_at = 0;
     for s in ask.strategy {
+        let is_spread = s.type_.as_deref() == Some("spread");
+        let this_spread = spread_at;
+        if is_spread {
+            spread_at += 1;
+        }
         if fits.len() <= 1 {
             break;
         }
-        let field = s.field.clone().unwrap_or_default();
         match s.type_.as_deref().unwrap_or("") {
             "binpack" => {
+                let cpu = s
+                    .field
+                    .as_deref()
+                    .is_some_and(|f| f.eq_ignore_ascii_case("cpu"));
                 let left = |ci: &ContainerInstanceRec| {
-                    if field.eq_ignore_ascii_case("cpu") {
+                    if cpu {
                         ci.cpu - ci.used_cpu
                     } else {
                         ci.memory - ci.used_memory
                     }
                 };
-                let least = fits.iter().map(|(_, c)| left(c)).min().unwrap_or(0);
-                fits.retain(|(_, c)| left(c) == least);
+                let least = fits.iter().map(|(c, _)| left(c)).min().unwrap_or(0);
+                fits.retain(|(c, _)| left(c) == least);
             }
             "spread" => {
-                // Tasks of the group per value, over every instance of the
-                // cluster (not only those that fit). Each instance's value
-                // is looked up once (borrowed, not copied).
-                let mut slot_of: std::collections::HashMap<&str, usize> = Default::default();
-                let mut per: Vec<u32> = Vec::new();
-                let mut slots: Vec<usize> = Vec::with_capacity(in_cluster.len());
-                for ci in &in_cluster {
-                    let next = slot_of.len();
-                    let slot = *slot_of.entry(spread_key(ci, &field)).or_insert(next);
-                    if slot == per.len() {
-                        per.push(0);
-                    }
-                    per[slot] += ci.groups.get(ask.group).copied().unwrap_or(0);
-                    slots.push(slot);
-                }
+                let tally = &tallies[this_spread];
                 let least = fits
                     .iter()
-                    .map(|(at, _)| per[slots[*at]])
+                    .map(|(_, at)| tally.get(keys[at + this_spread]))
                     .min()
                     .unwrap_or(0);
-                fits.retain(|(at, _)| per[slots[*at]] == least);
+                fits.retain(|(_, at)| tally.get(keys[at + this_spread]) == least);
             }
             _ => {
-                let one = fits[pick(ctx, fits.len())];
+                let one = fits.swap_remove(pick(ctx, fits.len()));
                 fits = vec![one];
             }
         }
     }
-    let ci = fits[pick(ctx, fits.len())].1;
+    let ci = fits[pick(ctx, fits.len())].0;
     Ok(spot(ctx, ci, ask, zones.as_deref()))
 }
 
@@ -415,7 +484,7 @@ fn spot(
         },
         bindings,
         subnet,
-        availability_zone: az,
+        availability_zone: az.to_string(),
     }
 }
 

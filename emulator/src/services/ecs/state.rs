@@ -170,7 +170,8 @@ pub struct ContainerInstanceRec {
     pub reserved_tcp: Vec<i32>,
     pub reserved_udp: Vec<i32>,
     /// Network interfaces tasks may use (awsvpc): the instance type's
-    /// limit less its primary one.
+    /// limit less its primary one, or with ENI trunking the type's trunked
+    /// task limit (trunking.rs).
     pub eni_slots: i32,
     /// The agent's attributes, then those set with PutAttributes.
     pub attributes: Vec<m::Attribute>,
