@@ -889,7 +889,8 @@ def test_scenario_declared_task_outcomes_after_reset(declared):
     subnet = eni_detail(_only_task(e, "maintenance-test"), "subnetId")
     e.run_task(cluster="jobs", taskDefinition="batch", launchType="FARGATE",
                startedBy="extra",
-               networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet]}})
+               networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet],
+                                                             "assignPublicIp": "ENABLED"}})
     assert len(e.list_tasks(cluster="jobs")["taskArns"]) == 1
     assert reset(declared.url)["reset"] is True
     _assert_declared_outcomes(e)
