@@ -627,10 +627,7 @@ pub async fn nat_egress(
             if out.nat_gateways()[0].state() == Some(&NatGatewayState::Available) {
                 break;
             }
-            assert!(
-                Instant::now() < deadline,
-                "{nat_gateway} is not available"
-            );
+            assert!(Instant::now() < deadline, "{nat_gateway} is not available");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }

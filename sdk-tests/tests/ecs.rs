@@ -14,11 +14,12 @@ use std::time::Duration;
 use aws_sdk_ec2::types::{Filter, NetworkInterfaceStatus};
 use aws_sdk_ecs::client::Waiters;
 use aws_sdk_ecs::types::{
-    ApplicationProtocol, AssignPublicIp, Attachment, AwsVpcConfiguration, ClusterServiceConnectDefaultsRequest,
-    Compatibility, ContainerDefinition, DeploymentRolloutState, DesiredStatus, LaunchType,
-    NetworkConfiguration, NetworkMode, PortMapping, ServiceConnectClientAlias,
-    ServiceConnectConfiguration, ServiceConnectService, ServiceConnectTlsCertificateAuthority,
-    ServiceConnectTlsConfiguration, Tag, Task, TaskField, TaskStopCode,
+    ApplicationProtocol, AssignPublicIp, Attachment, AwsVpcConfiguration,
+    ClusterServiceConnectDefaultsRequest, Compatibility, ContainerDefinition,
+    DeploymentRolloutState, DesiredStatus, LaunchType, NetworkConfiguration, NetworkMode,
+    PortMapping, ServiceConnectClientAlias, ServiceConnectConfiguration, ServiceConnectService,
+    ServiceConnectTlsCertificateAuthority, ServiceConnectTlsConfiguration, Tag, Task, TaskField,
+    TaskStopCode,
 };
 use sdk_tests::{error_code, random_account, Emulator};
 
