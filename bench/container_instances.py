@@ -78,6 +78,26 @@ try:
                                     "CidrBlock": cidr, "AvailabilityZone": zone}))
                for cidr, zone in (("10.0.0.0/18", "us-east-1a"),
                                   ("10.0.64.0/18", "us-east-1b"))]
+    # Their way out (the agents reach ECS, the tasks pull busybox), as on
+    # AWS: an internet gateway, a public subnet routing to it, a NAT gateway
+    # there and the main route table's 0.0.0.0/0 route to it.
+    igw = one("internetGatewayId", ec2({"Action": "CreateInternetGateway"}))
+    ec2({"Action": "AttachInternetGateway", "InternetGatewayId": igw, "VpcId": vpc})
+    public = one("subnetId", ec2({"Action": "CreateSubnet", "VpcId": vpc,
+                                  "CidrBlock": "10.0.128.0/24", "AvailabilityZone": "us-east-1a"}))
+    public_rt = one("routeTableId", ec2({"Action": "CreateRouteTable", "VpcId": vpc}))
+    ec2({"Action": "CreateRoute", "RouteTableId": public_rt, "DestinationCidrBlock": "0.0.0.0/0",
+         "GatewayId": igw})
+    ec2({"Action": "AssociateRouteTable", "RouteTableId": public_rt, "SubnetId": public})
+    alloc = one("allocationId", ec2({"Action": "AllocateAddress", "Domain": "vpc"}))
+    nat = one("natGatewayId", ec2({"Action": "CreateNatGateway", "SubnetId": public,
+                                   "AllocationId": alloc}))
+    main_rt = one("routeTableId", ec2({"Action": "DescribeRouteTables",
+                                       "Filter.1.Name": "vpc-id", "Filter.1.Value.1": vpc,
+                                       "Filter.2.Name": "association.main",
+                                       "Filter.2.Value.1": "true"}))
+    ec2({"Action": "CreateRoute", "RouteTableId": main_rt, "DestinationCidrBlock": "0.0.0.0/0",
+         "NatGatewayId": nat})
     images = ec2({"Action": "DescribeImages", "Owner.1": "amazon",
                   "Filter.1.Name": "name", "Filter.1.Value.1": "al2023-ami-ecs-hvm-*-x86_64"})
     ami = sorted(re.findall(r"<imageId>(ami-[0-9a-f]+)</imageId>.*?<creationDate>(.*?)<",

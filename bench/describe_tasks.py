@@ -66,7 +66,9 @@ try:
         out = ecs("RunTask", {
             "cluster": "bench", "taskDefinition": "bench", "launchType": "FARGATE",
             "count": min(10, count - len(arns)),
-            "networkConfiguration": {"awsvpcConfiguration": {"subnets": subnets}}})
+            # The default subnets are public: a public IP reaches Docker Hub.
+            "networkConfiguration": {"awsvpcConfiguration": {"subnets": subnets,
+                                                             "assignPublicIp": "ENABLED"}}})
         arns.extend(t["taskArn"] for t in out["tasks"])
     created = time.perf_counter() - t0
 

@@ -83,7 +83,7 @@ struct ServeArgs {
     /// Whether the network decides if tasks start and container agents
     /// connect: enforce (as AWS: a task that cannot reach its registry,
     /// secrets or logs stops with ECS's reason), warn (start, and log the
-    /// blocked hop), off. [default: off, or the scenario's]
+    /// blocked hop), off. [default: enforce, or the scenario's]
     #[arg(long, env = "AWSEMU_REACHABILITY", value_enum)]
     reachability: Option<Reachability>,
     /// Verify SigV4 signatures: every request must be signed with one of the

@@ -193,3 +193,41 @@ def ecs_arn(account: str, resource: str, region: str = "us-east-1") -> str:
 def ecs_tags(tags: list[dict] | None) -> dict[str, str]:
     """ECS tags (lower-case ``key``/``value``) as a dict."""
     return {t["key"]: t["value"] for t in (tags or [])}
+
+
+# --------------------------------------------------------------------------
+# Egress: what a task in a private subnet needs to pull from Docker Hub on
+# AWS (awsemu enforces reachability by default, as AWS does).
+# --------------------------------------------------------------------------
+def main_route_table(client, vpc_id: str) -> str:
+    return client.describe_route_tables(Filters=[
+        {"Name": "vpc-id", "Values": [vpc_id]},
+        {"Name": "association.main", "Values": ["true"]},
+    ])["RouteTables"][0]["RouteTableId"]
+
+
+def nat_egress(client, vpc_id: str, public_cidr: str, az: str = "us-east-1a",
+               route_tables: list[str] | None = None, wait: bool = True) -> dict:
+    """Gives a VPC's private subnets a way out, as on AWS: an internet
+    gateway, a public subnet (``public_cidr``) whose route table sends
+    0.0.0.0/0 to it, a public NAT gateway there, and a 0.0.0.0/0 route to
+    the NAT gateway in ``route_tables`` (default: the VPC's main route table,
+    the one of the subnets with no table of their own). Tasks keep
+    ``assignPublicIp`` DISABLED. With ``wait`` (immediate pace), returns once
+    the NAT gateway is ``available``; at manual pace, advance the clock.
+    Returns the ids: ``igw``, ``subnet``, ``public_route_table``, ``nat``."""
+    igw = client.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    client.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc_id)
+    subnet = new_subnet(client, vpc_id, public_cidr, az)
+    public = client.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
+    client.create_route(RouteTableId=public, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    client.associate_route_table(RouteTableId=public, SubnetId=subnet)
+    alloc = client.allocate_address(Domain="vpc")["AllocationId"]
+    nat = client.create_nat_gateway(SubnetId=subnet, AllocationId=alloc)["NatGateway"][
+        "NatGatewayId"]
+    for rt in route_tables if route_tables is not None else [main_route_table(client, vpc_id)]:
+        client.create_route(RouteTableId=rt, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
+    if wait:
+        client.get_waiter("nat_gateway_available").wait(
+            NatGatewayIds=[nat], WaiterConfig={"Delay": 0.1, "MaxAttempts": 100})
+    return {"igw": igw, "subnet": subnet, "public_route_table": public, "nat": nat}

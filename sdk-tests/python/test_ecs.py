@@ -41,6 +41,7 @@ from awsemu_helpers import (
     ecs_arn,
     ecs_tags,
     err_message,
+    nat_egress,
     new_subnet,
     new_vpc,
     raises_code,
@@ -55,14 +56,18 @@ STEADY_MSG = "(service {}) has reached a steady state."
 # ---------------------------------------------------------------------------
 # Fixtures and helpers
 # ---------------------------------------------------------------------------
-def _network(c) -> SimpleNamespace:
+def _network(c, wait: bool = True) -> SimpleNamespace:
+    """Two private subnets (the main route table) that reach Docker Hub
+    through a public NAT gateway in a third, public subnet (``nat_egress``)."""
     vpc = new_vpc(c, "10.0.0.0/16")
     s1 = new_subnet(c, vpc, "10.0.1.0/24", "us-east-1a")
     s2 = new_subnet(c, vpc, "10.0.2.0/24", "us-east-1b")
     sg = c.create_security_group(GroupName="web-tasks", Description="web tasks",
                                  VpcId=vpc)["GroupId"]
+    egress = nat_egress(c, vpc, "10.0.255.0/24", wait=wait)
     return SimpleNamespace(
         vpc=vpc, s1=s1, s2=s2, sg=sg, default_sg=default_sg(c, vpc)["GroupId"],
+        egress=egress,
         cidr={s1: "10.0.1.0/24", s2: "10.0.2.0/24"},
         az={s1: "us-east-1a", s2: "us-east-1b"},
     )
@@ -206,8 +211,10 @@ def att_details(att: dict) -> dict:
 
 
 def enis_of(env) -> list[dict]:
+    """The interfaces in the task subnets (the NAT gateway's is in its own)."""
     return env.ec2.describe_network_interfaces(
-        Filters=[{"Name": "vpc-id", "Values": [env.vpc]}])["NetworkInterfaces"]
+        Filters=[{"Name": "vpc-id", "Values": [env.vpc]},
+                 {"Name": "subnet-id", "Values": [env.s1, env.s2]}])["NetworkInterfaces"]
 
 
 def assert_fargate_task(env, t: dict, *, cluster: str, td_arn: str, family: str,
@@ -1643,7 +1650,7 @@ def manual(manual_endpoint, client_for):
     assert health["pace"] == "manual", health
     account = random_account()
     c = client_for(manual_endpoint, "ec2", account)
-    world = _network(c)
+    world = _network(c, wait=False)
     world.account = account
     world.ec2 = c
     world.ecs = client_for(manual_endpoint, "ecs", account)
@@ -1655,6 +1662,10 @@ def manual(manual_endpoint, client_for):
         assert r.status_code == 200, (r.status_code, r.text)
 
     world.advance = advance
+    # The NAT gateway becomes available on the clock, before any task starts.
+    advance(5)
+    nat = c.describe_nat_gateways(NatGatewayIds=[world.egress["nat"]])["NatGateways"][0]
+    assert nat["State"] == "available", nat
     world.ecs.create_cluster(clusterName="app")
     world.td = register(world)
     return world

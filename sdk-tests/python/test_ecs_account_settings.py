@@ -26,6 +26,7 @@ from awsemu_helpers import (
     default_sg,
     err_message,
     new_subnet,
+    nat_egress,
     new_vpc,
     raises_code,
     random_account,
@@ -62,6 +63,7 @@ def env(ecs, ec2):
     c = ec2(account=account)
     vpc = new_vpc(c, "10.0.0.0/16")
     s1 = new_subnet(c, vpc, "10.0.1.0/24", "us-east-1a")
+    nat_egress(c, vpc, "10.0.255.0/24")  # the private subnet pulls from Docker Hub
     return SimpleNamespace(account=account, ecs=ecs(account=account), ec2=c, s1=s1,
                            sg=default_sg(c, vpc)["GroupId"],
                            root=f"arn:aws:iam::{account}:root")

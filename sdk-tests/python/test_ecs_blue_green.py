@@ -18,7 +18,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from awsemu_helpers import new_subnet, new_vpc, raises_code, random_account
+from awsemu_helpers import nat_egress, new_subnet, new_vpc, raises_code, random_account
 
 
 def advance(endpoint: str, seconds: float) -> None:
@@ -31,12 +31,14 @@ class World:
     each with a rule forwarding to the blue target group; a green (alternate)
     target group; a cluster and two revisions of a FARGATE task definition."""
 
-    def __init__(self, ec2, elb, ecs, account: str):
+    def __init__(self, ec2, elb, ecs, account: str, wait: bool = True):
         self.ec2, self.elb, self.ecs = ec2, elb, ecs
         self.role = f"arn:aws:iam::{account}:role/ecsInfrastructureRoleForLoadBalancers"
         self.vpc = new_vpc(ec2, "10.0.0.0/16")
         self.a = new_subnet(ec2, self.vpc, "10.0.1.0/24", "us-east-1a")
         self.b = new_subnet(ec2, self.vpc, "10.0.2.0/24", "us-east-1b")
+        # The private subnets pull from Docker Hub through a NAT gateway.
+        self.egress = nat_egress(ec2, self.vpc, "10.0.255.0/24", wait=wait)
         self.lb = elb.create_load_balancer(Name="alb", Type="application", Scheme="internal",
                                            Subnets=[self.a, self.b])["LoadBalancers"][0]["LoadBalancerArn"]
         self.blue = self.target_group("blue")
@@ -140,8 +142,9 @@ def manual(manual_endpoint, client_for):
     account = random_account()
     w = World(client_for(manual_endpoint, "ec2", account=account),
               client_for(manual_endpoint, "elbv2", account=account),
-              client_for(manual_endpoint, "ecs", account=account), account)
+              client_for(manual_endpoint, "ecs", account=account), account, wait=False)
     w.endpoint = manual_endpoint
+    advance(manual_endpoint, 5)  # the NAT gateway becomes available
     return w
 
 

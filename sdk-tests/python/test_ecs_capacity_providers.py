@@ -26,6 +26,7 @@ from awsemu_helpers import (
     ecs_tags,
     err_message,
     new_subnet,
+    nat_egress,
     new_vpc,
     raises_code,
     random_account,
@@ -40,6 +41,7 @@ def env(ecs, ec2):
     c = ec2(account=account)
     vpc = new_vpc(c, "10.0.0.0/16")
     s1 = new_subnet(c, vpc, "10.0.1.0/24", "us-east-1a")
+    nat_egress(c, vpc, "10.0.255.0/24")  # the private subnet pulls from Docker Hub
     return SimpleNamespace(account=account, ec2=c, ecs=ecs(account=account), vpc=vpc, s1=s1)
 
 
@@ -425,6 +427,7 @@ def test_capacity_providers_round_trip(awsemu_launcher, client_for, tmp_path):
                          ec2=client_for(first, "ec2", account=account))
     e1.vpc = new_vpc(e1.ec2, "10.0.0.0/16")
     e1.s1 = new_subnet(e1.ec2, e1.vpc, "10.0.1.0/24", "us-east-1a")
+    nat_egress(e1.ec2, e1.vpc, "10.0.255.0/24")
     # (A service's scenario entry always names its security groups.)
     e1.sg = e1.ec2.create_security_group(GroupName="web", Description="web", VpcId=e1.vpc)["GroupId"]
     register(e1)

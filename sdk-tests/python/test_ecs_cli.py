@@ -71,7 +71,35 @@ def _network(aws_cli, account: str):
                  account=account)["Subnet"]["SubnetId"]
     sg = _ok(aws_cli, "ec2", "create-security-group", "--group-name", "web-tasks",
              "--description", "web tasks", "--vpc-id", vpc, account=account)["GroupId"]
+    _nat_egress(aws_cli, account, vpc)
     return vpc, subnet, sg
+
+
+def _nat_egress(aws_cli, account: str, vpc: str) -> None:
+    """The private subnet (the main route table) reaches Docker Hub as on AWS:
+    an internet gateway, a public subnet routing to it, a public NAT gateway
+    there, and the main route table's 0.0.0.0/0 route to the NAT gateway."""
+    def cli(*args):
+        return _ok(aws_cli, "ec2", *args, account=account)
+
+    igw = cli("create-internet-gateway")["InternetGateway"]["InternetGatewayId"]
+    cli("attach-internet-gateway", "--internet-gateway-id", igw, "--vpc-id", vpc)
+    public = cli("create-subnet", "--vpc-id", vpc, "--cidr-block", "10.0.255.0/24",
+                 "--availability-zone", "us-east-1a")["Subnet"]["SubnetId"]
+    rt = cli("create-route-table", "--vpc-id", vpc)["RouteTable"]["RouteTableId"]
+    cli("create-route", "--route-table-id", rt, "--destination-cidr-block", "0.0.0.0/0",
+        "--gateway-id", igw)
+    cli("associate-route-table", "--route-table-id", rt, "--subnet-id", public)
+    alloc = cli("allocate-address", "--domain", "vpc")["AllocationId"]
+    nat = cli("create-nat-gateway", "--subnet-id", public, "--allocation-id", alloc)[
+        "NatGateway"]["NatGatewayId"]
+    main = cli("describe-route-tables", "--filters", f"Name=vpc-id,Values={vpc}",
+               "Name=association.main,Values=true")["RouteTables"][0]["RouteTableId"]
+    cli("create-route", "--route-table-id", main, "--destination-cidr-block", "0.0.0.0/0",
+        "--nat-gateway-id", nat)
+    rc, _, err = aws_cli("ec2", "wait", "nat-gateway-available", "--nat-gateway-ids", nat,
+                         account=account)
+    assert rc == 0, err
 
 
 def test_cli_issue_flow(aws_cli, tmp_path):

@@ -17,7 +17,7 @@ from collections import Counter
 
 import pytest
 
-from awsemu_helpers import err_message, new_subnet, new_vpc, raises_code, random_account
+from awsemu_helpers import err_message, nat_egress, new_subnet, new_vpc, raises_code, random_account
 
 ECS_AMI = "al2023-ami-ecs-hvm-*-x86_64"
 PLAIN_AMI = "al2023-ami-2023*-x86_64"
@@ -39,6 +39,9 @@ class World:
         self.vpc = new_vpc(ec2, "10.0.0.0/16")
         self.a = new_subnet(ec2, self.vpc, "10.0.1.0/24", "us-east-1a")
         self.b = new_subnet(ec2, self.vpc, "10.0.2.0/24", "us-east-1b")
+        # The instances in the private subnets reach ECS and Docker Hub
+        # through a NAT gateway.
+        self.egress = nat_egress(ec2, self.vpc, "10.0.255.0/24")
         self.ami = image(ec2, ECS_AMI)
         ecs.create_cluster(clusterName="prod")
 

@@ -19,7 +19,7 @@ import pytest
 import requests
 import yaml
 
-from awsemu_helpers import err_message, new_subnet, new_vpc, raises_code, random_account
+from awsemu_helpers import err_message, nat_egress, new_subnet, new_vpc, raises_code, random_account
 
 FAST = {"Delay": 0.1, "MaxAttempts": 60}
 
@@ -34,11 +34,13 @@ class World:
     balancer with a TCP listener forwarding to an ``ip`` target group, a
     cluster and a FARGATE awsvpc task definition (container ``web`` on 80)."""
 
-    def __init__(self, ec2, elb, ecs, delay: int = 30):
+    def __init__(self, ec2, elb, ecs, delay: int = 30, wait: bool = True):
         self.ec2, self.elb, self.ecs = ec2, elb, ecs
         self.vpc = new_vpc(ec2, "10.0.0.0/16")
         self.a = new_subnet(ec2, self.vpc, "10.0.1.0/24", "us-east-1a")
         self.b = new_subnet(ec2, self.vpc, "10.0.2.0/24", "us-east-1b")
+        # The private subnets pull from Docker Hub through a NAT gateway.
+        self.egress = nat_egress(ec2, self.vpc, "10.0.255.0/24", wait=wait)
         self.lb = elb.create_load_balancer(Name="nlb", Type="network", Scheme="internal",
                                            Subnets=[self.a, self.b])["LoadBalancers"][0]["LoadBalancerArn"]
         self.tg = self.target_group("web", delay)
@@ -120,8 +122,10 @@ def manual(manual_endpoint, client_for):
     r = requests.post(f"{manual_endpoint}/_awsemu/reset", timeout=30)
     assert r.status_code == 200, r.text
     w = World(client_for(manual_endpoint, "ec2"), client_for(manual_endpoint, "elbv2"),
-              client_for(manual_endpoint, "ecs"))
+              client_for(manual_endpoint, "ecs"), wait=False)
     w.endpoint = manual_endpoint
+    r = requests.post(f"{manual_endpoint}/_awsemu/clock", json={"seconds": 5}, timeout=30)
+    assert r.status_code == 200, r.text  # the NAT gateway becomes available
     return w
 
 

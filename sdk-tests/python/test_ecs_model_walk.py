@@ -28,7 +28,7 @@ import botocore.session
 import pytest
 from botocore.config import Config
 
-from awsemu_helpers import ecs_arn, new_subnet, new_vpc, random_account
+from awsemu_helpers import ecs_arn, nat_egress, new_subnet, new_vpc, random_account
 
 MODEL = Path(__file__).resolve().parents[2] / "codegen" / "models" / "ecs.json.gz"
 ECS_AMI = "al2023-ami-ecs-hvm-*-x86_64"
@@ -99,6 +99,7 @@ def test_walk_every_ecs_operation(models_dir, awsemu_endpoint, ec2):
     vpc = new_vpc(e2, "10.0.0.0/16")
     s1 = new_subnet(e2, vpc, "10.0.1.0/24", "us-east-1a")
     s2 = new_subnet(e2, vpc, "10.0.2.0/24", "us-east-1b")
+    nat_egress(e2, vpc, "10.0.255.0/24")  # the private subnets' way to Docker Hub
     subnets = [s1, s2]
     net = {"awsvpcConfiguration": {"subnets": subnets}}
 

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 import pytest
 import requests
 
-from awsemu_helpers import default_sg, new_subnet, new_vpc, raises_code, random_account
+from awsemu_helpers import default_sg, nat_egress, new_subnet, new_vpc, raises_code, random_account
 
 SD_ARN_RE = re.compile(
     r"^arn:aws:ecs:us-east-1:\d{12}:service-deployment/app/(?P<svc>[\w-]+)/[A-Za-z0-9_-]+$")
@@ -26,10 +26,12 @@ REV_ARN_RE = re.compile(
 # ---------------------------------------------------------------------------
 # Helpers (small copies of test_ecs.py's)
 # ---------------------------------------------------------------------------
-def _network(c) -> SimpleNamespace:
+def _network(c, wait: bool = True) -> SimpleNamespace:
     vpc = new_vpc(c, "10.0.0.0/16")
     s1 = new_subnet(c, vpc, "10.0.1.0/24", "us-east-1a")
     s2 = new_subnet(c, vpc, "10.0.2.0/24", "us-east-1b")
+    # The private subnets pull from Docker Hub through a NAT gateway.
+    nat_egress(c, vpc, "10.0.255.0/24", wait=wait)
     return SimpleNamespace(vpc=vpc, s1=s1, s2=s2,
                            default_sg=default_sg(c, vpc)["GroupId"])
 
@@ -105,7 +107,7 @@ def manual(manual_endpoint, client_for):
     requests.post(f"{manual_endpoint}/_awsemu/reset", timeout=30).raise_for_status()
     account = random_account()
     c = client_for(manual_endpoint, "ec2", account)
-    world = _network(c)
+    world = _network(c, wait=False)
     world.ec2 = c
     world.ecs = client_for(manual_endpoint, "ecs", account)
 
@@ -115,6 +117,7 @@ def manual(manual_endpoint, client_for):
         assert r.status_code == 200, (r.status_code, r.text)
 
     world.advance = advance
+    advance(5)  # the NAT gateway becomes available
     world.ecs.create_cluster(clusterName="app")
     world.td = register(world)
     return world

@@ -18,6 +18,7 @@ import time
 
 import pytest
 import requests
+import yaml
 
 from awsemu_helpers import new_subnet, new_vpc, random_account
 
@@ -453,3 +454,31 @@ def test_agents_connect_through_the_ecs_endpoints_from_1_25_1(tasks):
     filtered = ecs.list_container_instances(cluster="app", filter="agentConnected == false")
     assert [c.rsplit("/", 1)[1] for c in filtered["containerInstanceArns"]] == [
         now[old_new["1.24.0"]]["containerInstanceArn"].rsplit("/", 1)[1]]
+
+
+@pytest.mark.parametrize("mode", ["warn", "off"])
+def test_warn_starts_the_task_and_off_ignores_the_network(awsemu_launcher, client_for, mode):
+    """The switch itself: the same blocked task (Docker Hub from a private
+    subnet with no way out) RUNS under `warn` (the blocked hop is only
+    logged) and under `off`; the explanation still says it is blocked."""
+    endpoint, stop = awsemu_launcher("--reachability", mode)
+    try:
+        t = Tasks(endpoint, client_for)
+        task = t.run("nginx:latest")
+        assert task["lastStatus"] == "RUNNING", task
+        assert "stopCode" not in task
+        assert t.ask("registry-1.docker.io")["reachable"] is False
+        exported = yaml.safe_load(requests.get(f"{endpoint}/_awsemu/state", timeout=30).text)
+        assert exported["settings"]["reachability"] == mode
+    finally:
+        stop()
+
+
+def test_enforce_is_the_default(awsemu_endpoint, client_for):
+    """Without --reachability, the session server enforces (and its export
+    does not name the default)."""
+    t = Tasks(awsemu_endpoint, client_for)
+    task = t.run("nginx:latest")
+    assert (task["lastStatus"], task["stopCode"]) == ("STOPPED", "TaskFailedToStart")
+    exported = yaml.safe_load(requests.get(f"{awsemu_endpoint}/_awsemu/state", timeout=30).text)
+    assert "reachability" not in exported["settings"]

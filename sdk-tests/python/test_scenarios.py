@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import ipaddress
 import subprocess
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -563,14 +564,90 @@ def test_empty_scenario_has_only_default_vpcs(awsemu_launcher, client_for):
 @pytest.mark.parametrize("target", [
     "ecs-private-subnet.yaml", "privatelink-provider-consumer.yaml",
     "service-connect-tls.yaml", "ecs-public-private.yaml", "ecs-ec2-private-subnet.yaml",
-    "empty.yaml", ".",
+    "broken-private-subnet.yaml", "empty.yaml", ".",
 ])
 def test_bundled_scenarios_pass_check(awsemu_run, target):
     path = (SCENARIOS / target).resolve()
     proc = awsemu_run("scenario", "check", str(path))
-    files = 6 if target == "." else 1
+    files = 7 if target == "." else 1
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == f"ok: {files} scenario file(s) apply cleanly", proc.stdout
+
+
+# ===========================================================================
+# broken-private-subnet.yaml
+# ===========================================================================
+BROKEN_ACCOUNT = "666666666666"
+BROKEN_IMAGE = "666666666666.dkr.ecr.us-east-1.amazonaws.com/app:1"
+
+
+def test_broken_private_subnet_tasks_fail_to_start_with_the_reasons(awsemu_launcher, client_for):
+    """Under the default reachability (enforce), each task stops with ECS's
+    reason for the one thing its network lacks."""
+    url, stop = awsemu_launcher(*scenario_args(SCENARIOS / "broken-private-subnet.yaml"))
+    try:
+        e = client_for(url, "ecs", BROKEN_ACCOUNT)
+        c = client_for(url, "ec2", BROKEN_ACCOUNT)
+
+        def stopped(started_by: str) -> dict:
+            for _ in range(200):
+                arns = e.list_tasks(cluster="broken", startedBy=started_by,
+                                    desiredStatus="STOPPED")["taskArns"]
+                if arns:
+                    (t,) = e.describe_tasks(cluster="broken", tasks=arns)["tasks"]
+                    if t["lastStatus"] == "STOPPED":
+                        return t
+                time.sleep(0.05)
+            raise AssertionError(f"the {started_by} task did not stop")
+
+        tasks = {k: stopped(k) for k in ("no-dkr", "no-s3", "docker-hub")}
+        assert e.list_tasks(cluster="broken")["taskArns"] == []
+        for t in tasks.values():
+            assert t["stopCode"] == "TaskFailedToStart", t
+            assert t["containers"][0]["lastStatus"] == "STOPPED"
+        registry = (f"CannotPullContainerError: The task cannot pull {BROKEN_IMAGE} from the registry "
+                    f"{BROKEN_IMAGE}. There is a connection issue between the task and the registry.")
+        no_dkr = tasks["no-dkr"]["stoppedReason"]
+        assert no_dkr.startswith(registry), no_dkr
+        assert 'Head "https://666666666666.dkr.ecr.us-east-1.amazonaws.com/v2/app/manifests/1"' in no_dkr
+        assert no_dkr.endswith(":443: i/o timeout")
+        no_s3 = tasks["no-s3"]["stoppedReason"]
+        assert no_s3.startswith(registry), no_s3
+        assert "failed to copy: httpReadSeeker: failed open" in no_s3
+        hub = tasks["docker-hub"]["stoppedReason"]
+        assert hub.startswith(
+            "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to "
+            "resolve ref docker.io/library/nginx:latest: failed to do request: Head "
+            "\"https://registry-1.docker.io/v2/library/nginx/manifests/latest\": dial tcp "), hub
+        assert hub.endswith(":443: i/o timeout")
+
+        # The explanation, from an interface where the no-s3 task was (its
+        # own is gone with it): ECR is reachable, S3 is not.
+        eni = c.create_network_interface(SubnetId="subnet-0b100000000000002",
+                                          Groups=["sg-0b100000000000004"])[
+            "NetworkInterface"]["NetworkInterfaceId"]
+
+        def ask(to: str) -> dict:
+            r = requests.get(f"{url}/_awsemu/reachability", timeout=30, params={
+                "from": eni, "to": to, "account": BROKEN_ACCOUNT, "region": REGION})
+            assert r.status_code == 200, r.text
+            return r.json()
+
+        assert ask("ecr.api")["reachable"] is True
+        assert ask("ecr.dkr")["reachable"] is True
+        s3 = ask("s3")
+        assert s3["reachable"] is False
+        assert s3["destination"] == f"com.amazonaws.{REGION}.s3"
+        assert s3["blocked"]["hop"] == "route-table"
+        assert s3["blocked"]["id"] == "rtb-0b100000000000002"
+        assert s3["explanation"].startswith(
+            "route table rtb-0b100000000000002 of subnet-0b100000000000002 has no route to 0.0.0.0/0"), s3
+        hub_path = ask("registry-1.docker.io")
+        assert hub_path["reachable"] is False
+        assert hub_path["explanation"] == (
+            "route table rtb-0b100000000000002 of subnet-0b100000000000002 has no route to 0.0.0.0/0")
+    finally:
+        stop()
 
 
 # ===========================================================================
@@ -889,7 +966,8 @@ def test_scenario_declared_task_outcomes_after_reset(declared):
     subnet = eni_detail(_only_task(e, "maintenance-test"), "subnetId")
     e.run_task(cluster="jobs", taskDefinition="batch", launchType="FARGATE",
                startedBy="extra",
-               networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet]}})
+               networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet],
+                                                             "assignPublicIp": "ENABLED"}})
     assert len(e.list_tasks(cluster="jobs")["taskArns"]) == 1
     assert reset(declared.url)["reset"] is True
     _assert_declared_outcomes(e)

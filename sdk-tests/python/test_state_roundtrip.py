@@ -39,6 +39,10 @@ def build(ec2p, ec2c, elbv2p, ecsp, ec2w, tick):
                           TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "svc"}]}])["Vpc"]["VpcId"]
     subnets = [ec2p.create_subnet(VpcId=vpc, CidrBlock=f"10.7.{i}.0/24", AvailabilityZone=az)["Subnet"]["SubnetId"]
                for i, az in ((1, "us-east-1a"), (2, "us-east-1b"))]
+    # A public subnet (the main route table, which gets a route to the
+    # internet gateway) for the public NAT gateway.
+    public = ec2p.create_subnet(VpcId=vpc, CidrBlock="10.7.0.0/24", AvailabilityZone="us-east-1a")[
+        "Subnet"]["SubnetId"]
     sg = ec2p.create_security_group(GroupName="svc", Description="svc", VpcId=vpc)["GroupId"]
     ec2p.authorize_security_group_ingress(GroupId=sg, IpPermissions=[
         {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}])
@@ -64,6 +68,16 @@ def build(ec2p, ec2c, elbv2p, ecsp, ec2w, tick):
     ec2p.replace_network_acl_association(AssociationId=moving["NetworkAclAssociationId"], NetworkAclId=acl)
     ec2p.create_network_acl_entry(NetworkAclId=acls["NetworkAclId"], RuleNumber=90, Protocol="-1",
                                   RuleAction="deny", Egress=False, CidrBlock="192.0.2.0/24")
+    # The public subnet in an allow-all ACL of its own (one subnet per ACL:
+    # the order of an ACL's associations is creation order, which a loaded
+    # export need not repeat).
+    open_acl = ec2p.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
+    for egress in (False, True):
+        ec2p.create_network_acl_entry(NetworkAclId=open_acl, RuleNumber=100, Protocol="-1",
+                                      RuleAction="allow", Egress=egress, CidrBlock="0.0.0.0/0")
+    public_assoc = next(a for a in acls["Associations"] if a["SubnetId"] == public)
+    ec2p.replace_network_acl_association(AssociationId=public_assoc["NetworkAclAssociationId"],
+                                         NetworkAclId=open_acl)
     ec2p.modify_vpc_attribute(VpcId=vpc, EnableNetworkAddressUsageMetrics={"Value": True})
     ec2p.modify_subnet_attribute(SubnetId=subnets[0], MapPublicIpOnLaunch={"Value": True})
     ec2p.modify_subnet_attribute(SubnetId=subnets[1], PrivateDnsHostnameTypeOnLaunch="resource-name")
@@ -88,8 +102,10 @@ def build(ec2p, ec2c, elbv2p, ecsp, ec2w, tick):
     tick()
     # A public and a private NAT gateway, routes to the first and to the
     # internet gateway (one in the main table, one replaced).
+    # The public one in the public subnet: the tasks in the private subnets
+    # pull through it.
     nat_eip = ec2p.allocate_address(Domain="vpc")["AllocationId"]
-    nat = ec2p.create_nat_gateway(SubnetId=subnets[0], AllocationId=nat_eip)["NatGateway"]["NatGatewayId"]
+    nat = ec2p.create_nat_gateway(SubnetId=public, AllocationId=nat_eip)["NatGateway"]["NatGatewayId"]
     ec2p.create_nat_gateway(SubnetId=subnets[1], ConnectivityType="private",
                             TagSpecifications=[{"ResourceType": "natgateway",
                                                 "Tags": [{"Key": "kind", "Value": "private"}]}])

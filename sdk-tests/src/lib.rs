@@ -509,6 +509,136 @@ pub async fn create_subnet(ec2: &aws_sdk_ec2::Client, vpc: &str, cidr: &str, az:
     id
 }
 
+/// What `nat_egress` made.
+#[derive(Debug, Clone)]
+pub struct Egress {
+    pub internet_gateway: String,
+    pub public_subnet: String,
+    pub public_route_table: String,
+    pub nat_gateway: String,
+}
+
+/// Gives a VPC's private subnets a way out, as on AWS (awsemu enforces
+/// reachability by default): an internet gateway, a public subnet
+/// (`public_cidr`) whose route table sends 0.0.0.0/0 to it, a public NAT
+/// gateway there, and a 0.0.0.0/0 route to the NAT gateway in the VPC's main
+/// route table (the one of subnets without a table of their own). Tasks keep
+/// `assignPublicIp` DISABLED. With `wait`, returns once the NAT gateway is
+/// `available` (immediate pace); at manual pace, advance the clock 5 s.
+pub async fn nat_egress(
+    ec2: &aws_sdk_ec2::Client,
+    vpc: &str,
+    public_cidr: &str,
+    az: &str,
+    wait: bool,
+) -> Egress {
+    use aws_sdk_ec2::types::{DomainType, Filter, NatGatewayState};
+    let igw = ec2
+        .create_internet_gateway()
+        .send()
+        .await
+        .expect("CreateInternetGateway")
+        .internet_gateway()
+        .and_then(|g| g.internet_gateway_id())
+        .expect("igw id")
+        .to_string();
+    ec2.attach_internet_gateway()
+        .internet_gateway_id(&igw)
+        .vpc_id(vpc)
+        .send()
+        .await
+        .expect("AttachInternetGateway");
+    let public_subnet = create_subnet(ec2, vpc, public_cidr, az).await;
+    let public_route_table = ec2
+        .create_route_table()
+        .vpc_id(vpc)
+        .send()
+        .await
+        .expect("CreateRouteTable")
+        .route_table()
+        .and_then(|t| t.route_table_id())
+        .expect("rtb id")
+        .to_string();
+    ec2.create_route()
+        .route_table_id(&public_route_table)
+        .destination_cidr_block("0.0.0.0/0")
+        .gateway_id(&igw)
+        .send()
+        .await
+        .expect("CreateRoute to the internet gateway");
+    ec2.associate_route_table()
+        .route_table_id(&public_route_table)
+        .subnet_id(&public_subnet)
+        .send()
+        .await
+        .expect("AssociateRouteTable");
+    let allocation = ec2
+        .allocate_address()
+        .domain(DomainType::Vpc)
+        .send()
+        .await
+        .expect("AllocateAddress")
+        .allocation_id()
+        .expect("allocation id")
+        .to_string();
+    let nat_gateway = ec2
+        .create_nat_gateway()
+        .subnet_id(&public_subnet)
+        .allocation_id(allocation)
+        .send()
+        .await
+        .expect("CreateNatGateway")
+        .nat_gateway()
+        .and_then(|n| n.nat_gateway_id())
+        .expect("nat id")
+        .to_string();
+    let main = ec2
+        .describe_route_tables()
+        .filters(Filter::builder().name("vpc-id").values(vpc).build())
+        .filters(
+            Filter::builder()
+                .name("association.main")
+                .values("true")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("DescribeRouteTables")
+        .route_tables()[0]
+        .route_table_id()
+        .expect("main rtb id")
+        .to_string();
+    ec2.create_route()
+        .route_table_id(main)
+        .destination_cidr_block("0.0.0.0/0")
+        .nat_gateway_id(&nat_gateway)
+        .send()
+        .await
+        .expect("CreateRoute to the NAT gateway");
+    if wait {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let out = ec2
+                .describe_nat_gateways()
+                .nat_gateway_ids(&nat_gateway)
+                .send()
+                .await
+                .expect("DescribeNatGateways");
+            if out.nat_gateways()[0].state() == Some(&NatGatewayState::Available) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{nat_gateway} is not available");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    Egress {
+        internet_gateway: igw,
+        public_subnet,
+        public_route_table,
+        nat_gateway,
+    }
+}
+
 /// The image id of the ECS-optimized Amazon Linux 2023 AMI (x86_64).
 pub async fn ecs_ami(ec2: &aws_sdk_ec2::Client) -> String {
     let images = ec2

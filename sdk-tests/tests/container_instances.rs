@@ -14,7 +14,9 @@ use aws_sdk_ecs::types::{
     PlacementConstraint, PlacementConstraintType, PlacementStrategy, PlacementStrategyType,
     PortMapping, Resource,
 };
-use sdk_tests::{create_subnet, create_vpc, ecs_ami, ecs_user_data, random_account, Emulator};
+use sdk_tests::{
+    create_subnet, create_vpc, ecs_ami, ecs_user_data, nat_egress, random_account, Emulator,
+};
 
 const REGION: &str = "us-east-1";
 
@@ -57,6 +59,8 @@ async fn instances_register_and_take_tasks() {
     let (ec2, ecs) = (emu.ec2(&account, REGION), emu.ecs(&account, REGION));
     let vpc = create_vpc(&ec2, "10.0.0.0/16").await;
     let subnet = create_subnet(&ec2, &vpc, "10.0.1.0/24", "us-east-1a").await;
+    // The instances reach ECS and Docker Hub through a NAT gateway.
+    nat_egress(&ec2, &vpc, "10.0.255.0/24", "us-east-1a", true).await;
     ecs.create_cluster()
         .cluster_name("prod")
         .send()
@@ -225,6 +229,8 @@ async fn capacity_provider_strategy_splits_by_base_and_weight() {
     let (ec2, ecs) = (emu.ec2(&account, REGION), emu.ecs(&account, REGION));
     let vpc = create_vpc(&ec2, "10.0.0.0/16").await;
     let subnet = create_subnet(&ec2, &vpc, "10.0.1.0/24", "us-east-1a").await;
+    // The instances reach ECS and Docker Hub through a NAT gateway.
+    nat_egress(&ec2, &vpc, "10.0.255.0/24", "us-east-1a", true).await;
     ecs.create_cluster()
         .cluster_name("app")
         .capacity_providers("FARGATE")
@@ -322,6 +328,7 @@ async fn run_task_failures_name_each_reason() {
     let vpc = create_vpc(&ec2, "10.0.0.0/16").await;
     let a = create_subnet(&ec2, &vpc, "10.0.1.0/24", "us-east-1a").await;
     let b = create_subnet(&ec2, &vpc, "10.0.2.0/24", "us-east-1b").await;
+    nat_egress(&ec2, &vpc, "10.0.255.0/24", "us-east-1a", true).await;
     ecs.create_cluster()
         .cluster_name("prod")
         .send()

@@ -14,11 +14,12 @@ use std::time::Duration;
 use aws_sdk_ec2::types::{Filter, NetworkInterfaceStatus};
 use aws_sdk_ecs::client::Waiters;
 use aws_sdk_ecs::types::{
-    ApplicationProtocol, Attachment, AwsVpcConfiguration, ClusterServiceConnectDefaultsRequest,
-    Compatibility, ContainerDefinition, DeploymentRolloutState, DesiredStatus, LaunchType,
-    NetworkConfiguration, NetworkMode, PortMapping, ServiceConnectClientAlias,
-    ServiceConnectConfiguration, ServiceConnectService, ServiceConnectTlsCertificateAuthority,
-    ServiceConnectTlsConfiguration, Tag, Task, TaskField, TaskStopCode,
+    ApplicationProtocol, AssignPublicIp, Attachment, AwsVpcConfiguration,
+    ClusterServiceConnectDefaultsRequest, Compatibility, ContainerDefinition,
+    DeploymentRolloutState, DesiredStatus, LaunchType, NetworkConfiguration, NetworkMode,
+    PortMapping, ServiceConnectClientAlias, ServiceConnectConfiguration, ServiceConnectService,
+    ServiceConnectTlsCertificateAuthority, ServiceConnectTlsConfiguration, Tag, Task, TaskField,
+    TaskStopCode,
 };
 use sdk_tests::{error_code, random_account, Emulator};
 
@@ -96,12 +97,15 @@ async fn env(emu: &Emulator) -> Env {
     }
 }
 
+/// In the default VPC's public subnet: a public IP, as on AWS, for the
+/// task to pull its image from Docker Hub through the internet gateway.
 fn network(subnet: &str, sg: &str) -> NetworkConfiguration {
     NetworkConfiguration::builder()
         .awsvpc_configuration(
             AwsVpcConfiguration::builder()
                 .subnets(subnet)
                 .security_groups(sg)
+                .assign_public_ip(AssignPublicIp::Enabled)
                 .build()
                 .expect("AwsVpcConfiguration"),
         )
@@ -628,7 +632,9 @@ accounts:
     regions:
       {REGION}:
         vpcs:
-          - {{name: jobs-vpc, id: vpc-0e000000000000001, cidr: 10.9.0.0/16}}
+          - {{name: jobs-vpc, id: vpc-0e000000000000001, cidr: 10.9.0.0/16, routes: [{{destination: 0.0.0.0/0, target: edge}}]}}
+        internetGateways:
+          - {{name: edge, vpc: jobs-vpc}}
         subnets:
           - {{name: jobs-a, id: subnet-0e000000000000001, vpc: jobs-vpc, cidr: 10.9.1.0/24, az: us-east-1a}}
         securityGroups:
@@ -654,6 +660,7 @@ accounts:
               taskDefinition: crash
               subnets: [jobs-a]
               securityGroups: [jobs]
+              assignPublicIp: true
 "#
     );
     let file = TempFile(

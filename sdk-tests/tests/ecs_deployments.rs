@@ -8,7 +8,9 @@ use aws_sdk_ecs::types::{
     DeploymentController, DeploymentControllerType, LaunchType, NetworkConfiguration, NetworkMode,
     Scale, ScaleUnit, SettingName,
 };
-use sdk_tests::{create_subnet, create_vpc, ecs_ami, ecs_user_data, random_account, Emulator};
+use sdk_tests::{
+    create_subnet, create_vpc, ecs_ami, ecs_user_data, nat_egress, random_account, Emulator,
+};
 
 const REGION: &str = "us-east-1";
 
@@ -56,6 +58,8 @@ async fn draining_moves_service_tasks_to_other_instances() {
     let (ec2, ecs) = (emu.ec2(&account, REGION), emu.ecs(&account, REGION));
     let vpc = create_vpc(&ec2, "10.0.0.0/16").await;
     let subnet = create_subnet(&ec2, &vpc, "10.0.1.0/24", "us-east-1a").await;
+    // The private subnet reaches ECS and Docker Hub through a NAT gateway.
+    nat_egress(&ec2, &vpc, "10.0.255.0/24", "us-east-1a", true).await;
     ecs.create_cluster()
         .cluster_name("prod")
         .send()
@@ -143,6 +147,8 @@ async fn task_sets_of_an_external_service() {
     let (ec2, ecs) = (emu.ec2(&account, REGION), emu.ecs(&account, REGION));
     let vpc = create_vpc(&ec2, "10.0.0.0/16").await;
     let subnet = create_subnet(&ec2, &vpc, "10.0.1.0/24", "us-east-1a").await;
+    // The private subnet reaches ECS and Docker Hub through a NAT gateway.
+    nat_egress(&ec2, &vpc, "10.0.255.0/24", "us-east-1a", true).await;
     ecs.create_cluster()
         .cluster_name("app")
         .send()

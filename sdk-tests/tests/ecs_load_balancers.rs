@@ -13,7 +13,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, LoadBalancerSchemeEnum, LoadBalancerTypeEnum, ProtocolEnum,
     TargetGroupAttribute, TargetHealthStateEnum, TargetTypeEnum,
 };
-use sdk_tests::{create_subnet, create_vpc, random_account, Emulator};
+use sdk_tests::{create_subnet, create_vpc, nat_egress, random_account, Emulator};
 
 const REGION: &str = "us-east-1";
 
@@ -27,6 +27,9 @@ async fn setup(
 ) -> (String, String) {
     let vpc = create_vpc(ec2, "10.0.0.0/16").await;
     let subnet = create_subnet(ec2, &vpc, "10.0.1.0/24", "us-east-1a").await;
+    // The private subnet pulls from Docker Hub through a NAT gateway (it is
+    // available once the clock has moved 5 s).
+    nat_egress(ec2, &vpc, "10.0.255.0/24", "us-east-1a", false).await;
     let lb = elb
         .create_load_balancer()
         .name("nlb")
@@ -172,6 +175,7 @@ async fn service_task_ips_become_targets_and_drain_on_scale_in() {
         emu.ecs(&account, REGION),
     );
     let (tg_arn, subnet) = setup(&ec2, &elb, &ecs).await;
+    emu.advance_clock(5.0);
     let network = NetworkConfiguration::builder()
         .awsvpc_configuration(
             AwsVpcConfiguration::builder()

@@ -188,7 +188,9 @@ accounts:
             vpc: v
             ingress: [{id: sgr-0c000000000000003, protocol: tcp, port: 443, cidr: 10.0.0.0/8}]
             egress: [{id: sgr-0c000000000000004, protocol: "-1", cidr: 0.0.0.0/0}]
-        routeTables: [{name: r, vpc: v, subnets: [a], associationIds: [rtbassoc-0c000000000000002]}]
+        internetGateways: [{name: edge, vpc: v}]
+        routeTables: [{name: r, vpc: v, subnets: [a], associationIds: [rtbassoc-0c000000000000002],
+                       routes: [{destination: 0.0.0.0/0, target: edge}]}]
         vpcEndpoints:
           - {name: logs, vpc: v, service: com.amazonaws.us-east-1.logs, subnets: [a], securityGroups: [g],
              createdAt: "2024-05-01T12:00:00.000Z", dnsSuffix: abcdefgh, privateZoneId: ZPINNED,
@@ -199,7 +201,7 @@ accounts:
             - {family: web, networkMode: awsvpc, requiresCompatibilities: [FARGATE], cpu: "256", memory: "512",
                containerDefinitions: [{name: web, image: nginx}], registeredAt: "2024-05-01T11:00:00.000Z"}
           tasks:
-            - {cluster: c, taskDefinition: web, subnets: [a], createdAt: "2024-05-01T12:30:00.000Z",
+            - {cluster: c, taskDefinition: web, subnets: [a], assignPublicIp: true, createdAt: "2024-05-01T12:30:00.000Z",
                id: 0123456789abcdef0123456789abcdef, attachmentId: 5d3c7a52-1a0e-4f57-9d5c-7b1e8a1f4c11,
                networkInterface: {id: eni-0c000000000000002, privateIp: 10.0.1.78}}
 "#;

@@ -57,7 +57,7 @@ pub enum Reachability {
 
 impl Reachability {
     /// Without `--reachability` or a scenario's setting.
-    pub const DEFAULT: Reachability = Reachability::Off;
+    pub const DEFAULT: Reachability = Reachability::Enforce;
 }
 
 impl Default for WorldConfig {

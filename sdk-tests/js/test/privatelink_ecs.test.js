@@ -47,6 +47,12 @@ import {
 const {
   EC2Client,
   AcceptVpcEndpointConnectionsCommand,
+  AllocateAddressCommand,
+  AttachInternetGatewayCommand,
+  CreateInternetGatewayCommand,
+  CreateNatGatewayCommand,
+  CreateRouteCommand,
+  DescribeNatGatewaysCommand,
   AssociateRouteTableCommand,
   AuthorizeSecurityGroupIngressCommand,
   CreateRouteTableCommand,
@@ -285,7 +291,49 @@ function assertDnsEntries(ep, label, azs, privateName) {
 // ---------------------------------------------------------------------------
 const ecsArn = (account, resource) => `arn:aws:ecs:${US_EAST_1}:${account}:${resource}`;
 
-/** A fresh account with a VPC, subnets in us-east-1a/b, a security group, cluster "app" and task definition web:1. */
+/**
+ * Gives the VPC's private subnets (its main route table) a way to Docker Hub,
+ * as on AWS: an internet gateway, a public subnet routing to it, a public NAT
+ * gateway there and a 0.0.0.0/0 route to it in the main route table. Returns
+ * once the NAT gateway is available (on the manual server, after 5 s of clock).
+ */
+async function natEgress(c, srv, vpc, publicCidr) {
+  const { InternetGateway } = await c.send(new CreateInternetGatewayCommand({}));
+  const igw = InternetGateway.InternetGatewayId;
+  await c.send(new AttachInternetGatewayCommand({ InternetGatewayId: igw, VpcId: vpc }));
+  const subnet = await newSubnet(c, vpc, publicCidr, "us-east-1a");
+  const { RouteTable } = await c.send(new CreateRouteTableCommand({ VpcId: vpc }));
+  await c.send(
+    new CreateRouteCommand({ RouteTableId: RouteTable.RouteTableId, DestinationCidrBlock: "0.0.0.0/0", GatewayId: igw }),
+  );
+  await c.send(new AssociateRouteTableCommand({ RouteTableId: RouteTable.RouteTableId, SubnetId: subnet }));
+  const { AllocationId } = await c.send(new AllocateAddressCommand({ Domain: "vpc" }));
+  const { NatGateway } = await c.send(new CreateNatGatewayCommand({ SubnetId: subnet, AllocationId }));
+  const nat = NatGateway.NatGatewayId;
+  const { RouteTables } = await c.send(
+    new DescribeRouteTablesCommand({ Filters: [filter("vpc-id", vpc), filter("association.main", "true")] }),
+  );
+  await c.send(
+    new CreateRouteCommand({ RouteTableId: RouteTables[0].RouteTableId, DestinationCidrBlock: "0.0.0.0/0", NatGatewayId: nat }),
+  );
+  if (srv === manual) await advanceClock(srv.endpoint, 5);
+  const { NatGateways } = await c.send(new DescribeNatGatewaysCommand({ NatGatewayIds: [nat] }));
+  assert.equal(NatGateways[0].State, "available");
+  return { igw, subnet, nat };
+}
+
+/** The interfaces in an ECS world's task subnets (the NAT gateway's is in its own). */
+async function taskSubnetEnis(w) {
+  const { NetworkInterfaces } = await w.c.send(
+    new DescribeNetworkInterfacesCommand({ Filters: [filter("vpc-id", w.vpc), filter("subnet-id", w.s1, w.s2)] }),
+  );
+  return NetworkInterfaces ?? [];
+}
+
+/**
+ * A fresh account with a VPC, private subnets in us-east-1a/b (reaching Docker
+ * Hub through a NAT gateway), a security group, cluster "app" and task definition web:1.
+ */
 async function ecsWorld(srv) {
   const account = newAccount();
   const c = ec2(account, srv);
@@ -293,6 +341,7 @@ async function ecsWorld(srv) {
   const vpc = await newVpc(c, "10.0.0.0/16");
   const s1 = await newSubnet(c, vpc, "10.0.1.0/24", "us-east-1a");
   const s2 = await newSubnet(c, vpc, "10.0.2.0/24", "us-east-1b");
+  await natEgress(c, srv, vpc, "10.0.255.0/24");
   const { GroupId: sg } = await c.send(
     new CreateSecurityGroupCommand({ GroupName: "web-tasks", Description: "web tasks", VpcId: vpc }),
   );
@@ -1025,7 +1074,7 @@ describe("ECS tasks and services on Fargate", { timeout: TEST_TIMEOUT_MS * 10 },
     assert.equal(t.containers[0].lastStatus, "STOPPED");
     assert.equal(t.containers[0].exitCode, 0);
     assert.equal(eniAttachment(t).status, "DELETED");
-    assert.deepEqual(await vpcEnis(w.c, w.vpc), []);
+    assert.deepEqual(await taskSubnetEnis(w), []);
     await expectError(
       w.c.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [d.networkInterfaceId] })),
       "InvalidNetworkInterfaceID.NotFound",
