@@ -743,10 +743,18 @@ def test_ecs_ec2_private_instances_register_through_the_endpoints(ecs_ec2_privat
     modern = w.ecs.list_container_instances(cluster="prod", filter="agentVersion >= 1.25.1")
     assert [a.rsplit("/", 1)[1] for a in modern["containerInstanceArns"]] == [
         "0e000000000000000000000000000001"]
+    # The seeds' rule, enforced: agent 1.20.0 cannot use the ECS endpoints
+    # and has no route out, so it is disconnected; both tasks run on the
+    # modern instance.
+    assert [c["agentConnected"] for c in cis] == [True, False]
+    r = requests.get(f"{w.url}/_awsemu/reachability", timeout=30, params={
+        "from": "i-0e000000000000002", "to": "ecs", "account": "444444444444"}).json()
+    assert r["reachable"] is True  # the network is there; the old agent cannot use it
     svc = w.ecs.describe_services(cluster="prod", services=["web"])["services"][0]
     assert (svc["launchType"], svc["runningCount"]) == ("EC2", 2)
     tasks = w.ecs.describe_tasks(cluster="prod", tasks=w.ecs.list_tasks(cluster="prod")["taskArns"])["tasks"]
-    assert sorted(t["availabilityZone"] for t in tasks) == ["us-east-1a", "us-east-1b"]
+    assert {t["containerInstanceArn"].rsplit("/", 1)[1] for t in tasks} == {"0e000000000000000000000000000001"}
+    assert sorted(t["availabilityZone"] for t in tasks) == ["us-east-1a", "us-east-1a"]
     assert all(t["containers"][0]["networkBindings"][0]["hostPort"] >= 49153 for t in tasks)
 
 
