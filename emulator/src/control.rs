@@ -184,7 +184,7 @@ fn target_health(world: &std::sync::Arc<World>, body: &[u8]) -> Response<Full<By
 /// a task ARN gives both): whether traffic from there reaches the
 /// destination, the path, or the hop that blocks it and why.
 fn reachability(world: &std::sync::Arc<World>, query: Option<&str>) -> Response<Full<Bytes>> {
-    use crate::services::ec2::reachability::{check, instance_eni, To};
+    use crate::services::ec2::reachability::{check, check_for, instance_eni, To};
     let bad = |e: String| reply(StatusCode::BAD_REQUEST, json!({ "error": e }));
     let (Some(from), Some(to)) = (param(query, "from"), param(query, "to")) else {
         return bad("from (an ENI id, instance id or task ARN) and to (a service such as ecr.dkr, or a host) are needed".into());
@@ -222,7 +222,20 @@ fn reachability(world: &std::sync::Arc<World>, query: Option<&str>) -> Response<
             json!({ "error": format!("'{from}' has no network interface in account {account}, {region}") }),
         );
     };
-    let answer = check(st, &region, &eni, &To::parse(&to, &region));
+    // `action=ecr:GetAuthorizationToken` (repeatable or comma-separated):
+    // the endpoint's policy must allow it too.
+    let actions: Vec<String> = form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .filter(|(k, _)| k == "action")
+        .flat_map(|(_, v)| v.split(',').map(str::to_string).collect::<Vec<_>>())
+        .filter(|a| !a.is_empty())
+        .collect();
+    let actions: Vec<&str> = actions.iter().map(String::as_str).collect();
+    let to = To::parse(&to, &region);
+    let answer = if actions.is_empty() {
+        check(st, &region, &eni, &to)
+    } else {
+        check_for(st, &region, &eni, &to, &account, &actions)
+    };
     reply(
         StatusCode::OK,
         serde_json::to_value(answer).unwrap_or(Value::Null),

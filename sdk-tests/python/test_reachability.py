@@ -482,3 +482,52 @@ def test_enforce_is_the_default(awsemu_endpoint, client_for):
     assert (task["lastStatus"], task["stopCode"]) == ("STOPPED", "TaskFailedToStart")
     exported = yaml.safe_load(requests.get(f"{awsemu_endpoint}/_awsemu/state", timeout=30).text)
     assert "reachability" not in exported["settings"]
+
+
+def test_endpoint_policies_must_allow_what_the_task_calls(tasks):
+    """The network reaches the endpoints, but a policy that does not allow
+    the call stops the task with AccessDenied, and the explain call (with
+    `action`) names the endpoint's policy."""
+    only_pull = ('{"Statement":[{"Effect":"Allow","Principal":"*","Action":'
+                 '["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"],"Resource":"*"}]}')
+    api = tasks.ec2.create_vpc_endpoint(
+        VpcId=tasks.vpc, ServiceName="com.amazonaws.us-east-1.ecr.api", VpcEndpointType="Interface",
+        SubnetIds=[tasks.private], SecurityGroupIds=[tasks.endpoint_sg()], PrivateDnsEnabled=True,
+        PolicyDocument=only_pull)["VpcEndpoint"]["VpcEndpointId"]
+    tasks.interface_endpoint("ecr.dkr")
+    s3 = tasks.ec2.create_vpc_endpoint(VpcId=tasks.vpc, ServiceName="com.amazonaws.us-east-1.s3",
+                                       VpcEndpointType="Gateway", RouteTableIds=[tasks.main])[
+        "VpcEndpoint"]["VpcEndpointId"]
+    t = tasks.run(ECR)
+    assert (t["lastStatus"], t["stopCode"]) == ("STOPPED", "TaskFailedToStart")
+    role = f"arn:aws:sts::{tasks.account}:assumed-role/exec/{t['taskArn'].rsplit('/', 1)[1]}"
+    assert t["stoppedReason"].startswith(
+        "ResourceInitializationError: unable to pull secrets or registry auth: execution resource "
+        "retrieval failed: unable to retrieve ecr registry auth: service call has been retried 1 time(s): "
+        "operation error ECR: GetAuthorizationToken, https response error StatusCode: 400, RequestID: ")
+    assert t["stoppedReason"].endswith(
+        f"api error AccessDeniedException: User: {role} is not authorized to perform: "
+        "ecr:GetAuthorizationToken on resource: * because no VPC endpoint policy allows the "
+        "ecr:GetAuthorizationToken action")
+    r = requests.get(f"{tasks.endpoint}/_awsemu/reachability", timeout=30, params={
+        "from": tasks.eni, "to": "ecr.api", "account": tasks.account,
+        "action": "ecr:GetAuthorizationToken"}).json()
+    assert r["reachable"] is False and r["deniedAction"] == "ecr:GetAuthorizationToken"
+    assert r["blocked"]["hop"] == "vpc-endpoint-policy" and r["blocked"]["id"] == api
+    assert r["explanation"] == (f"the policy of the VPC endpoint {api} for com.amazonaws.us-east-1.ecr.api "
+                                "does not allow ecr:GetAuthorizationToken")
+    # Without `action`, the network path alone answers.
+    assert tasks.ask("ecr.api")["reachable"] is True
+    # Allowing the token moves the failure on: the S3 gateway endpoint's
+    # policy denies the layers.
+    full = '{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}'
+    tasks.ec2.modify_vpc_endpoint(VpcEndpointId=api, PolicyDocument=full)
+    deny_get = ('{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"},'
+                '{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"*"}]}')
+    tasks.ec2.modify_vpc_endpoint(VpcEndpointId=s3, PolicyDocument=deny_get)
+    t = tasks.run(ECR)
+    assert t["stoppedReason"] == (
+        "CannotPullContainerError: inspect image has been retried 1 time(s): failed to resolve ref "
+        f"\"{ECR}\": unexpected status code [manifests v1]: 403 Forbidden")
+    tasks.ec2.modify_vpc_endpoint(VpcEndpointId=s3, ResetPolicy=True)
+    assert tasks.run(ECR)["lastStatus"] == "RUNNING"

@@ -8,6 +8,7 @@ mod checks;
 mod cidrs;
 mod dhcp;
 mod endpoint_model;
+pub mod endpoint_policy;
 mod endpoint_services;
 mod endpoint_states;
 pub(crate) mod endpoints;

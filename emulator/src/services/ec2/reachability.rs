@@ -21,8 +21,8 @@
 //!   to an `available` public NAT gateway whose own subnet routes to one;
 //!   a blackhole route, a private NAT gateway or any other target blocks.
 //!
-//! Endpoint policies are not evaluated [U: awsemu treats every policy as
-//! allowing the traffic].
+//! Through an endpoint, its policy must also allow the actions the caller
+//! makes there (`check_for`; `endpoint_policy`).
 
 use std::net::Ipv4Addr;
 
@@ -106,6 +106,9 @@ pub struct Answer {
     /// What is missing, as a sentence (blocked paths only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explanation: Option<String>,
+    /// The action an endpoint's policy does not allow (the network is fine).
+    #[serde(rename = "deniedAction", skip_serializing_if = "Option::is_none")]
+    pub denied_action: Option<String>,
 }
 
 /// The interface traffic leaves from.
@@ -117,6 +120,54 @@ struct Source<'a> {
 
 /// Whether `eni_id` reaches `to` from its Region (`region`) now.
 pub fn check(st: &State, region: &str, eni_id: &str, to: &To) -> Answer {
+    route(st, region, eni_id, to)
+}
+
+/// As `check`, and then the policy of the endpoint the path goes through
+/// must let `account`'s callers make each of `actions`.
+pub fn check_for(
+    st: &State,
+    region: &str,
+    eni_id: &str,
+    to: &To,
+    account: &str,
+    actions: &[&str],
+) -> Answer {
+    let mut a = route(st, region, eni_id, to);
+    if !a.reachable {
+        return a;
+    }
+    let endpoint = a
+        .path
+        .iter()
+        .find(|h| h.hop == "vpc-endpoint")
+        .and_then(|h| st.endpoints.get(&h.id));
+    let Some(ep) = endpoint else {
+        return a;
+    };
+    for action in actions {
+        if super::endpoint_policy::allows(ep.policy.as_deref(), account, action) {
+            continue;
+        }
+        let why = format!(
+            "the policy of the VPC endpoint {} for {} does not allow {action}",
+            ep.id, ep.service_name
+        );
+        a.reachable = false;
+        a.blocked = Some(hop("vpc-endpoint-policy", &ep.id, why.clone()));
+        a.explanation = Some(why);
+        a.denied_action = Some(action.to_string());
+        return a;
+    }
+    a.path.push(hop(
+        "vpc-endpoint-policy",
+        &ep.id,
+        format!("allows {}", actions.join(", ")),
+    ));
+    a
+}
+
+fn route(st: &State, region: &str, eni_id: &str, to: &To) -> Answer {
     let destination = to.name(region);
     let mut path = Vec::new();
     let Some(eni) = st.enis.get(eni_id) else {
@@ -151,6 +202,7 @@ pub fn check(st: &State, region: &str, eni_id: &str, to: &To) -> Answer {
                         path,
                         blocked: None,
                         explanation: None,
+                        denied_action: None,
                     };
                 }
                 Some(Err((h, why))) => return blocked(destination, path, h, why),
@@ -166,6 +218,7 @@ pub fn check(st: &State, region: &str, eni_id: &str, to: &To) -> Answer {
                     path,
                     blocked: None,
                     explanation: None,
+                    denied_action: None,
                 };
             }
             Resolved::Endpoint(Err((mut hops, h, why))) => {
@@ -189,6 +242,7 @@ pub fn check(st: &State, region: &str, eni_id: &str, to: &To) -> Answer {
                 path,
                 blocked: None,
                 explanation: None,
+                denied_action: None,
             }
         }
         Err((mut hops, h, why)) => {
@@ -206,6 +260,7 @@ fn blocked(destination: String, path: Vec<Hop>, at: Hop, why: String) -> Answer 
         path,
         blocked: Some(at),
         explanation: Some(why),
+        denied_action: None,
     }
 }
 

@@ -109,6 +109,13 @@ pub(super) fn parse_image(raw: &str) -> Image {
     }
 }
 
+/// The repository ARN of a private ECR image.
+fn ecr_repo_arn(image: &Image) -> String {
+    let account = image.host.split('.').next().unwrap_or("");
+    let region = image.ecr_region.as_deref().unwrap_or("");
+    format!("arn:aws:ecr:{region}:{account}:repository/{}", image.repo)
+}
+
 /// A made-up public address a name resolves to, stable per name.
 fn public_ip(name: &str, first: &str) -> String {
     let h = stable_hex(name, 4);
@@ -137,6 +144,12 @@ struct Need {
     container: String,
     /// The container's `reason` says it on Fargate too (image pulls).
     container_reason_on_fargate: bool,
+    /// What the task calls there, which an endpoint's policy must allow,
+    /// and the Fargate text when it does not.
+    actions: &'static [&'static str],
+    denied: &'static str,
+    /// The resource named when denied.
+    resource: String,
 }
 
 fn service(region: &str, name: &str) -> (String, To) {
@@ -193,6 +206,22 @@ fn needs(def: &m::TaskDefinition, region: &str) -> Vec<Need> {
                 ec2: (if key == "asm" { "ec2.asm" } else { "ec2.ssm" }, vars),
                 container: name(c),
                 container_reason_on_fargate: false,
+                actions: if asm {
+                    &["secretsmanager:GetSecretValue"]
+                } else {
+                    &["ssm:GetParameters"]
+                },
+                denied: if asm {
+                    "fargate.denied.asm"
+                } else {
+                    "fargate.denied.ssm"
+                },
+                resource: if asm || value_from.starts_with("arn:") {
+                    value_from.clone()
+                } else {
+                    let name = value_from.trim_start_matches('/');
+                    format!("arn:aws:ssm:{r}:{{account}}:parameter/{name}")
+                },
             });
         }
     }
@@ -217,6 +246,9 @@ fn needs(def: &m::TaskDefinition, region: &str) -> Vec<Need> {
             ec2: ("ec2.ecr-auth", vars),
             container,
             container_reason_on_fargate: false,
+            actions: &["ecr:GetAuthorizationToken"],
+            denied: "fargate.denied.ecr-auth",
+            resource: "*".into(),
         });
     }
     // The log driver.
@@ -242,6 +274,15 @@ fn needs(def: &m::TaskDefinition, region: &str) -> Vec<Need> {
             ec2: ("ec2.logs", vars),
             container: name(c),
             container_reason_on_fargate: false,
+            actions: &["logs:CreateLogStream", "logs:PutLogEvents"],
+            denied: "fargate.denied.logs",
+            resource: format!(
+                "arn:aws:logs:{r}:{{account}}:log-group:{}:log-stream:",
+                log.options
+                    .as_ref()
+                    .and_then(|o| o.get("awslogs-group").cloned())
+                    .unwrap_or_default()
+            ),
         });
     }
     // The images: the manifest, then (ECR) the layers from S3.
@@ -268,6 +309,9 @@ fn needs(def: &m::TaskDefinition, region: &str) -> Vec<Need> {
                     ec2: ("ec2.pull", vars(host_ip)),
                     container: name(c),
                     container_reason_on_fargate: true,
+                    actions: &["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                    denied: "fargate.denied.pull",
+                    resource: ecr_repo_arn(&image),
                 });
                 let s3_ip = public_ip(&format!("s3.{r}"), "52.216");
                 let (region, to) = service(r, "s3");
@@ -278,6 +322,9 @@ fn needs(def: &m::TaskDefinition, region: &str) -> Vec<Need> {
                     ec2: ("ec2.pull", vars(s3_ip)),
                     container: name(c),
                     container_reason_on_fargate: true,
+                    actions: &["s3:GetObject"],
+                    denied: "fargate.denied.pull",
+                    resource: format!("arn:aws:s3:::prod-{r}-starport-layer-bucket/*"),
                 });
             }
             None => out.push(Need {
@@ -287,6 +334,9 @@ fn needs(def: &m::TaskDefinition, region: &str) -> Vec<Need> {
                 ec2: ("ec2.pull", vars(host_ip)),
                 container: name(c),
                 container_reason_on_fargate: true,
+                actions: &[],
+                denied: "fargate.denied.pull",
+                resource: String::new(),
             }),
         }
     }
@@ -294,30 +344,52 @@ fn needs(def: &m::TaskDefinition, region: &str) -> Vec<Need> {
 }
 
 /// The first thing the task cannot reach from `eni` (its own for awsvpc,
-/// its instance's otherwise), or None when it can reach all it needs.
+/// its instance's otherwise) — or that an endpoint's policy does not let
+/// `principal` (the role the call is made as) do — or None when it can
+/// reach all it needs.
 pub(super) fn first_blocked(
     ctx: &Ctx,
     def: &m::TaskDefinition,
     eni: &str,
     fargate: bool,
+    principal: &str,
 ) -> Option<Blocked> {
     let st = &ctx.acct().ec2;
     for need in needs(def, ctx.region_name()) {
-        let answer = reachability::check(st, &need.region, eni, &need.to);
+        let answer =
+            reachability::check_for(st, &need.region, eni, &need.to, &ctx.account, need.actions);
         if answer.reachable {
             continue;
         }
         let explanation = format!(
             "the task cannot reach {} from {eni}: {}",
             answer.destination,
-            answer.explanation.unwrap_or_default()
+            answer.explanation.clone().unwrap_or_default()
         );
         let fill = |(key, vars): &(&str, Vec<(&str, String)>)| {
             let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
             text(key, &vars)
         };
+        let reason =
+            |fargate_key: &(&str, Vec<(&str, String)>), ec2_key| match &answer.denied_action {
+                None if fargate => fill(fargate_key),
+                None => fill(ec2_key),
+                Some(action) => {
+                    let resource = need.resource.replace("{account}", &ctx.account);
+                    let request = ctx.world.ids.uuid();
+                    let mut vars: Vec<(&str, String)> = fargate_key.1.clone();
+                    vars.extend([
+                        ("principal", principal.to_string()),
+                        ("action", action.clone()),
+                        ("resource", resource),
+                        ("request", request),
+                    ]);
+                    let key = if fargate { need.denied } else { "ec2.denied" };
+                    fill(&(key, vars))
+                }
+            };
         return Some(if fargate {
-            let reason = fill(&need.fargate);
+            let reason = reason(&need.fargate, &need.ec2);
             Blocked {
                 container: need
                     .container_reason_on_fargate
@@ -328,7 +400,7 @@ pub(super) fn first_blocked(
         } else {
             Blocked {
                 stopped_reason: text("ec2.stopped", &[]),
-                container: Some((need.container.clone(), fill(&need.ec2))),
+                container: Some((need.container.clone(), reason(&need.fargate, &need.ec2))),
                 explanation,
             }
         });

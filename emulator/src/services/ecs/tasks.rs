@@ -744,7 +744,39 @@ fn network_blocked(ctx: &mut Ctx, id: &str, watch: Option<Watch>) -> bool {
     let (Some(def), Some(eni)) = (def, super::network_path::task_interface(ctx, id)) else {
         return false;
     };
-    let Some(blocked) = super::start_checks::first_blocked(ctx, &def, &eni, fargate) else {
+    // The role the calls are made as: the execution role on Fargate, the
+    // instance's role on EC2 [U: ecsInstanceRole when it has no profile].
+    let task_id = id.to_string();
+    let principal = if fargate {
+        let role = def
+            .execution_role_arn
+            .as_deref()
+            .and_then(|r| r.rsplit('/').next())
+            .unwrap_or("ecsTaskExecutionRole")
+            .to_string();
+        format!("arn:aws:sts::{}:assumed-role/{role}/{task_id}", ctx.account)
+    } else {
+        let instance = t
+            .placed
+            .as_ref()
+            .and_then(|p| ctx.acct().ecs.container_instances.get(&p.instance))
+            .map(|ci| ci.ec2_instance_id.clone())
+            .unwrap_or_default();
+        let role = ctx
+            .acct()
+            .ec2
+            .instances
+            .get(&instance)
+            .and_then(|i| i.iam_instance_profile.clone())
+            .and_then(|p| p.rsplit('/').next().map(str::to_string))
+            .unwrap_or_else(|| "ecsInstanceRole".into());
+        format!(
+            "arn:aws:sts::{}:assumed-role/{role}/{instance}",
+            ctx.account
+        )
+    };
+    let Some(blocked) = super::start_checks::first_blocked(ctx, &def, &eni, fargate, &principal)
+    else {
         return false;
     };
     let task = t.model.task_arn.clone().unwrap_or_default();
