@@ -391,9 +391,10 @@ def test_gateway_type_for_interface_only_service(net):
     assert_nothing_created(net)
 
 
-def test_interface_type_for_dynamodb(net):
+def test_interface_type_for_gateway_only_service(net):
+    # s3express is Gateway only; DynamoDB takes both types, as S3 does.
     with raises_code("InvalidParameter"):
-        interface(net, "dynamodb")
+        interface(net, "s3express")
     assert_nothing_created(net)
 
 
@@ -1293,7 +1294,8 @@ def test_describe_vpc_endpoint_services_catalogue(ec2):
         assert "PrivateDnsNameVerificationState" not in gw
         assert gw["VpcEndpointPolicySupported"] is True
         assert gw["SupportedIpAddressTypes"] == ["ipv4"]
-    assert (svc("dynamodb"), "Interface") not in by_key
+    assert (svc("dynamodb"), "Interface") in by_key
+    assert (svc("s3express"), "Interface") not in by_key
     assert s3_if["ServiceId"] != by_key[(svc("s3"), "Gateway")]["ServiceId"]
 
     ids = [d["ServiceId"] for d in details]
@@ -1333,13 +1335,14 @@ def test_describe_vpc_endpoint_services_filters(ec2):
         return set(_details_by_key(_all_service_details(c, Filters=filters)))
 
     assert keys(_f("service-type", "Gateway")) == {(svc("s3"), "Gateway"),
-                                                   (svc("dynamodb"), "Gateway")}
+                                                   (svc("dynamodb"), "Gateway"),
+                                                   (svc("s3express"), "Gateway")}
     assert keys(_f("service-type", "Interface")) == {k for k in everything if k[1] == "Interface"}
     assert keys(_f("service-name", svc("ecs"), svc("logs"))) == {
         (svc("ecs"), "Interface"), (svc("logs"), "Interface")}
     assert keys(_f("service-name", svc("ecs*"))) == {
         (svc("ecs"), "Interface"), (svc("ecs-agent"), "Interface"),
-        (svc("ecs-telemetry"), "Interface")}
+        (svc("ecs-fips"), "Interface"), (svc("ecs-telemetry"), "Interface")}
     assert keys(_f("owner", "amazon")) == set(everything)
     assert keys(_f("owner", DEFAULT_ACCOUNT)) == set()
     assert keys(_f("service-region", "us-east-1")) == set(everything)

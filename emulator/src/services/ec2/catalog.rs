@@ -1,344 +1,178 @@
-//! The AWS-owned endpoint services every Region offers (aws-spec.md §12),
-//! kept as data: one line per service. Values tagged [U] in the spec are
-//! defaults to revisit when real output is seen.
+//! The AWS-owned endpoint services (Owner `amazon`) of every Region, as
+//! DescribeVpcEndpointServices answers them. The catalogue is data:
+//! `data/endpoint-services.tsv` (one line per service, its sources in its
+//! header), compiled in and parsed once on first use. Values marked [U] there
+//! are AWS's usual pattern, not seen in a source.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use crate::world::regions;
 
-/// `I` interface, `G` gateway.
+const DATA: &str = include_str!("data/endpoint-services.tsv");
+
+/// One AWS service of the catalogue.
+#[derive(Debug)]
 pub struct Entry {
-    /// `com.amazonaws.<region>.<suffix>`
+    /// The name with `REGION` for the Region (`com.amazonaws.REGION.ecr.dkr`);
+    /// a global name (`com.amazonaws.iam`) has none.
+    pub template: &'static str,
+    /// What follows the Region (`ecr.dkr`), or the whole name when global.
     pub suffix: &'static str,
     /// The label of `BaseEndpointDnsNames` (`<label>.<region>.vpce.amazonaws.com`).
     pub dns_label: &'static str,
     pub interface: bool,
     pub gateway: bool,
-    /// Private DNS names of the interface service; `{r}` is the Region.
-    pub private_dns: &'static [&'static str],
+    /// Private DNS names of the interface service, `REGION` for the Region.
+    pub private_dns: Vec<&'static str>,
+    /// False when the names are AWS's usual pattern rather than a source's [U].
+    pub private_dns_known: bool,
     /// Whether interface endpoints turn private DNS on when the caller does not say.
     pub private_dns_default: bool,
     pub policy_supported: bool,
     pub dual_stack: bool,
     /// Reachable from other Regions through `ServiceRegion`.
     pub cross_region: bool,
+    /// Endpoint DNS names carry a leading `*.` (S3).
+    pub wildcard: bool,
+    /// The Regions it is offered in; `None`: every Region.
+    pub regions: Option<Vec<&'static str>>,
 }
 
-const fn has(types: &str, c: u8) -> bool {
-    let b = types.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == c {
-            return true;
-        }
-        i += 1;
+impl Entry {
+    pub fn global(&self) -> bool {
+        !self.template.contains("REGION")
     }
-    false
+    pub fn offered_in(&self, region: &str) -> bool {
+        match &self.regions {
+            None => true,
+            // A well-formed Region awsemu has no table for offers everything.
+            Some(list) => list.contains(&region) || regions::region_info(region).is_none(),
+        }
+    }
+    /// The service's name in `region`.
+    pub fn name_in(&self, region: &str) -> String {
+        self.template.replace("REGION", region)
+    }
 }
 
-macro_rules! svc {
-    ($suffix:literal, $label:literal, $types:literal, [$($dns:literal),*], $pdns_default:literal, $policy:literal, $dual:literal, $xr:literal) => {
-        Entry {
-            suffix: $suffix,
-            dns_label: $label,
-            interface: has($types, b'I'),
-            gateway: has($types, b'G'),
-            private_dns: &[$($dns),*],
-            private_dns_default: $pdns_default,
-            policy_supported: $policy,
-            dual_stack: $dual,
-            cross_region: $xr,
+struct Catalog {
+    entries: Vec<Entry>,
+    /// Template → index.
+    by_template: HashMap<&'static str, usize>,
+}
+
+/// Parses one data line; `Err` names what is wrong.
+fn parse_line(line: &'static str) -> Result<Entry, String> {
+    let cols: Vec<&'static str> = line.split('\t').collect();
+    let [template, types, label, dns, flags, where_, _source] = cols[..] else {
+        return Err(format!("{} columns, want 7", cols.len()));
+    };
+    let parts: Vec<&str> = template.split('.').collect();
+    if parts.len() < 2 || parts.iter().any(|p| p.is_empty()) {
+        return Err(format!("bad name {template}"));
+    }
+    let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "-.".contains(c);
+    let lowered = template.replace("REGION", "r");
+    if !lowered.chars().all(ok_char) {
+        return Err(format!("bad character in {template}"));
+    }
+    let suffix = match template.find(".REGION.") {
+        Some(i) => &template[i + ".REGION.".len()..],
+        None if template.contains("REGION") => return Err(format!("REGION last in {template}")),
+        None => template,
+    };
+    let (interface, gateway) = match types {
+        "Interface" => (true, false),
+        "Gateway" => (false, true),
+        "Interface,Gateway" => (true, true),
+        other => return Err(format!("bad types {other}")),
+    };
+    if label.is_empty() || !label.chars().all(ok_char) {
+        return Err(format!("bad label {label}"));
+    }
+    let mut known = true;
+    let private_dns: Vec<&'static str> = if dns == "-" {
+        vec![]
+    } else {
+        dns.split(';')
+            .map(|d| {
+                if let Some(rest) = d.strip_prefix("[U]") {
+                    known = false;
+                    rest
+                } else {
+                    d
+                }
+            })
+            .collect()
+    };
+    for d in &private_dns {
+        let host = d.strip_prefix("*.").unwrap_or(d).replace("REGION", "r");
+        if host.is_empty() || !host.chars().all(ok_char) || !host.contains('.') {
+            return Err(format!("bad private DNS name {d}"));
+        }
+    }
+    if private_dns.is_empty() && interface && dns != "-" {
+        return Err("empty private DNS".into());
+    }
+    let f = |name: &str| flags.split(',').any(|x| x == name);
+    for x in flags.split(',') {
+        if !["-", "pdns-off", "no-policy", "ipv6", "xregion", "wildcard"].contains(&x) {
+            return Err(format!("unknown flag {x}"));
+        }
+    }
+    let regions = match where_ {
+        "*" => None,
+        list => {
+            let list: Vec<&'static str> = list.split(',').collect();
+            if let Some(bad) = list.iter().find(|r| regions::region_info(r).is_none()) {
+                return Err(format!("unknown Region {bad}"));
+            }
+            Some(list)
         }
     };
+    Ok(Entry {
+        template,
+        suffix,
+        dns_label: label,
+        interface,
+        gateway,
+        private_dns_known: known,
+        private_dns_default: !f("pdns-off"),
+        policy_supported: !f("no-policy"),
+        dual_stack: f("ipv6"),
+        cross_region: f("xregion"),
+        wildcard: f("wildcard"),
+        private_dns,
+        regions,
+    })
 }
 
-//   suffix, DNS label, types, private DNS names, private DNS by default, policy, dual stack, cross-Region
-pub static CATALOG: &[Entry] = &[
-    svc!(
-        "ecs",
-        "ecs",
-        "I",
-        ["ecs.{r}.amazonaws.com"],
-        true,
-        false,
-        false,
-        true
-    ),
-    svc!(
-        "ecs-agent",
-        "ecs-agent",
-        "I",
-        ["ecs-a.{r}.amazonaws.com"],
-        true,
-        false,
-        false,
-        false
-    ),
-    svc!(
-        "ecs-telemetry",
-        "ecs-telemetry",
-        "I",
-        ["ecs-t.{r}.amazonaws.com"],
-        true,
-        false,
-        false,
-        false
-    ),
-    svc!(
-        "ecr.api",
-        "api.ecr",
-        "I",
-        ["api.ecr.{r}.amazonaws.com"],
-        true,
-        true,
-        false,
-        true
-    ),
-    svc!(
-        "ecr.dkr",
-        "dkr.ecr",
-        "I",
-        ["*.dkr.ecr.{r}.amazonaws.com"],
-        true,
-        true,
-        false,
-        true
-    ),
-    svc!(
-        "logs",
-        "logs",
-        "I",
-        ["logs.{r}.amazonaws.com"],
-        true,
-        true,
-        true,
-        false
-    ),
-    svc!(
-        "s3",
-        "s3",
-        "IG",
-        ["*.s3.{r}.amazonaws.com"],
-        false,
-        true,
-        true,
-        true
-    ),
-    svc!("dynamodb", "dynamodb", "G", [], false, true, false, false),
-    svc!(
-        "sts",
-        "sts",
-        "I",
-        ["sts.{r}.amazonaws.com"],
-        true,
-        true,
-        false,
-        false
-    ),
-    svc!(
-        "ssm",
-        "ssm",
-        "I",
-        ["ssm.{r}.amazonaws.com"],
-        true,
-        true,
-        false,
-        false
-    ),
-    svc!(
-        "ssmmessages",
-        "ssmmessages",
-        "I",
-        ["ssmmessages.{r}.amazonaws.com"],
-        true,
-        true,
-        false,
-        false
-    ),
-    svc!(
-        "ec2messages",
-        "ec2messages",
-        "I",
-        ["ec2messages.{r}.amazonaws.com"],
-        true,
-        true,
-        false,
-        false
-    ),
-    svc!(
-        "ec2",
-        "ec2",
-        "I",
-        ["ec2.{r}.amazonaws.com"],
-        true,
-        true,
-        false,
-        false
-    ),
-    svc!(
-        "secretsmanager",
-        "secretsmanager",
-        "I",
-        ["secretsmanager.{r}.amazonaws.com"],
-        true,
-        true,
-        false,
-        false
-    ),
-    svc!(
-        "kms",
-        "kms",
-        "I",
-        ["kms.{r}.amazonaws.com"],
-        true,
-        true,
-        false,
-        true
-    ),
-    svc!(
-        "sqs",
-        "sqs",
-        "I",
-        ["sqs.{r}.amazonaws.com"],
-        true,
-        true,
-        false,
-        false
-    ),
-    svc!(
-        "sns",
-        "sns",
-        "I",
-        ["sns.{r}.amazonaws.com"],
-        true,
-        true,
-        false,
-        false
-    ),
-    svc!(
-        "elasticloadbalancing",
-        "elasticloadbalancing",
-        "I",
-        ["elasticloadbalancing.{r}.amazonaws.com"],
-        true,
-        true,
-        false,
-        false
-    ),
-    svc!(
-        "monitoring",
-        "monitoring",
-        "I",
-        [
-            "monitoring.{r}.amazonaws.com",
-            "monitoring.{r}.api.aws",
-            "monitoring-fips.{r}.amazonaws.com",
-            "monitoring-fips.{r}.api.aws"
-        ],
-        true,
-        true,
-        true,
-        false
-    ),
-    svc!(
-        "lambda",
-        "lambda",
-        "I",
-        ["lambda.{r}.amazonaws.com"],
-        true,
-        true,
-        false,
-        true
-    ),
-    svc!(
-        "events",
-        "events",
-        "I",
-        ["events.{r}.amazonaws.com"],
-        true,
-        true,
-        false,
-        false
-    ),
-    svc!(
-        "execute-api",
-        "execute-api",
-        "I",
-        ["*.execute-api.{r}.amazonaws.com"],
-        true,
-        true,
-        false,
-        false
-    ),
-    svc!(
-        "kinesis-streams",
-        "kinesis-streams",
-        "I",
-        ["kinesis.{r}.amazonaws.com"],
-        true,
-        true,
-        false,
-        false
-    ),
-    svc!(
-        "states",
-        "states",
-        "I",
-        ["states.{r}.amazonaws.com"],
-        true,
-        true,
-        false,
-        false
-    ),
-    svc!(
-        "elasticfilesystem",
-        "elasticfilesystem",
-        "I",
-        ["elasticfilesystem.{r}.amazonaws.com"],
-        true,
-        true,
-        false,
-        false
-    ),
-    svc!(
-        "autoscaling",
-        "autoscaling",
-        "I",
-        ["autoscaling.{r}.amazonaws.com"],
-        true,
-        true,
-        false,
-        false
-    ),
-    svc!(
-        "servicediscovery",
-        "servicediscovery",
-        "I",
-        ["servicediscovery.{r}.amazonaws.com"],
-        true,
-        true,
-        false,
-        false
-    ),
-    svc!(
-        "appmesh-envoy-management",
-        "appmesh-envoy-management",
-        "I",
-        ["appmesh-envoy-management.{r}.amazonaws.com"],
-        true,
-        false,
-        false,
-        false
-    ),
-    svc!(
-        "acm-pca",
-        "acm-pca",
-        "I",
-        ["acm-pca.{r}.amazonaws.com"],
-        true,
-        true,
-        false,
-        false
-    ),
-];
+fn data_lines() -> impl Iterator<Item = &'static str> {
+    DATA.lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| {
+        let entries: Vec<Entry> = data_lines().filter_map(|l| parse_line(l).ok()).collect();
+        let by_template = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.template, i))
+            .collect();
+        Catalog {
+            entries,
+            by_template,
+        }
+    })
+}
+
+/// Every service of the catalogue, in the data file's order (by name).
+pub fn entries() -> &'static [Entry] {
+    &catalog().entries
+}
 
 /// Hosted zone of `*.vpce.amazonaws.com` names, per Region [R for us-east-1/2, U otherwise].
 pub fn vpce_hosted_zone(region: &str) -> String {
@@ -364,6 +198,12 @@ pub fn prefix_list(region: &str, suffix: &str) -> Option<PrefixList> {
         ("us-east-1", "s3") => "pl-63a5400a".to_string(),
         ("us-east-1", "dynamodb") => "pl-02cd2c6b".to_string(),
         (_, "s3" | "dynamodb") => format!("pl-{}", stable_hex(&format!("{region}/{suffix}"), 8)),
+        // Any other gateway service (s3express) [U: id and ranges].
+        _ if find_in(&format!("com.amazonaws.{region}.{suffix}"), region)
+            .is_some_and(|s| s.entry.gateway) =>
+        {
+            format!("pl-{}", stable_hex(&format!("{region}/{suffix}"), 8))
+        }
         _ => return None,
     };
     let cidrs = match suffix {
@@ -374,7 +214,8 @@ pub fn prefix_list(region: &str, suffix: &str) -> Option<PrefixList> {
             "52.216.0.0/15",
             "54.231.0.0/16",
         ],
-        _ => vec!["3.218.180.0/22", "52.94.0.0/22", "52.119.224.0/20"],
+        "dynamodb" => vec!["3.218.180.0/22", "52.94.0.0/22", "52.119.224.0/20"],
+        _ => vec!["3.5.0.0/19"],
     };
     Some(PrefixList {
         id,
@@ -383,10 +224,12 @@ pub fn prefix_list(region: &str, suffix: &str) -> Option<PrefixList> {
     })
 }
 
+/// The prefix lists of the Region's gateway services.
 pub fn prefix_lists(region: &str) -> Vec<PrefixList> {
-    ["s3", "dynamodb"]
+    entries()
         .iter()
-        .filter_map(|s| prefix_list(region, s))
+        .filter(|e| e.gateway && !e.global() && e.offered_in(region))
+        .filter_map(|e| prefix_list(region, e.suffix))
         .collect()
 }
 
@@ -400,10 +243,13 @@ pub struct Service {
 impl Service {
     pub fn id(&self, gateway: bool) -> String {
         let kind = if gateway { "Gateway" } else { "Interface" };
-        format!(
-            "vpce-svc-{}",
-            stable_hex(&format!("{}/{kind}", self.name), 17)
-        )
+        // A global name is the same in every Region; its id is not.
+        let key = if self.entry.global() {
+            format!("{}/{}/{kind}", self.region, self.name)
+        } else {
+            format!("{}/{kind}", self.name)
+        };
+        format!("vpce-svc-{}", stable_hex(&key, 17))
     }
     pub fn base_dns(&self) -> String {
         format!(
@@ -418,7 +264,7 @@ impl Service {
         self.entry
             .private_dns
             .iter()
-            .map(|p| p.replace("{r}", &self.region))
+            .map(|p| p.replace("REGION", &self.region))
             .collect()
     }
     pub fn zones(&self) -> Vec<regions::Zone> {
@@ -426,18 +272,55 @@ impl Service {
     }
     /// S3 interface names carry a leading `*.`.
     pub fn wildcard_names(&self) -> bool {
-        self.entry.suffix == "s3"
+        self.entry.wildcard
     }
 }
 
-/// Looks `com.amazonaws.<region>.<suffix>` up; `None` when no such service exists.
+/// The entry a name denotes and the Region written in it (none when global).
+fn locate(name: &str) -> Option<(&'static Entry, Option<&str>)> {
+    let c = catalog();
+    if let Some(&i) = c.by_template.get(name) {
+        return Some((&c.entries[i], None));
+    }
+    let parts: Vec<&str> = name.split('.').collect();
+    for i in 1..parts.len().saturating_sub(1) {
+        if !regions::is_region_name(parts[i]) {
+            continue;
+        }
+        let template = format!(
+            "{}.REGION.{}",
+            parts[..i].join("."),
+            parts[i + 1..].join(".")
+        );
+        if let Some(&j) = c.by_template.get(template.as_str()) {
+            return Some((&c.entries[j], Some(parts[i])));
+        }
+    }
+    None
+}
+
+/// Looks a service name up (`com.amazonaws.<region>.<suffix>`, `aws.api.<region>.<suffix>`,
+/// a global name…); `None` when AWS has no such service in that Region. A
+/// global name is looked up in its home Region (the first it is offered in).
 pub fn find(name: &str) -> Option<Service> {
-    let rest = name.strip_prefix("com.amazonaws.")?;
-    let (region, suffix) = rest.split_once('.')?;
-    if !regions::is_region_name(region) {
+    let (entry, region) = locate(name)?;
+    let region = match region {
+        Some(r) => r.to_string(),
+        None => entry
+            .regions
+            .as_ref()
+            .map_or("us-east-1", |l| l[0])
+            .to_string(),
+    };
+    find_in(name, &region)
+}
+
+/// The service `name` as offered in `region` (a regional name only in its own Region).
+pub fn find_in(name: &str, region: &str) -> Option<Service> {
+    let (entry, named) = locate(name)?;
+    if named.is_some_and(|r| r != region) || !entry.offered_in(region) {
         return None;
     }
-    let entry = CATALOG.iter().find(|e| e.suffix == suffix)?;
     Some(Service {
         entry,
         region: region.to_string(),
@@ -445,13 +328,15 @@ pub fn find(name: &str) -> Option<Service> {
     })
 }
 
+/// The catalogue of one Region, by name.
 pub fn services_in(region: &str) -> Vec<Service> {
-    CATALOG
+    entries()
         .iter()
+        .filter(|e| e.offered_in(region))
         .map(|entry| Service {
             entry,
             region: region.to_string(),
-            name: format!("com.amazonaws.{region}.{}", entry.suffix),
+            name: entry.name_in(region),
         })
         .collect()
 }
@@ -487,7 +372,7 @@ mod tests {
         );
         assert!(find("com.amazonaws.us-east-1.nope").is_none());
         let s3 = find("com.amazonaws.eu-west-1.s3").unwrap();
-        assert!(s3.entry.interface && s3.entry.gateway);
+        assert!(s3.entry.interface && s3.entry.gateway && s3.wildcard_names());
         assert_ne!(s3.id(true), s3.id(false));
         assert_eq!(
             s3.id(true),
@@ -496,6 +381,58 @@ mod tests {
         assert_eq!(prefix_list("us-east-1", "s3").unwrap().id, "pl-63a5400a");
         assert!(prefix_list("us-east-1", "ecs").is_none());
         let ddb = find("com.amazonaws.us-east-1.dynamodb").unwrap();
-        assert!(ddb.entry.gateway && !ddb.entry.interface);
+        assert!(ddb.entry.gateway && ddb.entry.interface);
+        let express = find("com.amazonaws.us-east-1.s3express").unwrap();
+        assert!(express.entry.gateway && !express.entry.interface);
+        assert!(prefix_list("us-east-1", "s3express").is_some());
+        // Other prefixes and global names.
+        let q = find("aws.api.us-east-1.qbusiness").unwrap();
+        assert_eq!(q.region, "us-east-1");
+        assert!(find("aws.sagemaker.eu-west-1.notebook").is_some());
+        let iam = find("com.amazonaws.iam").unwrap();
+        assert_eq!(iam.region, "us-east-1");
+        assert!(find_in("com.amazonaws.iam", "eu-west-1").is_none());
+        let ap = find_in("com.amazonaws.s3-global.accesspoint", "eu-west-1").unwrap();
+        assert_ne!(
+            ap.id(false),
+            find_in("com.amazonaws.s3-global.accesspoint", "us-east-1")
+                .unwrap()
+                .id(false)
+        );
+        // A regional name only in its own Region; FIPS names only where offered.
+        assert!(find_in("com.amazonaws.us-east-1.ecs", "eu-west-1").is_none());
+        assert!(find("com.amazonaws.us-east-1.ecs-fips").is_some());
+        assert!(find("com.amazonaws.eu-west-1.ecs-fips").is_none());
+    }
+
+    #[test]
+    fn every_line_is_well_formed() {
+        let mut seen = std::collections::HashSet::new();
+        let mut n = 0;
+        for line in data_lines() {
+            let e = parse_line(line).unwrap_or_else(|err| panic!("{err}: {line}"));
+            assert!(seen.insert(e.template), "twice: {}", e.template);
+            assert!(e.interface || e.gateway);
+            if e.gateway && !e.global() {
+                assert!(
+                    matches!(e.suffix, "s3" | "dynamodb" | "s3express"),
+                    "{line}"
+                );
+            }
+            if e.interface {
+                assert!(!e.private_dns.is_empty(), "{line}");
+            }
+            n += 1;
+        }
+        assert_eq!(n, entries().len());
+        assert!(n >= 495, "{n}");
+        for region in regions::REGIONS {
+            let here = services_in(region.name);
+            assert!(here.len() > 100, "{}: {}", region.name, here.len());
+            for s in &here {
+                let back = find_in(&s.name, region.name).expect(&s.name);
+                assert_eq!(back.entry.template, s.entry.template);
+            }
+        }
     }
 }

@@ -50,9 +50,7 @@ pub(crate) fn lookup_service(ctx: &Ctx, name: &str, service_region: &str) -> Opt
         }
         return endpoint_services::by_name(ctx, name).map(|s| endpoint_services::view(ctx, s));
     }
-    catalog::find(name)
-        .filter(|s| s.region == service_region)
-        .map(ServiceView::from_catalog)
+    catalog::find_in(name, service_region).map(ServiceView::from_catalog)
 }
 
 pub(super) fn dns_entries(

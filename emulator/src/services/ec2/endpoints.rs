@@ -2,7 +2,8 @@
 //! CreateVpcEndpoint, DescribeVpcEndpoints, ModifyVpcEndpoint,
 //! DeleteVpcEndpoints, DescribeVpcEndpointServices, DescribePrefixLists.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use super::catalog;
 use super::endpoint_model::{invalid_service, resolve_service, to_model};
@@ -957,6 +958,57 @@ const SERVICE_FILTERS: &[&str] = &[
     "supported-ip-address-types",
 ];
 
+/// One line of DescribeVpcEndpointServices: its sort key, the service's
+/// name and tags, and the detail.
+struct Line {
+    key: String,
+    name: String,
+    kind: String,
+    cross_region: bool,
+    detail: m::ServiceDetail,
+}
+
+fn lines_of(v: &ServiceView) -> Vec<Line> {
+    service_details(v)
+        .into_iter()
+        .map(|d| {
+            let kind = d
+                .service_type
+                .as_ref()
+                .and_then(|t| t[0].service_type.clone())
+                .unwrap_or_default();
+            Line {
+                key: format!("{}\u{0}{kind}", v.name),
+                name: v.name.clone(),
+                kind,
+                cross_region: v.cross_region,
+                detail: d,
+            }
+        })
+        .collect()
+}
+
+/// AWS's catalogue as one Region answers it, built once per Region: it never
+/// changes, and building ~500 details per call would cost milliseconds.
+fn catalogue_lines(region: &str) -> Arc<Vec<Line>> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Arc<Vec<Line>>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(l) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(region) {
+        return l.clone();
+    }
+    let mut lines: Vec<Line> = catalog::services_in(region)
+        .into_iter()
+        .flat_map(|s| lines_of(&ServiceView::from_catalog(s)))
+        .collect();
+    lines.sort_by(|a, b| a.key.cmp(&b.key));
+    let lines = Arc::new(lines);
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(region.to_string(), lines.clone());
+    lines
+}
+
 pub(super) fn describe_services(
     ctx: &mut Ctx,
     input: m::DescribeVpcEndpointServicesRequest,
@@ -967,15 +1019,9 @@ pub(super) fn describe_services(
         regions_wanted.push(here.clone());
     }
     let filters = Filters::parse(input.filters, SERVICE_FILTERS)?;
+    // AWS's services (shared, built once) and customers' (built per call, with tags).
+    let aws: Vec<Arc<Vec<Line>>> = regions_wanted.iter().map(|r| catalogue_lines(r)).collect();
     let mut views: Vec<ServiceView> = Vec::new();
-    for region in &regions_wanted {
-        for s in catalog::services_in(region) {
-            let v = ServiceView::from_catalog(s);
-            if *region == here || v.cross_region {
-                views.push(v);
-            }
-        }
-    }
     for region in &regions_wanted {
         if *region == here {
             for s in ctx.region.common.ec2.endpoint_services.values() {
@@ -987,41 +1033,52 @@ pub(super) fn describe_services(
             views.extend(remote::reachable_in(ctx, region));
         }
     }
+    let custom: Vec<(Line, Tags)> = views
+        .iter()
+        .flat_map(|v| lines_of(v).into_iter().map(|l| (l, v.tags.clone())))
+        .collect();
+    let no_tags = Tags::default();
+    let mut candidates: Vec<(&Line, &Tags)> = Vec::new();
+    for (region, lines) in regions_wanted.iter().zip(&aws) {
+        let local = *region == here;
+        candidates.extend(
+            lines
+                .iter()
+                .filter(|l| local || l.cross_region)
+                .map(|l| (l, &no_tags)),
+        );
+    }
+    candidates.extend(custom.iter().map(|(l, t)| (l, t)));
     let names = input.service_names.clone().unwrap_or_default();
     for n in &names {
-        if !views.iter().any(|v| &v.name == n) {
+        if !candidates.iter().any(|(l, _)| &l.name == n) {
             return Err(invalid_service(n));
         }
     }
     ctx.dry_run(input.dry_run)?;
-    let mut items: Vec<(String, m::ServiceDetail)> = Vec::new();
-    for v in views
-        .iter()
-        .filter(|v| names.is_empty() || names.contains(&v.name))
+    let mut items: Vec<(String, &m::ServiceDetail)> = Vec::new();
+    for (l, tags) in candidates
+        .into_iter()
+        .filter(|(l, _)| names.is_empty() || names.contains(&l.name))
     {
-        for d in service_details(v) {
-            let kind = d
-                .service_type
-                .as_ref()
-                .and_then(|t| t[0].service_type.clone())
-                .unwrap_or_default();
-            // A customer's service carries its tags; AWS's have none.
-            let keep = filters.matches(&v.tags, |f| match f {
-                "owner" => d.owner.iter().cloned().collect(),
-                "service-name" => d.service_name.iter().cloned().collect(),
-                "service-region" => d.service_region.iter().cloned().collect(),
-                "service-type" => vec![kind.clone()],
-                "supported-ip-address-types" => {
-                    d.supported_ip_address_types.clone().unwrap_or_default()
-                }
-                _ => vec![],
-            });
-            if keep {
-                items.push((format!("{}\u{0}{kind}", v.name), d));
+        let d = &l.detail;
+        // A customer's service carries its tags; AWS's have none.
+        let keep = filters.matches(tags, |f| match f {
+            "owner" => d.owner.iter().cloned().collect(),
+            "service-name" => d.service_name.iter().cloned().collect(),
+            "service-region" => d.service_region.iter().cloned().collect(),
+            "service-type" => vec![l.kind.clone()],
+            "supported-ip-address-types" => {
+                d.supported_ip_address_types.clone().unwrap_or_default()
             }
+            _ => vec![],
+        });
+        if keep {
+            items.push((l.key.clone(), d));
         }
     }
     let (page, next) = paginate(items, cap(input.max_results), input.next_token.as_deref())?;
+    let page: Vec<m::ServiceDetail> = page.into_iter().cloned().collect();
     Ok(m::DescribeVpcEndpointServicesResult {
         service_names: Some(page.iter().filter_map(|d| d.service_name.clone()).collect()),
         service_details: Some(page),

@@ -508,13 +508,13 @@ pub(super) fn describe_regions(
         .map(|r| m::Region {
             region_name: Some(r.name.to_string()),
             endpoint: Some(format!("ec2.{}.amazonaws.com", r.name)),
-            opt_in_status: Some("opt-in-not-required".into()),
+            opt_in_status: Some(r.opt_in_status().into()),
             ..Default::default()
         })
         .filter(|r| {
             filters.matches(&Default::default(), |n| match n {
                 "endpoint" => r.endpoint.iter().cloned().collect(),
-                "opt-in-status" => one("opt-in-not-required"),
+                "opt-in-status" => r.opt_in_status.iter().cloned().collect(),
                 "region-name" => r.region_name.iter().cloned().collect(),
                 _ => vec![],
             })
