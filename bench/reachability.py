@@ -91,6 +91,8 @@ try:
     services = re.findall(r"<serviceName>(com\.amazonaws\.us-east-1\.[^<]+)</serviceName>",
                           ec2({"Action": "DescribeVpcEndpointServices"}))
     interface = [s for s in dict.fromkeys(services) if not s.endswith((".s3", ".dynamodb"))]
+    # The endpoint the timed path goes through comes first.
+    interface.sort(key=lambda s: not s.endswith(".ecr.dkr"))
     made = set()
     for i in range(100):
         service = interface[i % len(interface)]
@@ -113,7 +115,7 @@ try:
     endpoint = timed(base + "&to=ecr.dkr", reachable)
     internet = timed(base + "&to=registry-1.docker.io", blocked)
     print(f"world: 1 VPC, 50 subnets, 200 routes, 100 interface endpoints "
-          f"({len(interface)} services); {ROUNDS} requests each")
+          f"({min(100, len(interface))} services); {ROUNDS} requests each")
     for name, (med, p99) in (("health (baseline)", health),
                              ("explain: ecr.dkr via endpoint", endpoint),
                              ("explain: internet, blocked", internet)):
