@@ -26,7 +26,34 @@ const ENDPOINT_AGENT: (u32, u32, u32) = (1, 25, 1);
 /// Answers already found in one call: instances of one subnet with the
 /// same security groups, public address and agent generation share them.
 #[derive(Default)]
-pub(super) struct Memo(HashMap<String, Option<String>>);
+pub(super) struct Memo {
+    answers: HashMap<String, Option<String>>,
+    /// Instance id → its primary interface, built once per call.
+    primary: Option<HashMap<String, String>>,
+}
+
+impl Memo {
+    fn primary_eni(
+        &mut self,
+        st: &crate::services::ec2::state::State,
+        instance: &str,
+    ) -> Option<String> {
+        let map = self.primary.get_or_insert_with(|| {
+            let mut best: HashMap<String, (i32, String)> = HashMap::new();
+            for e in st.enis.values() {
+                let Some(a) = &e.attachment else { continue };
+                let slot = best
+                    .entry(a.instance_id.clone())
+                    .or_insert((i32::MAX, String::new()));
+                if a.device_index < slot.0 {
+                    *slot = (a.device_index, e.id.clone());
+                }
+            }
+            best.into_iter().map(|(k, (_, v))| (k, v)).collect()
+        });
+        map.get(instance).cloned()
+    }
+}
 
 fn version(v: &str) -> (u32, u32, u32) {
     let mut parts = v.trim_start_matches('v').split('.').map(|p| {
@@ -50,7 +77,8 @@ pub(super) fn blocked(ctx: &Ctx, ci: &ContainerInstanceRec, memo: &mut Memo) -> 
         return None;
     }
     let st = &ctx.acct().ec2;
-    let eni_id = reachability::instance_eni(st, &ci.ec2_instance_id)?;
+    let eni_id = memo.primary_eni(st, &ci.ec2_instance_id)?;
+    let eni_id = eni_id.as_str();
     let eni = st.enis.get(eni_id)?;
     let agent = ci.version_info.agent_version.clone().unwrap_or_default();
     let new_agent = version(&agent) >= ENDPOINT_AGENT;
@@ -65,7 +93,7 @@ pub(super) fn blocked(ctx: &Ctx, ci: &ContainerInstanceRec, memo: &mut Memo) -> 
                 .is_some_and(|x| x.network_interface_id == eni.id)),
         new_agent
     );
-    if let Some(known) = memo.0.get(&key) {
+    if let Some(known) = memo.answers.get(&key) {
         return known.clone();
     }
     let region = ctx.region_name();
@@ -98,7 +126,7 @@ pub(super) fn blocked(ctx: &Ctx, ci: &ContainerInstanceRec, memo: &mut Memo) -> 
         }
         break;
     }
-    memo.0.insert(key, why.clone());
+    memo.answers.insert(key, why.clone());
     why
 }
 
