@@ -11,7 +11,9 @@
 //! looked at whenever the agent's state is read, so adding the endpoint or
 //! route connects it.
 
+use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 
 use super::state::ContainerInstanceRec;
 use crate::services::ec2::reachability::{self, To};
@@ -24,36 +26,10 @@ const SERVICES: [&str; 3] = ["ecs", "ecs-agent", "ecs-telemetry"];
 const ENDPOINT_AGENT: (u32, u32, u32) = (1, 25, 1);
 
 /// Answers already found in one call: instances of one subnet with the
-/// same security groups, public address and agent generation share them.
+/// same security groups, public address and agent generation share them
+/// (keyed by a hash of those).
 #[derive(Default)]
-pub(super) struct Memo {
-    answers: HashMap<String, Option<String>>,
-    /// Instance id → its primary interface, built once per call.
-    primary: Option<HashMap<String, String>>,
-}
-
-impl Memo {
-    fn primary_eni(
-        &mut self,
-        st: &crate::services::ec2::state::State,
-        instance: &str,
-    ) -> Option<String> {
-        let map = self.primary.get_or_insert_with(|| {
-            let mut best: HashMap<String, (i32, String)> = HashMap::new();
-            for e in st.enis.values() {
-                let Some(a) = &e.attachment else { continue };
-                let slot = best
-                    .entry(a.instance_id.clone())
-                    .or_insert((i32::MAX, String::new()));
-                if a.device_index < slot.0 {
-                    *slot = (a.device_index, e.id.clone());
-                }
-            }
-            best.into_iter().map(|(k, (_, v))| (k, v)).collect()
-        });
-        map.get(instance).cloned()
-    }
-}
+pub(super) struct Memo(HashMap<u64, Option<String>>);
 
 fn version(v: &str) -> (u32, u32, u32) {
     let mut parts = v.trim_start_matches('v').split('.').map(|p| {
@@ -77,23 +53,22 @@ pub(super) fn blocked(ctx: &Ctx, ci: &ContainerInstanceRec, memo: &mut Memo) -> 
         return None;
     }
     let st = &ctx.acct().ec2;
-    let eni_id = memo.primary_eni(st, &ci.ec2_instance_id)?;
-    let eni_id = eni_id.as_str();
+    let eni_id = ci.primary_eni.as_deref()?;
     let eni = st.enis.get(eni_id)?;
-    let agent = ci.version_info.agent_version.clone().unwrap_or_default();
-    let new_agent = version(&agent) >= ENDPOINT_AGENT;
-    let key = format!(
-        "{}|{}|{}|{}",
-        eni.subnet_id,
-        eni.group_ids.join(","),
-        eni.public_ip.is_some()
-            || st.addresses.values().any(|a| a
-                .association
+    let agent = ci.version_info.agent_version.as_deref().unwrap_or_default();
+    let new_agent = version(agent) >= ENDPOINT_AGENT;
+    let public = eni.public_ip.is_some()
+        || st.addresses.values().any(|a| {
+            a.association
                 .as_ref()
-                .is_some_and(|x| x.network_interface_id == eni.id)),
-        new_agent
-    );
-    if let Some(known) = memo.answers.get(&key) {
+                .is_some_and(|x| x.network_interface_id == eni.id)
+        });
+    let key = {
+        let mut h = DefaultHasher::new();
+        (&eni.subnet_id, &eni.group_ids, public, new_agent).hash(&mut h);
+        h.finish()
+    };
+    if let Some(known) = memo.0.get(&key) {
         return known.clone();
     }
     let region = ctx.region_name();
@@ -112,21 +87,20 @@ pub(super) fn blocked(ctx: &Ctx, ci: &ContainerInstanceRec, memo: &mut Memo) -> 
                 continue;
             }
             why = Some(format!(
-                "agent {agent} of container instance {} cannot use the interface endpoints for com.amazonaws.{region}.{service} (agent 1.25.1 or later is needed) and cannot reach it over the internet: {}",
-                ci.id,
+                "agent {agent} cannot use the interface endpoints for com.amazonaws.{region}.{service} (agent 1.25.1 or later is needed) and cannot reach it over the internet: {}",
                 b.explanation.unwrap_or_default()
             ));
         } else {
             why = Some(format!(
-                "the agent of container instance {} cannot reach {} from {eni_id}: {}",
-                ci.id,
+                "the agent cannot reach {} from {}: {}",
                 a.destination,
+                eni.subnet_id,
                 a.explanation.unwrap_or_default()
             ));
         }
         break;
     }
-    memo.answers.insert(key, why.clone());
+    memo.0.insert(key, why.clone());
     why
 }
 

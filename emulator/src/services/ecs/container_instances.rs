@@ -261,10 +261,13 @@ fn register(
     }
     let id = new_id(ctx);
     let capacity_provider = group_provider(ctx, cluster, &i);
+    let primary_eni = crate::services::ec2::reachability::instance_eni(&ctx.acct().ec2, ec2_id)
+        .map(str::to_string);
     let rec = ContainerInstanceRec {
         cluster: cluster.to_string(),
         id: id.clone(),
         ec2_instance_id: ec2_id.to_string(),
+        primary_eni,
         status: "ACTIVE".into(),
         status_reason: None,
         agent_connected: true,

@@ -157,6 +157,8 @@ pub struct ContainerInstanceRec {
     pub cluster: String,
     pub id: String,
     pub ec2_instance_id: String,
+    /// The instance's primary network interface (its agent's traffic).
+    pub primary_eni: Option<String>,
     /// `REGISTERING`, `ACTIVE`, `DRAINING`, `DEREGISTERING`, `INACTIVE`.
     pub status: String,
     pub status_reason: Option<String>,
