@@ -29,7 +29,21 @@ const ENDPOINT_AGENT: (u32, u32, u32) = (1, 25, 1);
 /// same security groups, public address and agent generation share them
 /// (keyed by a hash of those).
 #[derive(Default)]
-pub(super) struct Memo(HashMap<u64, Option<String>>);
+pub(super) struct Memo {
+    answers: HashMap<u64, Option<String>>,
+    /// Take every running agent as connected without looking (placement's
+    /// first pass).
+    trusting: bool,
+}
+
+impl Memo {
+    pub(super) fn trusting() -> Memo {
+        Memo {
+            trusting: true,
+            ..Memo::default()
+        }
+    }
+}
 
 fn version(v: &str) -> (u32, u32, u32) {
     let mut parts = v.trim_start_matches('v').split('.').map(|p| {
@@ -49,7 +63,7 @@ fn version(v: &str) -> (u32, u32, u32) {
 /// Why the agent cannot reach ECS now (None: it can, or the world's
 /// reachability switch does not enforce it).
 pub(super) fn blocked(ctx: &Ctx, ci: &ContainerInstanceRec, memo: &mut Memo) -> Option<String> {
-    if ctx.world.config.reachability != Reachability::Enforce {
+    if memo.trusting || ctx.world.config.reachability != Reachability::Enforce {
         return None;
     }
     let st = &ctx.acct().ec2;
@@ -68,7 +82,7 @@ pub(super) fn blocked(ctx: &Ctx, ci: &ContainerInstanceRec, memo: &mut Memo) -> 
         (&eni.subnet_id, &eni.group_ids, public, new_agent).hash(&mut h);
         h.finish()
     };
-    if let Some(known) = memo.0.get(&key) {
+    if let Some(known) = memo.answers.get(&key) {
         return known.clone();
     }
     let region = ctx.region_name();
@@ -100,7 +114,7 @@ pub(super) fn blocked(ctx: &Ctx, ci: &ContainerInstanceRec, memo: &mut Memo) -> 
         }
         break;
     }
-    memo.0.insert(key, why.clone());
+    memo.answers.insert(key, why.clone());
     why
 }
 

@@ -15,5 +15,7 @@ pub fn task_interface(ctx: &Ctx, task: &str) -> Option<String> {
     }
     let placed = t.placed.as_ref()?;
     let ci = st.container_instances.get(&placed.instance)?;
-    reachability::instance_eni(&ctx.acct().ec2, &ci.ec2_instance_id).map(str::to_string)
+    ci.primary_eni.clone().or_else(|| {
+        reachability::instance_eni(&ctx.acct().ec2, &ci.ec2_instance_id).map(str::to_string)
+    })
 }

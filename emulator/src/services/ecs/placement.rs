@@ -291,7 +291,28 @@ fn in_group(ci: &ContainerInstanceRec, group: &str) -> u32 {
 /// spread strategy, counts the group's tasks per value over every instance
 /// of the cluster (ECS spreads over all of them, not only those that fit);
 /// the strategies then narrow the candidates in turn.
+///
+/// Looking at every agent's network costs more than the rest of placement
+/// in a large cluster, so the cluster is first placed as if every running
+/// agent reached ECS; the chosen instance's agent is then looked at, and
+/// only if it cannot reach ECS is the cluster placed again looking at all
+/// of them. The first answer stands when its instance is connected: it is
+/// the best of a larger set that contains it.
 pub(super) fn place(ctx: &Ctx, ask: &Ask<'_>) -> Result<Spot, Vec<(String, String)>> {
+    if let Ok(spot) = place_with(ctx, ask, &mut agent_network::Memo::trusting()) {
+        let chosen = ctx.acct().ecs.container_instances.get(&spot.instance);
+        if chosen.is_some_and(|ci| agent_network::connected(ctx, ci, &mut Default::default())) {
+            return Ok(spot);
+        }
+    }
+    place_with(ctx, ask, &mut agent_network::Memo::default())
+}
+
+fn place_with(
+    ctx: &Ctx,
+    ask: &Ask<'_>,
+    memo: &mut agent_network::Memo,
+) -> Result<Spot, Vec<(String, String)>> {
     let st = &ctx.acct().ecs;
     let zones = zones_of(ctx, ask.net);
     let constraints: Vec<(String, Option<Expr>)> = ask
@@ -316,7 +337,6 @@ pub(super) fn place(ctx: &Ctx, ask: &Ask<'_>) -> Result<Spot, Vec<(String, Strin
         .collect();
     let mut tallies: Vec<Tally<'_>> = spread_fields.iter().map(|_| Tally::default()).collect();
     let mut failures = Vec::new();
-    let mut memo = agent_network::Memo::default();
     // The instances that fit, each with where its values of the spread
     // fields start in `keys` (one per field).
     let mut fits: Vec<(&ContainerInstanceRec, usize)> = Vec::new();
@@ -343,7 +363,7 @@ pub(super) fn place(ctx: &Ctx, ask: &Ask<'_>) -> Result<Spot, Vec<(String, Strin
             }
             keys.push(key);
         }
-        if let Some(why) = misfit(ctx, ci, ask.need, zones.as_deref(), &mut memo) {
+        if let Some(why) = misfit(ctx, ci, ask.need, zones.as_deref(), memo) {
             keys.truncate(at);
             failures.push((
                 container_instance_arn(ctx, &ci.cluster, &ci.id),
@@ -357,7 +377,7 @@ pub(super) fn place(ctx: &Ctx, ask: &Ask<'_>) -> Result<Spot, Vec<(String, Strin
                 "distinctInstance" => !ci.groups.contains_key(ask.group),
                 _ => expr
                     .as_ref()
-                    .is_none_or(|e| query::matches(e, &query::facts(ctx, ci, &mut memo))),
+                    .is_none_or(|e| query::matches(e, &query::facts(ctx, ci, memo))),
             };
             if !ok {
                 // [U: ECS's reason for an instance a constraint rules out]
