@@ -29,6 +29,18 @@ fn integer(resources: &[Resource], name: &str) -> i32 {
 }
 
 async fn register_bridge(ecs: &aws_sdk_ecs::Client, family: &str, cpu: i32, memory: i32) {
+    register_bridge_on(ecs, family, cpu, memory, 0).await;
+}
+
+/// A bridge task definition binding container port 80 to `host_port`
+/// (0: a dynamic one).
+async fn register_bridge_on(
+    ecs: &aws_sdk_ecs::Client,
+    family: &str,
+    cpu: i32,
+    memory: i32,
+    host_port: i32,
+) {
     ecs.register_task_definition()
         .family(family)
         .network_mode(NetworkMode::Bridge)
@@ -42,7 +54,7 @@ async fn register_bridge(ecs: &aws_sdk_ecs::Client, family: &str, cpu: i32, memo
                 .port_mappings(
                     PortMapping::builder()
                         .container_port(80)
-                        .host_port(0)
+                        .host_port(host_port)
                         .build(),
                 )
                 .build(),
@@ -295,31 +307,6 @@ async fn capacity_provider_strategy_splits_by_base_and_weight() {
     assert_eq!(per.get("FARGATE_SPOT"), Some(&6));
 }
 
-/// Registers a bridge task definition with a fixed host port (or dynamic: 0).
-async fn register_fixed(ecs: &aws_sdk_ecs::Client, family: &str, host_port: i32) {
-    ecs.register_task_definition()
-        .family(family)
-        .network_mode(NetworkMode::Bridge)
-        .requires_compatibilities(Compatibility::Ec2)
-        .container_definitions(
-            ContainerDefinition::builder()
-                .name("web")
-                .image("nginx:latest")
-                .cpu(128)
-                .memory(128)
-                .port_mappings(
-                    PortMapping::builder()
-                        .container_port(80)
-                        .host_port(host_port)
-                        .build(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .expect("RegisterTaskDefinition");
-}
-
 #[tokio::test]
 async fn run_task_failures_name_each_reason() {
     let emu = Emulator::shared();
@@ -384,14 +371,14 @@ async fn run_task_failures_name_each_reason() {
     assert_eq!(failures(out), expect("RESOURCE:MEMORY"));
 
     // A fixed host port fits once; the agent's own ports never.
-    register_fixed(&ecs, "fixed", 8080).await;
+    register_bridge_on(&ecs, "fixed", 128, 128, 8080).await;
     let out = run_of("fixed").send().await.expect("RunTask");
     assert_eq!(out.tasks().len(), 1);
     let bindings = out.tasks()[0].containers()[0].network_bindings();
     assert_eq!(bindings[0].host_port(), Some(8080));
     let out = run_of("fixed").send().await.expect("RunTask");
     assert_eq!(failures(out), expect("RESOURCE:PORTS"));
-    register_fixed(&ecs, "ssh", 22).await;
+    register_bridge_on(&ecs, "ssh", 128, 128, 22).await;
     let out = run_of("ssh").send().await.expect("RunTask");
     assert_eq!(failures(out), expect("RESOURCE:PORTS"));
 

@@ -196,14 +196,7 @@ fn route(st: &State, region: &str, eni_id: &str, to: &To) -> Answer {
             match gateway_path(st, &src, &destination, &pl) {
                 Some(Ok(hops)) => {
                     path.extend(hops);
-                    return Answer {
-                        reachable: true,
-                        destination,
-                        path,
-                        blocked: None,
-                        explanation: None,
-                        denied_action: None,
-                    };
+                    return reached(destination, path);
                 }
                 Some(Err((h, why))) => return blocked(destination, path, h, why),
                 None => {}
@@ -212,14 +205,7 @@ fn route(st: &State, region: &str, eni_id: &str, to: &To) -> Answer {
         match interface_path(st, &src, &destination) {
             Resolved::Endpoint(Ok(hops)) => {
                 path.extend(hops);
-                return Answer {
-                    reachable: true,
-                    destination,
-                    path,
-                    blocked: None,
-                    explanation: None,
-                    denied_action: None,
-                };
+                return reached(destination, path);
             }
             Resolved::Endpoint(Err((mut hops, h, why))) => {
                 path.append(&mut hops);
@@ -236,20 +222,24 @@ fn route(st: &State, region: &str, eni_id: &str, to: &To) -> Answer {
     match internet_path(st, &src, target) {
         Ok(hops) => {
             path.extend(hops);
-            Answer {
-                reachable: true,
-                destination,
-                path,
-                blocked: None,
-                explanation: None,
-                denied_action: None,
-            }
+            reached(destination, path)
         }
         Err((mut hops, h, why)) => {
             path.append(&mut hops);
             why_public.insert(0, why);
             blocked(destination, path, h, why_public.join(", and "))
         }
+    }
+}
+
+fn reached(destination: String, path: Vec<Hop>) -> Answer {
+    Answer {
+        reachable: true,
+        destination,
+        path,
+        blocked: None,
+        explanation: None,
+        denied_action: None,
     }
 }
 
