@@ -664,6 +664,71 @@ pub fn ecs_user_data(cluster: &str) -> String {
     ))
 }
 
+/// A fresh account's clients and a /16 VPC (10.0.0.0/16) whose subnet
+/// `10.0.1.0/24` in us-east-1a reaches out through a NAT gateway
+/// (`nat_egress`), as ECS tasks and agents need.
+pub struct EcsWorld {
+    pub account: String,
+    pub ec2: aws_sdk_ec2::Client,
+    pub ecs: aws_sdk_ecs::Client,
+    pub vpc: String,
+    pub subnet: String,
+}
+
+/// (Keep `emu` alive meanwhile: the shared emulator stops with its last handle.)
+pub async fn ecs_world(emu: &Emulator) -> EcsWorld {
+    let account = random_account();
+    let (ec2, ecs) = (
+        emu.ec2(&account, "us-east-1"),
+        emu.ecs(&account, "us-east-1"),
+    );
+    let vpc = create_vpc(&ec2, "10.0.0.0/16").await;
+    let subnet = create_subnet(&ec2, &vpc, "10.0.1.0/24", "us-east-1a").await;
+    nat_egress(&ec2, &vpc, "10.0.255.0/24", "us-east-1a", true).await;
+    EcsWorld {
+        account,
+        ec2,
+        ecs,
+        vpc,
+        subnet,
+    }
+}
+
+/// Creates an ECS cluster.
+pub async fn create_cluster(ecs: &aws_sdk_ecs::Client, name: &str) {
+    ecs.create_cluster()
+        .cluster_name(name)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateCluster {name}: {e:?}"));
+}
+
+/// Launches `count` instances of the ECS-optimized AMI in `subnet` whose
+/// agents join `cluster`; their ids.
+pub async fn launch_container_instances(
+    ec2: &aws_sdk_ec2::Client,
+    subnet: &str,
+    kind: aws_sdk_ec2::types::InstanceType,
+    count: i32,
+    cluster: &str,
+) -> Vec<String> {
+    let run = ec2
+        .run_instances()
+        .image_id(ecs_ami(ec2).await)
+        .instance_type(kind)
+        .min_count(count)
+        .max_count(count)
+        .subnet_id(subnet)
+        .user_data(ecs_user_data(cluster))
+        .send()
+        .await
+        .expect("RunInstances");
+    run.instances()
+        .iter()
+        .map(|i| i.instance_id().expect("instance id").to_string())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,10 +15,8 @@ use aws_sdk_ecs::types::{
     PortMapping, Resource,
 };
 use sdk_tests::{
-    create_subnet, create_vpc, ecs_ami, ecs_user_data, nat_egress, random_account, Emulator,
+    create_cluster, create_subnet, ecs_world, launch_container_instances, EcsWorld, Emulator,
 };
-
-const REGION: &str = "us-east-1";
 
 fn integer(resources: &[Resource], name: &str) -> i32 {
     resources
@@ -67,30 +65,13 @@ async fn register_bridge_on(
 #[tokio::test]
 async fn instances_register_and_take_tasks() {
     let emu = Emulator::shared();
-    let account = random_account();
-    let (ec2, ecs) = (emu.ec2(&account, REGION), emu.ecs(&account, REGION));
-    let vpc = create_vpc(&ec2, "10.0.0.0/16").await;
-    let subnet = create_subnet(&ec2, &vpc, "10.0.1.0/24", "us-east-1a").await;
     // The instances reach ECS and Docker Hub through a NAT gateway.
-    nat_egress(&ec2, &vpc, "10.0.255.0/24", "us-east-1a", true).await;
-    ecs.create_cluster()
-        .cluster_name("prod")
-        .send()
-        .await
-        .expect("CreateCluster");
-    let user_data = ecs_user_data("prod");
-    let run = ec2
-        .run_instances()
-        .image_id(ecs_ami(&ec2).await)
-        .instance_type(InstanceType::T3Medium)
-        .min_count(2)
-        .max_count(2)
-        .subnet_id(&subnet)
-        .user_data(user_data)
-        .send()
-        .await
-        .expect("RunInstances");
-    assert_eq!(run.instances().len(), 2);
+    let EcsWorld {
+        ec2, ecs, subnet, ..
+    } = ecs_world(&emu).await;
+    create_cluster(&ecs, "prod").await;
+    let run = launch_container_instances(&ec2, &subnet, InstanceType::T3Medium, 2, "prod").await;
+    assert_eq!(run.len(), 2);
 
     let arns = ecs
         .list_container_instances()
@@ -237,12 +218,8 @@ async fn instances_register_and_take_tasks() {
 #[tokio::test]
 async fn capacity_provider_strategy_splits_by_base_and_weight() {
     let emu = Emulator::shared();
-    let account = random_account();
-    let (ec2, ecs) = (emu.ec2(&account, REGION), emu.ecs(&account, REGION));
-    let vpc = create_vpc(&ec2, "10.0.0.0/16").await;
-    let subnet = create_subnet(&ec2, &vpc, "10.0.1.0/24", "us-east-1a").await;
-    // The instances reach ECS and Docker Hub through a NAT gateway.
-    nat_egress(&ec2, &vpc, "10.0.255.0/24", "us-east-1a", true).await;
+    // The tasks reach Docker Hub through a NAT gateway.
+    let EcsWorld { ecs, subnet, .. } = ecs_world(&emu).await;
     ecs.create_cluster()
         .cluster_name("app")
         .capacity_providers("FARGATE")
@@ -310,29 +287,19 @@ async fn capacity_provider_strategy_splits_by_base_and_weight() {
 #[tokio::test]
 async fn run_task_failures_name_each_reason() {
     let emu = Emulator::shared();
-    let account = random_account();
-    let (ec2, ecs) = (emu.ec2(&account, REGION), emu.ecs(&account, REGION));
-    let vpc = create_vpc(&ec2, "10.0.0.0/16").await;
-    let a = create_subnet(&ec2, &vpc, "10.0.1.0/24", "us-east-1a").await;
+    let EcsWorld {
+        ec2,
+        ecs,
+        vpc,
+        subnet: a,
+        ..
+    } = ecs_world(&emu).await;
     let b = create_subnet(&ec2, &vpc, "10.0.2.0/24", "us-east-1b").await;
-    nat_egress(&ec2, &vpc, "10.0.255.0/24", "us-east-1a", true).await;
-    ecs.create_cluster()
-        .cluster_name("prod")
-        .send()
+    create_cluster(&ecs, "prod").await;
+    let [ec2_id] = launch_container_instances(&ec2, &a, InstanceType::T3Medium, 1, "prod")
         .await
-        .expect("CreateCluster");
-    let run = ec2
-        .run_instances()
-        .image_id(ecs_ami(&ec2).await)
-        .instance_type(InstanceType::T3Medium)
-        .min_count(1)
-        .max_count(1)
-        .subnet_id(&a)
-        .user_data(ecs_user_data("prod"))
-        .send()
-        .await
-        .expect("RunInstances");
-    let ec2_id = run.instances()[0].instance_id().unwrap_or("").to_string();
+        .try_into()
+        .expect("one instance");
     let arn = ecs
         .list_container_instances()
         .cluster("prod")

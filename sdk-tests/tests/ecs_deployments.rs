@@ -9,7 +9,7 @@ use aws_sdk_ecs::types::{
     Scale, ScaleUnit, SettingName,
 };
 use sdk_tests::{
-    create_subnet, create_vpc, ecs_ami, ecs_user_data, nat_egress, random_account, Emulator,
+    create_cluster, ecs_world, launch_container_instances, random_account, EcsWorld, Emulator,
 };
 
 const REGION: &str = "us-east-1";
@@ -54,28 +54,12 @@ async fn account_setting_sets_new_clusters_container_insights() {
 #[tokio::test]
 async fn draining_moves_service_tasks_to_other_instances() {
     let emu = Emulator::shared();
-    let account = random_account();
-    let (ec2, ecs) = (emu.ec2(&account, REGION), emu.ecs(&account, REGION));
-    let vpc = create_vpc(&ec2, "10.0.0.0/16").await;
-    let subnet = create_subnet(&ec2, &vpc, "10.0.1.0/24", "us-east-1a").await;
     // The private subnet reaches ECS and Docker Hub through a NAT gateway.
-    nat_egress(&ec2, &vpc, "10.0.255.0/24", "us-east-1a", true).await;
-    ecs.create_cluster()
-        .cluster_name("prod")
-        .send()
-        .await
-        .expect("CreateCluster");
-    let image = ecs_ami(&ec2).await;
-    ec2.run_instances()
-        .image_id(image)
-        .instance_type(InstanceType::T3Small)
-        .min_count(2)
-        .max_count(2)
-        .subnet_id(&subnet)
-        .user_data(ecs_user_data("prod"))
-        .send()
-        .await
-        .expect("RunInstances");
+    let EcsWorld {
+        ec2, ecs, subnet, ..
+    } = ecs_world(&emu).await;
+    create_cluster(&ecs, "prod").await;
+    launch_container_instances(&ec2, &subnet, InstanceType::T3Small, 2, "prod").await;
     ecs.register_task_definition()
         .family("web")
         .network_mode(NetworkMode::Bridge)
@@ -143,17 +127,9 @@ async fn draining_moves_service_tasks_to_other_instances() {
 #[tokio::test]
 async fn task_sets_of_an_external_service() {
     let emu = Emulator::shared();
-    let account = random_account();
-    let (ec2, ecs) = (emu.ec2(&account, REGION), emu.ecs(&account, REGION));
-    let vpc = create_vpc(&ec2, "10.0.0.0/16").await;
-    let subnet = create_subnet(&ec2, &vpc, "10.0.1.0/24", "us-east-1a").await;
-    // The private subnet reaches ECS and Docker Hub through a NAT gateway.
-    nat_egress(&ec2, &vpc, "10.0.255.0/24", "us-east-1a", true).await;
-    ecs.create_cluster()
-        .cluster_name("app")
-        .send()
-        .await
-        .expect("CreateCluster");
+    // The private subnet reaches Docker Hub through a NAT gateway.
+    let EcsWorld { ecs, subnet, .. } = ecs_world(&emu).await;
+    create_cluster(&ecs, "app").await;
     ecs.register_task_definition()
         .family("web")
         .network_mode(NetworkMode::Awsvpc)
