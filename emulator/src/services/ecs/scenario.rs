@@ -10,14 +10,15 @@ use super::state::TaskRec;
 use crate::scenario_file::format as f;
 use crate::scenario_file::mapping::time;
 use crate::services::ec2::scenario::groups;
-use crate::services::elbv2::scenario::target_group_ref;
 use crate::services::state::Account;
 
-use super::scenario_calls::{ecs, task_pin};
+use super::scenario_calls::{
+    ecs, exported_load_balancers, load_balancers, network, strategy, tags, task_pin,
+};
 use super::Ecs;
 use crate::model::ecs as c;
 use crate::scenario_file::format;
-use crate::scenario_file::mapping::{bad, refs, timestamp, At, Names, Phase, Pins, ScenarioError};
+use crate::scenario_file::mapping::{bad, timestamp, Names, Phase, Pins, ScenarioError};
 use crate::services::state::World;
 use crate::world::Identity;
 
@@ -29,16 +30,6 @@ pub(crate) fn apply(
     later: &mut Vec<Later>,
 ) -> Result<(), ScenarioError> {
     let spec = &res.ecs;
-    let tags = |t: &format::TagList| -> Option<Vec<c::Tag>> {
-        (!t.is_empty()).then(|| {
-            t.0.iter()
-                .map(|(k, v)| c::Tag {
-                    key: Some(k.clone()),
-                    value: Some(v.clone()),
-                })
-                .collect()
-        })
-    };
     // What the agents will register, before any cluster exists for them.
     super::container_instance_scenario::pin(world, p, names, spec)?;
     for (cluster, ec2_instance) in super::container_instance_scenario::draining(p, names, spec)? {
@@ -193,26 +184,6 @@ pub(crate) fn apply(
             }
         }
     }
-    let network = |at: &At<'_>,
-                   subnets: &[String],
-                   groups: &[String],
-                   public: Option<bool>|
-     -> Result<c::NetworkConfiguration, ScenarioError> {
-        Ok(c::NetworkConfiguration {
-            awsvpc_configuration: Some(c::AwsVpcConfiguration {
-                subnets: Some(refs(names, at, "subnets", "subnet", "subnet", subnets)?),
-                security_groups: Some(refs(
-                    names,
-                    at,
-                    "securityGroups",
-                    "securityGroup",
-                    "sg",
-                    groups,
-                )?),
-                assign_public_ip: public.map(|p| if p { "ENABLED" } else { "DISABLED" }.into()),
-            }),
-        })
-    };
     for (i, s) in spec.services.iter().enumerate() {
         let at = p.at(format!("{}.ecs.services[{i}]", p.base));
         let connect = match &s.service_connect_configuration {
@@ -227,32 +198,15 @@ pub(crate) fn apply(
             ),
             None => None,
         };
-        let net = network(&at, &s.subnets, &s.security_groups, s.assign_public_ip)?;
-        let strategy: Option<Vec<c::CapacityProviderStrategyItem>> =
-            match &s.capacity_provider_strategy {
-                Some(v) => Some(serde_path_to_error::deserialize(v.clone()).map_err(|x| {
-                    at.err(&format!("capacityProviderStrategy{}", x.path()), x.inner())
-                })?),
-                None => None,
-            };
-        let load_balancers = s
-            .load_balancers
-            .iter()
-            .enumerate()
-            .map(|(li, lb)| {
-                Ok(c::LoadBalancer {
-                    target_group_arn: Some(target_group_ref(
-                        names,
-                        &at,
-                        &format!("loadBalancers[{li}].targetGroup"),
-                        &lb.target_group,
-                    )?),
-                    container_name: Some(lb.container_name.clone()),
-                    container_port: Some(lb.container_port),
-                    ..Default::default()
-                })
-            })
-            .collect::<Result<Vec<_>, ScenarioError>>()?;
+        let net = network(
+            names,
+            &at,
+            &s.subnets,
+            &s.security_groups,
+            s.assign_public_ip,
+        )?;
+        let strategy = strategy(&at, s.capacity_provider_strategy.as_ref())?;
+        let load_balancers = load_balancers(names, &at, &s.load_balancers)?;
         let mut pins = Pins::default()
             .time(&at, "createdAt", s.created_at.as_ref())?
             .value("ecs-deployment", s.deployment_id.as_ref());
@@ -291,19 +245,7 @@ pub(crate) fn apply(
             let service_pins = Pins::default().time(&at, "createdAt", s.created_at.as_ref())?;
             let out = super::task_set_scenario::apply(world, p, names, &at, s, service_pins)?;
             if s.events.is_some() {
-                let c::Response::CreateService(out) = out else {
-                    return Err(at.err("", "unexpected answer"));
-                };
-                let arn = out.service.and_then(|s| s.service_arn).unwrap_or_default();
-                later.push(Later::ServiceEvents {
-                    account: p.account.to_string(),
-                    region: p.region.to_string(),
-                    service: arn
-                        .split_once(":service/")
-                        .map(|(_, k)| k.to_string())
-                        .unwrap_or_default(),
-                    events,
-                });
+                later.push(service_events(p, &at, out, events)?);
             }
             continue;
         }
@@ -331,24 +273,18 @@ pub(crate) fn apply(
             )
         })?;
         if s.events.is_some() {
-            let c::Response::CreateService(out) = out else {
-                return Err(at.err("", "unexpected answer"));
-            };
-            let arn = out.service.and_then(|s| s.service_arn).unwrap_or_default();
-            later.push(Later::ServiceEvents {
-                account: p.account.to_string(),
-                region: p.region.to_string(),
-                service: arn
-                    .split_once(":service/")
-                    .map(|(_, k)| k.to_string())
-                    .unwrap_or_default(),
-                events,
-            });
+            later.push(service_events(p, &at, out, events)?);
         }
     }
     for (i, t) in spec.tasks.iter().enumerate() {
         let at = p.at(format!("{}.ecs.tasks[{i}]", p.base));
-        let net = network(&at, &t.subnets, &t.security_groups, t.assign_public_ip)?;
+        let net = network(
+            names,
+            &at,
+            &t.subnets,
+            &t.security_groups,
+            t.assign_public_ip,
+        )?;
         let launched = format::LaunchedTask {
             id: t.id.clone(),
             attachment_id: t.attachment_id.clone(),
@@ -452,6 +388,28 @@ pub(crate) enum Later {
         cluster: String,
         ec2_instance: String,
     },
+}
+
+/// A service's declared event log, replacing its own once all is loaded.
+fn service_events(
+    p: &Phase<'_>,
+    at: &crate::scenario_file::mapping::At<'_>,
+    created: c::Response,
+    events: Vec<c::ServiceEvent>,
+) -> Result<Later, ScenarioError> {
+    let c::Response::CreateService(out) = created else {
+        return Err(at.err("", "unexpected answer"));
+    };
+    let arn = out.service.and_then(|s| s.service_arn).unwrap_or_default();
+    Ok(Later::ServiceEvents {
+        account: p.account.to_string(),
+        region: p.region.to_string(),
+        service: arn
+            .split_once(":service/")
+            .map(|(_, k)| k.to_string())
+            .unwrap_or_default(),
+        events,
+    })
 }
 
 pub(crate) fn apply_later(world: &Arc<World>, later: Vec<Later>) {
@@ -814,25 +772,11 @@ pub(crate) fn export(account: &str, a: &Account, out: &mut f::RegionResources) {
                 .filter(|_| own)
                 .filter(|x| !x.is_empty())
                 .and_then(|x| serde_json::to_value(x).ok()),
-            load_balancers: s
-                .model
-                .load_balancers
-                .iter()
-                .filter(|_| own)
-                .flatten()
-                .map(|lb| {
-                    let arn = lb.target_group_arn.clone().unwrap_or_default();
-                    f::ServiceLoadBalancer {
-                        target_group: a
-                            .elbv2
-                            .target_groups
-                            .get(&arn)
-                            .map_or(arn, |g| g.name.clone()),
-                        container_name: lb.container_name.clone().unwrap_or_default(),
-                        container_port: lb.container_port.unwrap_or(0),
-                    }
-                })
-                .collect(),
+            load_balancers: if own {
+                exported_load_balancers(a, s.model.load_balancers.as_deref())
+            } else {
+                vec![]
+            },
             health_check_grace_period_seconds: s
                 .model
                 .health_check_grace_period_seconds

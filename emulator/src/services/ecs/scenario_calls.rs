@@ -163,3 +163,26 @@ pub(super) fn tags(t: &format::TagList) -> Option<Vec<c::Tag>> {
             .collect()
     })
 }
+
+/// The target groups of a service or task set, as a scenario names them
+/// (by name when the group is there).
+pub(super) fn exported_load_balancers(
+    a: &crate::services::state::Account,
+    lbs: Option<&[c::LoadBalancer]>,
+) -> Vec<format::ServiceLoadBalancer> {
+    lbs.unwrap_or_default()
+        .iter()
+        .map(|lb| {
+            let arn = lb.target_group_arn.clone().unwrap_or_default();
+            format::ServiceLoadBalancer {
+                target_group: a
+                    .elbv2
+                    .target_groups
+                    .get(&arn)
+                    .map_or(arn, |g| g.name.clone()),
+                container_name: lb.container_name.clone().unwrap_or_default(),
+                container_port: lb.container_port.unwrap_or(0),
+            }
+        })
+        .collect()
+}

@@ -358,23 +358,10 @@ pub(super) fn export(
                     .as_ref()
                     .and_then(|s| s.value)
                     .filter(|v| *v != 100.0),
-                load_balancers: m
-                    .load_balancers
-                    .iter()
-                    .flatten()
-                    .map(|lb| {
-                        let arn = lb.target_group_arn.clone().unwrap_or_default();
-                        f::ServiceLoadBalancer {
-                            target_group: a
-                                .elbv2
-                                .target_groups
-                                .get(&arn)
-                                .map_or(arn, |g| g.name.clone()),
-                            container_name: lb.container_name.clone().unwrap_or_default(),
-                            container_port: lb.container_port.unwrap_or(0),
-                        }
-                    })
-                    .collect(),
+                load_balancers: super::scenario_calls::exported_load_balancers(
+                    a,
+                    m.load_balancers.as_deref(),
+                ),
                 primary: m.status.as_deref() == Some("PRIMARY"),
                 created_at: m.created_at.map(time),
                 updated_at: m.updated_at.filter(|u| Some(*u) != m.created_at).map(time),
