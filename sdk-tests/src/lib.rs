@@ -729,6 +729,31 @@ pub async fn launch_container_instances(
         .collect()
 }
 
+/// Registers a FARGATE awsvpc task definition (cpu 256, memory 512) of one
+/// container; returns its ARN.
+pub async fn register_fargate(
+    ecs: &aws_sdk_ecs::Client,
+    family: &str,
+    container: aws_sdk_ecs::types::ContainerDefinition,
+) -> String {
+    use aws_sdk_ecs::types::{Compatibility, NetworkMode};
+    let out = ecs
+        .register_task_definition()
+        .family(family)
+        .network_mode(NetworkMode::Awsvpc)
+        .requires_compatibilities(Compatibility::Fargate)
+        .cpu("256")
+        .memory("512")
+        .container_definitions(container)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("RegisterTaskDefinition {family}: {e:?}"));
+    out.task_definition()
+        .and_then(|t| t.task_definition_arn())
+        .expect("taskDefinition.taskDefinitionArn")
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,7 +15,8 @@ use aws_sdk_ecs::types::{
     PortMapping, Resource,
 };
 use sdk_tests::{
-    create_cluster, create_subnet, ecs_world, launch_container_instances, EcsWorld, Emulator,
+    create_cluster, create_subnet, ecs_world, launch_container_instances, register_fargate,
+    EcsWorld, Emulator,
 };
 
 fn integer(resources: &[Resource], name: &str) -> i32 {
@@ -227,21 +228,8 @@ async fn capacity_provider_strategy_splits_by_base_and_weight() {
         .send()
         .await
         .expect("CreateCluster");
-    ecs.register_task_definition()
-        .family("job")
-        .network_mode(NetworkMode::Awsvpc)
-        .requires_compatibilities(Compatibility::Fargate)
-        .cpu("256")
-        .memory("512")
-        .container_definitions(
-            ContainerDefinition::builder()
-                .name("job")
-                .image("busybox")
-                .build(),
-        )
-        .send()
-        .await
-        .expect("RegisterTaskDefinition");
+    let job = ContainerDefinition::builder().name("job").image("busybox");
+    register_fargate(&ecs, "job", job.build()).await;
     let out = ecs
         .run_task()
         .cluster("app")

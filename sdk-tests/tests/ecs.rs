@@ -15,13 +15,12 @@ use aws_sdk_ec2::types::{Filter, NetworkInterfaceStatus};
 use aws_sdk_ecs::client::Waiters;
 use aws_sdk_ecs::types::{
     ApplicationProtocol, AssignPublicIp, Attachment, AwsVpcConfiguration,
-    ClusterServiceConnectDefaultsRequest, Compatibility, ContainerDefinition,
-    DeploymentRolloutState, DesiredStatus, LaunchType, NetworkConfiguration, NetworkMode,
-    PortMapping, ServiceConnectClientAlias, ServiceConnectConfiguration, ServiceConnectService,
-    ServiceConnectTlsCertificateAuthority, ServiceConnectTlsConfiguration, Tag, Task, TaskField,
-    TaskStopCode,
+    ClusterServiceConnectDefaultsRequest, ContainerDefinition, DeploymentRolloutState,
+    DesiredStatus, LaunchType, NetworkConfiguration, PortMapping, ServiceConnectClientAlias,
+    ServiceConnectConfiguration, ServiceConnectService, ServiceConnectTlsCertificateAuthority,
+    ServiceConnectTlsConfiguration, Tag, Task, TaskField, TaskStopCode,
 };
-use sdk_tests::{error_code, random_account, Emulator};
+use sdk_tests::{error_code, random_account, register_fargate, Emulator};
 
 const REGION: &str = "us-east-1";
 
@@ -115,33 +114,17 @@ fn network(subnet: &str, sg: &str) -> NetworkConfiguration {
 /// Registers the FARGATE awsvpc task definition `web` (cpu 256, memory 512,
 /// one container `web` with port 8080 named `http`); returns its ARN.
 async fn register_web(ecs: &aws_sdk_ecs::Client) -> String {
-    let out = ecs
-        .register_task_definition()
-        .family("web")
-        .network_mode(NetworkMode::Awsvpc)
-        .requires_compatibilities(Compatibility::Fargate)
-        .cpu("256")
-        .memory("512")
-        .container_definitions(
-            ContainerDefinition::builder()
-                .name("web")
-                .image("nginx:latest")
-                .port_mappings(
-                    PortMapping::builder()
-                        .container_port(8080)
-                        .name("http")
-                        .app_protocol(ApplicationProtocol::Http)
-                        .build(),
-                )
+    let web = ContainerDefinition::builder()
+        .name("web")
+        .image("nginx:latest")
+        .port_mappings(
+            PortMapping::builder()
+                .container_port(8080)
+                .name("http")
+                .app_protocol(ApplicationProtocol::Http)
                 .build(),
-        )
-        .send()
-        .await
-        .expect("RegisterTaskDefinition web");
-    out.task_definition()
-        .and_then(|t| t.task_definition_arn())
-        .expect("taskDefinition.taskDefinitionArn")
-        .to_string()
+        );
+    register_fargate(ecs, "web", web.build()).await
 }
 
 async fn create_cluster(ecs: &aws_sdk_ecs::Client, name: &str) {

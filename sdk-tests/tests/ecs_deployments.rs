@@ -9,7 +9,8 @@ use aws_sdk_ecs::types::{
     Scale, ScaleUnit, SettingName,
 };
 use sdk_tests::{
-    create_cluster, ecs_world, launch_container_instances, random_account, EcsWorld, Emulator,
+    create_cluster, ecs_world, launch_container_instances, random_account, register_fargate,
+    EcsWorld, Emulator,
 };
 
 const REGION: &str = "us-east-1";
@@ -130,21 +131,8 @@ async fn task_sets_of_an_external_service() {
     // The private subnet reaches Docker Hub through a NAT gateway.
     let EcsWorld { ecs, subnet, .. } = ecs_world(&emu).await;
     create_cluster(&ecs, "app").await;
-    ecs.register_task_definition()
-        .family("web")
-        .network_mode(NetworkMode::Awsvpc)
-        .requires_compatibilities(Compatibility::Fargate)
-        .cpu("256")
-        .memory("512")
-        .container_definitions(
-            ContainerDefinition::builder()
-                .name("web")
-                .image("nginx")
-                .build(),
-        )
-        .send()
-        .await
-        .expect("RegisterTaskDefinition");
+    let web = ContainerDefinition::builder().name("web").image("nginx");
+    register_fargate(&ecs, "web", web.build()).await;
     ecs.create_service()
         .cluster("app")
         .service_name("ext")

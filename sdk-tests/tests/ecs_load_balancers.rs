@@ -6,14 +6,16 @@
 
 use aws_sdk_ecs::error::ProvideErrorMetadata as _;
 use aws_sdk_ecs::types::{
-    AwsVpcConfiguration, Compatibility, ContainerDefinition, LaunchType, LoadBalancer,
-    NetworkConfiguration, NetworkMode, PortMapping,
+    AwsVpcConfiguration, ContainerDefinition, LaunchType, LoadBalancer, NetworkConfiguration,
+    PortMapping,
 };
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, LoadBalancerSchemeEnum, LoadBalancerTypeEnum, ProtocolEnum,
     TargetGroupAttribute, TargetHealthStateEnum, TargetTypeEnum,
 };
-use sdk_tests::{create_subnet, create_vpc, nat_egress, random_account, Emulator};
+use sdk_tests::{
+    create_subnet, create_vpc, nat_egress, random_account, register_fargate, Emulator,
+};
 
 const REGION: &str = "us-east-1";
 
@@ -83,22 +85,11 @@ async fn setup(
         .send()
         .await
         .expect("CreateCluster");
-    ecs.register_task_definition()
-        .family("web")
-        .network_mode(NetworkMode::Awsvpc)
-        .requires_compatibilities(Compatibility::Fargate)
-        .cpu("256")
-        .memory("512")
-        .container_definitions(
-            ContainerDefinition::builder()
-                .name("web")
-                .image("nginx:latest")
-                .port_mappings(PortMapping::builder().container_port(80).build())
-                .build(),
-        )
-        .send()
-        .await
-        .expect("RegisterTaskDefinition");
+    let web = ContainerDefinition::builder()
+        .name("web")
+        .image("nginx:latest")
+        .port_mappings(PortMapping::builder().container_port(80).build());
+    register_fargate(ecs, "web", web.build()).await;
     (tg_arn, subnet)
 }
 
