@@ -159,12 +159,7 @@ fn target_health(world: &std::sync::Arc<World>, body: &[u8]) -> Response<Full<By
             "'{arn}' is not a target group ARN, or no targetId was given"
         ));
     }
-    let who = crate::world::Identity {
-        access_key: None,
-        account: parts[4].to_string(),
-        region: parts[3].to_string(),
-        principal: format!("arn:aws:iam::{}:root", parts[4]),
-    };
+    let who = crate::world::Identity::root(parts[4], parts[3]);
     let mut ctx = world.context(&who, "control");
     match crate::services::elbv2::set_target_health(&mut ctx, arn, id, port, !healthy) {
         Ok(()) => {
@@ -201,12 +196,7 @@ fn reachability(world: &std::sync::Arc<World>, query: Option<&str>) -> Response<
     if !crate::world::regions::is_region_name(&region) {
         return bad(format!("'{region}' is not a Region"));
     }
-    let who = crate::world::Identity {
-        access_key: None,
-        account: account.clone(),
-        region: region.clone(),
-        principal: format!("arn:aws:iam::{account}:root"),
-    };
+    let who = crate::world::Identity::root(&account, &region);
     let ctx = world.context(&who, "control");
     let st = &ctx.acct().ec2;
     let eni = if from.starts_with("eni-") {

@@ -104,12 +104,7 @@ impl At<'_> {
     }
 
     pub fn who(&self) -> Identity {
-        Identity {
-            access_key: None,
-            account: self.account.to_string(),
-            region: self.region.to_string(),
-            principal: format!("arn:aws:iam::{}:root", self.account),
-        }
+        Identity::root(self.account, self.region)
     }
 }
 

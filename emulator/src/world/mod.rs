@@ -153,6 +153,18 @@ pub struct Identity {
     pub principal: String,
 }
 
+impl Identity {
+    /// The account's root user in a Region (awsemu's own calls).
+    pub fn root(account: &str, region: &str) -> Identity {
+        Identity {
+            access_key: None,
+            account: account.to_string(),
+            region: region.to_string(),
+            principal: format!("arn:aws:iam::{account}:root"),
+        }
+    }
+}
+
 impl<S: Services> World<S> {
     pub fn new(config: WorldConfig) -> Arc<Self> {
         Arc::new(World {

@@ -421,12 +421,7 @@ pub(crate) fn apply_later(world: &Arc<World>, later: Vec<Later>) {
                 service,
                 events,
             } => {
-                let who = Identity {
-                    access_key: None,
-                    principal: format!("arn:aws:iam::{account}:root"),
-                    account,
-                    region,
-                };
+                let who = Identity::root(&account, &region);
                 let mut ctx = world.context(&who, "scenario");
                 if let Some(s) = ctx.acct_mut().ecs.services.get_mut(&service) {
                     s.model.events = Some(events);
@@ -438,12 +433,7 @@ pub(crate) fn apply_later(world: &Arc<World>, later: Vec<Later>) {
                 cluster,
                 ec2_instance,
             } => {
-                let who = Identity {
-                    access_key: None,
-                    principal: format!("arn:aws:iam::{account}:root"),
-                    account,
-                    region,
-                };
+                let who = Identity::root(&account, &region);
                 let mut ctx = world.context(&who, "scenario");
                 let Some(id) = ctx.acct().ecs.by_ec2_instance.get(&ec2_instance).cloned() else {
                     continue;
