@@ -8,6 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 DATA = Path(__file__).resolve().parents[2] / "emulator/src/services/ec2/data/endpoint-services.tsv"
+ZONES = DATA.with_name("endpoint-service-zones.tsv")
 COMMERCIAL = 34
 
 
@@ -26,6 +27,21 @@ def catalogue() -> list[dict]:
             "regions": None if regions == "*" else regions.split(","),
         })
     return rows
+
+
+def absent_zones() -> dict[str, set[str]]:
+    """Name template -> the zone ids where it takes no endpoint."""
+    out = {}
+    for line in ZONES.read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, absent, _src = line.split("\t")
+            out[name] = set(absent.split(","))
+    return out
+
+
+def base_dns(row: dict, region: str) -> str:
+    domain = "sagemaker.aws" if row["template"].startswith("aws.sagemaker.") else "amazonaws.com"
+    return f"{row['label']}.{region}.vpce.{domain}"
 
 
 def offered(region: str) -> dict[str, dict]:
@@ -54,7 +70,8 @@ def test_counts_and_sample_per_region(ec2, region):
     assert kinds.count("Gateway") == n_gw
     assert n_gw == 3 and n_if > 300
     assert {d["ServiceName"] for d in details} == set(want)
-    azs = [z["ZoneName"] for z in c.describe_availability_zones()["AvailabilityZones"]]
+    zone_ids = {z["ZoneName"]: z["ZoneId"] for z in c.describe_availability_zones()["AvailabilityZones"]}
+    absent = absent_zones()
 
     by_key = {(d["ServiceName"], d["ServiceType"][0]["ServiceType"]): d for d in details}
     names = sorted(want)
@@ -67,14 +84,16 @@ def test_counts_and_sample_per_region(ec2, region):
             assert d["Owner"] == "amazon" and d["AcceptanceRequired"] is False
             assert d["ManagesVpcEndpoints"] is False
             assert d["ServiceRegion"] == region
+            azs = [n for n, i in zone_ids.items() if i not in absent.get(row["template"], ())]
             assert d["AvailabilityZones"] == azs
+            assert d["AvailabilityZoneIds"] == [zone_ids[n] for n in azs]
             assert d["ServiceId"].startswith("vpce-svc-")
             if kind == "Gateway":
                 suffix = name.split(f".{region}.", 1)[1]
                 assert d["BaseEndpointDnsNames"] == [f"{suffix}.{region}.amazonaws.com"]
                 assert "PrivateDnsName" not in d
                 continue
-            assert d["BaseEndpointDnsNames"] == [f"{row['label']}.{region}.vpce.amazonaws.com"]
+            assert d["BaseEndpointDnsNames"][-1] == base_dns(row, region)
             private = [p.replace("REGION", region) for p in row["dns"]]
             assert [p["PrivateDnsName"] for p in d["PrivateDnsNames"]] == private, name
             assert d["PrivateDnsName"] == private[0]
@@ -143,7 +162,7 @@ def test_every_service_takes_an_endpoint(ec2):
             dns = [e["DnsName"] for e in ep["DnsEntries"]]
             private = [p.replace("REGION", "us-east-1") for p in row["dns"]]
             assert dns[-len(private):] == private, (name, dns)
-            assert dns[0].endswith(f".{row['label']}.us-east-1.vpce.amazonaws.com"), (name, dns)
+            assert dns[0].endswith("." + base_dns(row, "us-east-1")), (name, dns)
             made += 1
         if "Gateway" in row["types"]:
             ep = c.create_vpc_endpoint(VpcId=vpc, ServiceName=name, VpcEndpointType="Gateway",
@@ -177,3 +196,57 @@ def test_regions_and_zones(ec2):
         ("us-east-1a", "use1-az6"), ("us-east-1b", "use1-az1")]
     il = ec2(region="il-central-1").describe_availability_zones()["AvailabilityZones"]
     assert [z["ZoneId"] for z in il] == ["ilc1-az1", "ilc1-az2", "ilc1-az3"]
+
+
+def test_services_missing_from_some_zones(ec2):
+    """SES takes no endpoint in use1-az2, use1-az3 and use1-az5 (its guide's
+    list): those zones are left out of its AvailabilityZones, and a subnet
+    there is refused with AWS's message, nothing created."""
+    c = ec2()
+    name = "com.amazonaws.us-east-1.email-smtp"
+    d = c.describe_vpc_endpoint_services(ServiceNames=[name])["ServiceDetails"][0]
+    assert d["AvailabilityZoneIds"] == ["use1-az6", "use1-az1", "use1-az4"]
+    assert d["AvailabilityZones"] == ["us-east-1a", "us-east-1b", "us-east-1d"]
+    vpc = c.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+    a = c.create_subnet(VpcId=vpc, CidrBlock="10.1.0.0/24", AvailabilityZone="us-east-1a")
+    c3 = c.create_subnet(VpcId=vpc, CidrBlock="10.1.1.0/24", AvailabilityZoneId="use1-az2")
+    a, c3 = a["Subnet"]["SubnetId"], c3["Subnet"]["SubnetId"]
+    with pytest.raises(ClientError) as e:
+        c.create_vpc_endpoint(VpcId=vpc, ServiceName=name, VpcEndpointType="Interface",
+                              SubnetIds=[a, c3])
+    assert e.value.response["Error"]["Code"] == "InvalidParameter"
+    assert e.value.response["Error"]["Message"] == (
+        f"The VPC endpoint service {name} does not support the availability zone of the subnet: {c3}.")
+    assert c.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["VpcEndpoints"] == []
+    assert c.describe_network_interfaces(
+        Filters=[{"Name": "vpc-id", "Values": [vpc]}])["NetworkInterfaces"] == []
+    ep = c.create_vpc_endpoint(VpcId=vpc, ServiceName=name, VpcEndpointType="Interface",
+                               SubnetIds=[a])["VpcEndpoint"]
+    assert ep["SubnetIds"] == [a]
+    # ECS is in every zone, use1-az2 included.
+    c.create_vpc_endpoint(VpcId=vpc, ServiceName="com.amazonaws.us-east-1.ecs",
+                          VpcEndpointType="Interface", SubnetIds=[a, c3])
+
+
+def test_cross_region_answers_and_remote_access_zones(ec2):
+    """Another Region's service lists no zones, and use1-az3 cannot reach
+    another Region's service (AWS's own message)."""
+    c = ec2()
+    d = c.describe_vpc_endpoint_services(
+        ServiceRegions=["us-west-2"],
+        Filters=[{"Name": "service-name", "Values": ["com.amazonaws.us-west-2.ecs"]}])["ServiceDetails"]
+    assert [(x["ServiceRegion"], x["AvailabilityZones"]) for x in d] == [("us-west-2", [])]
+    vpc = c.create_vpc(CidrBlock="10.2.0.0/16")["Vpc"]["VpcId"]
+    az3 = c.create_subnet(VpcId=vpc, CidrBlock="10.2.0.0/24",
+                          AvailabilityZoneId="use1-az3")["Subnet"]["SubnetId"]
+    with pytest.raises(ClientError) as e:
+        c.create_vpc_endpoint(VpcId=vpc, ServiceName="com.amazonaws.us-west-2.ecs",
+                              ServiceRegion="us-west-2", VpcEndpointType="Interface",
+                              SubnetIds=[az3])
+    assert e.value.response["Error"]["Code"] == "InvalidParameter"
+    assert e.value.response["Error"]["Message"] == (
+        "Only the following availability zones are supported for remote access: "
+        "use1-az6, use1-az1, use1-az2, use1-az4, use1-az5")
+    # The same zone reaches its own Region's ECS.
+    c.create_vpc_endpoint(VpcId=vpc, ServiceName="com.amazonaws.us-east-1.ecs",
+                          VpcEndpointType="Interface", SubnetIds=[az3])

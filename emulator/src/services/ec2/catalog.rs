@@ -10,6 +10,8 @@ use std::sync::OnceLock;
 use crate::world::regions;
 
 const DATA: &str = include_str!("data/endpoint-services.tsv");
+/// The zones (ids) where a service takes no interface endpoint.
+const ZONES: &str = include_str!("data/endpoint-service-zones.tsv");
 
 /// One AWS service of the catalogue.
 #[derive(Debug)]
@@ -37,6 +39,8 @@ pub struct Entry {
     pub wildcard: bool,
     /// The Regions it is offered in; `None`: every Region.
     pub regions: Option<Vec<&'static str>>,
+    /// Zone ids where it takes no endpoint (`data/endpoint-service-zones.tsv`).
+    pub absent_zones: Vec<&'static str>,
 }
 
 impl Entry {
@@ -145,23 +149,50 @@ fn parse_line(line: &'static str) -> Result<Entry, String> {
         wildcard: f("wildcard"),
         private_dns,
         regions,
+        absent_zones: vec![],
     })
 }
 
-fn data_lines() -> impl Iterator<Item = &'static str> {
-    DATA.lines()
+fn lines_of(data: &'static str) -> impl Iterator<Item = &'static str> {
+    data.lines()
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+fn data_lines() -> impl Iterator<Item = &'static str> {
+    lines_of(DATA)
+}
+
+/// One line of the zones file: (name template, absent zone ids).
+fn parse_zone_line(line: &'static str) -> Result<(&'static str, Vec<&'static str>), String> {
+    let [template, absent, _source] = line.split('\t').collect::<Vec<_>>()[..] else {
+        return Err("want 3 columns".into());
+    };
+    let ids: Vec<&'static str> = absent.split(',').collect();
+    for id in &ids {
+        let known = id.split_once("-az").is_some_and(|(abbrev, n)| {
+            regions::REGIONS.iter().any(|r| r.abbrev == abbrev) && n.parse::<u8>().is_ok()
+        });
+        if !known {
+            return Err(format!("bad zone id {id}"));
+        }
+    }
+    Ok((template, ids))
 }
 
 fn catalog() -> &'static Catalog {
     static CATALOG: OnceLock<Catalog> = OnceLock::new();
     CATALOG.get_or_init(|| {
-        let entries: Vec<Entry> = data_lines().filter_map(|l| parse_line(l).ok()).collect();
-        let by_template = entries
+        let mut entries: Vec<Entry> = data_lines().filter_map(|l| parse_line(l).ok()).collect();
+        let by_template: HashMap<&'static str, usize> = entries
             .iter()
             .enumerate()
             .map(|(i, e)| (e.template, i))
             .collect();
+        for (template, ids) in lines_of(ZONES).filter_map(|l| parse_zone_line(l).ok()) {
+            if let Some(&i) = by_template.get(template) {
+                entries[i].absent_zones = ids;
+            }
+        }
         Catalog {
             entries,
             by_template,
@@ -251,11 +282,15 @@ impl Service {
         };
         format!("vpce-svc-{}", stable_hex(&key, 17))
     }
+    /// The name endpoint DNS names end with: `<label>.<region>.vpce.amazonaws.com`,
+    /// and under `vpce.sagemaker.aws` for `aws.sagemaker.*` [R: re:Post, notebook].
     pub fn base_dns(&self) -> String {
-        format!(
-            "{}.{}.vpce.amazonaws.com",
-            self.entry.dns_label, self.region
-        )
+        let domain = if self.entry.template.starts_with("aws.sagemaker.") {
+            "sagemaker.aws"
+        } else {
+            "amazonaws.com"
+        };
+        format!("{}.{}.vpce.{domain}", self.entry.dns_label, self.region)
     }
     pub fn gateway_dns(&self) -> String {
         format!("{}.{}.amazonaws.com", self.entry.suffix, self.region)
@@ -267,8 +302,11 @@ impl Service {
             .map(|p| p.replace("REGION", &self.region))
             .collect()
     }
+    /// The Region's zones where the service takes endpoints.
     pub fn zones(&self) -> Vec<regions::Zone> {
-        regions::zones(&self.region)
+        let mut zones = regions::zones(&self.region);
+        zones.retain(|z| !self.entry.absent_zones.contains(&z.id.as_str()));
+        zones
     }
     /// S3 interface names carry a leading `*.`.
     pub fn wildcard_names(&self) -> bool {
@@ -403,6 +441,20 @@ mod tests {
         assert!(find_in("com.amazonaws.us-east-1.ecs", "eu-west-1").is_none());
         assert!(find("com.amazonaws.us-east-1.ecs-fips").is_some());
         assert!(find("com.amazonaws.eu-west-1.ecs-fips").is_none());
+        // SES takes no endpoint in three us-east-1 zones.
+        let ids = |name: &str| -> Vec<String> {
+            find(name)
+                .unwrap()
+                .zones()
+                .into_iter()
+                .map(|z| z.id)
+                .collect()
+        };
+        assert_eq!(
+            ids("com.amazonaws.us-east-1.email-smtp"),
+            ["use1-az6", "use1-az1", "use1-az4"]
+        );
+        assert_eq!(ids("com.amazonaws.us-east-1.ecs").len(), 6);
     }
 
     #[test]
@@ -426,6 +478,10 @@ mod tests {
         }
         assert_eq!(n, entries().len());
         assert!(n >= 495, "{n}");
+        for line in lines_of(ZONES) {
+            let (template, _) = parse_zone_line(line).unwrap_or_else(|err| panic!("{err}: {line}"));
+            assert!(catalog().by_template.contains_key(template), "{line}");
+        }
         for region in regions::REGIONS {
             let here = services_in(region.name);
             assert!(here.len() > 100, "{}: {}", region.name, here.len());

@@ -149,14 +149,17 @@ fn check_zones(ctx: &Ctx, svc: &ServiceView, ids: &[String]) -> R<()> {
                 format!("Found another VPC endpoint subnet in the availability zone of {id}. VPC endpoint subnets should be in different availability zones supported by the VPC endpoint service."),
             ));
         }
-        // A cross-Region service's zones are another Region's: only the
-        // local rule of one subnet per AZ applies.
+        // A cross-Region service's zones are another Region's: here only
+        // the zones that take remote access count.
         let local = svc.region == ctx.region_name();
         if local && !svc.zones.iter().any(|z| &z.name == az) {
             return Err(invalid(format!(
                 "The VPC endpoint service {} does not support the availability zone of the subnet: {id}.",
                 svc.name
             )));
+        }
+        if !local {
+            check_remote_access(ctx.region_name(), az)?;
         }
         if !has_free_ip(ctx, id) {
             return Err(AwsError::new(
@@ -166,6 +169,31 @@ fn check_zones(ctx: &Ctx, svc: &ServiceView, ids: &[String]) -> R<()> {
         }
     }
     Ok(())
+}
+
+/// Zones (ids) whose endpoints cannot reach another Region's services [R:
+/// AWS's answer "Only the following availability zones are supported for
+/// remote access: use1-az1, use1-az2, use1-az6, use1-az4, use1-az5", seen by
+/// chanzuckerberg/cztack#865, 2026]. Other Regions' are not known.
+const NO_REMOTE_ACCESS: &[&str] = &["use1-az3"];
+
+fn check_remote_access(region: &str, az: &str) -> R<()> {
+    let zones = regions::zones(region);
+    if !zones
+        .iter()
+        .any(|z| z.name == az && NO_REMOTE_ACCESS.contains(&z.id.as_str()))
+    {
+        return Ok(());
+    }
+    let ids: Vec<&str> = zones
+        .iter()
+        .map(|z| z.id.as_str())
+        .filter(|id| !NO_REMOTE_ACCESS.contains(id))
+        .collect();
+    Err(invalid(format!(
+        "Only the following availability zones are supported for remote access: {}",
+        ids.join(", ")
+    )))
 }
 
 fn check_groups(ctx: &Ctx, vpc_id: &str, ids: &[String]) -> R<()> {
@@ -921,6 +949,12 @@ fn service_details(svc: &ServiceView) -> Vec<m::ServiceDetail> {
             owner: Some(svc.owner.clone()),
             base_endpoint_dns_names: match kind {
                 "Gateway" => Some(vec![svc.gateway_dns.clone()]),
+                // SageMaker's `aws.sagemaker.*` services also answer their
+                // id-based name [R: re:Post, notebook in us-east-1].
+                "Interface" if svc.name.starts_with("aws.sagemaker.") => Some(vec![
+                    format!("{id}.{}.vpce.amazonaws.com", svc.region),
+                    svc.base_dns.clone(),
+                ]),
                 "Interface" => Some(vec![svc.base_dns.clone()]),
                 _ => None,
             },
@@ -1078,7 +1112,18 @@ pub(super) fn describe_services(
         }
     }
     let (page, next) = paginate(items, cap(input.max_results), input.next_token.as_deref())?;
-    let page: Vec<m::ServiceDetail> = page.into_iter().cloned().collect();
+    // Another Region's service lists no zones [R: hashicorp/terraform-provider-aws#44186].
+    let page: Vec<m::ServiceDetail> = page
+        .into_iter()
+        .map(|d| {
+            let mut d = d.clone();
+            if d.service_region.as_deref() != Some(here.as_str()) {
+                d.availability_zones = Some(vec![]);
+                d.availability_zone_ids = Some(vec![]);
+            }
+            d
+        })
+        .collect();
     Ok(m::DescribeVpcEndpointServicesResult {
         service_names: Some(page.iter().filter_map(|d| d.service_name.clone()).collect()),
         service_details: Some(page),
