@@ -321,7 +321,7 @@ fn serve_command(args: ServeArgs) -> ExitCode {
         tracing::info!(address = local.as_str(), pace = ?world.clock.pace(), scenarios = loaded, "serving EC2, ELBv2 and ECS");
         serve(
             listener,
-            Arc::new(App { world, credentials }),
+            Arc::new(App::new(world, credentials)),
             shutdown_signal(),
         )
         .await;

@@ -5,12 +5,15 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::hash::BuildHasher;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use dashmap::DashMap;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
@@ -38,6 +41,109 @@ pub struct App {
     pub world: Arc<World>,
     /// With `--strict-sigv4`: access key → secret; every request must be signed by one.
     pub credentials: Option<HashMap<String, String>>,
+    /// Answers of reads, given again while the world is unchanged.
+    memo: Memo,
+}
+
+impl App {
+    pub fn new(world: Arc<World>, credentials: Option<HashMap<String, String>>) -> App {
+        App {
+            world,
+            credentials,
+            memo: Memo::default(),
+        }
+    }
+}
+
+/// The answers of reads (Describe, List, Get) that read no clock, kept with
+/// the world generation they were computed at: the same caller asking the
+/// same thing of the same world gets the same bytes (its own request id
+/// spliced in) without taking the Region's lock. Any change anywhere moves
+/// the generation on, so nothing kept is ever served stale.
+#[derive(Default)]
+struct Memo {
+    entries: DashMap<MemoKey, Arc<Remembered>>,
+    bytes: AtomicUsize,
+    /// Hashes of the reads asked once, with the generation: an answer is
+    /// kept when its read comes a second time (a poll), so reads that never
+    /// repeat cost a hash, not a copy.
+    seen: DashMap<u64, u64>,
+}
+
+#[derive(PartialEq, Eq, Hash)]
+struct MemoKey {
+    region: String,
+    account: String,
+    principal: String,
+    target: Option<String>,
+    query: Option<String>,
+    body: Bytes,
+}
+
+struct Remembered {
+    generation: u64,
+    protocol: Protocol,
+    operation: String,
+    body: Bytes,
+    /// Where the request id sits in the body (XML protocols).
+    request_id_at: Option<usize>,
+}
+
+impl Memo {
+    /// Kept answers stay below this many bytes in all; past it, all go.
+    const BUDGET: usize = 16 << 20;
+    /// Reads remembered as asked once, at most.
+    const SEEN: usize = 1 << 16;
+
+    fn get(&self, key: &MemoKey, generation: u64) -> Option<Arc<Remembered>> {
+        let hit = self.entries.get(key)?;
+        (hit.generation == generation).then(|| hit.clone())
+    }
+
+    fn put(&self, key: MemoKey, answer: Remembered) {
+        let hash = self.entries.hasher().hash_one(&key);
+        if self.seen.insert(hash, answer.generation) != Some(answer.generation) {
+            if self.seen.len() > Self::SEEN {
+                self.seen.clear();
+            }
+            return;
+        }
+        let size = answer.body.len() + key.body.len();
+        if size > Self::BUDGET / 8 {
+            return;
+        }
+        if self.bytes.fetch_add(size, Ordering::AcqRel) + size > Self::BUDGET {
+            self.entries.clear();
+            self.bytes.store(size, Ordering::Release);
+        }
+        self.entries.insert(key, Arc::new(answer));
+    }
+}
+
+impl Remembered {
+    /// The kept body with this request's id in place of the first one.
+    fn body_for(&self, request_id: &str) -> Bytes {
+        match self.request_id_at {
+            Some(at) if request_id.len() == REQUEST_ID_LEN => {
+                let mut out = Vec::with_capacity(self.body.len());
+                out.extend_from_slice(&self.body[..at]);
+                out.extend_from_slice(request_id.as_bytes());
+                out.extend_from_slice(&self.body[at + REQUEST_ID_LEN..]);
+                Bytes::from(out)
+            }
+            _ => self.body.clone(),
+        }
+    }
+}
+
+/// A request id is a UUID in its 36-character text form.
+const REQUEST_ID_LEN: usize = 36;
+
+/// Operations that only read (AWS's naming holds for every operation awsemu serves).
+fn reads_only(operation: &str) -> bool {
+    ["Describe", "List", "Get"]
+        .iter()
+        .any(|p| operation.starts_with(p))
 }
 
 type HttpResponse = Response<Full<Bytes>>;
@@ -173,10 +279,10 @@ impl Protocol {
 fn respond(
     status: StatusCode,
     protocol: Protocol,
-    body: Vec<u8>,
+    body: impl Into<Bytes>,
     request_id: &str,
 ) -> HttpResponse {
-    let mut r = Response::new(Full::new(Bytes::from(body)));
+    let mut r = Response::new(Full::new(body.into()));
     *r.status_mut() = status;
     let h = r.headers_mut();
     h.insert(
@@ -276,6 +382,9 @@ async fn handle(
 
     if path.starts_with("/_awsemu/") || path.starts_with("/moto-api/") {
         let r = control::handle(&app.world, &parts.method, &path, query.as_deref(), &body);
+        if parts.method != Method::GET {
+            app.world.touch();
+        }
         tracing::info!(method = %parts.method, path, status = r.status().as_u16(), "control");
         return Ok(r);
     }
@@ -299,29 +408,80 @@ async fn handle(
         }
     }
     let (identity, signed_service) = identify(&app.world, &parts.headers, query.as_deref());
-    let (protocol, operation, result) = dispatch(
+    let key = MemoKey {
+        region: identity.region.clone(),
+        account: identity.account.clone(),
+        principal: identity.principal.clone(),
+        target,
+        query,
+        body,
+    };
+    let generation = app.world.generation();
+    if app.world.quiet(&identity.region) {
+        if let Some(hit) = app.memo.get(&key, generation) {
+            let response = respond(
+                StatusCode::OK,
+                hit.protocol,
+                hit.body_for(&request_id),
+                &request_id,
+            );
+            log_request(&hit.operation, &identity, &response, started);
+            return Ok(response);
+        }
+    }
+    let (protocol, operation, result, repeatable) = dispatch(
         &app,
         &identity,
         signed_service.as_deref(),
-        target.as_deref(),
+        key.target.as_deref(),
         &parts.method,
-        query.as_deref(),
-        &body,
+        key.query.as_deref(),
+        &key.body,
         &request_id,
     );
     let response = match result {
-        Ok(body) => respond(StatusCode::OK, protocol, body, &request_id),
+        Ok(body) => {
+            let body = Bytes::from(body);
+            // Kept only if nothing changed anywhere while it was computed.
+            if repeatable && app.world.generation() == generation {
+                // XML answers carry the request id in the body; JSON ones do not.
+                let request_id_at = (protocol != Protocol::Json)
+                    .then(|| memchr::memmem::find(&body, request_id.as_bytes()))
+                    .flatten();
+                let answer = Remembered {
+                    generation,
+                    protocol,
+                    operation: operation.clone(),
+                    body: body.clone(),
+                    request_id_at,
+                };
+                app.memo.put(key, answer);
+            }
+            respond(StatusCode::OK, protocol, body, &request_id)
+        }
         Err(e) => protocol.error(&e, &request_id),
     };
-    tracing::info!(
-        operation = operation.as_str(),
-        account = identity.account.as_str(),
-        region = identity.region.as_str(),
-        status = response.status().as_u16(),
-        duration_us = started.elapsed().as_micros() as u64,
-        "request"
-    );
+    log_request(&operation, &identity, &response, started);
     Ok(response)
+}
+
+/// One line per request at DEBUG (`AWSEMU_LOG=debug`); a server error also at WARN.
+fn log_request(operation: &str, identity: &Identity, response: &HttpResponse, started: Instant) {
+    let status = response.status().as_u16();
+    let duration_us = started.elapsed().as_micros() as u64;
+    let (account, region) = (identity.account.as_str(), identity.region.as_str());
+    if status >= 500 {
+        tracing::warn!(
+            operation,
+            account,
+            region,
+            status,
+            duration_us,
+            "request failed"
+        );
+    } else {
+        tracing::debug!(operation, account, region, status, duration_us, "request");
+    }
 }
 
 /// The codes each protocol family uses for a refused signature: the query
@@ -370,27 +530,32 @@ fn dispatch(
     query: Option<&str>,
     body: &[u8],
     request_id: &str,
-) -> (Protocol, String, Result<Vec<u8>, AwsError>) {
+) -> (Protocol, String, Result<Vec<u8>, AwsError>, bool) {
     if let Some(target) = target {
         let Some(op) = target.strip_prefix(ECS_TARGET_PREFIX) else {
             let e = AwsError::new(
                 "UnknownOperationException",
                 format!("The target {target} is not an operation of any service awsemu emulates."),
             );
-            return (Protocol::Json, target.to_string(), Err(e));
+            return (Protocol::Json, target.to_string(), Err(e), false);
         };
-        let result = match model::ecs::decode(op, body) {
-            None => Err(AwsError::new(
-                "UnknownOperationException",
-                format!("The operation {op} is not known to awsemu's ECS."),
-            )),
-            Some(Err(e)) => Err(json_wire_error(e)),
-            Some(Ok(req)) => run(app, identity, request_id, |ctx| {
-                model::ecs::call(&Ecs, ctx, req)
-            })
-            .map(|r| r.encode()),
+        let (result, repeatable) = match model::ecs::decode(op, body) {
+            None => (
+                Err(AwsError::new(
+                    "UnknownOperationException",
+                    format!("The operation {op} is not known to awsemu's ECS."),
+                )),
+                false,
+            ),
+            Some(Err(e)) => (Err(json_wire_error(e)), false),
+            Some(Ok(req)) => {
+                let (r, again) = run(app, identity, request_id, reads_only(op), |ctx| {
+                    model::ecs::call(&Ecs, ctx, req)
+                });
+                (r.map(|r| r.encode()), again)
+            }
         };
-        return (Protocol::Json, format!("ecs:{op}"), result);
+        return (Protocol::Json, format!("ecs:{op}"), result, repeatable);
     }
 
     let q = QueryInput::parse(body, query);
@@ -417,7 +582,7 @@ fn dispatch(
                 "NoSuchVersion",
                 format!("The requested version ({v}) of service {name} does not exist"),
             );
-            return (protocol, "-".into(), Err(e));
+            return (protocol, "-".into(), Err(e), false);
         }
     }
     let Some(action) = q.action().map(str::to_string) else {
@@ -432,7 +597,7 @@ fn dispatch(
                 "The request must contain the parameter Action",
             )
         };
-        return (protocol, "-".into(), Err(e));
+        return (protocol, "-".into(), Err(e), false);
     };
     let unknown = || {
         AwsError::new(
@@ -440,30 +605,37 @@ fn dispatch(
             format!("The action {action} is not valid for this web service."),
         )
     };
-    let result = match protocol {
+    let read = reads_only(&action);
+    let (result, repeatable) = match protocol {
         Protocol::Ec2 => match model::ec2::decode(&action, &q) {
-            None => Err(unknown()),
-            Some(Err(e)) => Err(query_wire_error(e)),
-            Some(Ok(req)) => run(app, identity, request_id, |ctx| {
-                model::ec2::call(&Ec2, ctx, req)
-            })
-            .map(|r| r.encode(request_id)),
+            None => (Err(unknown()), false),
+            Some(Err(e)) => (Err(query_wire_error(e)), false),
+            Some(Ok(req)) => {
+                let (r, again) = run(app, identity, request_id, read, |ctx| {
+                    model::ec2::call(&Ec2, ctx, req)
+                });
+                (r.map(|r| r.encode(request_id)), again)
+            }
         },
         Protocol::Query(QueryService::Elbv2) => match model::elbv2::decode(&action, &q) {
-            None => Err(unknown()),
-            Some(Err(e)) => Err(validation_wire_error(e)),
-            Some(Ok(req)) => run(app, identity, request_id, |ctx| {
-                model::elbv2::call(&Elbv2, ctx, req)
-            })
-            .map(|r| r.encode(request_id)),
+            None => (Err(unknown()), false),
+            Some(Err(e)) => (Err(validation_wire_error(e)), false),
+            Some(Ok(req)) => {
+                let (r, again) = run(app, identity, request_id, read, |ctx| {
+                    model::elbv2::call(&Elbv2, ctx, req)
+                });
+                (r.map(|r| r.encode(request_id)), again)
+            }
         },
         Protocol::Query(QueryService::Sts) => match model::sts::decode(&action, &q) {
-            None => Err(unknown()),
-            Some(Err(e)) => Err(validation_wire_error(e)),
-            Some(Ok(req)) => run(app, identity, request_id, |ctx| {
-                model::sts::call(&Sts, ctx, req)
-            })
-            .map(|r| r.encode(request_id)),
+            None => (Err(unknown()), false),
+            Some(Err(e)) => (Err(validation_wire_error(e)), false),
+            Some(Ok(req)) => {
+                let (r, again) = run(app, identity, request_id, read, |ctx| {
+                    model::sts::call(&Sts, ctx, req)
+                });
+                (r.map(|r| r.encode(request_id)), again)
+            }
         },
         Protocol::Json => unreachable!("JSON requests carry X-Amz-Target"),
     };
@@ -471,21 +643,30 @@ fn dispatch(
         Protocol::Query(service) => service.names().1,
         _ => "ec2",
     };
-    (protocol, format!("{service}:{action}"), result)
+    (protocol, format!("{service}:{action}"), result, repeatable)
 }
 
-/// Runs a handler with the caller's locked Region. A panic becomes an
-/// `InternalError` answer instead of a dropped connection.
+/// Runs a handler with the caller's locked Region, and says whether its
+/// answer may be given again while the world is unchanged (a read that read
+/// no clock). A panic becomes an `InternalError` answer instead of a
+/// dropped connection.
 fn run<T>(
     app: &App,
     identity: &Identity,
     request_id: &str,
+    read_only: bool,
     f: impl FnOnce(&mut crate::services::Ctx) -> Result<T, AwsError>,
-) -> Result<T, AwsError> {
+) -> (Result<T, AwsError>, bool) {
     let world = app.world.clone();
     std::panic::catch_unwind(AssertUnwindSafe(|| {
-        let mut ctx = world.context(identity, request_id);
-        f(&mut ctx)
+        let mut ctx = if read_only {
+            world.read_context(identity, request_id)
+        } else {
+            world.context(identity, request_id)
+        };
+        let out = f(&mut ctx);
+        let again = ctx.repeatable();
+        (out, again)
     }))
     .unwrap_or_else(|panic| {
         let what = panic
@@ -494,9 +675,10 @@ fn run<T>(
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_default();
         tracing::error!(panic = what.as_str(), "handler panicked");
-        Err(AwsError::internal(
+        let e = AwsError::internal(
             "An internal error has occurred in awsemu; the request was not completed.",
-        ))
+        );
+        (Err(e), false)
     })
 }
 
@@ -507,21 +689,21 @@ mod tests {
 
     #[test]
     fn a_panicking_handler_becomes_internal_error_and_the_world_lives_on() {
-        let app = App {
-            world: World::new(WorldConfig::default()),
-            credentials: None,
-        };
+        let app = App::new(World::new(WorldConfig::default()), None);
         let who = Identity {
             access_key: None,
             account: "000000000000".into(),
             region: "us-east-1".into(),
             principal: "arn:aws:iam::000000000000:root".into(),
         };
-        let r: Result<(), AwsError> = run(&app, &who, "rid", |_| panic!("boom"));
+        let (r, _): (Result<(), AwsError>, bool) =
+            run(&app, &who, "rid", false, |_| panic!("boom"));
         let e = r.unwrap_err();
         assert_eq!((e.code.as_ref(), e.status), ("InternalError", 500));
         // The Region's lock is usable again.
-        let vpcs = run(&app, &who, "rid", |ctx| Ok(ctx.acct().ec2.vpcs.len())).unwrap();
+        let vpcs = run(&app, &who, "rid", true, |ctx| Ok(ctx.acct().ec2.vpcs.len()))
+            .0
+            .unwrap();
         assert_eq!(vpcs, 1);
     }
 }

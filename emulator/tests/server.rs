@@ -27,10 +27,7 @@ impl Server {
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 port_tx.send(listener.local_addr().unwrap().port()).unwrap();
-                let app = Arc::new(App {
-                    world: World::new(WorldConfig::default()),
-                    credentials: None,
-                });
+                let app = Arc::new(App::new(World::new(WorldConfig::default()), None));
                 serve(listener, app, async {
                     let _ = stop_rx.await;
                 })

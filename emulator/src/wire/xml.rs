@@ -1,15 +1,17 @@
-//! XML output for the `ec2` and `query` protocols, written through quick-xml so
-//! that every name and text is escaped by the library, never by hand.
+//! XML output for the `ec2` and `query` protocols. Element names come from
+//! the generated model (never from input); every text goes through
+//! quick-xml's escaping unless it holds nothing to escape.
 
 use std::borrow::Cow;
 
-use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
-use quick_xml::Writer;
+use quick_xml::escape::escape;
 
 use super::types::{Blob, Timestamp};
 
+/// Writes straight into one buffer: a Describe of a hundred resources is
+/// thousands of elements, so no per-element allocation.
 pub struct XmlWriter {
-    inner: Writer<Vec<u8>>,
+    out: Vec<u8>,
 }
 
 impl Default for XmlWriter {
@@ -18,30 +20,45 @@ impl Default for XmlWriter {
     }
 }
 
+/// The bytes quick-xml's `escape` rewrites.
+fn needs_escape(text: &str) -> bool {
+    text.bytes()
+        .any(|b| matches!(b, b'<' | b'>' | b'&' | b'\'' | b'"'))
+}
+
 impl XmlWriter {
     pub fn new() -> Self {
-        let mut inner = Writer::new(Vec::with_capacity(1024));
-        // Writing into a Vec cannot fail.
-        let _ = inner.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
-        XmlWriter { inner }
+        let mut out = Vec::with_capacity(4096);
+        out.extend_from_slice(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
+        XmlWriter { out }
     }
 
     pub fn start(&mut self, name: &str) {
-        let _ = self.inner.write_event(Event::Start(BytesStart::new(name)));
+        self.out.push(b'<');
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.push(b'>');
     }
 
     pub fn start_ns(&mut self, name: &str, xmlns: &str) {
-        let mut el = BytesStart::new(name);
-        el.push_attribute(("xmlns", xmlns));
-        let _ = self.inner.write_event(Event::Start(el));
+        self.out.push(b'<');
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.extend_from_slice(b" xmlns=\"");
+        self.text(xmlns);
+        self.out.extend_from_slice(b"\">");
     }
 
     pub fn end(&mut self, name: &str) {
-        let _ = self.inner.write_event(Event::End(BytesEnd::new(name)));
+        self.out.extend_from_slice(b"</");
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.push(b'>');
     }
 
     pub fn text(&mut self, text: &str) {
-        let _ = self.inner.write_event(Event::Text(BytesText::new(text)));
+        if needs_escape(text) {
+            self.out.extend_from_slice(escape(text).as_bytes());
+        } else {
+            self.out.extend_from_slice(text.as_bytes());
+        }
     }
 
     /// `<name>value</name>`
@@ -52,7 +69,7 @@ impl XmlWriter {
     }
 
     pub fn finish(self) -> Vec<u8> {
-        self.inner.into_inner()
+        self.out
     }
 }
 
@@ -123,11 +140,13 @@ mod tests {
         w.start_ns("R", "http://x/");
         w.element("policy", "{\"a\":\"<b>&\"}");
         w.element("ok", &true);
+        w.element("plain", "a-b.c");
+        w.element("apos", "it's");
         w.end("R");
         let s = String::from_utf8(w.finish()).unwrap();
         assert_eq!(
             s,
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><R xmlns=\"http://x/\"><policy>{&quot;a&quot;:&quot;&lt;b&gt;&amp;&quot;}</policy><ok>true</ok></R>"
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><R xmlns=\"http://x/\"><policy>{&quot;a&quot;:&quot;&lt;b&gt;&amp;&quot;}</policy><ok>true</ok><plain>a-b.c</plain><apos>it&apos;s</apos></R>"
         );
     }
 }

@@ -15,7 +15,9 @@ pub mod ids;
 pub mod notify;
 pub mod regions;
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use dashmap::DashMap;
@@ -141,6 +143,11 @@ pub struct World<S: Services> {
     /// What the services share across Regions.
     pub global: Mutex<S::Global>,
     replays: Mutex<Vec<Replay<S>>>,
+    /// Changes with every change anywhere in the world: an answer computed
+    /// at one generation holds while it lasts (see `server`'s memo of reads).
+    generation: AtomicU64,
+    /// Per Region, when its next scheduled work falls due.
+    next_due_by_region: DashMap<String, i64>,
 }
 
 /// Who is calling, from the request's credentials.
@@ -175,6 +182,8 @@ impl<S: Services> World<S> {
             global: Mutex::new(S::Global::default()),
             replays: Mutex::new(Vec::new()),
             regions: DashMap::new(),
+            generation: AtomicU64::new(0),
+            next_due_by_region: DashMap::new(),
             config,
         })
     }
@@ -190,23 +199,57 @@ impl<S: Services> World<S> {
     /// what AWS gives a new account, its default VPC), and applies the
     /// transitions now due.
     pub fn context(self: &Arc<Self>, identity: &Identity, request_id: &str) -> Ctx<S> {
+        self.context_for(identity, request_id, false)
+    }
+
+    /// A context for an operation that only reads (a Describe): it counts
+    /// as a change of the world only if something was applied on the way
+    /// (due work, a new account) or the handler asked for a change.
+    pub fn read_context(self: &Arc<Self>, identity: &Identity, request_id: &str) -> Ctx<S> {
+        self.context_for(identity, request_id, true)
+    }
+
+    fn context_for(
+        self: &Arc<Self>,
+        identity: &Identity,
+        request_id: &str,
+        read_only: bool,
+    ) -> Ctx<S> {
         let region = self.region(&identity.region).lock_arc();
-        let mut ctx = Ctx {
-            now_ms: self.clock.now_ms(),
-            world: self.clone(),
-            region,
-            account: identity.account.clone(),
-            principal: identity.principal.clone(),
-            request_id: request_id.to_string(),
-        };
+        let mut ctx = Ctx::new(self.clone(), region, read_only);
+        ctx.account = identity.account.clone();
+        ctx.principal = identity.principal.clone();
+        ctx.request_id = request_id.to_string();
         ctx.run_due();
         if !ctx.region.accounts.contains_key(&ctx.account) {
             ctx.region
                 .accounts
                 .insert(ctx.account.clone(), S::Account::default());
+            ctx.touched.set(true);
             S::account_created(&mut ctx);
         }
+        // What the handler reads of the clock counts from here.
+        ctx.timed.set(false);
         ctx
+    }
+
+    /// The world's generation: equal generations, same world (for one
+    /// caller's answers that read no clock).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Something changed outside a handler (the control API).
+    pub fn touch(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Whether `region` has no work due by now (else the next request there
+    /// must apply it first).
+    pub fn quiet(&self, region: &str) -> bool {
+        self.next_due_by_region
+            .get(region)
+            .is_none_or(|due| *due > self.clock.now_ms())
     }
 
     /// Runs `f` with each Region locked in turn, as no caller in particular.
@@ -214,14 +257,8 @@ impl<S: Services> World<S> {
         let names: Vec<String> = self.regions.iter().map(|r| r.key().clone()).collect();
         for name in names {
             let region = self.region(&name).lock_arc();
-            let mut ctx = Ctx {
-                now_ms: self.clock.now_ms(),
-                world: self.clone(),
-                region,
-                account: String::new(),
-                principal: String::new(),
-                request_id: String::new(),
-            };
+            // As no caller: a change only if something was applied.
+            let mut ctx = Ctx::new(self.clone(), region, true);
             f(&mut ctx);
         }
     }
@@ -284,7 +321,9 @@ impl<S: Services> World<S> {
     /// Back to an empty world (ids restart from the seed, the logs are
     /// cleared), then what was kept to replay.
     pub fn reset(self: &Arc<Self>) -> Result<(), String> {
+        self.touch();
         self.regions.clear();
+        self.next_due_by_region.clear();
         *self.global.lock() = S::Global::default();
         self.ids.reset();
         self.events.clear();
@@ -328,25 +367,66 @@ pub struct Ctx<S: Services> {
     pub account: String,
     pub principal: String,
     pub request_id: String,
+    /// Opened for an operation that only reads.
+    read_only: bool,
+    /// Something was or may have been changed (always, unless read-only).
+    touched: Cell<bool>,
+    /// The handler read the clock: its answer holds only at this instant.
+    timed: Cell<bool>,
 }
 
 impl<S: Services> Drop for Ctx<S> {
-    /// The services' last word before the Region is unlocked.
+    /// The services' last word before the Region is unlocked; a change moves
+    /// the world to its next generation before anyone else can look.
     fn drop(&mut self) {
         S::unlocking(self);
+        if !self.read_only || self.touched.get() {
+            self.world.touch();
+        }
+        let due = self.region.schedule.keys().next().map_or(i64::MAX, |k| k.0);
+        let name = &self.region.name;
+        if self.world.next_due_by_region.get(name).map(|d| *d) != Some(due) {
+            self.world.next_due_by_region.insert(name.clone(), due);
+        }
     }
 }
 
 impl<S: Services> Ctx<S> {
+    fn new(
+        world: Arc<World<S>>,
+        region: ArcMutexGuard<RawMutex, Region<S>>,
+        read_only: bool,
+    ) -> Self {
+        Ctx {
+            now_ms: world.clock.now_ms(),
+            world,
+            region,
+            account: String::new(),
+            principal: String::new(),
+            request_id: String::new(),
+            read_only,
+            touched: Cell::new(false),
+            timed: Cell::new(false),
+        }
+    }
+
+    /// Whether this call's answer may be given again, unchanged, while the
+    /// world keeps its generation: it only read, and read no clock.
+    pub fn repeatable(&self) -> bool {
+        self.read_only && !self.touched.get() && !self.timed.get()
+    }
+
     pub fn region_name(&self) -> &str {
         &self.region.name
     }
 
     pub fn now(&self) -> Timestamp {
+        self.timed.set(true);
         Timestamp::from_millis(self.now_ms)
     }
 
     pub fn new_id(&self, prefix: &str) -> String {
+        self.touched.set(true);
         self.world.ids.resource(prefix)
     }
 
@@ -359,6 +439,7 @@ impl<S: Services> Ctx<S> {
     }
 
     pub fn acct_mut(&mut self) -> &mut S::Account {
+        self.touched.set(true);
         let account = self.account.clone();
         self.region.accounts.entry(account).or_default()
     }
@@ -368,6 +449,7 @@ impl<S: Services> Ctx<S> {
     }
 
     pub fn emit_for(&self, account: &str, event: NewEvent) {
+        self.touched.set(true);
         self.world
             .events
             .publish(self.now(), &self.region.name, account, event);
@@ -376,6 +458,7 @@ impl<S: Services> Ctx<S> {
     /// Tells the other services that a resource changed state (see
     /// `Services::changed`).
     pub fn changed(&mut self, kind: &'static str, id: &str) {
+        self.touched.set(true);
         S::changed(self, kind, id);
     }
 
@@ -410,6 +493,7 @@ impl<S: Services> Ctx<S> {
         due: i64,
         work: impl FnOnce(&mut Ctx<S>) + Send + 'static,
     ) {
+        self.touched.set(true);
         let region = &mut *self.region;
         region.schedule_seq += 1;
         let key = (due, region.schedule_seq);
@@ -469,6 +553,7 @@ impl<S: Services> Ctx<S> {
 
     /// Due work runs as the account it belongs to, at its due time.
     fn apply_due(&mut self, due: i64, item: Due<S>) {
+        self.touched.set(true);
         if self.region.accounts.contains_key(&item.account) {
             let now = std::mem::replace(&mut self.now_ms, due);
             self.with_account(&item.account, item.work);

@@ -1,6 +1,10 @@
 //! What an endpoint shows: the service it names (this Region's, AWS's or
 //! another Region's), its DNS entries and its wire form.
 
+use std::sync::{Arc, OnceLock};
+
+use dashmap::DashMap;
+
 use super::catalog;
 use super::endpoint_services;
 use super::errors::R;
@@ -38,19 +42,41 @@ pub(crate) fn resolve_service(ctx: &Ctx, name: &str, service_region: &str) -> R<
             .map(|s| endpoint_services::view(ctx, s))
             .ok_or_else(|| invalid_service(name));
     }
-    lookup_service(ctx, name, service_region).ok_or_else(|| invalid_service(name))
+    lookup_service(ctx, name, service_region)
+        .map(Arc::unwrap_or_clone)
+        .ok_or_else(|| invalid_service(name))
 }
 
 /// The service behind an existing endpoint, whoever may see it now
 /// (removing a principal does not break a connection).
-pub(crate) fn lookup_service(ctx: &Ctx, name: &str, service_region: &str) -> Option<ServiceView> {
+pub(crate) fn lookup_service(
+    ctx: &Ctx,
+    name: &str,
+    service_region: &str,
+) -> Option<Arc<ServiceView>> {
     if name.starts_with("com.amazonaws.vpce.") {
         if service_region != ctx.region_name() {
-            return remote::find(ctx, name).map(|p| p.view);
+            return remote::find(ctx, name).map(|p| Arc::new(p.view));
         }
-        return endpoint_services::by_name(ctx, name).map(|s| endpoint_services::view(ctx, s));
+        return endpoint_services::by_name(ctx, name)
+            .map(|s| Arc::new(endpoint_services::view(ctx, s)));
     }
-    catalog::find_in(name, service_region).map(ServiceView::from_catalog)
+    catalog_view(name, service_region)
+}
+
+/// AWS's service `name` as offered in `region`, built once: the catalogue
+/// never changes, and every described endpoint needs its service.
+fn catalog_view(name: &str, region: &str) -> Option<Arc<ServiceView>> {
+    type Views = DashMap<(String, String), Option<Arc<ServiceView>>>;
+    static VIEWS: OnceLock<Views> = OnceLock::new();
+    let views = VIEWS.get_or_init(Default::default);
+    let key = (name.to_string(), region.to_string());
+    if let Some(v) = views.get(&key) {
+        return v.clone();
+    }
+    let view = catalog::find_in(name, region).map(|s| Arc::new(ServiceView::from_catalog(s)));
+    views.insert(key, view.clone());
+    view
 }
 
 pub(super) fn dns_entries(
@@ -136,7 +162,7 @@ pub(crate) fn to_model_of(ctx: &Ctx, owner: &str, e: &VpcEndpoint) -> m::VpcEndp
         private_dns_enabled: Some(e.private_dns_enabled),
         requester_managed: Some(false),
         network_interface_ids: Some(if interface { e.eni_ids.clone() } else { vec![] }),
-        dns_entries: Some(dns_entries(ctx, owner, e, svc.as_ref())),
+        dns_entries: Some(dns_entries(ctx, owner, e, svc.as_deref())),
         creation_timestamp: Some(e.created),
         tags: Some(e.tags.to_model()),
         owner_id: Some(owner.to_string()),
