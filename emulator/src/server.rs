@@ -100,23 +100,26 @@ impl Memo {
         (hit.generation == generation).then(|| hit.clone())
     }
 
-    fn put(&self, key: MemoKey, answer: Remembered) {
+    /// Keeps the answer if its read came before at this generation; says
+    /// what it did (for the request log).
+    fn put(&self, key: MemoKey, answer: Remembered) -> &'static str {
         let hash = self.entries.hasher().hash_one(&key);
         if self.seen.insert(hash, answer.generation) != Some(answer.generation) {
             if self.seen.len() > Self::SEEN {
                 self.seen.clear();
             }
-            return;
+            return "first asked";
         }
         let size = answer.body.len() + key.body.len();
         if size > Self::BUDGET / 8 {
-            return;
+            return "too large to keep";
         }
         if self.bytes.fetch_add(size, Ordering::AcqRel) + size > Self::BUDGET {
             self.entries.clear();
             self.bytes.store(size, Ordering::Release);
         }
         self.entries.insert(key, Arc::new(answer));
+        "kept"
     }
 }
 
@@ -425,10 +428,11 @@ async fn handle(
                 hit.body_for(&request_id),
                 &request_id,
             );
-            log_request(&hit.operation, &identity, &response, started);
+            log_request(&hit.operation, &identity, &response, started, "given again");
             return Ok(response);
         }
     }
+    let mut memo = "-";
     let (protocol, operation, result, repeatable) = dispatch(
         &app,
         &identity,
@@ -455,18 +459,24 @@ async fn handle(
                     body: body.clone(),
                     request_id_at,
                 };
-                app.memo.put(key, answer);
+                memo = app.memo.put(key, answer);
             }
             respond(StatusCode::OK, protocol, body, &request_id)
         }
         Err(e) => protocol.error(&e, &request_id),
     };
-    log_request(&operation, &identity, &response, started);
+    log_request(&operation, &identity, &response, started, memo);
     Ok(response)
 }
 
 /// One line per request at DEBUG (`AWSEMU_LOG=debug`); a server error also at WARN.
-fn log_request(operation: &str, identity: &Identity, response: &HttpResponse, started: Instant) {
+fn log_request(
+    operation: &str,
+    identity: &Identity,
+    response: &HttpResponse,
+    started: Instant,
+    memo: &str,
+) {
     let status = response.status().as_u16();
     let duration_us = started.elapsed().as_micros() as u64;
     let (account, region) = (identity.account.as_str(), identity.region.as_str());
@@ -480,7 +490,15 @@ fn log_request(operation: &str, identity: &Identity, response: &HttpResponse, st
             "request failed"
         );
     } else {
-        tracing::debug!(operation, account, region, status, duration_us, "request");
+        tracing::debug!(
+            operation,
+            account,
+            region,
+            status,
+            duration_us,
+            memo,
+            "request"
+        );
     }
 }
 

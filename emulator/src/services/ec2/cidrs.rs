@@ -216,6 +216,18 @@ fn remove_local_routes(st: &mut State, vpc_id: &str, cidr: &str) {
 
 /// Forgets the disassociated blocks whose time to be described is over.
 pub(crate) fn prune(ctx: &mut Ctx) {
+    // Nothing disassociated: nothing to forget, and the answer does not
+    // depend on the time.
+    let st = &ctx.acct().ec2;
+    let lingering = st
+        .vpcs
+        .values()
+        .flat_map(|v| &v.cidr_blocks)
+        .chain(st.subnets.values().flat_map(|s| &s.ipv6_cidrs))
+        .any(|b| b.gone_at.is_some());
+    if !lingering {
+        return;
+    }
     let now = ctx.now().millis();
     let gone = |b: &CidrAssociation| b.gone_at.is_some_and(|t| t <= now);
     let st = &mut ctx.acct_mut().ec2;
