@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use awsemu::server::{serve, App};
+use awsemu::server::{serve, App, Limits};
 use awsemu::services::World;
 use awsemu::world::clock::Pace;
 use awsemu::world::{Reachability, WorldConfig};
@@ -105,6 +105,22 @@ struct ServeArgs {
     /// Log format on stderr.
     #[arg(long, env = "AWSEMU_LOG_FORMAT", value_enum, default_value = "text")]
     log_format: LogFormat,
+    /// Seconds a client has to send a request's headers (also: how long a
+    /// kept-alive connection may sit idle), and then its body.
+    #[arg(long, env = "AWSEMU_READ_TIMEOUT", default_value_t = 30.0, value_parser = parse_seconds)]
+    read_timeout: f64,
+    /// Connections served at once; more wait in the listen queue.
+    #[arg(long, env = "AWSEMU_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+}
+
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 86_400.0 => Ok(v),
+        _ => Err(format!(
+            "{s} is not a number of seconds between 0 and 86400"
+        )),
+    }
 }
 
 fn parse_account(s: &str) -> Result<String, String> {
@@ -319,12 +335,14 @@ fn serve_command(args: ServeArgs) -> ExitCode {
         let _ = writeln!(out, "awsemu listening on http://{local}");
         let _ = out.flush();
         tracing::info!(address = local.as_str(), pace = ?world.clock.pace(), scenarios = loaded, "serving EC2, ELBv2 and ECS");
-        serve(
-            listener,
-            Arc::new(App::new(world, credentials)),
-            shutdown_signal(),
-        )
-        .await;
+        let mut app = App::new(world, credentials);
+        let timeout = std::time::Duration::from_secs_f64(args.read_timeout);
+        app.limits = Limits {
+            header_timeout: timeout,
+            body_timeout: timeout,
+            max_connections: args.max_connections as usize,
+        };
+        serve(listener, Arc::new(app), shutdown_signal()).await;
         tracing::info!("stopped");
         ExitCode::SUCCESS
     })

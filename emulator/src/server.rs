@@ -20,8 +20,9 @@ use hyper::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
 use crate::control;
 use crate::model;
@@ -34,6 +35,32 @@ use crate::world::Identity;
 
 /// Requests larger than this are refused before they are parsed.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// A request's start line and headers, at most (else 431, and the connection closes).
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+/// Headers in one request, at most (else 431).
+pub const MAX_HEADERS: usize = 100;
+
+/// What one client may take of the server.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// To send a request's headers, and between requests on a kept-alive
+    /// connection: a client that trickles them, or sits idle, is closed.
+    pub header_timeout: Duration,
+    /// To send a request's body once its headers are in (else `RequestTimeout`).
+    pub body_timeout: Duration,
+    /// Connections served at once; more wait in the listen queue.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_timeout: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(30),
+            max_connections: 1024,
+        }
+    }
+}
 
 const ECS_TARGET_PREFIX: &str = "AmazonEC2ContainerServiceV20141113.";
 
@@ -41,6 +68,7 @@ pub struct App {
     pub world: Arc<World>,
     /// With `--strict-sigv4`: access key → secret; every request must be signed by one.
     pub credentials: Option<HashMap<String, String>>,
+    pub limits: Limits,
     /// Answers of reads, given again while the world is unchanged.
     memo: Memo,
 }
@@ -50,6 +78,7 @@ impl App {
         App {
             world,
             credentials,
+            limits: Limits::default(),
             memo: Memo::default(),
         }
     }
@@ -166,33 +195,46 @@ pub async fn serve(
         .take_queue()
         .map(|q| tokio::spawn(crate::world::notify::deliver(q)));
     tokio::pin!(shutdown);
+    let slots = Arc::new(Semaphore::new(app.limits.max_connections.max(1)));
+    let mut http = http1::Builder::new();
+    http.keep_alive(true)
+        .timer(TokioTimer::new())
+        .header_read_timeout(app.limits.header_timeout)
+        .max_header_size(MAX_HEADER_BYTES)
+        .max_headers(MAX_HEADERS);
     loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let (stream, peer) = match accepted {
-                    Ok(s) => s,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "accept failed");
-                        continue;
-                    }
-                };
-                let _ = stream.set_nodelay(true);
-                let app = app.clone();
-                let conn = http1::Builder::new()
-                    .keep_alive(true)
-                    .serve_connection(
-                        TokioIo::new(stream),
-                        service_fn(move |req| handle(app.clone(), peer, req)),
-                    );
-                let conn = graceful.watch(conn);
-                tokio::spawn(async move {
-                    if let Err(e) = conn.await {
-                        tracing::debug!(error = %e, "connection closed with an error");
-                    }
-                });
-            }
+        // A free slot first: past the limit, connections wait in the listen queue.
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(s) => s,
+                Err(_) => break,
+            },
             _ = &mut shutdown => break,
-        }
+        };
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = &mut shutdown => break,
+        };
+        let (stream, peer) = match accepted {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "accept failed");
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let conn = http.serve_connection(
+            TokioIo::new(stream),
+            service_fn(move |req| handle(app.clone(), peer, req)),
+        );
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection closed with an error");
+            }
+            drop(slot);
+        });
     }
     ticker.abort();
     if let Some(d) = delivery {
@@ -360,7 +402,23 @@ async fn handle(
         Protocol::Ec2
     };
 
-    let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
+    let read = tokio::time::timeout(
+        app.limits.body_timeout,
+        Limited::new(body, MAX_BODY_BYTES).collect(),
+    );
+    let Ok(body) = read.await else {
+        // The wording of AWS's RequestTimeout (S3's, the one AWS documents).
+        let err = AwsError::new(
+            "RequestTimeout",
+            "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.",
+        );
+        tracing::info!(%peer, path, "request body too slow");
+        let mut r = guess.error(&err, &request_id);
+        r.headers_mut()
+            .insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
+        return Ok(r);
+    };
+    let body = match body {
         Ok(b) => b.to_bytes(),
         Err(e) => {
             let too_large = e
