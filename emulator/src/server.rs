@@ -396,10 +396,19 @@ async fn handle(
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let guess = if target.is_some() {
-        Protocol::Json
-    } else {
-        Protocol::Ec2
+    // The protocol to answer early errors in, before the body says more:
+    // JSON with a target, else by the service the request is signed for.
+    let signed_for = parts
+        .headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(identity::from_authorization)
+        .map(|c| c.service);
+    let guess = match (&target, signed_for.as_deref()) {
+        (Some(_), _) => Protocol::Json,
+        (None, Some("elasticloadbalancing")) => Protocol::Query(QueryService::Elbv2),
+        (None, Some("sts")) => Protocol::Query(QueryService::Sts),
+        _ => Protocol::Ec2,
     };
 
     let read = tokio::time::timeout(
@@ -593,6 +602,13 @@ fn auth_error(protocol: Protocol, e: AuthError) -> AwsError {
             m,
         )
         .with_status(if json { 400 } else { 403 }),
+        // EC2 says only that the request expired; the query services and
+        // ECS give the times (aws-sdk-java#1443, aws-sdk-js#401 and #527).
+        AuthError::Expired(m) => match protocol {
+            Protocol::Ec2 => AwsError::new("RequestExpired", "Request has expired."),
+            Protocol::Query(_) => AwsError::new("SignatureDoesNotMatch", m).with_status(403),
+            Protocol::Json => AwsError::new("InvalidSignatureException", m),
+        },
     }
 }
 

@@ -22,6 +22,36 @@ pub enum AuthError {
     UnknownKey(String),
     /// The signature does not match the one the secret gives.
     Mismatch(String),
+    /// Signed more than 15 minutes before or after now (AWS's rule);
+    /// the message says which way, in AWS's words.
+    Expired(String),
+}
+
+/// How far a request's `X-Amz-Date` may be from now.
+const SKEW_SECONDS: i64 = 15 * 60;
+
+/// AWS's "Signature expired" / "Signature not yet current" message, or
+/// nothing when `signed` is within 15 minutes of `now`.
+fn skew(signed: NaiveDateTime, now: NaiveDateTime) -> Option<String> {
+    let f = |t: NaiveDateTime| t.format("%Y%m%dT%H%M%SZ").to_string();
+    let window = chrono::Duration::seconds(SKEW_SECONDS);
+    if signed < now - window {
+        Some(format!(
+            "Signature expired: {} is now earlier than {} ({} - 15 min.)",
+            f(signed),
+            f(now - window),
+            f(now)
+        ))
+    } else if signed > now + window {
+        Some(format!(
+            "Signature not yet current: {} is still later than {} ({} + 15 min.)",
+            f(signed),
+            f(now + window),
+            f(now)
+        ))
+    } else {
+        None
+    }
 }
 
 /// Checks a header-signed request. `secrets` maps access key → secret key.
@@ -62,6 +92,10 @@ pub fn verify(
         .and_then(|v| v.to_str().ok())
         .and_then(|d| NaiveDateTime::parse_from_str(d, "%Y%m%dT%H%M%SZ").ok())
         .ok_or_else(|| AuthError::Missing("X-Amz-Date is missing or malformed".into()))?;
+    // Real time, not the world clock: the client signs with its own.
+    if let Some(message) = skew(date, chrono::Utc::now().naive_utc()) {
+        return Err(AuthError::Expired(message));
+    }
     let time: SystemTime = date.and_utc().into();
 
     let wanted: Vec<&str> = signed_headers.split(';').collect();
@@ -106,5 +140,26 @@ pub fn verify(
         Err(AuthError::Mismatch(
             "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.".into(),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fifteen_minutes_either_way() {
+        let t = |s: &str| NaiveDateTime::parse_from_str(s, "%Y%m%dT%H%M%SZ").unwrap();
+        let now = t("20261204T120000Z");
+        assert_eq!(skew(t("20261204T114500Z"), now), None);
+        assert_eq!(skew(t("20261204T121500Z"), now), None);
+        assert_eq!(
+            skew(t("20261204T114459Z"), now).unwrap(),
+            "Signature expired: 20261204T114459Z is now earlier than 20261204T114500Z (20261204T120000Z - 15 min.)"
+        );
+        assert_eq!(
+            skew(t("20261204T121501Z"), now).unwrap(),
+            "Signature not yet current: 20261204T121501Z is still later than 20261204T121500Z (20261204T120000Z + 15 min.)"
+        );
     }
 }
