@@ -75,6 +75,16 @@ def test_another_accounts_write_shows_in_the_providers_read(ec2, elbv2):
         assert state in ("pending", "available")
 
 
+def new_interface_endpoint(c) -> str:
+    """An ECS interface endpoint in a new VPC: `pending`, then `available`."""
+    vpc = c.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
+    subnet = c.create_subnet(VpcId=vpc, CidrBlock="10.8.0.0/24",
+                             AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
+    return c.create_vpc_endpoint(VpcId=vpc, ServiceName="com.amazonaws.us-east-1.ecs",
+                                 VpcEndpointType="Interface", SubnetIds=[subnet],
+                                 PrivateDnsEnabled=False)["VpcEndpoint"]["VpcEndpointId"]
+
+
 @pytest.fixture(scope="module")
 def manual_endpoint(awsemu_launcher):
     endpoint, stop = awsemu_launcher("--pace", "manual")
@@ -84,12 +94,7 @@ def manual_endpoint(awsemu_launcher):
 
 def test_the_clock_moving_shows_in_the_next_read(manual_endpoint, client_for):
     c = client_for(manual_endpoint, "ec2", random_account())
-    vpc = c.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
-    subnet = c.create_subnet(VpcId=vpc, CidrBlock="10.8.0.0/24",
-                             AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
-    ep = c.create_vpc_endpoint(VpcId=vpc, ServiceName="com.amazonaws.us-east-1.ecs",
-                               VpcEndpointType="Interface", SubnetIds=[subnet],
-                               PrivateDnsEnabled=False)["VpcEndpoint"]["VpcEndpointId"]
+    ep = new_interface_endpoint(c)
     for _ in range(3):
         assert c.describe_vpc_endpoints(VpcEndpointIds=[ep])["VpcEndpoints"][0]["State"] == "pending"
     r = requests.post(f"{manual_endpoint}/_awsemu/clock", json={"seconds": 120}, timeout=30)
@@ -104,12 +109,7 @@ def test_a_transition_falling_due_shows_without_any_write(awsemu_launcher, clien
     endpoint, stop = awsemu_launcher("--pace", "realistic")
     try:
         c = client_for(endpoint, "ec2")
-        vpc = c.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
-        subnet = c.create_subnet(VpcId=vpc, CidrBlock="10.7.0.0/24",
-                                 AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
-        ep = c.create_vpc_endpoint(VpcId=vpc, ServiceName="com.amazonaws.us-east-1.ecs",
-                                   VpcEndpointType="Interface", SubnetIds=[subnet],
-                                   PrivateDnsEnabled=False)["VpcEndpoint"]["VpcEndpointId"]
+        ep = new_interface_endpoint(c)
         seen = []
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
