@@ -104,6 +104,9 @@ struct MemoKey {
     region: String,
     account: String,
     principal: String,
+    /// The service the request is signed for (it picks the protocol of a
+    /// query without `Version`).
+    signed_service: Option<String>,
     target: Option<String>,
     query: Option<String>,
     body: Bytes,
@@ -482,6 +485,7 @@ async fn handle(
         region: identity.region.clone(),
         account: identity.account.clone(),
         principal: identity.principal.clone(),
+        signed_service,
         target,
         query,
         body,
@@ -503,7 +507,7 @@ async fn handle(
     let (protocol, operation, result, repeatable) = dispatch(
         &app,
         &identity,
-        signed_service.as_deref(),
+        key.signed_service.as_deref(),
         key.target.as_deref(),
         &parts.method,
         key.query.as_deref(),
