@@ -196,13 +196,21 @@ def _reset_world(awsemu_endpoint):
 _CLIENT_CACHE: dict[tuple, object] = {}
 
 
+_SESSION = None
+
+
 def make_client(endpoint: str, service: str, account: str = DEFAULT_ACCOUNT,
                 region: str = DEFAULT_REGION, validate: bool = True):
     key = (endpoint, service, account, region, validate)
     client = _CLIENT_CACHE.get(key)
     if client is None:
-        session = boto3.session.Session()
-        client = session.client(
+        # One boto3 session for every client: it loads each service's model
+        # once (a session per client kept a copy of the EC2 model each, and
+        # the suite's process grew to ~7 GiB).
+        global _SESSION
+        if _SESSION is None:
+            _SESSION = boto3.session.Session()
+        client = _SESSION.client(
             service,
             region_name=region,
             endpoint_url=endpoint,
