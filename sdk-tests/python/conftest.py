@@ -418,6 +418,15 @@ def awsemu_launcher():
         stop()
 
 
+@pytest.fixture(scope="module")
+def manual_endpoint(awsemu_launcher):
+    """An emulator with ``--pace manual`` (time moves only through
+    ``POST /_awsemu/clock``), one per test module."""
+    endpoint, stop = awsemu_launcher("--pace", "manual")
+    yield endpoint
+    stop()
+
+
 @pytest.fixture(scope="session")
 def client_for():
     """``client_for(endpoint, service, account=..., region=...)`` -> boto3 client

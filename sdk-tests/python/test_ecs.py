@@ -1635,13 +1635,6 @@ def test_resources_are_per_account_and_region(app, ecs):
 # ---------------------------------------------------------------------------
 # The lifecycle on the world clock: a second emulator with --pace manual
 # ---------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def manual_endpoint(awsemu_launcher):
-    endpoint, stop = awsemu_launcher("--pace", "manual")
-    yield endpoint
-    stop()
-
-
 @pytest.fixture
 def manual(manual_endpoint, client_for):
     resp = requests.post(f"{manual_endpoint}/_awsemu/reset", timeout=30)

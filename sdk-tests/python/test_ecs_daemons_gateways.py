@@ -77,13 +77,6 @@ def env_raw(models_dir, awsemu_endpoint, env):
     return pinned_ecs(models_dir, awsemu_endpoint, env.account, validate=False)
 
 
-@pytest.fixture(scope="module")
-def manual_endpoint(awsemu_launcher):
-    endpoint, stop = awsemu_launcher("--pace", "manual")
-    yield endpoint
-    stop()
-
-
 @pytest.fixture
 def manual(models_dir, manual_endpoint, client_for):
     assert requests.post(f"{manual_endpoint}/_awsemu/reset", timeout=30).status_code == 200

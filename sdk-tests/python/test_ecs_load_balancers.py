@@ -110,13 +110,6 @@ def world(ec2, elbv2, ecs):
     return World(ec2(account=account), elbv2(account=account), ecs(account=account))
 
 
-@pytest.fixture(scope="module")
-def manual_endpoint(awsemu_launcher):
-    endpoint, stop = awsemu_launcher("--pace", "manual")
-    yield endpoint
-    stop()
-
-
 @pytest.fixture
 def manual(manual_endpoint, client_for):
     r = requests.post(f"{manual_endpoint}/_awsemu/reset", timeout=30)

@@ -95,13 +95,6 @@ def env(ecs, ec2):
     return world
 
 
-@pytest.fixture(scope="module")
-def manual_endpoint(awsemu_launcher):
-    endpoint, stop = awsemu_launcher("--pace", "manual")
-    yield endpoint
-    stop()
-
-
 @pytest.fixture
 def manual(manual_endpoint, client_for):
     requests.post(f"{manual_endpoint}/_awsemu/reset", timeout=30).raise_for_status()

@@ -501,13 +501,6 @@ def test_waiter_for_a_load_balancer_never_created_times_out(net):
 # ---------------------------------------------------------------------------
 # Pacing: --pace manual keeps the load balancer provisioning
 # ---------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def manual_endpoint(awsemu_launcher):
-    endpoint, stop = awsemu_launcher("--pace", "manual")
-    yield endpoint
-    stop()
-
-
 def test_manual_pace_provisioning_until_clock_moves(manual_endpoint, client_for):
     resp = requests.post(f"{manual_endpoint}/_awsemu/reset", timeout=30)
     assert resp.status_code == 200

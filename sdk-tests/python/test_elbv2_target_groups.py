@@ -40,13 +40,6 @@ def elb(elbv2):
     return elbv2()
 
 
-@pytest.fixture(scope="module")
-def manual_endpoint(awsemu_launcher):
-    endpoint, stop = awsemu_launcher("--pace", "manual")
-    yield endpoint
-    stop()
-
-
 @pytest.fixture
 def manual(manual_endpoint, client_for):
     r = requests.post(f"{manual_endpoint}/_awsemu/reset", timeout=30)

@@ -742,13 +742,6 @@ def test_delete_completes_by_next_request(net):
 # ---------------------------------------------------------------------------
 # Pacing: a second emulator with --pace manual
 # ---------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def manual_endpoint(awsemu_launcher):
-    endpoint, stop = awsemu_launcher("--pace", "manual")
-    yield endpoint
-    stop()
-
-
 class ManualWorld:
     def __init__(self, endpoint: str, client_for):
         self.endpoint = endpoint

@@ -43,13 +43,6 @@ def ec2(ec2):
     return ec2()
 
 
-@pytest.fixture(scope="module")
-def manual_endpoint(awsemu_launcher):
-    endpoint, stop = awsemu_launcher("--pace", "manual")
-    yield endpoint
-    stop()
-
-
 @pytest.fixture
 def manual(manual_endpoint, client_for):
     r = requests.post(f"{manual_endpoint}/_awsemu/reset", timeout=30)

@@ -7,7 +7,6 @@ answer carries its own request id."""
 import re
 import time
 
-import pytest
 import requests
 
 from awsemu_helpers import random_account
@@ -83,13 +82,6 @@ def new_interface_endpoint(c) -> str:
     return c.create_vpc_endpoint(VpcId=vpc, ServiceName="com.amazonaws.us-east-1.ecs",
                                  VpcEndpointType="Interface", SubnetIds=[subnet],
                                  PrivateDnsEnabled=False)["VpcEndpoint"]["VpcEndpointId"]
-
-
-@pytest.fixture(scope="module")
-def manual_endpoint(awsemu_launcher):
-    endpoint, stop = awsemu_launcher("--pace", "manual")
-    yield endpoint
-    stop()
 
 
 def test_the_clock_moving_shows_in_the_next_read(manual_endpoint, client_for):

@@ -155,8 +155,9 @@ def test_responses_are_as_recorded():
     assert by_step["describe tasks"] == by_step["describe tasks again"]
     # A write between two reads shows in the second.
     assert "<key>team</key>" in by_step["vpc after tagging"]
-    assert '"lastStatus":"STOPPED"' in by_step["task after stop"] or \
-        '"desiredStatus":"STOPPED"' in by_step["task after stop"]
+    assert '"lastStatus":"RUNNING"' in by_step["describe tasks again"]
+    assert '"lastStatus":"STOPPED"' in by_step["task after stop"]
+    assert '"desiredStatus":"STOPPED"' in by_step["task after stop"]
 
 
 if __name__ == "__main__":

@@ -33,13 +33,6 @@ def advance(endpoint: str, seconds: float) -> None:
     assert r.status_code == 200, r.text
 
 
-@pytest.fixture(scope="module")
-def manual_endpoint(awsemu_launcher):
-    endpoint, stop = awsemu_launcher("--pace", "manual")
-    yield endpoint
-    stop()
-
-
 @pytest.fixture
 def manual(manual_endpoint, client_for):
     r = requests.post(f"{manual_endpoint}/_awsemu/reset", timeout=30)
