@@ -111,6 +111,10 @@ pub fn handle(
             reply(StatusCode::OK, clock(world))
         }
         (&Method::POST, "/_awsemu/elbv2/target-health") => target_health(world, body),
+        (_, "/_awsemu/faults") => faults(world, method, None, body),
+        (_, p) if p.starts_with("/_awsemu/faults/") => {
+            faults(world, method, p.strip_prefix("/_awsemu/faults/"), body)
+        }
         (&Method::GET, "/_awsemu/reachability") => reachability(world, query),
         _ => reply(
             StatusCode::NOT_FOUND,
@@ -120,9 +124,50 @@ pub fn handle(
                     "GET /_awsemu/health", "POST /_awsemu/reset", "GET /_awsemu/state",
                     "GET /_awsemu/events?since=N", "GET /_awsemu/notifications", "GET /_awsemu/clock",
                     "POST /_awsemu/clock {\"seconds\": N}", "POST /moto-api/reset",
-                    "POST /_awsemu/elbv2/target-health {\"targetGroupArn\", \"targetId\", \"port\", \"healthy\"}"
+                    "POST /_awsemu/elbv2/target-health {\"targetGroupArn\", \"targetId\", \"port\", \"healthy\"}",
+                    "GET|POST|DELETE /_awsemu/faults", "DELETE /_awsemu/faults/{id}"
                 ],
             }),
+        ),
+    }
+}
+
+/// Fault rules: `POST` adds one (`{"service", "operation", "error":
+/// {"code", "message", "status"}, "latencyMs", "drop", "probability",
+/// "count", "region", "account", "parameters"}`) and answers it with its
+/// id; `GET` lists them with their hits; `DELETE` removes one by id, or all.
+fn faults(
+    world: &std::sync::Arc<World>,
+    method: &Method,
+    id: Option<&str>,
+    body: &[u8],
+) -> Response<Full<Bytes>> {
+    let faults = &world.faults;
+    match (method, id) {
+        (&Method::GET, None) => reply(StatusCode::OK, json!({ "faults": faults.list() })),
+        (&Method::POST, None) => {
+            let rule = serde_json::from_slice::<crate::world::faults::FaultRule>(body)
+                .map_err(|e| format!("not a fault rule: {e}"))
+                .and_then(|rule| faults.add(rule, false));
+            match rule {
+                Ok(view) => {
+                    tracing::info!(rule = %view, "fault added");
+                    reply(StatusCode::OK, view)
+                }
+                Err(e) => reply(StatusCode::BAD_REQUEST, json!({ "error": e })),
+            }
+        }
+        (&Method::DELETE, None) => reply(StatusCode::OK, json!({ "deleted": faults.clear() })),
+        (&Method::DELETE, Some(id)) if faults.remove(id) => {
+            reply(StatusCode::OK, json!({ "deleted": id }))
+        }
+        (&Method::DELETE, Some(id)) => reply(
+            StatusCode::NOT_FOUND,
+            json!({ "error": format!("no fault {id}") }),
+        ),
+        _ => reply(
+            StatusCode::METHOD_NOT_ALLOWED,
+            json!({ "error": format!("{method} is not a method of the faults endpoint: GET, POST or DELETE /_awsemu/faults, DELETE /_awsemu/faults/{{id}}") }),
         ),
     }
 }

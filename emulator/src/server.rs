@@ -4,7 +4,6 @@
 //! `/_awsemu/`.
 
 use std::collections::HashMap;
-use std::convert::Infallible;
 use std::hash::BuildHasher;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
@@ -31,6 +30,7 @@ use crate::services::{ec2::Ec2, ecs::Ecs, elbv2::Elbv2, sts::Sts};
 use crate::wire::sigv4::{self, AuthError};
 use crate::wire::{envelope, identity, QueryInput};
 use crate::wire::{json_wire_error, query_wire_error, validation_wire_error, AwsError};
+use crate::world::faults::{Call, Hit};
 use crate::world::Identity;
 
 /// Requests larger than this are refused before they are parsed.
@@ -388,7 +388,7 @@ async fn handle(
     app: Arc<App>,
     peer: SocketAddr,
     req: Request<Incoming>,
-) -> Result<HttpResponse, Infallible> {
+) -> Result<HttpResponse, Dropped> {
     let started = Instant::now();
     let request_id = uuid::Uuid::new_v4().to_string();
     let (parts, body) = req.into_parts();
@@ -490,6 +490,30 @@ async fn handle(
         query,
         body,
     };
+    if app.world.faults.armed() {
+        if let Some((protocol, operation, hit)) = faults_for(&app.world, &identity, &key) {
+            tracing::info!(
+                operation,
+                account = identity.account.as_str(),
+                region = identity.region.as_str(),
+                rules = ?hit.rules,
+                latency_ms = hit.latency.as_millis() as u64,
+                error = hit.error.as_ref().map(|e| e.0.as_str()),
+                drop = hit.drop,
+                "fault injected"
+            );
+            if !hit.latency.is_zero() {
+                tokio::time::sleep(hit.latency).await;
+            }
+            if hit.drop {
+                return Err(Dropped);
+            }
+            if let Some((code, message, status)) = hit.error {
+                let e = AwsError::new(code, message).with_status(status);
+                return Ok(protocol.error(&e, &request_id));
+            }
+        }
+    }
     let generation = app.world.generation();
     if app.world.quiet(&identity.region) {
         if let Some(hit) = app.memo.get(&key, generation) {
@@ -655,14 +679,7 @@ fn dispatch(
     }
 
     let q = QueryInput::parse(body, query);
-    let protocol = match (q.version(), signed_service) {
-        (Some(model::elbv2::API_VERSION), _) => Protocol::Query(QueryService::Elbv2),
-        (Some(model::sts::API_VERSION), _) => Protocol::Query(QueryService::Sts),
-        (Some(model::ec2::API_VERSION), _) => Protocol::Ec2,
-        (_, Some("elasticloadbalancing")) => Protocol::Query(QueryService::Elbv2),
-        (_, Some("sts")) => Protocol::Query(QueryService::Sts),
-        _ => Protocol::Ec2,
-    };
+    let protocol = query_protocol(&q, signed_service);
     if let Some(v) = q.version() {
         let known = [
             model::ec2::API_VERSION,
@@ -741,6 +758,76 @@ fn dispatch(
     };
     (protocol, format!("{service}:{action}"), result, repeatable)
 }
+
+/// The protocol of a request without `X-Amz-Target`: by its `Version`, else
+/// by the service it is signed for.
+fn query_protocol(q: &QueryInput, signed_service: Option<&str>) -> Protocol {
+    match (q.version(), signed_service) {
+        (Some(model::elbv2::API_VERSION), _) => Protocol::Query(QueryService::Elbv2),
+        (Some(model::sts::API_VERSION), _) => Protocol::Query(QueryService::Sts),
+        (Some(model::ec2::API_VERSION), _) => Protocol::Ec2,
+        (_, Some("elasticloadbalancing")) => Protocol::Query(QueryService::Elbv2),
+        (_, Some("sts")) => Protocol::Query(QueryService::Sts),
+        _ => Protocol::Ec2,
+    }
+}
+
+/// What the fault rules do to this request (`world::faults`), with the
+/// protocol to answer in and the operation's name for the log.
+fn faults_for(
+    world: &World,
+    identity: &Identity,
+    key: &MemoKey,
+) -> Option<(Protocol, String, Hit)> {
+    type Params<'a> = Box<dyn Fn(&str) -> Option<String> + 'a>;
+    let (protocol, service, operation, params): (_, _, _, Params) = match &key.target {
+        Some(target) => {
+            let op = target.strip_prefix(ECS_TARGET_PREFIX).unwrap_or(target);
+            let body = std::cell::OnceCell::new();
+            let params = move |name: &str| {
+                let v: &Option<serde_json::Value> =
+                    body.get_or_init(|| serde_json::from_slice(&key.body).ok());
+                v.as_ref()?.get(name).map(|v| match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+            };
+            (Protocol::Json, "ecs", op.to_string(), Box::new(params))
+        }
+        None => {
+            let q = QueryInput::parse(&key.body, key.query.as_deref());
+            let protocol = query_protocol(&q, key.signed_service.as_deref());
+            let service = match protocol {
+                Protocol::Query(service) => service.names().1,
+                _ => "ec2",
+            };
+            let op = q.action().unwrap_or("-").to_string();
+            let params = move |name: &str| q.get(name).map(str::to_string);
+            (protocol, service, op, Box::new(params))
+        }
+    };
+    let call = Call {
+        service,
+        operation: &operation,
+        region: &identity.region,
+        account: &identity.account,
+    };
+    let hit = world.faults.check(&call, &*params)?;
+    Some((protocol, format!("{service}:{operation}"), hit))
+}
+
+/// The connection was dropped on purpose (a fault rule): hyper closes it
+/// without an answer.
+#[derive(Debug)]
+struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by a fault rule")
+    }
+}
+
+impl std::error::Error for Dropped {}
 
 /// Runs a handler with the caller's locked Region, and says whether its
 /// answer may be given again while the world is unchanged (a read that read

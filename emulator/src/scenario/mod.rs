@@ -108,6 +108,14 @@ fn each_region(
 
 /// Applies scenarios to `world` and keeps them: a reset applies them again.
 pub fn load(world: &Arc<World>, scenarios: Vec<Loaded>) -> Result<(), ScenarioError> {
+    for loaded in &scenarios {
+        for (i, rule) in loaded.scenario.settings.faults.iter().enumerate() {
+            world
+                .faults
+                .add(rule.clone(), true)
+                .map_err(|e| loaded.error(&format!("settings.faults[{i}]"), &e))?;
+        }
+    }
     apply(world, &scenarios)?;
     world.replay_on_reset(move |w| apply(w, &scenarios).map_err(|e| e.0));
     Ok(())
@@ -127,6 +135,7 @@ pub fn export(world: &World) -> serde_json::Value {
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
+        faults: world.faults.export(),
     };
     world.with_regions(|regions| export::scenario(regions, settings))
 }

@@ -34,6 +34,9 @@ pub struct Settings {
     /// SNS topic ARN → http:// URL.
     #[serde(default)]
     pub sns_endpoints: BTreeMap<String, String>,
+    /// Fault rules, as `POST /_awsemu/faults` takes them; a reset restores them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<crate::world::faults::FaultRule>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]

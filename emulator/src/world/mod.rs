@@ -11,6 +11,7 @@
 
 pub mod clock;
 pub mod events;
+pub mod faults;
 pub mod ids;
 pub mod notify;
 pub mod regions;
@@ -148,6 +149,8 @@ pub struct World<S: Services> {
     generation: AtomicU64,
     /// Per Region, when its next scheduled work falls due.
     next_due_by_region: DashMap<String, i64>,
+    /// Calls made to fail on purpose (`/_awsemu/faults`).
+    pub faults: faults::Faults,
 }
 
 /// Who is calling, from the request's credentials.
@@ -184,6 +187,7 @@ impl<S: Services> World<S> {
             regions: DashMap::new(),
             generation: AtomicU64::new(0),
             next_due_by_region: DashMap::new(),
+            faults: faults::Faults::new(config.seed),
             config,
         })
     }
@@ -328,6 +332,7 @@ impl<S: Services> World<S> {
         self.ids.reset();
         self.events.clear();
         self.notifier.clear();
+        self.faults.reset();
         let replays = self.replays.lock().clone();
         replays.iter().try_for_each(|r| r(self))
     }
