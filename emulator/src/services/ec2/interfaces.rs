@@ -18,7 +18,7 @@ use crate::world::ids::is_valid_id;
 const MAX_ADDRESSES: usize = 50;
 
 fn interface<'a>(ctx: &'a Ctx, id: &str) -> R<&'a NetworkInterface> {
-    ctx.acct().ec2.enis.get(id).ok_or_else(|| {
+    ctx.acct().ec2.enis.get(id).map(|e| &**e).ok_or_else(|| {
         if is_valid_id(id, "eni") {
             errors::eni_not_found(id)
         } else {

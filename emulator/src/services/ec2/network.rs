@@ -603,7 +603,7 @@ pub(crate) fn create_eni(ctx: &mut Ctx, spec: NewEni<'_>) -> R<String> {
         created: ctx.now(),
         tags: Default::default(),
     };
-    ctx.acct_mut().ec2.enis.insert(id.clone(), eni);
+    ctx.acct_mut().ec2.enis.insert(id.clone(), Box::new(eni));
     ctx.emit(event("network-interface", &id, "created", Some("in-use")));
     Ok(id)
 }
@@ -643,6 +643,7 @@ pub(crate) fn instance_enis<'a>(ctx: &'a Ctx, instance_id: &str) -> Vec<&'a Netw
         .ec2
         .enis
         .values()
+        .map(|e| &**e)
         .filter(|e| {
             e.attachment
                 .as_ref()

@@ -512,8 +512,11 @@ fn interface_path(st: &State, src: &Source, service: &str) -> Resolved {
     }
     // DNS answers with each of the endpoint's addresses; the one in the
     // source's zone first (AWS routes to any).
-    let mut enis: Vec<&NetworkInterface> =
-        ep.eni_ids.iter().filter_map(|e| st.enis.get(e)).collect();
+    let mut enis: Vec<&NetworkInterface> = ep
+        .eni_ids
+        .iter()
+        .filter_map(|e| st.enis.get(e).map(|e| &**e))
+        .collect();
     enis.sort_by_key(|e| e.availability_zone != src.eni.availability_zone);
     let Some(target) = enis.first() else {
         let why = format!("the interface endpoint {} has no network interface", ep.id);

@@ -27,7 +27,7 @@ pub struct State {
     pub subnets: BTreeMap<String, Subnet>,
     pub security_groups: BTreeMap<String, SecurityGroup>,
     pub route_tables: BTreeMap<String, RouteTable>,
-    pub enis: BTreeMap<String, NetworkInterface>,
+    pub enis: BTreeMap<String, Box<NetworkInterface>>,
     pub endpoints: BTreeMap<String, VpcEndpoint>,
     pub notifications: BTreeMap<String, ConnectionNotification>,
     pub internet_gateways: BTreeMap<String, InternetGateway>,

@@ -725,7 +725,7 @@ pub(crate) fn export(account: &str, a: &Account, out: &mut f::RegionResources) {
             .task_ids
             .iter()
             .filter(|_| controller.is_none())
-            .filter_map(|id| ecs.tasks.get(id))
+            .filter_map(|id| ecs.tasks.get(id).map(|t| &**t))
             .filter(|t| t.model.desired_status.as_deref() == Some("RUNNING"))
             .collect();
         tasks.sort_by_key(|t| {
@@ -797,8 +797,12 @@ pub(crate) fn export(account: &str, a: &Account, out: &mut f::RegionResources) {
             task_sets,
         });
     }
-    let mut standalone: Vec<&TaskRec> =
-        ecs.tasks.values().filter(|t| t.service.is_none()).collect();
+    let mut standalone: Vec<&TaskRec> = ecs
+        .tasks
+        .values()
+        .map(|t| &**t)
+        .filter(|t| t.service.is_none())
+        .collect();
     standalone.sort_by_key(started);
     for t in standalone {
         let task_groups = t

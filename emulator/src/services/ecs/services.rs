@@ -247,7 +247,7 @@ fn reconcile_deployments(ctx: &mut Ctx, key: &str) {
     let tasks: Vec<&TaskRec> = svc
         .task_ids
         .iter()
-        .filter_map(|t| st.tasks.get(t))
+        .filter_map(|t| st.tasks.get(t).map(|t| &**t))
         .collect();
     let live = |t: &TaskRec| t.model.desired_status.as_deref() == Some("RUNNING");
     let of_primary = |t: &TaskRec| t.model.started_by.as_deref() == Some(primary_id.as_str());
@@ -605,7 +605,11 @@ fn task_key(t: &TaskRec) -> Option<String> {
 /// The wire form: counts from the tasks.
 fn model(ctx: &Ctx, s: &ServiceRec, with_tags: bool) -> m::Service {
     let st = &ctx.acct().ecs;
-    let tasks: Vec<&TaskRec> = s.task_ids.iter().filter_map(|t| st.tasks.get(t)).collect();
+    let tasks: Vec<&TaskRec> = s
+        .task_ids
+        .iter()
+        .filter_map(|t| st.tasks.get(t).map(|t| &**t))
+        .collect();
     let count = |deployment: Option<&str>, status: &dyn Fn(&str) -> bool| -> i32 {
         tasks
             .iter()

@@ -13,7 +13,7 @@ pub struct State {
     /// Revisions by family, in order (revision N at index N-1).
     pub families: BTreeMap<String, Vec<TaskDefRec>>,
     /// By task id (32 hex).
-    pub tasks: BTreeMap<String, TaskRec>,
+    pub tasks: BTreeMap<String, Box<TaskRec>>,
     /// By `<cluster>/<service>`.
     pub services: BTreeMap<String, ServiceRec>,
     /// Cloud Map namespaces ECS created or was shown: name → ARN.

@@ -319,7 +319,7 @@ pub(super) fn export(
             let id = m.id.clone().unwrap_or_default();
             let mut tasks: Vec<&super::state::TaskRec> = service_tasks
                 .iter()
-                .filter_map(|i| ecs.tasks.get(i))
+                .filter_map(|i| ecs.tasks.get(i).map(|t| &**t))
                 .filter(|x| x.model.started_by.as_deref() == Some(id.as_str()))
                 .filter(|x| x.model.desired_status.as_deref() == Some("RUNNING"))
                 .collect();

@@ -159,7 +159,7 @@ fn tasks_of<'a>(ctx: &'a Ctx, key: &str, id: &str) -> Vec<&'a TaskRec> {
         .map(|s| {
             s.task_ids
                 .iter()
-                .filter_map(|t| st.tasks.get(t))
+                .filter_map(|t| st.tasks.get(t).map(|t| &**t))
                 .filter(|t| t.model.started_by.as_deref() == Some(id))
                 .collect()
         })

@@ -351,7 +351,7 @@ pub(super) fn launch(ctx: &mut Ctx, mut l: Launch<'_>) -> R<String> {
             .get(l.index % zones.len().max(1))
             .map(|z| z.name.clone())
     });
-    let containers: Vec<m::Container> = l
+    let mut containers: Vec<m::Container> = l
         .def
         .container_definitions
         .iter()
@@ -389,6 +389,10 @@ pub(super) fn launch(ctx: &mut Ctx, mut l: Launch<'_>) -> R<String> {
             ..Default::default()
         })
         .collect();
+    // Kept for the task's life: no room for more (a collected or pushed
+    // Vec starts with room for four, ~1.3 KiB per task of spare containers).
+    containers.shrink_to_fit();
+    attachments.shrink_to_fit();
     let overrides = l.overrides.unwrap_or_else(|| m::TaskOverride {
         container_overrides: Some(
             containers
@@ -454,7 +458,7 @@ pub(super) fn launch(ctx: &mut Ctx, mut l: Launch<'_>) -> R<String> {
         placed: l.spot.as_ref().map(|s| s.placed.clone()),
         protection: None,
     };
-    ctx.acct_mut().ecs.tasks.insert(id.clone(), rec);
+    ctx.acct_mut().ecs.tasks.insert(id.clone(), Box::new(rec));
     if let Some(spot) = &l.spot {
         let ci_arn = ctx
             .acct()
@@ -550,7 +554,7 @@ fn set_status(ctx: &mut Ctx, id: &str, status: &str) -> Option<TaskRec> {
             }
         }
     }
-    let snapshot = t.clone();
+    let snapshot = (**t).clone();
     ctx.emit(event("task", id, "state-changed", Some(status)));
     Some(snapshot)
 }
