@@ -8,6 +8,7 @@
 #   scripts/test-wheel.sh                # dev-profile wheel (quick; what CI runs)
 #   WHEEL_PROFILE=release scripts/test-wheel.sh
 #   WHEEL=path/to/awsemu-*.whl scripts/test-wheel.sh   # test a wheel built elsewhere
+#   scripts/test-wheel.sh --build-only DIR             # only build it, into DIR
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$PWD"
@@ -20,6 +21,11 @@ trap cleanup EXIT
 
 pip_quiet=(--quiet --disable-pip-version-check)
 
+build_only=""
+if [ "${1:-}" = "--build-only" ]; then
+  build_only="${2:?--build-only needs a folder}"
+fi
+
 if [ -z "${WHEEL:-}" ]; then
   echo "== wheel: maturin build --profile $profile"
   # maturin itself lives in its own venv, kept between runs.
@@ -27,12 +33,16 @@ if [ -z "${WHEEL:-}" ]; then
     "$python" -m venv .venv-maturin
     .venv-maturin/bin/pip install "${pip_quiet[@]}" -r python/requirements-build.txt
   fi
-  .venv-maturin/bin/maturin build --profile "$profile" --out "$work/dist" 2>&1 \
-    | grep -v '^ *Compiling\|^ *Downloaded\|^ *Downloading' || true
-  WHEEL="$(ls "$work"/dist/awsemu-*.whl)"
+  out="${build_only:-$work/dist}"
+  .venv-maturin/bin/maturin build --profile "$profile" --out "$out" 2>&1 \
+    | { grep -v '^ *Compiling\|^ *Downloaded\|^ *Downloading' || true; }
+  WHEEL="$(ls -t "$out"/awsemu-*.whl | head -1)"
 fi
 [ -f "$WHEEL" ] || { echo "no wheel built" >&2; exit 1; }
 echo "   $(basename "$WHEEL"): $(du -k "$WHEEL" | cut -f1) KiB"
+if [ -n "$build_only" ]; then
+  exit 0
+fi
 
 echo "== fresh venv: pip install the wheel, pytest, pytest-xdist, boto3"
 "$python" -m venv "$work/venv"

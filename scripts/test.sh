@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The project's test command: unit tests, then the real-SDK suites against
 # real awsemu processes. The aws-sdk-rust suite (long to compile) runs in the
-# background while boto3 + the AWS CLI + Ansible and the JavaScript SDK run;
-# each suite starts its own servers, so they are independent.
+# background while boto3 + the AWS CLI + Ansible, the JavaScript SDK and the
+# Python wheel's pytest plugin run; each suite starts its own servers, so
+# they are independent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,11 @@ export AWSEMU_BIN="$PWD/target/debug/awsemu"
 
 echo "== unit tests (emulator, codegen)"
 cargo test -p awsemu -p awsemu-codegen
+
+echo "== the Python wheel (maturin; its dev profile reuses the debug build: seconds)"
+# Built now, before the background suite holds the build folder's lock.
+wheel_dir="$(mktemp -d)"
+scripts/test-wheel.sh --build-only "$wheel_dir"
 
 rust_log="$(mktemp)"
 echo "== aws-sdk-rust suite (sdk-tests): started in the background"
@@ -30,6 +36,10 @@ PATH="$PWD/.venv/bin:$PATH" .venv/bin/python -m pytest sdk-tests/python -q -p no
 
 echo "== JavaScript SDK v3 suite (sdk-tests/js)"
 (cd sdk-tests/js && npm ci --no-audit --no-fund --loglevel=error && npm test)
+
+echo "== the Python wheel and its pytest plugin (scripts/test-wheel.sh)"
+WHEEL="$(ls "$wheel_dir"/awsemu-*.whl)" scripts/test-wheel.sh
+rm -rf "$wheel_dir"
 
 echo "== aws-sdk-rust suite (sdk-tests): its output"
 rust_status=0

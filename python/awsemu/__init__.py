@@ -366,14 +366,11 @@ class Awsemu(_Clients):
         self._log_dir = tempfile.mkdtemp(prefix="awsemu-")
         self.log_path = os.path.join(self._log_dir, "awsemu.log")
         out_path = os.path.join(self._log_dir, "stdout")
-        # The child's settings come from the flags, not from AWSEMU_* of the
-        # environment the tests run in (AWSEMU_URL, AWSEMU_PORT, ...).
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWSEMU_")}
-        if "AWSEMU_LOG" in os.environ:
-            env["AWSEMU_LOG"] = os.environ["AWSEMU_LOG"]
+        # The environment passes through: AWSEMU_LOG, AWSEMU_REACHABILITY and
+        # the like apply; the flags above win over AWSEMU_HOST/PORT/...
         with open(out_path, "wb") as out, open(self.log_path, "wb") as err:
             self.process = subprocess.Popen(  # noqa: S603 - fixed argv
-                cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env,
+                cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
             )
         deadline = time.monotonic() + self.startup_timeout
         while True:
@@ -435,6 +432,9 @@ class Awsemu(_Clients):
         if not self.external:
             self._url = None
             self._control = None
+        if self._log_dir is not None:
+            shutil.rmtree(self._log_dir, ignore_errors=True)
+            self._log_dir = self.log_path = None
 
     def __enter__(self) -> "Awsemu":
         return self.start()
@@ -548,6 +548,7 @@ class Account(_Clients):
         self.region = region
         self.access_key = access_key or account_id
         self.scoped = scoped
+        self._on_fault: Optional[Any] = None
 
     @property
     def url(self) -> str:  # type: ignore[override]
@@ -555,7 +556,9 @@ class Account(_Clients):
 
     def account(self, account_id: Optional[str] = None, region: Optional[str] = None) -> "Account":
         """Another caller on the same emulator (a fresh account if not given)."""
-        return self.emu.account(account_id, region or self.region)
+        other = self.emu.account(account_id, region or self.region)
+        other._on_fault = self._on_fault
+        return other
 
     def advance(self, seconds: float) -> dict:
         return self.emu.advance(seconds)
@@ -576,7 +579,10 @@ class Account(_Clients):
         `Awsemu.fault`); if scoped, for this account's calls only."""
         if self.scoped:
             kwargs.setdefault("account", self.id)
-        return self.emu.fault(service, operation, **kwargs)
+        fault = self.emu.fault(service, operation, **kwargs)
+        if self._on_fault is not None:
+            self._on_fault(fault)
+        return fault
 
     def reset(self) -> dict:
         return self.emu.reset()

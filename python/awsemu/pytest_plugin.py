@@ -159,20 +159,17 @@ def _default_account(emu: Awsemu) -> str:
 
 
 class _World(Account):
-    """The test's world; faults it adds are removed when the test ends."""
+    """The test's world; faults it (or an account it made) adds are removed
+    when the test ends."""
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self._faults: list = []
-
-    def fault(self, service: str, operation: str, **kwargs: Any):
-        f = super().fault(service, operation, **kwargs)
-        self._faults.append(f.id)
-        return f
+        self._on_fault = self._faults.append
 
     def _cleanup(self) -> None:
-        for fid in self._faults:
-            self.emu.remove_fault(fid)
+        for fault in self._faults:
+            fault.remove()
 
 
 @pytest.fixture

@@ -375,6 +375,7 @@ def test_a_fault_makes_boto3_retry_then_succeed_and_goes_away(pytester):
 
         def test_left_behind(awsemu_world):
             awsemu_world.fault("ec2", "DescribeVpcs", latency_ms=10)  # no `with`
+            awsemu_world.account().fault("ecs", "ListClusters", drop=True)
 
         def test_cleaned_up(awsemu):
             assert awsemu.faults() == []
