@@ -24,6 +24,7 @@ Marker
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any, Dict, Iterator, Optional, Tuple
 
@@ -208,8 +209,9 @@ def _fresh(emu: Awsemu) -> str:
 def awsemu_env(awsemu_world: Account, monkeypatch: pytest.MonkeyPatch) -> Dict[str, str]:
     """Points code under test at the emulator, as this test's world: sets
     AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION and
-    AWS_DEFAULT_REGION, and hides the user's profiles and service-specific
-    endpoint overrides. Returns the variables set."""
+    AWS_DEFAULT_REGION, hides the user's profiles, config files and
+    service-specific endpoint overrides, and gives boto3 a new default
+    session. Returns the variables set."""
     for name in list(os.environ):
         if name.startswith("AWS_ENDPOINT_URL_") or name in (
             "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
@@ -222,6 +224,12 @@ def awsemu_env(awsemu_world: Account, monkeypatch: pytest.MonkeyPatch) -> Dict[s
     env["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
     for k, v in env.items():
         monkeypatch.setenv(k, v)
+    # boto3's default session keeps the credentials it first found: a new
+    # one for this test, so `boto3.client(...)` in the code under test reads
+    # the variables above (clients made before, at import say, keep theirs).
+    boto3 = sys.modules.get("boto3")
+    if boto3 is not None:
+        monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
     return env
 
 

@@ -402,13 +402,17 @@ def test_awsemu_env_points_code_under_test_at_the_world(pytester):
                                  capture_output=True, text=True, check=True)
             assert out.stdout.strip() == awsemu_world.id
 
+        def test_a_second_test_gets_its_own_credentials(awsemu_env, awsemu_world):
+            # boto3's default session was made in the test above: not reused.
+            assert boto3.client("sts").get_caller_identity()["Account"] == awsemu_world.id
+
         def test_restored_after():
             assert os.environ.get("AWS_PROFILE") == "someone"
             assert os.environ.get("AWS_ENDPOINT_URL_EC2") == "http://elsewhere.invalid"
             assert "AWS_ENDPOINT_URL" not in os.environ
         """))
     run(pytester, env={"AWSEMU_URL": None, "AWS_PROFILE": "someone", "AWS_ENDPOINT_URL": None,
-                       "AWS_ENDPOINT_URL_EC2": "http://elsewhere.invalid"}).assert_outcomes(passed=2)
+                       "AWS_ENDPOINT_URL_EC2": "http://elsewhere.invalid"}).assert_outcomes(passed=3)
 
 
 def test_the_library_without_pytest():
