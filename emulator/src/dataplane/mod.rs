@@ -203,6 +203,8 @@ impl Dataplane {
 
     /// What `GET /_awsemu/dataplane` answers.
     pub fn discovery(&self) -> Value {
+        // Transitions due by now first (an accepted endpoint becomes available).
+        self.world.run_due_everywhere();
         self.reconcile();
         let r = self.running.lock();
         let endpoints: Vec<Value> = r
