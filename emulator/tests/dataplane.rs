@@ -13,11 +13,11 @@ use awsemu::server::{serve, App};
 use awsemu::world::{World, WorldConfig};
 use serde_json::{json, Value};
 
-const PROVIDER: &str = "111111111111";
-const CONSUMER: &str = "222222222222";
-const ACCEPTED: &str = "vpce-0c000000000000001";
-const WAITING: &str = "vpce-0c000000000000002";
-const SERVICE: &str = "vpce-svc-0b000000000000001";
+const PROVIDER: &str = "777777777777";
+const CONSUMER: &str = "888888888888";
+const ACCEPTED: &str = "vpce-0e000000000000001";
+const WAITING: &str = "vpce-0e000000000000002";
+const SERVICE: &str = "vpce-svc-0d000000000000001";
 
 struct Server {
     port: u16,
