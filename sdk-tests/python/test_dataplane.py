@@ -311,3 +311,33 @@ def test_unbound_targets_keep_simulated_health(link):
     addr = link.listener(vpce)
     with socket.create_connection(addr, timeout=5) as s:
         assert is_closed(s), "a connection with no bound target stayed open"
+
+
+def test_bundled_scenario_binding_round_trips(awsemu_launcher, tmp_path):
+    """The bundled scenario binds its target with ``local:``; the export
+    keeps the binding, and loading the export gives the same export."""
+    from conftest import REPO_ROOT
+    scenario = REPO_ROOT / "scenarios" / "privatelink-dataplane.yaml"
+    url, stop = awsemu_launcher("--scenario", str(scenario))
+    try:
+        d = requests.get(f"{url}/_awsemu/dataplane", timeout=30).json()
+        eps = {e["vpcEndpointId"]: e for e in d["endpoints"]}
+        accepted = eps["vpce-0e000000000000001"]
+        assert accepted["state"] == "available"
+        assert [(l["port"], l["protocol"], l["proxyProtocolV2"]) for l in accepted["listeners"]] == [
+            (443, "TCP", True)]
+        assert [t["local"] for t in accepted["listeners"][0]["targets"]] == ["127.0.0.1:9000"]
+        assert eps["vpce-0e000000000000002"]["listeners"] == []
+        first = requests.get(f"{url}/_awsemu/state", timeout=30).text
+    finally:
+        stop()
+    assert "local: 127.0.0.1:9000" in first or "local: '127.0.0.1:9000'" in first \
+        or 'local: "127.0.0.1:9000"' in first, first
+    path = tmp_path / "world.yaml"
+    path.write_text(first)
+    url, stop = awsemu_launcher("--scenario", str(path))
+    try:
+        second = requests.get(f"{url}/_awsemu/state", timeout=30).text
+    finally:
+        stop()
+    assert second == first
