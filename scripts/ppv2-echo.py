@@ -6,6 +6,11 @@ consumer's address and its VPC endpoint id, from the AWS TLV 0xEA/0x01), then
 echoes every line back.
 
     python3 scripts/ppv2-echo.py [PORT]        (default 9000, on 127.0.0.1)
+
+and a consumer for trying it (no nc needed): sends MESSAGE, prints the
+greeting and the echo:
+
+    python3 scripts/ppv2-echo.py connect HOST:PORT [MESSAGE]
 """
 from __future__ import annotations
 
@@ -76,7 +81,25 @@ class Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
 
 
+def connect(addr: str, message: str) -> None:
+    host, port = addr.rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=5) as s:
+        s.sendall(message.encode() + b"\n")
+        got = b""
+        while got.count(b"\n") < 2:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+        sys.stdout.write(got.decode(errors="replace"))
+        if got.count(b"\n") < 2:
+            print("(connection closed)")
+
+
 if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "connect":
+        connect(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "hi")
+        sys.exit(0)
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 9000
     with Server(("127.0.0.1", port), Handler) as s:
         print(f"ppv2-echo listening on 127.0.0.1:{port}", flush=True)
