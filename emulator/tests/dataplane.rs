@@ -554,3 +554,109 @@ fn binding_needs_a_registered_target_and_a_local_address() {
     );
     assert_eq!(status, 400);
 }
+
+fn tag(body: &str, name: &str) -> String {
+    between(body, &format!("<{name}>"), &format!("</{name}>"))
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn a_udp_listener_forwards_datagrams_both_ways() {
+    let server = Server::start();
+    let lb = tag(
+        &server.elbv2("Action=DescribeLoadBalancers&Names.member.1=nlb-vpce"),
+        "LoadBalancerArn",
+    );
+    let tg = tag(
+        &server.elbv2("Action=CreateTargetGroup&Name=dns&Protocol=UDP&Port=53&VpcId=vpc-0d000000000000001&TargetType=ip"),
+        "TargetGroupArn",
+    );
+    server.elbv2(&format!(
+        "Action=RegisterTargets&TargetGroupArn={tg}&Targets.member.1.Id=10.1.1.30&Targets.member.1.Port=53"
+    ));
+    server.elbv2(&format!(
+        "Action=CreateListener&LoadBalancerArn={lb}&Protocol=UDP&Port=53&DefaultActions.member.1.Type=forward&DefaultActions.member.1.TargetGroupArn={tg}"
+    ));
+    let target = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let target_addr = target.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 1500];
+        while let Ok((n, from)) = target.recv_from(&mut buf) {
+            let mut answer = b"re: ".to_vec();
+            answer.extend_from_slice(&buf[..n]);
+            let _ = target.send_to(&answer, from);
+        }
+    });
+    let (status, body) = server.json(
+        "POST",
+        "/_awsemu/dataplane/targets",
+        json!({"targetGroupArn": tg, "id": "10.1.1.30", "port": 53, "local": target_addr.to_string()}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let (_, d) = server.json("GET", "/_awsemu/dataplane", Value::Null);
+    let listener = d["endpoints"][0]["listeners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["protocol"] == "UDP")
+        .cloned()
+        .expect("a UDP listener");
+    assert_eq!(listener["port"], 53);
+    let local: SocketAddr = listener["local"].as_str().unwrap().parse().unwrap();
+    let client = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    client
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    for q in [&b"query one"[..], b"query two"] {
+        client.send_to(q, local).unwrap();
+        let mut buf = [0u8; 1500];
+        let (n, from) = client.recv_from(&mut buf).unwrap();
+        assert_eq!(from, local);
+        assert_eq!(&buf[..n], [&b"re: "[..], q].concat().as_slice());
+    }
+}
+
+#[test]
+fn http_health_checks_match_the_status_code() {
+    let server = Server::start();
+    let tg = server.target_group();
+    server.elbv2(&format!(
+        "Action=ModifyTargetGroup&TargetGroupArn={tg}&HealthCheckProtocol=HTTP&HealthCheckPath=/ready&Matcher.HttpCode=200"
+    ));
+    // Answers 503 until told otherwise, and records the paths it is asked.
+    let http = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = http.local_addr().unwrap();
+    let ready = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let paths = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let (r, p) = (ready.clone(), paths.clone());
+    std::thread::spawn(move || {
+        for conn in http.incoming() {
+            let Ok(mut s) = conn else { continue };
+            let mut buf = [0u8; 2048];
+            let n = s.read(&mut buf).unwrap_or(0);
+            let req = String::from_utf8_lossy(&buf[..n]).to_string();
+            if let Some(path) = req.split_whitespace().nth(1) {
+                p.lock().unwrap().push(path.to_string());
+            }
+            let status = if r.load(std::sync::atomic::Ordering::SeqCst) {
+                "200 OK"
+            } else {
+                "503 Service Unavailable"
+            };
+            let _ = s.write_all(
+                format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    .as_bytes(),
+            );
+        }
+    });
+    server.bind(&tg, Some(addr));
+    let (state, reason) = server.wait_health(&tg, "unhealthy");
+    assert_eq!(
+        (state.as_str(), reason.as_deref()),
+        ("unhealthy", Some("Target.ResponseCodeMismatch"))
+    );
+    assert_eq!(paths.lock().unwrap()[0], "/ready");
+    ready.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(server.wait_health(&tg, "healthy").0, "healthy");
+}
