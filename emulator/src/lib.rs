@@ -5,6 +5,7 @@
 //! `../shared/DESIGN.md` in the project for the map.
 
 pub mod control;
+pub mod dataplane;
 pub mod model;
 pub mod scenario;
 pub mod scenario_file;

@@ -64,6 +64,9 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "AWSEMU_HOST", default_value = "127.0.0.1")]
     host: String,
+    /// Where the data plane's endpoint listeners listen (ephemeral ports).
+    #[arg(long, env = "AWSEMU_DATAPLANE_HOST", default_value = "127.0.0.1")]
+    dataplane_host: std::net::IpAddr,
     /// Port to listen on (0 picks a free one; the first stdout line says which).
     #[arg(long, env = "AWSEMU_PORT", default_value_t = 4566)]
     port: u16,
@@ -335,7 +338,8 @@ fn serve_command(args: ServeArgs) -> ExitCode {
         let _ = writeln!(out, "awsemu listening on http://{local}");
         let _ = out.flush();
         tracing::info!(address = local.as_str(), pace = ?world.clock.pace(), scenarios = loaded, "serving EC2, ELBv2 and ECS");
-        let mut app = App::new(world, credentials);
+        let mut app = App::new(world.clone(), credentials);
+        app.dataplane = awsemu::dataplane::Dataplane::new(world, args.dataplane_host);
         let timeout = std::time::Duration::from_secs_f64(args.read_timeout);
         app.limits = Limits {
             header_timeout: timeout,

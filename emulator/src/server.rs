@@ -71,11 +71,17 @@ pub struct App {
     pub limits: Limits,
     /// Answers of reads, given again while the world is unchanged.
     memo: Memo,
+    /// Real traffic through interface endpoints (started by `serve`).
+    pub dataplane: Arc<crate::dataplane::Dataplane>,
 }
 
 impl App {
     pub fn new(world: Arc<World>, credentials: Option<HashMap<String, String>>) -> App {
         App {
+            dataplane: crate::dataplane::Dataplane::new(
+                world.clone(),
+                std::net::Ipv4Addr::LOCALHOST.into(),
+            ),
             world,
             credentials,
             limits: Limits::default(),
@@ -192,6 +198,7 @@ pub async fn serve(
 ) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let ticker = tokio::spawn(tick(app.world.clone()));
+    let dataplane = app.dataplane.start();
     let delivery = app
         .world
         .notifier
@@ -240,6 +247,8 @@ pub async fn serve(
         });
     }
     ticker.abort();
+    dataplane.abort();
+    app.dataplane.stop();
     if let Some(d) = delivery {
         d.abort();
     }
@@ -454,7 +463,11 @@ async fn handle(
     };
 
     if path.starts_with("/_awsemu/") || path.starts_with("/moto-api/") {
-        let r = control::handle(&app.world, &parts.method, &path, query.as_deref(), &body);
+        let r = if path == "/_awsemu/dataplane" || path.starts_with("/_awsemu/dataplane/") {
+            app.dataplane.handle(&parts.method, &path, &body)
+        } else {
+            control::handle(&app.world, &parts.method, &path, query.as_deref(), &body)
+        };
         if parts.method != Method::GET {
             app.world.touch();
         }

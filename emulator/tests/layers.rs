@@ -24,6 +24,8 @@ const LAYERS: &[(&str, u8)] = &[
     ("services", 4),
     ("scenario", 5),
     ("control", 6),
+    // The PrivateLink data plane: real traffic, beside the control API.
+    ("dataplane", 6),
     ("server", 7),
     ("main", 8),
 ];

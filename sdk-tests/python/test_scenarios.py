@@ -564,12 +564,12 @@ def test_empty_scenario_has_only_default_vpcs(awsemu_launcher, client_for):
 @pytest.mark.parametrize("target", [
     "ecs-private-subnet.yaml", "privatelink-provider-consumer.yaml",
     "service-connect-tls.yaml", "ecs-public-private.yaml", "ecs-ec2-private-subnet.yaml",
-    "broken-private-subnet.yaml", "empty.yaml", ".",
+    "broken-private-subnet.yaml", "empty.yaml", "privatelink-dataplane.yaml", ".",
 ])
 def test_bundled_scenarios_pass_check(awsemu_run, target):
     path = (SCENARIOS / target).resolve()
     proc = awsemu_run("scenario", "check", str(path))
-    files = 7 if target == "." else 1
+    files = 8 if target == "." else 1
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == f"ok: {files} scenario file(s) apply cleanly", proc.stdout
 

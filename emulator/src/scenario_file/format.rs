@@ -642,6 +642,10 @@ pub struct Target {
     /// `Target.FailedHealthChecks`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unhealthy: bool,
+    /// The real local address (`host:port`) that stands in for the target:
+    /// the data plane forwards to it and health-checks it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local: Option<String>,
 }
 
 /// A listener of a load balancer.

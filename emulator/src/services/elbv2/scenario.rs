@@ -645,7 +645,7 @@ pub(crate) fn targets(
             .target_groups
             .get(&arn)
             .and_then(|g| g.port);
-        for (id, t) in &list {
+        for (j, (id, t)) in list.iter().enumerate() {
             if t.unhealthy {
                 let port = if g.target_type.as_deref() == Some("lambda") {
                     None
@@ -653,6 +653,18 @@ pub(crate) fn targets(
                     t.port.or(port_default)
                 };
                 super::targets::set_failing(&mut ctx, &arn, id, port, true);
+            }
+            if let Some(local) = &t.local {
+                if local.parse::<std::net::SocketAddr>().is_err() {
+                    return Err(at.err(
+                        &format!("targets[{j}].local"),
+                        format!(
+                            "'{local}' is not a local address (host:port, e.g. 127.0.0.1:9000)"
+                        ),
+                    ));
+                }
+                super::targets::bind(&mut ctx, &arn, id, t.port, Some(local.clone()))
+                    .map_err(|e| at.err(&format!("targets[{j}]"), e))?;
             }
         }
     }
@@ -724,6 +736,7 @@ pub(crate) fn export_targets_and_listeners(a: &Account, out: &mut f::RegionResou
                     port: (t.port != g.port).then_some(t.port).flatten(),
                     availability_zone: t.availability_zone.clone(),
                     unhealthy: t.failing,
+                    local: t.local.clone(),
                 })
                 .collect(),
         });

@@ -96,6 +96,22 @@ pub struct Target {
     /// Bumped on every change of state, so a transition scheduled before it
     /// can tell it is stale.
     pub seq: u64,
+    /// The real local address that stands in for the target (the data
+    /// plane forwards to it and health-checks it), as `host:port`.
+    pub local: Option<String>,
+    /// The last verdict of the data plane's real health checks of a bound
+    /// target (None until the first one).
+    pub probe: Option<Probe>,
+}
+
+/// What the real health checks of a bound target last concluded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Probe {
+    pub healthy: bool,
+    /// `Target.FailedHealthChecks`, `Target.Timeout` or
+    /// `Target.ResponseCodeMismatch` when unhealthy.
+    pub reason: Option<String>,
+    pub description: Option<String>,
 }
 
 /// A listener of a load balancer.

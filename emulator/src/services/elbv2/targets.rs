@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use ipnet::{Ipv4Net, Ipv6Net};
 
 use super::common::{validation, R};
-use super::state::{Target, TargetGroup};
+use super::state::{Probe, Target, TargetGroup};
 use super::target_groups::{self, get};
 use crate::model::elbv2 as m;
 use crate::services::state::Ctx;
@@ -221,6 +221,8 @@ fn check_target(ctx: &Ctx, tg: &TargetGroup, d: &m::TargetDescription) -> R<Targ
         failing: false,
         checking: false,
         seq: 0,
+        local: None,
+        probe: None,
     })
 }
 
@@ -527,6 +529,26 @@ fn health_of(
             Some("Health checks failed".into()),
         );
     }
+    if t.local.is_some() {
+        // A bound target: what its real health checks found.
+        return match &t.probe {
+            None => (
+                "initial",
+                Some("Elb.RegistrationInProgress"),
+                Some("Target registration is in progress".into()),
+            ),
+            Some(p) if p.healthy => ("healthy", None, None),
+            Some(p) => (
+                "unhealthy",
+                Some(match p.reason.as_deref() {
+                    Some("Target.Timeout") => "Target.Timeout",
+                    Some("Target.ResponseCodeMismatch") => "Target.ResponseCodeMismatch",
+                    _ => "Target.FailedHealthChecks",
+                }),
+                p.description.clone(),
+            ),
+        };
+    }
     ("healthy", None, None)
 }
 
@@ -653,4 +675,57 @@ pub fn set_health(
     }
     set_failing(ctx, tg_arn, id, port, failing);
     Ok(())
+}
+
+/// Binds a registered target to a real local address (`None` unbinds it):
+/// the data plane forwards to it and checks its health for real. `Err` says
+/// why nothing changed.
+pub fn bind(
+    ctx: &mut Ctx,
+    tg_arn: &str,
+    id: &str,
+    port: Option<i32>,
+    local: Option<String>,
+) -> Result<(), String> {
+    let Some(tg) = ctx.acct().elbv2.target_groups.get(tg_arn) else {
+        return Err(format!("no target group {tg_arn}"));
+    };
+    let port = if tg.target_type == "lambda" {
+        None
+    } else {
+        port.or(tg.port)
+    };
+    if !matches!(tg.target_type.as_str(), "ip" | "instance") {
+        return Err(format!(
+            "only ip and instance targets can be bound, and {tg_arn} has {} targets",
+            tg.target_type
+        ));
+    }
+    if !tg.targets.iter().any(|t| same(t, id, port)) {
+        return Err(format!(
+            "no target {id} (port {}) registered in {tg_arn}",
+            port.map_or("none".into(), |p| p.to_string())
+        ));
+    }
+    set(ctx, tg_arn, id, port, |t| {
+        if t.local != local {
+            t.local = local;
+            t.probe = None;
+        }
+    });
+    Ok(())
+}
+
+/// The data plane's health checks of a bound target concluded: recorded
+/// (and the world changes) only when the verdict differs from the last one.
+pub fn record_probe(ctx: &mut Ctx, tg_arn: &str, id: &str, port: Option<i32>, probe: Probe) {
+    let current = ctx
+        .acct()
+        .elbv2
+        .target_groups
+        .get(tg_arn)
+        .and_then(|g| g.targets.iter().find(|t| same(t, id, port)));
+    if current.is_some_and(|t| t.local.is_some() && t.probe.as_ref() != Some(&probe)) {
+        set(ctx, tg_arn, id, port, |t| t.probe = Some(probe));
+    }
 }

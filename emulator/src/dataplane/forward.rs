@@ -1,0 +1,185 @@
+//! One endpoint listener: accepts the consumer's connections (or datagrams)
+//! and forwards each to a bound target of the listener's target group, as
+//! the NLB behind the endpoint service does.
+//!
+//! The target is chosen by a hash of the flow (NLB's flow hash) among the
+//! healthy bound targets, or among all of them when none is healthy (NLB's
+//! fail-open); with none bound the connection is closed at once (the target
+//! is unreachable). A target group with `proxy_protocol_v2.enabled` gets a
+//! PROXY protocol v2 header first: the source is the endpoint's network
+//! interface address (in the consumer's subnet) with the consumer's port,
+//! the destination the load balancer's address and the listener's port, and
+//! the AWS TLV (0xEA, subtype 0x01) carries the endpoint id.
+//!
+//! `preserve_client_ip.enabled` changes nothing here: AWS documents that
+//! client IP preservation has no effect on traffic through PrivateLink, so
+//! the target's peer is the load balancer (here, awsemu) either way.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use super::desired::{Route, Upstream};
+
+/// Bytes copied at once in each direction.
+const BUFFER: usize = 64 * 1024;
+
+/// The AWS PROXY protocol TLV type, and its subtype for the endpoint id.
+pub const PP2_TYPE_AWS: u8 = 0xEA;
+pub const PP2_SUBTYPE_AWS_VPCE_ID: u8 = 0x01;
+
+fn flow_hash(peer: &SocketAddr, route: &Route) -> usize {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (peer, &route.endpoint, route.port).hash(&mut h);
+    h.finish() as usize
+}
+
+/// The target for a new flow: a healthy one, else any bound one.
+pub fn pick(route: &Route, peer: &SocketAddr) -> Option<SocketAddr> {
+    let healthy: Vec<&Upstream> = route.targets.iter().filter(|t| t.healthy).collect();
+    let pool: Vec<&Upstream> = if healthy.is_empty() {
+        route.targets.iter().collect()
+    } else {
+        healthy
+    };
+    if pool.is_empty() {
+        return None;
+    }
+    Some(pool[flow_hash(peer, route) % pool.len()].addr)
+}
+
+fn pick_ip(ips: &[IpAddr], v4: bool, seed: usize) -> Option<IpAddr> {
+    let same: Vec<&IpAddr> = ips.iter().filter(|ip| ip.is_ipv4() == v4).collect();
+    (!same.is_empty()).then(|| *same[seed % same.len()])
+}
+
+/// The PPv2 header of a flow from `peer` on the route.
+pub fn proxy_header(route: &Route, peer: &SocketAddr, stream: bool) -> std::io::Result<Vec<u8>> {
+    use ppp::v2::{Builder, Command, Protocol, Version};
+    let seed = flow_hash(peer, route);
+    let source = pick_ip(&route.sources, true, seed)
+        .or_else(|| pick_ip(&route.sources, false, seed))
+        .unwrap_or(peer.ip());
+    let destination = pick_ip(&route.destinations, source.is_ipv4(), seed)
+        .or_else(|| pick_ip(&route.sources, source.is_ipv4(), seed))
+        .unwrap_or(source);
+    let mut vpce = Vec::with_capacity(1 + route.endpoint.len());
+    vpce.push(PP2_SUBTYPE_AWS_VPCE_ID);
+    vpce.extend_from_slice(route.endpoint.as_bytes());
+    Builder::with_addresses(
+        Version::Two | Command::Proxy,
+        if stream {
+            Protocol::Stream
+        } else {
+            Protocol::Datagram
+        },
+        (
+            SocketAddr::new(source, peer.port()),
+            SocketAddr::new(destination, route.port),
+        ),
+    )
+    .write_tlv(PP2_TYPE_AWS, vpce.as_slice())?
+    .build()
+}
+
+/// Accepts until aborted; aborting it closes every connection it forwards.
+pub async fn accept_tcp(listener: TcpListener, route: watch::Receiver<Arc<Route>>) {
+    let mut conns = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((client, peer)) = accepted else { continue };
+                let route = route.borrow().clone();
+                conns.spawn(forward_tcp(client, peer, route));
+            }
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+        }
+    }
+}
+
+async fn forward_tcp(mut client: TcpStream, peer: SocketAddr, route: Arc<Route>) {
+    let _ = client.set_nodelay(true);
+    let Some(target) = pick(&route, &peer) else {
+        tracing::debug!(
+            endpoint = route.endpoint,
+            port = route.port,
+            "no bound target: closed"
+        );
+        return;
+    };
+    let mut upstream = match TcpStream::connect(target).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::debug!(endpoint = route.endpoint, %target, error = %e, "target refused");
+            return;
+        }
+    };
+    let _ = upstream.set_nodelay(true);
+    if route.proxy_protocol {
+        let Ok(header) = proxy_header(&route, &peer, true) else {
+            return;
+        };
+        if upstream.write_all(&header).await.is_err() {
+            return;
+        }
+    }
+    let _ =
+        tokio::io::copy_bidirectional_with_sizes(&mut client, &mut upstream, BUFFER, BUFFER).await;
+}
+
+/// Forwards datagrams: each consumer address gets its own socket towards
+/// the target it was given, and the target's answers go back to it.
+pub async fn relay_udp(socket: UdpSocket, route: watch::Receiver<Arc<Route>>) {
+    let socket = Arc::new(socket);
+    let mut flows: HashMap<SocketAddr, Arc<UdpSocket>> = HashMap::new();
+    let mut replies = JoinSet::new();
+    let mut buf = vec![0u8; 65536];
+    loop {
+        let (n, peer) = tokio::select! {
+            got = socket.recv_from(&mut buf) => match got {
+                Ok(x) => x,
+                Err(_) => continue,
+            },
+            Some(_) = replies.join_next(), if !replies.is_empty() => continue,
+        };
+        let upstream = match flows.get(&peer) {
+            Some(u) => u.clone(),
+            None => {
+                let route = route.borrow().clone();
+                let Some(target) = pick(&route, &peer) else {
+                    continue;
+                };
+                let bind: SocketAddr = if target.is_ipv4() {
+                    ([127, 0, 0, 1], 0).into()
+                } else {
+                    (std::net::Ipv6Addr::LOCALHOST, 0).into()
+                };
+                let Ok(u) = UdpSocket::bind(bind).await else {
+                    continue;
+                };
+                if u.connect(target).await.is_err() {
+                    continue;
+                }
+                let u = Arc::new(u);
+                let (back, from) = (socket.clone(), u.clone());
+                replies.spawn(async move {
+                    let mut buf = vec![0u8; 65536];
+                    while let Ok(n) = from.recv(&mut buf).await {
+                        if back.send_to(&buf[..n], peer).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+                flows.insert(peer, u.clone());
+                u
+            }
+        };
+        let _ = upstream.send(&buf[..n]).await;
+    }
+}
