@@ -10,8 +10,12 @@ echo "== build awsemu"
 cargo build -p awsemu
 export AWSEMU_BIN="$PWD/target/debug/awsemu"
 
-echo "== unit tests (emulator, codegen)"
+echo "== unit tests (emulator, codegen), property and model-based tests"
 cargo test -p awsemu -p awsemu-codegen
+
+echo "== soak: 64 clients for 30 s against the debug build"
+cargo build -p awsemu-load --bin awsemu-soak
+target/debug/awsemu-soak --secs 30 --awsemu "$AWSEMU_BIN"
 
 rust_log="$(mktemp)"
 echo "== aws-sdk-rust suite (sdk-tests): started in the background"
