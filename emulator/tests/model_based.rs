@@ -1245,6 +1245,35 @@ fn a_full_privatelink_sequence_keeps_the_invariants() {
     );
 }
 
+/// Found by the soak: a rejected endpoint (its interfaces gone) whose subnet
+/// was deleted since was exported with that subnet, and did not load.
+#[test]
+fn a_rejected_endpoint_in_a_deleted_subnet_does_not_break_the_round_trip() {
+    let server = Server::start();
+    let p = |n: u8| Pick {
+        n,
+        wrong_account: false,
+    };
+    let ops: Vec<Op> = prelude()
+        .into_iter()
+        .chain([
+            Op::CreateEndpointToService {
+                svc: p(0),
+                subnet: p(1),
+            },
+            Op::Reject { ep: p(0) },
+            Op::DeleteSubnet { subnet: p(1) },
+        ])
+        .collect();
+    let out = run(&server, &ops).unwrap();
+    assert!(
+        out[out.len() - 3..]
+            .iter()
+            .all(|(status, _)| *status == 200),
+        "{out:?}"
+    );
+}
+
 /// Found by the random sequences: the stopped task (unreachable registry)
 /// of a deleted cluster, or in a deleted subnet, was exported, and the
 /// export did not load (the cluster is not exported, the subnet is gone).

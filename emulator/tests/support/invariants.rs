@@ -171,7 +171,15 @@ fn check_account(r: &mut Report, region: &str, account: &str, a: &Value) {
                 ))
             });
         }
-        for sn in e["subnet_ids"].as_array().into_iter().flatten() {
+        // A rejected, failed or deleted endpoint has no interfaces left, and
+        // its subnets may go.
+        let holds = !matches!(s(&e["state"]), "rejected" | "failed" | "deleted");
+        for sn in e["subnet_ids"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|_| holds)
+        {
             r.check(has(subnets, s(sn)), || {
                 at(format!("endpoint {id}: subnet {sn} is gone"))
             });

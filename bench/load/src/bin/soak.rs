@@ -37,8 +37,18 @@ const ACCOUNTS: [&str; 3] = ["111111111111", "222222222222", "333333333333"];
 const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
 /// The account that provides an endpoint service in each Region.
 const PROVIDER: usize = 0;
+/// What one client keeps at most at a time (subnets, endpoints, target
+/// groups), and the tasks it runs in all.
+const MAX_SUBNETS: usize = 6;
+const MAX_ENDPOINTS: usize = 4;
+const MAX_TARGET_GROUPS: usize = 4;
+const MAX_TASKS_RUN: usize = 12;
 
 type R<T> = Result<T, String>;
+
+/// An answer slower than this is a violation (and the connection is dropped).
+const ANSWER_WITHIN: Duration = Duration::from_secs(10);
+const TIMED_OUT: &str = "no answer within 10 s";
 
 #[derive(Clone, Copy, PartialEq)]
 enum Proto {
@@ -204,7 +214,7 @@ impl Conn {
     }
 
     async fn send(&mut self, call: &Call) -> R<(u16, String)> {
-        let result = async {
+        let result = tokio::time::timeout(ANSWER_WITHIN, async {
             let s = self.sender().await?;
             let resp = s
                 .send_request(call.request())
@@ -218,8 +228,9 @@ impl Conn {
                 .map_err(|e| e.to_string())?
                 .to_bytes();
             Ok((status, String::from_utf8_lossy(&body).into_owned()))
-        }
-        .await;
+        })
+        .await
+        .unwrap_or_else(|_| Err(TIMED_OUT.to_string()));
         if result.is_err() {
             self.sender = None;
         }
@@ -227,6 +238,12 @@ impl Conn {
     }
 
     async fn get(&mut self, path: &str) -> R<String> {
+        tokio::time::timeout(Duration::from_secs(120), self.get_now(path))
+            .await
+            .unwrap_or_else(|_| Err(format!("GET {path}: no answer within 120 s")))
+    }
+
+    async fn get_now(&mut self, path: &str) -> R<String> {
         let s = self.sender().await?;
         let req = Request::get(path)
             .header("host", "127.0.0.1")
@@ -365,6 +382,8 @@ struct Tally {
     errors: BTreeMap<String, u64>,
     /// Transport failures (not answers).
     transport: u64,
+    /// Requests unanswered within `ANSWER_WITHIN`.
+    timeouts: u64,
     abandoned: u64,
     created: Vec<Created>,
 }
@@ -393,6 +412,7 @@ struct Client {
     tasks: Vec<(String, String)>,
     shared: Arc<Shared>,
     seq: u64,
+    tasks_run: usize,
 }
 
 impl Client {
@@ -417,8 +437,12 @@ impl Client {
                 *self.tally.errors.entry(code).or_default() += 1;
                 None
             }
-            Err(_) => {
-                self.tally.transport += 1;
+            Err(e) => {
+                if e == TIMED_OUT {
+                    self.tally.timeouts += 1;
+                } else {
+                    self.tally.transport += 1;
+                }
                 None
             }
         }
@@ -480,14 +504,29 @@ impl Client {
         }
         if self.rng.chance(3) {
             // A write whose client goes away mid-request.
+            // Always the same block: one such subnet at most per client.
             let half = self.rng.chance(50);
-            let call = self.create_subnet_call();
+            let az = format!("{}a", REGIONS[self.region]);
+            let call = self.ec2(format!(
+                "Action=CreateSubnet&VpcId={}&CidrBlock=10.{}.255.0/24&AvailabilityZone={az}",
+                self.vpc, self.octet
+            ));
             self.tally.abandoned += 1;
             if abandon(self.addr, &call, half).await.is_err() {
                 self.tally.transport += 1;
             }
             return;
         }
+        // A bounded world, so that memory can plateau: at a cap, a create
+        // becomes a delete of its kind (stopped tasks are kept, so each
+        // client runs at most MAX_TASKS_RUN).
+        let roll = match roll {
+            40..=49 if self.subnets.len() >= MAX_SUBNETS => 50,
+            55..=61 if self.endpoints.len() >= MAX_ENDPOINTS => 62,
+            72..=76 if self.tgs.len() >= MAX_TARGET_GROUPS => 77,
+            83..=92 if self.tasks_run >= MAX_TASKS_RUN => 93,
+            r => r,
+        };
         match roll {
             40..=49 => {
                 let call = self.create_subnet_call();
@@ -646,6 +685,7 @@ impl Client {
                     "count": 1 + self.rng.below(2),
                     "networkConfiguration": {"awsvpcConfiguration": {
                         "subnets": subnets, "assignPublicIp": "ENABLED"}}});
+                self.tasks_run += 1;
                 if let Some(b) = self.call(Call::ecs(a, r, "RunTask", body)).await {
                     let v: Value = serde_json::from_str(&b).unwrap_or(Value::Null);
                     for t in v["tasks"].as_array().into_iter().flatten() {
@@ -696,7 +736,7 @@ impl Client {
     }
 
     fn create_subnet_call(&mut self) -> Call {
-        let third = self.rng.below(256);
+        let third = self.rng.below(255);
         let az = if self.rng.chance(50) { "a" } else { "b" };
         self.ec2(format!(
             "Action=CreateSubnet&VpcId={}&CidrBlock=10.{}.{third}.0/24&AvailabilityZone={}{az}",
@@ -960,6 +1000,7 @@ async fn run() -> R<bool> {
                 tasks: Vec::new(),
                 shared,
                 seq: 0,
+                tasks_run: 0,
             };
             c.setup().await;
             while Instant::now() < until {
@@ -974,6 +1015,7 @@ async fn run() -> R<bool> {
         total.requests += t.requests;
         total.ok += t.ok;
         total.transport += t.transport;
+        total.timeouts += t.timeouts;
         total.abandoned += t.abandoned;
         for (k, v) in t.errors {
             *total.errors.entry(k).or_default() += v;
@@ -984,6 +1026,10 @@ async fn run() -> R<bool> {
     let _ = sampler.await;
     let _ = checker.await;
 
+    println!(
+        "clients done after {:.1} s; checking the end state",
+        start.elapsed().as_secs_f64()
+    );
     // The end state.
     let mut c = Conn::new(addr);
     let raw: Value = serde_json::from_str(&c.get("/_awsemu/state?format=raw").await?)
@@ -1009,16 +1055,33 @@ async fn run() -> R<bool> {
             file.to_string_lossy().as_ref(),
         ],
     )
-    .await?;
-    let reexported = Conn::new(again.addr)
-        .get("/_awsemu/state?format=json")
-        .await?;
-    let _ = std::fs::remove_file(&file);
-    let (x, y): (Value, Value) = (
-        serde_json::from_str(&exported).map_err(|e| e.to_string())?,
-        serde_json::from_str(&reexported).map_err(|e| e.to_string())?,
-    );
-    let round_trip_ok = x == y;
+    .await;
+    let round_trip_ok = match again {
+        Ok(again) => {
+            let reexported = Conn::new(again.addr)
+                .get("/_awsemu/state?format=json")
+                .await?;
+            let _ = std::fs::remove_file(&file);
+            let (x, y): (Value, Value) = (
+                serde_json::from_str(&exported).map_err(|e| e.to_string())?,
+                serde_json::from_str(&reexported).map_err(|e| e.to_string())?,
+            );
+            x == y
+        }
+        Err(_) => {
+            // Why it does not load, from `awsemu scenario check`.
+            let out = std::process::Command::new(&args.awsemu)
+                .args(["scenario", "check", file.to_string_lossy().as_ref()])
+                .output()
+                .map_err(|e| e.to_string())?;
+            violations.push(format!(
+                "the export ({}) does not load: {}",
+                file.display(),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+            true
+        }
+    };
     if !round_trip_ok {
         violations.push("export → load → export differs".into());
     }
@@ -1042,9 +1105,15 @@ async fn run() -> R<bool> {
         total.ok
     );
     println!(
-        "abandoned mid-request: {}, transport errors: {}",
-        total.abandoned, total.transport
+        "abandoned mid-request: {}, transport errors: {}, unanswered within 10 s: {}",
+        total.abandoned, total.transport, total.timeouts
     );
+    if total.timeouts > 0 {
+        violations.push(format!(
+            "{} requests unanswered within 10 s",
+            total.timeouts
+        ));
+    }
     println!("errors by code:");
     for (code, n) in &total.errors {
         println!("  {code:<48} {n}");

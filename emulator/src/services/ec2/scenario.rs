@@ -1674,7 +1674,14 @@ fn endpoint(regions: &[&Region], region: &Region, a: &Account, e: &VpcEndpoint) 
         service,
         endpoint_type: Some(e.endpoint_type.clone()),
         service_region: (e.service_region != region.name).then(|| e.service_region.clone()),
-        subnets: e.subnet_ids.clone(),
+        // A rejected or deleted endpoint has no interfaces left: its subnets
+        // may be deleted since, and are left out (nothing could be made in them).
+        subnets: e
+            .subnet_ids
+            .iter()
+            .filter(|s| a.ec2.subnets.contains_key(*s))
+            .cloned()
+            .collect(),
         security_groups: e.group_ids.clone(),
         route_tables: e.route_table_ids.clone(),
         private_dns: Some(e.private_dns_enabled),
