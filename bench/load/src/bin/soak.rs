@@ -754,7 +754,7 @@ impl Client {
 async fn prepare(addr: SocketAddr) -> R<Shared> {
     let mut c = Conn::new(addr);
     let mut services = Vec::new();
-    for r in 0..REGIONS.len() {
+    for (r, region) in REGIONS.iter().enumerate() {
         let vpc = c
             .ok(&Call::ec2(
                 PROVIDER,
@@ -771,7 +771,7 @@ async fn prepare(addr: SocketAddr) -> R<Shared> {
                 r,
                 format!(
                     "Action=CreateSubnet&VpcId={vpc}&CidrBlock=10.250.0.0/20&AvailabilityZone={}a",
-                    REGIONS[r]
+                    region
                 ),
             ))
             .await?;
