@@ -1307,3 +1307,32 @@ fn a_stopped_task_of_a_deleted_cluster_or_subnet_does_not_break_the_round_trip()
         );
     }
 }
+
+/// Found by the random sequences: a rejected endpoint whose endpoint
+/// service was deleted since was exported, and did not load.
+#[test]
+fn a_rejected_endpoint_of_a_deleted_service_does_not_break_the_round_trip() {
+    let server = Server::start();
+    let p = |n: u8| Pick {
+        n,
+        wrong_account: false,
+    };
+    let ops: Vec<Op> = prelude()
+        .into_iter()
+        .chain([
+            Op::CreateEndpointToService {
+                svc: p(0),
+                subnet: p(1),
+            },
+            Op::Reject { ep: p(0) },
+            Op::DeleteService { svc: p(0) },
+        ])
+        .collect();
+    let out = run(&server, &ops).unwrap();
+    assert!(
+        out[out.len() - 3..]
+            .iter()
+            .all(|(status, _)| *status == 200),
+        "{out:?}"
+    );
+}

@@ -2079,6 +2079,16 @@ pub(crate) fn export(
         .endpoints
         .values()
         .filter(|e| !matches!(e.state.as_str(), "deleting" | "deleted"))
+        // A rejected endpoint whose endpoint service was deleted since is
+        // left out: nothing could connect to that service again.
+        .filter(|e| {
+            !e.service_name.starts_with("com.amazonaws.vpce.")
+                || regions
+                    .iter()
+                    .filter(|r| r.name == e.service_region)
+                    .flat_map(|r| r.common.ec2.endpoint_services.values())
+                    .any(|s| s.name == e.service_name)
+        })
     {
         let mut ep = endpoint(regions, region, a, e);
         ep.security_groups = groups(a, &ep.security_groups);
