@@ -11,13 +11,17 @@ echo "== build awsemu"
 cargo build -p awsemu
 export AWSEMU_BIN="$PWD/target/debug/awsemu"
 
-echo "== unit tests (emulator, codegen)"
+echo "== unit tests (emulator, codegen), property and model-based tests"
 cargo test -p awsemu -p awsemu-codegen
 
 echo "== the Python wheel (maturin; its dev profile reuses the debug build: seconds)"
 # Built now, before the background suite holds the build folder's lock.
 wheel_dir="$(mktemp -d)"
 scripts/test-wheel.sh --build-only "$wheel_dir"
+
+echo "== soak: 64 clients for 30 s against the debug build"
+cargo build -p awsemu-load --bin awsemu-soak
+target/debug/awsemu-soak --secs 30 --awsemu "$AWSEMU_BIN"
 
 rust_log="$(mktemp)"
 echo "== aws-sdk-rust suite (sdk-tests): started in the background"

@@ -43,4 +43,11 @@ impl crate::world::Services for Aws {
             ecs::instance_changed(ctx, id);
         }
     }
+
+    fn export_common(common: &Common) -> serde_json::Value {
+        serde_json::json!({
+            "ec2": { "endpoint_services": serde_json::to_value(&common.ec2.endpoint_services)
+                .unwrap_or(serde_json::Value::Null) }
+        })
+    }
 }

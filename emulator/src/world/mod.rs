@@ -99,6 +99,10 @@ pub trait Services: Sized + Send + Sync + 'static {
     /// A resource of one service changed state (`kind`, its id): the others
     /// react as AWS's do (ECS's agent on an EC2 instance).
     fn changed(_ctx: &mut Ctx<Self>, _kind: &'static str, _id: &str) {}
+    /// What a Region holds for all of its accounts, for the raw export.
+    fn export_common(_common: &Self::Common) -> serde_json::Value {
+        serde_json::Value::Null
+    }
 }
 
 /// Work AWS does later (a state change it performs asynchronously), due at
@@ -347,17 +351,21 @@ impl<S: Services> World<S> {
         f(&refs)
     }
 
-    /// The whole state, for `/_awsemu/state?format=raw`.
+    /// The whole state, for `/_awsemu/state?format=raw`: every account's
+    /// resources by Region (`regions`), and what each Region holds for all
+    /// of its accounts (`shared`: endpoint services and their connections).
     pub fn export(&self) -> serde_json::Value {
         self.with_regions(|regions| {
             let mut out = serde_json::Map::new();
+            let mut shared = serde_json::Map::new();
             for r in regions {
                 out.insert(
                     r.name.clone(),
                     serde_json::to_value(&r.accounts).unwrap_or(serde_json::Value::Null),
                 );
+                shared.insert(r.name.clone(), S::export_common(&r.common));
             }
-            serde_json::json!({ "regions": out })
+            serde_json::json!({ "regions": out, "shared": shared })
         })
     }
 }

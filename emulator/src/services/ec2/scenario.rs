@@ -1674,7 +1674,14 @@ fn endpoint(regions: &[&Region], region: &Region, a: &Account, e: &VpcEndpoint) 
         service,
         endpoint_type: Some(e.endpoint_type.clone()),
         service_region: (e.service_region != region.name).then(|| e.service_region.clone()),
-        subnets: e.subnet_ids.clone(),
+        // A rejected or deleted endpoint has no interfaces left: its subnets
+        // may be deleted since, and are left out (nothing could be made in them).
+        subnets: e
+            .subnet_ids
+            .iter()
+            .filter(|s| a.ec2.subnets.contains_key(*s))
+            .cloned()
+            .collect(),
         security_groups: e.group_ids.clone(),
         route_tables: e.route_table_ids.clone(),
         private_dns: Some(e.private_dns_enabled),
@@ -2072,6 +2079,16 @@ pub(crate) fn export(
         .endpoints
         .values()
         .filter(|e| !matches!(e.state.as_str(), "deleting" | "deleted"))
+        // A rejected endpoint whose endpoint service was deleted since is
+        // left out: nothing could connect to that service again.
+        .filter(|e| {
+            !e.service_name.starts_with("com.amazonaws.vpce.")
+                || regions
+                    .iter()
+                    .filter(|r| r.name == e.service_region)
+                    .flat_map(|r| r.common.ec2.endpoint_services.values())
+                    .any(|s| s.name == e.service_name)
+        })
     {
         let mut ep = endpoint(regions, region, a, e);
         ep.security_groups = groups(a, &ep.security_groups);

@@ -802,6 +802,13 @@ pub(crate) fn export(account: &str, a: &Account, out: &mut f::RegionResources) {
         .values()
         .map(|t| &**t)
         .filter(|t| t.service.is_none())
+        // The stopped tasks of a deleted (INACTIVE) cluster are left out
+        // with it: nothing could run them there again.
+        .filter(|t| {
+            ecs.clusters.get(&t.cluster).is_some_and(|c| {
+                matches!(c.model.status.as_deref(), Some("ACTIVE" | "PROVISIONING"))
+            })
+        })
         .collect();
     standalone.sort_by_key(started);
     for t in standalone {
@@ -812,6 +819,16 @@ pub(crate) fn export(account: &str, a: &Account, out: &mut f::RegionResources) {
             .map(|e| groups(a, &e.group_ids))
             .unwrap_or_default();
         let stopped = t.model.desired_status.as_deref() == Some("STOPPED");
+        // A stopped task's subnet may be deleted since (its interface went
+        // when it stopped): nothing could run it there again.
+        let subnet = detail(t, "subnetId");
+        if stopped
+            && subnet
+                .as_ref()
+                .is_some_and(|s| !a.ec2.subnets.contains_key(s.as_str()))
+        {
+            continue;
+        }
         let l = launched(a, t);
         out.ecs.tasks.push(f::Task {
             cluster: t.cluster.clone(),
@@ -823,7 +840,7 @@ pub(crate) fn export(account: &str, a: &Account, out: &mut f::RegionResources) {
                 .clone()
                 .filter(|l| l != "FARGATE" && t.model.capacity_provider_name.is_none()),
             // From the attachment: a stopped task's interface is gone.
-            subnets: detail(t, "subnetId").into_iter().collect(),
+            subnets: subnet.into_iter().collect(),
             security_groups: task_groups,
             assign_public_ip: t
                 .eni
