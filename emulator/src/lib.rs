@@ -5,6 +5,8 @@
 //! `../shared/DESIGN.md` in the project for the map.
 
 pub mod control;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod model;
 pub mod scenario;
 pub mod scenario_file;
