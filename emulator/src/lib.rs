@@ -6,6 +6,8 @@
 
 pub mod control;
 pub mod dataplane;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod model;
 pub mod scenario;
 pub mod scenario_file;

@@ -38,6 +38,8 @@ mod trunking;
 
 pub use container_instances::instance_changed;
 pub use network_path::task_interface;
+#[doc(hidden)]
+pub use query::evaluate as evaluate_cluster_query;
 pub use services::target_health_changed;
 pub use state::*;
 

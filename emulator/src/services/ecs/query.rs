@@ -285,6 +285,24 @@ pub(super) fn parse(src: &str) -> R<Expr> {
     Ok(e)
 }
 
+/// Parses `src` and evaluates it against one container instance with these
+/// attributes (its other facts fixed): the entry point of the
+/// `cluster_query` fuzz target and its stable replay.
+#[doc(hidden)]
+pub fn evaluate(src: &str, attributes: Vec<(String, Option<String>)>) -> R<bool> {
+    let e = parse(src)?;
+    let f = Facts {
+        attributes,
+        ec2_instance_id: "i-0123456789abcdef0".into(),
+        agent_connected: true,
+        agent_version: "1.88.0".into(),
+        registered_at: Timestamp::from_millis(1_732_096_800_000),
+        running_tasks: 2,
+        task_groups: vec!["service:web".into(), "family:job".into()],
+    };
+    Ok(matches(&e, &f))
+}
+
 /// What an expression can ask of a container instance.
 pub(super) struct Facts {
     pub attributes: Vec<(String, Option<String>)>,
