@@ -134,3 +134,22 @@ def test_idle_kept_alive_connections_are_closed_and_slots_are_bounded(quick):
     c.settimeout(10)
     assert status(read_response(c)) == 200
     assert closed(a, 5) and closed(b, 5)
+
+
+def test_a_deep_cluster_query_is_refused_and_the_server_lives_on(awsemu_endpoint):
+    """A filter nested or chained past what the parser takes is an
+    InvalidParameterException, not a worker's stack exhausted (found by the
+    cluster_query fuzz target's review)."""
+    import botocore.exceptions
+
+    from conftest import make_client
+
+    ecs = make_client(awsemu_endpoint, "ecs")
+    ecs.create_cluster(clusterName="deep")
+    for expr in ["(" * 900 + "attribute:x == y" + ")" * 900,
+                 " or ".join(["attribute:x == y"] * 40000)]:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            ecs.list_container_instances(cluster="deep", filter=expr)
+        assert e.value.response["Error"]["Code"] == "InvalidParameterException"
+    assert ecs.list_container_instances(
+        cluster="deep", filter="attribute:x == y")["containerInstanceArns"] == []

@@ -126,7 +126,21 @@ fn tokens(src: &str) -> R<Vec<Tok>> {
 struct Parser {
     toks: Vec<Tok>,
     at: usize,
+    /// Parentheses and `not`s open around the current token.
+    depth: usize,
 }
+
+/// The longest expression ECS takes (a placement constraint's `expression`
+/// "can have a maximum length of 2000 characters" [R: ECS API reference,
+/// PlacementConstraint]; a ListContainerInstances `filter` is held to the same).
+const MAX_LENGTH: usize = 2000;
+/// How deep parentheses and `not` may nest: the parser and the matcher
+/// recurse, and a client's expression must not exhaust a worker's stack
+/// [U: ECS's own limit].
+const MAX_DEPTH: usize = 32;
+/// Conditions joined by `and`/`or`, at most (the tree they make is walked
+/// recursively too) [U].
+const MAX_CONDITIONS: usize = 100;
 
 impl Parser {
     fn peek(&self) -> Option<&Tok> {
@@ -161,16 +175,25 @@ impl Parser {
     }
 
     fn unary(&mut self) -> R<Expr> {
-        if self.is_word(&["not", "!"]) {
-            self.at += 1;
-            return Ok(Expr::Not(Box::new(self.unary()?)));
-        }
-        if self.peek() == Some(&Tok::Open) {
-            self.at += 1;
-            let e = self.or()?;
-            if self.next() != Some(Tok::Close) {
-                return Err(bad("a missing ')'"));
+        if self.is_word(&["not", "!"]) || self.peek() == Some(&Tok::Open) {
+            self.depth += 1;
+            if self.depth > MAX_DEPTH {
+                return Err(bad(format!(
+                    "parentheses and 'not' nest deeper than {MAX_DEPTH} levels"
+                )));
             }
+            let e = if self.peek() == Some(&Tok::Open) {
+                self.at += 1;
+                let e = self.or()?;
+                if self.next() != Some(Tok::Close) {
+                    return Err(bad("a missing ')'"));
+                }
+                e
+            } else {
+                self.at += 1;
+                Expr::Not(Box::new(self.unary()?))
+            };
+            self.depth -= 1;
             return Ok(e);
         }
         self.condition()
@@ -274,9 +297,29 @@ impl Parser {
 }
 
 pub(super) fn parse(src: &str) -> R<Expr> {
+    if src.chars().count() > MAX_LENGTH {
+        return Err(invalid(format!(
+            "The cluster query expression is too long: it can have at most {MAX_LENGTH} characters."
+        )));
+    }
+    let toks = tokens(src)?;
+    let joins = toks
+        .iter()
+        .filter(|t| match t {
+            Tok::Word(w) => w.eq_ignore_ascii_case("and") || w.eq_ignore_ascii_case("or"),
+            Tok::Op(o) => o == "&&" || o == "||",
+            _ => false,
+        })
+        .count();
+    if joins >= MAX_CONDITIONS {
+        return Err(bad(format!(
+            "it joins more than {MAX_CONDITIONS} conditions with 'and' or 'or'"
+        )));
+    }
     let mut p = Parser {
-        toks: tokens(src)?,
+        toks,
         at: 0,
+        depth: 0,
     };
     let e = p.or()?;
     if p.at < p.toks.len() {
@@ -430,6 +473,21 @@ mod tests {
             running_tasks: 2,
             task_groups: vec!["service:web".into(), "family:job".into()],
         }
+    }
+
+    #[test]
+    fn deep_or_long_expressions_are_refused_not_recursed_into() {
+        let deep = format!("{}attribute:a == b{}", "(".repeat(40), ")".repeat(40));
+        assert!(parse(&deep).is_err());
+        let nots = format!("{}attribute:a exists", "not ".repeat(40));
+        assert!(parse(&nots).is_err());
+        let chain = vec!["attribute:a == b"; 120].join(" or ");
+        assert!(parse(&chain).is_err());
+        let long = format!("attribute:a == {}", "b".repeat(2000));
+        assert!(parse(&long).is_err());
+        let fine = format!("{}attribute:a == b{}", "(".repeat(30), ")".repeat(30));
+        assert!(parse(&fine).is_ok());
+        assert!(parse(&vec!["attribute:a == b"; 50].join(" and ")).is_ok());
     }
 
     #[test]
