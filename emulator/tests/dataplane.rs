@@ -4,12 +4,13 @@
 //! that parses the Proxy Protocol v2 header, and a consumer dialing the
 //! endpoint's listener found through `GET /_awsemu/dataplane`.
 
+mod support;
+
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use awsemu::server::{serve, App};
 use awsemu::world::{World, WorldConfig};
 use serde_json::{json, Value};
 
@@ -20,9 +21,7 @@ const WAITING: &str = "vpce-0e000000000000002";
 const SERVICE: &str = "vpce-svc-0d000000000000001";
 
 struct Server {
-    port: u16,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    running: support::Running,
 }
 
 impl Server {
@@ -31,28 +30,8 @@ impl Server {
             .join("../scenarios/privatelink-dataplane.yaml");
         let world = World::new(WorldConfig::default());
         awsemu::scenario::load(&world, awsemu::scenario_file::read(&scenario).unwrap()).unwrap();
-        let (port_tx, port_rx) = std::sync::mpsc::channel();
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                port_tx.send(listener.local_addr().unwrap().port()).unwrap();
-                let app = Arc::new(App::new(world, None));
-                serve(listener, app, async {
-                    let _ = stop_rx.await;
-                })
-                .await;
-            });
-        });
         Server {
-            port: port_rx.recv().unwrap(),
-            stop: Some(stop_tx),
-            thread: Some(thread),
+            running: support::Running::start(world),
         }
     }
 
@@ -63,30 +42,15 @@ impl Server {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> (u16, String) {
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        let mut req = format!(
+        let mut head = format!(
             "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: {}\r\n",
             body.len()
         );
         for (k, v) in headers {
-            req.push_str(&format!("{k}: {v}\r\n"));
+            head.push_str(&format!("{k}: {v}\r\n"));
         }
-        req.push_str("\r\n");
-        s.write_all(req.as_bytes()).unwrap();
-        let _ = s.write_all(body);
-        let mut out = Vec::new();
-        let _ = s.read_to_end(&mut out);
-        let text = String::from_utf8_lossy(&out).to_string();
-        let status = text
-            .split(' ')
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0);
-        let body = text
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_string())
-            .unwrap_or_default();
-        (status, body)
+        head.push_str("\r\n");
+        self.running.exchange(&head, body)
     }
 
     fn json(&self, method: &str, path: &str, body: Value) -> (u16, Value) {
@@ -173,17 +137,6 @@ impl Server {
                 return h;
             }
             std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
         }
     }
 }

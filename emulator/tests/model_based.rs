@@ -14,14 +14,11 @@
 
 mod support;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::sync::Arc;
 
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-use awsemu::server::{serve, App};
 use awsemu::services::World;
 use awsemu::world::WorldConfig;
 use support::invariants;
@@ -40,45 +37,21 @@ fn config() -> WorldConfig {
 }
 
 struct Server {
-    port: u16,
+    running: support::Running,
     world: Arc<World>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Server {
     fn start() -> Server {
         let world = World::new(config());
-        let (port_tx, port_rx) = std::sync::mpsc::channel();
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let w = world.clone();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                port_tx.send(listener.local_addr().unwrap().port()).unwrap();
-                let app = Arc::new(App::new(w, None));
-                serve(listener, app, async {
-                    let _ = stop_rx.await;
-                })
-                .await;
-            });
-        });
         Server {
-            port: port_rx.recv().unwrap(),
+            running: support::Running::start(world.clone()),
             world,
-            stop: Some(stop_tx),
-            thread: Some(thread),
         }
     }
 
     /// One request on its own connection: (status, body).
     fn send(&self, req: &Req) -> (u16, String) {
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
         let (service, ct, target) = match req.kind {
             Kind::Ec2 => ("ec2", "application/x-www-form-urlencoded", None),
             Kind::Elbv2 => (
@@ -98,21 +71,7 @@ impl Server {
             head.push_str(&format!("X-Amz-Target: {ECS_PREFIX}{op}\r\n"));
         }
         head.push_str("\r\n");
-        s.write_all(head.as_bytes()).unwrap();
-        s.write_all(req.body.as_bytes()).unwrap();
-        let mut out = Vec::new();
-        let _ = s.read_to_end(&mut out);
-        let text = String::from_utf8_lossy(&out).to_string();
-        let status = text
-            .split(' ')
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0);
-        let body = text
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_string())
-            .unwrap_or_default();
-        (status, body)
+        self.running.exchange(&head, req.body.as_bytes())
     }
 
     /// The raw state once every transition due by now has been applied
@@ -121,17 +80,6 @@ impl Server {
         self.world.run_due_everywhere();
         self.world.run_due_everywhere();
         self.world.export()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 
