@@ -130,6 +130,15 @@ fn signed_round_trip(
     path: &str,
     body: &[u8],
 ) {
+    // The SDKs sign only Regions and service names that are host labels
+    // (their endpoint resolvers refuse anything else); a header carrying
+    // other bytes is not one a client sends, and strict mode reads it as
+    // missing (`fuzz/regressions/sigv4/non-utf8-region`).
+    let label =
+        |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if !label(region) || !label(service) {
+        return;
+    }
     let date = now_amz();
     let fixed = [
         ("host", "localhost:4566"),

@@ -981,3 +981,40 @@ def test_scenario_declared_task_outcomes_after_reset(declared):
     _assert_declared_outcomes(e)
     assert e.list_tasks(cluster="jobs", desiredStatus="STOPPED",
                         startedBy="extra")["taskArns"] == []
+
+
+def test_a_service_failing_in_one_zone_loads_and_stops_relaunching(awsemu_launcher, client_for, tmp_path):
+    """ecs-private-subnet.yaml with the endpoints' group admitting port 989
+    instead of 443 from private-b: the service's task there cannot pull its
+    image, the one in private-a runs. AWS retries such a service ever more
+    slowly; the emulator stops after ten failures rather than relaunching
+    without end (the load used to spin on it: fuzz/regressions/scenario)."""
+    text = (SCENARIOS / "ecs-private-subnet.yaml").read_text()
+    broken = text.replace("{protocol: tcp, port: 443, cidr: 10.0.2.0/24}",
+                          "{protocol: tcp, port: 989, cidr: 10.0.2.0/24}")
+    assert broken != text
+    path = tmp_path / "one-zone-broken.yaml"
+    path.write_text(broken)
+    started = time.monotonic()
+    url, stop = awsemu_launcher("--scenario", str(path))
+    assert time.monotonic() - started < 20
+    try:
+        ecs = client_for(url, "ecs", DEFAULT_ACCOUNT)
+        (svc,) = ecs.describe_services(cluster="app", services=["web"])["services"]
+        assert svc["runningCount"] == 1
+        (deployment,) = svc["deployments"]
+        assert deployment["failedTasks"] == 10
+        assert deployment["rolloutState"] == "IN_PROGRESS"
+        assert any("is unable to consistently start tasks successfully" in e["message"]
+                   for e in svc["events"])
+        stopped = ecs.list_tasks(cluster="app", desiredStatus="STOPPED")["taskArns"]
+        assert len(stopped) == 10
+        tasks = ecs.describe_tasks(cluster="app", tasks=stopped)["tasks"]
+        assert {t["stopCode"] for t in tasks} == {"TaskFailedToStart"}
+        # Its first step, the registry's credentials through ecr.api, fails.
+        assert {t["stoppedReason"].split(":")[0] for t in tasks} == {"ResourceInitializationError"}
+        assert {t["attachments"][0]["details"][0]["value"] for t in tasks} == {"subnet-0a000000000000002"}
+        # Still no relaunch later on.
+        assert len(ecs.list_tasks(cluster="app", desiredStatus="STOPPED")["taskArns"]) == 10
+    finally:
+        stop()

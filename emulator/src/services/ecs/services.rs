@@ -303,7 +303,14 @@ fn reconcile_deployments(ctx: &mut Ctx, key: &str) {
         && failed >= limit
         && primary.rollout_state.as_deref() != Some("COMPLETED")
         && (running_primary < desired || !circuit_breaker::resets_on_healthy(cfg));
-    let launches_blocked = tripping || (failed >= MAX_CONSECUTIVE_FAILURES && running_primary == 0);
+    // AWS retries a failing service ever more slowly, up to 27 minutes
+    // apart, and never gives up; an emulator that runs due work at once
+    // would relaunch without end (one Availability Zone that cannot pull
+    // the image, say), so after MAX_CONSECUTIVE_FAILURES it stops. Only a
+    // deployment that runs nothing is marked failed for it.
+    let exhausted = failed >= MAX_CONSECUTIVE_FAILURES;
+    let launches_blocked = tripping || exhausted;
+    let gives_up = tripping || (exhausted && running_primary == 0);
     let mut tripped = false;
 
     // Failing again and again: said once per episode, as the count
@@ -327,7 +334,7 @@ fn reconcile_deployments(ctx: &mut Ctx, key: &str) {
             .and_then(|d| d.first_mut())
         {
             d.failed_tasks = Some(failed);
-            if launches_blocked && d.rollout_state.as_deref() != Some("FAILED") {
+            if gives_up && d.rollout_state.as_deref() != Some("FAILED") {
                 d.rollout_state = Some("FAILED".into());
                 d.rollout_state_reason = Some(match tripping {
                     true => circuit_breaker::FAILED_REASON.to_string(),

@@ -234,11 +234,6 @@ pub(super) fn reconcile(ctx: &mut Ctx, key: &str) {
             .filter(|t| t.model.desired_status.as_deref() == Some("RUNNING"))
             .filter_map(|t| task_id_of(t))
             .collect();
-        let running = tasks
-            .iter()
-            .filter(|t| t.model.desired_status.as_deref() == Some("RUNNING"))
-            .filter(|t| t.model.last_status.as_deref() == Some("RUNNING"))
-            .count();
         let failed = tasks
             .iter()
             .filter(|t| {
@@ -252,7 +247,9 @@ pub(super) fn reconcile(ctx: &mut Ctx, key: &str) {
             .iter()
             .all(|t| t.model.last_status.as_deref() == Some("STOPPED"));
         let target_n = target as usize;
-        if live.len() < target_n && !(failed >= MAX_FAILURES && running == 0) {
+        // As a service's deployment (services.rs): past MAX_FAILURES no
+        // more relaunches, even while some of its tasks run.
+        if live.len() < target_n && failed < MAX_FAILURES {
             launch(
                 ctx,
                 key,
