@@ -172,8 +172,14 @@ fn check_account(r: &mut Report, region: &str, account: &str, a: &Value) {
             });
         }
         // A rejected, failed or deleted endpoint has no interfaces left, and
-        // its subnets may go.
-        let holds = !matches!(s(&e["state"]), "rejected" | "failed" | "deleted");
+        // its subnets may go; so has one deleted after it was rejected, while
+        // it is `deleting`.
+        let state = s(&e["state"]);
+        let holds = match state {
+            "rejected" | "failed" | "deleted" => false,
+            "deleting" => e["eni_ids"].as_array().is_some_and(|a| !a.is_empty()),
+            _ => true,
+        };
         for sn in e["subnet_ids"]
             .as_array()
             .into_iter()
@@ -181,7 +187,7 @@ fn check_account(r: &mut Report, region: &str, account: &str, a: &Value) {
             .filter(|_| holds)
         {
             r.check(has(subnets, s(sn)), || {
-                at(format!("endpoint {id}: subnet {sn} is gone"))
+                at(format!("endpoint {id} ({state}): subnet {sn} is gone"))
             });
         }
     }
