@@ -365,3 +365,28 @@ def test_export_then_load_gives_the_same_world(awsemu_launcher, client_for, tmp_
     # The reloaded world exports as the same scenario.
     assert export(second) == exported
     stop_second()
+
+
+def test_a_target_group_left_in_a_deleted_vpc_is_left_out_of_the_export(awsemu_launcher, client_for, tmp_path):
+    # DeleteVpc does not wait for the VPC's target groups; the export must
+    # still load (the orphan could not be created again, so it is left out).
+    first, stop_first = awsemu_launcher()
+    ec2 = client_for(first, "ec2", account=PROVIDER)
+    elbv2 = client_for(first, "elbv2", account=PROVIDER)
+    gone = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
+    kept = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    for name, vpc in [("orphan", gone), ("kept", kept)]:
+        elbv2.create_target_group(Name=name, Protocol="TCP", Port=80, VpcId=vpc, TargetType="ip")
+    ec2.delete_vpc(VpcId=gone)
+    names = sorted(g["TargetGroupName"] for g in elbv2.describe_target_groups()["TargetGroups"])
+    assert names == ["kept", "orphan"]
+    exported = export(first)
+    path = tmp_path / "world.yaml"
+    path.write_text(exported)
+    stop_first()
+
+    second, stop_second = awsemu_launcher("--scenario", str(path))
+    groups = client_for(second, "elbv2", account=PROVIDER).describe_target_groups()["TargetGroups"]
+    assert [(g["TargetGroupName"], g["VpcId"]) for g in groups] == [("kept", kept)]
+    assert export(second) == exported
+    stop_second()

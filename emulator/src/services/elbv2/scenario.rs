@@ -675,7 +675,15 @@ pub(crate) fn targets(
 /// their rules).
 pub(crate) fn export_targets_and_listeners(a: &Account, out: &mut f::RegionResources) {
     let st = &a.elbv2;
-    for g in st.target_groups.values() {
+    // DeleteVpc does not wait for the VPC's target groups (nor does AWS's);
+    // one left in a deleted VPC could not be created again, so the export
+    // leaves it out.
+    let live = |g: &&super::state::TargetGroup| {
+        g.vpc_id
+            .as_ref()
+            .is_none_or(|v| a.ec2.vpcs.contains_key(v.as_str()))
+    };
+    for g in st.target_groups.values().filter(live) {
         let proto = g.protocol.as_deref();
         let version = g.protocol_version.as_deref();
         let base = super::target_groups::default_health(&g.target_type, proto, version, None);
