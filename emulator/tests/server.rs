@@ -1,72 +1,33 @@
 //! The real server on a real socket, driven with raw HTTP: concurrency,
 //! protocol errors and shutdown. (The SDK suites live in `sdk-tests/`.)
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::sync::Arc;
 
-use awsemu::server::{serve, App};
-use awsemu::world::{World, WorldConfig};
+use awsemu::services::World;
+use awsemu::world::WorldConfig;
 
-struct Server {
-    port: u16,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
+mod support;
+
+/// A fresh awsemu on a free port (`support::Running`), with the requests
+/// these tests send.
+struct Server(support::Running);
 
 impl Server {
     fn start() -> Server {
-        let (port_tx, port_rx) = std::sync::mpsc::channel();
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                port_tx.send(listener.local_addr().unwrap().port()).unwrap();
-                let app = Arc::new(App::new(World::new(WorldConfig::default()), None));
-                serve(listener, app, async {
-                    let _ = stop_rx.await;
-                })
-                .await;
-            });
-        });
-        Server {
-            port: port_rx.recv().unwrap(),
-            stop: Some(stop_tx),
-            thread: Some(thread),
-        }
+        Server(support::Running::start(World::new(WorldConfig::default())))
     }
 
     /// One request on its own connection; returns (status, body).
     fn post(&self, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        let mut req = format!(
+        let mut head = format!(
             "POST / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: {}\r\n",
             body.len()
         );
         for (k, v) in headers {
-            req.push_str(&format!("{k}: {v}\r\n"));
+            head.push_str(&format!("{k}: {v}\r\n"));
         }
-        req.push_str("\r\n");
-        s.write_all(req.as_bytes()).unwrap();
-        let _ = s.write_all(body);
-        let mut out = Vec::new();
-        let _ = s.read_to_end(&mut out);
-        let text = String::from_utf8_lossy(&out).to_string();
-        let status = text
-            .split(' ')
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0);
-        let body = text
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_string())
-            .unwrap_or_default();
-        (status, body)
+        head.push_str("\r\n");
+        self.0.exchange(&head, body)
     }
 
     fn ec2(&self, account: &str, query: &str) -> (u16, String) {
@@ -80,17 +41,6 @@ impl Server {
             ],
             format!("Version=2016-11-15&{query}").as_bytes(),
         )
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 

@@ -209,30 +209,23 @@ def _fault_rule(service: str, operation: str, *, code: Optional[str] = None,
                 probability: Optional[float] = None, count: Optional[int] = None,
                 region: Optional[str] = None, account: Optional[str] = None,
                 parameters: Optional[Mapping[str, str]] = None) -> dict:
+    """The JSON of ``POST /_awsemu/faults``: only the keys given."""
+    def given(pairs: dict) -> dict:
+        return {k: v for k, v in pairs.items() if v is not None}
+
     rule: dict = {"service": service, "operation": operation}
-    if code is not None or message is not None or status is not None:
-        error: dict = {}
-        if code is not None:
-            error["code"] = code
-        if message is not None:
-            error["message"] = message
-        if status is not None:
-            error["status"] = status
+    error = given({"code": code, "message": message, "status": status})
+    if error:
         rule["error"] = error
-    if latency_ms is not None:
-        rule["latencyMs"] = latency_ms
-    if drop:
-        rule["drop"] = True
-    if probability is not None:
-        rule["probability"] = probability
-    if count is not None:
-        rule["count"] = count
-    if region is not None:
-        rule["region"] = region
-    if account is not None:
-        rule["account"] = account
-    if parameters:
-        rule["parameters"] = dict(parameters)
+    rule.update(given({
+        "latencyMs": latency_ms,
+        "drop": True if drop else None,
+        "probability": probability,
+        "count": count,
+        "region": region,
+        "account": account,
+        "parameters": dict(parameters) if parameters else None,
+    }))
     return rule
 
 

@@ -9,19 +9,17 @@
 //! `AWSEMU_BENCH_ONLY` keeps the requests whose name contains it.
 
 use std::net::SocketAddr;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use awsemu_load::Server;
 use bytes::Bytes;
 use hdrhistogram::Histogram;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::{handshake, SendRequest};
 use hyper::Request;
 use hyper_util::rt::TokioIo;
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpStream;
-use tokio::process::{Child, Command};
 
 const ECS_PREFIX: &str = "AmazonEC2ContainerServiceV20141113.";
 const LEVELS: [usize; 3] = [1, 16, 64];
@@ -160,55 +158,6 @@ impl Conn {
             return Err(format!("{status}: {}", &text[..text.len().min(400)]));
         }
         Ok(text)
-    }
-}
-
-/// A child server and the address it listens on (its first stdout line ends
-/// with `host:port`).
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Server {
-    async fn spawn(program: &str, args: &[&str]) -> R<Server> {
-        let mut child = Command::new(program)
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|e| format!("{program}: {e}"))?;
-        let stdout = child.stdout.take().ok_or("no stdout")?;
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .await
-            .map_err(|e| e.to_string())?;
-        let port: u16 = line
-            .trim()
-            .rsplit(':')
-            .next()
-            .and_then(|p| p.trim_end_matches('/').parse().ok())
-            .ok_or_else(|| format!("no port in {line:?}"))?;
-        Ok(Server {
-            child,
-            addr: SocketAddr::from(([127, 0, 0, 1], port)),
-        })
-    }
-
-    /// Resident memory, from /proc (Linux), in MiB.
-    fn rss_mib(&self) -> Option<f64> {
-        let pid = self.child.id()?;
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-        let kb: f64 = status
-            .lines()
-            .find(|l| l.starts_with("VmRSS:"))?
-            .split_whitespace()
-            .nth(1)?
-            .parse()
-            .ok()?;
-        Some(kb / 1024.0)
     }
 }
 

@@ -17,20 +17,19 @@ mod invariants;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use awsemu_load::Server;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::{handshake, SendRequest};
 use hyper::Request;
 use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
-use tokio::process::{Child, Command};
 
 const ECS_PREFIX: &str = "AmazonEC2ContainerServiceV20141113.";
 const ACCOUNTS: [&str; 3] = ["111111111111", "222222222222", "333333333333"];
@@ -297,49 +296,22 @@ async fn abandon(addr: SocketAddr, call: &Call, half: bool) -> R<()> {
     Ok(())
 }
 
-struct Server {
-    child: Child,
-    addr: SocketAddr,
+/// What a client keeps ids of, to delete them later.
+#[derive(Clone, Copy)]
+enum Kept {
+    Subnets,
+    Endpoints,
+    TargetGroups,
 }
 
-impl Server {
-    async fn spawn(program: &str, args: &[&str]) -> R<Server> {
-        let mut child = Command::new(program)
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|e| format!("{program}: {e}"))?;
-        let stdout = child.stdout.take().ok_or("no stdout")?;
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .await
-            .map_err(|e| e.to_string())?;
-        let port: u16 = line
-            .trim()
-            .rsplit(':')
-            .next()
-            .and_then(|p| p.trim_end_matches('/').parse().ok())
-            .ok_or_else(|| format!("no port in {line:?}"))?;
-        Ok(Server {
-            child,
-            addr: SocketAddr::from(([127, 0, 0, 1], port)),
-        })
-    }
-
-    fn rss_mib(&self) -> Option<f64> {
-        let pid = self.child.id()?;
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-        let kb: f64 = status
-            .lines()
-            .find(|l| l.starts_with("VmRSS:"))?
-            .split_whitespace()
-            .nth(1)?
-            .parse()
-            .ok()?;
-        Some(kb / 1024.0)
+impl Kept {
+    /// The kind its creates are counted as.
+    fn kind(self) -> &'static str {
+        match self {
+            Kept::Subnets => "subnet",
+            Kept::Endpoints => "endpoint",
+            Kept::TargetGroups => "target-group",
+        }
     }
 }
 
@@ -530,25 +502,14 @@ impl Client {
         match roll {
             40..=49 => {
                 let call = self.create_subnet_call();
-                if let Some(b) = self.call(call).await {
-                    if let Some(id) = between(&b, "<subnetId>", "</subnetId>") {
-                        self.subnets.push(id.to_string());
-                        self.created("subnet", id);
-                    }
-                }
+                self.create(Kept::Subnets, call, "<subnetId>", "</subnetId>")
+                    .await;
             }
             50..=54 => {
-                if let Some(i) = self.some(self.subnets.len()) {
-                    let id = self.subnets[i].clone();
-                    if self
-                        .call(self.ec2(format!("Action=DeleteSubnet&SubnetId={id}")))
-                        .await
-                        .is_some()
-                    {
-                        self.subnets.remove(i);
-                        self.deleted(&id);
-                    }
-                }
+                self.delete(Kept::Subnets, |c, id| {
+                    c.ec2(format!("Action=DeleteSubnet&SubnetId={id}"))
+                })
+                .await;
             }
             55..=61 => {
                 // An endpoint to the Region's service (or to an AWS service).
@@ -565,25 +526,15 @@ impl Client {
                     "Action=CreateVpcEndpoint&VpcEndpointType=Interface&VpcId={}&ServiceName={name}&SubnetId.1={subnet}&PrivateDnsEnabled=false",
                     self.vpc
                 );
-                if let Some(b) = self.call(self.ec2(form)).await {
-                    if let Some(id) = between(&b, "<vpcEndpointId>", "</vpcEndpointId>") {
-                        self.endpoints.push(id.to_string());
-                        self.created("endpoint", id);
-                    }
-                }
+                let call = self.ec2(form);
+                self.create(Kept::Endpoints, call, "<vpcEndpointId>", "</vpcEndpointId>")
+                    .await;
             }
             62..=65 => {
-                if let Some(i) = self.some(self.endpoints.len()) {
-                    let id = self.endpoints[i].clone();
-                    if self
-                        .call(self.ec2(format!("Action=DeleteVpcEndpoints&VpcEndpointId.1={id}")))
-                        .await
-                        .is_some()
-                    {
-                        self.endpoints.remove(i);
-                        self.deleted(&id);
-                    }
-                }
+                self.delete(Kept::Endpoints, |c, id| {
+                    c.ec2(format!("Action=DeleteVpcEndpoints&VpcEndpointId.1={id}"))
+                })
+                .await;
             }
             66..=71 => {
                 // The provider accepts or rejects what waits (any client
@@ -622,29 +573,24 @@ impl Client {
                     "Action=CreateTargetGroup&Name=s{}-{}&Protocol=TCP&Port=80&VpcId={}&TargetType=ip",
                     self.n, self.seq, self.vpc
                 );
-                if let Some(b) = self.call(Call::elbv2(a, r, form)).await {
-                    if let Some(id) = between(&b, "<TargetGroupArn>", "</TargetGroupArn>") {
-                        self.tgs.push(id.to_string());
-                        self.created("target-group", id);
-                    }
-                }
+                let call = Call::elbv2(a, r, form);
+                self.create(
+                    Kept::TargetGroups,
+                    call,
+                    "<TargetGroupArn>",
+                    "</TargetGroupArn>",
+                )
+                .await;
             }
             77..=79 => {
-                if let Some(i) = self.some(self.tgs.len()) {
-                    let id = self.tgs[i].clone();
-                    if self
-                        .call(Call::elbv2(
-                            a,
-                            r,
-                            format!("Action=DeleteTargetGroup&TargetGroupArn={}", enc(&id)),
-                        ))
-                        .await
-                        .is_some()
-                    {
-                        self.tgs.remove(i);
-                        self.deleted(&id);
-                    }
-                }
+                self.delete(Kept::TargetGroups, |_, id| {
+                    Call::elbv2(
+                        a,
+                        r,
+                        format!("Action=DeleteTargetGroup&TargetGroupArn={}", enc(id)),
+                    )
+                })
+                .await;
             }
             80..=82 => {
                 if self.clusters.len() < 3 {
@@ -742,6 +688,39 @@ impl Client {
             "Action=CreateSubnet&VpcId={}&CidrBlock=10.{}.{third}.0/24&AvailabilityZone={}{az}",
             self.vpc, self.octet, REGIONS[self.region]
         ))
+    }
+
+    fn kept(&mut self, k: Kept) -> &mut Vec<String> {
+        match k {
+            Kept::Subnets => &mut self.subnets,
+            Kept::Endpoints => &mut self.endpoints,
+            Kept::TargetGroups => &mut self.tgs,
+        }
+    }
+
+    /// Sends a create and keeps the id its answer carries between `open`
+    /// and `close`.
+    async fn create(&mut self, k: Kept, call: Call, open: &str, close: &str) {
+        if let Some(b) = self.call(call).await {
+            if let Some(id) = between(&b, open, close) {
+                self.kept(k).push(id.to_string());
+                self.created(k.kind(), id);
+            }
+        }
+    }
+
+    /// Deletes a kept id of `k`, picked at random, with the call `delete`
+    /// makes of it; forgets it once acknowledged.
+    async fn delete(&mut self, k: Kept, delete: impl Fn(&Self, &str) -> Call) {
+        let len = self.kept(k).len();
+        let Some(i) = self.some(len) else {
+            return;
+        };
+        let id = self.kept(k)[i].clone();
+        if self.call(delete(self, &id)).await.is_some() {
+            self.kept(k).remove(i);
+            self.deleted(&id);
+        }
     }
 
     fn some(&mut self, len: usize) -> Option<usize> {
