@@ -14,12 +14,15 @@ fails its (real) health checks gets no traffic and DescribeTargetHealth says
 """
 from __future__ import annotations
 
+import http.server
 import ipaddress
 import socket
 import socketserver
+import ssl
 import struct
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -301,6 +304,66 @@ def test_unhealthy_target_gets_no_traffic(link, echo):
     echo.close()
     h = link.wait_health(good, "unhealthy")
     assert (h["State"], h["Reason"]) == ("unhealthy", "Target.FailedHealthChecks")
+
+
+class HttpsTarget:
+    """An HTTPS server with a self-signed certificate (``tls/``) answering
+    ``GET /health`` with ``status`` (changeable), anything else with 404."""
+
+    def __init__(self) -> None:
+        self.status = 200
+        self.paths: list[str] = []
+        target = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                target.paths.append(self.path)
+                self.send_response(target.status if self.path == "/health" else 404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        here = Path(__file__).parent / "tls"
+        tls.load_cert_chain(here / "target.pem", here / "target.key")
+        self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        self.addr = "127.0.0.1:%d" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_https_health_checks_speak_tls_and_match_the_code(link, echo):
+    # The group's checks: HTTPS GET /health, 200 only. A self-signed
+    # certificate is fine (NLB does not validate it); a target that does not
+    # speak TLS fails; the code must match.
+    link.p_elb.modify_target_group(
+        TargetGroupArn=link.tg, HealthCheckProtocol="HTTPS", HealthCheckPath="/health",
+        HealthCheckTimeoutSeconds=5, Matcher={"HttpCode": "200"})
+    https, plain = link.target_ips
+    link.p_elb.register_targets(TargetGroupArn=link.tg, Targets=[{"Id": plain, "Port": 8080}])
+    target = HttpsTarget()
+    try:
+        link.bind(https, target.addr)
+        link.bind(plain, echo.addr)
+        assert link.wait_health(https, "healthy")["State"] == "healthy"
+        assert "/health" in target.paths
+        h = link.wait_health(plain, "unhealthy")
+        assert (h["State"], h["Reason"]) == ("unhealthy", "Target.FailedHealthChecks")
+
+        target.status = 503
+        h = link.wait_health(https, "unhealthy")
+        assert (h["State"], h["Reason"]) == ("unhealthy", "Target.ResponseCodeMismatch")
+        assert h["Description"] == "Health checks failed with these codes: [503]"
+        target.status = 200
+        assert link.wait_health(https, "healthy")["State"] == "healthy"
+    finally:
+        target.close()
 
 
 def test_unbound_targets_keep_simulated_health(link):
