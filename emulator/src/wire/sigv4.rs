@@ -107,6 +107,13 @@ pub fn verify(
             }
         }
     }
+    // SigV4 signs the host (aws-sigv4 would otherwise take it from the URI,
+    // which a server's request line does not carry, and panic).
+    if !pairs.iter().any(|(name, _)| *name == "host") {
+        return Err(AuthError::Mismatch(
+            "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.".into(),
+        ));
+    }
     let token = headers
         .get("x-amz-security-token")
         .and_then(|v| v.to_str().ok())
@@ -146,6 +153,29 @@ pub fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_signature_without_the_host_is_refused_not_a_panic() {
+        // fuzz/regressions/sigv4/host-not-signed: a Host header the
+        // Authorization does not sign.
+        let now = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+        let mut headers = HeaderMap::new();
+        headers.insert("host", "localhost".parse().unwrap());
+        headers.insert("x-amz-date", now.parse().unwrap());
+        headers.insert(
+            "authorization",
+            format!("AWS4-HMAC-SHA256 Credential=AKID/{}/us-east-1/ec2/aws4_request, SignedHeaders=content-type;x-amz-date, Signature=00", &now[..8])
+                .parse()
+                .unwrap(),
+        );
+        let secrets = HashMap::from([("AKID".to_string(), "secret".to_string())]);
+        assert_eq!(
+            verify(&secrets, "POST", "/", &headers, b""),
+            Err(AuthError::Mismatch(
+                "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.".into()
+            ))
+        );
+    }
 
     #[test]
     fn fifteen_minutes_either_way() {
