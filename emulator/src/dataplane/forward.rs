@@ -19,7 +19,9 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
+use parking_lot::Mutex;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::watch;
@@ -154,12 +156,30 @@ async fn copy(client: &mut TcpStream, upstream: &mut TcpStream) {
     let _ = tokio::io::copy_bidirectional_with_sizes(client, upstream, BUFFER, BUFFER).await;
 }
 
+/// How long a UDP flow lives without a datagram either way (NLB's UDP idle
+/// timeout is 120 seconds); then its socket towards the target closes, and
+/// the consumer's next datagram starts a new flow, perhaps to another target.
+const UDP_IDLE: Duration = Duration::from_secs(120);
+
 /// Forwards datagrams: each consumer address gets its own socket towards
 /// the target it was given, and the target's answers go back to it.
 pub async fn relay_udp(socket: UdpSocket, route: watch::Receiver<Arc<Route>>) {
+    relay_udp_idle(socket, route, UDP_IDLE).await;
+}
+
+/// A consumer's flow: its socket towards the target, the task relaying the
+/// target's answers, and when a datagram last went either way.
+struct Flow {
+    upstream: Arc<UdpSocket>,
+    replies: tokio::task::AbortHandle,
+    last: Arc<Mutex<Instant>>,
+}
+
+async fn relay_udp_idle(socket: UdpSocket, route: watch::Receiver<Arc<Route>>, idle: Duration) {
     let socket = Arc::new(socket);
-    let mut flows: HashMap<SocketAddr, Arc<UdpSocket>> = HashMap::new();
+    let mut flows: HashMap<SocketAddr, Flow> = HashMap::new();
     let mut replies = JoinSet::new();
+    let mut sweep = tokio::time::interval((idle / 4).max(Duration::from_millis(10)));
     let mut buf = vec![0u8; 65536];
     loop {
         let (n, peer) = tokio::select! {
@@ -168,9 +188,19 @@ pub async fn relay_udp(socket: UdpSocket, route: watch::Receiver<Arc<Route>>) {
                 Err(_) => continue,
             },
             Some(_) = replies.join_next(), if !replies.is_empty() => continue,
+            _ = sweep.tick() => {
+                flows.retain(|_, f| {
+                    let live = f.last.lock().elapsed() < idle;
+                    if !live {
+                        f.replies.abort();
+                    }
+                    live
+                });
+                continue;
+            }
         };
-        let upstream = match flows.get(&peer) {
-            Some(u) => u.clone(),
+        let flow = match flows.get(&peer) {
+            Some(f) => f,
             None => {
                 let route = route.borrow().clone();
                 let Some(target) = pick(&route, &peer) else {
@@ -187,20 +217,86 @@ pub async fn relay_udp(socket: UdpSocket, route: watch::Receiver<Arc<Route>>) {
                 if u.connect(target).await.is_err() {
                     continue;
                 }
-                let u = Arc::new(u);
-                let (back, from) = (socket.clone(), u.clone());
-                replies.spawn(async move {
+                let upstream = Arc::new(u);
+                let last = Arc::new(Mutex::new(Instant::now()));
+                let (back, from, seen) = (socket.clone(), upstream.clone(), last.clone());
+                let handle = replies.spawn(async move {
                     let mut buf = vec![0u8; 65536];
                     while let Ok(n) = from.recv(&mut buf).await {
+                        *seen.lock() = Instant::now();
                         if back.send_to(&buf[..n], peer).await.is_err() {
                             break;
                         }
                     }
                 });
-                flows.insert(peer, u.clone());
-                u
+                flows.entry(peer).or_insert(Flow {
+                    upstream,
+                    replies: handle,
+                    last,
+                })
             }
         };
-        let _ = upstream.send(&buf[..n]).await;
+        *flow.last.lock() = Instant::now();
+        let _ = flow.upstream.send(&buf[..n]).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A UDP target that answers each datagram with the port it came from.
+    async fn target() -> SocketAddr {
+        let s = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = s.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut buf = [0u8; 64];
+            while let Ok((_, from)) = s.recv_from(&mut buf).await {
+                let _ = s.send_to(&from.port().to_be_bytes(), from).await;
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn an_idle_udp_flow_ends_and_the_next_datagram_starts_another() {
+        let to = target().await;
+        let route = Route {
+            endpoint: "vpce-0123456789abcdef0".into(),
+            port: 53,
+            protocol: "UDP".into(),
+            target_group: None,
+            proxy_protocol: false,
+            sources: vec![],
+            destinations: vec![],
+            targets: vec![Upstream {
+                addr: to,
+                healthy: true,
+            }],
+        };
+        let (_keep, rx) = watch::channel(Arc::new(route));
+        let listener = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let at = listener.local_addr().unwrap();
+        let idle = Duration::from_millis(200);
+        tokio::spawn(relay_udp_idle(listener, rx, idle));
+
+        let consumer = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        consumer.connect(at).await.unwrap();
+        let mut buf = [0u8; 2];
+        let mut ask = async || {
+            consumer.send(b"?").await.unwrap();
+            tokio::time::timeout(Duration::from_secs(5), consumer.recv(&mut buf))
+                .await
+                .unwrap()
+                .unwrap();
+            u16::from_be_bytes(buf)
+        };
+        // One flow while datagrams keep coming.
+        let first = ask().await;
+        tokio::time::sleep(idle / 2).await;
+        assert_eq!(ask().await, first);
+        // Idle past the timeout: a new flow (another source port).
+        tokio::time::sleep(idle * 3).await;
+        assert_ne!(ask().await, first);
     }
 }
