@@ -249,6 +249,50 @@ def test_consumer_reaches_target_through_accepted_endpoint(link, echo):
     assert dport == 443
 
 
+def test_a_consumer_in_another_region_reaches_the_target(link, echo, client_for):
+    # Cross-Region PrivateLink: the service (us-east-1) supports us-west-2;
+    # the consumer's endpoint there gets listeners once accepted.
+    west = "us-west-2"
+    link.p_ec2.modify_vpc_endpoint_service_configuration(
+        ServiceId=link.service_id, AddSupportedRegions=[west])
+    link.bind(link.target_ips[0], echo.addr)
+    c = client_for(link.url, "ec2", CONSUMER, region=west)
+    vpc = c.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    subnets = default_subnets(c)
+    ep = c.create_vpc_endpoint(
+        VpcId=vpc, ServiceName=link.service_name, VpcEndpointType="Interface",
+        ServiceRegion="us-east-1", SubnetIds=[subnets["us-west-2a"]])["VpcEndpoint"]
+    vpce = ep["VpcEndpointId"]
+    assert link.listener(vpce) is None
+    link.accept(vpce)
+    for _ in range(100):
+        if c.describe_vpc_endpoints(VpcEndpointIds=[vpce])["VpcEndpoints"][0]["State"] == "available":
+            break
+        time.sleep(0.05)
+    addr = link.listener(vpce)
+    assert addr is not None
+    found = [e for e in link.discovery()["endpoints"] if e["vpcEndpointId"] == vpce][0]
+    described = c.describe_vpc_endpoints(VpcEndpointIds=[vpce])["VpcEndpoints"][0]
+    assert found["dnsNames"] == [d["DnsName"] for d in described["DnsEntries"]]
+
+    with socket.create_connection(addr, timeout=5) as s:
+        s.sendall(b"from the west")
+        assert read_exact(s, 13) == b"from the west"
+    src, _, dport, seen_vpce = echo.seen[-1]
+    assert (seen_vpce, dport) == (vpce, 443)
+    eni_ips = {n["PrivateIpAddress"] for n in c.describe_network_interfaces(
+        NetworkInterfaceIds=described["NetworkInterfaceIds"])["NetworkInterfaces"]}
+    assert src in eni_ips
+
+    # Rejected from us-east-1: the listener in us-west-2 goes.
+    link.p_ec2.reject_vpc_endpoint_connections(ServiceId=link.service_id, VpcEndpointIds=[vpce])
+    for _ in range(100):
+        if link.listener(vpce) is None:
+            break
+        time.sleep(0.05)
+    assert link.listener(vpce) is None
+
+
 def test_pending_rejected_and_deleted_endpoints_refuse(link, echo):
     link.bind(link.target_ips[0], echo.addr)
     link.wait_health(link.target_ips[0], "healthy")

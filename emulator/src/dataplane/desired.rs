@@ -93,14 +93,14 @@ fn bound(tg: &TargetGroup) -> Vec<Upstream> {
 pub fn snapshot(regions: &[&Region]) -> Desired {
     let mut out = Desired::default();
     for r in regions {
-        region(r, &mut out);
+        region(r, regions, &mut out);
     }
     out
 }
 
-fn region(r: &Region, out: &mut Desired) {
-    // Custom services are named `com.amazonaws.vpce.<region>.<service id>`.
-    let prefix = format!("com.amazonaws.vpce.{}.", r.name);
+/// Region `r`'s health checks, and its endpoints to custom services of any
+/// Region (`all`; cross-Region PrivateLink).
+fn region(r: &Region, all: &[&Region], out: &mut Desired) {
     for (account, a) in &r.accounts {
         for g in a.elbv2.target_groups.values() {
             if !g.health.enabled {
@@ -121,20 +121,26 @@ fn region(r: &Region, out: &mut Desired) {
             }
         }
         for e in a.ec2.endpoints.values() {
-            if e.endpoint_type != "Interface" || e.service_region != r.name {
+            if e.endpoint_type != "Interface" {
                 continue;
             }
+            let Some(sr) = all.iter().find(|x| x.name == e.service_region) else {
+                continue;
+            };
+            // Custom services are named `com.amazonaws.vpce.<region>.<service id>`.
+            let prefix = format!("com.amazonaws.vpce.{}.", sr.name);
             let Some(svc) = e
                 .service_name
                 .strip_prefix(&prefix)
-                .and_then(|id| r.common.ec2.endpoint_services.get(id))
+                .and_then(|id| sr.common.ec2.endpoint_services.get(id))
                 .filter(|s| s.name == e.service_name)
             else {
                 continue;
             };
-            let base = format!("{}.{}.vpce.amazonaws.com", svc.id, r.name);
+            // Under the service Region's name; zonal names only within it.
+            let base = format!("{}.{}.vpce.amazonaws.com", svc.id, sr.name);
             let mut dns_names = vec![format!("{}-{}.{base}", e.id, e.dns_suffix)];
-            for s in &e.subnet_ids {
+            for s in e.subnet_ids.iter().filter(|_| sr.name == r.name) {
                 if let Some(s) = a.ec2.subnets.get(s) {
                     dns_names.push(format!(
                         "{}-{}-{}.{base}",
@@ -159,7 +165,7 @@ fn region(r: &Region, out: &mut Desired) {
                 .filter_map(|id| a.ec2.enis.get(id))
                 .filter_map(|n| n.private_ip.parse().ok())
                 .collect();
-            let Some(provider) = r.accounts.get(&svc.owner) else {
+            let Some(provider) = sr.accounts.get(&svc.owner) else {
                 continue;
             };
             for lb_arn in &svc.load_balancers {
