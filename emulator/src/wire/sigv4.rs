@@ -107,6 +107,13 @@ pub fn verify(
             }
         }
     }
+    // A request target other than an absolute path (`*`): nothing an SDK
+    // signs, and aws-sigv4 panics on it.
+    if !path_and_query.starts_with('/') {
+        return Err(AuthError::Mismatch(
+            "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.".into(),
+        ));
+    }
     // SigV4 signs the host (aws-sigv4 would otherwise take it from the URI,
     // which a server's request line does not carry, and panic).
     if !pairs.iter().any(|(name, _)| *name == "host") {
@@ -175,6 +182,27 @@ mod tests {
                 "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.".into()
             ))
         );
+    }
+
+    #[test]
+    fn a_request_target_that_is_no_path_is_refused_not_a_panic() {
+        let now = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+        let mut headers = HeaderMap::new();
+        headers.insert("host", "localhost".parse().unwrap());
+        headers.insert("x-amz-date", now.parse().unwrap());
+        headers.insert(
+            "authorization",
+            format!("AWS4-HMAC-SHA256 Credential=AKID/{}/us-east-1/ec2/aws4_request, SignedHeaders=host;x-amz-date, Signature=00", &now[..8])
+                .parse()
+                .unwrap(),
+        );
+        let secrets = HashMap::from([("AKID".to_string(), "secret".to_string())]);
+        for target in ["*", "-an=DescribeVpcs", ""] {
+            assert!(matches!(
+                verify(&secrets, "POST", target, &headers, b""),
+                Err(AuthError::Mismatch(_))
+            ));
+        }
     }
 
     #[test]
