@@ -1284,3 +1284,38 @@ fn a_rejected_endpoint_of_a_deleted_service_does_not_break_the_round_trip() {
         "{out:?}"
     );
 }
+
+/// Found by the random sequences: a task stopped in a subnet whose address
+/// an endpoint took after it was exported with that address, but loaded
+/// back with another (the endpoint, loaded first, held it again).
+#[test]
+fn a_stopped_task_keeps_its_address_when_another_interface_took_it_since() {
+    let server = Server::start();
+    let p = |n: u8| Pick {
+        n,
+        wrong_account: false,
+    };
+    let endpoint = |subnet: u8| Op::CreateEndpointToService {
+        svc: p(0),
+        subnet: p(subnet),
+    };
+    let ops: Vec<Op> = prelude()
+        .into_iter()
+        .chain([
+            Op::CreateSubnet {
+                vpc: p(13),
+                block: 157,
+            },
+            endpoint(0),
+            endpoint(0),
+            Op::RunTask {
+                cluster: p(144),
+                subnet: p(56),
+                public: false,
+                count: 3,
+            },
+            endpoint(11),
+        ])
+        .collect();
+    run(&server, &ops).unwrap();
+}

@@ -336,7 +336,10 @@ pub(crate) fn apply(
             "RUNNING" => {}
             "STOPPED" => {
                 let pins = Pins::default().time(&at, "stoppingAt", t.stopping_at.as_ref())?;
-                for task in out.tasks.unwrap_or_default() {
+                let tasks = out.tasks.unwrap_or_default();
+                let single = tasks.len() == 1;
+                for task in tasks {
+                    let arn = task.task_arn.clone().unwrap_or_default();
                     pins.run(world, || {
                         ecs(
                             world,
@@ -349,6 +352,13 @@ pub(crate) fn apply(
                             }),
                         )
                     })?;
+                    let ip = t
+                        .network_interface
+                        .as_ref()
+                        .and_then(|n| n.private_ip.as_deref());
+                    if let (true, Some(ip)) = (single, ip) {
+                        stopped_address(world, p, &arn, ip);
+                    }
                 }
             }
             other => return Err(at.err("state", format!("'{other}' is not RUNNING or STOPPED"))),
@@ -369,6 +379,42 @@ pub(crate) fn apply(
     }
     let _ = names;
     Ok(())
+}
+
+/// A stopped task's address is history: its interface is gone, and the
+/// address may be another resource's since (one the scenario made before the
+/// task, which then got another while it briefly ran). The task says the one
+/// it had.
+fn stopped_address(world: &Arc<World>, p: &Phase<'_>, arn: &str, ip: &str) {
+    let who = Identity::root(p.account, p.region);
+    let mut ctx = world.context(&who, "scenario");
+    let dns = crate::services::ec2::private_dns_name(p.region, ip);
+    let id = arn.rsplit('/').next().unwrap_or_default();
+    let Some(t) = ctx.acct_mut().ecs.tasks.get_mut(id) else {
+        return;
+    };
+    for d in t
+        .model
+        .attachments
+        .iter_mut()
+        .flatten()
+        .flat_map(|a| a.details.iter_mut().flatten())
+    {
+        match d.name.as_deref() {
+            Some("privateIPv4Address") => d.value = Some(ip.to_string()),
+            Some("privateDnsName") => d.value = Some(dns.clone()),
+            _ => {}
+        }
+    }
+    for n in t
+        .model
+        .containers
+        .iter_mut()
+        .flatten()
+        .flat_map(|c| c.network_interfaces.iter_mut().flatten())
+    {
+        n.private_ipv4_address = Some(ip.to_string());
+    }
 }
 
 /// What is applied once every transition has settled: history a scenario
@@ -484,8 +530,8 @@ fn launched(a: &Account, t: &TaskRec) -> f::LaunchedTask {
     let network_interface = detail(t, "networkInterfaceId").map(|id| f::NetworkInterface {
         private_ip: detail(t, "privateIPv4Address"),
         mac: detail(t, "macAddress"),
-        // Gone with the interface of a stopped task.
-        public_ip: a.ec2.enis.get(&id).and_then(|e| e.public_ip.clone()),
+        // Kept by the task: its interface goes when it stops.
+        public_ip: t.public_ip.map(|ip| ip.to_string()),
         id: Some(id),
     });
     f::LaunchedTask {
@@ -842,12 +888,7 @@ pub(crate) fn export(account: &str, a: &Account, out: &mut f::RegionResources) {
             // From the attachment: a stopped task's interface is gone.
             subnets: subnet.into_iter().collect(),
             security_groups: task_groups,
-            assign_public_ip: t
-                .eni
-                .as_ref()
-                .and_then(|e| a.ec2.enis.get(e))
-                .and_then(|e| e.public_ip.as_ref())
-                .map(|_| true),
+            assign_public_ip: t.public_ip.map(|_| true),
             started_by: t.model.started_by.clone(),
             group: t.model.group.clone(),
             capacity_provider: t.model.capacity_provider_name.clone(),

@@ -116,6 +116,10 @@ pub struct TaskRec {
     /// Scale-in protection: when it lapses (epoch ms), if on.
     #[serde(default)]
     pub protection: Option<i64>,
+    /// The public address its interface was given (`assignPublicIp`),
+    /// remembered after the interface goes with the stopped task.
+    #[serde(default)]
+    pub public_ip: Option<std::net::Ipv4Addr>,
 }
 
 /// The network a task gets (awsvpc).

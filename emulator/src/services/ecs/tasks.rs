@@ -447,6 +447,10 @@ pub(super) fn launch(ctx: &mut Ctx, mut l: Launch<'_>) -> R<String> {
         inference_accelerators: Some(vec![]),
         ..Default::default()
     };
+    let public_ip = eni_id
+        .as_ref()
+        .and_then(|e| ctx.acct().ec2.enis.get(e))
+        .and_then(|e| e.public_ip.as_deref()?.parse().ok());
     let rec = TaskRec {
         cluster: l.cluster.to_string(),
         model: task,
@@ -457,6 +461,7 @@ pub(super) fn launch(ctx: &mut Ctx, mut l: Launch<'_>) -> R<String> {
         targets: vec![],
         placed: l.spot.as_ref().map(|s| s.placed.clone()),
         protection: None,
+        public_ip,
     };
     ctx.acct_mut().ecs.tasks.insert(id.clone(), Box::new(rec));
     if let Some(spot) = &l.spot {
