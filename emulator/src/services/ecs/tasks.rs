@@ -318,8 +318,16 @@ pub(super) fn launch(ctx: &mut Ctx, mut l: Launch<'_>) -> R<String> {
                 public_ip: net.assign_public_ip == "ENABLED",
             },
         )?;
-        let e = ctx.acct().ec2.enis[&eni].clone();
-        let dns = private_dns_name(ctx.region_name(), &e.private_ip);
+        // Only what the task shows of it (not a copy of the whole interface).
+        let (private_ip, mac_address, zone) = {
+            let e = &ctx.acct().ec2.enis[&eni];
+            (
+                e.private_ip.clone(),
+                e.mac_address.clone(),
+                e.availability_zone.clone(),
+            )
+        };
+        let dns = private_dns_name(ctx.region_name(), &private_ip);
         let kv = |n: &str, v: &str| m::KeyValuePair {
             name: Some(n.into()),
             value: Some(v.into()),
@@ -331,17 +339,17 @@ pub(super) fn launch(ctx: &mut Ctx, mut l: Launch<'_>) -> R<String> {
             details: Some(vec![
                 kv("subnetId", subnet),
                 kv("networkInterfaceId", &eni),
-                kv("macAddress", &e.mac_address),
+                kv("macAddress", &mac_address),
                 kv("privateDnsName", &dns),
-                kv("privateIPv4Address", &e.private_ip),
+                kv("privateIPv4Address", &private_ip),
             ]),
         });
         interfaces.push(m::NetworkInterface {
             attachment_id: Some(attachment_id),
-            private_ipv4_address: Some(e.private_ip.clone()),
+            private_ipv4_address: Some(private_ip),
             ipv6_address: None,
         });
-        az = Some(e.availability_zone.clone());
+        az = Some(zone);
         eni_id = Some(eni);
     }
     let az = az.or_else(|| l.spot.as_ref().map(|s| s.availability_zone.clone()));
@@ -499,9 +507,11 @@ pub(super) fn model(t: &TaskRec, with_tags: bool) -> m::Task {
 }
 
 /// Moves a task one status on, keeping its containers and timestamps consistent.
-fn set_status(ctx: &mut Ctx, id: &str, status: &str) -> Option<TaskRec> {
+fn set_status(ctx: &mut Ctx, id: &str, status: &str) {
     let now = ctx.now();
-    let t = ctx.acct_mut().ecs.tasks.get_mut(id)?;
+    let Some(t) = ctx.acct_mut().ecs.tasks.get_mut(id) else {
+        return;
+    };
     let task = &mut t.model;
     task.last_status = Some(status.to_string());
     task.version = Some(task.version.unwrap_or(0) + 1);
@@ -559,9 +569,7 @@ fn set_status(ctx: &mut Ctx, id: &str, status: &str) -> Option<TaskRec> {
             }
         }
     }
-    let snapshot = (**t).clone();
     ctx.emit(event("task", id, "state-changed", Some(status)));
-    Some(snapshot)
 }
 
 /// Sets a task on its way to `STOPPED`.
