@@ -27,6 +27,9 @@ pub enum AuthError {
     Expired(String),
 }
 
+/// AWS's words for a signature that does not match.
+const MISMATCH: &str = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.";
+
 /// How far a request's `X-Amz-Date` may be from now.
 const SKEW_SECONDS: i64 = 15 * 60;
 
@@ -110,9 +113,7 @@ pub fn verify(
     // A request target other than an absolute path (`*`): nothing an SDK
     // signs, and aws-sigv4 panics on it.
     if !path_and_query.starts_with('/') {
-        return Err(AuthError::Mismatch(
-            "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.".into(),
-        ));
+        return Err(AuthError::Mismatch(MISMATCH.into()));
     }
     // SigV4 signs the host (aws-sigv4 would otherwise take it from the URI,
     // which a server's request line does not carry, and panic).
@@ -151,9 +152,7 @@ pub fn verify(
     if expected == given {
         Ok(())
     } else {
-        Err(AuthError::Mismatch(
-            "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.".into(),
-        ))
+        Err(AuthError::Mismatch(MISMATCH.into()))
     }
 }
 
