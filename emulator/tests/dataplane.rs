@@ -461,6 +461,16 @@ fn an_unhealthy_target_gets_no_traffic_and_describe_target_health_says_so() {
         );
         assert_eq!(status, 200, "{body}");
     }
+    // The data plane sees the change on its next poll (every 20 ms): wait
+    // for the first connection that the dead target refuses.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        let mut c = TcpStream::connect(local).unwrap();
+        if round_trip(&mut c, b"open?").is_err() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
     let before = good.hits.load(std::sync::atomic::Ordering::SeqCst);
     let answered = (0..40)
         .filter(|_| {
