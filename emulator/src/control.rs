@@ -193,18 +193,14 @@ fn target_health(world: &std::sync::Arc<World>, body: &[u8]) -> Response<Full<By
     let Some(healthy) = v.get("healthy").and_then(Value::as_bool) else {
         return bad("\"healthy\": true or false is needed".into());
     };
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let well_formed = parts.len() == 6
-        && parts[2] == "elasticloadbalancing"
-        && crate::world::regions::is_region_name(parts[3])
-        && parts[4].len() == 12
-        && parts[4].bytes().all(|b| b.is_ascii_digit());
-    if !well_formed || id.is_empty() {
-        return bad(format!(
-            "'{arn}' is not a target group ARN, or no targetId was given"
-        ));
-    }
-    let who = crate::world::Identity::root(parts[4], parts[3]);
+    let who = match crate::services::elbv2::target_group_owner(arn) {
+        Some(who) if !id.is_empty() => who,
+        _ => {
+            return bad(format!(
+                "'{arn}' is not a target group ARN, or no targetId was given"
+            ))
+        }
+    };
     let mut ctx = world.context(&who, "control");
     match crate::services::elbv2::set_target_health(&mut ctx, arn, id, port, !healthy) {
         Ok(()) => {

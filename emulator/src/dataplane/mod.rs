@@ -36,7 +36,6 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::services::World;
-use crate::world::Identity;
 use desired::{Desired, Endpoint, Key, Route};
 
 /// How often the reconciler looks at the world's generation.
@@ -321,18 +320,14 @@ fn bind(world: &Arc<World>, body: &[u8]) -> (StatusCode, Value) {
             ))
         }
     };
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let well_formed = parts.len() == 6
-        && parts[2] == "elasticloadbalancing"
-        && crate::world::regions::is_region_name(parts[3])
-        && parts[4].len() == 12
-        && parts[4].bytes().all(|b| b.is_ascii_digit());
-    if !well_formed || id.is_empty() {
-        return bad(format!(
-            "'{arn}' is not a target group ARN, or no id was given"
-        ));
-    }
-    let who = Identity::root(parts[4], parts[3]);
+    let who = match crate::services::elbv2::target_group_owner(arn) {
+        Some(who) if !id.is_empty() => who,
+        _ => {
+            return bad(format!(
+                "'{arn}' is not a target group ARN, or no id was given"
+            ))
+        }
+    };
     let mut ctx = world.context(&who, "control");
     match crate::services::elbv2::bind_target(&mut ctx, arn, id, port, local.clone()) {
         Ok(()) => (

@@ -21,7 +21,7 @@ mod targets;
 pub use load_balancers::default_attributes;
 pub use state::*;
 pub use targets::set_health as set_target_health;
-pub use targets::{bind as bind_target, record_probe};
+pub use targets::{bind as bind_target, record_probe, target_group_owner};
 pub use targets::{deregister_one, register_one, target_state, HEALTHY_MS};
 
 use crate::model::elbv2::{self as m, Api};

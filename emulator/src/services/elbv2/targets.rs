@@ -659,9 +659,37 @@ pub fn set_health(
     port: Option<i32>,
     failing: bool,
 ) -> Result<(), String> {
+    let port = registered(ctx, tg_arn, id, port, |_| Ok(()))?;
+    set_failing(ctx, tg_arn, id, port, failing);
+    Ok(())
+}
+
+/// The caller a target group ARN belongs to (account, Region), when it is
+/// one: `arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/…`.
+pub fn target_group_owner(arn: &str) -> Option<crate::world::Identity> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let well_formed = parts.len() == 6
+        && parts[2] == "elasticloadbalancing"
+        && crate::world::regions::is_region_name(parts[3])
+        && parts[4].len() == 12
+        && parts[4].bytes().all(|b| b.is_ascii_digit());
+    well_formed.then(|| crate::world::Identity::root(parts[4], parts[3]))
+}
+
+/// The port under which `id` is registered in `tg_arn` (none for lambda
+/// targets, the group's when not given), once `fits` accepts the group;
+/// `Err` says why not.
+fn registered(
+    ctx: &Ctx,
+    tg_arn: &str,
+    id: &str,
+    port: Option<i32>,
+    fits: impl Fn(&TargetGroup) -> Result<(), String>,
+) -> Result<Option<i32>, String> {
     let Some(tg) = ctx.acct().elbv2.target_groups.get(tg_arn) else {
         return Err(format!("no target group {tg_arn}"));
     };
+    fits(tg)?;
     let port = if tg.target_type == "lambda" {
         None
     } else {
@@ -673,8 +701,7 @@ pub fn set_health(
             port.map_or("none".into(), |p| p.to_string())
         ));
     }
-    set_failing(ctx, tg_arn, id, port, failing);
-    Ok(())
+    Ok(port)
 }
 
 /// Binds a registered target to a real local address (`None` unbinds it):
@@ -687,26 +714,12 @@ pub fn bind(
     port: Option<i32>,
     local: Option<String>,
 ) -> Result<(), String> {
-    let Some(tg) = ctx.acct().elbv2.target_groups.get(tg_arn) else {
-        return Err(format!("no target group {tg_arn}"));
-    };
-    let port = if tg.target_type == "lambda" {
-        None
-    } else {
-        port.or(tg.port)
-    };
-    if !matches!(tg.target_type.as_str(), "ip" | "instance") {
-        return Err(format!(
-            "only ip and instance targets can be bound, and {tg_arn} has {} targets",
-            tg.target_type
-        ));
-    }
-    if !tg.targets.iter().any(|t| same(t, id, port)) {
-        return Err(format!(
-            "no target {id} (port {}) registered in {tg_arn}",
-            port.map_or("none".into(), |p| p.to_string())
-        ));
-    }
+    let port = registered(ctx, tg_arn, id, port, |tg| match tg.target_type.as_str() {
+        "ip" | "instance" => Ok(()),
+        other => Err(format!(
+            "only ip and instance targets can be bound, and {tg_arn} has {other} targets"
+        )),
+    })?;
     set(ctx, tg_arn, id, port, |t| {
         if t.local != local {
             t.local = local;
