@@ -3,6 +3,8 @@
 
 use std::collections::VecDeque;
 
+use compact_str::CompactString;
+
 use parking_lot::Mutex;
 use serde::Serialize;
 use tokio::sync::broadcast;
@@ -18,8 +20,8 @@ pub struct Event {
     pub seq: u64,
     #[serde(serialize_with = "iso")]
     pub time: Timestamp,
-    pub region: String,
-    pub account: String,
+    pub region: CompactString,
+    pub account: CompactString,
     /// `ec2`, `elbv2`, `ecs`.
     pub service: &'static str,
     /// e.g. `vpc`, `subnet`, `vpc-endpoint`.
@@ -28,7 +30,7 @@ pub struct Event {
     /// e.g. `created`, `deleted`, `state-changed`.
     pub action: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
+    pub state: Option<CompactString>,
 }
 
 fn iso<S: serde::Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
@@ -42,7 +44,7 @@ pub struct NewEvent {
     pub resource_type: &'static str,
     pub resource_id: String,
     pub action: &'static str,
-    pub state: Option<String>,
+    pub state: Option<CompactString>,
 }
 
 impl NewEvent {
@@ -58,7 +60,7 @@ impl NewEvent {
             resource_type,
             resource_id: resource_id.to_string(),
             action,
-            state: state.map(str::to_string),
+            state: state.map(CompactString::from),
         }
     }
 }
@@ -72,7 +74,7 @@ pub struct EventBus {
 impl Default for EventBus {
     fn default() -> Self {
         EventBus {
-            log: Mutex::new((0, VecDeque::new())),
+            log: Mutex::new((0, VecDeque::with_capacity(RETAINED))),
             live: broadcast::channel(1024).0,
         }
     }
@@ -86,8 +88,8 @@ impl EventBus {
             let event = Event {
                 seq: log.0,
                 time,
-                region: region.to_string(),
-                account: account.to_string(),
+                region: region.into(),
+                account: account.into(),
                 service: e.service,
                 resource_type: e.resource_type,
                 resource_id: e.resource_id,

@@ -238,7 +238,7 @@ pub(super) fn associate(
     let private_ip = input
         .private_ip_address
         .clone()
-        .unwrap_or_else(|| eni.private_ip.clone());
+        .unwrap_or_else(|| eni.private_ip.to_string());
     if private_ip != eni.private_ip {
         return Err(errors::invalid_value(
             "PrivateIpAddress",
@@ -249,7 +249,7 @@ pub(super) fn associate(
     let reachable = st
         .internet_gateways
         .values()
-        .any(|g| g.vpc_id.as_ref() == Some(&eni.vpc_id));
+        .any(|g| g.vpc_id.as_deref() == Some(eni.vpc_id.as_str()));
     if !reachable {
         return Err(AwsError::new(
             "Gateway.NotAttached",

@@ -186,14 +186,14 @@ pub(super) fn attach(
     let attachment_id = ctx.new_id("eni-attach");
     let now = ctx.now();
     if let Some(e) = ctx.acct_mut().ec2.enis.get_mut(&id) {
-        e.attachment = Some(super::state::EniAttachment {
+        e.attachment = Some(Box::new(super::state::EniAttachment {
             id: attachment_id.clone(),
             instance_id,
             device_index,
             status: "attached".into(),
             delete_on_termination: false,
             attached: now,
-        });
+        }));
         e.status = "in-use".into();
     }
     ctx.emit(event("network-interface", &id, "attached", Some("in-use")));
@@ -233,7 +233,7 @@ pub(super) fn detach(ctx: &mut Ctx, input: m::DetachNetworkInterfaceRequest) -> 
     }
     let id = e.id.clone();
     ctx.dry_run(input.dry_run)?;
-    if let Some(e) = ctx.acct_mut().ec2.enis.get_mut(&id) {
+    if let Some(e) = ctx.acct_mut().ec2.enis.get_mut(id.as_str()) {
         e.attachment = None;
         e.status = "available".into();
     }
@@ -321,7 +321,7 @@ pub(super) fn assign(
         .acct()
         .ec2
         .subnets
-        .get(&subnet)
+        .get(subnet.as_str())
         .map(super::subnets::available_ips)
         .unwrap_or(0) as usize;
     if free < count {
@@ -358,7 +358,7 @@ pub(super) fn unassign(ctx: &mut Ctx, input: m::UnassignPrivateIpAddressesReques
     if ips.is_empty() {
         return Err(errors::missing("PrivateIpAddresses"));
     }
-    if ips.contains(&e.private_ip) {
+    if ips.iter().any(|ip| *ip == e.private_ip) {
         return Err(errors::invalid_value_message(format!(
             "The primary private IP address {} of network interface {id} cannot be unassigned.",
             e.private_ip

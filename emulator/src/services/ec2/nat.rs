@@ -159,7 +159,7 @@ pub(super) fn create(
             a.association = Some(AddressAssociation {
                 id: assoc.clone(),
                 network_interface_id: eni_id.clone(),
-                private_ip: private_ip.clone(),
+                private_ip: private_ip.to_string(),
             });
             public_ip = Some(a.public_ip.clone());
         }
@@ -167,14 +167,14 @@ pub(super) fn create(
     }
     let g = NatGateway {
         id: id.clone(),
-        vpc_id,
+        vpc_id: vpc_id.to_string(),
         subnet_id,
         connectivity,
         allocation_id: input.allocation_id,
         public_ip,
         association_id,
         eni_id: Some(eni_id),
-        private_ip,
+        private_ip: private_ip.to_string(),
         state: "pending".into(),
         failure: None,
         created: ctx.now(),

@@ -61,7 +61,7 @@ fn public_association(ctx: &Ctx, e: &NetworkInterface) -> Option<m::NetworkInter
         .as_ref()
         .map(|ip| m::NetworkInterfaceAssociation {
             ip_owner_id: Some("amazon".into()),
-            public_ip: Some(ip.clone()),
+            public_ip: Some(ip.to_string()),
             public_dns_name: Some(dns(ip)),
             ..Default::default()
         })
@@ -86,33 +86,33 @@ pub(super) fn eni_model(ctx: &Ctx, e: &NetworkInterface) -> m::NetworkInterface 
     let dns = private_dns_name(ctx.region_name(), &e.private_ip);
     let groups = group_identifiers(ctx, &e.group_ids);
     m::NetworkInterface {
-        network_interface_id: Some(e.id.clone()),
-        subnet_id: Some(e.subnet_id.clone()),
-        vpc_id: Some(e.vpc_id.clone()),
-        availability_zone: Some(e.availability_zone.clone()),
+        network_interface_id: Some(e.id.to_string()),
+        subnet_id: Some(e.subnet_id.to_string()),
+        vpc_id: Some(e.vpc_id.to_string()),
+        availability_zone: Some(e.availability_zone.to_string()),
         description: Some(e.description.clone()),
         groups: Some(groups),
-        interface_type: Some(e.interface_type.clone()),
+        interface_type: Some(e.interface_type.to_string()),
         ipv6_addresses: Some(vec![]),
-        mac_address: Some(e.mac_address.clone()),
+        mac_address: Some(e.mac_address.to_string()),
         owner_id: Some(ctx.account.clone()),
         private_dns_name: Some(dns.clone()),
-        private_ip_address: Some(e.private_ip.clone()),
+        private_ip_address: Some(e.private_ip.to_string()),
         private_ip_addresses: Some(
-            std::iter::once((true, &e.private_ip))
-                .chain(e.secondary_ips.iter().map(|ip| (false, ip)))
+            std::iter::once((true, e.private_ip.as_str()))
+                .chain(e.secondary_ips.iter().map(|ip| (false, ip.as_str())))
                 .map(|(primary, ip)| m::NetworkInterfacePrivateIpAddress {
                     primary: Some(primary),
-                    private_ip_address: Some(ip.clone()),
+                    private_ip_address: Some(ip.to_string()),
                     private_dns_name: Some(private_dns_name(ctx.region_name(), ip)),
                     ..Default::default()
                 })
                 .collect(),
         ),
-        requester_id: e.requester_id.clone(),
+        requester_id: e.requester_id.clone().map(Into::into),
         requester_managed: Some(e.requester_managed),
         source_dest_check: Some(e.source_dest_check),
-        status: Some(e.status.clone()),
+        status: Some(e.status.to_string()),
         tag_set: Some(e.tags.to_model()),
         association: public_association(ctx, e),
         attachment: attachment_model(ctx, e),
@@ -176,13 +176,12 @@ const ENI_FILTERS: &[&str] = &[
 
 fn eni_filter_values(ctx: &Ctx, e: &NetworkInterface, name: &str) -> Vec<String> {
     match name {
-        "addresses.private-ip-address" => std::iter::once(&e.private_ip)
-            .chain(&e.secondary_ips)
-            .cloned()
+        "addresses.private-ip-address" => std::iter::once(e.private_ip.to_string())
+            .chain(e.secondary_ips.iter().cloned())
             .collect(),
-        "private-ip-address" => one(&e.private_ip),
+        "private-ip-address" => one(&*e.private_ip),
         "addresses.primary" => bool_value(true),
-        "availability-zone" => one(&e.availability_zone),
+        "availability-zone" => one(&*e.availability_zone),
         "description" => one(&e.description),
         "group-id" => e.group_ids.clone(),
         "group-name" => e
@@ -196,16 +195,16 @@ fn eni_filter_values(ctx: &Ctx, e: &NetworkInterface, name: &str) -> Vec<String>
                     .map(|s| s.name.clone())
             })
             .collect(),
-        "interface-type" => one(&e.interface_type),
-        "mac-address" => one(&e.mac_address),
-        "network-interface-id" => one(&e.id),
+        "interface-type" => one(&*e.interface_type),
+        "mac-address" => one(&*e.mac_address),
+        "network-interface-id" => one(&*e.id),
         "owner-id" => one(&ctx.account),
-        "requester-id" => e.requester_id.iter().cloned().collect(),
+        "requester-id" => e.requester_id.iter().map(|r| r.to_string()).collect(),
         "requester-managed" => bool_value(e.requester_managed),
         "source-dest-check" => bool_value(e.source_dest_check),
-        "status" => one(&e.status),
-        "subnet-id" => one(&e.subnet_id),
-        "vpc-id" => one(&e.vpc_id),
+        "status" => one(&*e.status),
+        "subnet-id" => one(&*e.subnet_id),
+        "vpc-id" => one(&*e.vpc_id),
         "association.public-ip" => public_association(ctx, e)
             .and_then(|a| a.public_ip)
             .into_iter()
@@ -242,7 +241,7 @@ fn attached(
     e: &NetworkInterface,
     f: impl Fn(&super::state::EniAttachment) -> String,
 ) -> Vec<String> {
-    e.attachment.iter().map(f).collect()
+    e.attachment.iter().map(|a| f(a)).collect()
 }
 
 /// An address asked for in `subnet_id`: inside its block and free.
@@ -398,9 +397,9 @@ pub(super) fn describe_network_interfaces(
         .ec2
         .enis
         .values()
-        .filter(|e| ids.is_empty() || ids.contains(&e.id))
+        .filter(|e| ids.is_empty() || ids.iter().any(|id| *id == e.id))
         .filter(|e| filters.matches(&e.tags, |n| eni_filter_values(ctx, e, n)))
-        .map(|e| (e.id.clone(), eni_model(ctx, e)))
+        .map(|e| (e.id.to_string(), eni_model(ctx, e)))
         .collect();
     let (page, next) = paginate(items, input.max_results, input.next_token.as_deref())?;
     Ok(m::DescribeNetworkInterfacesResult {
@@ -579,24 +578,27 @@ pub(crate) fn create_eni(ctx: &mut Ctx, spec: NewEni<'_>) -> R<String> {
         )
     });
     let eni = NetworkInterface {
-        id: id.clone(),
-        subnet_id: spec.subnet_id.to_string(),
-        vpc_id,
-        availability_zone: az,
-        private_ip: ip,
-        mac_address: mac,
+        id: id.as_str().into(),
+        subnet_id: spec.subnet_id.into(),
+        vpc_id: vpc_id.into(),
+        availability_zone: az.into(),
+        private_ip: ip.into(),
+        mac_address: mac.into(),
         description: spec.description,
-        interface_type: spec.interface_type.to_string(),
+        interface_type: spec.interface_type.into(),
         requester_managed: spec.requester_id.is_some(),
-        requester_id: spec.requester_id,
+        requester_id: spec.requester_id.map(Into::into),
         status: "in-use".into(),
         group_ids: spec.group_ids,
-        public_ip: spec.public_ip.then(|| {
-            let ids = &ctx.world.ids;
-            pin.public_ip.unwrap_or_else(|| {
-                format!("54.{}.{}.{}", ids.byte(), ids.byte(), ids.byte().max(1))
+        public_ip: spec
+            .public_ip
+            .then(|| {
+                let ids = &ctx.world.ids;
+                pin.public_ip.unwrap_or_else(|| {
+                    format!("54.{}.{}.{}", ids.byte(), ids.byte(), ids.byte().max(1))
+                })
             })
-        }),
+            .map(Into::into),
         secondary_ips: vec![],
         source_dest_check: true,
         attachment: None,

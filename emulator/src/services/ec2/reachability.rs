@@ -181,7 +181,7 @@ fn route(st: &State, region: &str, eni_id: &str, to: &To) -> Answer {
     let ip = eni.private_ip.parse().unwrap_or(Ipv4Addr::UNSPECIFIED);
     path.push(hop(
         "network-interface",
-        &eni.id,
+        &*eni.id,
         format!("{} in {}", eni.private_ip, eni.subnet_id),
     ));
     let src = Source {
@@ -470,7 +470,7 @@ fn interface_path(st: &State, src: &Source, service: &str) -> Resolved {
     let mut endpoints: Vec<&VpcEndpoint> = st
         .endpoints
         .values()
-        .filter(|e| &e.vpc_id == vpc_id && e.service_name == service)
+        .filter(|e| e.vpc_id == *vpc_id && e.service_name == service)
         .filter(|e| e.endpoint_type == "Interface")
         .collect();
     // The name resolves to the endpoint whose private DNS is on, if any.
@@ -492,7 +492,7 @@ fn interface_path(st: &State, src: &Source, service: &str) -> Resolved {
             ep.id
         ));
     }
-    let vpc = st.vpcs.get(vpc_id);
+    let vpc = st.vpcs.get(vpc_id.as_str());
     for (on, attr) in [
         (
             vpc.is_some_and(|v| v.enable_dns_support),
@@ -647,7 +647,7 @@ fn internet_path(st: &State, src: &Source, ip: Ipv4Addr) -> Result<Vec<Hop>, Blo
                 ),
             );
         };
-        hops.push(hop("public-ip", &src.eni.id, public));
+        hops.push(hop("public-ip", &*src.eni.id, public));
     } else if target.starts_with("nat-") {
         let Some(nat) = st.nat_gateways.get(&target) else {
             return fail(
@@ -756,7 +756,7 @@ fn internet_path(st: &State, src: &Source, ip: Ipv4Addr) -> Result<Vec<Hop>, Blo
 
 /// The interface's public address: Amazon's, or an associated Elastic IP.
 fn public_ip(st: &State, eni: &NetworkInterface) -> Option<String> {
-    eni.public_ip.clone().or_else(|| {
+    eni.public_ip.as_ref().map(|ip| ip.to_string()).or_else(|| {
         st.addresses
             .values()
             .find(|a| {

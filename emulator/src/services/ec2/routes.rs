@@ -257,7 +257,7 @@ fn route(ctx: &Ctx, spec: &Spec, table: &RouteTable) -> R<Route> {
             if eni.vpc_id != table.vpc_id {
                 return Err(apart(&target));
             }
-            r.network_interface_id = Some(eni.id.clone());
+            r.network_interface_id = Some(eni.id.to_string());
             r.instance_id = Some(target);
         }
         "peering" => {

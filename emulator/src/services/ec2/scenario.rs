@@ -1620,9 +1620,9 @@ pub(crate) fn eni_of(a: &Account, id: &str) -> f::NetworkInterface {
     let e = a.ec2.enis.get(id);
     f::NetworkInterface {
         id: Some(id.to_string()),
-        private_ip: e.map(|e| e.private_ip.clone()),
-        mac: e.map(|e| e.mac_address.clone()),
-        public_ip: e.and_then(|e| e.public_ip.clone()),
+        private_ip: e.map(|e| e.private_ip.clone()).map(Into::into),
+        mac: e.map(|e| e.mac_address.clone()).map(Into::into),
+        public_ip: e.and_then(|e| e.public_ip.clone()).map(Into::into),
     }
 }
 
@@ -1855,12 +1855,12 @@ pub(crate) fn export(
         n.requester_id.is_none() && n.attachment.as_ref().is_none_or(|t| t.device_index != 0)
     }) {
         out.network_interfaces.push(f::Interface {
-            name: n.id.clone(),
-            id: Some(n.id.clone()),
-            subnet: n.subnet_id.clone(),
+            name: n.id.to_string(),
+            id: Some(n.id.to_string()),
+            subnet: n.subnet_id.to_string(),
             security_groups: groups(a, &n.group_ids),
-            private_ip: Some(n.private_ip.clone()),
-            mac: Some(n.mac_address.clone()),
+            private_ip: Some(n.private_ip.to_string()),
+            mac: Some(n.mac_address.to_string()),
             description: Some(n.description.clone()).filter(|d| !d.is_empty()),
             secondary_private_ips: n.secondary_ips.clone(),
             source_dest_check: (!n.source_dest_check).then_some(false),
@@ -1885,9 +1885,9 @@ pub(crate) fn export(
             created_at: Some(time(g.created)),
             association_id: g.association_id.clone(),
             network_interface: Some(f::NetworkInterface {
-                id: eni.map(|e| e.id.clone()),
+                id: eni.map(|e| e.id.clone()).map(Into::into),
                 private_ip: Some(g.private_ip.clone()),
-                mac: eni.map(|e| e.mac_address.clone()),
+                mac: eni.map(|e| e.mac_address.clone()).map(Into::into),
                 public_ip: None,
             }),
             tags: export_tags(&g.tags),

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use compact_str::CompactString;
 use serde::Serialize;
 
 use super::catalog::PrefixList;
@@ -338,26 +339,26 @@ pub struct AddressAssociation {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct NetworkInterface {
-    pub id: String,
-    pub subnet_id: String,
-    pub vpc_id: String,
-    pub availability_zone: String,
-    pub private_ip: String,
-    pub mac_address: String,
+    pub id: CompactString,
+    pub subnet_id: CompactString,
+    pub vpc_id: CompactString,
+    pub availability_zone: CompactString,
+    pub private_ip: CompactString,
+    pub mac_address: CompactString,
     pub description: String,
     /// `interface`, `vpc_endpoint`, `network_load_balancer`, ...
-    pub interface_type: String,
-    pub requester_id: Option<String>,
+    pub interface_type: CompactString,
+    pub requester_id: Option<CompactString>,
     pub requester_managed: bool,
-    pub status: String,
+    pub status: CompactString,
     pub group_ids: Vec<String>,
     /// An Amazon-owned public address (ECS `assignPublicIp=ENABLED`).
-    pub public_ip: Option<String>,
+    pub public_ip: Option<CompactString>,
     /// Addresses beyond the primary one (AssignPrivateIpAddresses).
     pub secondary_ips: Vec<String>,
     pub source_dest_check: bool,
     /// The instance it is attached to.
-    pub attachment: Option<EniAttachment>,
+    pub attachment: Option<Box<EniAttachment>>,
     pub created: Timestamp,
     pub tags: Tags,
 }

@@ -52,12 +52,10 @@ fn apply_container(
     let Some(t) = ctx.acct_mut().ecs.tasks.get_mut(id) else {
         return;
     };
-    let Some(c) = t
+    let Some((_, c)) = t
         .model
-        .containers
-        .iter_mut()
-        .flatten()
-        .find(|c| c.name.as_deref() == name)
+        .containers_mut()
+        .find(|(c, _)| c.name.as_deref() == name)
     else {
         return;
     };

@@ -543,7 +543,7 @@ fn work_done(ctx: &Ctx, key: &str, r: &super::state::ServiceDeploymentRec, bg: &
                 .task_ids
                 .iter()
                 .filter_map(|t| st.tasks.get(t))
-                .filter(|t| t.model.started_by.as_deref() == Some(r.deployment_id.as_str()))
+                .filter(|t| t.model.shape.started_by.as_deref() == Some(r.deployment_id.as_str()))
                 .filter(|t| t.model.desired_status.as_deref() == Some("RUNNING"))
                 .filter(|t| t.model.last_status.as_deref() == Some("RUNNING"))
                 .filter(|t| {

@@ -20,9 +20,15 @@ pub(super) fn inherited(ctx: &Ctx, service: Option<&str>) -> bool {
 
 /// RunTask's `enableExecuteCommand`, kept on the tasks it started.
 pub(super) fn enable(ctx: &mut Ctx, ids: &[String], enabled: Option<bool>) {
+    let enabled = Some(enabled.unwrap_or(false));
+    let st = &mut ctx.acct_mut().ecs;
     for id in ids {
-        if let Some(t) = ctx.acct_mut().ecs.tasks.get_mut(id) {
-            t.model.enable_execute_command = Some(enabled.unwrap_or(false));
+        if let Some(t) = st.tasks.get_mut(id) {
+            if t.model.shape.enable_execute_command != enabled {
+                // Packed again, so the tasks started together share it.
+                t.model
+                    .edit(&mut st.task_shapes, |t| t.enable_execute_command = enabled);
+            }
         }
     }
 }
@@ -41,7 +47,7 @@ pub(super) fn execute(ctx: &mut Ctx, i: m::ExecuteCommandRequest) -> R<m::Execut
         .get(&id)
         .filter(|t| t.cluster == cluster)
         .ok_or_else(|| invalid("The referenced task was not found."))?;
-    let containers = task.model.containers.clone().unwrap_or_default();
+    let containers = task.model.to_task().containers.unwrap_or_default();
     let container =
         match i.container.as_deref() {
             Some(name) => containers
@@ -57,7 +63,7 @@ pub(super) fn execute(ctx: &mut Ctx, i: m::ExecuteCommandRequest) -> R<m::Execut
                 "The container name must be specified when the task has more than one container.",
             )),
         };
-    if task.model.enable_execute_command != Some(true)
+    if task.model.shape.enable_execute_command != Some(true)
         || task.model.last_status.as_deref() != Some("RUNNING")
         || container.last_status.as_deref() != Some("RUNNING")
     {
@@ -71,11 +77,11 @@ pub(super) fn execute(ctx: &mut Ctx, i: m::ExecuteCommandRequest) -> R<m::Execut
     let cell = ctx.world.ids.alnum(40);
     let region = ctx.region_name().to_string();
     Ok(m::ExecuteCommandResponse {
-        cluster_arn: task.model.cluster_arn.clone(),
+        cluster_arn: task.model.shape.cluster_arn.clone(),
         container_arn: container.container_arn.clone(),
         container_name: container.name.clone(),
         interactive: Some(true),
-        task_arn: task.model.task_arn.clone(),
+        task_arn: task.model.task_arn(),
         session: Some(m::Session {
             stream_url: Some(format!(
                 "wss://ssmmessages.{region}.amazonaws.com/v1/data-channel/{session_id}?role=publish_subscribe&cell-number={cell}"

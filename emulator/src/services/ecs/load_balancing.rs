@@ -114,18 +114,26 @@ pub(super) fn check(
 /// host port the container's port is bound to (an `instance` target group).
 fn target_of(ctx: &Ctx, t: &TaskRec, container: &str, port: i32) -> Option<(String, i32)> {
     if let Some(eni) = &t.eni {
-        let ip = ctx.acct().ec2.enis.get(eni)?.private_ip.clone();
-        return Some((ip, port));
+        let ip = ctx
+            .acct()
+            .ec2
+            .enis
+            .get(eni.as_str())?
+            .private_ip
+            .to_string();
+        return Some((ip.to_string(), port));
     }
     let placed = t.placed.as_ref()?;
     let instance = ctx.acct().ecs.container_instances.get(&placed.instance)?;
     let host_port = t
         .model
+        .shape
         .containers
         .iter()
         .flatten()
-        .filter(|c| c.name.as_deref() == Some(container))
-        .flat_map(|c| c.network_bindings.iter().flatten())
+        .zip(&t.model.containers)
+        .filter(|(c, _)| c.name.as_deref() == Some(container))
+        .flat_map(|(_, c)| c.network_bindings.iter().flatten())
         .find(|b| b.container_port == Some(port))
         .and_then(|b| b.host_port)?;
     Some((instance.ec2_instance_id.clone(), host_port))
@@ -145,7 +153,9 @@ pub(super) fn register(ctx: &mut Ctx, task_id: &str) -> Option<i64> {
         .ecs
         .task_sets
         .values()
-        .find(|s| s.service == key && s.model.id.is_some() && s.model.id == t.model.started_by)
+        .find(|s| {
+            s.service == key && s.model.id.is_some() && s.model.id == t.model.shape.started_by
+        })
         .map(|s| s.model.load_balancers.clone())
         .unwrap_or_else(|| svc.load_balancers.clone())
         .unwrap_or_default();
@@ -156,7 +166,7 @@ pub(super) fn register(ctx: &mut Ctx, task_id: &str) -> Option<i64> {
         .ecs
         .service_deployments
         .values()
-        .filter(|r| r.service == key && Some(&r.deployment_id) == t.model.started_by.as_ref())
+        .filter(|r| r.service == key && Some(&r.deployment_id) == t.model.shape.started_by.as_ref())
         .filter_map(|r| r.blue_green.as_ref())
         .flat_map(|b| b.target_groups.clone())
         .collect();

@@ -30,6 +30,7 @@ pub mod state;
 mod tags;
 mod task_definition_deletion;
 mod task_definitions;
+mod task_model;
 mod task_protection;
 mod task_set_scenario;
 mod task_sets;

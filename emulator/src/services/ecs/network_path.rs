@@ -11,7 +11,7 @@ pub fn task_interface(ctx: &Ctx, task: &str) -> Option<String> {
     let st = &ctx.acct().ecs;
     let t = st.tasks.get(id)?;
     if let Some(eni) = &t.eni {
-        return Some(eni.clone());
+        return Some(eni.to_string());
     }
     let placed = t.placed.as_ref()?;
     let ci = st.container_instances.get(&placed.instance)?;

@@ -384,7 +384,10 @@ pub(super) fn facts(
             .iter()
             .filter(|t| t.model.last_status.as_deref() == Some("RUNNING"))
             .count(),
-        task_groups: live.iter().filter_map(|t| t.model.group.clone()).collect(),
+        task_groups: live
+            .iter()
+            .filter_map(|t| t.model.shape.group.clone())
+            .collect(),
     }
 }
 

@@ -390,31 +390,32 @@ fn stopped_address(world: &Arc<World>, p: &Phase<'_>, arn: &str, ip: &str) {
     let mut ctx = world.context(&who, "scenario");
     let dns = crate::services::ec2::private_dns_name(p.region, ip);
     let id = arn.rsplit('/').next().unwrap_or_default();
-    let Some(t) = ctx.acct_mut().ecs.tasks.get_mut(id) else {
+    let st = &mut ctx.acct_mut().ecs;
+    let Some(t) = st.tasks.get_mut(id) else {
         return;
     };
-    for d in t
-        .model
-        .attachments
-        .iter_mut()
-        .flatten()
-        .flat_map(|a| a.details.iter_mut().flatten())
-    {
-        match d.name.as_deref() {
-            Some("privateIPv4Address") => d.value = Some(ip.to_string()),
-            Some("privateDnsName") => d.value = Some(dns.clone()),
-            _ => {}
+    t.model.edit(&mut st.task_shapes, |t| {
+        for d in t
+            .attachments
+            .iter_mut()
+            .flatten()
+            .flat_map(|a| a.details.iter_mut().flatten())
+        {
+            match d.name.as_deref() {
+                Some("privateIPv4Address") => d.value = Some(ip.to_string()),
+                Some("privateDnsName") => d.value = Some(dns.clone()),
+                _ => {}
+            }
         }
-    }
-    for n in t
-        .model
-        .containers
-        .iter_mut()
-        .flatten()
-        .flat_map(|c| c.network_interfaces.iter_mut().flatten())
-    {
-        n.private_ipv4_address = Some(ip.to_string());
-    }
+        for n in t
+            .containers
+            .iter_mut()
+            .flatten()
+            .flat_map(|c| c.network_interfaces.iter_mut().flatten())
+        {
+            n.private_ipv4_address = Some(ip.to_string());
+        }
+    });
 }
 
 /// What is applied once every transition has settled: history a scenario
@@ -516,17 +517,12 @@ fn ecs_tags(t: &[crate::model::ecs::Tag]) -> f::TagList {
 
 /// The value of a task attachment's detail (`networkInterfaceId`, ...).
 fn detail(t: &TaskRec, name: &str) -> Option<String> {
-    t.model
-        .attachments
-        .iter()
-        .flatten()
-        .flat_map(|a| a.details.iter().flatten())
-        .find(|d| d.name.as_deref() == Some(name))
-        .and_then(|d| d.value.clone())
+    t.model.detail(name)
 }
 
 /// What AWS generated for a task: ids and its network interface.
 fn launched(a: &Account, t: &TaskRec) -> f::LaunchedTask {
+    let task = t.model.to_task();
     let network_interface = detail(t, "networkInterfaceId").map(|id| f::NetworkInterface {
         private_ip: detail(t, "privateIPv4Address"),
         mac: detail(t, "macAddress"),
@@ -535,21 +531,18 @@ fn launched(a: &Account, t: &TaskRec) -> f::LaunchedTask {
         id: Some(id),
     });
     f::LaunchedTask {
-        id: t
-            .model
+        id: task
             .task_arn
             .as_deref()
             .and_then(|a| a.rsplit('/').next())
             .map(str::to_string),
-        attachment_id: t
-            .model
+        attachment_id: task
             .attachments
             .iter()
             .flatten()
             .next()
             .and_then(|a| a.id.clone()),
-        container_ids: t
-            .model
+        container_ids: task
             .containers
             .iter()
             .flatten()
@@ -558,14 +551,13 @@ fn launched(a: &Account, t: &TaskRec) -> f::LaunchedTask {
             .map(str::to_string)
             .collect(),
         network_interface,
-        capacity_provider: t.model.capacity_provider_name.clone(),
+        capacity_provider: task.capacity_provider_name.clone(),
         container_instance: t
             .placed
             .as_ref()
             .and_then(|p| a.ecs.container_instances.get(&p.instance))
             .map(|ci| ci.ec2_instance_id.clone()),
-        host_ports: t
-            .model
+        host_ports: task
             .containers
             .iter()
             .flatten()
@@ -728,7 +720,7 @@ pub(crate) fn export(account: &str, a: &Account, out: &mut f::RegionResources) {
         (
             t.model.created_at.map(|c| c.millis()).unwrap_or(0),
             detail(t, "subnetId"),
-            t.model.task_arn.clone(),
+            t.model.task_arn(),
         )
     };
     for (key, s) in ecs
@@ -851,7 +843,7 @@ pub(crate) fn export(account: &str, a: &Account, out: &mut f::RegionResources) {
         // The stopped tasks of a deleted (INACTIVE) cluster are left out
         // with it: nothing could run them there again.
         .filter(|t| {
-            ecs.clusters.get(&t.cluster).is_some_and(|c| {
+            ecs.clusters.get(t.cluster.as_str()).is_some_and(|c| {
                 matches!(c.model.status.as_deref(), Some("ACTIVE" | "PROVISIONING"))
             })
         })
@@ -861,7 +853,7 @@ pub(crate) fn export(account: &str, a: &Account, out: &mut f::RegionResources) {
         let task_groups = t
             .eni
             .as_ref()
-            .and_then(|e| a.ec2.enis.get(e))
+            .and_then(|e| a.ec2.enis.get(e.as_str()))
             .map(|e| groups(a, &e.group_ids))
             .unwrap_or_default();
         let stopped = t.model.desired_status.as_deref() == Some("STOPPED");
@@ -877,11 +869,17 @@ pub(crate) fn export(account: &str, a: &Account, out: &mut f::RegionResources) {
         }
         let l = launched(a, t);
         out.ecs.tasks.push(f::Task {
-            cluster: t.cluster.clone(),
-            task_definition: t.model.task_definition_arn.clone().unwrap_or_default(),
+            cluster: t.cluster.to_string(),
+            task_definition: t
+                .model
+                .shape
+                .task_definition_arn
+                .clone()
+                .unwrap_or_default(),
             count: 1,
             launch_type: t
                 .model
+                .shape
                 .launch_type
                 .clone()
                 .filter(|l| l != "FARGATE" && t.model.capacity_provider_name.is_none()),
@@ -889,9 +887,13 @@ pub(crate) fn export(account: &str, a: &Account, out: &mut f::RegionResources) {
             subnets: subnet.into_iter().collect(),
             security_groups: task_groups,
             assign_public_ip: t.public_ip.map(|_| true),
-            started_by: t.model.started_by.clone(),
-            group: t.model.group.clone(),
-            capacity_provider: t.model.capacity_provider_name.clone(),
+            started_by: t.model.shape.started_by.clone(),
+            group: t.model.shape.group.clone(),
+            capacity_provider: t
+                .model
+                .capacity_provider_name
+                .as_ref()
+                .map(|p| p.to_string()),
             state: Some(if stopped { "STOPPED" } else { "RUNNING" }.into()),
             stopped_reason: t.model.stopped_reason.clone().filter(|_| stopped),
             tags: ecs_tags(&t.tags),

@@ -438,7 +438,12 @@ fn wire(ctx: &Ctx, r: &ServiceDeploymentRec) -> m::ServiceDeployment {
         let (mut running, mut pending) = (0, 0);
         for t in svc.task_ids.iter().filter_map(|t| st.tasks.get(t)) {
             if t.model.desired_status.as_deref() != Some("RUNNING")
-                || !t.model.started_by.as_ref().is_some_and(|s| ids.contains(s))
+                || !t
+                    .model
+                    .shape
+                    .started_by
+                    .as_ref()
+                    .is_some_and(|s| ids.contains(s))
             {
                 continue;
             }

@@ -250,7 +250,7 @@ fn reconcile_deployments(ctx: &mut Ctx, key: &str) {
         .filter_map(|t| st.tasks.get(t).map(|t| &**t))
         .collect();
     let live = |t: &TaskRec| t.model.desired_status.as_deref() == Some("RUNNING");
-    let of_primary = |t: &TaskRec| t.model.started_by.as_deref() == Some(primary_id.as_str());
+    let of_primary = |t: &TaskRec| t.model.shape.started_by.as_deref() == Some(primary_id.as_str());
     let live_primary: Vec<String> = tasks
         .iter()
         .filter(|t| live(t) && of_primary(t))
@@ -267,7 +267,7 @@ fn reconcile_deployments(ctx: &mut Ctx, key: &str) {
     let mut per_provider: BTreeMap<String, usize> = BTreeMap::new();
     for t in tasks.iter().filter(|t| live(t) && of_primary(t)) {
         if let Some(p) = &t.model.capacity_provider_name {
-            *per_provider.entry(p.clone()).or_insert(0) += 1;
+            *per_provider.entry(p.to_string()).or_insert(0) += 1;
         }
     }
     let live_old: Vec<String> = tasks
@@ -456,7 +456,7 @@ fn reconcile_deployments(ctx: &mut Ctx, key: &str) {
                 continue;
             };
             if status == "ACTIVE" && task_protection::protected(ctx, rec) {
-                let set = rec.model.started_by.clone().unwrap_or_default();
+                let set = rec.model.shape.started_by.clone().unwrap_or_default();
                 *spared.entry(set).or_insert(0) += 1;
                 continue;
             }
@@ -603,7 +603,7 @@ pub(super) fn drain_instance(ctx: &mut Ctx, tasks_on: &[(String, String)]) {
 
 fn task_key(t: &TaskRec) -> Option<String> {
     t.model
-        .task_arn
+        .task_arn()
         .as_deref()
         .and_then(|a| a.rsplit('/').next())
         .map(str::to_string)
@@ -621,7 +621,7 @@ fn model(ctx: &Ctx, s: &ServiceRec, with_tags: bool) -> m::Service {
         tasks
             .iter()
             .filter(|t| t.model.desired_status.as_deref() == Some("RUNNING"))
-            .filter(|t| deployment.is_none_or(|d| t.model.started_by.as_deref() == Some(d)))
+            .filter(|t| deployment.is_none_or(|d| t.model.shape.started_by.as_deref() == Some(d)))
             .filter(|t| status(t.model.last_status.as_deref().unwrap_or("")))
             .count() as i32
     };

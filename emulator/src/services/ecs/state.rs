@@ -14,6 +14,9 @@ pub struct State {
     pub families: BTreeMap<String, Vec<TaskDefRec>>,
     /// By task id (32 hex).
     pub tasks: BTreeMap<String, Box<TaskRec>>,
+    /// The shapes tasks were packed with lately (`task_model`).
+    #[serde(skip)]
+    pub task_shapes: super::task_model::Shapes,
     /// By `<cluster>/<service>`.
     pub services: BTreeMap<String, ServiceRec>,
     /// Cloud Map namespaces ECS created or was shown: name → ARN.
@@ -101,18 +104,18 @@ pub struct Outcome {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TaskRec {
-    pub cluster: String,
-    pub model: m::Task,
+    pub cluster: compact_str::CompactString,
+    pub model: super::task_model::TaskModel,
     pub tags: Vec<m::Tag>,
-    pub eni: Option<String>,
+    pub eni: Option<compact_str::CompactString>,
     /// `<cluster>/<service>` of the service that started it.
     pub service: Option<String>,
-    pub outcome: Option<Outcome>,
+    pub outcome: Option<Box<Outcome>>,
     /// The targets its service registered for it while it ran.
     pub targets: Vec<Registration>,
     /// EC2 launch type: the container instance it runs on and what it
     /// holds there.
-    pub placed: Option<Placed>,
+    pub placed: Option<Box<Placed>>,
     /// Scale-in protection: when it lapses (epoch ms), if on.
     #[serde(default)]
     pub protection: Option<i64>,

@@ -16,7 +16,7 @@ pub(super) fn gone(ctx: &Ctx, d: &TaskDefRec) -> bool {
     let arn = d.model.task_definition_arn.as_deref();
     let st = &ctx.acct().ecs;
     let tasks = st.tasks.values().any(|t| {
-        t.model.task_definition_arn.as_deref() == arn
+        t.model.shape.task_definition_arn.as_deref() == arn
             && t.model.last_status.as_deref() != Some("STOPPED")
     });
     let services = st.services.values().any(|s| {

@@ -47,7 +47,7 @@ pub(super) fn protected(ctx: &Ctx, t: &TaskRec) -> bool {
 fn shown(ctx: &Ctx, t: &TaskRec) -> m::ProtectedTask {
     let until = t.protection.filter(|ms| *ms > ctx.now().millis());
     m::ProtectedTask {
-        task_arn: t.model.task_arn.clone(),
+        task_arn: t.model.task_arn(),
         protection_enabled: Some(until.is_some()),
         expiration_date: until.map(Timestamp::from_millis),
     }

@@ -320,15 +320,10 @@ pub(super) fn export(
             let mut tasks: Vec<&super::state::TaskRec> = service_tasks
                 .iter()
                 .filter_map(|i| ecs.tasks.get(i).map(|t| &**t))
-                .filter(|x| x.model.started_by.as_deref() == Some(id.as_str()))
+                .filter(|x| x.model.shape.started_by.as_deref() == Some(id.as_str()))
                 .filter(|x| x.model.desired_status.as_deref() == Some("RUNNING"))
                 .collect();
-            tasks.sort_by_key(|x| {
-                (
-                    x.model.created_at.map(|c| c.millis()),
-                    x.model.task_arn.clone(),
-                )
-            });
+            tasks.sort_by_key(|x| (x.model.created_at.map(|c| c.millis()), x.model.task_arn()));
             let vpc = m
                 .network_configuration
                 .as_ref()

@@ -160,7 +160,7 @@ fn tasks_of<'a>(ctx: &'a Ctx, key: &str, id: &str) -> Vec<&'a TaskRec> {
             s.task_ids
                 .iter()
                 .filter_map(|t| st.tasks.get(t).map(|t| &**t))
-                .filter(|t| t.model.started_by.as_deref() == Some(id))
+                .filter(|t| t.model.shape.started_by.as_deref() == Some(id))
                 .collect()
         })
         .unwrap_or_default()
@@ -168,7 +168,7 @@ fn tasks_of<'a>(ctx: &'a Ctx, key: &str, id: &str) -> Vec<&'a TaskRec> {
 
 fn task_id_of(t: &TaskRec) -> Option<String> {
     t.model
-        .task_arn
+        .task_arn()
         .as_deref()
         .and_then(|a| a.rsplit('/').next())
         .map(str::to_string)

@@ -11,6 +11,7 @@ use super::load_balancing;
 use super::placement;
 use super::state::{Outcome, TaskRec};
 use super::task_definitions;
+use super::task_model::TaskModel;
 use crate::model::ecs as m;
 use crate::services::ec2::{create_eni, delete_eni, private_dns_name, NewEni};
 use crate::services::state::Ctx;
@@ -346,18 +347,24 @@ pub(super) fn launch(ctx: &mut Ctx, mut l: Launch<'_>) -> R<String> {
         });
         interfaces.push(m::NetworkInterface {
             attachment_id: Some(attachment_id),
-            private_ipv4_address: Some(private_ip),
+            private_ipv4_address: Some(private_ip.to_string()),
             ipv6_address: None,
         });
         az = Some(zone);
         eni_id = Some(eni);
     }
-    let az = az.or_else(|| l.spot.as_ref().map(|s| s.availability_zone.clone()));
+    let az = az.or_else(|| {
+        l.spot
+            .as_ref()
+            .map(|s| s.availability_zone.clone())
+            .map(Into::into)
+    });
     let az = az.or_else(|| {
         let zones = crate::world::regions::zones(ctx.region_name());
         zones
             .get(l.index % zones.len().max(1))
             .map(|z| z.name.clone())
+            .map(Into::into)
     });
     let mut containers: Vec<m::Container> = l
         .def
@@ -422,7 +429,7 @@ pub(super) fn launch(ctx: &mut Ctx, mut l: Launch<'_>) -> R<String> {
             value: Some("x86_64".into()),
             ..Default::default()
         }]),
-        availability_zone: az,
+        availability_zone: az.map(Into::into),
         // A strategy's task: the provider a scenario pinned for it.
         capacity_provider_name: l
             .capacity_provider
@@ -459,15 +466,16 @@ pub(super) fn launch(ctx: &mut Ctx, mut l: Launch<'_>) -> R<String> {
         .as_ref()
         .and_then(|e| ctx.acct().ec2.enis.get(e))
         .and_then(|e| e.public_ip.as_deref()?.parse().ok());
+    let model = TaskModel::pack(task, &mut ctx.acct_mut().ecs.task_shapes);
     let rec = TaskRec {
-        cluster: l.cluster.to_string(),
-        model: task,
+        cluster: l.cluster.to_string().into(),
+        model,
         tags: l.tags,
-        eni: eni_id,
+        eni: eni_id.map(Into::into),
         service: l.service.clone(),
-        outcome: outcome(l.def),
+        outcome: outcome(l.def).map(Box::new),
         targets: vec![],
-        placed: l.spot.as_ref().map(|s| s.placed.clone()),
+        placed: l.spot.as_ref().map(|s| Box::new(s.placed.clone())),
         protection: None,
         public_ip,
     };
@@ -501,7 +509,7 @@ pub(super) fn launch(ctx: &mut Ctx, mut l: Launch<'_>) -> R<String> {
 
 /// The wire form of a task, tags only when asked for.
 pub(super) fn model(t: &TaskRec, with_tags: bool) -> m::Task {
-    let mut out = t.model.clone();
+    let mut out = t.model.to_task();
     out.tags = with_tags.then(|| t.tags.clone());
     out
 }
@@ -513,7 +521,7 @@ fn set_status(ctx: &mut Ctx, id: &str, status: &str) {
         return;
     };
     let task = &mut t.model;
-    task.last_status = Some(status.to_string());
+    task.last_status = Some(status.into());
     task.version = Some(task.version.unwrap_or(0) + 1);
     let container_status = match status {
         "PENDING" | "ACTIVATING" => "PENDING",
@@ -530,13 +538,13 @@ fn set_status(ctx: &mut Ctx, id: &str, status: &str) {
             task.started_at = Some(now);
             task.connectivity = Some("CONNECTED".into());
             task.connectivity_at = Some(now);
-            for a in task.attachments.iter_mut().flatten() {
+            for a in task.attachments.iter_mut() {
                 a.status = Some("ATTACHED".into());
             }
         }
         "DEPROVISIONING" => {
             task.execution_stopped_at = Some(now);
-            for a in task.attachments.iter_mut().flatten() {
+            for a in task.attachments.iter_mut() {
                 a.status = Some("DELETED".into());
             }
         }
@@ -549,18 +557,18 @@ fn set_status(ctx: &mut Ctx, id: &str, status: &str) {
         _ => {}
     }
     let outcome = t.outcome.clone();
-    let stop_code = task.stop_code.clone();
+    let stop_code = task.stop_code;
     if !container_status.is_empty() {
-        for c in task.containers.iter_mut().flatten() {
+        for (shape, c) in task.containers_mut() {
             if c.last_status.as_deref() == Some("STOPPED") {
                 continue;
             }
-            c.last_status = Some(container_status.to_string());
+            c.last_status = Some(container_status.into());
             if container_status == "STOPPED" {
                 let failed_start = stop_code.as_deref() == Some("TaskFailedToStart");
                 let declared = outcome
                     .as_ref()
-                    .filter(|o| o.container == c.name.clone().unwrap_or_default());
+                    .filter(|o| Some(o.container.as_str()) == shape.name.as_deref());
                 if failed_start {
                     c.reason = declared.map(|o| o.reason.clone());
                 } else {
@@ -583,7 +591,7 @@ pub(super) fn stop(ctx: &mut Ctx, id: &str, stop_code: &str, reason: &str, watch
     }
     let was_running = t.model.last_status.as_deref() == Some("RUNNING");
     t.model.desired_status = Some("STOPPED".into());
-    t.model.stop_code = Some(stop_code.to_string());
+    t.model.stop_code = Some(stop_code.into());
     t.model.stopped_reason = Some(reason.to_string());
     t.model.stopping_at = Some(now);
     t.model.version = Some(t.model.version.unwrap_or(0) + 1);
@@ -684,7 +692,7 @@ fn step(ctx: &mut Ctx, id: &str, to: &'static str, watch: Option<Watch>) {
         return;
     };
     let desired_running = task.model.desired_status.as_deref() == Some("RUNNING");
-    let last = task.model.last_status.clone().unwrap_or_default();
+    let last = task.model.last_status.as_deref().unwrap_or_default();
     let outcome = task.outcome.clone();
     let service = task.service.clone();
     let starting = matches!(to, "PENDING" | "ACTIVATING" | "RUNNING");
@@ -754,6 +762,7 @@ fn network_blocked(ctx: &mut Ctx, id: &str, watch: Option<Watch>) -> bool {
     let fargate = t.placed.is_none();
     let def = t
         .model
+        .shape
         .task_definition_arn
         .as_deref()
         .and_then(|arn| task_definitions::find(ctx, arn))
@@ -796,7 +805,7 @@ fn network_blocked(ctx: &mut Ctx, id: &str, watch: Option<Watch>) -> bool {
     else {
         return false;
     };
-    let task = t.model.task_arn.clone().unwrap_or_default();
+    let task = t.model.task_arn().unwrap_or_default();
     if mode == crate::world::Reachability::Warn {
         tracing::warn!(
             task,
@@ -813,14 +822,14 @@ fn network_blocked(ctx: &mut Ctx, id: &str, watch: Option<Watch>) -> bool {
     );
     let (container, reason) = blocked.container.clone().unwrap_or_default();
     if let Some(t) = ctx.acct_mut().ecs.tasks.get_mut(id) {
-        t.outcome = Some(Outcome {
+        t.outcome = Some(Box::new(Outcome {
             container,
             exit_code: None,
             after_ms: super::start_checks::GIVE_UP_MS,
             stop_code: "TaskFailedToStart".into(),
             reason,
             fail_to_start: true,
-        });
+        }));
     }
     let id = id.to_string();
     ctx.schedule(super::start_checks::GIVE_UP_MS, move |ctx| {
@@ -1114,6 +1123,7 @@ pub(super) fn list(ctx: &mut Ctx, i: m::ListTasksRequest) -> R<m::ListTasksRespo
     let st = &ctx.acct().ecs;
     let family_of = |t: &TaskRec| {
         t.model
+            .shape
             .task_definition_arn
             .as_deref()
             .map(|a| {
@@ -1139,12 +1149,12 @@ pub(super) fn list(ctx: &mut Ctx, i: m::ListTasksRequest) -> R<m::ListTasksRespo
         .filter(|t| {
             i.started_by
                 .as_ref()
-                .is_none_or(|s| t.model.started_by.as_ref() == Some(s))
+                .is_none_or(|s| t.model.shape.started_by.as_ref() == Some(s))
         })
         .filter(|t| {
             i.launch_type
                 .as_ref()
-                .is_none_or(|l| t.model.launch_type.as_ref() == Some(l))
+                .is_none_or(|l| t.model.shape.launch_type.as_ref() == Some(l))
         })
         .filter(|t| {
             service
@@ -1157,7 +1167,7 @@ pub(super) fn list(ctx: &mut Ctx, i: m::ListTasksRequest) -> R<m::ListTasksRespo
                 t.placed.as_ref().is_some_and(|p| p.instance == want)
             })
         })
-        .filter_map(|t| t.model.task_arn.clone())
+        .filter_map(|t| t.model.task_arn())
         .map(|a| (a.clone(), a))
         .collect();
     let (arns, next) = page(items, max, i.next_token.as_deref())?;

@@ -222,7 +222,7 @@ pub(crate) fn modify(ctx: &mut Ctx, input: m::ModifyInstanceAttributeRequest) ->
             for g in groups {
                 match ctx.acct().ec2.security_groups.get(g) {
                     None => return Err(errors::group_not_found(g)),
-                    Some(sg) if &sg.vpc_id != vpc => {
+                    Some(sg) if sg.vpc_id != *vpc => {
                         return Err(errors::invalid_value_message(format!(
                             "Security group {g} and instance {id} belong to different networks."
                         )))
@@ -250,12 +250,12 @@ pub(crate) fn modify(ctx: &mut Ctx, input: m::ModifyInstanceAttributeRequest) ->
     let st = &mut ctx.acct_mut().ec2;
     match change {
         Change::SourceDestCheck(v) => {
-            if let Some(e) = eni.and_then(|(e, _)| st.enis.get_mut(&e)) {
+            if let Some(e) = eni.and_then(|(e, _)| st.enis.get_mut(e.as_str())) {
                 e.source_dest_check = v;
             }
         }
         Change::Groups(groups) => {
-            if let Some(e) = eni.and_then(|(e, _)| st.enis.get_mut(&e)) {
+            if let Some(e) = eni.and_then(|(e, _)| st.enis.get_mut(e.as_str())) {
                 e.group_ids = groups;
             }
         }

@@ -172,7 +172,7 @@ pub(crate) fn instance_model(ctx: &Ctx, i: &Instance) -> m::Instance {
             enable_resource_name_dns_a_record: Some(false),
             enable_resource_name_dns_aaaa_record: Some(false),
         }),
-        private_ip_address: primary.map(|e| e.private_ip.clone()),
+        private_ip_address: primary.map(|e| e.private_ip.clone()).map(Into::into),
         product_codes: Some(vec![]),
         public_dns_name: Some(
             public_ip
@@ -522,9 +522,10 @@ fn filter_values(ctx: &Ctx, i: &Instance, x: &m::Instance, name: &str) -> Vec<St
             att(&|a| a.network_card_index.map(|d| d.to_string()))
         }
         "network-interface.attachment.status" => att(&|a| a.status.clone()),
-        "network-interface.availability-zone" => {
-            enis.iter().map(|e| e.availability_zone.clone()).collect()
-        }
+        "network-interface.availability-zone" => enis
+            .iter()
+            .map(|e| e.availability_zone.to_string())
+            .collect(),
         "network-interface.description" => each(&|n| s(&n.description)),
         "network-interface.group-id" => each(&|n| {
             n.groups

@@ -106,8 +106,8 @@ fn set_public_ip(ctx: &mut Ctx, id: &str, on: bool) {
             format!("54.{}.{}.{}", ids.byte(), ids.byte(), ids.byte().max(1))
         })
     });
-    if let Some(e) = ctx.acct_mut().ec2.enis.get_mut(&eni) {
-        e.public_ip = fresh;
+    if let Some(e) = ctx.acct_mut().ec2.enis.get_mut(eni.as_str()) {
+        e.public_ip = fresh.map(Into::into);
     }
 }
 
@@ -173,7 +173,7 @@ fn release(ctx: &mut Ctx, id: &str) {
         .iter()
         .map(|e| {
             (
-                e.id.clone(),
+                e.id.to_string(),
                 e.attachment
                     .as_ref()
                     .is_some_and(|a| a.delete_on_termination),

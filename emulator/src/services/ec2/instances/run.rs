@@ -240,7 +240,7 @@ fn nics(ctx: &Ctx, input: &m::RunInstancesRequest, eni_tags: &Tags) -> R<Vec<Nic
             out.push(Nic {
                 device_index,
                 existing: Some(id.clone()),
-                subnet_id: e.subnet_id.clone(),
+                subnet_id: e.subnet_id.to_string(),
                 groups: e.group_ids.clone(),
                 private_ip: None,
                 secondary_count: 0,
@@ -614,7 +614,7 @@ fn launch_one(ctx: &mut Ctx, l: &Launch<'_>, reservation_id: &str, index: i32) -
             attached: now,
         };
         if let Some(e) = ctx.acct_mut().ec2.enis.get_mut(&eni) {
-            e.attachment = Some(attachment);
+            e.attachment = Some(Box::new(attachment));
             e.status = "in-use".into();
             if nic.existing.is_none() {
                 e.tags = nic.tags.clone();

@@ -396,7 +396,7 @@ fn export_one(region: &str, a: &Account, st: &State, i: &Instance) -> f::Instanc
             .filter_map(|e| {
                 let t = e.attachment.as_ref()?;
                 (t.device_index != 0).then(|| f::InstanceAttachment {
-                    network_interface: e.id.clone(),
+                    network_interface: e.id.to_string(),
                     device_index: t.device_index,
                     attachment_id: Some(t.id.clone()),
                     attached_at: Some(t.attached.to_iso8601()),

@@ -1,0 +1,538 @@
+//! A task's wire fields as the emulator keeps them: what the tasks started
+//! together share (their shape, one `m::Task` held once for all of them)
+//! and what is each task's own, in compact form. A running Fargate task
+//! takes about a quarter of the memory a whole `m::Task` does; `to_task`
+//! builds the wire form when DescribeTasks, ListTasks or an export reads it.
+//!
+//! Packing is lossless for any `m::Task`: each field of the task's own is
+//! taken out of the shape (which keeps `None` there), and an ARN whose end
+//! is an id keeps its beginning in the shape.
+
+use std::sync::Arc;
+
+use compact_str::CompactString;
+
+use crate::model::ecs as m;
+use crate::wire::Timestamp;
+
+/// A short string (a status, a zone, an id): up to 24 bytes without an
+/// allocation of its own.
+pub type Str = Option<CompactString>;
+
+/// A value from a small set the emulator itself writes (a status, a stop
+/// code, a zone name), kept as its place in a table of them: 2 bytes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Sym(std::num::NonZeroU16);
+
+/// The values `Sym`s stand for, each stored once for the process's life.
+static SYMS: std::sync::RwLock<Vec<&'static str>> = std::sync::RwLock::new(Vec::new());
+
+impl Sym {
+    pub fn as_str(&self) -> &'static str {
+        let table = SYMS.read().unwrap_or_else(|e| e.into_inner());
+        table[usize::from(self.0.get()) - 1]
+    }
+}
+
+impl From<&str> for Sym {
+    fn from(s: &str) -> Sym {
+        let index = |t: &[&str]| t.iter().position(|v| *v == s);
+        let found = index(&SYMS.read().unwrap_or_else(|e| e.into_inner()));
+        let at = found.unwrap_or_else(|| {
+            let mut table = SYMS.write().unwrap_or_else(|e| e.into_inner());
+            index(&table).unwrap_or_else(|| {
+                table.push(Box::leak(s.to_string().into_boxed_str()));
+                table.len() - 1
+            })
+        });
+        // The set is small (statuses, stop codes, zones), far below 65,535.
+        let at = u16::try_from(at + 1).unwrap_or(u16::MAX);
+        Sym(std::num::NonZeroU16::new(at).unwrap_or(std::num::NonZeroU16::MAX))
+    }
+}
+
+impl From<String> for Sym {
+    fn from(s: String) -> Sym {
+        Sym::from(s.as_str())
+    }
+}
+
+impl std::ops::Deref for Sym {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Debug for Sym {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_str().fmt(f)
+    }
+}
+
+fn sym(s: Option<String>) -> Option<Sym> {
+    s.as_deref().map(Sym::from)
+}
+
+fn unsym(s: &Option<Sym>) -> Option<String> {
+    s.map(|s| s.as_str().to_string())
+}
+
+/// The id at the end of an ARN, or an attachment's: 32 hex digits or a
+/// UUID as 16 bytes, anything else as text.
+#[derive(Debug, Clone, PartialEq)]
+enum Id {
+    Hex([u8; 16]),
+    Uuid([u8; 16]),
+    Text(Box<str>),
+}
+
+impl Id {
+    fn new(s: &str) -> Id {
+        let lower_hex = |s: &str| s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        if s.len() == 32 && lower_hex(s) {
+            if let Ok(n) = u128::from_str_radix(s, 16) {
+                return Id::Hex(n.to_be_bytes());
+            }
+        }
+        if let Ok(u) = uuid::Uuid::try_parse(s) {
+            let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+            if u.hyphenated().encode_lower(&mut buf) == s {
+                return Id::Uuid(*u.as_bytes());
+            }
+        }
+        Id::Text(s.into())
+    }
+
+    fn push_to(&self, out: &mut String) {
+        match self {
+            Id::Hex(b) => out.push_str(&format!("{:032x}", u128::from_be_bytes(*b))),
+            Id::Uuid(b) => {
+                let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+                out.push_str(
+                    uuid::Uuid::from_bytes(*b)
+                        .hyphenated()
+                        .encode_lower(&mut buf),
+                );
+            }
+            Id::Text(t) => out.push_str(t),
+        }
+    }
+
+    fn text(&self) -> String {
+        let mut out = String::new();
+        self.push_to(&mut out);
+        out
+    }
+}
+
+/// How a container's ARN ends after the beginning its shape keeps.
+#[derive(Debug, Clone, PartialEq)]
+enum Tail {
+    /// `<id>`.
+    Id(Id),
+    /// `<task id>/<id>` (`container/<cluster>/<task id>/<uuid>`).
+    TaskAnd(Id),
+}
+
+/// Splits `arn` after its last `/` (the beginning stays in the shape).
+fn split_last(arn: &mut Option<String>) -> Option<Id> {
+    let text = arn.as_mut()?;
+    let at = text.rfind('/')? + 1;
+    let id = Id::new(&text[at..]);
+    text.truncate(at);
+    Some(id)
+}
+
+fn joined(prefix: Option<&String>, id: &Id) -> String {
+    let mut out = prefix.cloned().unwrap_or_default();
+    id.push_to(&mut out);
+    out
+}
+
+/// Collected with no room to spare (a collected `Flatten` starts with room
+/// for four), as it is kept for the task's life.
+fn exact<T>(items: impl Iterator<Item = T>) -> Vec<T> {
+    let mut v: Vec<T> = items.collect();
+    v.shrink_to_fit();
+    v
+}
+
+fn compact(s: Option<String>) -> Str {
+    s.map(CompactString::from)
+}
+
+fn wide(s: &Str) -> Option<String> {
+    s.as_ref().map(|s| s.to_string())
+}
+
+/// A task's own part of a container.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContainerVar {
+    arn: Option<Tail>,
+    /// Its `taskArn` is the task's (the shape keeps none).
+    own_task_arn: bool,
+    pub runtime_id: Option<String>,
+    pub last_status: Option<Sym>,
+    pub exit_code: Option<i32>,
+    pub reason: Option<String>,
+    pub network_bindings: Option<Vec<m::NetworkBinding>>,
+    interfaces: Option<Vec<Interface>>,
+    pub health_status: Option<Sym>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Interface {
+    attachment_id: Option<Id>,
+    private_ipv4_address: Str,
+    ipv6_address: Str,
+}
+
+/// A task's own part of an attachment: its id, status and detail values
+/// (the shape keeps the type and the detail names).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttachmentVar {
+    id: Option<Id>,
+    pub status: Option<Sym>,
+    values: Vec<Str>,
+}
+
+/// A task's wire fields: the shape it shares, and its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskModel {
+    /// Every field not below (ARNs without their ids).
+    pub shape: Arc<m::Task>,
+    task_id: Option<Id>,
+    pub availability_zone: Option<Sym>,
+    pub capacity_provider_name: Str,
+    pub container_instance_arn: Option<String>,
+    pub connectivity: Option<Sym>,
+    pub desired_status: Option<Sym>,
+    pub health_status: Option<Sym>,
+    pub last_status: Option<Sym>,
+    pub stop_code: Option<Sym>,
+    pub stopped_reason: Option<String>,
+    pub connectivity_at: Option<Timestamp>,
+    pub created_at: Option<Timestamp>,
+    pub execution_stopped_at: Option<Timestamp>,
+    pub pull_started_at: Option<Timestamp>,
+    pub pull_stopped_at: Option<Timestamp>,
+    pub started_at: Option<Timestamp>,
+    pub stopped_at: Option<Timestamp>,
+    pub stopping_at: Option<Timestamp>,
+    pub version: Option<i64>,
+    /// One for each of the shape's containers, in order.
+    pub containers: Vec<ContainerVar>,
+    /// One for each of the shape's attachments, in order.
+    pub attachments: Vec<AttachmentVar>,
+}
+
+/// The shapes an account's tasks were packed with lately: tasks started
+/// together (one RunTask, one service deployment) share one.
+#[derive(Debug, Default)]
+pub struct Shapes(Vec<Arc<m::Task>>);
+
+const SHAPES_KEPT: usize = 16;
+
+impl Shapes {
+    fn share(&mut self, shape: m::Task) -> Arc<m::Task> {
+        if let Some(at) = self.0.iter().position(|s| **s == shape) {
+            let found = self.0.remove(at);
+            self.0.push(found.clone());
+            return found;
+        }
+        if self.0.len() == SHAPES_KEPT {
+            self.0.remove(0);
+        }
+        let shape = Arc::new(shape);
+        self.0.push(shape.clone());
+        shape
+    }
+}
+
+impl TaskModel {
+    /// Packs a task, sharing its shape with the tasks packed before it
+    /// where they are the same.
+    pub fn pack(mut t: m::Task, shapes: &mut Shapes) -> TaskModel {
+        let task_id = split_last(&mut t.task_arn);
+        let task_id_text = task_id.as_ref().map(Id::text);
+        let own_arn = t
+            .task_arn
+            .as_ref()
+            .zip(task_id_text.as_ref())
+            .map(|(p, id)| format!("{p}{id}"))
+            .or_else(|| t.task_arn.clone());
+        let containers = exact(t.containers.iter_mut().flatten().map(|c| {
+            let own_task_arn = c.task_arn.is_some() && c.task_arn == own_arn;
+            if own_task_arn {
+                c.task_arn = None;
+            }
+            ContainerVar {
+                arn: container_tail(&mut c.container_arn, task_id_text.as_deref()),
+                own_task_arn,
+                runtime_id: c.runtime_id.take(),
+                last_status: sym(c.last_status.take()),
+                exit_code: c.exit_code.take(),
+                reason: c.reason.take(),
+                network_bindings: c.network_bindings.take(),
+                interfaces: c.network_interfaces.take().map(|list| {
+                    exact(list.into_iter().map(|i| Interface {
+                        attachment_id: i.attachment_id.as_deref().map(Id::new),
+                        private_ipv4_address: compact(i.private_ipv4_address),
+                        ipv6_address: compact(i.ipv6_address),
+                    }))
+                }),
+                health_status: sym(c.health_status.take()),
+            }
+        }));
+        let attachments = exact(t.attachments.iter_mut().flatten().map(|a| {
+            AttachmentVar {
+                id: a.id.take().as_deref().map(Id::new),
+                status: sym(a.status.take()),
+                values: exact(
+                    a.details
+                        .iter_mut()
+                        .flatten()
+                        .map(|kv| compact(kv.value.take())),
+                ),
+            }
+        }));
+        TaskModel {
+            task_id,
+            availability_zone: sym(t.availability_zone.take()),
+            capacity_provider_name: compact(t.capacity_provider_name.take()),
+            container_instance_arn: t.container_instance_arn.take(),
+            connectivity: sym(t.connectivity.take()),
+            desired_status: sym(t.desired_status.take()),
+            health_status: sym(t.health_status.take()),
+            last_status: sym(t.last_status.take()),
+            stop_code: sym(t.stop_code.take()),
+            stopped_reason: t.stopped_reason.take(),
+            connectivity_at: t.connectivity_at.take(),
+            created_at: t.created_at.take(),
+            execution_stopped_at: t.execution_stopped_at.take(),
+            pull_started_at: t.pull_started_at.take(),
+            pull_stopped_at: t.pull_stopped_at.take(),
+            started_at: t.started_at.take(),
+            stopped_at: t.stopped_at.take(),
+            stopping_at: t.stopping_at.take(),
+            version: t.version.take(),
+            containers,
+            attachments,
+            shape: shapes.share(t),
+        }
+    }
+
+    /// The wire form (tags as the shape has them: none, for a task the
+    /// emulator started).
+    pub fn to_task(&self) -> m::Task {
+        let mut t = (*self.shape).clone();
+        let own_arn = self.task_arn();
+        for (c, v) in t.containers.iter_mut().flatten().zip(&self.containers) {
+            if v.own_task_arn {
+                c.task_arn = own_arn.clone();
+            }
+            match &v.arn {
+                Some(Tail::Id(id)) => c.container_arn = Some(joined(c.container_arn.as_ref(), id)),
+                Some(Tail::TaskAnd(id)) => {
+                    let mut arn = c.container_arn.clone().unwrap_or_default();
+                    if let Some(task) = &self.task_id {
+                        task.push_to(&mut arn);
+                    }
+                    arn.push('/');
+                    id.push_to(&mut arn);
+                    c.container_arn = Some(arn);
+                }
+                None => {}
+            }
+            c.runtime_id = v.runtime_id.clone();
+            c.last_status = unsym(&v.last_status);
+            c.exit_code = v.exit_code;
+            c.reason = v.reason.clone();
+            c.network_bindings = v.network_bindings.clone();
+            c.network_interfaces = v.interfaces.as_ref().map(|list| {
+                list.iter()
+                    .map(|i| m::NetworkInterface {
+                        attachment_id: i.attachment_id.as_ref().map(Id::text),
+                        private_ipv4_address: wide(&i.private_ipv4_address),
+                        ipv6_address: wide(&i.ipv6_address),
+                    })
+                    .collect()
+            });
+            c.health_status = unsym(&v.health_status);
+        }
+        for (a, v) in t.attachments.iter_mut().flatten().zip(&self.attachments) {
+            a.id = v.id.as_ref().map(Id::text);
+            a.status = unsym(&v.status);
+            for (kv, value) in a.details.iter_mut().flatten().zip(&v.values) {
+                kv.value = wide(value);
+            }
+        }
+        t.task_arn = own_arn;
+        t.availability_zone = unsym(&self.availability_zone);
+        t.capacity_provider_name = wide(&self.capacity_provider_name);
+        t.container_instance_arn = self.container_instance_arn.clone();
+        t.connectivity = unsym(&self.connectivity);
+        t.desired_status = unsym(&self.desired_status);
+        t.health_status = unsym(&self.health_status);
+        t.last_status = unsym(&self.last_status);
+        t.stop_code = unsym(&self.stop_code);
+        t.stopped_reason = self.stopped_reason.clone();
+        t.connectivity_at = self.connectivity_at;
+        t.created_at = self.created_at;
+        t.execution_stopped_at = self.execution_stopped_at;
+        t.pull_started_at = self.pull_started_at;
+        t.pull_stopped_at = self.pull_stopped_at;
+        t.started_at = self.started_at;
+        t.stopped_at = self.stopped_at;
+        t.stopping_at = self.stopping_at;
+        t.version = self.version;
+        t
+    }
+
+    /// `taskArn`.
+    pub fn task_arn(&self) -> Option<String> {
+        match &self.task_id {
+            Some(id) => Some(joined(self.shape.task_arn.as_ref(), id)),
+            None => self.shape.task_arn.clone(),
+        }
+    }
+
+    /// Its containers: the shape's part (name, image...) and its own.
+    pub fn containers_mut(&mut self) -> impl Iterator<Item = (&m::Container, &mut ContainerVar)> {
+        self.shape
+            .containers
+            .iter()
+            .flatten()
+            .zip(self.containers.iter_mut())
+    }
+
+    /// The value of its attachments' first detail called `name`
+    /// (`networkInterfaceId`, ...).
+    pub fn detail(&self, name: &str) -> Option<String> {
+        self.shape
+            .attachments
+            .iter()
+            .flatten()
+            .zip(&self.attachments)
+            .flat_map(|(a, v)| a.details.iter().flatten().zip(&v.values))
+            .find(|(d, _)| d.name.as_deref() == Some(name))
+            .and_then(|(_, v)| wide(v))
+    }
+
+    /// A change made to the wire form, packed again.
+    pub fn edit(&mut self, shapes: &mut Shapes, f: impl FnOnce(&mut m::Task)) {
+        let mut task = self.to_task();
+        f(&mut task);
+        *self = TaskModel::pack(task, shapes);
+    }
+}
+
+fn container_tail(arn: &mut Option<String>, task_id: Option<&str>) -> Option<Tail> {
+    let text = arn.as_mut()?;
+    if let Some(task_id) = task_id {
+        let marker = format!("/{task_id}/");
+        if let Some(at) = text.rfind(&marker) {
+            let id = Id::new(&text[at + marker.len()..]);
+            text.truncate(at + 1);
+            return Some(Tail::TaskAnd(id));
+        }
+    }
+    split_last(arn).map(Tail::Id)
+}
+
+impl serde::Serialize for TaskModel {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_task().serialize(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(id: &str, container: &str) -> m::Task {
+        let arn = format!("arn:aws:ecs:us-east-1:123456789012:task/c/{id}");
+        m::Task {
+            task_arn: Some(arn.clone()),
+            cluster_arn: Some("arn:aws:ecs:us-east-1:123456789012:cluster/c".into()),
+            last_status: Some("RUNNING".into()),
+            version: Some(3),
+            created_at: Some(Timestamp::from_millis(1_700_000_000_123)),
+            containers: Some(vec![m::Container {
+                container_arn: Some(format!(
+                    "arn:aws:ecs:us-east-1:123456789012:container/c/{id}/{container}"
+                )),
+                task_arn: Some(arn),
+                name: Some("app".into()),
+                last_status: Some("RUNNING".into()),
+                network_interfaces: Some(vec![m::NetworkInterface {
+                    attachment_id: Some("0b3a1c52-2d7e-4c43-9f4e-8a1d2b3c4d5e".into()),
+                    private_ipv4_address: Some("10.0.0.5".into()),
+                    ipv6_address: None,
+                }]),
+                network_bindings: Some(vec![]),
+                ..Default::default()
+            }]),
+            attachments: Some(vec![m::Attachment {
+                id: Some("0b3a1c52-2d7e-4c43-9f4e-8a1d2b3c4d5e".into()),
+                type_: Some("ElasticNetworkInterface".into()),
+                status: Some("ATTACHED".into()),
+                details: Some(vec![m::KeyValuePair {
+                    name: Some("privateDnsName".into()),
+                    value: Some("ip-10-0-0-5.ec2.internal".into()),
+                }]),
+            }]),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn packing_keeps_every_field_and_shares_the_shape() {
+        let mut shapes = Shapes::default();
+        let a = task(
+            "0123456789abcdef0123456789abcdef",
+            "6f1c1d7e-9a4b-4c1e-8f3a-2b5c6d7e8f90",
+        );
+        let b = task(
+            "fedcba9876543210fedcba9876543210",
+            "11111111-2222-4333-8444-555555555555",
+        );
+        let (pa, pb) = (
+            TaskModel::pack(a.clone(), &mut shapes),
+            TaskModel::pack(b.clone(), &mut shapes),
+        );
+        assert_eq!(pa.to_task(), a);
+        assert_eq!(pb.to_task(), b);
+        assert!(Arc::ptr_eq(&pa.shape, &pb.shape));
+        assert_eq!(pa.task_arn(), a.task_arn);
+    }
+
+    #[test]
+    fn ids_that_are_neither_hex_nor_uuids_stay_as_text() {
+        let mut shapes = Shapes::default();
+        for (id, container) in [
+            ("my-task", "C0FFEE"),
+            (
+                "0123456789ABCDEF0123456789ABCDEF",
+                "6F1C1D7E-9A4B-4C1E-8F3A-2B5C6D7E8F90",
+            ),
+            ("", ""),
+        ] {
+            let t = task(id, container);
+            assert_eq!(TaskModel::pack(t.clone(), &mut shapes).to_task(), t);
+        }
+        let bare = m::Task {
+            task_arn: Some("no-slash".into()),
+            containers: Some(vec![m::Container {
+                container_arn: Some("x".into()),
+                task_arn: Some("other".into()),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        };
+        assert_eq!(TaskModel::pack(bare.clone(), &mut shapes).to_task(), bare);
+        let empty = m::Task::default();
+        assert_eq!(TaskModel::pack(empty.clone(), &mut shapes).to_task(), empty);
+    }
+}
