@@ -60,13 +60,13 @@ fn apply_container(
         return;
     };
     if runtime_id.is_some() {
-        c.runtime_id = runtime_id;
+        c.rare_mut().runtime_id = runtime_id;
     }
     if exit_code.is_some() {
         c.exit_code = exit_code;
     }
     if reason.is_some() {
-        c.reason = reason;
+        c.rare_mut().reason = reason;
     }
     if bindings.is_some() {
         c.network_bindings = bindings;

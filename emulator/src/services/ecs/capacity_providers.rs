@@ -677,7 +677,7 @@ pub(super) fn in_use(ctx: &Ctx, name: &str, cluster: Option<&str>) -> bool {
     let tasks = st.tasks.values().any(|t| {
         cluster.is_none_or(|c| t.cluster == c)
             && t.model.last_status.as_deref() != Some("STOPPED")
-            && t.model.capacity_provider_name.as_deref() == Some(name)
+            && t.model.capacity_provider_name() == Some(name)
     });
     services || tasks
 }

@@ -882,20 +882,20 @@ pub(crate) fn export(account: &str, a: &Account, out: &mut f::RegionResources) {
                 .shape
                 .launch_type
                 .clone()
-                .filter(|l| l != "FARGATE" && t.model.capacity_provider_name.is_none()),
+                .filter(|l| l != "FARGATE" && t.model.capacity_provider_name().is_none()),
             // From the attachment: a stopped task's interface is gone.
             subnets: subnet.into_iter().collect(),
             security_groups: task_groups,
             assign_public_ip: t.public_ip.map(|_| true),
             started_by: t.model.shape.started_by.clone(),
             group: t.model.shape.group.clone(),
-            capacity_provider: t
-                .model
-                .capacity_provider_name
-                .as_ref()
-                .map(|p| p.to_string()),
+            capacity_provider: t.model.capacity_provider_name().map(str::to_string),
             state: Some(if stopped { "STOPPED" } else { "RUNNING" }.into()),
-            stopped_reason: t.model.stopped_reason.clone().filter(|_| stopped),
+            stopped_reason: t
+                .model
+                .stopped_reason()
+                .filter(|_| stopped)
+                .map(str::to_string),
             tags: ecs_tags(&t.tags),
             created_at: t.model.created_at.map(time),
             stopping_at: t.model.stopping_at.filter(|_| stopped).map(time),

@@ -266,7 +266,7 @@ fn reconcile_deployments(ctx: &mut Ctx, key: &str) {
     // Tasks per capacity provider, so new ones keep the strategy's split.
     let mut per_provider: BTreeMap<String, usize> = BTreeMap::new();
     for t in tasks.iter().filter(|t| live(t) && of_primary(t)) {
-        if let Some(p) = &t.model.capacity_provider_name {
+        if let Some(p) = t.model.capacity_provider_name() {
             *per_provider.entry(p.to_string()).or_insert(0) += 1;
         }
     }

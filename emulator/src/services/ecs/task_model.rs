@@ -158,6 +158,18 @@ fn exact<T>(items: impl Iterator<Item = T>) -> Vec<T> {
     v
 }
 
+/// The attachment detail whose value's end (after its first `.`) the
+/// shape keeps.
+const DNS_NAME: &str = "privateDnsName";
+
+/// A detail's value: the task's own part, and the end the shape keeps.
+fn detail_value(own: &Str, shared: Option<&str>) -> Option<String> {
+    match (own, shared) {
+        (Some(own), Some(shared)) => Some(format!("{own}{shared}")),
+        (own, _) => wide(own),
+    }
+}
+
 fn compact(s: Option<String>) -> Str {
     s.map(CompactString::from)
 }
@@ -172,13 +184,58 @@ pub struct ContainerVar {
     arn: Option<Tail>,
     /// Its `taskArn` is the task's (the shape keeps none).
     own_task_arn: bool,
-    pub runtime_id: Option<String>,
     pub last_status: Option<Sym>,
     pub exit_code: Option<i32>,
-    pub reason: Option<String>,
+    /// `runtimeId` and `reason`, which few containers have.
+    rare: Option<Box<ContainerRare>>,
     pub network_bindings: Option<Vec<m::NetworkBinding>>,
-    interfaces: Option<Vec<Interface>>,
+    interfaces: Interfaces,
     pub health_status: Option<Sym>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ContainerRare {
+    pub runtime_id: Option<String>,
+    pub reason: Option<String>,
+}
+
+impl ContainerVar {
+    pub fn runtime_id(&self) -> Option<&str> {
+        self.rare.as_ref()?.runtime_id.as_deref()
+    }
+
+    pub fn reason(&self) -> Option<&str> {
+        self.rare.as_ref()?.reason.as_deref()
+    }
+
+    pub fn rare_mut(&mut self) -> &mut ContainerRare {
+        self.rare.get_or_insert_with(Default::default)
+    }
+}
+
+/// A container's `networkInterfaces`.
+#[derive(Debug, Clone, PartialEq)]
+enum Interfaces {
+    /// The one of the task's first attachment (`attachment_interface`).
+    OfAttachment,
+    Own(Option<Vec<Interface>>),
+}
+
+/// The interface an awsvpc task's containers show: its first attachment's
+/// id and `privateIPv4Address`.
+fn attachment_interface(t: &m::Task) -> Option<Vec<m::NetworkInterface>> {
+    let a = t.attachments.as_ref()?.first()?;
+    let ip = a
+        .details
+        .iter()
+        .flatten()
+        .find(|d| d.name.as_deref() == Some("privateIPv4Address"))
+        .and_then(|d| d.value.clone());
+    Some(vec![m::NetworkInterface {
+        attachment_id: a.id.clone(),
+        private_ipv4_address: ip,
+        ipv6_address: None,
+    }])
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -204,14 +261,14 @@ pub struct TaskModel {
     pub shape: Arc<m::Task>,
     task_id: Option<Id>,
     pub availability_zone: Option<Sym>,
-    pub capacity_provider_name: Str,
-    pub container_instance_arn: Option<String>,
+    /// `capacityProviderName`, `containerInstanceArn` and
+    /// `stoppedReason`, which few tasks have.
+    rare: Option<Box<TaskRare>>,
     pub connectivity: Option<Sym>,
     pub desired_status: Option<Sym>,
     pub health_status: Option<Sym>,
     pub last_status: Option<Sym>,
     pub stop_code: Option<Sym>,
-    pub stopped_reason: Option<String>,
     pub connectivity_at: Option<Timestamp>,
     pub created_at: Option<Timestamp>,
     pub execution_stopped_at: Option<Timestamp>,
@@ -225,6 +282,13 @@ pub struct TaskModel {
     pub containers: Vec<ContainerVar>,
     /// One for each of the shape's attachments, in order.
     pub attachments: Vec<AttachmentVar>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TaskRare {
+    pub capacity_provider_name: Option<String>,
+    pub container_instance_arn: Option<String>,
+    pub stopped_reason: Option<String>,
 }
 
 /// The shapes an account's tasks were packed with lately: tasks started
@@ -262,6 +326,7 @@ impl TaskModel {
             .zip(task_id_text.as_ref())
             .map(|(p, id)| format!("{p}{id}"))
             .or_else(|| t.task_arn.clone());
+        let of_attachment = attachment_interface(&t);
         let containers = exact(t.containers.iter_mut().flatten().map(|c| {
             let own_task_arn = c.task_arn.is_some() && c.task_arn == own_arn;
             if own_task_arn {
@@ -270,18 +335,23 @@ impl TaskModel {
             ContainerVar {
                 arn: container_tail(&mut c.container_arn, task_id_text.as_deref()),
                 own_task_arn,
-                runtime_id: c.runtime_id.take(),
                 last_status: sym(c.last_status.take()),
                 exit_code: c.exit_code.take(),
-                reason: c.reason.take(),
+                rare: match (c.runtime_id.take(), c.reason.take()) {
+                    (None, None) => None,
+                    (runtime_id, reason) => Some(Box::new(ContainerRare { runtime_id, reason })),
+                },
                 network_bindings: c.network_bindings.take(),
-                interfaces: c.network_interfaces.take().map(|list| {
-                    exact(list.into_iter().map(|i| Interface {
-                        attachment_id: i.attachment_id.as_deref().map(Id::new),
-                        private_ipv4_address: compact(i.private_ipv4_address),
-                        ipv6_address: compact(i.ipv6_address),
-                    }))
-                }),
+                interfaces: match c.network_interfaces.take() {
+                    list if list.is_some() && list == of_attachment => Interfaces::OfAttachment,
+                    list => Interfaces::Own(list.map(|list| {
+                        exact(list.into_iter().map(|i| Interface {
+                            attachment_id: i.attachment_id.as_deref().map(Id::new),
+                            private_ipv4_address: compact(i.private_ipv4_address),
+                            ipv6_address: compact(i.ipv6_address),
+                        }))
+                    })),
+                },
                 health_status: sym(c.health_status.take()),
             }
         }));
@@ -289,25 +359,43 @@ impl TaskModel {
             AttachmentVar {
                 id: a.id.take().as_deref().map(Id::new),
                 status: sym(a.status.take()),
-                values: exact(
-                    a.details
-                        .iter_mut()
-                        .flatten()
-                        .map(|kv| compact(kv.value.take())),
-                ),
+                values: exact(a.details.iter_mut().flatten().map(|kv| {
+                    let value = kv.value.take();
+                    // `ip-10-0-0-5` is the task's own, `.ec2.internal` the
+                    // Region's: the shape keeps it.
+                    if let Some(at) = value.as_deref().and_then(|v| v.find('.')) {
+                        if kv.name.as_deref() == Some(DNS_NAME) {
+                            let mut own = value.unwrap_or_default();
+                            kv.value = Some(own.split_off(at));
+                            return Some(CompactString::from(own));
+                        }
+                    }
+                    compact(value)
+                })),
             }
         }));
         TaskModel {
             task_id,
             availability_zone: sym(t.availability_zone.take()),
-            capacity_provider_name: compact(t.capacity_provider_name.take()),
-            container_instance_arn: t.container_instance_arn.take(),
+            rare: match (
+                t.capacity_provider_name.take(),
+                t.container_instance_arn.take(),
+                t.stopped_reason.take(),
+            ) {
+                (None, None, None) => None,
+                (capacity_provider_name, container_instance_arn, stopped_reason) => {
+                    Some(Box::new(TaskRare {
+                        capacity_provider_name,
+                        container_instance_arn,
+                        stopped_reason,
+                    }))
+                }
+            },
             connectivity: sym(t.connectivity.take()),
             desired_status: sym(t.desired_status.take()),
             health_status: sym(t.health_status.take()),
             last_status: sym(t.last_status.take()),
             stop_code: sym(t.stop_code.take()),
-            stopped_reason: t.stopped_reason.take(),
             connectivity_at: t.connectivity_at.take(),
             created_at: t.created_at.take(),
             execution_stopped_at: t.execution_stopped_at.take(),
@@ -327,6 +415,14 @@ impl TaskModel {
     /// emulator started).
     pub fn to_task(&self) -> m::Task {
         let mut t = (*self.shape).clone();
+        for (a, v) in t.attachments.iter_mut().flatten().zip(&self.attachments) {
+            a.id = v.id.as_ref().map(Id::text);
+            a.status = unsym(&v.status);
+            for (kv, value) in a.details.iter_mut().flatten().zip(&v.values) {
+                kv.value = detail_value(value, kv.value.as_deref());
+            }
+        }
+        let of_attachment = attachment_interface(&t);
         let own_arn = self.task_arn();
         for (c, v) in t.containers.iter_mut().flatten().zip(&self.containers) {
             if v.own_task_arn {
@@ -345,39 +441,37 @@ impl TaskModel {
                 }
                 None => {}
             }
-            c.runtime_id = v.runtime_id.clone();
+            c.runtime_id = v.runtime_id().map(str::to_string);
             c.last_status = unsym(&v.last_status);
             c.exit_code = v.exit_code;
-            c.reason = v.reason.clone();
+            c.reason = v.reason().map(str::to_string);
             c.network_bindings = v.network_bindings.clone();
-            c.network_interfaces = v.interfaces.as_ref().map(|list| {
-                list.iter()
-                    .map(|i| m::NetworkInterface {
-                        attachment_id: i.attachment_id.as_ref().map(Id::text),
-                        private_ipv4_address: wide(&i.private_ipv4_address),
-                        ipv6_address: wide(&i.ipv6_address),
-                    })
-                    .collect()
-            });
+            c.network_interfaces = match &v.interfaces {
+                Interfaces::OfAttachment => of_attachment.clone(),
+                Interfaces::Own(list) => list.as_ref().map(|list| {
+                    list.iter()
+                        .map(|i| m::NetworkInterface {
+                            attachment_id: i.attachment_id.as_ref().map(Id::text),
+                            private_ipv4_address: wide(&i.private_ipv4_address),
+                            ipv6_address: wide(&i.ipv6_address),
+                        })
+                        .collect()
+                }),
+            };
             c.health_status = unsym(&v.health_status);
-        }
-        for (a, v) in t.attachments.iter_mut().flatten().zip(&self.attachments) {
-            a.id = v.id.as_ref().map(Id::text);
-            a.status = unsym(&v.status);
-            for (kv, value) in a.details.iter_mut().flatten().zip(&v.values) {
-                kv.value = wide(value);
-            }
         }
         t.task_arn = own_arn;
         t.availability_zone = unsym(&self.availability_zone);
-        t.capacity_provider_name = wide(&self.capacity_provider_name);
-        t.container_instance_arn = self.container_instance_arn.clone();
+        if let Some(rare) = &self.rare {
+            t.capacity_provider_name = rare.capacity_provider_name.clone();
+            t.container_instance_arn = rare.container_instance_arn.clone();
+            t.stopped_reason = rare.stopped_reason.clone();
+        }
         t.connectivity = unsym(&self.connectivity);
         t.desired_status = unsym(&self.desired_status);
         t.health_status = unsym(&self.health_status);
         t.last_status = unsym(&self.last_status);
         t.stop_code = unsym(&self.stop_code);
-        t.stopped_reason = self.stopped_reason.clone();
         t.connectivity_at = self.connectivity_at;
         t.created_at = self.created_at;
         t.execution_stopped_at = self.execution_stopped_at;
@@ -388,6 +482,18 @@ impl TaskModel {
         t.stopping_at = self.stopping_at;
         t.version = self.version;
         t
+    }
+
+    pub fn capacity_provider_name(&self) -> Option<&str> {
+        self.rare.as_ref()?.capacity_provider_name.as_deref()
+    }
+
+    pub fn stopped_reason(&self) -> Option<&str> {
+        self.rare.as_ref()?.stopped_reason.as_deref()
+    }
+
+    pub fn rare_mut(&mut self) -> &mut TaskRare {
+        self.rare.get_or_insert_with(Default::default)
     }
 
     /// `taskArn`.
@@ -417,7 +523,7 @@ impl TaskModel {
             .zip(&self.attachments)
             .flat_map(|(a, v)| a.details.iter().flatten().zip(&v.values))
             .find(|(d, _)| d.name.as_deref() == Some(name))
-            .and_then(|(_, v)| wide(v))
+            .and_then(|(d, v)| detail_value(v, d.value.as_deref()))
     }
 
     /// A change made to the wire form, packed again.
@@ -478,10 +584,16 @@ mod tests {
                 id: Some("0b3a1c52-2d7e-4c43-9f4e-8a1d2b3c4d5e".into()),
                 type_: Some("ElasticNetworkInterface".into()),
                 status: Some("ATTACHED".into()),
-                details: Some(vec![m::KeyValuePair {
-                    name: Some("privateDnsName".into()),
-                    value: Some("ip-10-0-0-5.ec2.internal".into()),
-                }]),
+                details: Some(vec![
+                    m::KeyValuePair {
+                        name: Some("privateDnsName".into()),
+                        value: Some("ip-10-0-0-5.ec2.internal".into()),
+                    },
+                    m::KeyValuePair {
+                        name: Some("privateIPv4Address".into()),
+                        value: Some("10.0.0.5".into()),
+                    },
+                ]),
             }]),
             ..Default::default()
         }
@@ -506,6 +618,26 @@ mod tests {
         assert_eq!(pb.to_task(), b);
         assert!(Arc::ptr_eq(&pa.shape, &pb.shape));
         assert_eq!(pa.task_arn(), a.task_arn);
+        assert_eq!(pa.containers[0].interfaces, Interfaces::OfAttachment);
+        assert_eq!(
+            pa.detail("privateDnsName").as_deref(),
+            Some("ip-10-0-0-5.ec2.internal")
+        );
+        assert_eq!(pa.detail("privateIPv4Address").as_deref(), Some("10.0.0.5"));
+        // A container whose interface is not the attachment's keeps its own.
+        let mut c = a.clone();
+        if let Some(list) = c.containers.as_mut() {
+            list[0].network_interfaces = Some(vec![m::NetworkInterface {
+                private_ipv4_address: Some("10.0.0.6".into()),
+                ..Default::default()
+            }]);
+        }
+        let pc = TaskModel::pack(c.clone(), &mut shapes);
+        assert!(matches!(
+            pc.containers[0].interfaces,
+            Interfaces::Own(Some(_))
+        ));
+        assert_eq!(pc.to_task(), c);
     }
 
     #[test]

@@ -492,7 +492,7 @@ pub(super) fn launch(ctx: &mut Ctx, mut l: Launch<'_>) -> R<String> {
             ci.hold(&id, &spot.placed);
         }
         if let Some(t) = st.tasks.get_mut(&id) {
-            t.model.container_instance_arn = ci_arn;
+            t.model.rare_mut().container_instance_arn = ci_arn;
         }
     }
     if let Some(s) = &l.service {
@@ -570,7 +570,7 @@ fn set_status(ctx: &mut Ctx, id: &str, status: &str) {
                     .as_ref()
                     .filter(|o| Some(o.container.as_str()) == shape.name.as_deref());
                 if failed_start {
-                    c.reason = declared.map(|o| o.reason.clone());
+                    c.rare_mut().reason = declared.map(|o| o.reason.clone());
                 } else {
                     c.exit_code = Some(declared.and_then(|o| o.exit_code).unwrap_or(0));
                 }
@@ -592,7 +592,7 @@ pub(super) fn stop(ctx: &mut Ctx, id: &str, stop_code: &str, reason: &str, watch
     let was_running = t.model.last_status.as_deref() == Some("RUNNING");
     t.model.desired_status = Some("STOPPED".into());
     t.model.stop_code = Some(stop_code.into());
-    t.model.stopped_reason = Some(reason.to_string());
+    t.model.rare_mut().stopped_reason = Some(reason.to_string());
     t.model.stopping_at = Some(now);
     t.model.version = Some(t.model.version.unwrap_or(0) + 1);
     if was_running {
