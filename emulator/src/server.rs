@@ -130,8 +130,9 @@ struct Remembered {
 impl Memo {
     /// Kept answers stay below this many bytes in all; past it, all go.
     const BUDGET: usize = 16 << 20;
-    /// Reads remembered as asked once, at most.
-    const SEEN: usize = 1 << 16;
+    /// Reads remembered as asked once, at most (a poll repeats well within
+    /// this many other reads).
+    const SEEN: usize = 1 << 14;
 
     fn get(&self, key: &MemoKey, generation: u64) -> Option<Arc<Remembered>> {
         let hit = self.entries.get(key)?;
@@ -145,6 +146,9 @@ impl Memo {
         if self.seen.insert(hash, answer.generation) != Some(answer.generation) {
             if self.seen.len() > Self::SEEN {
                 self.seen.clear();
+                // Its room goes too: a burst of new reads leaves no table
+                // behind it.
+                self.seen.shrink_to_fit();
             }
             return "first asked";
         }
