@@ -19,8 +19,9 @@ use crate::wire::Timestamp;
 /// allocation of its own.
 pub type Str = Option<CompactString>;
 
-/// A value from a small set the emulator itself writes (a status, a stop
-/// code, a zone name), kept as its place in a table of them: 2 bytes.
+/// A value from a small set the emulator itself writes (a status, a zone
+/// name; never a value a caller chose), kept as its place in a table of
+/// them: 2 bytes.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Sym(std::num::NonZeroU16);
 
@@ -30,7 +31,8 @@ static SYMS: std::sync::RwLock<Vec<&'static str>> = std::sync::RwLock::new(Vec::
 impl Sym {
     pub fn as_str(&self) -> &'static str {
         let table = SYMS.read().unwrap_or_else(|e| e.into_inner());
-        table[usize::from(self.0.get()) - 1]
+        let at = usize::from(self.0.get()) - 1;
+        table.get(at).copied().unwrap_or_default()
     }
 }
 
@@ -45,7 +47,7 @@ impl From<&str> for Sym {
                 table.len() - 1
             })
         });
-        // The set is small (statuses, stop codes, zones), far below 65,535.
+        // The set is small (statuses, zones), far below 65,535.
         let at = u16::try_from(at + 1).unwrap_or(u16::MAX);
         Sym(std::num::NonZeroU16::new(at).unwrap_or(std::num::NonZeroU16::MAX))
     }
@@ -268,7 +270,8 @@ pub struct TaskModel {
     pub desired_status: Option<Sym>,
     pub health_status: Option<Sym>,
     pub last_status: Option<Sym>,
-    pub stop_code: Option<Sym>,
+    /// A task definition's `awsemu.stopCode` label may set any.
+    pub stop_code: Str,
     pub connectivity_at: Option<Timestamp>,
     pub created_at: Option<Timestamp>,
     pub execution_stopped_at: Option<Timestamp>,
@@ -395,7 +398,7 @@ impl TaskModel {
             desired_status: sym(t.desired_status.take()),
             health_status: sym(t.health_status.take()),
             last_status: sym(t.last_status.take()),
-            stop_code: sym(t.stop_code.take()),
+            stop_code: compact(t.stop_code.take()),
             connectivity_at: t.connectivity_at.take(),
             created_at: t.created_at.take(),
             execution_stopped_at: t.execution_stopped_at.take(),
@@ -471,7 +474,7 @@ impl TaskModel {
         t.desired_status = unsym(&self.desired_status);
         t.health_status = unsym(&self.health_status);
         t.last_status = unsym(&self.last_status);
-        t.stop_code = unsym(&self.stop_code);
+        t.stop_code = wide(&self.stop_code);
         t.connectivity_at = self.connectivity_at;
         t.created_at = self.created_at;
         t.execution_stopped_at = self.execution_stopped_at;

@@ -557,7 +557,7 @@ fn set_status(ctx: &mut Ctx, id: &str, status: &str) {
         _ => {}
     }
     let outcome = t.outcome.clone();
-    let stop_code = task.stop_code;
+    let stop_code = task.stop_code.clone();
     if !container_status.is_empty() {
         for (shape, c) in task.containers_mut() {
             if c.last_status.as_deref() == Some("STOPPED") {
