@@ -162,7 +162,7 @@ fn region(r: &Region, all: &[&Region], out: &mut Desired) {
             let sources: Vec<IpAddr> = e
                 .eni_ids
                 .iter()
-                .filter_map(|id| a.ec2.enis.get(id))
+                .filter_map(|id| a.ec2.enis.get(id.as_str()))
                 .filter_map(|n| n.private_ip.parse().ok())
                 .collect();
             let Some(provider) = sr.accounts.get(&svc.owner) else {
@@ -178,7 +178,7 @@ fn region(r: &Region, all: &[&Region], out: &mut Desired) {
                 let destinations: Vec<IpAddr> = lb
                     .zones
                     .iter()
-                    .filter_map(|(_, _, eni)| provider.ec2.enis.get(eni))
+                    .filter_map(|(_, _, eni)| provider.ec2.enis.get(eni.as_str()))
                     .filter_map(|n| n.private_ip.parse().ok())
                     .collect();
                 for l in provider

@@ -23,7 +23,7 @@ pub fn scenario(regions: &[&Region], settings: f::Settings) -> Value {
             });
             let mut out = f::RegionResources::default();
             ec2::scenario::export(regions, region, id, a, &mut out);
-            ec2::instances::scenario::export(&region.name, a, &mut out);
+            ec2::instances::scenario::export(&region.name, id, a, &mut out);
             elbv2::scenario::export(a, &mut out);
             elbv2::scenario::export_targets_and_listeners(a, &mut out);
             ecs::scenario::export(id, a, &mut out);

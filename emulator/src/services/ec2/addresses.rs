@@ -109,7 +109,7 @@ fn instance_eni(ctx: &Ctx, instance: &str) -> R<String> {
 /// The instance the address's interface is attached to.
 fn instance_of(ctx: &Ctx, a: &Address) -> Option<String> {
     let x = a.association.as_ref()?;
-    let e = ctx.acct().ec2.enis.get(&x.network_interface_id)?;
+    let e = ctx.acct().ec2.enis.get(x.network_interface_id.as_str())?;
     e.attachment.as_ref().map(|t| t.instance_id.clone())
 }
 
@@ -228,7 +228,7 @@ pub(super) fn associate(
         }
     };
     let st = &ctx.acct().ec2;
-    let Some(eni) = st.enis.get(&eni_id) else {
+    let Some(eni) = st.enis.get(eni_id.as_str()) else {
         return Err(if is_valid_id(&eni_id, "eni") {
             errors::eni_not_found(&eni_id)
         } else {
@@ -286,7 +286,7 @@ pub(super) fn associate(
             other.association = None;
         }
     }
-    if let Some(e) = st.enis.get_mut(&eni_id) {
+    if let Some(e) = st.enis.get_mut(eni_id.as_str()) {
         e.public_ip = None;
     }
     if let Some(a) = st.addresses.get_mut(&id) {

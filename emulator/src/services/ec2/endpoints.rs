@@ -829,7 +829,7 @@ pub(super) fn modify(
         }
     }
     for (_, eni) in &eni_ids {
-        if let Some(n) = ctx.acct_mut().ec2.enis.get_mut(eni) {
+        if let Some(n) = ctx.acct_mut().ec2.enis.get_mut(eni.as_str()) {
             n.group_ids = groups.clone();
         }
     }

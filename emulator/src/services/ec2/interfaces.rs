@@ -94,11 +94,11 @@ pub(super) fn modify_attribute(
         }
     }
     ctx.dry_run(input.dry_run)?;
-    let Some(e) = ctx.acct_mut().ec2.enis.get_mut(&id) else {
+    let Some(e) = ctx.acct_mut().ec2.enis.get_mut(id.as_str()) else {
         return Err(errors::eni_not_found(&id));
     };
     if let Some(d) = input.description {
-        e.description = d.value.unwrap_or_default();
+        e.description = super::state::EniDescription::Text(d.value.unwrap_or_default());
     }
     if let Some(groups) = input.groups {
         e.group_ids = groups;
@@ -185,7 +185,7 @@ pub(super) fn attach(
     ctx.dry_run(input.dry_run)?;
     let attachment_id = ctx.new_id("eni-attach");
     let now = ctx.now();
-    if let Some(e) = ctx.acct_mut().ec2.enis.get_mut(&id) {
+    if let Some(e) = ctx.acct_mut().ec2.enis.get_mut(id.as_str()) {
         e.attachment = Some(Box::new(super::state::EniAttachment {
             id: attachment_id.clone(),
             instance_id,
@@ -259,7 +259,7 @@ pub(super) fn describe_attribute(
     match input.attribute.as_deref() {
         Some("description") => {
             out.description = Some(m::AttributeValue {
-                value: Some(e.description.clone()),
+                value: Some(e.description.text(ctx.region_name(), &ctx.account)),
             })
         }
         Some("groupSet") => out.groups = Some(super::network::group_identifiers(ctx, &e.group_ids)),
@@ -332,7 +332,7 @@ pub(super) fn assign(
         let ip = super::subnets::allocate_ip(ctx, &subnet, wanted.get(i).map(String::as_str))?;
         assigned.push(ip);
     }
-    if let Some(e) = ctx.acct_mut().ec2.enis.get_mut(&id) {
+    if let Some(e) = ctx.acct_mut().ec2.enis.get_mut(id.as_str()) {
         e.secondary_ips.extend(assigned.iter().cloned());
     }
     ctx.emit(event("network-interface", &id, "addresses-assigned", None));
@@ -373,7 +373,7 @@ pub(super) fn unassign(ctx: &mut Ctx, input: m::UnassignPrivateIpAddressesReques
     for ip in &ips {
         super::subnets::release_ip(ctx, &subnet, ip);
     }
-    if let Some(e) = ctx.acct_mut().ec2.enis.get_mut(&id) {
+    if let Some(e) = ctx.acct_mut().ec2.enis.get_mut(id.as_str()) {
         e.secondary_ips.retain(|ip| !ips.contains(ip));
     }
     ctx.emit(event(

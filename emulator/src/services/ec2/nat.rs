@@ -147,7 +147,7 @@ pub(super) fn create(
     )?;
     let st = &mut ctx.acct_mut().ec2;
     let (vpc_id, private_ip) = {
-        let e = &st.enis[&eni_id];
+        let e = &st.enis[eni_id.as_str()];
         (e.vpc_id.clone(), e.private_ip.clone())
     };
     let mut public_ip = None;

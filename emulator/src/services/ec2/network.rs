@@ -90,7 +90,7 @@ pub(super) fn eni_model(ctx: &Ctx, e: &NetworkInterface) -> m::NetworkInterface 
         subnet_id: Some(e.subnet_id.to_string()),
         vpc_id: Some(e.vpc_id.to_string()),
         availability_zone: Some(e.availability_zone.to_string()),
-        description: Some(e.description.clone()),
+        description: Some(e.description.text(ctx.region_name(), &ctx.account)),
         groups: Some(groups),
         interface_type: Some(e.interface_type.to_string()),
         ipv6_addresses: Some(vec![]),
@@ -182,7 +182,7 @@ fn eni_filter_values(ctx: &Ctx, e: &NetworkInterface, name: &str) -> Vec<String>
         "private-ip-address" => one(&*e.private_ip),
         "addresses.primary" => bool_value(true),
         "availability-zone" => one(&*e.availability_zone),
-        "description" => one(&e.description),
+        "description" => vec![e.description.text(ctx.region_name(), &ctx.account)],
         "group-id" => e.group_ids.clone(),
         "group-name" => e
             .group_ids
@@ -305,7 +305,7 @@ pub(super) fn create_network_interface(
     let tags = super::tags::from_specs(input.tag_specifications, "network-interface")?;
     if let Some(token) = &input.client_token {
         if let Some((op, id)) = ctx.acct().ec2.client_tokens.get(token) {
-            return match ctx.acct().ec2.enis.get(id) {
+            return match ctx.acct().ec2.enis.get(id.as_str()) {
                 Some(e) if op == OP && e.subnet_id == subnet_id => {
                     Ok(m::CreateNetworkInterfaceResult {
                         network_interface: Some(eni_model(ctx, e)),
@@ -330,7 +330,7 @@ pub(super) fn create_network_interface(
         },
     )?;
     let st = &mut ctx.acct_mut().ec2;
-    if let Some(e) = st.enis.get_mut(&id) {
+    if let Some(e) = st.enis.get_mut(id.as_str()) {
         // Not attached to anything yet.
         e.status = "available".into();
         e.tags = tags;
@@ -339,7 +339,7 @@ pub(super) fn create_network_interface(
         st.client_tokens
             .insert(token.clone(), (OP.into(), id.clone()));
     }
-    let e = &ctx.acct().ec2.enis[&id];
+    let e = &ctx.acct().ec2.enis[id.as_str()];
     Ok(m::CreateNetworkInterfaceResult {
         network_interface: Some(eni_model(ctx, e)),
         client_token: input.client_token,
@@ -351,7 +351,7 @@ pub(super) fn delete_network_interface(
     input: m::DeleteNetworkInterfaceRequest,
 ) -> R<()> {
     let id = input.network_interface_id.unwrap_or_default();
-    let Some(e) = ctx.acct().ec2.enis.get(&id) else {
+    let Some(e) = ctx.acct().ec2.enis.get(id.as_str()) else {
         return Err(if is_valid_id(&id, "eni") {
             errors::eni_not_found(&id)
         } else {
@@ -387,7 +387,7 @@ pub(super) fn describe_network_interfaces(
         if !is_valid_id(id, "eni") {
             return Err(errors::eni_malformed(id));
         }
-        if !ctx.acct().ec2.enis.contains_key(id) {
+        if !ctx.acct().ec2.enis.contains_key(id.as_str()) {
             return Err(errors::eni_not_found(id));
         }
     }
@@ -584,7 +584,11 @@ pub(crate) fn create_eni(ctx: &mut Ctx, spec: NewEni<'_>) -> R<String> {
         availability_zone: az.into(),
         private_ip: ip.into(),
         mac_address: mac.into(),
-        description: spec.description,
+        description: super::state::EniDescription::new(
+            spec.description,
+            ctx.region_name(),
+            &ctx.account,
+        ),
         interface_type: spec.interface_type.into(),
         requester_managed: spec.requester_id.is_some(),
         requester_id: spec.requester_id.map(Into::into),
@@ -605,7 +609,10 @@ pub(crate) fn create_eni(ctx: &mut Ctx, spec: NewEni<'_>) -> R<String> {
         created: ctx.now(),
         tags: Default::default(),
     };
-    ctx.acct_mut().ec2.enis.insert(id.clone(), Box::new(eni));
+    ctx.acct_mut()
+        .ec2
+        .enis
+        .insert(id.clone().into(), Box::new(eni));
     ctx.emit(event("network-interface", &id, "created", Some("in-use")));
     Ok(id)
 }

@@ -515,7 +515,7 @@ fn interface_path(st: &State, src: &Source, service: &str) -> Resolved {
     let mut enis: Vec<&NetworkInterface> = ep
         .eni_ids
         .iter()
-        .filter_map(|e| st.enis.get(e).map(|e| &**e))
+        .filter_map(|e| st.enis.get(e.as_str()).map(|e| &**e))
         .collect();
     enis.sort_by_key(|e| e.availability_zone != src.eni.availability_zone);
     let Some(target) = enis.first() else {

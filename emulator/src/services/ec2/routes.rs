@@ -39,11 +39,11 @@ pub(crate) fn state(st: &State, vpc_id: &str, r: &Route) -> &'static str {
         st.instances.get(i).is_some_and(|i| i.state == "running")
             && r.network_interface_id.as_ref().is_some_and(|e| {
                 st.enis
-                    .get(e)
+                    .get(e.as_str())
                     .is_some_and(|e| e.attachment.as_ref().is_some_and(|a| &a.instance_id == i))
             })
     } else if let Some(e) = &r.network_interface_id {
-        st.enis.contains_key(e)
+        st.enis.contains_key(e.as_str())
     } else {
         // Peering connections and transit gateways: kept as given.
         r.instance_id.is_none()
@@ -233,7 +233,7 @@ fn route(ctx: &Ctx, spec: &Spec, table: &RouteTable) -> R<Route> {
             r.egress_only_gateway_id = Some(target);
         }
         "interface" => {
-            let Some(e) = st.enis.get(&target) else {
+            let Some(e) = st.enis.get(target.as_str()) else {
                 return Err(errors::eni_not_found(&target));
             };
             if e.vpc_id != table.vpc_id {

@@ -1861,7 +1861,8 @@ pub(crate) fn export(
             security_groups: groups(a, &n.group_ids),
             private_ip: Some(n.private_ip.to_string()),
             mac: Some(n.mac_address.to_string()),
-            description: Some(n.description.clone()).filter(|d| !d.is_empty()),
+            description: Some(n.description.text(&region.name, account_id))
+                .filter(|d| !d.is_empty()),
             secondary_private_ips: n.secondary_ips.clone(),
             source_dest_check: (!n.source_dest_check).then_some(false),
             tags: export_tags(&n.tags),
@@ -1875,7 +1876,7 @@ pub(crate) fn export(
         .values()
         .filter(|g| !matches!(g.state.as_str(), "deleting" | "deleted"))
     {
-        let eni = g.eni_id.as_ref().and_then(|e| st.enis.get(e));
+        let eni = g.eni_id.as_ref().and_then(|e| st.enis.get(e.as_str()));
         out.nat_gateways.push(f::NatGateway {
             name: g.id.clone(),
             id: Some(g.id.clone()),
@@ -2001,7 +2002,7 @@ pub(crate) fn export(
         // A NAT gateway's address comes with the gateway.
         let assoc = x.association.as_ref().filter(|a| {
             st.enis
-                .get(&a.network_interface_id)
+                .get(a.network_interface_id.as_str())
                 .is_none_or(|e| e.interface_type != "nat_gateway")
         });
         out.elastic_ips.push(f::ElasticIp {

@@ -28,7 +28,7 @@ pub struct State {
     pub subnets: BTreeMap<String, Subnet>,
     pub security_groups: BTreeMap<String, SecurityGroup>,
     pub route_tables: BTreeMap<String, RouteTable>,
-    pub enis: BTreeMap<String, Box<NetworkInterface>>,
+    pub enis: BTreeMap<CompactString, Box<NetworkInterface>>,
     pub endpoints: BTreeMap<String, VpcEndpoint>,
     pub notifications: BTreeMap<String, ConnectionNotification>,
     pub internet_gateways: BTreeMap<String, InternetGateway>,
@@ -345,7 +345,7 @@ pub struct NetworkInterface {
     pub availability_zone: CompactString,
     pub private_ip: CompactString,
     pub mac_address: CompactString,
-    pub description: String,
+    pub description: EniDescription,
     /// `interface`, `vpc_endpoint`, `network_load_balancer`, ...
     pub interface_type: CompactString,
     pub requester_id: Option<CompactString>,
@@ -361,6 +361,50 @@ pub struct NetworkInterface {
     pub attachment: Option<Box<EniAttachment>>,
     pub created: Timestamp,
     pub tags: Tags,
+}
+
+/// A network interface's description. ECS's for a task,
+/// `arn:aws:ecs:<Region>:<account>:attachment/<UUID>`, is kept as the
+/// UUID's 16 bytes: the rest is the interface's own Region and account.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EniDescription {
+    Text(String),
+    EcsAttachment(uuid::Uuid),
+}
+
+impl EniDescription {
+    const ECS: &'static str = "arn:aws:ecs:";
+
+    pub fn new(text: String, region: &str, account: &str) -> EniDescription {
+        let prefix = format!("{}{region}:{account}:attachment/", Self::ECS);
+        let uuid = text.strip_prefix(&prefix).and_then(|rest| {
+            uuid::Uuid::try_parse(rest)
+                .ok()
+                .filter(|u| u.to_string() == rest)
+        });
+        match uuid {
+            Some(u) => EniDescription::EcsAttachment(u),
+            None => EniDescription::Text(text),
+        }
+    }
+
+    pub fn text(&self, region: &str, account: &str) -> String {
+        match self {
+            EniDescription::Text(t) => t.clone(),
+            EniDescription::EcsAttachment(u) => {
+                format!("{}{region}:{account}:attachment/{u}", Self::ECS)
+            }
+        }
+    }
+}
+
+impl Serialize for EniDescription {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            EniDescription::Text(t) => s.serialize_str(t),
+            EniDescription::EcsAttachment(u) => s.serialize_str(&format!("ecs-attachment/{u}")),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -600,4 +644,30 @@ pub(crate) fn event(
     state: Option<&str>,
 ) -> NewEvent {
     NewEvent::new("ec2", resource_type, id, action, state)
+}
+
+#[cfg(test)]
+mod description_tests {
+    use super::EniDescription;
+
+    #[test]
+    fn an_ecs_attachment_description_keeps_only_its_uuid_and_reads_back_whole() {
+        let ecs =
+            "arn:aws:ecs:us-east-1:123456789012:attachment/0b3a1c52-2d7e-4c43-9f4e-8a1d2b3c4d5e";
+        let d = EniDescription::new(ecs.into(), "us-east-1", "123456789012");
+        assert!(matches!(d, EniDescription::EcsAttachment(_)));
+        assert_eq!(d.text("us-east-1", "123456789012"), ecs);
+        // Anything else, another account's, or an upper-case UUID, stays text.
+        for other in [
+            "",
+            "ELB net/x/1234",
+            "arn:aws:ecs:us-east-1:999999999999:attachment/0b3a1c52-2d7e-4c43-9f4e-8a1d2b3c4d5e",
+            "arn:aws:ecs:us-east-1:123456789012:attachment/0B3A1C52-2D7E-4C43-9F4E-8A1D2B3C4D5E",
+            "arn:aws:ecs:us-east-1:123456789012:attachment/not-a-uuid",
+        ] {
+            let d = EniDescription::new(other.into(), "us-east-1", "123456789012");
+            assert_eq!(d, EniDescription::Text(other.into()));
+            assert_eq!(d.text("us-east-1", "123456789012"), other);
+        }
+    }
 }

@@ -199,7 +199,7 @@ pub(super) fn describe(
     all.extend(st.subnets.iter().map(|(k, v)| (k.clone(), &v.tags)));
     all.extend(st.security_groups.iter().map(|(k, v)| (k.clone(), &v.tags)));
     all.extend(st.route_tables.iter().map(|(k, v)| (k.clone(), &v.tags)));
-    all.extend(st.enis.iter().map(|(k, v)| (k.clone(), &v.tags)));
+    all.extend(st.enis.iter().map(|(k, v)| (k.to_string(), &v.tags)));
     all.extend(st.endpoints.iter().map(|(k, v)| (k.clone(), &v.tags)));
     all.extend(
         st.internet_gateways

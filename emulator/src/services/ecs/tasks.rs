@@ -321,7 +321,7 @@ pub(super) fn launch(ctx: &mut Ctx, mut l: Launch<'_>) -> R<String> {
         )?;
         // Only what the task shows of it (not a copy of the whole interface).
         let (private_ip, mac_address, zone) = {
-            let e = &ctx.acct().ec2.enis[&eni];
+            let e = &ctx.acct().ec2.enis[eni.as_str()];
             (
                 e.private_ip.clone(),
                 e.mac_address.clone(),
@@ -464,7 +464,7 @@ pub(super) fn launch(ctx: &mut Ctx, mut l: Launch<'_>) -> R<String> {
     };
     let public_ip = eni_id
         .as_ref()
-        .and_then(|e| ctx.acct().ec2.enis.get(e))
+        .and_then(|e| ctx.acct().ec2.enis.get(e.as_str()))
         .and_then(|e| e.public_ip.as_deref()?.parse().ok());
     let model = TaskModel::pack(task, &mut ctx.acct_mut().ecs.task_shapes);
     let rec = TaskRec {

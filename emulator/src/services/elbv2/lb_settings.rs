@@ -102,7 +102,7 @@ pub(super) fn set_security_groups(
     }
     // Validated: apply to the load balancer and its interfaces.
     for (_, _, eni) in &lb.zones {
-        if let Some(e) = ctx.acct_mut().ec2.enis.get_mut(eni) {
+        if let Some(e) = ctx.acct_mut().ec2.enis.get_mut(eni.as_str()) {
             e.group_ids = groups.clone();
         }
     }

@@ -183,7 +183,7 @@ fn release(ctx: &mut Ctx, id: &str) {
     for (eni, delete) in enis {
         if delete {
             delete_eni(ctx, &eni);
-        } else if let Some(e) = ctx.acct_mut().ec2.enis.get_mut(&eni) {
+        } else if let Some(e) = ctx.acct_mut().ec2.enis.get_mut(eni.as_str()) {
             e.attachment = None;
             e.status = "available".into();
             e.public_ip = None;

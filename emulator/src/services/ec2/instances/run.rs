@@ -219,7 +219,7 @@ fn nics(ctx: &Ctx, input: &m::RunInstancesRequest, eni_tags: &Tags) -> R<Vec<Nic
                     "A network interface may not specify both a network interface ID and a subnet, security groups or addresses",
                 ));
             }
-            let Some(e) = ctx.acct().ec2.enis.get(id) else {
+            let Some(e) = ctx.acct().ec2.enis.get(id.as_str()) else {
                 return Err(if is_valid_id(id, "eni") {
                     errors::eni_not_found(id)
                 } else {
@@ -244,7 +244,7 @@ fn nics(ctx: &Ctx, input: &m::RunInstancesRequest, eni_tags: &Tags) -> R<Vec<Nic
                 groups: e.group_ids.clone(),
                 private_ip: None,
                 secondary_count: 0,
-                description: e.description.clone(),
+                description: e.description.text(ctx.region_name(), &ctx.account),
                 delete_on_termination: s.delete_on_termination.unwrap_or(false),
                 public_ip: false,
                 tags: Tags::default(),
@@ -598,7 +598,7 @@ fn launch_one(ctx: &mut Ctx, l: &Launch<'_>, reservation_id: &str, index: i32) -
                 )?;
                 for _ in 0..nic.secondary_count {
                     let ip = super::super::subnets::allocate_ip(ctx, &nic.subnet_id, None)?;
-                    if let Some(e) = ctx.acct_mut().ec2.enis.get_mut(&eni) {
+                    if let Some(e) = ctx.acct_mut().ec2.enis.get_mut(eni.as_str()) {
                         e.secondary_ips.push(ip);
                     }
                 }
@@ -613,7 +613,7 @@ fn launch_one(ctx: &mut Ctx, l: &Launch<'_>, reservation_id: &str, index: i32) -
             delete_on_termination: nic.delete_on_termination,
             attached: now,
         };
-        if let Some(e) = ctx.acct_mut().ec2.enis.get_mut(&eni) {
+        if let Some(e) = ctx.acct_mut().ec2.enis.get_mut(eni.as_str()) {
             e.attachment = Some(Box::new(attachment));
             e.status = "in-use".into();
             if nic.existing.is_none() {

@@ -342,7 +342,7 @@ pub(crate) fn settle_step(
     Ok(())
 }
 
-fn export_one(region: &str, a: &Account, st: &State, i: &Instance) -> f::Instance {
+fn export_one(region: &str, account: &str, a: &Account, st: &State, i: &Instance) -> f::Instance {
     let enis = {
         let mut v: Vec<_> = st
             .enis
@@ -386,7 +386,7 @@ fn export_one(region: &str, a: &Account, st: &State, i: &Instance) -> f::Instanc
         attachment_id: primary.and_then(|e| e.attachment.as_ref().map(|t| t.id.clone())),
         public_ip_on_launch: Some(i.public_ip_on_start),
         description: primary
-            .map(|e| e.description.clone())
+            .map(|e| e.description.text(region, account))
             .filter(|d| !d.is_empty()),
         secondary_private_ips: primary.map(|e| e.secondary_ips.clone()).unwrap_or_default(),
         source_dest_check: primary.map(|e| e.source_dest_check).filter(|c| !c),
@@ -454,7 +454,7 @@ fn export_one(region: &str, a: &Account, st: &State, i: &Instance) -> f::Instanc
 
 /// The account's instances in a Region, in a settled state (running or
 /// stopped; the others are on their way and would be settled at once).
-pub(crate) fn export(region: &str, a: &Account, out: &mut f::RegionResources) {
+pub(crate) fn export(region: &str, account: &str, a: &Account, out: &mut f::RegionResources) {
     let st = &a.ec2;
     for i in st.instances.values().filter(|i| {
         matches!(
@@ -462,7 +462,7 @@ pub(crate) fn export(region: &str, a: &Account, out: &mut f::RegionResources) {
             "running" | "stopped" | "pending" | "stopping"
         )
     }) {
-        let mut x = export_one(region, a, st, i);
+        let mut x = export_one(region, account, a, st, i);
         if i.state == "stopping" {
             x.state = Some("stopped".into());
         }
