@@ -515,21 +515,19 @@ fn ecs_tags(t: &[crate::model::ecs::Tag]) -> f::TagList {
     )
 }
 
-/// The value of a task attachment's detail (`networkInterfaceId`, ...).
-fn detail(t: &TaskRec, name: &str) -> Option<String> {
-    t.model.detail(name)
-}
-
 /// What AWS generated for a task: ids and its network interface.
 fn launched(a: &Account, t: &TaskRec) -> f::LaunchedTask {
     let task = t.model.to_task();
-    let network_interface = detail(t, "networkInterfaceId").map(|id| f::NetworkInterface {
-        private_ip: detail(t, "privateIPv4Address"),
-        mac: detail(t, "macAddress"),
-        // Kept by the task: its interface goes when it stops.
-        public_ip: t.public_ip.map(|ip| ip.to_string()),
-        id: Some(id),
-    });
+    let network_interface = t
+        .model
+        .detail("networkInterfaceId")
+        .map(|id| f::NetworkInterface {
+            private_ip: t.model.detail("privateIPv4Address"),
+            mac: t.model.detail("macAddress"),
+            // Kept by the task: its interface goes when it stops.
+            public_ip: t.public_ip.map(|ip| ip.to_string()),
+            id: Some(id),
+        });
     f::LaunchedTask {
         id: task
             .task_arn
@@ -719,7 +717,7 @@ pub(crate) fn export(account: &str, a: &Account, out: &mut f::RegionResources) {
     let started = |t: &&TaskRec| {
         (
             t.model.created_at.map(|c| c.millis()).unwrap_or(0),
-            detail(t, "subnetId"),
+            t.model.detail("subnetId"),
             t.model.task_arn(),
         )
     };
@@ -859,7 +857,7 @@ pub(crate) fn export(account: &str, a: &Account, out: &mut f::RegionResources) {
         let stopped = t.model.desired_status.as_deref() == Some("STOPPED");
         // A stopped task's subnet may be deleted since (its interface went
         // when it stopped): nothing could run it there again.
-        let subnet = detail(t, "subnetId");
+        let subnet = t.model.detail("subnetId");
         if stopped
             && subnet
                 .as_ref()

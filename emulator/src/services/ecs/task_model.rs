@@ -8,6 +8,8 @@
 //! taken out of the shape (which keeps `None` there), and an ARN whose end
 //! is an id keeps its beginning in the shape.
 
+use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use compact_str::CompactString;
@@ -25,31 +27,79 @@ pub type Str = Option<CompactString>;
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Sym(std::num::NonZeroU16);
 
-/// The values `Sym`s stand for, each stored once for the process's life.
-static SYMS: std::sync::RwLock<Vec<&'static str>> = std::sync::RwLock::new(Vec::new());
+/// What the emulator writes, known at start-up (read without a lock):
+/// task, container and attachment statuses, health and connectivity, and
+/// every Region's zone names; each with its place.
+static KNOWN: std::sync::LazyLock<(Vec<&'static str>, HashMap<&'static str, usize>)> =
+    std::sync::LazyLock::new(|| {
+        const STATUSES: &[&str] = &[
+            "PROVISIONING",
+            "PENDING",
+            "ACTIVATING",
+            "RUNNING",
+            "DEACTIVATING",
+            "STOPPING",
+            "DEPROVISIONING",
+            "STOPPED",
+            "DELETED",
+            "HEALTHY",
+            "UNHEALTHY",
+            "UNKNOWN",
+            "CONNECTED",
+            "DISCONNECTED",
+            "PRECREATED",
+            "CREATED",
+            "ATTACHING",
+            "ATTACHED",
+            "DETACHING",
+            "DETACHED",
+            "FAILED",
+        ];
+        let zones = crate::world::regions::REGIONS
+            .iter()
+            .flat_map(|r| crate::world::regions::zones(r.name))
+            .map(|z| &*Box::leak(z.name.into_boxed_str()));
+        let values: Vec<&'static str> = STATUSES.iter().copied().chain(zones).collect();
+        let places = values.iter().enumerate().map(|(i, v)| (*v, i)).collect();
+        (values, places)
+    });
+
+/// Values beyond those (a Region the table does not know), each stored
+/// once for the process's life.
+static MORE: std::sync::RwLock<Vec<&'static str>> = std::sync::RwLock::new(Vec::new());
 
 impl Sym {
     pub fn as_str(&self) -> &'static str {
-        let table = SYMS.read().unwrap_or_else(|e| e.into_inner());
         let at = usize::from(self.0.get()) - 1;
-        table.get(at).copied().unwrap_or_default()
+        let known = &KNOWN.0;
+        match known.get(at) {
+            Some(v) => v,
+            None => {
+                let more = MORE.read().unwrap_or_else(|e| e.into_inner());
+                more.get(at - known.len()).copied().unwrap_or_default()
+            }
+        }
+    }
+
+    fn at(place: usize) -> Sym {
+        // The set is small (statuses, zones), far below 65,535.
+        let n = u16::try_from(place + 1).unwrap_or(u16::MAX);
+        Sym(std::num::NonZeroU16::new(n).unwrap_or(std::num::NonZeroU16::MAX))
     }
 }
 
 impl From<&str> for Sym {
     fn from(s: &str) -> Sym {
-        let index = |t: &[&str]| t.iter().position(|v| *v == s);
-        let found = index(&SYMS.read().unwrap_or_else(|e| e.into_inner()));
-        let at = found.unwrap_or_else(|| {
-            let mut table = SYMS.write().unwrap_or_else(|e| e.into_inner());
-            index(&table).unwrap_or_else(|| {
-                table.push(Box::leak(s.to_string().into_boxed_str()));
-                table.len() - 1
-            })
+        let (known, places) = &*KNOWN;
+        if let Some(at) = places.get(s) {
+            return Sym::at(*at);
+        }
+        let mut more = MORE.write().unwrap_or_else(|e| e.into_inner());
+        let at = more.iter().position(|v| *v == s).unwrap_or_else(|| {
+            more.push(Box::leak(s.to_string().into_boxed_str()));
+            more.len() - 1
         });
-        // The set is small (statuses, zones), far below 65,535.
-        let at = u16::try_from(at + 1).unwrap_or(u16::MAX);
-        Sym(std::num::NonZeroU16::new(at).unwrap_or(std::num::NonZeroU16::MAX))
+        Sym::at(known.len() + at)
     }
 }
 
@@ -108,7 +158,9 @@ impl Id {
 
     fn push_to(&self, out: &mut String) {
         match self {
-            Id::Hex(b) => out.push_str(&format!("{:032x}", u128::from_be_bytes(*b))),
+            Id::Hex(b) => {
+                let _ = write!(out, "{:032x}", u128::from_be_bytes(*b));
+            }
             Id::Uuid(b) => {
                 let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
                 out.push_str(
@@ -641,6 +693,24 @@ mod tests {
             Interfaces::Own(Some(_))
         ));
         assert_eq!(pc.to_task(), c);
+    }
+
+    #[test]
+    fn symbols_read_back_what_was_written_known_or_not() {
+        for v in [
+            "RUNNING",
+            "us-east-1a",
+            "eu-west-3c",
+            "PRECREATED",
+            "NOT-A-STATUS",
+            "zz-9a",
+        ] {
+            let s = Sym::from(v);
+            assert_eq!(s.as_str(), v);
+            assert!(s == Sym::from(v.to_string()));
+        }
+        assert!(Sym::from("RUNNING") != Sym::from("STOPPED"));
+        assert!(Sym::from("NOT-A-STATUS") != Sym::from("zz-9a"));
     }
 
     #[test]
