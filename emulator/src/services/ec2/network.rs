@@ -109,7 +109,7 @@ pub(super) fn eni_model(ctx: &Ctx, e: &NetworkInterface) -> m::NetworkInterface 
                 })
                 .collect(),
         ),
-        requester_id: e.requester_id.clone().map(Into::into),
+        requester_id: e.requester_id.as_ref().map(|r| r.to_string()),
         requester_managed: Some(e.requester_managed),
         source_dest_check: Some(e.source_dest_check),
         status: Some(e.status.to_string()),

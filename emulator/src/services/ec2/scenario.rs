@@ -1620,9 +1620,9 @@ pub(crate) fn eni_of(a: &Account, id: &str) -> f::NetworkInterface {
     let e = a.ec2.enis.get(id);
     f::NetworkInterface {
         id: Some(id.to_string()),
-        private_ip: e.map(|e| e.private_ip.clone()).map(Into::into),
-        mac: e.map(|e| e.mac_address.clone()).map(Into::into),
-        public_ip: e.and_then(|e| e.public_ip.clone()).map(Into::into),
+        private_ip: e.map(|e| e.private_ip.to_string()),
+        mac: e.map(|e| e.mac_address.to_string()),
+        public_ip: e.and_then(|e| e.public_ip.as_ref().map(|ip| ip.to_string())),
     }
 }
 
@@ -1886,9 +1886,9 @@ pub(crate) fn export(
             created_at: Some(time(g.created)),
             association_id: g.association_id.clone(),
             network_interface: Some(f::NetworkInterface {
-                id: eni.map(|e| e.id.clone()).map(Into::into),
+                id: eni.map(|e| e.id.to_string()),
                 private_ip: Some(g.private_ip.clone()),
-                mac: eni.map(|e| e.mac_address.clone()).map(Into::into),
+                mac: eni.map(|e| e.mac_address.to_string()),
                 public_ip: None,
             }),
             tags: export_tags(&g.tags),

@@ -350,21 +350,15 @@ pub(super) fn launch(ctx: &mut Ctx, mut l: Launch<'_>) -> R<String> {
             private_ipv4_address: Some(private_ip.to_string()),
             ipv6_address: None,
         });
-        az = Some(zone);
+        az = Some(zone.to_string());
         eni_id = Some(eni);
     }
-    let az = az.or_else(|| {
-        l.spot
-            .as_ref()
-            .map(|s| s.availability_zone.clone())
-            .map(Into::into)
-    });
+    let az = az.or_else(|| l.spot.as_ref().map(|s| s.availability_zone.clone()));
     let az = az.or_else(|| {
         let zones = crate::world::regions::zones(ctx.region_name());
         zones
             .get(l.index % zones.len().max(1))
             .map(|z| z.name.clone())
-            .map(Into::into)
     });
     let mut containers: Vec<m::Container> = l
         .def
@@ -429,7 +423,7 @@ pub(super) fn launch(ctx: &mut Ctx, mut l: Launch<'_>) -> R<String> {
             value: Some("x86_64".into()),
             ..Default::default()
         }]),
-        availability_zone: az.map(Into::into),
+        availability_zone: az,
         // A strategy's task: the provider a scenario pinned for it.
         capacity_provider_name: l
             .capacity_provider

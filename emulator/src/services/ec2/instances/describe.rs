@@ -172,7 +172,7 @@ pub(crate) fn instance_model(ctx: &Ctx, i: &Instance) -> m::Instance {
             enable_resource_name_dns_a_record: Some(false),
             enable_resource_name_dns_aaaa_record: Some(false),
         }),
-        private_ip_address: primary.map(|e| e.private_ip.clone()).map(Into::into),
+        private_ip_address: primary.map(|e| e.private_ip.to_string()),
         product_codes: Some(vec![]),
         public_dns_name: Some(
             public_ip
