@@ -6,11 +6,66 @@
 //! order by the next ones generated under that key.
 
 use std::collections::{HashMap, VecDeque};
+use std::fmt::Write as _;
 
 use parking_lot::Mutex;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
+
+/// An id kept compactly: 32 lower-case hex digits (an ECS task's id) or a
+/// UUID as their 16 bytes, anything else as text (up to 24 bytes without
+/// an allocation). Gives back exactly the text it was made from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackedId(Packed);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Packed {
+    Hex([u8; 16]),
+    Uuid([u8; 16]),
+    Text(compact_str::CompactString),
+}
+
+impl PackedId {
+    pub fn new(s: &str) -> PackedId {
+        let lower_hex = |s: &str| s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        if s.len() == 32 && lower_hex(s) {
+            if let Ok(n) = u128::from_str_radix(s, 16) {
+                return PackedId(Packed::Hex(n.to_be_bytes()));
+            }
+        }
+        if let Ok(u) = uuid::Uuid::try_parse(s) {
+            let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+            if u.hyphenated().encode_lower(&mut buf) == s {
+                return PackedId(Packed::Uuid(*u.as_bytes()));
+            }
+        }
+        PackedId(Packed::Text(s.into()))
+    }
+
+    pub fn push_to(&self, out: &mut String) {
+        match &self.0 {
+            Packed::Hex(b) => {
+                let _ = write!(out, "{:032x}", u128::from_be_bytes(*b));
+            }
+            Packed::Uuid(b) => {
+                let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+                out.push_str(
+                    uuid::Uuid::from_bytes(*b)
+                        .hyphenated()
+                        .encode_lower(&mut buf),
+                );
+            }
+            Packed::Text(t) => out.push_str(t),
+        }
+    }
+
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        self.push_to(&mut out);
+        out
+    }
+}
 
 #[derive(Debug)]
 pub struct IdGen {
@@ -177,5 +232,26 @@ mod tests {
         let u = IdGen::new(Some(2)).uuid();
         assert_eq!(u.len(), 36);
         assert_eq!(IdGen::new(Some(2)).uuid(), u);
+    }
+
+    #[test]
+    fn packed_ids_give_back_their_text_and_take_no_more_than_a_short_string() {
+        for text in [
+            "0123456789abcdef0123456789abcdef",
+            "0123456789ABCDEF0123456789abcdef",
+            "1b4e28ba-2fa1-11d2-883f-0016d3cca427",
+            "1B4E28BA-2FA1-11D2-883F-0016D3CCA427",
+            "1b4e28ba2fa111d2883f0016d3cca4271",
+            "vpce-0123456789abcdef0",
+            "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/a/0123456789abcdef",
+            "",
+        ] {
+            assert_eq!(PackedId::new(text).text(), text);
+        }
+        assert_eq!(
+            PackedId::new("0123456789abcdef0123456789abcdef"),
+            PackedId::new("0123456789abcdef0123456789abcdef")
+        );
+        assert_eq!(std::mem::size_of::<PackedId>(), 24);
     }
 }

@@ -9,13 +9,13 @@
 //! is an id keeps its beginning in the shape.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::sync::Arc;
 
 use compact_str::CompactString;
 
 use crate::model::ecs as m;
 use crate::wire::Timestamp;
+use crate::world::ids::PackedId as Id;
 
 /// A short string (a status, a zone, an id): up to 24 bytes without an
 /// allocation of its own.
@@ -128,56 +128,6 @@ fn sym(s: Option<String>) -> Option<Sym> {
 
 fn unsym(s: &Option<Sym>) -> Option<String> {
     s.map(|s| s.as_str().to_string())
-}
-
-/// The id at the end of an ARN, or an attachment's: 32 hex digits or a
-/// UUID as 16 bytes, anything else as text.
-#[derive(Debug, Clone, PartialEq)]
-enum Id {
-    Hex([u8; 16]),
-    Uuid([u8; 16]),
-    Text(Box<str>),
-}
-
-impl Id {
-    fn new(s: &str) -> Id {
-        let lower_hex = |s: &str| s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-        if s.len() == 32 && lower_hex(s) {
-            if let Ok(n) = u128::from_str_radix(s, 16) {
-                return Id::Hex(n.to_be_bytes());
-            }
-        }
-        if let Ok(u) = uuid::Uuid::try_parse(s) {
-            let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
-            if u.hyphenated().encode_lower(&mut buf) == s {
-                return Id::Uuid(*u.as_bytes());
-            }
-        }
-        Id::Text(s.into())
-    }
-
-    fn push_to(&self, out: &mut String) {
-        match self {
-            Id::Hex(b) => {
-                let _ = write!(out, "{:032x}", u128::from_be_bytes(*b));
-            }
-            Id::Uuid(b) => {
-                let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
-                out.push_str(
-                    uuid::Uuid::from_bytes(*b)
-                        .hyphenated()
-                        .encode_lower(&mut buf),
-                );
-            }
-            Id::Text(t) => out.push_str(t),
-        }
-    }
-
-    fn text(&self) -> String {
-        let mut out = String::new();
-        self.push_to(&mut out);
-        out
-    }
 }
 
 /// How a container's ARN ends after the beginning its shape keeps.
