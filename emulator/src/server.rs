@@ -15,7 +15,7 @@ use bytes::Bytes;
 use dashmap::DashMap;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
+use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
@@ -97,19 +97,21 @@ impl App {
 /// the generation on, so nothing kept is ever served stale.
 #[derive(Default)]
 struct Memo {
-    entries: DashMap<MemoKey, Arc<Remembered>>,
+    entries: DashMap<MemoKey, Arc<Remembered>, Hasher>,
     bytes: AtomicUsize,
     /// Hashes of the reads asked once, with the generation: an answer is
     /// kept when its read comes a second time (a poll), so reads that never
     /// repeat cost a hash, not a copy.
-    seen: DashMap<u64, u64>,
+    seen: DashMap<u64, u64, Hasher>,
 }
+
+/// Keys are hashed on every request: a fast hash, seeded per process.
+type Hasher = foldhash::fast::RandomState;
 
 #[derive(PartialEq, Eq, Hash)]
 struct MemoKey {
-    region: String,
-    account: String,
-    principal: String,
+    /// The caller (its access key, account, Region and principal).
+    identity: Identity,
     /// The service the request is signed for (it picks the protocol of a
     /// query without `Version`).
     signed_service: Option<String>,
@@ -337,6 +339,10 @@ impl Protocol {
     }
 }
 
+/// `x-amzn-RequestId` (header names go out in lower case).
+const REQUEST_ID_HEADER: hyper::header::HeaderName =
+    hyper::header::HeaderName::from_static("x-amzn-requestid");
+
 fn respond(
     status: StatusCode,
     protocol: Protocol,
@@ -351,24 +357,24 @@ fn respond(
         HeaderValue::from_static(protocol.content_type()),
     );
     if let Ok(v) = HeaderValue::from_str(request_id) {
-        h.insert("x-amzn-RequestId", v);
+        h.insert(REQUEST_ID_HEADER, v);
     }
     r
 }
 
 /// The caller, from SigV4 in the header or the query string; unsigned
 /// requests are the default account in us-east-1.
-fn identify(world: &World, headers: &HeaderMap, query: Option<&str>) -> (Identity, Option<String>) {
-    let credential = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(identity::from_authorization)
-        .or_else(|| {
-            let params = form_urlencoded::parse(query.unwrap_or("").as_bytes())
-                .into_owned()
-                .collect();
-            identity::from_query(&params)
-        });
+fn identify(
+    world: &World,
+    signed: Option<identity::Credential>,
+    query: Option<&str>,
+) -> (Identity, Option<String>) {
+    let credential = signed.or_else(|| {
+        let params = form_urlencoded::parse(query.unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
+        identity::from_query(&params)
+    });
     let region = credential
         .as_ref()
         .map(|c| c.region.clone())
@@ -405,22 +411,21 @@ async fn handle(
     let started = Instant::now();
     let request_id = uuid::Uuid::new_v4().to_string();
     let (parts, body) = req.into_parts();
-    let path = parts.uri.path().to_string();
+    let path = parts.uri.path();
     let query = parts.uri.query().map(str::to_string);
     let target = parts
         .headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    // The protocol to answer early errors in, before the body says more:
-    // JSON with a target, else by the service the request is signed for.
-    let signed_for = parts
+    let signed = parts
         .headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .and_then(identity::from_authorization)
-        .map(|c| c.service);
-    let guess = match (&target, signed_for.as_deref()) {
+        .and_then(identity::from_authorization);
+    // The protocol to answer early errors in, before the body says more:
+    // JSON with a target, else by the service the request is signed for.
+    let guess = match (&target, signed.as_ref().map(|c| c.service.as_str())) {
         (Some(_), _) => Protocol::Json,
         (None, Some("elasticloadbalancing")) => Protocol::Query(QueryService::Elbv2),
         (None, Some("sts")) => Protocol::Query(QueryService::Sts),
@@ -468,9 +473,9 @@ async fn handle(
 
     if path.starts_with("/_awsemu/") || path.starts_with("/moto-api/") {
         let r = if path == "/_awsemu/dataplane" || path.starts_with("/_awsemu/dataplane/") {
-            app.dataplane.handle(&parts.method, &path, &body)
+            app.dataplane.handle(&parts.method, path, &body)
         } else {
-            control::handle(&app.world, &parts.method, &path, query.as_deref(), &body)
+            control::handle(&app.world, &parts.method, path, query.as_deref(), &body)
         };
         if parts.method != Method::GET {
             app.world.touch();
@@ -497,22 +502,20 @@ async fn handle(
             return Ok(guess.error(&err, &request_id));
         }
     }
-    let (identity, signed_service) = identify(&app.world, &parts.headers, query.as_deref());
+    let (identity, signed_service) = identify(&app.world, signed, query.as_deref());
     let key = MemoKey {
-        region: identity.region.clone(),
-        account: identity.account.clone(),
-        principal: identity.principal.clone(),
+        identity,
         signed_service,
         target,
         query,
         body,
     };
     if app.world.faults.armed() {
-        if let Some((protocol, operation, hit)) = faults_for(&app.world, &identity, &key) {
+        if let Some((protocol, operation, hit)) = faults_for(&app.world, &key) {
             tracing::info!(
                 operation,
-                account = identity.account.as_str(),
-                region = identity.region.as_str(),
+                account = key.identity.account.as_str(),
+                region = key.identity.region.as_str(),
                 rules = ?hit.rules,
                 latency_ms = hit.latency.as_millis() as u64,
                 error = hit.error.as_ref().map(|e| e.0.as_str()),
@@ -532,7 +535,7 @@ async fn handle(
         }
     }
     let generation = app.world.generation();
-    if app.world.quiet(&identity.region) {
+    if app.world.quiet(&key.identity.region) {
         if let Some(hit) = app.memo.get(&key, generation) {
             let response = respond(
                 StatusCode::OK,
@@ -540,10 +543,18 @@ async fn handle(
                 hit.body_for(&request_id),
                 &request_id,
             );
-            log_request(&hit.operation, &identity, &response, started, "given again");
+            log_request(
+                &hit.operation,
+                &key.identity,
+                &response,
+                started,
+                "given again",
+            );
             return Ok(response);
         }
     }
+    // The key may go to the memo; the log line still names the caller.
+    let identity = key.identity.clone();
     let mut memo = "-";
     let (protocol, operation, result, repeatable) = dispatch(
         &app,
@@ -791,11 +802,8 @@ fn query_protocol(q: &QueryInput, signed_service: Option<&str>) -> Protocol {
 
 /// What the fault rules do to this request (`world::faults`), with the
 /// protocol to answer in and the operation's name for the log.
-fn faults_for(
-    world: &World,
-    identity: &Identity,
-    key: &MemoKey,
-) -> Option<(Protocol, String, Hit)> {
+fn faults_for(world: &World, key: &MemoKey) -> Option<(Protocol, String, Hit)> {
+    let identity = &key.identity;
     type Params<'a> = Box<dyn Fn(&str) -> Option<String> + 'a>;
     let (protocol, service, operation, params): (_, _, _, Params) = match &key.target {
         Some(target) => {

@@ -152,13 +152,13 @@ pub struct World<S: Services> {
     /// at one generation holds while it lasts (see `server`'s memo of reads).
     generation: AtomicU64,
     /// Per Region, when its next scheduled work falls due.
-    next_due_by_region: DashMap<String, i64>,
+    next_due_by_region: DashMap<String, i64, foldhash::fast::RandomState>,
     /// Calls made to fail on purpose (`/_awsemu/faults`).
     pub faults: faults::Faults,
 }
 
 /// Who is calling, from the request's credentials.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Identity {
     pub access_key: Option<String>,
     pub account: String,
@@ -190,7 +190,7 @@ impl<S: Services> World<S> {
             replays: Mutex::new(Vec::new()),
             regions: DashMap::new(),
             generation: AtomicU64::new(0),
-            next_due_by_region: DashMap::new(),
+            next_due_by_region: DashMap::default(),
             faults: faults::Faults::new(config.seed),
             config,
         })
