@@ -315,6 +315,7 @@ fn serve_command(args: ServeArgs) -> ExitCode {
         .then(|| args.credentials.iter().cloned().collect());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .on_thread_unpark(awsemu::server::courtesy::unparked)
         .enable_all()
         .build()
     {

@@ -408,6 +408,7 @@ async fn handle(
     peer: SocketAddr,
     req: Request<Incoming>,
 ) -> Result<HttpResponse, Dropped> {
+    let _ = courtesy::between_requests();
     let started = Instant::now();
     let request_id = uuid::Uuid::new_v4().to_string();
     let (parts, body) = req.into_parts();
@@ -888,6 +889,64 @@ fn run<T>(
         );
         (Err(e), false)
     })
+}
+
+/// Sharing the cores with the clients on the same machine.
+pub mod courtesy {
+    use std::cell::Cell;
+    use std::time::{Duration, Instant};
+
+    /// The longest a worker thread serves without parking before it lets
+    /// another thread run.
+    pub const SLICE: Duration = Duration::from_millis(1);
+
+    thread_local! {
+        static RUNNING_SINCE: Cell<Option<Instant>> = const { Cell::new(None) };
+    }
+
+    /// The runtime's `on_thread_unpark`: the worker starts a new run.
+    pub fn unparked() {
+        RUNNING_SINCE.set(Some(Instant::now()));
+    }
+
+    /// Before each request: after a slice of serving without a pause, give
+    /// the CPU to whoever waits for it (the clients, above all). Says
+    /// whether it did.
+    pub fn between_requests() -> bool {
+        let now = Instant::now();
+        match RUNNING_SINCE.get() {
+            Some(since) if now.duration_since(since) < SLICE => false,
+            Some(_) => {
+                std::thread::yield_now();
+                RUNNING_SINCE.set(Some(Instant::now()));
+                true
+            }
+            None => {
+                RUNNING_SINCE.set(Some(now));
+                false
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn a_worker_yields_once_per_slice_of_serving_and_not_after_a_pause() {
+            unparked();
+            assert!(!between_requests(), "a fresh run does not yield");
+            let start = Instant::now();
+            while start.elapsed() < SLICE + Duration::from_micros(200) {
+                std::hint::spin_loop();
+            }
+            assert!(between_requests(), "a whole slice served: yield");
+            assert!(!between_requests(), "and a new slice starts");
+            std::thread::sleep(SLICE * 2);
+            unparked();
+            assert!(!between_requests(), "a park in between starts afresh");
+        }
+    }
 }
 
 #[cfg(test)]
