@@ -97,7 +97,12 @@ pub async fn accept_tcp(listener: TcpListener, route: watch::Receiver<Arc<Route>
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let Ok((client, peer)) = accepted else { continue };
+                let (client, peer) = match accepted {
+                    Ok(a) => a,
+                    // The socket was shut (its endpoint left `available`).
+                    Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => return,
+                    Err(_) => continue,
+                };
                 let route = route.borrow().clone();
                 conns.spawn(forward_tcp(client, peer, route));
             }

@@ -46,10 +46,21 @@ struct Live {
     local: SocketAddr,
     route: watch::Sender<Arc<Route>>,
     tasks: Vec<JoinHandle<()>>,
+    /// The listening TCP socket (a second handle on it), shut when the
+    /// listener is dropped: aborting the accept task only closes the socket
+    /// when a worker next polls it, and until then the kernel would still
+    /// complete connections to a port `GET /_awsemu/dataplane` no longer
+    /// lists.
+    socket: Option<std::net::TcpListener>,
 }
 
 impl Drop for Live {
     fn drop(&mut self) {
+        if let Some(s) = &self.socket {
+            // On a listening socket, shutdown stops listening: further
+            // connections are refused from here on.
+            let _ = socket2::SockRef::from(s).shutdown(std::net::Shutdown::Both);
+        }
         for t in &self.tasks {
             t.abort();
         }
@@ -163,10 +174,12 @@ impl Dataplane {
     fn open(&self, route: &Route) -> std::io::Result<Live> {
         let (tx, rx) = watch::channel(Arc::new(route.clone()));
         let mut tasks = Vec::new();
+        let mut socket = None;
         let tcp = route.protocol != "UDP";
         let local = if tcp {
             let std = std::net::TcpListener::bind((self.host, 0))?;
             std.set_nonblocking(true)?;
+            socket = Some(std.try_clone()?);
             let listener = tokio::net::TcpListener::from_std(std)?;
             let local = listener.local_addr()?;
             tasks.push(tokio::spawn(forward::accept_tcp(listener, rx.clone())));
@@ -182,14 +195,15 @@ impl Dataplane {
                 SocketAddr::new(self.host, 0)
             })?;
             std.set_nonblocking(true)?;
-            let socket = tokio::net::UdpSocket::from_std(std)?;
-            let bound = socket.local_addr()?;
-            tasks.push(tokio::spawn(forward::relay_udp(socket, rx)));
+            let udp = tokio::net::UdpSocket::from_std(std)?;
+            let bound = udp.local_addr()?;
+            tasks.push(tokio::spawn(forward::relay_udp(udp, rx)));
             if !tcp {
                 return Ok(Live {
                     local: bound,
                     route: tx,
                     tasks,
+                    socket: None,
                 });
             }
         }
@@ -197,6 +211,7 @@ impl Dataplane {
             local,
             route: tx,
             tasks,
+            socket,
         })
     }
 
@@ -335,5 +350,46 @@ fn bind(world: &Arc<World>, body: &[u8]) -> (StatusCode, Value) {
             json!({ "targetGroupArn": arn, "id": id, "port": port, "local": local }),
         ),
         Err(e) => (StatusCode::NOT_FOUND, json!({ "error": e })),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world::WorldConfig;
+
+    fn route(protocol: &str) -> Route {
+        Route {
+            endpoint: "vpce-0123456789abcdef0".into(),
+            port: 443,
+            protocol: protocol.into(),
+            target_group: None,
+            proxy_protocol: false,
+            sources: Vec::new(),
+            destinations: Vec::new(),
+            targets: Vec::new(),
+        }
+    }
+
+    /// A current-thread runtime never polls the aborted accept task while
+    /// the test runs: only the shut socket can refuse the connection.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_dropped_listener_refuses_connections_at_once() {
+        let dp = Dataplane::new(
+            crate::world::World::new(WorldConfig::default()),
+            IpAddr::from([127, 0, 0, 1]),
+        );
+        for protocol in ["TCP", "TCP_UDP"] {
+            let live = dp.open(&route(protocol)).unwrap();
+            let addr = live.local;
+            drop(std::net::TcpStream::connect(addr).expect("the listener accepts"));
+            drop(live);
+            let err = std::net::TcpStream::connect(addr).unwrap_err();
+            assert_eq!(
+                err.kind(),
+                std::io::ErrorKind::ConnectionRefused,
+                "{protocol}"
+            );
+        }
     }
 }
