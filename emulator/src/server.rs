@@ -905,6 +905,9 @@ pub mod courtesy {
     }
 
     /// The runtime's `on_thread_unpark`: the worker starts a new run.
+    /// `main.rs` installs it; on a runtime without it (the in-process test
+    /// servers) a slice counts from the last yield, so a worker still yields
+    /// at most once a millisecond.
     pub fn unparked() {
         RUNNING_SINCE.set(Some(Instant::now()));
     }
